@@ -1,0 +1,39 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+// Reads what cognito-local stored for a user: the emulator "sends" no e-mail, it keeps the code
+// in its data folder (scripts/lib.sh passes the folder as COGNITO_LOCAL_DB).
+type Attribute = { Name: string; Value: string };
+type User = { Username: string; UserStatus: string; ConfirmationCode?: string; Attributes: Attribute[] };
+
+async function findUser(email: string): Promise<User | undefined> {
+  const dir = process.env.COGNITO_LOCAL_DB;
+  if (!dir) throw new Error("COGNITO_LOCAL_DB is not set (scripts/test sets it)");
+  for (const file of await readdir(dir)) {
+    if (!file.endsWith(".json") || file === "clients.json") continue;
+    const pool = JSON.parse(await readFile(join(dir, file), "utf8"));
+    for (const user of Object.values<User>(pool.Users ?? {})) {
+      if (user.Attributes?.some((a) => a.Name === "email" && a.Value === email)) return user;
+    }
+  }
+  return undefined;
+}
+
+/** The confirmation code cognito-local generated for `email` (waits briefly for the write). */
+export async function confirmationCode(email: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const code = (await findUser(email))?.ConfirmationCode;
+    if (code) return code;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no confirmation code stored for ${email}`);
+}
+
+export async function userStatus(email: string): Promise<string | undefined> {
+  return (await findUser(email))?.UserStatus;
+}
+
+export async function emailVerified(email: string): Promise<boolean> {
+  const user = await findUser(email);
+  return user?.Attributes.some((a) => a.Name === "email_verified" && a.Value === "true") ?? false;
+}

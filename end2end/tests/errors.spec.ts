@@ -1,0 +1,131 @@
+import { expect, test } from "@playwright/test";
+import { confirmationCode } from "./cognito-local";
+import { ConfirmPage, PASSWORD, SignInPage, SignUpPage, alerts, uniqueEmail } from "./pages";
+
+test("a duplicate e-mail is named next to the e-mail field and the form keeps its input", async ({ page }) => {
+  const email = uniqueEmail("dup");
+  const signUp = new SignUpPage(page);
+  await signUp.goto();
+  await signUp.signUp(email, PASSWORD);
+  await expect(page).toHaveURL(/\/confirm\?/);
+
+  await signUp.goto();
+  await signUp.signUp(email, PASSWORD, "Second Try");
+  const error = page.locator("#email-error");
+  await expect(error).toHaveText("An account with this e-mail already exists. Sign in instead.");
+  await expect(signUp.email()).toHaveAttribute("aria-invalid", "true");
+  await expect(signUp.email()).toHaveValue(email);
+  await expect(signUp.name()).toHaveValue("Second Try");
+  await expect(page).toHaveURL(/\/sign-up$/);
+});
+
+test("a weak password is refused before Cognito, with the rules in view", async ({ page }) => {
+  const email = uniqueEmail("weak");
+  const signUp = new SignUpPage(page);
+  await signUp.goto();
+  // The local emulator would accept this; the server enforces the pool's policy itself.
+  await signUp.signUp(email, "password");
+  await expect(page.locator("#password-error")).toHaveText("That password does not meet the requirements below.");
+  await expect(signUp.rules().locator('li[data-met="false"]')).toHaveCount(3);
+  await expect(signUp.email()).toHaveValue(email);
+});
+
+test("an invalid e-mail gets a human message", async ({ page }) => {
+  const signUp = new SignUpPage(page);
+  await signUp.goto();
+  // `type=email` would stop the browser from sending this; the server must still answer well.
+  await signUp.email().evaluate((el) => el.setAttribute("type", "text"));
+  await signUp.signUp("not-an-address", PASSWORD);
+  await expect(page.locator("#email-error")).toHaveText("Enter a valid e-mail address, like name@example.com.");
+});
+
+test("a wrong confirmation code is refused, the right one then works", async ({ page }) => {
+  const email = uniqueEmail("code");
+  await new SignUpPage(page).goto();
+  await new SignUpPage(page).signUp(email, PASSWORD);
+  await expect(page).toHaveURL(/\/confirm\?/);
+  const code = await confirmationCode(email);
+  const wrong = code === "000000" ? "111111" : "000000";
+  const confirm = new ConfirmPage(page);
+  await confirm.confirm(wrong);
+  await expect(page.locator("#code-error")).toHaveText("That code is not right. Check the e-mail and try again.");
+  await confirm.code().fill("12ab");
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.locator("#code-error")).toHaveText("Enter the 6-digit code from the e-mail.");
+  await confirm.confirm(code);
+  await expect(page).toHaveURL(/\/sign-in\?/);
+});
+
+test("resending a code on the emulator shows a human message, not an error page", async ({ page }) => {
+  const email = uniqueEmail("resend");
+  await new SignUpPage(page).goto();
+  await new SignUpPage(page).signUp(email, PASSWORD);
+  await expect(page).toHaveURL(/\/confirm\?/);
+  await page.getByRole("button", { name: "Send a new code" }).click();
+  await expect(alerts(page)).toHaveText("We could not send a new code right now. Please try again in a few minutes.");
+});
+
+test("a wrong password and an unknown user get the same message", async ({ page }) => {
+  const email = uniqueEmail("pw");
+  await new SignUpPage(page).goto();
+  await new SignUpPage(page).signUp(email, PASSWORD);
+  await new ConfirmPage(page).confirm(await confirmationCode(email));
+  await expect(page).toHaveURL(/\/sign-in\?/);
+
+  const signIn = new SignInPage(page);
+  await signIn.signIn(email, "Wrong-Horse-9");
+  const wrongPassword = await alerts(page).textContent();
+  expect(wrongPassword).toBe("The e-mail or password is not right.");
+
+  await signIn.goto();
+  await signIn.signIn(uniqueEmail("nobody"), PASSWORD);
+  await expect(alerts(page)).toHaveText(wrongPassword!);
+  await expect(page).toHaveURL(/\/sign-in/);
+});
+
+test("an unconfirmed account is led to the code step", async ({ page }) => {
+  const email = uniqueEmail("unconfirmed");
+  await new SignUpPage(page).goto();
+  await new SignUpPage(page).signUp(email, PASSWORD);
+  await expect(page).toHaveURL(/\/confirm\?/);
+  const signIn = new SignInPage(page);
+  await signIn.goto();
+  await signIn.signIn(email, PASSWORD);
+  await expect(page).toHaveURL(/\/confirm\?.*notice=not_confirmed/);
+  await expect(page.getByRole("status")).toContainText("not confirmed yet");
+  await expect(new ConfirmPage(page).email()).toHaveValue(email);
+});
+
+for (const next of ["//evil.example/", "https://evil.example/", "/\\evil.example"]) {
+  test(`sign-in ignores an off-site next=${next}`, async ({ page }) => {
+    const email = uniqueEmail("next");
+    await new SignUpPage(page).goto();
+    await new SignUpPage(page).signUp(email, PASSWORD);
+    await new ConfirmPage(page).confirm(await confirmationCode(email));
+    const signIn = new SignInPage(page);
+    await signIn.goto(`?next=${encodeURIComponent(next)}`);
+    await signIn.signIn(email, PASSWORD);
+    await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/protected$/);
+  });
+}
+
+test("the API refuses a request without a token, RFC 6750 style", async ({ request }) => {
+  const res = await request.get("/api/me");
+  expect(res.status()).toBe(401);
+  expect(res.headers()["www-authenticate"]).toBe('Bearer realm="leptos-cognito"');
+  expect(await res.json()).toEqual({
+    error: "missing_token",
+    error_description: "send an access token as `Authorization: Bearer <token>`",
+  });
+  const bad = await request.get("/api/me", { headers: { Authorization: "Bearer not.a.jwt" } });
+  expect(bad.status()).toBe(401);
+  expect(bad.headers()["www-authenticate"]).toContain('error="invalid_token"');
+});
+
+test("a cross-site post to a server function is refused", async ({ request }) => {
+  const res = await request.post("/auth/sign-in", {
+    headers: { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" },
+    form: { email: "a@example.com", password: PASSWORD },
+  });
+  expect(res.status()).toBe(403);
+});

@@ -1,0 +1,38 @@
+import { expect, test } from "@playwright/test";
+import { SignUpPage, hydrated } from "./pages";
+
+test("the home page is rendered on the server", async ({ request }) => {
+  const res = await request.get("/");
+  expect(res.status()).toBe(200);
+  const html = await res.text();
+  expect(html).toContain("Amazon Cognito in front of a Leptos app");
+  expect(html).toContain("New accounts are confirmed by");
+  expect(res.headers()["x-content-type-options"]).toBe("nosniff");
+});
+
+test("the page hydrates: the password checklist follows typing", async ({ page }) => {
+  await page.goto("/");
+  await hydrated(page);
+  await expect(page.getByText("e-mail code")).toBeVisible();
+  await page.getByRole("main").getByRole("link", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/sign-up$/);
+
+  const signUp = new SignUpPage(page);
+  const rules = signUp.rules();
+  await expect(rules.getByRole("listitem")).toHaveCount(5);
+  await expect(rules.locator('li[data-met="true"]')).toHaveCount(0);
+  // Only the hydrated page reacts to typing.
+  await signUp.password().fill("abcdefgH1");
+  await expect(rules.locator('li[data-met="true"]')).toHaveCount(4);
+  await signUp.password().fill("abcdefgH1!");
+  await expect(rules.locator('li[data-met="false"]')).toHaveCount(0);
+  // Show / hide works and changes nothing else.
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(signUp.password()).toHaveAttribute("type", "text");
+});
+
+test("an unknown path is a 404 page", async ({ page }) => {
+  const res = await page.goto("/no-such-page");
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});

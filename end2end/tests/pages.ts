@@ -1,0 +1,93 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+// Page objects: one per page of the scenario, found by role and label as a person would.
+
+export const PASSWORD = "Correct-Horse-9";
+
+let counter = 0;
+/** An e-mail address no other test (or earlier run) uses. */
+export function uniqueEmail(tag: string): string {
+  counter += 1;
+  return `${tag}-${Date.now().toString(36)}-${process.pid}-${counter}@example.com`;
+}
+
+/** Waits until the wasm has taken over the server-rendered page. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
+}
+
+export class Header {
+  constructor(private page: Page) {}
+  nav(): Locator {
+    return this.page.getByRole("navigation", { name: "Account" });
+  }
+  async expectSignedInAs(email: string) {
+    await expect(this.nav()).toContainText(`Signed in as ${email}`);
+  }
+  async expectSignedOut() {
+    await expect(this.nav().getByRole("link", { name: "Sign in" })).toBeVisible();
+  }
+  async signOut() {
+    await this.nav().getByRole("button", { name: "Sign out" }).click();
+  }
+}
+
+export class SignUpPage {
+  constructor(private page: Page) {}
+  email = () => this.page.getByLabel("E-mail");
+  password = () => this.page.getByLabel("Password", { exact: true });
+  name = () => this.page.getByLabel("Name (optional)");
+  rules = () => this.page.getByRole("list", { name: "Password requirements" });
+  async goto(opts: { js?: boolean } = {}) {
+    await this.page.goto("/sign-up");
+    if (opts.js !== false) await hydrated(this.page);
+  }
+  async signUp(email: string, password: string, name = "") {
+    await this.email().fill(email);
+    await this.password().fill(password);
+    if (name) await this.name().fill(name);
+    await this.page.getByRole("button", { name: "Sign up" }).click();
+  }
+}
+
+export class ConfirmPage {
+  constructor(private page: Page) {}
+  email = () => this.page.getByLabel("E-mail");
+  code = () => this.page.getByLabel("Confirmation code");
+  async confirm(code: string) {
+    await this.code().fill(code);
+    await this.page.getByRole("button", { name: "Confirm" }).click();
+  }
+}
+
+export class SignInPage {
+  constructor(private page: Page) {}
+  email = () => this.page.getByLabel("E-mail");
+  password = () => this.page.getByLabel("Password", { exact: true });
+  async goto(query = "", opts: { js?: boolean } = {}) {
+    await this.page.goto(`/sign-in${query}`);
+    if (opts.js !== false) await hydrated(this.page);
+  }
+  async signIn(email: string, password: string) {
+    await this.email().fill(email);
+    await this.password().fill(password);
+    await this.page.getByRole("main").getByRole("button", { name: "Sign in" }).click();
+  }
+}
+
+export class ProtectedPage {
+  constructor(private page: Page) {}
+  answer = () => this.page.getByRole("definition");
+  apiEmail = () => this.page.getByTestId("api-email");
+  apiSub = () => this.page.getByTestId("api-sub");
+  expiry = () => this.page.getByTestId("api-expiry");
+  refreshed = () => this.page.getByTestId("api-refreshed");
+  async callAgain() {
+    await this.page.getByRole("button", { name: "Call the API again" }).click();
+  }
+}
+
+/** Any form error shown to the person, as text. */
+export function alerts(page: Page): Locator {
+  return page.getByRole("alert").filter({ hasText: /\S/ });
+}

@@ -1,0 +1,71 @@
+import { expect, type Page } from "@playwright/test";
+import { confirmationCode, emailVerified, userStatus } from "./cognito-local";
+import { ConfirmPage, Header, PASSWORD, ProtectedPage, SignInPage, SignUpPage, hydrated, uniqueEmail } from "./pages";
+
+export type Mode = "code" | "lambda" | "admin";
+
+/**
+ * The whole scenario in the browser: sign up → confirm (as the mode does it) → sign in →
+ * protected page shows what /api/me answered → wait past the access token's lifetime → the API
+ * call still works because the server refreshed the session → sign out → /protected is closed.
+ */
+export async function wholeScenario(page: Page, mode: Mode) {
+  const email = uniqueEmail(mode);
+  const header = new Header(page);
+
+  const signUp = new SignUpPage(page);
+  await signUp.goto();
+  await signUp.signUp(email, PASSWORD, "Ada Lovelace");
+
+  if (mode === "code") {
+    await expect(page).toHaveURL(/\/confirm\?/);
+    await expect(page.getByRole("status")).toContainText(`sent a 6-digit code to ${email}`);
+    expect(await userStatus(email)).toBe("UNCONFIRMED");
+    await new ConfirmPage(page).confirm(await confirmationCode(email));
+  }
+  await expect(page).toHaveURL(/\/sign-in\?/);
+  await expect(page.getByRole("status")).toContainText("Your account is confirmed");
+  expect(await userStatus(email)).toBe("CONFIRMED");
+  if (mode === "lambda") {
+    // The trigger also verified the e-mail, so a password reset can reach it later.
+    expect(await emailVerified(email)).toBe(true);
+  }
+
+  const signIn = new SignInPage(page);
+  await hydrated(page);
+  await expect(signIn.email()).toHaveValue(email);
+  await signIn.signIn(email, PASSWORD);
+  await expect(page).toHaveURL(/\/protected$/);
+  await header.expectSignedInAs(email);
+
+  const protectedPage = new ProtectedPage(page);
+  await expect(protectedPage.apiEmail()).toHaveText(email);
+  await expect(protectedPage.apiSub()).toHaveText(/^[0-9a-f-]{36}$/);
+  await expect(protectedPage.refreshed()).toContainText("not yet");
+
+  // No token in the page, in hydration data or in browser storage; the cookies are HttpOnly.
+  const html = await page.content();
+  expect(html).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  const storage = await page.evaluate(() => localStorage.length + sessionStorage.length);
+  expect(storage).toBe(0);
+  const cookies = await page.context().cookies();
+  expect(cookies.length).toBeGreaterThan(0);
+  for (const cookie of cookies) {
+    expect(cookie.httpOnly, cookie.name).toBe(true);
+    expect(cookie.sameSite, cookie.name).toBe("Lax");
+  }
+
+  // The test client's access tokens live 10 s: wait until the page's countdown says expired.
+  await expect(protectedPage.expiry()).toContainText("ago", { timeout: 20_000 });
+  await protectedPage.callAgain();
+  await expect(protectedPage.refreshed()).toContainText(/\d+ s ago/);
+  await expect(protectedPage.expiry()).toContainText(/^in \d+ s$/);
+  await expect(protectedPage.apiEmail()).toHaveText(email);
+
+  await header.signOut();
+  await expect(page).toHaveURL(/\/$/);
+  await header.expectSignedOut();
+
+  await page.goto("/protected");
+  await expect(page).toHaveURL(/\/sign-in\?next=(%2F|\/)protected$/);
+}

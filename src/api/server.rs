@@ -1,0 +1,214 @@
+//! The API routes and the bearer-token extractor that guards them.
+
+use super::{ApiErrorBody, Me};
+use crate::auth::verifier::{AccessClaims, TokenError, Verifier};
+use crate::state::AppState;
+use axum::extract::{FromRef, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+const REALM: &str = "leptos-cognito";
+
+/// Why an API request was refused: each case becomes the RFC 6750 answer for it.
+#[derive(Debug)]
+pub enum ApiError {
+    /// No `Authorization: Bearer` header: 401 with a bare challenge, as RFC 6750 §3.1 asks.
+    MissingToken,
+    /// A header that is not `Bearer <token>`.
+    BadRequest,
+    Invalid(TokenError),
+    /// A valid token without the group or scope the route needs: 403.
+    InsufficientScope(String),
+    /// The signing keys could not be fetched: the token cannot be judged now.
+    Unavailable,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, description, challenge) = match self {
+            Self::MissingToken => (
+                StatusCode::UNAUTHORIZED,
+                "missing_token",
+                "send an access token as `Authorization: Bearer <token>`".to_owned(),
+                format!("Bearer realm=\"{REALM}\""),
+            ),
+            Self::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the Authorization header must be `Bearer <token>`".to_owned(),
+                format!("Bearer realm=\"{REALM}\", error=\"invalid_request\""),
+            ),
+            Self::Invalid(TokenError::JwksUnavailable) | Self::Unavailable => {
+                let body = ApiErrorBody {
+                    error: "temporarily_unavailable".into(),
+                    error_description: "the token cannot be checked right now; try again shortly".into(),
+                };
+                let mut res = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                return res;
+            }
+            Self::Invalid(e) => {
+                let description = e.to_string();
+                let challenge =
+                    format!("Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\"");
+                (StatusCode::UNAUTHORIZED, "invalid_token", description, challenge)
+            }
+            Self::InsufficientScope(needed) => {
+                let description = format!("this route needs {needed}");
+                let challenge = format!(
+                    "Bearer realm=\"{REALM}\", error=\"insufficient_scope\", error_description=\"{description}\""
+                );
+                (StatusCode::FORBIDDEN, "insufficient_scope", description, challenge)
+            }
+        };
+        let mut res = (
+            status,
+            Json(ApiErrorBody {
+                error: code.into(),
+                error_description: description,
+            }),
+        )
+            .into_response();
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        }
+        res
+    }
+}
+
+/// A request whose bearer token is a valid access token of this pool and app client.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub claims: AccessClaims,
+    /// The raw token, for calls made on the user's behalf (Cognito `GetUser`). Never logged.
+    token: String,
+}
+
+impl Authenticated {
+    /// Refuses the request (403) unless the user is in `group` (`cognito:groups`).
+    pub fn require_group(&self, group: &str) -> Result<(), ApiError> {
+        if self.claims.groups.iter().any(|g| g == group) {
+            Ok(())
+        } else {
+            Err(ApiError::InsufficientScope(format!("the group `{group}`")))
+        }
+    }
+
+    /// Refuses the request (403) unless the token carries the OAuth `scope`.
+    pub fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
+        if self.claims.scopes().any(|s| s == scope) {
+            Ok(())
+        } else {
+            Err(ApiError::InsufficientScope(format!("the scope `{scope}`")))
+        }
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 7235).
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Err(ApiError::MissingToken);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::BadRequest);
+    }
+    let value = value.to_str().map_err(|_| ApiError::BadRequest)?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::BadRequest)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.contains(' ') {
+        return Err(ApiError::BadRequest);
+    }
+    Ok(token)
+}
+
+impl<S> FromRequestParts<S> for Authenticated
+where
+    Arc<Verifier>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)?;
+        let verifier = Arc::<Verifier>::from_ref(state);
+        match verifier.verify_access(token).await {
+            Ok(claims) => Ok(Self {
+                claims,
+                token: token.to_owned(),
+            }),
+            Err(e) => {
+                tracing::info!(reason = %e, "bearer token refused");
+                Err(ApiError::Invalid(e))
+            }
+        }
+    }
+}
+
+/// E-mail addresses read with `GetUser`, by token id until the token expires, so a page that
+/// calls the API repeatedly costs Cognito one call per token, not one per request.
+#[derive(Default)]
+pub struct EmailCache {
+    entries: Mutex<HashMap<String, (u64, Option<String>)>>,
+}
+
+const EMAIL_CACHE_MAX: usize = 10_000;
+
+impl EmailCache {
+    fn get(&self, jti: &str, now: u64) -> Option<Option<String>> {
+        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries
+            .get(jti)
+            .filter(|(exp, _)| *exp > now)
+            .map(|(_, email)| email.clone())
+    }
+
+    fn put(&self, jti: String, exp: u64, email: Option<String>, now: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() >= EMAIL_CACHE_MAX {
+            entries.retain(|_, (e, _)| *e > now);
+            if entries.len() >= EMAIL_CACHE_MAX {
+                entries.clear();
+            }
+        }
+        entries.insert(jti, (exp, email));
+    }
+}
+
+async fn me(State(state): State<AppState>, auth: Authenticated) -> Json<Me> {
+    let claims = &auth.claims;
+    let now = crate::auth::session::now_unix().max(0) as u64;
+    let email = match claims.jti.as_deref().and_then(|jti| state.emails.get(jti, now)) {
+        Some(email) => email,
+        None => {
+            // The token is already verified; GetUser adds the e-mail (access tokens carry none)
+            // and, on real Cognito, fails for a token revoked by GlobalSignOut.
+            let email = state.cognito.email_of(&auth.token).await.ok().flatten();
+            if let Some(jti) = claims.jti.clone() {
+                state.emails.put(jti, claims.exp, email.clone(), now);
+            }
+            email
+        }
+    };
+    Json(Me {
+        sub: claims.sub.clone(),
+        username: claims.username.clone(),
+        email,
+        groups: claims.groups.clone(),
+        scopes: claims.scopes().map(str::to_owned).collect(),
+        client_id: claims.client_id.clone(),
+        expires_at: claims.exp,
+        issued_at: claims.iat,
+    })
+}
+
+/// The token-checked routes, mounted under `/api`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/me", get(me))
+}

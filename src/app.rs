@@ -1,0 +1,59 @@
+//! The HTML shell, `<App/>` and the routes.
+
+use crate::auth::provide_auth;
+use crate::components::Header;
+use crate::pages::{ConfirmPage, ForgotPasswordPage, HomePage, NotFound, ProtectedPage, SignInPage, SignUpPage};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::SsrMode;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_auth();
+    // Marks the page once the wasm has taken over, for people debugging and for the tests.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/leptos-cognito.css"/>
+        <Title text="leptos-cognito"/>
+        <Router>
+            <Header/>
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/sign-up") view=SignUpPage/>
+                    <Route path=path!("/confirm") view=ConfirmPage/>
+                    <Route path=path!("/sign-in") view=SignInPage/>
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
+                    // Rendered whole before sending, so a missing session becomes a real 302.
+                    <Route path=path!("/protected") view=ProtectedPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,206 @@
+//! The server functions of the scenario: sign up → confirm → sign in → protected page → sign
+//! out, plus the password reset. Each one validates its input with [`super::validate`] before
+//! Cognito is called, and answers with an [`AppError`] a person can read.
+//!
+//! They are all POST (Leptos' default) and sit under `/auth/`, where [`super::csrf`] refuses
+//! cross-site requests. With JavaScript, `ActionForm` calls them and shows errors inline; without
+//! it, the browser posts the form and is redirected — to the next page on success, back to the
+//! form with `?error=…` on failure.
+
+use super::{ApiToken, CurrentUser, SessionInfo, SignUpSettings};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::{
+    ConfirmationMode,
+    server::{form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
+    validate::{ConfirmationCode, DisplayName, Email, Password, safe_next},
+};
+
+/// The signed-in user, or `None`. Reads the session the middleware resolved (and refreshed).
+#[server(prefix = "/auth", endpoint = "current-user")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    no_store();
+    Ok(session().map(|s| CurrentUser { email: s.email }))
+}
+
+/// The pool's password policy and the active confirmation mode.
+#[server(prefix = "/auth", endpoint = "sign-up-settings")]
+pub async fn get_sign_up_settings() -> Result<SignUpSettings, AppError> {
+    Ok(state()?.sign_up)
+}
+
+#[server(prefix = "/auth", endpoint = "sign-up")]
+pub async fn sign_up(email: String, password: String, name: Option<String>) -> Result<(), AppError> {
+    let name = name.unwrap_or_default();
+    let back = |err: AppError| form_error(err, "/sign-up", &[("email", &email), ("name", &name)]);
+    let state = state()?;
+    let parsed_email = Email::parse(&email).map_err(back)?;
+    let display_name = DisplayName::parse(&name).map_err(back)?;
+    // The emulator does not enforce the pool's policy; real Cognito does. Checking here makes
+    // both behave the same and spares Cognito a call it would refuse.
+    let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
+
+    let signed_up = state
+        .cognito
+        .sign_up(&parsed_email, &password, display_name.as_ref())
+        .await
+        .map_err(back)?;
+    let confirmed = match (signed_up.confirmed, state.config.confirmation_mode) {
+        (true, _) => true,
+        (false, ConfirmationMode::Admin) => {
+            state.cognito.admin_confirm(&parsed_email).await.map_err(back)?;
+            true
+        }
+        (false, _) => false,
+    };
+    if confirmed {
+        redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
+    } else {
+        redirect_to("/confirm", &[("email", parsed_email.as_str()), ("notice", "code_sent")]);
+    }
+    Ok(())
+}
+
+#[server(prefix = "/auth", endpoint = "confirm")]
+pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError> {
+    let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
+    let state = state()?;
+    let parsed_email = Email::parse(&email).map_err(back)?;
+    let code = ConfirmationCode::parse(&code).map_err(back)?;
+    match state.cognito.confirm_sign_up(&parsed_email, &code).await {
+        // Already confirmed: nothing left to do here but sign in.
+        Ok(()) | Err(AppError::InvalidCredentials) => {
+            redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
+            Ok(())
+        }
+        Err(e) => Err(back(e)),
+    }
+}
+
+/// Asks Cognito to e-mail a new confirmation code.
+#[server(prefix = "/auth", endpoint = "resend-code")]
+pub async fn resend_code(email: String) -> Result<(), AppError> {
+    let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
+    let state = state()?;
+    let parsed_email = Email::parse(&email).map_err(back)?;
+    match state.cognito.resend_code(&parsed_email).await {
+        Ok(()) => {
+            redirect_to(
+                "/confirm",
+                &[("email", parsed_email.as_str()), ("notice", "code_resent")],
+            );
+            Ok(())
+        }
+        Err(e) => Err(back(e)),
+    }
+}
+
+#[server(prefix = "/auth", endpoint = "sign-in")]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let next_raw = next.unwrap_or_default();
+    let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
+    let state = state()?;
+    let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
+    let password = Password::for_sign_in(password).map_err(back)?;
+    match state.cognito.sign_in(&parsed_email, &password).await {
+        Ok(tokens) => {
+            let (_, cookies) = state.sessions.start(&tokens).map_err(back)?;
+            set_cookies(cookies);
+            redirect_to(&safe_next(Some(next_raw.as_str()).filter(|n| !n.is_empty())), &[]);
+            Ok(())
+        }
+        // The account exists but was never confirmed: lead the person to the code step.
+        Err(AppError::NotConfirmed) if state.config.confirmation_mode == ConfirmationMode::Code => {
+            redirect_to(
+                "/confirm",
+                &[("email", parsed_email.as_str()), ("notice", "not_confirmed")],
+            );
+            Ok(())
+        }
+        Err(e) => Err(back(e)),
+    }
+}
+
+/// Revokes the refresh token at Cognito, clears the cookies and goes home. Works without
+/// JavaScript (a plain form post).
+#[server(prefix = "/auth", endpoint = "sign-out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let state = state()?;
+    let headers = request_headers();
+    if let Some(refresh_token) = state.sessions.refresh_token(&headers) {
+        let access_token = session().map(|s| s.access_token);
+        // The cookies go whatever Cognito says: a person who asked to sign out is signed out
+        // of this app even while Cognito is unreachable.
+        if let Err(e) = state.cognito.sign_out(&refresh_token, access_token.as_deref()).await {
+            tracing::warn!(error = %e, "revoking the refresh token failed; cookies cleared anyway");
+        }
+    }
+    set_cookies(state.sessions.clear());
+    redirect_to("/", &[]);
+    Ok(())
+}
+
+/// Starts a password reset. The answer is the same whether or not the e-mail has an account.
+#[server(prefix = "/auth", endpoint = "forgot-password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email)]);
+    let state = state()?;
+    let parsed_email = Email::parse(&email).map_err(back)?;
+    match state.cognito.forgot_password(&parsed_email).await {
+        Ok(()) => {
+            redirect_to(
+                "/forgot-password",
+                &[("email", parsed_email.as_str()), ("step", "reset")],
+            );
+            Ok(())
+        }
+        Err(e) => Err(back(e)),
+    }
+}
+
+/// Sets a new password with the code from the reset e-mail.
+#[server(prefix = "/auth", endpoint = "reset-password")]
+pub async fn reset_password(email: String, code: String, password: String) -> Result<(), AppError> {
+    let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email), ("step", "reset")]);
+    let state = state()?;
+    let parsed_email = Email::parse(&email).map_err(back)?;
+    let code = ConfirmationCode::parse(&code).map_err(back)?;
+    let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
+    state
+        .cognito
+        .confirm_forgot_password(&parsed_email, &code, &password)
+        .await
+        .map_err(back)?;
+    redirect_to(
+        "/sign-in",
+        &[("email", parsed_email.as_str()), ("notice", "password_reset")],
+    );
+    Ok(())
+}
+
+/// What the protected page shows about the session; `None` without one.
+#[server(prefix = "/auth", endpoint = "session-info")]
+pub async fn get_session_info() -> Result<Option<SessionInfo>, AppError> {
+    no_store();
+    Ok(session().map(|s| SessionInfo {
+        email: s.email,
+        sub: s.sub,
+        expires_at: s.expires_at,
+        refreshed_at: s.refreshed_at,
+    }))
+}
+
+/// A fresh access token for one call to the API. The session layer has already refreshed it if
+/// it was about to expire.
+#[server(prefix = "/auth", endpoint = "api-token")]
+pub async fn get_api_token() -> Result<ApiToken, AppError> {
+    no_store();
+    let session = session().ok_or(AppError::SessionExpired)?;
+    Ok(ApiToken {
+        access_token: session.access_token,
+        expires_at: session.expires_at,
+        refreshed_at: session.refreshed_at,
+    })
+}

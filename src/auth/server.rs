@@ -1,0 +1,77 @@
+//! Plumbing the server functions share: the app state, the request's session, cookies on the
+//! response, and how a failed form post without JavaScript gets its message back to the page.
+
+use super::session::{CurrentSession, Session};
+use crate::error::AppError;
+use crate::state::AppState;
+use http::HeaderValue;
+use http::header::{ACCEPT, CACHE_CONTROL, SET_COOKIE};
+use http::request::Parts;
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState is not in the server function's context");
+        AppError::Internal
+    })
+}
+
+/// The session [`super::session::session_layer`] resolved (and maybe refreshed) for this request.
+pub fn session() -> Option<Session> {
+    use_context::<Parts>()?.extensions.get::<CurrentSession>()?.0.clone()
+}
+
+/// Headers of the request being served (for the refresh token cookie).
+pub fn request_headers() -> http::HeaderMap {
+    use_context::<Parts>().map(|p| p.headers).unwrap_or_default()
+}
+
+pub fn set_cookies(values: Vec<HeaderValue>) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        for value in values {
+            response.append_header(SET_COOKIE, value);
+        }
+    }
+}
+
+/// Pages and answers that depend on the session must never be stored by a cache.
+pub fn no_store() {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.insert_header(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// True for a plain HTML form post (no JavaScript): the browser asked for a page back.
+fn plain_form_post() -> bool {
+    use_context::<Parts>()
+        .and_then(|p| p.headers.get(ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// Sets the HTTP status of a failed server function, and, for a form posted without
+/// JavaScript, redirects back to `page` with the error's code and the non-secret fields, so the
+/// page can show the message and keep what was typed. Passwords are never put in `keep`.
+pub fn form_error(err: AppError, page: &str, keep: &[(&str, &str)]) -> AppError {
+    if let Some(response) = use_context::<ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(err.status()) {
+            response.set_status(status);
+        }
+    if plain_form_post() {
+        let mut query = vec![("error", err.code())];
+        query.extend(keep.iter().copied().filter(|(_, v)| !v.is_empty() && v.len() <= 512));
+        let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+        leptos_axum::redirect(&format!("{page}?{query}"));
+    }
+    err
+}
+
+/// Redirects to `page` with the query pairs (works with and without JavaScript).
+pub fn redirect_to(page: &str, query: &[(&str, &str)]) {
+    let query = serde_urlencoded::to_string(query).unwrap_or_default();
+    if query.is_empty() {
+        leptos_axum::redirect(page);
+    } else {
+        leptos_axum::redirect(&format!("{page}?{query}"));
+    }
+}

@@ -1,0 +1,473 @@
+//! The server-kept session: Cognito's tokens in encrypted HttpOnly cookies, refreshed by the
+//! server before they expire — Amplify's `currentSession()`, done where the browser cannot
+//! touch the tokens.
+//!
+//! Two cookies, both AES-256-GCM encrypted and authenticated with the server's key (the
+//! `cookie` crate's private jar), so they are opaque and tamper-proof to the browser and any
+//! instance holding the same key can serve any request — no server-side store:
+//! - the *session* cookie: the access token, its expiry and the user's e-mail and `sub`;
+//! - the *refresh* cookie: the refresh token, which never leaves it except towards Cognito.
+//!
+//! [`session_layer`] runs before every page and server function: it decrypts the cookies,
+//! refreshes with `REFRESH_TOKEN_AUTH` when the access token has less than the configured
+//! margin left, rewrites the cookies, and hands the [`Session`] to the handlers through the
+//! request's extensions. It has to happen there, before rendering starts: a streamed page has
+//! sent its headers — and so any `Set-Cookie` — before its data resolves.
+
+use crate::auth::cognito::{Cognito, Tokens};
+use crate::config::Config;
+use crate::error::AppError;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine as _;
+use cookie::{Cookie, CookieJar, Key, SameSite};
+use http::header::{COOKIE, HeaderValue, SET_COOKIE};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::OnceCell;
+
+/// A signed-in user's session, as the handlers see it.
+#[derive(Clone)]
+pub struct Session {
+    pub access_token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub email: String,
+    pub sub: String,
+    /// When this server last refreshed the tokens (Unix seconds); `None` until the first refresh.
+    pub refreshed_at: Option<i64>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("email", &self.email)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`session_layer`] found for this request; read by server functions from the request
+/// parts.
+#[derive(Clone, Debug, Default)]
+pub struct CurrentSession(pub Option<Session>);
+
+#[derive(Serialize, Deserialize)]
+struct SessionCookie {
+    at: String,
+    exp: i64,
+    email: String,
+    sub: String,
+    #[serde(default)]
+    refreshed_at: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RefreshCookie {
+    rt: String,
+}
+
+/// The claims this module reads from tokens it received straight from Cognito over TLS. Such
+/// tokens need no signature check here (OpenID Connect Core §3.1.3.7 allows this for tokens
+/// from the token endpoint); the API verifies every token it is sent.
+#[derive(Deserialize)]
+struct UnverifiedClaims {
+    exp: i64,
+    sub: String,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+fn peek_claims(jwt: &str) -> Option<UnverifiedClaims> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+type InFlight = Arc<OnceCell<Result<Tokens, AppError>>>;
+
+/// Owns the cookie key and the single-flight table of refreshes under way.
+pub struct Sessions {
+    key: Key,
+    secure: bool,
+    max_age: Duration,
+    margin: Duration,
+    cognito: Cognito,
+    /// Refresh token → the one refresh call for it. Entries stay a few seconds after they
+    /// finish, so requests that left the browser with the old cookie just before the new one
+    /// arrived reuse the answer instead of calling Cognito again.
+    in_flight: Mutex<HashMap<String, (Instant, InFlight)>>,
+    refresh_calls: std::sync::atomic::AtomicU64,
+}
+
+const IN_FLIGHT_KEEP: Duration = Duration::from_secs(10);
+
+impl Sessions {
+    pub fn new(config: &Config, cognito: Cognito) -> Result<Self, AppError> {
+        let key = match &config.session_key {
+            Some(bytes) => Key::try_from(bytes.as_slice()).map_err(|_| AppError::Internal)?,
+            None => {
+                tracing::warn!(
+                    "SESSION_KEY is not set: using a random key, so sessions end when the server restarts \
+                     and are not shared between instances"
+                );
+                Key::generate()
+            }
+        };
+        Ok(Self {
+            key,
+            secure: config.secure_cookies(),
+            max_age: config.session_max_age,
+            margin: config.refresh_margin,
+            cognito,
+            in_flight: Mutex::new(HashMap::new()),
+            refresh_calls: Default::default(),
+        })
+    }
+
+    /// How many refresh calls this instance has made to Cognito (for tests and metrics).
+    pub fn refresh_calls(&self) -> u64 {
+        self.refresh_calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn session_name(&self) -> &'static str {
+        // `__Host-` makes the browser refuse the cookie unless it is Secure, host-only and
+        // Path=/, so a sibling subdomain cannot plant or shadow it. Browsers only allow it over
+        // https, so plain-http development uses bare names.
+        if self.secure { "__Host-lc-session" } else { "lc-session" }
+    }
+
+    fn refresh_name(&self) -> &'static str {
+        if self.secure { "__Host-lc-refresh" } else { "lc-refresh" }
+    }
+
+    fn cookie(&self, name: &'static str, value: String) -> Cookie<'static> {
+        Cookie::build((name, value))
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .max_age(cookie::time::Duration::seconds(self.max_age.as_secs() as i64))
+            .build()
+    }
+
+    fn encrypt(&self, cookie: Cookie<'static>) -> Option<HeaderValue> {
+        let name = cookie.name().to_owned();
+        let mut jar = CookieJar::new();
+        jar.private_mut(&self.key).add(cookie);
+        let encrypted = jar.get(&name)?;
+        HeaderValue::from_str(&encrypted.encoded().to_string()).ok()
+    }
+
+    fn read<T: for<'de> Deserialize<'de>>(&self, jar: &CookieJar, name: &str) -> Option<T> {
+        let cookie = jar.private(&self.key).get(name)?;
+        serde_json::from_str(cookie.value()).ok()
+    }
+
+    /// `Set-Cookie` values that start a session from fresh sign-in tokens.
+    pub fn start(&self, tokens: &Tokens) -> Result<(Session, Vec<HeaderValue>), AppError> {
+        let refresh_token = tokens.refresh_token.clone().ok_or_else(|| {
+            tracing::error!("sign-in answer has no refresh token");
+            AppError::Internal
+        })?;
+        let session = self.session_from(tokens, None)?;
+        let mut headers = self.session_headers(&session)?;
+        let refresh = serde_json::to_string(&RefreshCookie { rt: refresh_token }).map_err(|_| AppError::Internal)?;
+        headers.push(
+            self.encrypt(self.cookie(self.refresh_name(), refresh))
+                .ok_or(AppError::Internal)?,
+        );
+        Ok((session, headers))
+    }
+
+    fn session_from(&self, tokens: &Tokens, refreshed_at: Option<i64>) -> Result<Session, AppError> {
+        let access = peek_claims(&tokens.access_token);
+        let id = peek_claims(&tokens.id_token);
+        match (access, id) {
+            (Some(access), Some(id)) => Ok(Session {
+                access_token: tokens.access_token.clone(),
+                expires_at: access.exp,
+                email: id.email.unwrap_or_default(),
+                sub: access.sub,
+                refreshed_at,
+            }),
+            _ => {
+                tracing::error!("cognito returned tokens this app cannot read");
+                Err(AppError::Internal)
+            }
+        }
+    }
+
+    fn session_headers(&self, session: &Session) -> Result<Vec<HeaderValue>, AppError> {
+        let value = serde_json::to_string(&SessionCookie {
+            at: session.access_token.clone(),
+            exp: session.expires_at,
+            email: session.email.clone(),
+            sub: session.sub.clone(),
+            refreshed_at: session.refreshed_at,
+        })
+        .map_err(|_| AppError::Internal)?;
+        Ok(vec![
+            self.encrypt(self.cookie(self.session_name(), value))
+                .ok_or(AppError::Internal)?,
+        ])
+    }
+
+    /// `Set-Cookie` values that remove both cookies.
+    pub fn clear(&self) -> Vec<HeaderValue> {
+        [self.session_name(), self.refresh_name()]
+            .into_iter()
+            .filter_map(|name| {
+                let mut gone = self.cookie(name, String::new());
+                gone.make_removal();
+                HeaderValue::from_str(&gone.to_string()).ok()
+            })
+            .collect()
+    }
+
+    /// The refresh token of this request, for signing out.
+    pub fn refresh_token(&self, headers: &http::HeaderMap) -> Option<String> {
+        self.read::<RefreshCookie>(&jar_of(headers), self.refresh_name())
+            .map(|c| c.rt)
+    }
+
+    /// Reads the session of a request, refreshing it if it is about to expire.
+    pub async fn resolve(&self, headers: &http::HeaderMap) -> Resolved {
+        let jar = jar_of(headers);
+        let had_cookies = jar.get(self.session_name()).is_some() || jar.get(self.refresh_name()).is_some();
+        let Some(refresh) = self.read::<RefreshCookie>(&jar, self.refresh_name()) else {
+            // No usable refresh token: no session. Stale or forged cookies are removed.
+            return Resolved {
+                session: None,
+                set_cookies: if had_cookies { self.clear() } else { vec![] },
+            };
+        };
+        let current = self.read::<SessionCookie>(&jar, self.session_name()).map(|c| Session {
+            access_token: c.at,
+            expires_at: c.exp,
+            email: c.email,
+            sub: c.sub,
+            refreshed_at: c.refreshed_at,
+        });
+        let now = now_unix();
+        if let Some(session) = &current
+            && session.expires_at - now > self.margin.as_secs() as i64 {
+                return Resolved {
+                    session: current,
+                    set_cookies: vec![],
+                };
+            }
+        match self.refresh(&refresh.rt).await {
+            Ok(tokens) => {
+                let refreshed = self.session_from(&tokens, Some(now)).and_then(|mut session| {
+                    // A refresh answer carries no e-mail when the ID token lacks it; keep the old one.
+                    if session.email.is_empty()
+                        && let Some(old) = &current {
+                            session.email.clone_from(&old.email);
+                        }
+                    let headers = self.session_headers(&session)?;
+                    Ok((session, headers))
+                });
+                match refreshed {
+                    Ok((session, set_cookies)) => Resolved {
+                        session: Some(session),
+                        set_cookies,
+                    },
+                    Err(_) => Resolved {
+                        session: None,
+                        set_cookies: vec![],
+                    },
+                }
+            }
+            // Revoked or expired refresh token: the session is over. Clearing the cookies here
+            // is what stops a redirect loop between the sign-in page and a protected one.
+            Err(AppError::SessionExpired) => Resolved {
+                session: None,
+                set_cookies: self.clear(),
+            },
+            // Cognito unreachable or throttling: keep the cookies for the next try, and use the
+            // current access token while it is still valid.
+            Err(_) => Resolved {
+                session: current.filter(|s| s.expires_at > now),
+                set_cookies: vec![],
+            },
+        }
+    }
+
+    async fn refresh(&self, refresh_token: &str) -> Result<Tokens, AppError> {
+        let cell = {
+            let mut table = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            table.retain(|_, (started, _)| started.elapsed() < IN_FLIGHT_KEEP);
+            table
+                .entry(refresh_token.to_owned())
+                .or_insert_with(|| (Instant::now(), Arc::default()))
+                .1
+                .clone()
+        };
+        cell.get_or_init(|| async {
+            self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.cognito.refresh(refresh_token).await
+        })
+        .await
+        .clone()
+    }
+}
+
+/// The outcome of [`Sessions::resolve`].
+pub struct Resolved {
+    pub session: Option<Session>,
+    pub set_cookies: Vec<HeaderValue>,
+}
+
+fn jar_of(headers: &http::HeaderMap) -> CookieJar {
+    let mut jar = CookieJar::new();
+    for value in headers.get_all(COOKIE) {
+        let Ok(value) = value.to_str() else { continue };
+        for cookie in Cookie::split_parse_encoded(value.to_owned()).flatten() {
+            jar.add_original(cookie.into_owned());
+        }
+    }
+    jar
+}
+
+/// Paths that never need the session: static files and the bearer-token API.
+fn skips_session(path: &str) -> bool {
+    path.starts_with("/pkg/") || path.starts_with("/api/") || path == "/health" || path == "/favicon.ico"
+}
+
+/// Middleware: resolves (and refreshes) the session before the page or server function runs.
+pub async fn session_layer(State(sessions): State<Arc<Sessions>>, mut request: Request, next: Next) -> Response {
+    if skips_session(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let Resolved { session, set_cookies } = sessions.resolve(request.headers()).await;
+    request.extensions_mut().insert(CurrentSession(session));
+    let mut response = next.run(request).await;
+    // A handler that set the session cookies itself (sign-in, sign-out) has the last word.
+    let handler_set_cookies = response.headers().contains_key(SET_COOKIE);
+    if !handler_set_cookies {
+        for value in set_cookies {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sessions(secure: bool) -> Sessions {
+        let config = Config::from_lookup(|k| match k {
+            "COGNITO_USER_POOL_ID" => Some("eu-west-1_Test1".into()),
+            "COGNITO_CLIENT_ID" => Some("client".into()),
+            "APP_URL" if secure => Some("https://app.example.com".into()),
+            _ => None,
+        })
+        .expect("config");
+        let sdk = aws_sdk_cognitoidentityprovider::Client::from_conf(
+            aws_sdk_cognitoidentityprovider::Config::builder()
+                .behavior_version(aws_sdk_cognitoidentityprovider::config::BehaviorVersion::latest())
+                .region(aws_sdk_cognitoidentityprovider::config::Region::new("eu-west-1"))
+                .build(),
+        );
+        Sessions::new(&config, Cognito::new(sdk, "eu-west-1_Test1".into(), "client".into())).expect("sessions")
+    }
+
+    fn jwt(claims: serde_json::Value) -> String {
+        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        format!(
+            "{}.{}.sig",
+            b64(br#"{"alg":"RS256"}"#),
+            b64(claims.to_string().as_bytes())
+        )
+    }
+
+    fn tokens(exp: i64) -> Tokens {
+        Tokens {
+            access_token: jwt(serde_json::json!({"exp": exp, "sub": "user-1"})),
+            id_token: jwt(serde_json::json!({"exp": exp, "sub": "user-1", "email": "ada@example.com"})),
+            refresh_token: Some("refresh-secret".into()),
+        }
+    }
+
+    fn request_headers(set_cookies: &[HeaderValue]) -> http::HeaderMap {
+        let cookie = set_cookies
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut headers = http::HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_str(&cookie).expect("ascii"));
+        headers
+    }
+
+    #[tokio::test]
+    async fn a_fresh_session_round_trips_without_calling_cognito() {
+        let s = sessions(false);
+        let (_, set) = s.start(&tokens(now_unix() + 3600)).expect("start");
+        assert_eq!(set.len(), 2);
+        for v in &set {
+            let v = v.to_str().expect("ascii");
+            assert!(
+                v.contains("HttpOnly") && v.contains("SameSite=Lax") && v.contains("Path=/"),
+                "{v}"
+            );
+            assert!(
+                !v.contains("refresh-secret") && !v.contains("ada@example.com"),
+                "cookie is not encrypted: {v}"
+            );
+        }
+        let resolved = s.resolve(&request_headers(&set)).await;
+        let session = resolved.session.expect("session");
+        assert_eq!(session.email, "ada@example.com");
+        assert_eq!(session.sub, "user-1");
+        assert!(resolved.set_cookies.is_empty());
+        assert_eq!(s.refresh_calls(), 0);
+        assert_eq!(
+            s.refresh_token(&request_headers(&set)).as_deref(),
+            Some("refresh-secret")
+        );
+    }
+
+    #[tokio::test]
+    async fn https_uses_host_prefixed_secure_cookies() {
+        let s = sessions(true);
+        let (_, set) = s.start(&tokens(now_unix() + 3600)).expect("start");
+        for v in &set {
+            let v = v.to_str().expect("ascii");
+            assert!(v.starts_with("__Host-") && v.contains("Secure"), "{v}");
+        }
+    }
+
+    #[tokio::test]
+    async fn tampered_or_foreign_cookies_are_cleared() {
+        let s = sessions(false);
+        let mut headers = http::HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_static("lc-session=forged; lc-refresh=forged"));
+        let resolved = s.resolve(&headers).await;
+        assert!(resolved.session.is_none());
+        assert_eq!(resolved.set_cookies.len(), 2, "both cookies removed");
+        // A cookie encrypted with another key is as good as forged.
+        let (_, set) = sessions(false).start(&tokens(now_unix() + 3600)).expect("start");
+        assert!(s.resolve(&request_headers(&set)).await.session.is_none());
+    }
+
+    #[test]
+    fn static_files_and_the_api_skip_the_session() {
+        assert!(skips_session("/pkg/app.wasm"));
+        assert!(skips_session("/api/me"));
+        assert!(!skips_session("/protected"));
+        assert!(!skips_session("/auth/sign_in"));
+    }
+}

@@ -1,0 +1,302 @@
+//! Input rules shared by the browser and the server.
+//!
+//! The browser uses them for instant feedback (the live password checklist); the server applies
+//! the very same rules again before Cognito is called, because the browser can be bypassed and
+//! because the local emulator enforces none of them.
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+/// Longest e-mail address SMTP allows (RFC 5321 path limit).
+const MAX_EMAIL_LEN: usize = 254;
+/// Cognito refuses passwords longer than this.
+const MAX_PASSWORD_LEN: usize = 256;
+const MAX_NAME_CHARS: usize = 64;
+
+/// A syntactically valid, normalised e-mail address (trimmed, lower-case).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let email = raw.trim().to_lowercase();
+        let (local, domain) = email.split_once('@').ok_or(AppError::InvalidEmail)?;
+        let ok = email.len() <= MAX_EMAIL_LEN
+            && !local.is_empty()
+            && local.len() <= 64
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && email.chars().all(|c| !c.is_whitespace() && !c.is_control());
+        if ok {
+            Ok(Self(email))
+        } else {
+            Err(AppError::InvalidEmail)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password as typed. Deliberately not `Debug`-printable so it cannot end up in a log line.
+pub struct Password(String);
+
+impl Password {
+    /// Checks the password against the pool's policy. Cognito would check it too, but the local
+    /// emulator does not, and checking first saves a round trip.
+    pub fn parse(raw: String, policy: &PasswordPolicy) -> Result<Self, AppError> {
+        if raw.len() > MAX_PASSWORD_LEN || raw.contains('\0') || !policy.is_met(&raw) {
+            return Err(AppError::WeakPassword);
+        }
+        Ok(Self(raw))
+    }
+
+    /// For signing in: only the shape is checked, never the policy (which may have changed since
+    /// the account was made).
+    pub fn for_sign_in(raw: String) -> Result<Self, AppError> {
+        if raw.is_empty() || raw.len() > MAX_PASSWORD_LEN || raw.contains('\0') {
+            return Err(AppError::InvalidCredentials);
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// The 6-digit code Cognito e-mails for sign-up confirmation and password reset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfirmationCode(String);
+
+impl ConfirmationCode {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let code: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
+            Ok(Self(code))
+        } else {
+            Err(AppError::InvalidCode)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An optional display name, stored as Cognito's standard `name` attribute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// Empty input means "no name" (`Ok(None)`).
+    pub fn parse(raw: &str) -> Result<Option<Self>, AppError> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Ok(None);
+        }
+        if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+            return Err(AppError::InvalidName);
+        }
+        Ok(Some(Self(name.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The symbols Cognito counts for "require symbols" (its documented list; a space counts too
+/// when it is neither first nor last).
+const COGNITO_SYMBOLS: &str = "^$*.[]{}()?-\"!@#%&/\\,><':;|_~`+=";
+
+/// The user pool's password policy, read from Cognito (`DescribeUserPool`) at start-up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub min_length: u32,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub require_numbers: bool,
+    pub require_symbols: bool,
+}
+
+impl Default for PasswordPolicy {
+    /// Cognito's own default policy, used when a pool reports none.
+    fn default() -> Self {
+        Self {
+            min_length: 8,
+            require_uppercase: true,
+            require_lowercase: true,
+            require_numbers: true,
+            require_symbols: true,
+        }
+    }
+}
+
+/// One line of the password checklist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub label: String,
+    pub met: bool,
+}
+
+impl PasswordPolicy {
+    /// Every rule of the policy and whether `password` meets it, in the order shown on screen.
+    pub fn check(&self, password: &str) -> Vec<Rule> {
+        let has = |f: fn(char) -> bool| password.chars().any(f);
+        let trimmed = password.trim_matches(' ');
+        let symbol = password.chars().any(|c| COGNITO_SYMBOLS.contains(c)) || trimmed.contains(' ');
+        let mut rules = vec![Rule {
+            label: format!("At least {} characters", self.min_length),
+            met: password.chars().count() >= self.min_length as usize,
+        }];
+        let optional = [
+            (
+                self.require_uppercase,
+                "An upper-case letter",
+                has(|c| c.is_uppercase()),
+            ),
+            (self.require_lowercase, "A lower-case letter", has(|c| c.is_lowercase())),
+            (self.require_numbers, "A number", has(|c| c.is_ascii_digit())),
+            (self.require_symbols, "A symbol, such as ! or %", symbol),
+        ];
+        rules.extend(
+            optional
+                .into_iter()
+                .filter(|(required, _, _)| *required)
+                .map(|(_, label, met)| Rule {
+                    label: label.to_owned(),
+                    met,
+                }),
+        );
+        rules
+    }
+
+    pub fn is_met(&self, password: &str) -> bool {
+        // Cognito rejects leading and trailing spaces outright.
+        password == password.trim_matches(' ') && self.check(password).iter().all(|r| r.met)
+    }
+}
+
+/// Where to go after signing in: `next` if it is a path on this site, else the protected page.
+///
+/// Only plain absolute paths pass. `//evil.example` and `/\evil.example` are protocol-relative
+/// URLs to browsers, and anything with a scheme leaves the site: both would make the sign-in
+/// page an open redirect.
+pub fn safe_next(next: Option<&str>) -> String {
+    const FALLBACK: &str = "/protected";
+    let Some(next) = next else {
+        return FALLBACK.to_owned();
+    };
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.len() <= 512
+        && next.chars().all(|c| !c.is_control() && !c.is_whitespace());
+    if ok { next.to_owned() } else { FALLBACK.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        let email = Email::parse("  Ada@Example.COM ").expect("valid");
+        assert_eq!(email.as_str(), "ada@example.com");
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@@example.com",
+            "ada@example..com",
+            "ada@.example.com",
+            "ada\u{0}@example.com",
+        ] {
+            assert_eq!(Email::parse(bad), Err(AppError::InvalidEmail), "{bad:?}");
+        }
+        let long = format!("{}@example.com", "a".repeat(300));
+        assert_eq!(Email::parse(&long), Err(AppError::InvalidEmail));
+    }
+
+    #[test]
+    fn password_policy_lists_each_rule() {
+        let policy = PasswordPolicy::default();
+        let rules = policy.check("abc");
+        assert_eq!(rules.len(), 5);
+        assert!(!rules[0].met, "too short");
+        assert!(rules[2].met, "has lower case");
+        assert!(policy.is_met("Correct-Horse1"));
+        assert!(!policy.is_met("correct-horse1"), "no upper case");
+        assert!(!policy.is_met("Correct-Horse"), "no digit");
+        assert!(!policy.is_met("CorrectHorse1"), "no symbol");
+        assert!(!policy.is_met(" Correct-Horse1"), "leading space");
+        assert!(policy.is_met("Correct Horse1"), "inner space counts as a symbol");
+    }
+
+    #[test]
+    fn a_lenient_policy_only_checks_what_it_requires() {
+        let policy = PasswordPolicy {
+            min_length: 6,
+            require_uppercase: false,
+            require_lowercase: false,
+            require_numbers: false,
+            require_symbols: false,
+        };
+        assert_eq!(policy.check("x").len(), 1);
+        assert!(policy.is_met("simple"));
+    }
+
+    #[test]
+    fn passwords_are_never_printed() {
+        let pw = Password::for_sign_in("hunter2!".into()).expect("shape ok");
+        assert_eq!(format!("{pw:?}"), "Password(***)");
+        assert!(Password::for_sign_in(String::new()).is_err());
+        assert!(Password::for_sign_in("a\0b".into()).is_err());
+    }
+
+    #[test]
+    fn codes_are_six_digits() {
+        assert_eq!(ConfirmationCode::parse(" 123 456 ").expect("ok").as_str(), "123456");
+        for bad in ["", "12345", "1234567", "12a456"] {
+            assert_eq!(ConfirmationCode::parse(bad), Err(AppError::InvalidCode));
+        }
+    }
+
+    #[test]
+    fn names_are_optional_and_bounded() {
+        assert_eq!(DisplayName::parse("  "), Ok(None));
+        assert_eq!(DisplayName::parse(" Ada ").expect("ok").expect("some").as_str(), "Ada");
+        assert_eq!(DisplayName::parse(&"x".repeat(65)), Err(AppError::InvalidName));
+    }
+
+    #[test]
+    fn next_must_stay_on_this_site() {
+        assert_eq!(safe_next(Some("/protected?tab=1")), "/protected?tab=1");
+        assert_eq!(safe_next(None), "/protected");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "protected",
+            "/a b",
+            "/\r\nSet-Cookie:x",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/protected", "{bad:?}");
+        }
+    }
+}

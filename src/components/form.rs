@@ -1,0 +1,186 @@
+//! Form fields and messages. Every field has a real `<label>`, and its error is tied to it with
+//! `aria-describedby`, so screen readers (and the end-to-end tests) find both by name.
+
+use crate::error::{AppError, Field};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The error to show for a form: the action's last answer (JavaScript on), or the `error` query
+/// parameter the server redirected back with (a form posted without JavaScript).
+pub fn use_form_error<T>(
+    value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
+) -> Memo<Option<AppError>> {
+    let query = use_query_map();
+    Memo::new(move |_| match value() {
+        Some(Ok(_)) => None,
+        Some(Err(e)) => Some(e),
+        None => query.read().get("error").and_then(|code| AppError::from_code(&code)),
+    })
+}
+
+/// A query parameter's value, or an empty string.
+pub fn use_query_value(name: &'static str) -> Memo<String> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get(name).unwrap_or_default())
+}
+
+/// The message of `error` if it belongs to `field`.
+pub fn field_error(error: Memo<Option<AppError>>, field: Field) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().filter(|e| e.field() == Some(field)).map(|e| e.to_string()))
+}
+
+/// The message of `error` if it belongs to no field (shown above the form).
+pub fn banner_error(error: Memo<Option<AppError>>) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().filter(|e| e.field().is_none()).map(|e| e.to_string()))
+}
+
+#[component]
+pub fn TextField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(into, optional)] value: Signal<String>,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] on_input: Option<Callback<String>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let hint_id = format!("{name}-hint");
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <input
+                id=name
+                name=name
+                type=kind
+                value=move || value.get()
+                autocomplete=autocomplete
+                inputmode=inputmode
+                required=required
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by
+                on:input=move |ev| {
+                    if let Some(cb) = on_input {
+                        cb.run(event_target_value(&ev));
+                    }
+                }
+            />
+            <FieldError id=error_id error/>
+        </div>
+    }
+}
+
+/// A password input with a show/hide toggle. Its value is never pre-filled.
+#[component]
+pub fn PasswordField(
+    label: &'static str,
+    #[prop(default = "password")] name: &'static str,
+    autocomplete: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] on_input: Option<Callback<String>>,
+    #[prop(optional)] described_by: Option<&'static str>,
+) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let error_id = format!("{name}-error");
+    let described = {
+        let error_id = error_id.clone();
+        move || {
+            let mut ids: Vec<String> = described_by.map(str::to_owned).into_iter().collect();
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <div class="password-row">
+                <input
+                    id=name
+                    name=name
+                    type=move || if shown.get() { "text" } else { "password" }
+                    autocomplete=autocomplete
+                    required=true
+                    aria-invalid=move || error.get().is_some().then_some("true")
+                    aria-describedby=described
+                    on:input=move |ev| {
+                        if let Some(cb) = on_input {
+                            cb.run(event_target_value(&ev));
+                        }
+                    }
+                />
+                <button
+                    type="button"
+                    class="secondary"
+                    aria-controls=name
+                    aria-pressed=move || if shown.get() { "true" } else { "false" }
+                    on:click=move |_| shown.update(|s| *s = !*s)
+                >
+                    {move || if shown.get() { "Hide" } else { "Show" }}
+                </button>
+            </div>
+            <FieldError id=error_id error/>
+        </div>
+    }
+}
+
+#[component]
+fn FieldError(id: String, error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p class="field-error" id=id role="alert" hidden=move || error.get().is_none()>
+            {move || error.get().unwrap_or_default()}
+        </p>
+    }
+}
+
+/// A message above a form that belongs to no single field.
+#[component]
+pub fn ErrorBanner(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="banner error" role="alert" hidden=move || error.get().is_none()>
+            {move || error.get().unwrap_or_default()}
+        </div>
+    }
+}
+
+/// A friendly status line ("We sent you a code").
+#[component]
+pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="banner notice" role="status" hidden=move || text.get().is_none()>
+            {move || text.get().unwrap_or_default()}
+        </div>
+    }
+}
+
+/// A submit button that says what is happening while the action is pending.
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    busy_label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <button type="submit" aria-busy=move || pending.get().then_some("true") disabled=move || pending.get()>
+            {move || if pending.get() { busy_label } else { label }}
+        </button>
+    }
+}

@@ -1,0 +1,283 @@
+//! Typed settings from the environment, checked once at start-up.
+//!
+//! A missing or malformed variable stops the server with one line naming it, before it listens.
+//! Every variable is documented in `.env.example`.
+
+use std::time::Duration;
+
+pub use crate::auth::ConfirmationMode;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("configuration: {var} {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub production: bool,
+    /// The origin people reach the app at, e.g. `https://app.example.com`.
+    pub app_url: String,
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub region: String,
+    pub issuer: String,
+    pub jwks_url: String,
+    /// App clients whose access tokens the API accepts.
+    pub api_client_ids: Vec<String>,
+    pub confirmation_mode: ConfirmationMode,
+    /// At least 64 bytes; `None` only in development (a random key per process then).
+    pub session_key: Option<Vec<u8>>,
+    /// Refresh the access token when it has less than this left.
+    pub refresh_margin: Duration,
+    /// Lifetime of the session cookies; match the app client's refresh-token validity.
+    pub session_max_age: Duration,
+    /// Clock skew allowed when checking `exp` and `nbf` on the API.
+    pub jwt_leeway: Duration,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads settings through `get`, so tests can pass a map instead of the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let err = |var: &'static str, problem: &str| ConfigError {
+            var,
+            problem: problem.into(),
+        };
+
+        let production = match get("APP_ENV").as_deref() {
+            None | Some("development") => false,
+            Some("production") => true,
+            Some(_) => return Err(err("APP_ENV", "must be `development` or `production`")),
+        };
+        let app_url = get("APP_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into());
+        let app_url = app_url.trim_end_matches('/').to_owned();
+        if !(app_url.starts_with("http://") || app_url.starts_with("https://")) {
+            return Err(err("APP_URL", "must start with http:// or https://"));
+        }
+        if production && !app_url.starts_with("https://") {
+            return Err(err("APP_URL", "must be https:// in production (cookies are Secure)"));
+        }
+
+        let user_pool_id = get("COGNITO_USER_POOL_ID").ok_or_else(|| {
+            err(
+                "COGNITO_USER_POOL_ID",
+                "is missing (like eu-west-1_AbC123; `scripts/dev` makes a local one)",
+            )
+        })?;
+        let (pool_region, pool_suffix) = user_pool_id
+            .split_once('_')
+            .filter(|(r, s)| !r.is_empty() && !s.is_empty())
+            .ok_or_else(|| {
+                err(
+                    "COGNITO_USER_POOL_ID",
+                    "must look like <region>_<id>, e.g. eu-west-1_AbC123",
+                )
+            })?;
+        if !pool_suffix.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(err(
+                "COGNITO_USER_POOL_ID",
+                "must look like <region>_<id>, e.g. eu-west-1_AbC123",
+            ));
+        }
+        let client_id = get("COGNITO_CLIENT_ID").ok_or_else(|| err("COGNITO_CLIENT_ID", "is missing"))?;
+        let region = get("AWS_REGION").unwrap_or_else(|| pool_region.to_owned());
+
+        let issuer = get("COGNITO_ISSUER")
+            .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"));
+        let jwks_url = get("COGNITO_JWKS_URL").unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json"));
+        for (var, url) in [("COGNITO_ISSUER", &issuer), ("COGNITO_JWKS_URL", &jwks_url)] {
+            if production && !is_public_https(url) {
+                // The local emulator signs with a private key that is published in its source:
+                // trusting it in production would let anyone mint tokens.
+                return Err(err(var, "must be a public https:// URL in production"));
+            }
+        }
+
+        let api_client_ids = match get("API_CLIENT_IDS") {
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => vec![client_id.clone()],
+        };
+
+        let confirmation_mode = match get("CONFIRMATION_MODE").as_deref() {
+            None | Some("code") => ConfirmationMode::Code,
+            Some("lambda") => ConfirmationMode::Lambda,
+            Some("admin") => ConfirmationMode::Admin,
+            Some(_) => return Err(err("CONFIRMATION_MODE", "must be `code`, `lambda` or `admin`")),
+        };
+
+        let session_key = match get("SESSION_KEY") {
+            Some(b64) => {
+                use base64::Engine as _;
+                let key = base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map_err(|_| err("SESSION_KEY", "must be base64 (try `openssl rand -base64 64`)"))?;
+                if key.len() < 64 {
+                    return Err(err(
+                        "SESSION_KEY",
+                        "must decode to at least 64 bytes (try `openssl rand -base64 64`)",
+                    ));
+                }
+                Some(key)
+            }
+            None if production => {
+                return Err(err(
+                    "SESSION_KEY",
+                    "is required in production (try `openssl rand -base64 64`)",
+                ));
+            }
+            None => None,
+        };
+
+        let secs = |var: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            match get(var) {
+                None => Ok(Duration::from_secs(default)),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .map(Duration::from_secs)
+                    .map_err(|_| err(var, "must be a whole number of seconds")),
+            }
+        };
+        let refresh_margin = secs("SESSION_REFRESH_MARGIN_SECS", 60)?;
+        let session_max_age = secs("SESSION_MAX_AGE_SECS", 30 * 24 * 3600)?;
+        let jwt_leeway = secs("JWT_LEEWAY_SECS", 0)?;
+
+        Ok(Self {
+            production,
+            app_url,
+            user_pool_id,
+            client_id,
+            region,
+            issuer,
+            jwks_url,
+            api_client_ids,
+            confirmation_mode,
+            session_key,
+            refresh_margin,
+            session_max_age,
+            jwt_leeway,
+        })
+    }
+
+    /// Cookies get `Secure` and the `__Host-` prefix whenever the app is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.app_url.starts_with("https://")
+    }
+}
+
+fn is_public_https(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let host = rest.split(['/', ':']).next().unwrap_or_default();
+    !(host.is_empty()
+        || host == "localhost"
+        || host.ends_with(".localhost")
+        || host.starts_with("127.")
+        || host.starts_with('[')
+        || host == "0.0.0.0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const POOL: (&str, &str) = ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123");
+    const CLIENT: (&str, &str) = ("COGNITO_CLIENT_ID", "abc");
+    const KEY: (&str, &str) = (
+        "SESSION_KEY",
+        "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMw==",
+    );
+
+    #[test]
+    fn defaults_point_at_real_cognito() {
+        let c = config(&[POOL, CLIENT]).expect("valid");
+        assert_eq!(c.region, "eu-west-1");
+        assert_eq!(c.issuer, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123");
+        assert_eq!(c.jwks_url, format!("{}/.well-known/jwks.json", c.issuer));
+        assert_eq!(c.confirmation_mode, ConfirmationMode::Code);
+        assert_eq!(c.api_client_ids, vec!["abc".to_string()]);
+        assert_eq!(c.jwt_leeway, Duration::ZERO);
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn missing_and_malformed_variables_are_named() {
+        assert_eq!(config(&[CLIENT]).expect_err("no pool").var, "COGNITO_USER_POOL_ID");
+        assert_eq!(
+            config(&[("COGNITO_USER_POOL_ID", "nounderscore"), CLIENT])
+                .expect_err("bad")
+                .var,
+            "COGNITO_USER_POOL_ID"
+        );
+        assert_eq!(config(&[POOL]).expect_err("no client").var, "COGNITO_CLIENT_ID");
+        assert_eq!(
+            config(&[POOL, CLIENT, ("CONFIRMATION_MODE", "sms")])
+                .expect_err("mode")
+                .var,
+            "CONFIRMATION_MODE"
+        );
+        assert_eq!(
+            config(&[POOL, CLIENT, ("SESSION_KEY", "c2hvcnQ=")])
+                .expect_err("short")
+                .var,
+            "SESSION_KEY"
+        );
+        assert_eq!(
+            config(&[POOL, CLIENT, ("JWT_LEEWAY_SECS", "-1")]).expect_err("neg").var,
+            "JWT_LEEWAY_SECS"
+        );
+        let msg = config(&[CLIENT]).expect_err("no pool").to_string();
+        assert!(
+            msg.starts_with("configuration: COGNITO_USER_POOL_ID is missing"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn production_refuses_the_local_emulator_and_plain_http() {
+        let prod = ("APP_ENV", "production");
+        let https = ("APP_URL", "https://app.example.com");
+        assert_eq!(
+            config(&[prod, POOL, CLIENT, https]).expect_err("no key").var,
+            "SESSION_KEY"
+        );
+        assert_eq!(config(&[prod, POOL, CLIENT, KEY]).expect_err("http app").var, "APP_URL");
+        for issuer in [
+            "http://127.0.0.1:9229/eu-west-1_AbC123",
+            "https://localhost/x",
+            "https://127.0.0.1/x",
+        ] {
+            let e = config(&[prod, POOL, CLIENT, KEY, https, ("COGNITO_ISSUER", issuer)]).expect_err("local");
+            assert_eq!(e.var, "COGNITO_ISSUER", "{issuer}");
+        }
+        let e = config(&[
+            prod,
+            POOL,
+            CLIENT,
+            KEY,
+            https,
+            ("COGNITO_JWKS_URL", "http://x/jwks.json"),
+        ])
+        .expect_err("jwks");
+        assert_eq!(e.var, "COGNITO_JWKS_URL");
+        let c = config(&[prod, POOL, CLIENT, KEY, https]).expect("valid production config");
+        assert!(c.secure_cookies());
+        assert_eq!(c.session_key.map(|k| k.len()), Some(64));
+    }
+}

@@ -1,0 +1,194 @@
+//! The one error type of the app.
+//!
+//! Every failure a person can meet is a variant with a message written for people. The
+//! original cause (a Cognito exception, an I/O error) is logged on the server with its request
+//! id where it happens and never travels to the browser: only the variant does.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// The form field an error belongs to, so a form can show it next to that field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Email,
+    Password,
+    Code,
+    Name,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("Enter a valid e-mail address, like name@example.com.")]
+    InvalidEmail,
+    #[error("That password does not meet the requirements below.")]
+    WeakPassword,
+    #[error("Enter a name of at most 64 characters.")]
+    InvalidName,
+    #[error("Enter the 6-digit code from the e-mail.")]
+    InvalidCode,
+    #[error("An account with this e-mail already exists. Sign in instead.")]
+    EmailTaken,
+    #[error("The e-mail or password is not right.")]
+    InvalidCredentials,
+    #[error("This account is not confirmed yet. Enter the code we sent you.")]
+    NotConfirmed,
+    #[error("That code is not right. Check the e-mail and try again.")]
+    WrongCode,
+    #[error("That code has expired. Ask for a new one below.")]
+    ExpiredCode,
+    #[error("This account needs a new password. Use “Forgot password” to set one.")]
+    PasswordResetRequired,
+    #[error("Too many attempts. Please wait a few minutes and try again.")]
+    TooManyAttempts,
+    #[error("The service is busy. Please wait a few seconds and try again.")]
+    Throttled,
+    #[error("We could not send a new code right now. Please try again in a few minutes.")]
+    ResendUnavailable,
+    #[error("We could not deliver the code to that address. Check the e-mail and try again.")]
+    CodeDeliveryFailed,
+    #[error("Sign-up is not allowed for this address.")]
+    SignUpRejected,
+    #[error("Your session has ended. Please sign in again.")]
+    SessionExpired,
+    #[error("Sign-in is unavailable right now. Please try again shortly.")]
+    Unavailable,
+    #[error("That request came from another site and was refused.")]
+    Forbidden,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+}
+
+impl AppError {
+    /// The field a form should show this error next to; `None` for a banner above the form.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            Self::InvalidEmail | Self::EmailTaken | Self::CodeDeliveryFailed => Some(Field::Email),
+            Self::WeakPassword => Some(Field::Password),
+            Self::InvalidName => Some(Field::Name),
+            Self::InvalidCode | Self::WrongCode | Self::ExpiredCode => Some(Field::Code),
+            _ => None,
+        }
+    }
+
+    /// A stable, short name: used in the query string when a form posted without JavaScript
+    /// is sent back to its page, so the page can show the message after the redirect.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidEmail => "invalid_email",
+            Self::WeakPassword => "weak_password",
+            Self::InvalidName => "invalid_name",
+            Self::InvalidCode => "invalid_code",
+            Self::EmailTaken => "email_taken",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::NotConfirmed => "not_confirmed",
+            Self::WrongCode => "wrong_code",
+            Self::ExpiredCode => "expired_code",
+            Self::PasswordResetRequired => "password_reset_required",
+            Self::TooManyAttempts => "too_many_attempts",
+            Self::Throttled => "throttled",
+            Self::ResendUnavailable => "resend_unavailable",
+            Self::CodeDeliveryFailed => "code_delivery_failed",
+            Self::SignUpRejected => "sign_up_rejected",
+            Self::SessionExpired => "session_expired",
+            Self::Unavailable => "unavailable",
+            Self::Forbidden => "forbidden",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The inverse of [`AppError::code`]; unknown names (a hand-edited URL) are ignored.
+    pub fn from_code(code: &str) -> Option<Self> {
+        const ALL: [AppError; 19] = [
+            AppError::InvalidEmail,
+            AppError::WeakPassword,
+            AppError::InvalidName,
+            AppError::InvalidCode,
+            AppError::EmailTaken,
+            AppError::InvalidCredentials,
+            AppError::NotConfirmed,
+            AppError::WrongCode,
+            AppError::ExpiredCode,
+            AppError::PasswordResetRequired,
+            AppError::TooManyAttempts,
+            AppError::Throttled,
+            AppError::ResendUnavailable,
+            AppError::CodeDeliveryFailed,
+            AppError::SignUpRejected,
+            AppError::SessionExpired,
+            AppError::Unavailable,
+            AppError::Forbidden,
+            AppError::Internal,
+        ];
+        ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    /// The HTTP status a server function answers with when it fails this way.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::InvalidCredentials | Self::SessionExpired => 401,
+            Self::Forbidden | Self::SignUpRejected => 403,
+            Self::EmailTaken => 409,
+            Self::TooManyAttempts | Self::Throttled => 429,
+            Self::Unavailable | Self::ResendUnavailable => 503,
+            Self::Internal => 500,
+            _ => 400,
+        }
+    }
+}
+
+/// Failures of the server-function plumbing itself (a malformed request, a lost connection).
+/// None of their text is shown: it is logged on the server and the person sees a plain message.
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        #[cfg(feature = "ssr")]
+        tracing::warn!(error = %value, "server function failed outside the app");
+        match value {
+            // The browser could not reach the server at all.
+            ServerFnErrorErr::Request(_) => Self::Unavailable,
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips() {
+        for code in [
+            "invalid_email",
+            "weak_password",
+            "email_taken",
+            "invalid_credentials",
+            "wrong_code",
+            "expired_code",
+            "session_expired",
+            "internal",
+        ] {
+            let err = AppError::from_code(code).expect("known code");
+            assert_eq!(err.code(), code);
+        }
+        assert_eq!(AppError::from_code("<script>"), None);
+    }
+
+    #[test]
+    fn messages_never_name_cognito() {
+        let all = ["invalid_credentials", "internal", "unavailable", "throttled"];
+        for code in all {
+            let msg = AppError::from_code(code).expect("known").to_string();
+            assert!(!msg.contains("Exception"), "{msg}");
+            assert!(!msg.to_lowercase().contains("cognito"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn serialises_as_a_tagged_object() {
+        let json = serde_json::to_string(&AppError::WrongCode).expect("serialise");
+        assert_eq!(json, r#"{"error":"wrong_code"}"#);
+    }
+}

@@ -1,0 +1,73 @@
+//! The server: configuration → state → router → listen.
+
+use leptos_cognito::config::Config;
+use leptos_cognito::server::router;
+use leptos_cognito::state::AppState;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,leptos_cognito=debug")),
+        )
+        .init();
+
+    // One clear line and a non-zero exit for any configuration mistake, before listening.
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let leptos = match leptos::config::get_configuration(None) {
+        Ok(conf) => conf.leptos_options,
+        Err(e) => {
+            eprintln!("configuration: Leptos settings (LEPTOS_* or Cargo.toml) are invalid: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = leptos.site_addr;
+    let state = match AppState::new(config, leptos).await {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("start-up failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("could not listen on {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("listening on http://{addr}");
+    if let Err(e) = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+    {
+        eprintln!("server error: {e}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

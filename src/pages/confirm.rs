@@ -1,0 +1,84 @@
+//! `/confirm`: the e-mailed 6-digit code, and "send a new code".
+
+use crate::auth::{ConfirmSignUp, ResendCode};
+use crate::components::{
+    ErrorBanner, Notice, SubmitButton, TextField, banner_error, field_error, use_form_error, use_query_value,
+};
+use crate::error::Field;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn ConfirmPage() -> impl IntoView {
+    let confirm = ServerAction::<ConfirmSignUp>::new();
+    let resend = ServerAction::<ResendCode>::new();
+    let confirm_error = use_form_error(move || confirm.value().get());
+    let resend_error = Memo::new(move |_| resend.value().get().and_then(Result::err));
+    let query_email = use_query_value("email");
+    let notice_code = use_query_value("notice");
+    // The e-mail typed above also goes with "send a new code".
+    let email = RwSignal::new(query_email.get_untracked());
+    Effect::new(move |_| email.set(query_email.get()));
+
+    let notice = Signal::derive(move || {
+        if resend.value().get().is_some_and(|r| r.is_ok()) {
+            return Some("We sent a new code. Check your e-mail.".to_owned());
+        }
+        match notice_code.get().as_str() {
+            "code_sent" => Some(format!(
+                "We sent a 6-digit code to {}. Enter it below to confirm your account.",
+                email.get()
+            )),
+            "code_resent" => Some("We sent a new code. Check your e-mail.".to_owned()),
+            "not_confirmed" => Some("Your account is not confirmed yet. Enter the code we e-mailed you.".to_owned()),
+            _ => None,
+        }
+    });
+    let banner = Signal::derive(move || {
+        banner_error(confirm_error)
+            .get()
+            .or_else(|| resend_error.get().map(|e| e.to_string()))
+    });
+
+    view! {
+        <Title text="Confirm your account · leptos-cognito"/>
+        <section class="card">
+            <h1>"Confirm your account"</h1>
+            <Notice text=notice/>
+            <ErrorBanner error=banner/>
+            <ActionForm action=confirm>
+                <TextField
+                    label="E-mail"
+                    name="email"
+                    kind="email"
+                    autocomplete="username"
+                    required=true
+                    value=query_email
+                    error=field_error(confirm_error, Field::Email)
+                    on_input=Callback::new(move |v| email.set(v))
+                />
+                <TextField
+                    label="Confirmation code"
+                    name="code"
+                    autocomplete="one-time-code"
+                    inputmode="numeric"
+                    required=true
+                    hint="The 6-digit code from the e-mail."
+                    error=field_error(confirm_error, Field::Code)
+                />
+                <SubmitButton label="Confirm" busy_label="Confirming…" pending=confirm.pending()/>
+            </ActionForm>
+            <ActionForm action=resend attr:class="inline">
+                <input type="hidden" name="email" value=move || email.get()/>
+                <button type="submit" class="link" disabled=move || resend.pending().get()>
+                    "Send a new code"
+                </button>
+            </ActionForm>
+            <p class="small">
+                "Running on the local emulator? cognito-local prints the code in its log; no e-mail is sent."
+            </p>
+            <p>"Already confirmed? " <A href="/sign-in">"Sign in"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,88 @@
+//! `/sign-up`: e-mail, password (with the pool's policy as a live checklist) and an optional name.
+
+use crate::auth::validate::PasswordPolicy;
+use crate::auth::{SignUp, get_sign_up_settings};
+use crate::components::{
+    ErrorBanner, PasswordField, SubmitButton, TextField, banner_error, field_error, use_form_error, use_query_value,
+};
+use crate::error::Field;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let error = use_form_error(move || action.value().get());
+    let settings = Resource::new(|| (), |_| get_sign_up_settings());
+    let email = use_query_value("email");
+    let name = use_query_value("name");
+    let password = RwSignal::new(String::new());
+
+    view! {
+        <Title text="Sign up · leptos-cognito"/>
+        <section class="card">
+            <h1>"Create an account"</h1>
+            <ErrorBanner error=banner_error(error)/>
+            <ActionForm action=action>
+                <TextField
+                    label="E-mail"
+                    name="email"
+                    kind="email"
+                    autocomplete="username"
+                    required=true
+                    value=email
+                    error=field_error(error, Field::Email)
+                />
+                <PasswordField
+                    label="Password"
+                    autocomplete="new-password"
+                    error=field_error(error, Field::Password)
+                    described_by="password-rules"
+                    on_input=Callback::new(move |v| password.set(v))
+                />
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let policy = settings.await.map(|s| s.policy).unwrap_or_default();
+                        view! { <PasswordChecklist policy password=password.into()/> }
+                    })}
+                </Suspense>
+                <TextField
+                    label="Name (optional)"
+                    name="name"
+                    autocomplete="name"
+                    value=name
+                    error=field_error(error, Field::Name)
+                />
+                <SubmitButton label="Sign up" busy_label="Creating your account…" pending=action.pending()/>
+            </ActionForm>
+            <p>"Already have an account? " <A href="/sign-in">"Sign in"</A></p>
+        </section>
+    }
+}
+
+/// The pool's password rules, ticked off as the person types (after hydration; without
+/// JavaScript the list still shows what is required).
+#[component]
+fn PasswordChecklist(policy: PasswordPolicy, password: Signal<String>) -> impl IntoView {
+    view! {
+        <ul class="checklist" id="password-rules" aria-label="Password requirements">
+            {move || {
+                policy
+                    .check(&password.get())
+                    .into_iter()
+                    .map(|rule| {
+                        let state = if rule.met { "met" } else { "unmet" };
+                        view! {
+                            <li class=state data-met=rule.met.to_string()>
+                                <span aria-hidden="true">{if rule.met { "✓ " } else { "• " }}</span>
+                                {rule.label}
+                                <span class="sr-only">{if rule.met { " (done)" } else { " (missing)" }}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </ul>
+    }
+}

@@ -1,0 +1,103 @@
+//! The one state every handler shares, built once at start-up.
+
+use crate::api::server::EmailCache;
+use crate::auth::SignUpSettings;
+use crate::auth::cognito::Cognito;
+use crate::auth::session::Sessions;
+use crate::auth::verifier::{Verifier, VerifierConfig};
+use crate::config::Config;
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub cognito: Cognito,
+    pub sessions: Arc<Sessions>,
+    pub verifier: Arc<Verifier>,
+    pub sign_up: SignUpSettings,
+    pub emails: Arc<EmailCache>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Verifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Sessions> {
+    fn from_ref(state: &AppState) -> Self {
+        state.sessions.clone()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not build the HTTP client for the JWKS: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("could not set up sessions (SESSION_KEY)")]
+    Sessions,
+}
+
+impl AppState {
+    pub async fn new(config: Config, leptos_options: LeptosOptions) -> Result<Self, StartError> {
+        // The SDK's only default timeout is 3.1 s to connect. A stalled Cognito would hold a
+        // sign-in form for as long as the OS keeps the socket, so every limit is set here.
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_millis(1500))
+            .operation_attempt_timeout(Duration::from_secs(3))
+            .operation_timeout(Duration::from_secs(5))
+            .build();
+        // `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` (read by aws-config) points the client
+        // at the local emulator; unset, it reaches real Cognito. No other switch exists.
+        let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(config.region.clone()))
+            .timeout_config(timeouts)
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .load()
+            .await;
+        let client = aws_sdk_cognitoidentityprovider::Client::new(&sdk_config);
+        let cognito = Cognito::new(client, config.user_pool_id.clone(), config.client_id.clone());
+
+        let policy = match cognito.password_policy().await {
+            Ok(policy) => policy,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the pool's password policy; using Cognito's default");
+                Default::default()
+            }
+        };
+        let sign_up = SignUpSettings {
+            policy,
+            mode: config.confirmation_mode,
+        };
+
+        let verifier = Verifier::new(VerifierConfig {
+            issuer: config.issuer.clone(),
+            jwks_url: config.jwks_url.clone(),
+            client_ids: config.api_client_ids.clone(),
+            leeway: config.jwt_leeway,
+        })?;
+        let sessions = Sessions::new(&config, cognito.clone()).map_err(|_| StartError::Sessions)?;
+        Ok(Self {
+            leptos_options,
+            config: Arc::new(config),
+            cognito,
+            sessions: Arc::new(sessions),
+            verifier: Arc::new(verifier),
+            sign_up,
+            emails: Arc::default(),
+        })
+    }
+}
