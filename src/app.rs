@@ -44,13 +44,17 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main>
+                // Every page is rendered whole before it is sent (SsrMode::Async): out-of-order
+                // streaming fills Suspense boundaries in with a script, so without JavaScript
+                // the header and forms would stay empty; it is also what lets a missing session
+                // become a real 302. The data they wait for is the server's own (cookies, the
+                // policy read at start-up), so nothing is gained by streaming.
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/sign-up") view=SignUpPage/>
-                    <Route path=path!("/confirm") view=ConfirmPage/>
-                    <Route path=path!("/sign-in") view=SignInPage/>
-                    <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
-                    // Rendered whole before sending, so a missing session becomes a real 302.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm") view=ConfirmPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/protected") view=ProtectedPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

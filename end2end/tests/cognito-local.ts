@@ -11,7 +11,12 @@ async function findUser(email: string): Promise<User | undefined> {
   if (!dir) throw new Error("COGNITO_LOCAL_DB is not set (scripts/test sets it)");
   for (const file of await readdir(dir)) {
     if (!file.endsWith(".json") || file === "clients.json") continue;
-    const pool = JSON.parse(await readFile(join(dir, file), "utf8"));
+    let pool;
+    try {
+      pool = JSON.parse(await readFile(join(dir, file), "utf8"));
+    } catch {
+      continue; // caught mid-write by the emulator: the caller polls again
+    }
     for (const user of Object.values<User>(pool.Users ?? {})) {
       if (user.Attributes?.some((a) => a.Name === "email" && a.Value === email)) return user;
     }

@@ -44,7 +44,7 @@ test("errors come back to the form without JavaScript, keeping the e-mail", asyn
 });
 
 test("the protected page redirects to sign-in on the server", async ({ page }) => {
-  const res = await page.request.get("/protected", { maxRedirects: 0 });
+  const res = await page.request.get("/protected", { maxRedirects: 0, headers: { Accept: "text/html" } });
   expect(res.status()).toBe(302);
   expect(res.headers()["location"]).toBe("/sign-in?next=/protected");
   await page.goto("/protected");

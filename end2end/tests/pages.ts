@@ -58,6 +58,11 @@ export class ConfirmPage {
     await this.code().fill(code);
     await this.page.getByRole("button", { name: "Confirm" }).click();
   }
+  /** Confirms and waits for the sign-in page the server sends the person on to. */
+  async confirmAndContinue(code: string) {
+    await this.confirm(code);
+    await expect(this.page).toHaveURL(/\/sign-in\?/);
+  }
 }
 
 export class SignInPage {

@@ -300,12 +300,13 @@ impl Cognito {
             .map(drop)
             .map_err(|e| fail(Op::SignOut, e));
         if let Some(access_token) = access_token
-            && let Err(e) = self.client.global_sign_out().access_token(access_token).send().await {
-                tracing::info!(
-                    code = e.code().unwrap_or("-"),
-                    "GlobalSignOut not done (unsupported or token expired)"
-                );
-            }
+            && let Err(e) = self.client.global_sign_out().access_token(access_token).send().await
+        {
+            tracing::info!(
+                code = e.code().unwrap_or("-"),
+                "GlobalSignOut not done (unsupported or token expired)"
+            );
+        }
         revoked
     }
 

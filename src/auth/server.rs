@@ -54,9 +54,10 @@ fn plain_form_post() -> bool {
 /// page can show the message and keep what was typed. Passwords are never put in `keep`.
 pub fn form_error(err: AppError, page: &str, keep: &[(&str, &str)]) -> AppError {
     if let Some(response) = use_context::<ResponseOptions>()
-        && let Ok(status) = http::StatusCode::from_u16(err.status()) {
-            response.set_status(status);
-        }
+        && let Ok(status) = http::StatusCode::from_u16(err.status())
+    {
+        response.set_status(status);
+    }
     if plain_form_post() {
         let mut query = vec![("error", err.code())];
         query.extend(keep.iter().copied().filter(|(_, v)| !v.is_empty() && v.len() <= 512));

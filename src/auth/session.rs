@@ -261,20 +261,22 @@ impl Sessions {
         });
         let now = now_unix();
         if let Some(session) = &current
-            && session.expires_at - now > self.margin.as_secs() as i64 {
-                return Resolved {
-                    session: current,
-                    set_cookies: vec![],
-                };
-            }
+            && session.expires_at - now > self.margin.as_secs() as i64
+        {
+            return Resolved {
+                session: current,
+                set_cookies: vec![],
+            };
+        }
         match self.refresh(&refresh.rt).await {
             Ok(tokens) => {
                 let refreshed = self.session_from(&tokens, Some(now)).and_then(|mut session| {
                     // A refresh answer carries no e-mail when the ID token lacks it; keep the old one.
                     if session.email.is_empty()
-                        && let Some(old) = &current {
-                            session.email.clone_from(&old.email);
-                        }
+                        && let Some(old) = &current
+                    {
+                        session.email.clone_from(&old.email);
+                    }
                     let headers = self.session_headers(&session)?;
                     Ok((session, headers))
                 });
