@@ -88,6 +88,7 @@ impl AppState {
             jwks_url: config.jwks_url.clone(),
             client_ids: config.api_client_ids.clone(),
             leeway: config.jwt_leeway,
+            refetch_penalty: crate::auth::verifier::REFETCH_PENALTY,
         })?;
         let sessions = Sessions::new(&config, cognito.clone()).map_err(|_| StartError::Sessions)?;
         Ok(Self {

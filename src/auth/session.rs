@@ -370,6 +370,16 @@ mod tests {
     use super::*;
 
     fn sessions(secure: bool) -> Sessions {
+        let sdk = aws_sdk_cognitoidentityprovider::Client::from_conf(
+            aws_sdk_cognitoidentityprovider::Config::builder()
+                .behavior_version(aws_sdk_cognitoidentityprovider::config::BehaviorVersion::latest())
+                .region(aws_sdk_cognitoidentityprovider::config::Region::new("eu-west-1"))
+                .build(),
+        );
+        sessions_with(secure, sdk)
+    }
+
+    fn sessions_with(secure: bool, sdk: aws_sdk_cognitoidentityprovider::Client) -> Sessions {
         let config = Config::from_lookup(|k| match k {
             "COGNITO_USER_POOL_ID" => Some("eu-west-1_Test1".into()),
             "COGNITO_CLIENT_ID" => Some("client".into()),
@@ -377,12 +387,6 @@ mod tests {
             _ => None,
         })
         .expect("config");
-        let sdk = aws_sdk_cognitoidentityprovider::Client::from_conf(
-            aws_sdk_cognitoidentityprovider::Config::builder()
-                .behavior_version(aws_sdk_cognitoidentityprovider::config::BehaviorVersion::latest())
-                .region(aws_sdk_cognitoidentityprovider::config::Region::new("eu-west-1"))
-                .build(),
-        );
         Sessions::new(&config, Cognito::new(sdk, "eu-west-1_Test1".into(), "client".into())).expect("sessions")
     }
 
@@ -463,6 +467,77 @@ mod tests {
         // A cookie encrypted with another key is as good as forged.
         let (_, set) = sessions(false).start(&tokens(now_unix() + 3600)).expect("start");
         assert!(s.resolve(&request_headers(&set)).await.session.is_none());
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_of_one_session_share_one_refresh() {
+        use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
+        use aws_sdk_cognitoidentityprovider::types::AuthenticationResultType;
+        let fresh = tokens(now_unix() + 3600);
+        let (access, id) = (fresh.access_token.clone(), fresh.id_token.clone());
+        // One answer only: a second refresh call would find no rule and fail the test.
+        let rule = aws_smithy_mocks::mock!(aws_sdk_cognitoidentityprovider::Client::initiate_auth)
+            .match_requests(|r| {
+                r.auth_parameters()
+                    .and_then(|p| p.get("REFRESH_TOKEN"))
+                    .map(String::as_str)
+                    == Some("refresh-secret")
+            })
+            .then_output(move || {
+                InitiateAuthOutput::builder()
+                    .authentication_result(
+                        AuthenticationResultType::builder()
+                            .access_token(access.clone())
+                            .id_token(id.clone())
+                            .build(),
+                    )
+                    .build()
+            });
+        let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
+        let s = Arc::new(sessions_with(false, client));
+        // A session whose access token expires within the refresh margin.
+        let (_, set) = s.start(&tokens(now_unix() + 5)).expect("start");
+        let headers = request_headers(&set);
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (s, headers) = (s.clone(), headers.clone());
+                tokio::spawn(async move { s.resolve(&headers).await })
+            })
+            .collect();
+        for task in tasks {
+            let resolved = task.await.expect("task");
+            let session = resolved.session.expect("refreshed session");
+            assert!(session.expires_at > now_unix() + 3000);
+            assert!(session.refreshed_at.is_some());
+            assert_eq!(resolved.set_cookies.len(), 1, "only the session cookie is rewritten");
+        }
+        assert_eq!(rule.num_calls(), 1);
+        assert_eq!(s.refresh_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refused_refresh_clears_the_cookies() {
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        use aws_smithy_types::body::SdkBody;
+        // Cognito's answer to a revoked refresh token, as it comes over the wire.
+        let rule =
+            aws_smithy_mocks::mock!(aws_sdk_cognitoidentityprovider::Client::initiate_auth).then_http_response(|| {
+                let body = r#"{"__type":"NotAuthorizedException","message":"Refresh Token has been revoked"}"#;
+                let mut response = HttpResponse::new(400.try_into().expect("status"), SdkBody::from(body));
+                response
+                    .headers_mut()
+                    .insert("content-type", "application/x-amz-json-1.1");
+                response
+            });
+        let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
+        let s = sessions_with(false, client);
+        let (_, set) = s.start(&tokens(now_unix() - 1)).expect("start");
+        let resolved = s.resolve(&request_headers(&set)).await;
+        assert!(resolved.session.is_none());
+        assert_eq!(resolved.set_cookies.len(), 2);
+        for v in &resolved.set_cookies {
+            assert!(v.to_str().expect("ascii").contains("Max-Age=0"), "{v:?}");
+        }
     }
 
     #[test]

@@ -58,7 +58,10 @@ pub enum TokenError {
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct AccessClaims {
     pub sub: String,
+    // Defaulted so that an ID token sent here fails on `token_use`, with the reason named.
+    #[serde(default)]
     pub username: String,
+    #[serde(default)]
     pub client_id: String,
     pub token_use: String,
     pub iss: String,
@@ -104,6 +107,9 @@ pub struct VerifierConfig {
     /// App clients whose tokens are accepted (`client_id` of access tokens, `aud` of ID tokens).
     pub client_ids: Vec<String>,
     pub leeway: Duration,
+    /// After a JWKS fetch, unknown `kid`s are refused without fetching again for this long
+    /// ([`REFETCH_PENALTY`] in production; tests shorten it).
+    pub refetch_penalty: Duration,
 }
 
 #[derive(Deserialize)]
@@ -211,7 +217,7 @@ impl Verifier {
         if token.split('.').count() != 3 {
             return Err(TokenError::Malformed);
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| unparsable_header(token))?;
         if header.alg != Algorithm::RS256 {
             return Err(TokenError::Algorithm);
         }
@@ -226,7 +232,9 @@ impl Verifier {
                 K::InvalidIssuer => TokenError::Issuer,
                 K::InvalidAudience | K::MissingRequiredClaim(_) if validation.validate_aud => TokenError::Client,
                 K::InvalidAlgorithm | K::InvalidAlgorithmName => TokenError::Algorithm,
-                K::InvalidToken | K::Base64(_) | K::Json(_) | K::Utf8(_) => TokenError::Malformed,
+                K::InvalidToken | K::Base64(_) | K::Utf8(_) => TokenError::Malformed,
+                // The header was read above, so this is the payload: claims of the wrong shape.
+                K::Json(_) => TokenError::Claims,
                 _ => TokenError::Claims,
             }
         })?;
@@ -242,7 +250,10 @@ impl Verifier {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
-        if refetch.last.is_some_and(|last| last.elapsed() < REFETCH_PENALTY) {
+        if refetch
+            .last
+            .is_some_and(|last| last.elapsed() < self.config.refetch_penalty)
+        {
             return Err(if self.keys_empty() {
                 TokenError::JwksUnavailable
             } else {
@@ -294,6 +305,22 @@ impl Verifier {
             .await
             .map_err(|e| unavailable("is not valid JSON", &e))?;
         Ok(parse_keys(set))
+    }
+}
+
+/// Why a header `jsonwebtoken` cannot parse was refused: an algorithm it does not even know
+/// (`none`, `HS1024`) is named as such; anything else is malformed.
+fn unparsable_header(token: &str) -> TokenError {
+    use base64::Engine as _;
+    let alg = token
+        .split('.')
+        .next()
+        .and_then(|h| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(h).ok())
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|header| header.get("alg").cloned());
+    match alg {
+        Some(alg) if alg != "RS256" => TokenError::Algorithm,
+        _ => TokenError::Malformed,
     }
 }
 

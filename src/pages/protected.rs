@@ -62,8 +62,11 @@ fn Protected(info: SessionInfo) -> impl IntoView {
                 <code>"GET /api/me"</code> " with " <code>"Authorization: Bearer …"</code> "."
             </p>
             <div aria-live="polite">
+                <noscript>
+                    <p>"JavaScript is off, so this page cannot call the API from the browser. The rest of the app works without it."</p>
+                </noscript>
                 {move || match result() {
-                    None => view! { <p>"Calling the API…"</p> }.into_any(),
+                    None => view! { <p class="js-only">"Calling the API…"</p> }.into_any(),
                     Some(Err(message)) => view! { <ErrorBanner error=Signal::derive(move || Some(message.clone()))/> }.into_any(),
                     Some(Ok(ApiCall { me, refreshed_at })) => {
                         let expires_at = me.expires_at as i64;

@@ -1,0 +1,93 @@
+import { expect, test } from "@playwright/test";
+import { confirmationCode } from "./cognito-local";
+import { ConfirmPage, Header, PASSWORD, ProtectedPage, SignInPage, SignUpPage, alerts, hydrated, uniqueEmail } from "./pages";
+
+async function signedUpAndConfirmed(page: import("@playwright/test").Page, tag: string): Promise<string> {
+  const email = uniqueEmail(tag);
+  const signUp = new SignUpPage(page);
+  await signUp.goto();
+  await signUp.signUp(email, PASSWORD);
+  await expect(page).toHaveURL(/\/confirm\?/);
+  await new ConfirmPage(page).confirmAndContinue(await confirmationCode(email));
+  return email;
+}
+
+test("a revoked refresh token ends the session cleanly: cookies cleared, sign-in, no loop", async ({ browser }) => {
+  const first = await browser.newContext();
+  const page = await first.newPage();
+  const email = await signedUpAndConfirmed(page, "revoked");
+  await hydrated(page);
+  await new SignInPage(page).signIn(email, PASSWORD);
+  await expect(page).toHaveURL(/\/protected$/);
+  const stolen = await first.cookies();
+
+  // Signing out revokes the refresh token at Cognito.
+  await new Header(page).signOut();
+  await expect(page).toHaveURL(/\/$/);
+  await first.close();
+
+  // The old cookies, replayed after the access token has expired, cannot be refreshed.
+  const second = await browser.newContext();
+  await second.addCookies(stolen);
+  const replay = await second.newPage();
+  await replay.waitForTimeout(11_000);
+  await replay.goto("/protected");
+  await expect(replay).toHaveURL(/\/sign-in\?next=/);
+  await new Header(replay).expectSignedOut();
+  const left = (await second.cookies()).filter((c) => c.name.startsWith("lc-"));
+  expect(left).toEqual([]);
+  await second.close();
+});
+
+test("many parallel requests of one session share one refresh", async ({ page }) => {
+  const email = await signedUpAndConfirmed(page, "parallel");
+  await hydrated(page);
+  await new SignInPage(page).signIn(email, PASSWORD);
+  await expect(page).toHaveURL(/\/protected$/);
+  const protectedPage = new ProtectedPage(page);
+  await expect(protectedPage.expiry()).toContainText("ago", { timeout: 20_000 });
+
+  // Ten requests at once with the same expired session: each gets a working session back.
+  const answers = await Promise.all(
+    Array.from({ length: 10 }, () => page.request.post("/auth/current-user", { headers: { Accept: "application/json" } })),
+  );
+  for (const answer of answers) {
+    expect(answer.status()).toBe(200);
+    expect(await answer.json()).toEqual({ email });
+  }
+});
+
+test("forgot password: a code, a new password, and signing in with it", async ({ page }) => {
+  const email = await signedUpAndConfirmed(page, "reset");
+  await page.goto("/forgot-password");
+  await hydrated(page);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByRole("button", { name: "Send a reset code" }).click();
+  await expect(page).toHaveURL(/step=reset/);
+  await expect(page.getByRole("status")).toContainText(`If ${email} has an account`);
+
+  await hydrated(page);
+  await page.getByLabel("Reset code").fill("000000");
+  await page.getByLabel("New password", { exact: true }).fill("Another-Horse-7");
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page.locator("#code-error")).toHaveText("That code is not right. Check the e-mail and try again.");
+
+  await page.getByLabel("Reset code").fill(await confirmationCode(email));
+  await page.getByLabel("New password", { exact: true }).fill("Another-Horse-7");
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page).toHaveURL(/\/sign-in\?.*notice=password_reset/);
+  await hydrated(page);
+  await new SignInPage(page).signIn(email, "Another-Horse-7");
+  await expect(page).toHaveURL(/\/protected$/);
+});
+
+test("forgot password answers the same for an unknown e-mail", async ({ page }) => {
+  const email = uniqueEmail("nobody");
+  await page.goto("/forgot-password");
+  await hydrated(page);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByRole("button", { name: "Send a reset code" }).click();
+  await expect(page).toHaveURL(/step=reset/);
+  await expect(page.getByRole("status")).toContainText(`If ${email} has an account`);
+  await expect(alerts(page)).toHaveCount(0);
+});
