@@ -19,6 +19,10 @@ wait_for_http() {
 }
 
 ROOT=${ROOT:-$PWD}
+
+# One build directory for every clone on this machine (CI tests a fresh clone each time): the
+# dependencies are compiled once, not once per clone. Override with CARGO_TARGET_DIR.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/leptos-cognito/target}
 COGNITO_LOCAL_BIN=$ROOT/scripts/cognito-local/node_modules/.bin/cognito-local
 
 # Never let the AWS SDK look for credentials or a region on an EC2 metadata endpoint: locally
