@@ -172,6 +172,31 @@ async fn a_valid_access_token_passes_with_its_claims() {
 }
 
 #[tokio::test]
+async fn verified_tokens_are_remembered_until_they_expire_and_failures_never() {
+    let (server, verifier) = setup().await;
+    let mut short = access_claims(&server.issuer());
+    short["exp"] = json!(now() + 1);
+    let short = sign(&short);
+    verifier.verify_access(&short).await.expect("valid");
+    assert_eq!(verifier.remembered_tokens(), 1);
+    verifier.verify_access(&short).await.expect("remembered");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        verifier.verify_access(&short).await,
+        Err(TokenError::Expired),
+        "a remembered token still expires"
+    );
+
+    let mut forged = access_claims(&server.issuer());
+    forged["client_id"] = json!("someone-else");
+    let forged = sign(&forged);
+    for _ in 0..3 {
+        assert_eq!(verifier.verify_access(&forged).await, Err(TokenError::Client));
+    }
+    assert_eq!(verifier.remembered_tokens(), 1, "failures are not remembered");
+}
+
+#[tokio::test]
 async fn only_rs256_is_accepted() {
     let (server, verifier) = setup().await;
     let claims = access_claims(&server.issuer());

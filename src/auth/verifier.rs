@@ -10,6 +10,12 @@
 //! The JWKS is cached by `kid`. An unknown `kid` causes at most one refetch at a time, shared by
 //! every request waiting for it, and at most one per [`REFETCH_PENALTY`], so a flood of forged
 //! `kid`s cannot turn into a flood of requests to Cognito.
+//!
+//! Access tokens that passed every check are remembered until their `exp` (as Envoy's
+//! `jwt_authn` does), so a client calling the API repeatedly with the same token costs one RSA
+//! verification, not one per request. Failures are never remembered, the cache is bounded, and
+//! it is emptied whenever the JWKS is fetched again, so a key removed from the pool stops
+//! working at once.
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -21,6 +27,8 @@ use std::time::{Duration, Instant};
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// After a JWKS fetch, an unknown `kid` is rejected without fetching again for this long.
 pub const REFETCH_PENALTY: Duration = Duration::from_secs(10);
+/// At most this many verified access tokens are remembered (about 1 KiB each).
+pub const VERIFIED_CACHE_MAX: usize = 10_000;
 
 /// Why a token was refused. The text is safe to send to API clients (RFC 6750
 /// `error_description`): it names the rule, never the token.
@@ -138,6 +146,8 @@ pub struct Verifier {
     keys: RwLock<Arc<HashMap<String, DecodingKey>>>,
     refetch: tokio::sync::Mutex<Refetch>,
     fetches: std::sync::atomic::AtomicU64,
+    /// Whole token → its claims, for tokens that passed every check.
+    verified: RwLock<HashMap<String, AccessClaims>>,
     access_validation: Validation,
     id_validation: Validation,
 }
@@ -173,6 +183,7 @@ impl Verifier {
             keys: RwLock::new(Arc::default()),
             refetch: tokio::sync::Mutex::new(Refetch { last: None }),
             fetches: Default::default(),
+            verified: RwLock::new(HashMap::new()),
             access_validation,
             id_validation,
         })
@@ -185,6 +196,10 @@ impl Verifier {
 
     /// Verifies a Cognito access token.
     pub async fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let now = now_unix();
+        if let Some(claims) = self.remembered(token, now) {
+            return Ok(claims);
+        }
         let claims: AccessClaims = self.verify(token, &self.access_validation).await?;
         if claims.token_use != "access" {
             return Err(TokenError::TokenUse("access"));
@@ -192,7 +207,38 @@ impl Verifier {
         if !self.config.client_ids.contains(&claims.client_id) {
             return Err(TokenError::Client);
         }
+        self.remember(token, &claims, now);
         Ok(claims)
+    }
+
+    /// The claims of a token that passed every check before and is still within `exp` and
+    /// `nbf` (with the same leeway as a full check).
+    fn remembered(&self, token: &str, now: u64) -> Option<AccessClaims> {
+        let leeway = self.config.leeway.as_secs();
+        let verified = self.verified.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let claims = verified.get(token)?;
+        let current = claims.exp.saturating_add(leeway) >= now && claims.nbf.is_none_or(|nbf| nbf <= now + leeway);
+        current.then(|| claims.clone())
+    }
+
+    fn remember(&self, token: &str, claims: &AccessClaims, now: u64) {
+        let mut verified = self.verified.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if verified.len() >= VERIFIED_CACHE_MAX {
+            verified.retain(|_, c| c.exp >= now);
+            if verified.len() >= VERIFIED_CACHE_MAX {
+                // Still full of live tokens: start over rather than grow without bound.
+                verified.clear();
+            }
+        }
+        verified.insert(token.to_owned(), claims.clone());
+    }
+
+    /// How many verified tokens are remembered (for tests and metrics).
+    pub fn remembered_tokens(&self) -> usize {
+        self.verified
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Verifies a Cognito ID token (for routes that ask for one).
@@ -264,6 +310,11 @@ impl Verifier {
         let keys = self.fetch().await?;
         let found = keys.get(kid).cloned();
         *self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keys);
+        // A key may have left the set: nothing verified with the old set is trusted any more.
+        self.verified
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
         found.ok_or(TokenError::UnknownKid)
     }
 
@@ -306,6 +357,13 @@ impl Verifier {
             .map_err(|e| unavailable("is not valid JSON", &e))?;
         Ok(parse_keys(set))
     }
+}
+
+fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }
 
 /// Why a header `jsonwebtoken` cannot parse was refused: an algorithm it does not even know

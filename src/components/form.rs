@@ -87,6 +87,25 @@ pub fn TextField(
     }
 }
 
+/// The e-mail field every form of the scenario starts with (it is the Cognito username).
+#[component]
+pub fn EmailField(
+    #[prop(into)] value: Signal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] on_input: Option<Callback<String>>,
+) -> impl IntoView {
+    match on_input {
+        Some(on_input) => view! {
+            <TextField label="E-mail" name="email" kind="email" autocomplete="username" required=true value error on_input/>
+        }
+        .into_any(),
+        None => view! {
+            <TextField label="E-mail" name="email" kind="email" autocomplete="username" required=true value error/>
+        }
+        .into_any(),
+    }
+}
+
 /// A password input with a show/hide toggle. Its value is never pre-filled.
 #[component]
 pub fn PasswordField(

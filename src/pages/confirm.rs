@@ -2,7 +2,8 @@
 
 use crate::auth::{ConfirmSignUp, ResendCode};
 use crate::components::{
-    ErrorBanner, Notice, SubmitButton, TextField, banner_error, field_error, use_form_error, use_query_value,
+    EmailField, ErrorBanner, Notice, SubmitButton, TextField, banner_error, field_error, use_form_error,
+    use_query_value,
 };
 use crate::error::Field;
 use leptos::prelude::*;
@@ -48,16 +49,7 @@ pub fn ConfirmPage() -> impl IntoView {
             <Notice text=notice/>
             <ErrorBanner error=banner/>
             <ActionForm action=confirm>
-                <TextField
-                    label="E-mail"
-                    name="email"
-                    kind="email"
-                    autocomplete="username"
-                    required=true
-                    value=query_email
-                    error=field_error(confirm_error, Field::Email)
-                    on_input=Callback::new(move |v| email.set(v))
-                />
+                <EmailField value=query_email error=field_error(confirm_error, Field::Email) on_input=Callback::new(move |v| email.set(v))/>
                 <TextField
                     label="Confirmation code"
                     name="code"

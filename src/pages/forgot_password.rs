@@ -3,7 +3,7 @@
 
 use crate::auth::{ForgotPassword, ResetPassword, get_sign_up_settings};
 use crate::components::{
-    ErrorBanner, Notice, PasswordField, SubmitButton, TextField, banner_error, field_error, use_form_error,
+    EmailField, ErrorBanner, Notice, PasswordField, SubmitButton, TextField, banner_error, field_error, use_form_error,
     use_query_value,
 };
 use crate::error::Field;
@@ -32,15 +32,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                         <p>"Enter your e-mail address and we will send you a code to set a new password."</p>
                         <ErrorBanner error=banner_error(request_error)/>
                         <ActionForm action=request>
-                            <TextField
-                                label="E-mail"
-                                name="email"
-                                kind="email"
-                                autocomplete="username"
-                                required=true
-                                value=email
-                                error=field_error(request_error, Field::Email)
-                            />
+                            <EmailField value=email error=field_error(request_error, Field::Email)/>
                             <SubmitButton label="Send a reset code" busy_label="Sending…" pending=request.pending()/>
                         </ActionForm>
                     }

@@ -3,7 +3,7 @@
 
 use crate::auth::use_auth;
 use crate::components::{
-    ErrorBanner, Notice, PasswordField, SubmitButton, TextField, banner_error, field_error, use_form_error,
+    EmailField, ErrorBanner, Notice, PasswordField, SubmitButton, banner_error, field_error, use_form_error,
     use_query_value,
 };
 use crate::error::Field;
@@ -36,15 +36,7 @@ pub fn SignInPage() -> impl IntoView {
             <ErrorBanner error=banner_error(error)/>
             <ActionForm action=auth.sign_in>
                 <input type="hidden" name="next" value=move || next.get()/>
-                <TextField
-                    label="E-mail"
-                    name="email"
-                    kind="email"
-                    autocomplete="username"
-                    required=true
-                    value=email
-                    error=field_error(error, Field::Email)
-                />
+                <EmailField value=email error=field_error(error, Field::Email)/>
                 <PasswordField label="Password" autocomplete="current-password" error=field_error(error, Field::Password)/>
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=auth.sign_in.pending()/>
             </ActionForm>

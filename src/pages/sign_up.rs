@@ -3,7 +3,8 @@
 use crate::auth::validate::PasswordPolicy;
 use crate::auth::{SignUp, get_sign_up_settings};
 use crate::components::{
-    ErrorBanner, PasswordField, SubmitButton, TextField, banner_error, field_error, use_form_error, use_query_value,
+    EmailField, ErrorBanner, PasswordField, SubmitButton, TextField, banner_error, field_error, use_form_error,
+    use_query_value,
 };
 use crate::error::Field;
 use leptos::prelude::*;
@@ -25,15 +26,7 @@ pub fn SignUpPage() -> impl IntoView {
             <h1>"Create an account"</h1>
             <ErrorBanner error=banner_error(error)/>
             <ActionForm action=action>
-                <TextField
-                    label="E-mail"
-                    name="email"
-                    kind="email"
-                    autocomplete="username"
-                    required=true
-                    value=email
-                    error=field_error(error, Field::Email)
-                />
+                <EmailField value=email error=field_error(error, Field::Email)/>
                 <PasswordField
                     label="Password"
                     autocomplete="new-password"
