@@ -56,6 +56,8 @@ pub enum AppError {
     Unavailable,
     #[error("That request came from another site and was refused.")]
     Forbidden,
+    #[error("That is more than this form accepts. Shorten what you typed and try again.")]
+    TooLarge,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
 }
@@ -94,13 +96,14 @@ impl AppError {
             Self::SessionExpired => "session_expired",
             Self::Unavailable => "unavailable",
             Self::Forbidden => "forbidden",
+            Self::TooLarge => "too_large",
             Self::Internal => "internal",
         }
     }
 
     /// The inverse of [`AppError::code`]; unknown names (a hand-edited URL) are ignored.
     pub fn from_code(code: &str) -> Option<Self> {
-        const ALL: [AppError; 19] = [
+        const ALL: [AppError; 20] = [
             AppError::InvalidEmail,
             AppError::WeakPassword,
             AppError::InvalidName,
@@ -119,6 +122,7 @@ impl AppError {
             AppError::SessionExpired,
             AppError::Unavailable,
             AppError::Forbidden,
+            AppError::TooLarge,
             AppError::Internal,
         ];
         ALL.into_iter().find(|e| e.code() == code)
@@ -130,6 +134,7 @@ impl AppError {
             Self::InvalidCredentials | Self::SessionExpired => 401,
             Self::Forbidden | Self::SignUpRejected => 403,
             Self::EmailTaken => 409,
+            Self::TooLarge => 413,
             Self::TooManyAttempts | Self::Throttled => 429,
             Self::Unavailable | Self::ResendUnavailable => 503,
             Self::Internal => 500,

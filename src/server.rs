@@ -12,7 +12,12 @@ use axum::{Json, Router, middleware};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Every form and API call of the app fits in a few KiB; anything larger is refused with 413
+/// before it is read.
+const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -43,8 +48,47 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
         ))
+        .layer(middleware::map_response(explain_too_large))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// The body limit answers a bare 413. For the server functions it becomes the app's own error:
+/// JSON the form can show, or — for a form posted without JavaScript — a redirect back to the
+/// form with `?error=too_large`.
+async fn explain_too_large(
+    request_parts: axum::http::request::Parts,
+    response: axum::response::Response,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        || !request_parts
+            .uri
+            .path()
+            .starts_with(crate::auth::csrf::SERVER_FN_PREFIX)
+    {
+        return response;
+    }
+    let plain_form = request_parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let back = request_parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.parse::<axum::http::Uri>().ok())
+        .map(|uri| uri.path().to_owned())
+        .filter(|path| path.starts_with('/') && !path.starts_with("//"));
+    let error = crate::error::AppError::TooLarge;
+    match back {
+        Some(path) if plain_form => {
+            axum::response::Redirect::to(&format!("{path}?error={}", error.code())).into_response()
+        }
+        _ => (axum::http::StatusCode::PAYLOAD_TOO_LARGE, Json(error)).into_response(),
+    }
 }
 
 /// For scripts and load balancers: the process is up and serving.

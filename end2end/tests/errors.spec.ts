@@ -128,3 +128,32 @@ test("a cross-site post to a server function is refused", async ({ request }) =>
   });
   expect(res.status()).toBe(403);
 });
+
+test("an oversized post is refused before it is read", async ({ request }) => {
+  const res = await request.post("/auth/sign-in", {
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    data: `email=${"a".repeat(10 * 1024 * 1024)}@example.com&password=x`,
+  });
+  expect(res.status()).toBe(413);
+});
+
+test("a one-megabyte e-mail gets a clear message, not an error page", async ({ page }) => {
+  const signUp = new SignUpPage(page);
+  await signUp.goto();
+  await signUp.email().evaluate((el) => el.setAttribute("type", "text"));
+  await signUp.email().fill(`${"a".repeat(1024 * 1024)}@example.com`);
+  await signUp.password().fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(alerts(page)).toHaveText("That is more than this form accepts. Shorten what you typed and try again.");
+  await expect(page).toHaveURL(/\/sign-up$/);
+});
+
+test("a long but bounded e-mail gets the e-mail message", async ({ page }) => {
+  const signUp = new SignUpPage(page);
+  await signUp.goto();
+  await signUp.email().evaluate((el) => el.setAttribute("type", "text"));
+  await signUp.email().fill(`${"a".repeat(40 * 1024)}@example.com`);
+  await signUp.password().fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.locator("#email-error")).toHaveText("Enter a valid e-mail address, like name@example.com.");
+});

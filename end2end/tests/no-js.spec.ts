@@ -50,3 +50,14 @@ test("the protected page redirects to sign-in on the server", async ({ page }) =
   await page.goto("/protected");
   await expect(page).toHaveURL(/\/sign-in\?next=/);
 });
+
+test("an oversized form comes back with a clear message without JavaScript", async ({ page }) => {
+  const signUp = new SignUpPage(page);
+  await signUp.goto({ js: false });
+  await signUp.email().evaluate((el) => el.setAttribute("type", "text"));
+  await signUp.email().fill(`${"a".repeat(1024 * 1024)}@example.com`);
+  await signUp.password().fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/sign-up\?error=too_large$/);
+  await expect(alerts(page)).toHaveText("That is more than this form accepts. Shorten what you typed and try again.");
+});

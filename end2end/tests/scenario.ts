@@ -43,6 +43,11 @@ export async function wholeScenario(page: Page, mode: Mode) {
   await expect(protectedPage.apiSub()).toHaveText(/^[0-9a-f-]{36}$/);
   await expect(protectedPage.refreshed()).toContainText("not yet");
 
+  // The protected page is never stored by a cache.
+  const fresh = await page.request.get("/protected", { headers: { Accept: "text/html" } });
+  expect(fresh.status()).toBe(200);
+  expect(fresh.headers()["cache-control"]).toBe("no-store");
+
   // No token in the page, in hydration data or in browser storage; the cookies are HttpOnly.
   const html = await page.content();
   expect(html).not.toMatch(/eyJ[\w-]+\.eyJ/);
