@@ -48,8 +48,9 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
         ))
-        .layer(middleware::map_response(explain_too_large))
+        // Outside the limit, so it sees the limit's 413.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::map_response(explain_too_large))
         .layer(CompressionLayer::new())
         .with_state(state)
 }
