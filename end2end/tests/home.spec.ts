@@ -8,9 +8,19 @@ test("the home page is rendered on the server", async ({ request }) => {
   expect(html).toContain("Amazon Cognito in front of a Leptos app");
   expect(html).toContain("New accounts are confirmed by");
   expect(res.headers()["x-content-type-options"]).toBe("nosniff");
+  const csp = res.headers()["content-security-policy"];
+  expect(csp).toMatch(/script-src 'self' 'nonce-[\w+/=-]+' 'wasm-unsafe-eval'/);
+  expect(csp).toContain("frame-ancestors 'none'");
+  // The nonce in the header is the one on the page's inline script.
+  const nonce = /'nonce-([^']+)'/.exec(csp)![1];
+  expect(html).toContain(`nonce="${nonce}"`);
 });
 
 test("the page hydrates: the password checklist follows typing", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
+  });
   await page.goto("/");
   await hydrated(page);
   await expect(page.getByText("e-mail code")).toBeVisible();
@@ -29,6 +39,7 @@ test("the page hydrates: the password checklist follows typing", async ({ page }
   // Show / hide works and changes nothing else.
   await page.getByRole("button", { name: "Show" }).click();
   await expect(signUp.password()).toHaveAttribute("type", "text");
+  expect(violations).toEqual([]);
 });
 
 test("an unknown path is a 404 page", async ({ page }) => {

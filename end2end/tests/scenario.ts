@@ -12,6 +12,11 @@ export type Mode = "code" | "lambda" | "admin";
 export async function wholeScenario(page: Page, mode: Mode) {
   const email = uniqueEmail(mode);
   const header = new Header(page);
+  // The Content-Security-Policy must let the whole scenario run: no violation on any page.
+  const violations: string[] = [];
+  page.on("console", (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
+  });
 
   const signUp = new SignUpPage(page);
   await signUp.goto();
@@ -73,4 +78,5 @@ export async function wholeScenario(page: Page, mode: Mode) {
 
   await page.goto("/protected");
   await expect(page).toHaveURL(/\/sign-in\?next=(%2F|\/)protected$/);
+  expect(violations).toEqual([]);
 }
