@@ -18,7 +18,6 @@ async fn main() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
-            tracing::error!("{e}");
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
