@@ -6,17 +6,32 @@ import { join } from "node:path";
 type Attribute = { Name: string; Value: string };
 type User = { Username: string; UserStatus: string; ConfirmationCode?: string; Attributes: Attribute[] };
 
+/**
+ * cognito-local saves with overlapping, non-atomic `fs.writeFile` calls: a shorter write over a
+ * longer one leaves a complete JSON document followed by the old tail, until the next save.
+ * The emulator pretty-prints, so the document ends at the first closing brace in column 0.
+ */
+function parsePool(text: string): { Users?: Record<string, User> } | undefined {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const end = text.indexOf("\n}");
+    if (end < 0) return undefined;
+    try {
+      return JSON.parse(text.slice(0, end + 2));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
 async function findUser(email: string): Promise<User | undefined> {
   const dir = process.env.COGNITO_LOCAL_DB;
   if (!dir) throw new Error("COGNITO_LOCAL_DB is not set (scripts/test sets it)");
   for (const file of await readdir(dir)) {
     if (!file.endsWith(".json") || file === "clients.json") continue;
-    let pool;
-    try {
-      pool = JSON.parse(await readFile(join(dir, file), "utf8"));
-    } catch {
-      continue; // caught mid-write by the emulator: the caller polls again
-    }
+    const pool = parsePool(await readFile(join(dir, file), "utf8"));
+    if (!pool) continue; // caught mid-write by the emulator: the caller polls again
     for (const user of Object.values<User>(pool.Users ?? {})) {
       if (user.Attributes?.some((a) => a.Name === "email" && a.Value === email)) return user;
     }
@@ -26,7 +41,7 @@ async function findUser(email: string): Promise<User | undefined> {
 
 /** The confirmation code cognito-local generated for `email` (waits briefly for the write). */
 export async function confirmationCode(email: string): Promise<string> {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 100; i++) {
     const code = (await findUser(email))?.ConfirmationCode;
     if (code) return code;
     await new Promise((r) => setTimeout(r, 100));

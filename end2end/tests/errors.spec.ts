@@ -100,6 +100,7 @@ for (const next of ["//evil.example/", "https://evil.example/", "/\\evil.example
     const email = uniqueEmail("next");
     await new SignUpPage(page).goto();
     await new SignUpPage(page).signUp(email, PASSWORD);
+    await expect(page).toHaveURL(/\/confirm\?/);
     await new ConfirmPage(page).confirmAndContinue(await confirmationCode(email));
     const signIn = new SignInPage(page);
     await signIn.goto(`?next=${encodeURIComponent(next)}`);

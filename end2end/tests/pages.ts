@@ -80,6 +80,25 @@ export class SignInPage {
   }
 }
 
+export class ForgotPasswordPage {
+  constructor(private page: Page) {}
+  /** Asks for a reset code; the answer is the same whether or not the account exists. */
+  async requestCode(email: string) {
+    await this.page.goto("/forgot-password");
+    await hydrated(this.page);
+    await this.page.getByLabel("E-mail").fill(email);
+    await this.page.getByRole("button", { name: "Send a reset code" }).click();
+    await expect(this.page).toHaveURL(/step=reset/);
+    await expect(this.page.getByRole("status")).toContainText(`If ${email} has an account`);
+    await hydrated(this.page);
+  }
+  async reset(code: string, password: string) {
+    await this.page.getByLabel("Reset code").fill(code);
+    await this.page.getByLabel("New password", { exact: true }).fill(password);
+    await this.page.getByRole("button", { name: "Set the new password" }).click();
+  }
+}
+
 export class ProtectedPage {
   constructor(private page: Page) {}
   answer = () => this.page.getByRole("definition");

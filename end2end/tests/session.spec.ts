@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { confirmationCode } from "./cognito-local";
-import { ConfirmPage, Header, PASSWORD, ProtectedPage, SignInPage, SignUpPage, alerts, hydrated, uniqueEmail } from "./pages";
+import { ConfirmPage, ForgotPasswordPage, Header, PASSWORD, ProtectedPage, SignInPage, SignUpPage, alerts, hydrated, uniqueEmail } from "./pages";
 
 async function signedUpAndConfirmed(page: import("@playwright/test").Page, tag: string): Promise<string> {
   const email = uniqueEmail(tag);
@@ -59,22 +59,12 @@ test("many parallel requests of one session share one refresh", async ({ page })
 
 test("forgot password: a code, a new password, and signing in with it", async ({ page }) => {
   const email = await signedUpAndConfirmed(page, "reset");
-  await page.goto("/forgot-password");
-  await hydrated(page);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByRole("button", { name: "Send a reset code" }).click();
-  await expect(page).toHaveURL(/step=reset/);
-  await expect(page.getByRole("status")).toContainText(`If ${email} has an account`);
-
-  await hydrated(page);
-  await page.getByLabel("Reset code").fill("000000");
-  await page.getByLabel("New password", { exact: true }).fill("Another-Horse-7");
-  await page.getByRole("button", { name: "Set the new password" }).click();
+  const forgot = new ForgotPasswordPage(page);
+  await forgot.requestCode(email);
+  await forgot.reset("000000", "Another-Horse-7");
   await expect(page.locator("#code-error")).toHaveText("That code is not right. Check the e-mail and try again.");
 
-  await page.getByLabel("Reset code").fill(await confirmationCode(email));
-  await page.getByLabel("New password", { exact: true }).fill("Another-Horse-7");
-  await page.getByRole("button", { name: "Set the new password" }).click();
+  await forgot.reset(await confirmationCode(email), "Another-Horse-7");
   await expect(page).toHaveURL(/\/sign-in\?.*notice=password_reset/);
   await hydrated(page);
   await new SignInPage(page).signIn(email, "Another-Horse-7");
@@ -82,12 +72,6 @@ test("forgot password: a code, a new password, and signing in with it", async ({
 });
 
 test("forgot password answers the same for an unknown e-mail", async ({ page }) => {
-  const email = uniqueEmail("nobody");
-  await page.goto("/forgot-password");
-  await hydrated(page);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByRole("button", { name: "Send a reset code" }).click();
-  await expect(page).toHaveURL(/step=reset/);
-  await expect(page.getByRole("status")).toContainText(`If ${email} has an account`);
+  await new ForgotPasswordPage(page).requestCode(uniqueEmail("nobody"));
   await expect(alerts(page)).toHaveCount(0);
 });
