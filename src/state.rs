@@ -1,6 +1,6 @@
 //! The one state every handler shares, built once at start-up.
 
-use crate::api::server::EmailCache;
+use crate::api::server::{EMAIL_CACHE_MAX, EmailCache};
 use crate::auth::SignUpSettings;
 use crate::auth::cognito::Cognito;
 use crate::auth::session::Sessions;
@@ -98,7 +98,7 @@ impl AppState {
             sessions: Arc::new(sessions),
             verifier: Arc::new(verifier),
             sign_up,
-            emails: Arc::default(),
+            emails: Arc::new(EmailCache::new(EMAIL_CACHE_MAX)),
         })
     }
 }

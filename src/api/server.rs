@@ -1,6 +1,7 @@
 //! The API routes and the bearer-token extractor that guards them.
 
 use super::{ApiErrorBody, Me};
+use crate::auth::expiring::{ExpiringMap, now_unix};
 use crate::auth::verifier::{AccessClaims, TokenError, Verifier};
 use crate::state::AppState;
 use axum::extract::{FromRef, FromRequestParts, State};
@@ -9,8 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const REALM: &str = "leptos-cognito";
 
@@ -153,37 +153,14 @@ where
 
 /// E-mail addresses read with `GetUser`, by token id until the token expires, so a page that
 /// calls the API repeatedly costs Cognito one call per token, not one per request.
-#[derive(Default)]
-pub struct EmailCache {
-    entries: Mutex<HashMap<String, (u64, Option<String>)>>,
-}
+pub type EmailCache = ExpiringMap<Option<String>>;
 
-const EMAIL_CACHE_MAX: usize = 10_000;
-
-impl EmailCache {
-    fn get(&self, jti: &str, now: u64) -> Option<Option<String>> {
-        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries
-            .get(jti)
-            .filter(|(exp, _)| *exp > now)
-            .map(|(_, email)| email.clone())
-    }
-
-    fn put(&self, jti: String, exp: u64, email: Option<String>, now: u64) {
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if entries.len() >= EMAIL_CACHE_MAX {
-            entries.retain(|_, (e, _)| *e > now);
-            if entries.len() >= EMAIL_CACHE_MAX {
-                entries.clear();
-            }
-        }
-        entries.insert(jti, (exp, email));
-    }
-}
+/// At most this many e-mail addresses are remembered.
+pub const EMAIL_CACHE_MAX: usize = 10_000;
 
 async fn me(State(state): State<AppState>, auth: Authenticated) -> Json<Me> {
     let claims = &auth.claims;
-    let now = crate::auth::session::now_unix().max(0) as u64;
+    let now = now_unix();
     let email = match claims.jti.as_deref().and_then(|jti| state.emails.get(jti, now)) {
         Some(email) => email,
         None => {
@@ -191,7 +168,7 @@ async fn me(State(state): State<AppState>, auth: Authenticated) -> Json<Me> {
             // and, on real Cognito, fails for a token revoked by GlobalSignOut.
             let email = state.cognito.email_of(&auth.token).await.ok().flatten();
             if let Some(jti) = claims.jti.clone() {
-                state.emails.put(jti, claims.exp, email.clone(), now);
+                state.emails.insert(jti, claims.exp, email.clone(), now);
             }
             email
         }

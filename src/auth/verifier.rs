@@ -17,6 +17,7 @@
 //! it is emptied whenever the JWKS is fetched again, so a key removed from the pool stops
 //! working at once.
 
+use crate::auth::expiring::{ExpiringMap, now_unix};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -147,7 +148,7 @@ pub struct Verifier {
     refetch: tokio::sync::Mutex<Refetch>,
     fetches: std::sync::atomic::AtomicU64,
     /// Whole token → its claims, for tokens that passed every check.
-    verified: RwLock<HashMap<String, AccessClaims>>,
+    verified: ExpiringMap<AccessClaims>,
     access_validation: Validation,
     id_validation: Validation,
 }
@@ -183,7 +184,7 @@ impl Verifier {
             keys: RwLock::new(Arc::default()),
             refetch: tokio::sync::Mutex::new(Refetch { last: None }),
             fetches: Default::default(),
-            verified: RwLock::new(HashMap::new()),
+            verified: ExpiringMap::new(VERIFIED_CACHE_MAX),
             access_validation,
             id_validation,
         })
@@ -215,30 +216,19 @@ impl Verifier {
     /// `nbf` (with the same leeway as a full check).
     fn remembered(&self, token: &str, now: u64) -> Option<AccessClaims> {
         let leeway = self.config.leeway.as_secs();
-        let verified = self.verified.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let claims = verified.get(token)?;
-        let current = claims.exp.saturating_add(leeway) >= now && claims.nbf.is_none_or(|nbf| nbf <= now + leeway);
-        current.then(|| claims.clone())
+        // Stored until `exp + leeway`, the last second a full check would still pass.
+        let claims = self.verified.get(token, now)?;
+        claims.nbf.is_none_or(|nbf| nbf <= now + leeway).then_some(claims)
     }
 
     fn remember(&self, token: &str, claims: &AccessClaims, now: u64) {
-        let mut verified = self.verified.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if verified.len() >= VERIFIED_CACHE_MAX {
-            verified.retain(|_, c| c.exp >= now);
-            if verified.len() >= VERIFIED_CACHE_MAX {
-                // Still full of live tokens: start over rather than grow without bound.
-                verified.clear();
-            }
-        }
-        verified.insert(token.to_owned(), claims.clone());
+        let until = claims.exp.saturating_add(self.config.leeway.as_secs());
+        self.verified.insert(token.to_owned(), until, claims.clone(), now);
     }
 
     /// How many verified tokens are remembered (for tests and metrics).
     pub fn remembered_tokens(&self) -> usize {
-        self.verified
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
+        self.verified.len()
     }
 
     /// Verifies a Cognito ID token (for routes that ask for one).
@@ -311,10 +301,7 @@ impl Verifier {
         let found = keys.get(kid).cloned();
         *self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keys);
         // A key may have left the set: nothing verified with the old set is trusted any more.
-        self.verified
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        self.verified.clear();
         found.ok_or(TokenError::UnknownKid)
     }
 
@@ -357,13 +344,6 @@ impl Verifier {
             .map_err(|e| unavailable("is not valid JSON", &e))?;
         Ok(parse_keys(set))
     }
-}
-
-fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 /// Why a header `jsonwebtoken` cannot parse was refused: an algorithm it does not even know
