@@ -7,6 +7,7 @@ use crate::auth::csrf::refuse_cross_site;
 use crate::auth::session::session_layer;
 use crate::state::AppState;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router, middleware};
 use leptos::prelude::provide_context;
@@ -18,6 +19,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Every form and API call of the app fits in a few KiB; anything larger is refused with 413
 /// before it is read.
 const MAX_BODY_BYTES: usize = 64 * 1024;
+/// An oversized body up to this size is read and thrown away before the refusal is sent:
+/// answering early and closing the connection while the browser is still uploading makes it
+/// show its own "connection reset" page instead of our message.
+const DRAIN_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -51,8 +56,31 @@ pub fn router(state: AppState) -> Router {
         // Outside the limit, so it sees the limit's 413.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::map_response(explain_too_large))
+        .layer(middleware::from_fn(drain_declared_oversize))
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// A request that declares a body over the limit is refused here, after its body (up to
+/// [`DRAIN_BODY_BYTES`]) has been read, so the browser finishes sending and sees the answer.
+/// Bodies without a length are cut by the limit layer as they stream.
+async fn drain_declared_oversize(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(len) if len > MAX_BODY_BYTES => {
+            let (parts, body) = request.into_parts();
+            if len <= DRAIN_BODY_BYTES {
+                let _ = axum::body::to_bytes(body, DRAIN_BODY_BYTES).await;
+            }
+            let refused = axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+            explain_too_large(parts, refused).await
+        }
+        _ => next.run(request).await,
+    }
 }
 
 /// The body limit answers a bare 413. For the server functions it becomes the app's own error:
