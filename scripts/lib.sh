@@ -114,3 +114,44 @@ local_session_key() {
   [ -s "$file" ] || head -c 64 /dev/urandom | base64 -w0 >"$file"
   cat "$file"
 }
+
+# start_release_stack DIR APP_PORT COGNITO_PORT [EXTRA_ENV...]
+# For the benchmark and load commands: builds the release server (assets precompressed), starts
+# cognito-local on COGNITO_PORT with a pool whose access tokens live an hour, the server on
+# APP_PORT (PID in DIR/server.pid), and creates one confirmed user. Exports BENCH_URL,
+# COGNITO_URL, BENCH_EMAIL, BENCH_PASSWORD, SERVER_PID and the pool's ids. Stop with
+# `stop_pids DIR`.
+start_release_stack() {
+  local dir=$1 port=$2 cognito_port=$3
+  shift 3
+  mkdir -p "$(dirname "$dir")"
+  step "building the release server"
+  cargo leptos build --release --precompress --cargo-locked >"$dir.build.log" 2>&1 ||
+    { cat "$dir.build.log"; die "release build failed"; }
+  stop_pids "$dir" 2>/dev/null || true
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  start_cognito_local "$dir" "$cognito_port"
+  provision "$dir" "$cognito_port" bench 3600 2>/dev/null
+  set -a
+  # shellcheck disable=SC1091
+  . "$dir/app.env"
+  set +a
+  export BENCH_URL=http://127.0.0.1:$port COGNITO_URL=http://127.0.0.1:$cognito_port
+  export BENCH_EMAIL=bench-$(date +%s)@example.com BENCH_PASSWORD=Correct-Horse-9
+  cognito_call SignUp "{\"ClientId\":\"$COGNITO_CLIENT_ID\",\"Username\":\"$BENCH_EMAIL\",\"Password\":\"$BENCH_PASSWORD\"}" >/dev/null
+  cognito_call AdminConfirmSignUp "{\"UserPoolId\":\"$COGNITO_USER_POOL_ID\",\"Username\":\"$BENCH_EMAIL\"}" >/dev/null
+  env LEPTOS_OUTPUT_NAME=leptos-cognito LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+    LEPTOS_HASH_FILES=true LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_ENV=PROD RUST_LOG=warn APP_URL=$BENCH_URL \
+    SESSION_KEY="$(head -c 64 /dev/urandom | base64 -w0)" CONFIRMATION_MODE=admin "$@" \
+    "$CARGO_TARGET_DIR/release/leptos-cognito" >"$dir/server.log" 2>&1 &
+  export SERVER_PID=$!
+  echo "$SERVER_PID" >"$dir/server.pid"
+  wait_for_http "$BENCH_URL/health" 30
+}
+
+# cognito_call OPERATION JSON: one call to the emulator's JSON API (COGNITO_URL).
+cognito_call() {
+  curl -fsS "$COGNITO_URL/" -H "Content-Type: application/x-amz-json-1.1" \
+    -H "X-Amz-Target: AWSCognitoIdentityProviderService.$1" -d "$2"
+}

@@ -4,7 +4,7 @@ use crate::auth::provide_auth;
 use crate::components::Header;
 use crate::pages::{ConfirmPage, ForgotPasswordPage, HomePage, NotFound, ProtectedPage, SignInPage, SignUpPage};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::SsrMode;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
@@ -19,6 +19,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                // The file names carry a content hash (`hash-files`): see `server::assets`.
+                <HashedStylesheet id="leptos" options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -67,7 +69,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/leptos-cognito.css"/>
         <Title text="leptos-cognito"/>
         <Router>
             <Header/>

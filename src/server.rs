@@ -10,10 +10,12 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router, middleware};
+use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Every form and API call of the app fits in a few KiB; anything larger is refused with 413
@@ -41,6 +43,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.sessions.clone(), session_layer))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site))
+        // After the session layer: a script or wasm download neither reads nor refreshes the
+        // session.
+        .nest_service(
+            &format!("/{}", state.leptos_options.site_pkg_dir),
+            assets(&state.leptos_options),
+        )
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -57,8 +65,37 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::map_response(explain_too_large))
         .layer(middleware::from_fn(drain_declared_oversize))
-        .layer(CompressionLayer::new())
+        // Pages and JSON are compressed as they go out; the release build's assets come
+        // precompressed (`--precompress`), and a response that is already encoded is left alone.
+        // Brotli's default quality (11) is meant for files compressed once, not per response.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
         .with_state(state)
+}
+
+/// The wasm, JS and CSS bundle under `/pkg`. cargo-leptos puts a hash of each file's content in
+/// its name (`hash-files`), so a name never points at other content and browsers may keep the
+/// files for a year without asking again. Precompressed `.br` / `.gz` files are sent when the
+/// browser accepts them. Without hashing (a hand-made build) browsers must revalidate.
+fn assets(options: &LeptosOptions) -> Router {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let cache = HeaderValue::from_static(if options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    });
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    Router::new().fallback_service(files).layer(middleware::map_response(
+        move |mut response: axum::response::Response| {
+            let cache = cache.clone();
+            async move {
+                // A 404 must not be remembered for a year: the next build may bring the file.
+                if response.status().is_success() {
+                    response.headers_mut().insert(header::CACHE_CONTROL, cache);
+                }
+                response
+            }
+        },
+    ))
 }
 
 /// A request that declares a body over the limit is refused here, after its body (up to

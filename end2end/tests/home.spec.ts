@@ -47,3 +47,26 @@ test("an unknown path is a 404 page", async ({ page }) => {
   expect(res?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
 });
+
+test("the bundle has hashed names, long-lived caching and compression", async ({ request }) => {
+  const html = await (await request.get("/sign-in")).text();
+  const assets = [...html.matchAll(/(?:href|src)="(\/pkg\/[^"]+)"/g)].map((m) => m[1]);
+  const names = [...new Set(assets)];
+  // The stylesheet, the JS and the wasm, each with a content hash in its name.
+  for (const ext of ["css", "js", "wasm"]) {
+    expect(names.some((n) => new RegExp(`\\.[\\w-]{8,}\\.${ext}$`).test(n)), `${ext} in ${names}`).toBe(true);
+  }
+  for (const name of names) {
+    const res = await request.get(name, { headers: { "accept-encoding": "br, gzip" } });
+    expect(res.status(), name).toBe(200);
+    expect(res.headers()["cache-control"], name).toBe("public, max-age=31536000, immutable");
+    expect(["br", "gzip"], name).toContain(res.headers()["content-encoding"]);
+  }
+  // A name that is not (or no longer) there is not cached.
+  const gone = await request.get("/pkg/leptos-cognito.0000000000.wasm");
+  expect(gone.status()).toBe(404);
+  expect(gone.headers()["cache-control"]).toBeUndefined();
+  // Pages themselves are compressed too.
+  const page = await request.get("/sign-in", { headers: { "accept-encoding": "br" } });
+  expect(page.headers()["content-encoding"]).toBe("br");
+});
