@@ -3,6 +3,7 @@
 //! A missing or malformed variable stops the server with one line naming it, before it listens.
 //! Every variable is documented in `.env.example`.
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use crate::auth::ConfirmationMode;
@@ -35,6 +36,13 @@ pub struct Config {
     pub session_max_age: Duration,
     /// Clock skew allowed when checking `exp` and `nbf` on the API.
     pub jwt_leeway: Duration,
+    /// The header a trusted reverse proxy puts the client's address in; `None`: the socket's
+    /// peer address is the client.
+    pub trusted_proxy_header: Option<http::HeaderName>,
+    /// Calls to Cognito-backed forms allowed per client IP per minute (and as a burst).
+    pub rate_limit_ip_per_minute: NonZeroU32,
+    /// The same per e-mail address and form.
+    pub rate_limit_email_per_minute: NonZeroU32,
 }
 
 impl Config {
@@ -151,6 +159,25 @@ impl Config {
         let session_max_age = secs("SESSION_MAX_AGE_SECS", 30 * 24 * 3600)?;
         let jwt_leeway = secs("JWT_LEEWAY_SECS", 0)?;
 
+        let trusted_proxy_header = match get("TRUSTED_PROXY_HEADER") {
+            None => None,
+            Some(name) => Some(
+                http::HeaderName::try_from(name.trim())
+                    .map_err(|_| err("TRUSTED_PROXY_HEADER", "must be a header name like x-forwarded-for"))?,
+            ),
+        };
+        let per_minute = |var: &'static str, default: u32| -> Result<NonZeroU32, ConfigError> {
+            match get(var) {
+                None => Ok(NonZeroU32::new(default).unwrap_or(NonZeroU32::MIN)),
+                Some(v) => v
+                    .trim()
+                    .parse::<NonZeroU32>()
+                    .map_err(|_| err(var, "must be a whole number above 0")),
+            }
+        };
+        let rate_limit_ip_per_minute = per_minute("RATE_LIMIT_IP_PER_MINUTE", 60)?;
+        let rate_limit_email_per_minute = per_minute("RATE_LIMIT_EMAIL_PER_MINUTE", 6)?;
+
         Ok(Self {
             production,
             app_url,
@@ -165,6 +192,9 @@ impl Config {
             refresh_margin,
             session_max_age,
             jwt_leeway,
+            trusted_proxy_header,
+            rate_limit_ip_per_minute,
+            rate_limit_email_per_minute,
         })
     }
 

@@ -44,6 +44,9 @@ pub enum AppError {
     TooManyAttempts,
     #[error("The service is busy. Please wait a few seconds and try again.")]
     Throttled,
+    /// Our own limit per client IP or per e-mail, reached before Cognito was called.
+    #[error("Too many attempts. Please wait {seconds} seconds and try again.")]
+    RateLimited { seconds: u32 },
     #[error("We could not send a new code right now. Please try again in a few minutes.")]
     ResendUnavailable,
     #[error("We could not deliver the code to that address. Check the e-mail and try again.")]
@@ -58,6 +61,8 @@ pub enum AppError {
     Forbidden,
     #[error("That is more than this form accepts. Shorten what you typed and try again.")]
     TooLarge,
+    #[error("That request could not be read. Reload the page and try again.")]
+    BadRequest,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
 }
@@ -90,6 +95,7 @@ impl AppError {
             Self::PasswordResetRequired => "password_reset_required",
             Self::TooManyAttempts => "too_many_attempts",
             Self::Throttled => "throttled",
+            Self::RateLimited { .. } => "rate_limited",
             Self::ResendUnavailable => "resend_unavailable",
             Self::CodeDeliveryFailed => "code_delivery_failed",
             Self::SignUpRejected => "sign_up_rejected",
@@ -97,13 +103,14 @@ impl AppError {
             Self::Unavailable => "unavailable",
             Self::Forbidden => "forbidden",
             Self::TooLarge => "too_large",
+            Self::BadRequest => "bad_request",
             Self::Internal => "internal",
         }
     }
 
     /// The inverse of [`AppError::code`]; unknown names (a hand-edited URL) are ignored.
     pub fn from_code(code: &str) -> Option<Self> {
-        const ALL: [AppError; 20] = [
+        const ALL: [AppError; 22] = [
             AppError::InvalidEmail,
             AppError::WeakPassword,
             AppError::InvalidName,
@@ -116,6 +123,8 @@ impl AppError {
             AppError::PasswordResetRequired,
             AppError::TooManyAttempts,
             AppError::Throttled,
+            // The wait comes back in its own query parameter (see `with_retry_after`).
+            AppError::RateLimited { seconds: 60 },
             AppError::ResendUnavailable,
             AppError::CodeDeliveryFailed,
             AppError::SignUpRejected,
@@ -123,6 +132,7 @@ impl AppError {
             AppError::Unavailable,
             AppError::Forbidden,
             AppError::TooLarge,
+            AppError::BadRequest,
             AppError::Internal,
         ];
         ALL.into_iter().find(|e| e.code() == code)
@@ -135,10 +145,34 @@ impl AppError {
             Self::Forbidden | Self::SignUpRejected => 403,
             Self::EmailTaken => 409,
             Self::TooLarge => 413,
-            Self::TooManyAttempts | Self::Throttled => 429,
+            Self::TooManyAttempts | Self::Throttled | Self::RateLimited { .. } => 429,
             Self::Unavailable | Self::ResendUnavailable => 503,
             Self::Internal => 500,
             _ => 400,
+        }
+    }
+}
+
+impl AppError {
+    /// Seconds a client should wait before trying again (the `Retry-After` header), for the
+    /// failures that pass by themselves.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            Self::RateLimited { seconds } => Some(*seconds),
+            Self::Throttled => Some(5),
+            Self::Unavailable => Some(10),
+            Self::ResendUnavailable => Some(60),
+            Self::TooManyAttempts => Some(300),
+            _ => None,
+        }
+    }
+
+    /// [`AppError::from_code`] plus the wait a rate-limited form post was told (its
+    /// `retry_after` query parameter), so the message after a redirect names the same wait.
+    pub fn with_retry_after(self, retry_after: Option<&str>) -> Self {
+        match (self, retry_after.and_then(|s| s.parse::<u32>().ok())) {
+            (Self::RateLimited { .. }, Some(seconds)) => Self::RateLimited { seconds },
+            (err, _) => err,
         }
     }
 }
@@ -154,6 +188,10 @@ impl FromServerFnError for AppError {
         match value {
             // The browser could not reach the server at all.
             ServerFnErrorErr::Request(_) => Self::Unavailable,
+            // Arguments that do not decode: a missing field, invalid UTF-8, a hand-made post.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_) => {
+                Self::BadRequest
+            }
             _ => Self::Internal,
         }
     }
@@ -173,6 +211,7 @@ mod tests {
             "wrong_code",
             "expired_code",
             "session_expired",
+            "rate_limited",
             "internal",
         ] {
             let err = AppError::from_code(code).expect("known code");
@@ -189,6 +228,23 @@ mod tests {
             assert!(!msg.contains("Exception"), "{msg}");
             assert!(!msg.to_lowercase().contains("cognito"), "{msg}");
         }
+    }
+
+    #[test]
+    fn a_rate_limit_names_its_wait() {
+        let err = AppError::RateLimited { seconds: 17 };
+        assert_eq!(
+            err.to_string(),
+            "Too many attempts. Please wait 17 seconds and try again."
+        );
+        assert_eq!(err.retry_after(), Some(17));
+        assert_eq!(err.status(), 429);
+        let back = AppError::from_code(err.code()).map(|e| e.with_retry_after(Some("17")));
+        assert_eq!(back, Some(err));
+        assert_eq!(
+            serde_json::to_string(&AppError::RateLimited { seconds: 3 }).expect("serialise"),
+            r#"{"error":"rate_limited","seconds":3}"#
+        );
     }
 
     #[test]

@@ -46,9 +46,13 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!("listening on http://{addr}");
-    if let Err(e) = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
-        .await
+    if let Err(e) = axum::serve(
+        listener,
+        // The peer address is the client IP for the rate limits (unless a trusted proxy says).
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
     {
         eprintln!("server error: {e}");
         return ExitCode::FAILURE;

@@ -4,6 +4,7 @@
 use crate::api;
 use crate::app::{App, shell};
 use crate::auth::csrf::refuse_cross_site;
+use crate::auth::limits::limit_forms;
 use crate::auth::session::session_layer;
 use crate::state::AppState;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.sessions.clone(), session_layer))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site))
+        .layer(middleware::from_fn_with_state(state.limits.clone(), limit_forms))
         // After the session layer: a script or wasm download neither reads nor refreshes the
         // session.
         .nest_service(
@@ -64,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         // Outside the limit, so it sees the limit's 413.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::map_response(explain_too_large))
+        .layer(middleware::from_fn(status_from_error))
         .layer(middleware::from_fn(drain_declared_oversize))
         // Pages and JSON are compressed as they go out; the release build's assets come
         // precompressed (`--precompress`), and a response that is already encoded is left alone.
@@ -120,14 +123,11 @@ async fn drain_declared_oversize(request: axum::extract::Request, next: middlewa
     }
 }
 
-/// The body limit answers a bare 413. For the server functions it becomes the app's own error:
-/// JSON the form can show, or — for a form posted without JavaScript — a redirect back to the
-/// form with `?error=too_large`.
+/// The body limit answers a bare 413. For the server functions it becomes the app's own error.
 async fn explain_too_large(
     request_parts: axum::http::request::Parts,
     response: axum::response::Response,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
     if response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE
         || !request_parts
             .uri
@@ -136,6 +136,38 @@ async fn explain_too_large(
     {
         return response;
     }
+    refuse(&request_parts, crate::error::AppError::TooLarge)
+}
+
+/// Leptos answers a server function that failed before the app's code ran (arguments that do
+/// not decode, a body cut by the limit) with 500 and the encoded [`crate::error::AppError`].
+/// The status here follows that error instead, so a malformed post is a 400, not a server fault.
+async fn status_from_error(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let response = next.run(request).await;
+    if response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        || !response
+            .headers()
+            .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<crate::error::AppError>(&bytes)
+        && let Ok(status) = axum::http::StatusCode::from_u16(error.status())
+    {
+        parts.status = status;
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// A server-function request refused before the function ran (too large, rate-limited), in
+/// the shape the function itself would have answered: JSON the form can show, with the error's
+/// status and `Retry-After`, or — for a form posted without JavaScript — a redirect back to the
+/// form with `?error=…`, as [`crate::auth`]'s `form_error` does.
+pub fn refuse(request_parts: &axum::http::request::Parts, error: crate::error::AppError) -> axum::response::Response {
     let plain_form = request_parts
         .headers
         .get(header::ACCEPT)
@@ -148,13 +180,28 @@ async fn explain_too_large(
         .and_then(|r| r.parse::<axum::http::Uri>().ok())
         .map(|uri| uri.path().to_owned())
         .filter(|path| path.starts_with('/') && !path.starts_with("//"));
-    let error = crate::error::AppError::TooLarge;
-    match back {
+    let retry_after = error.retry_after();
+    let mut response = match back {
         Some(path) if plain_form => {
-            axum::response::Redirect::to(&format!("{path}?error={}", error.code())).into_response()
+            let mut query = vec![("error", error.code().to_owned())];
+            if let Some(seconds) = retry_after.filter(|_| matches!(error, crate::error::AppError::RateLimited { .. })) {
+                query.push(("retry_after", seconds.to_string()));
+            }
+            let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+            axum::response::Redirect::to(&format!("{path}?{query}")).into_response()
         }
-        _ => (axum::http::StatusCode::PAYLOAD_TOO_LARGE, Json(error)).into_response(),
+        _ => {
+            let status = axum::http::StatusCode::from_u16(error.status())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            (status, Json(error)).into_response()
+        }
+    };
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
+    response
 }
 
 /// For scripts and load balancers: the process is up and serving.

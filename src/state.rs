@@ -3,6 +3,7 @@
 use crate::api::server::{EMAIL_CACHE_MAX, EmailCache};
 use crate::auth::SignUpSettings;
 use crate::auth::cognito::Cognito;
+use crate::auth::limits::RateLimits;
 use crate::auth::session::Sessions;
 use crate::auth::verifier::{Verifier, VerifierConfig};
 use crate::config::Config;
@@ -23,6 +24,30 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub sign_up: SignUpSettings,
     pub emails: Arc<EmailCache>,
+    pub limits: Arc<RateLimits>,
+}
+
+impl FromRef<AppState> for Arc<RateLimits> {
+    fn from_ref(state: &AppState) -> Self {
+        state.limits.clone()
+    }
+}
+
+/// The SDK's only default timeout is 3.1 s to connect. A stalled Cognito would hold a sign-in
+/// form for as long as the OS keeps the socket, so every limit is set: a person waits at most
+/// 5 s for an answer, however many attempts that takes.
+pub fn cognito_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(1500))
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
+}
+
+/// Three attempts in all, with the SDK's jittered exponential back-off, for throttling and
+/// transient faults only: a refusal (wrong password, taken e-mail) is never retried.
+pub fn cognito_retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3)
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -53,22 +78,24 @@ pub enum StartError {
 
 impl AppState {
     pub async fn new(config: Config, leptos_options: LeptosOptions) -> Result<Self, StartError> {
-        // The SDK's only default timeout is 3.1 s to connect. A stalled Cognito would hold a
-        // sign-in form for as long as the OS keeps the socket, so every limit is set here.
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_millis(1500))
-            .operation_attempt_timeout(Duration::from_secs(3))
-            .operation_timeout(Duration::from_secs(5))
-            .build();
         // `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` (read by aws-config) points the client
         // at the local emulator; unset, it reaches real Cognito. No other switch exists.
         let sdk_config = aws_config::defaults(BehaviorVersion::latest())
             .region(aws_config::Region::new(config.region.clone()))
-            .timeout_config(timeouts)
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .timeout_config(cognito_timeouts())
+            .retry_config(cognito_retries())
             .load()
             .await;
         let client = aws_sdk_cognitoidentityprovider::Client::new(&sdk_config);
+        Self::with_client(config, leptos_options, client).await
+    }
+
+    /// The state around a Cognito client built elsewhere (the tests point one at a fake).
+    pub async fn with_client(
+        config: Config,
+        leptos_options: LeptosOptions,
+        client: aws_sdk_cognitoidentityprovider::Client,
+    ) -> Result<Self, StartError> {
         let cognito = Cognito::new(client, config.user_pool_id.clone(), config.client_id.clone());
 
         let policy = match cognito.password_policy().await {
@@ -91,6 +118,8 @@ impl AppState {
             refetch_penalty: crate::auth::verifier::REFETCH_PENALTY,
         })?;
         let sessions = Sessions::new(&config, cognito.clone()).map_err(|_| StartError::Sessions)?;
+        let limits = Arc::new(RateLimits::new(&config));
+        RateLimits::spawn_cleanup(&limits);
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
@@ -99,6 +128,7 @@ impl AppState {
             verifier: Arc::new(verifier),
             sign_up,
             emails: Arc::new(EmailCache::new(EMAIL_CACHE_MAX)),
+            limits,
         })
     }
 }

@@ -559,3 +559,22 @@ async fn groups_and_scopes_can_be_required() {
         .expect("ascii");
     assert!(challenge.contains(r#"error="insufficient_scope""#), "{challenge}");
 }
+
+#[tokio::test]
+async fn the_api_keeps_verifying_from_cached_keys_while_cognito_is_down() {
+    let (server, verifier) = setup().await;
+    let mut claims = access_claims(&server.issuer());
+    verifier.verify_access(&sign(&claims)).await.expect("valid");
+    // Cognito goes away: new tokens signed with the known key still pass, without a fetch.
+    for failure in [Jwks::Status(503), Jwks::Stall] {
+        server.set(failure);
+        claims["jti"] = json!(format!("another-token-{}", server.hits()));
+        let started = std::time::Instant::now();
+        verifier
+            .verify_access(&sign(&claims))
+            .await
+            .expect("valid from the cache");
+        assert!(started.elapsed() < Duration::from_millis(100));
+    }
+    assert_eq!(server.hits(), 1);
+}

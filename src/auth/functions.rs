@@ -14,6 +14,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::{
     ConfirmationMode,
+    limits::Form,
     server::{form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
     validate::{ConfirmationCode, DisplayName, Email, Password, safe_next},
 };
@@ -37,6 +38,7 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
     let back = |err: AppError| form_error(err, "/sign-up", &[("email", &email), ("name", &name)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
+    state.limits.check_email(Form::SignUp, &parsed_email).map_err(back)?;
     let display_name = DisplayName::parse(&name).map_err(back)?;
     // The emulator does not enforce the pool's policy; real Cognito does. Checking here makes
     // both behave the same and spares Cognito a call it would refuse.
@@ -68,6 +70,7 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
+    state.limits.check_email(Form::Confirm, &parsed_email).map_err(back)?;
     let code = ConfirmationCode::parse(&code).map_err(back)?;
     match state.cognito.confirm_sign_up(&parsed_email, &code).await {
         // Already confirmed: nothing left to do here but sign in.
@@ -85,6 +88,7 @@ pub async fn resend_code(email: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
+    state.limits.check_email(Form::Resend, &parsed_email).map_err(back)?;
     match state.cognito.resend_code(&parsed_email).await {
         Ok(()) => {
             redirect_to(
@@ -103,6 +107,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
+    state.limits.check_email(Form::SignIn, &parsed_email).map_err(back)?;
     let password = Password::for_sign_in(password).map_err(back)?;
     match state.cognito.sign_in(&parsed_email, &password).await {
         Ok(tokens) => {
@@ -148,6 +153,10 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
+    state
+        .limits
+        .check_email(Form::ForgotPassword, &parsed_email)
+        .map_err(back)?;
     match state.cognito.forgot_password(&parsed_email).await {
         Ok(()) => {
             redirect_to(
@@ -166,6 +175,10 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
     let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email), ("step", "reset")]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
+    state
+        .limits
+        .check_email(Form::ResetPassword, &parsed_email)
+        .map_err(back)?;
     let code = ConfirmationCode::parse(&code).map_err(back)?;
     let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
     state

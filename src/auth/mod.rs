@@ -18,6 +18,8 @@ pub mod csrf;
 #[cfg(feature = "ssr")]
 pub mod expiring;
 #[cfg(feature = "ssr")]
+pub mod limits;
+#[cfg(feature = "ssr")]
 mod server;
 #[cfg(feature = "ssr")]
 pub mod session;

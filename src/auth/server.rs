@@ -5,7 +5,7 @@ use super::session::{CurrentSession, Session};
 use crate::error::AppError;
 use crate::state::AppState;
 use http::HeaderValue;
-use http::header::{ACCEPT, CACHE_CONTROL, SET_COOKIE};
+use http::header::{ACCEPT, CACHE_CONTROL, RETRY_AFTER, SET_COOKIE};
 use http::request::Parts;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
@@ -53,13 +53,20 @@ fn plain_form_post() -> bool {
 /// JavaScript, redirects back to `page` with the error's code and the non-secret fields, so the
 /// page can show the message and keep what was typed. Passwords are never put in `keep`.
 pub fn form_error(err: AppError, page: &str, keep: &[(&str, &str)]) -> AppError {
-    if let Some(response) = use_context::<ResponseOptions>()
-        && let Ok(status) = http::StatusCode::from_u16(err.status())
-    {
-        response.set_status(status);
+    if let Some(response) = use_context::<ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(err.status()) {
+            response.set_status(status);
+        }
+        if let Some(seconds) = err.retry_after() {
+            response.insert_header(RETRY_AFTER, HeaderValue::from(seconds));
+        }
     }
     if plain_form_post() {
+        let retry_after = err.retry_after().map(|s| s.to_string()).unwrap_or_default();
         let mut query = vec![("error", err.code())];
+        if matches!(err, AppError::RateLimited { .. }) {
+            query.push(("retry_after", &retry_after));
+        }
         query.extend(keep.iter().copied().filter(|(_, v)| !v.is_empty() && v.len() <= 512));
         let query = serde_urlencoded::to_string(&query).unwrap_or_default();
         leptos_axum::redirect(&format!("{page}?{query}"));

@@ -29,7 +29,8 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && email.chars().all(|c| !c.is_whitespace() && !c.is_control());
+            // U+FFFD is what bytes that were not UTF-8 became on the way in.
+            && email.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '\u{FFFD}');
         if ok {
             Ok(Self(email))
         } else {
@@ -225,6 +226,7 @@ mod tests {
             "ada@example..com",
             "ada@.example.com",
             "ada\u{0}@example.com",
+            "\u{FFFD}\u{FFFD}@example.com",
         ] {
             assert_eq!(Email::parse(bad), Err(AppError::InvalidEmail), "{bad:?}");
         }

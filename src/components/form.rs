@@ -14,7 +14,11 @@ pub fn use_form_error<T>(
     Memo::new(move |_| match value() {
         Some(Ok(_)) => None,
         Some(Err(e)) => Some(e),
-        None => query.read().get("error").and_then(|code| AppError::from_code(&code)),
+        None => {
+            let query = query.read();
+            let error = AppError::from_code(&query.get("error")?)?;
+            Some(error.with_retry_after(query.get("retry_after").as_deref()))
+        }
     })
 }
 

@@ -1,0 +1,484 @@
+//! The whole app — router, layers, server functions, the real SDK client with the production
+//! timeouts and retries — in front of a fake Cognito on a loopback socket that can answer,
+//! throttle, stall, talk nonsense or not be there at all. Requests go through `oneshot`.
+#![cfg(feature = "ssr")]
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::response::IntoResponse;
+use base64::Engine as _;
+use leptos::config::LeptosOptions;
+use leptos_cognito::config::Config;
+use leptos_cognito::state::{AppState, cognito_retries, cognito_timeouts};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+const EMAIL: &str = "ada@example.com";
+const PASSWORD: &str = "Correct-Horse-9";
+
+/// How the fake answers InitiateAuth (everything else is always answered normally).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum SignIn {
+    Normal,
+    Throttle,
+    Stall,
+    Html,
+    Truncated,
+    NoTokens,
+    Challenge,
+}
+
+#[derive(Clone)]
+struct Fake {
+    sign_in: Arc<Mutex<SignIn>>,
+    calls: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl Fake {
+    fn calls(&self, operation: &str) -> usize {
+        self.calls.lock().unwrap().get(operation).copied().unwrap_or(0)
+    }
+    fn set(&self, mode: SignIn) {
+        *self.sign_in.lock().unwrap() = mode;
+    }
+}
+
+fn jwt(claims: Value) -> String {
+    let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    format!(
+        "{}.{}.c2ln",
+        b64(br#"{"alg":"RS256","kid":"k"}"#),
+        b64(claims.to_string().as_bytes())
+    )
+}
+
+fn aws_error(status: StatusCode, exception: &str) -> axum::response::Response {
+    (
+        status,
+        [
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amzn-requestid", "fake-request"),
+        ],
+        json!({ "__type": exception, "message": format!("fake {exception}") }).to_string(),
+    )
+        .into_response()
+}
+
+fn ok(body: Value) -> axum::response::Response {
+    ([("content-type", "application/x-amz-json-1.1")], body.to_string()).into_response()
+}
+
+async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit('.').next())
+        .unwrap_or_default()
+        .to_owned();
+    *fake.calls.lock().unwrap().entry(target.clone()).or_default() += 1;
+    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    match target.as_str() {
+        "DescribeUserPool" => ok(json!({ "UserPool": { "Policies": { "PasswordPolicy": {
+            "MinimumLength": 8, "RequireUppercase": true, "RequireLowercase": true,
+            "RequireNumbers": true, "RequireSymbols": false } } } })),
+        "InitiateAuth" => {
+            let mode = *fake.sign_in.lock().unwrap();
+            let params = &request["AuthParameters"];
+            match mode {
+                SignIn::Throttle => aws_error(StatusCode::BAD_REQUEST, "TooManyRequestsException"),
+                SignIn::Stall => {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    aws_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException")
+                }
+                SignIn::Html => {
+                    (StatusCode::OK, [("content-type", "text/html")], "<html>gateway</html>").into_response()
+                }
+                SignIn::Truncated => ok_raw(r#"{"AuthenticationResult":{"AccessToken":"ey"#),
+                SignIn::NoTokens => ok(json!({})),
+                SignIn::Challenge => ok(json!({ "ChallengeName": "SMS_MFA", "Session": "s" })),
+                SignIn::Normal if params["USERNAME"] == EMAIL && params["PASSWORD"] == PASSWORD => {
+                    let exp = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .as_secs()
+                        + 3600;
+                    ok(json!({ "AuthenticationResult": {
+                        "AccessToken": jwt(json!({ "sub": "s-1", "exp": exp, "token_use": "access" })),
+                        "IdToken": jwt(json!({ "sub": "s-1", "exp": exp, "email": EMAIL })),
+                        "RefreshToken": "refresh-token",
+                        "ExpiresIn": 3600, "TokenType": "Bearer" } }))
+                }
+                SignIn::Normal => aws_error(StatusCode::BAD_REQUEST, "NotAuthorizedException"),
+            }
+        }
+        "ForgotPassword" => ok(json!({ "CodeDeliveryDetails": {
+            "Destination": "a***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email" } })),
+        "SignUp" => ok(json!({ "UserConfirmed": false, "UserSub": "s-2" })),
+        _ => aws_error(StatusCode::BAD_REQUEST, "InvalidParameterException"),
+    }
+}
+
+fn ok_raw(body: &'static str) -> axum::response::Response {
+    ([("content-type", "application/x-amz-json-1.1")], body).into_response()
+}
+
+/// Starts the fake on a free port.
+async fn fake_cognito() -> (Fake, String) {
+    let fake = Fake {
+        sign_in: Arc::new(Mutex::new(SignIn::Normal)),
+        calls: Arc::default(),
+    };
+    let app = Router::new().fallback({
+        let fake = fake.clone();
+        move |headers: HeaderMap, body: Bytes| answer(fake.clone(), headers, body)
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (fake, url)
+}
+
+/// A port nothing listens on: connections are refused.
+async fn closed_port() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    url
+}
+
+async fn app_at(endpoint: &str, vars: &[(&str, &str)]) -> Router {
+    let mut all: HashMap<String, String> = [
+        ("COGNITO_USER_POOL_ID", "eu-west-1_Test1"),
+        ("COGNITO_CLIENT_ID", "client"),
+        ("COGNITO_ISSUER", "http://127.0.0.1:1/eu-west-1_Test1"),
+        ("RATE_LIMIT_IP_PER_MINUTE", "1000"),
+        ("RATE_LIMIT_EMAIL_PER_MINUTE", "1000"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = Config::from_lookup(|k| all.get(k).cloned()).expect("config");
+    let sdk = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version_latest()
+        .region(Region::new("eu-west-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .timeout_config(cognito_timeouts())
+        .retry_config(cognito_retries())
+        .build();
+    let client = aws_sdk_cognitoidentityprovider::Client::from_conf(sdk);
+    let options = LeptosOptions::builder().output_name("leptos-cognito").build();
+    let state = AppState::with_client(config, options, client).await.expect("state");
+    leptos_cognito::server::router(state)
+}
+
+async fn app(vars: &[(&str, &str)]) -> (Fake, Router) {
+    let (fake, url) = fake_cognito().await;
+    (fake.clone(), app_at(&url, vars).await)
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A server-function call as the hydrated form makes it (form-encoded, JSON answer).
+async fn post(app: &Router, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Answer {
+    post_body(app, path, serde_urlencoded::to_string(form).expect("form"), headers).await
+}
+
+async fn post_body(app: &Router, path: &str, body: impl Into<Body>, headers: &[(&str, &str)]) -> Answer {
+    let body: Body = body.into();
+    let mut request = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("accept")) {
+        request = request.header(header::ACCEPT, "application/json");
+    }
+    // As an HTTP client would send it.
+    if let Some(len) = axum::body::HttpBody::size_hint(&body).exact() {
+        request = request.header(header::CONTENT_LENGTH, len);
+    }
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    send(app, request.body(body).expect("request")).await
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Answer {
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+async fn sign_in(app: &Router, email: &str, password: &str, headers: &[(&str, &str)]) -> Answer {
+    post(
+        app,
+        "/auth/sign-in",
+        &[("email", email), ("password", password)],
+        headers,
+    )
+    .await
+}
+
+fn no_session(answer: &Answer) {
+    assert!(
+        answer.headers.get_all(header::SET_COOKIE).iter().next().is_none(),
+        "no cookie may be set: {:?}",
+        answer.headers
+    );
+}
+
+#[tokio::test]
+async fn the_fake_signs_in_for_real() {
+    let (_, app) = app(&[]).await;
+    let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+    assert!(
+        answer.status.is_success() || answer.status.is_redirection(),
+        "{}",
+        answer.status
+    );
+    assert_eq!(answer.headers.get_all(header::SET_COOKIE).iter().count(), 2);
+    let wrong = sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.json()["error"], "invalid_credentials");
+}
+
+// --- Cognito faults ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn cognito_refusing_connections_reads_as_unavailable_within_five_seconds() {
+    let app = app_at(&closed_port().await, &[]).await;
+    let started = Instant::now();
+    let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.json()["error"], "unavailable");
+    assert_eq!(answer.header("retry-after"), Some("10"));
+    no_session(&answer);
+}
+
+#[tokio::test]
+async fn a_stalled_cognito_is_cut_by_the_operation_timeout() {
+    let (fake, app) = app(&[]).await;
+    fake.set(SignIn::Stall);
+    let started = Instant::now();
+    let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+    let took = started.elapsed();
+    // 5 s operation timeout; the 30 s stall never reaches the person.
+    assert!(took < Duration::from_millis(5_500), "took {took:?}");
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.json()["error"], "unavailable");
+    no_session(&answer);
+}
+
+#[tokio::test]
+async fn throttling_is_retried_three_times_then_answered_429_with_retry_after() {
+    let (fake, app) = app(&[]).await;
+    fake.set(SignIn::Throttle);
+    let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+    assert_eq!(fake.calls("InitiateAuth"), 3);
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(answer.header("retry-after"), Some("5"));
+    assert_eq!(answer.json()["error"], "throttled");
+    no_session(&answer);
+
+    // A wrong password is never retried.
+    fake.set(SignIn::Normal);
+    let before = fake.calls("InitiateAuth");
+    sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
+    assert_eq!(fake.calls("InitiateAuth") - before, 1);
+}
+
+#[tokio::test]
+async fn malformed_answers_set_no_session_and_say_something_clear() {
+    let (fake, app) = app(&[]).await;
+    for mode in [SignIn::Html, SignIn::Truncated, SignIn::NoTokens, SignIn::Challenge] {
+        fake.set(mode);
+        let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+        assert!(answer.status.is_server_error(), "{mode:?}: {}", answer.status);
+        let error = answer.json()["error"].as_str().map(str::to_owned);
+        assert!(
+            matches!(error.as_deref(), Some("unavailable" | "internal")),
+            "{mode:?}: {}",
+            answer.body
+        );
+        assert!(
+            !answer.body.contains("Exception") && !answer.body.contains("html"),
+            "{}",
+            answer.body
+        );
+        no_session(&answer);
+    }
+}
+
+// --- Abuse ------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn each_client_ip_is_limited_before_cognito_is_called() {
+    let (fake, app) = app(&[
+        ("RATE_LIMIT_IP_PER_MINUTE", "3"),
+        ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
+    ])
+    .await;
+    let from = |ip: &'static str| [("x-forwarded-for", ip)];
+    for _ in 0..3 {
+        let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &from("203.0.113.7")).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = sign_in(&app, EMAIL, "Wrong-Horse-9", &from("203.0.113.7")).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.json()["error"], "rate_limited");
+    let seconds = limited.json()["seconds"].as_u64().expect("seconds");
+    assert!((1..=20).contains(&seconds), "{seconds}");
+    assert_eq!(limited.header("retry-after"), Some(seconds.to_string().as_str()));
+    assert_eq!(fake.calls("InitiateAuth"), 3, "the limited call never reached Cognito");
+    // The other forms share the client's quota; another client has its own.
+    let sign_up = post(
+        &app,
+        "/auth/sign-up",
+        &[("email", "x@example.com")],
+        &from("203.0.113.7"),
+    )
+    .await;
+    assert_eq!(sign_up.status, StatusCode::TOO_MANY_REQUESTS);
+    let other = sign_in(&app, EMAIL, PASSWORD, &from("198.51.100.2")).await;
+    assert!(!other.status.is_client_error(), "{}", other.status);
+
+    // A form posted without JavaScript goes back to its page with the wait.
+    let plain = post(
+        &app,
+        "/auth/sign-in",
+        &[("email", EMAIL), ("password", "x")],
+        &[
+            ("x-forwarded-for", "203.0.113.7"),
+            ("accept", "text/html"),
+            ("referer", "http://127.0.0.1:3000/sign-in?next=/protected"),
+        ],
+    )
+    .await;
+    assert!(plain.status.is_redirection(), "{}", plain.status);
+    let location = plain.header("location").expect("location");
+    assert!(
+        location.starts_with("/sign-in?error=rate_limited&retry_after="),
+        "{location}"
+    );
+}
+
+#[tokio::test]
+async fn each_email_is_limited_whatever_the_ip_and_whether_or_not_it_exists() {
+    let (fake, app) = app(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]).await;
+    for email in [EMAIL, "nobody@example.com"] {
+        for ip in ["192.0.2.1", "192.0.2.2"] {
+            let answer = sign_in(&app, email, "Wrong-Horse-9", &[("x-forwarded-for", ip)]).await;
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        }
+        let limited = sign_in(&app, email, "Wrong-Horse-9", &[("x-forwarded-for", "192.0.2.3")]).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{email}");
+        assert_eq!(limited.json()["error"], "rate_limited");
+    }
+    assert_eq!(fake.calls("InitiateAuth"), 4);
+    // Password reset has its own quota per e-mail.
+    let forgot = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
+    assert!(!forgot.status.is_client_error(), "{}", forgot.status);
+}
+
+#[tokio::test]
+async fn huge_bodies_and_fields_are_refused_without_calling_cognito() {
+    let (fake, app) = app(&[]).await;
+    // 10 MiB: refused on its declared length.
+    let huge = vec![b'a'; 10 * 1024 * 1024];
+    let answer = post_body(&app, "/auth/sign-in", huge, &[]).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(answer.json()["error"], "too_large");
+    // A 1 MiB e-mail is over the body limit too.
+    let mib = "a".repeat(1024 * 1024) + "@example.com";
+    let answer = sign_in(&app, &mib, PASSWORD, &[]).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Just under the body limit, the field's own bound answers.
+    let long = "a".repeat(60 * 1024) + "@example.com";
+    let answer = post(&app, "/auth/sign-up", &[("email", &long), ("password", PASSWORD)], &[]).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.json()["error"], "invalid_email");
+    // NUL bytes.
+    let answer = post(
+        &app,
+        "/auth/sign-up",
+        &[("email", "ada\0@example.com"), ("password", PASSWORD)],
+        &[],
+    )
+    .await;
+    assert_eq!(answer.json()["error"], "invalid_email");
+    let answer = sign_in(&app, EMAIL, "Correct\0Horse-9", &[]).await;
+    assert!(answer.status.is_client_error(), "{}", answer.status);
+    assert_eq!(fake.calls("InitiateAuth") + fake.calls("SignUp"), 0);
+}
+
+#[tokio::test]
+async fn invalid_utf8_is_refused_cleanly() {
+    let (fake, app) = app(&[]).await;
+    // Percent-encoded bytes that are not UTF-8: decoded lossily, then not an e-mail.
+    let answer = post_body(&app, "/auth/sign-in", "email=%FF%FE%40x.com&password=abc", &[]).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
+    assert_eq!(answer.json()["error"], "invalid_credentials");
+    let raw = post_body(
+        &app,
+        "/auth/sign-in",
+        Bytes::from_static(b"email=\xff\xfe&password=abc"),
+        &[],
+    )
+    .await;
+    assert_eq!(raw.status, StatusCode::BAD_REQUEST, "{}", raw.body);
+    assert_eq!(raw.json()["error"], "bad_request");
+    // A post without its fields.
+    let missing = post_body(&app, "/auth/sign-in", "", &[]).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.body);
+    assert_eq!(fake.calls("InitiateAuth"), 0);
+}
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers() {
+    let (_, app) = app(&[]).await;
+    let answer = send(&app, Request::get("/sign-in").body(Body::empty()).expect("request")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let csp = answer.header("content-security-policy").expect("csp");
+    assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(answer.header("referrer-policy"), Some("same-origin"));
+}
+
+#[tokio::test]
+async fn unknown_and_known_emails_get_the_same_answer() {
+    let (_, app) = app(&[]).await;
+    let known = sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
+    let unknown = sign_in(&app, "nobody@example.com", "Wrong-Horse-9", &[]).await;
+    assert_eq!((known.status, known.json()), (unknown.status, unknown.json()));
+    let known = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
+    let unknown = post(&app, "/auth/forgot-password", &[("email", "nobody@example.com")], &[]).await;
+    assert_eq!(known.status, unknown.status);
+}
