@@ -3,7 +3,7 @@ import { defineConfig } from "@playwright/test";
 // Which confirmation mode the server under test runs in (scripts/test sets it per run).
 const mode = process.env.E2E_MODE ?? "code";
 const specsByMode: Record<string, string[]> = {
-  code: ["home", "code-flow", "errors", "no-js", "session"],
+  code: ["home", "code-flow", "errors", "no-js", "session", "enumeration", "scale-out"],
   admin: ["admin-flow"],
   lambda: ["lambda-flow"],
 };

@@ -37,6 +37,8 @@ enum SignIn {
 #[derive(Clone)]
 struct Fake {
     sign_in: Arc<Mutex<SignIn>>,
+    /// When set, SignUp and ForgotPassword fail with this status and exception.
+    others_fail: Arc<Mutex<Option<(StatusCode, &'static str)>>>,
     calls: Arc<Mutex<HashMap<String, usize>>>,
 }
 
@@ -46,6 +48,9 @@ impl Fake {
     }
     fn set(&self, mode: SignIn) {
         *self.sign_in.lock().unwrap() = mode;
+    }
+    fn fail_others(&self, failure: Option<(StatusCode, &'static str)>) {
+        *self.others_fail.lock().unwrap() = failure;
     }
 }
 
@@ -83,6 +88,10 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
         .to_owned();
     *fake.calls.lock().unwrap().entry(target.clone()).or_default() += 1;
     let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let others_fail = *fake.others_fail.lock().unwrap();
+    if let (Some((status, exception)), "SignUp" | "ForgotPassword") = (others_fail, target.as_str()) {
+        return aws_error(status, exception);
+    }
     match target.as_str() {
         "DescribeUserPool" => ok(json!({ "UserPool": { "Policies": { "PasswordPolicy": {
             "MinimumLength": 8, "RequireUppercase": true, "RequireLowercase": true,
@@ -132,6 +141,7 @@ fn ok_raw(body: &'static str) -> axum::response::Response {
 async fn fake_cognito() -> (Fake, String) {
     let fake = Fake {
         sign_in: Arc::new(Mutex::new(SignIn::Normal)),
+        others_fail: Arc::default(),
         calls: Arc::default(),
     };
     let app = Router::new().fallback({
@@ -312,6 +322,24 @@ async fn throttling_is_retried_three_times_then_answered_429_with_retry_after() 
     let before = fake.calls("InitiateAuth");
     sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
     assert_eq!(fake.calls("InitiateAuth") - before, 1);
+}
+
+#[tokio::test]
+async fn calls_that_must_not_run_twice_are_retried_only_when_throttled() {
+    let (fake, app) = app(&[]).await;
+    let sign_up = [("email", "new@example.com"), ("password", PASSWORD)];
+    // A 5xx may mean Cognito made the account (or sent the e-mail): one attempt only.
+    fake.fail_others(Some((StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException")));
+    let answer = post(&app, "/auth/sign-up", &sign_up, &[]).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(fake.calls("SignUp"), 1);
+    post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
+    assert_eq!(fake.calls("ForgotPassword"), 1);
+    // Throttled means refused before anything happened: retried like every call.
+    fake.fail_others(Some((StatusCode::BAD_REQUEST, "TooManyRequestsException")));
+    let answer = post(&app, "/auth/sign-up", &sign_up, &[]).await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(fake.calls("SignUp"), 1 + 3);
 }
 
 #[tokio::test]

@@ -12,6 +12,11 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, AuthenticationResultType};
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
+};
+use aws_smithy_types::retry::ErrorKind;
 use std::fmt;
 
 /// Which call failed: the same Cognito exception means different things to a person in
@@ -103,6 +108,44 @@ fn aws_smithy_error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = e.source();
     }
     out
+}
+
+/// Calls that must not run twice: a second SignUp meets the account the first one made, a second
+/// ResendConfirmationCode or ForgotPassword sends another e-mail (voiding the first code), a second
+/// ConfirmForgotPassword finds its code used. A throttled call was refused before Cognito did
+/// anything, so it is retried like any other; a timeout or a 5xx may have been processed, so it
+/// is not.
+fn not_twice() -> aws_sdk_cognitoidentityprovider::config::Builder {
+    aws_sdk_cognitoidentityprovider::config::Builder::default().retry_classifier(RetryOnlyThrottling)
+}
+
+#[derive(Debug)]
+struct RetryOnlyThrottling;
+
+impl ClassifyRetry for RetryOnlyThrottling {
+    fn classify_retry(&self, _ctx: &InterceptorContext) -> RetryAction {
+        RetryAction::NoActionIndicated
+    }
+
+    /// Runs after the SDK's own classifiers and keeps only their "throttled" verdicts.
+    fn classify_retry_v2(&self, _ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
+        match previous {
+            RetryAction::RetryIndicated(RetryReason::RetryableError {
+                kind: ErrorKind::ThrottlingError,
+                ..
+            }) => RetryAction::NoActionIndicated,
+            RetryAction::RetryIndicated(_) => RetryAction::RetryForbidden,
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "RetryOnlyThrottling"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
 }
 
 /// Tokens from a successful sign-in or refresh.
@@ -207,6 +250,8 @@ impl Cognito {
             .username(email.as_str())
             .password(password.expose())
             .set_user_attributes(Some(attributes))
+            .customize()
+            .config_override(not_twice())
             .send()
             .await
             .map_err(|e| fail(Op::SignUp, e))?;
@@ -234,6 +279,8 @@ impl Cognito {
             .resend_confirmation_code()
             .client_id(&self.client_id)
             .username(email.as_str())
+            .customize()
+            .config_override(not_twice())
             .send()
             .await
             .map(drop)
@@ -333,6 +380,8 @@ impl Cognito {
             .forgot_password()
             .client_id(&self.client_id)
             .username(email.as_str())
+            .customize()
+            .config_override(not_twice())
             .send()
             .await
             .map(drop)
@@ -352,6 +401,8 @@ impl Cognito {
             .username(email.as_str())
             .confirmation_code(code.as_str())
             .password(password.expose())
+            .customize()
+            .config_override(not_twice())
             .send()
             .await
             .map_err(|e| fail(Op::ConfirmForgotPassword, e))?;

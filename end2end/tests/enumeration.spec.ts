@@ -1,0 +1,64 @@
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { confirmationCode } from "./cognito-local";
+import { ConfirmPage, PASSWORD, SignUpPage, uniqueEmail } from "./pages";
+
+// Whether an e-mail has an account must not show in what the sign-in, forgot-password and
+// resend-code forms answer: same status, same body, and — at the median — the same time.
+// (The emulator itself answers UserNotFound vs InvalidPassword; AWS says NotAuthorized to both.)
+
+const ROUNDS = 5;
+
+async function timed(request: APIRequestContext, path: string, form: Record<string, string>) {
+  const started = performance.now();
+  const res = await request.post(path, { form, headers: { Accept: "application/json" } });
+  const body = await res.text();
+  return { status: res.status(), body, ms: performance.now() - started };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function compare(request: APIRequestContext, path: string, known: () => Record<string, string>, unknown: () => Record<string, string>) {
+  const a: Awaited<ReturnType<typeof timed>>[] = [];
+  const b: Awaited<ReturnType<typeof timed>>[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    a.push(await timed(request, path, known()));
+    b.push(await timed(request, path, unknown()));
+  }
+  for (let i = 0; i < ROUNDS; i++) {
+    expect(b[i].status, path).toBe(a[i].status);
+    // The unknown e-mail differs, and it may be echoed back in a redirect: compare without it.
+    expect(b[i].body.replaceAll(/[\w.+-]+(@|%40)example\.com/g, "E"), path).toBe(a[i].body.replaceAll(/[\w.+-]+(@|%40)example\.com/g, "E"));
+  }
+  const gap = Math.abs(median(a.map((r) => r.ms)) - median(b.map((r) => r.ms)));
+  expect(gap, `${path}: median times ${median(a.map((r) => r.ms))} vs ${median(b.map((r) => r.ms))} ms`).toBeLessThan(50);
+}
+
+test("unknown and known e-mails read the same on sign-in, forgot-password and resend", async ({ page, request }) => {
+  const email = uniqueEmail("known");
+  const signUp = new SignUpPage(page);
+  await signUp.goto();
+  await signUp.signUp(email, PASSWORD);
+  await new ConfirmPage(page).confirmAndContinue(await confirmationCode(email));
+
+  // Each form has its own quota per e-mail (6 a minute): five rounds stay inside it.
+  await compare(request, "/auth/sign-in", () => ({ email, password: "Wrong-Horse-1" }), () => ({ email: uniqueEmail("nobody"), password: "Wrong-Horse-1" }));
+  await compare(request, "/auth/forgot-password", () => ({ email }), () => ({ email: uniqueEmail("nobody") }));
+  await compare(request, "/auth/resend-code", () => ({ email }), () => ({ email: uniqueEmail("nobody") }));
+});
+
+test("the sixth wrong password in a minute is refused with the wait, before Cognito", async ({ page }) => {
+  const email = uniqueEmail("guess");
+  for (let i = 0; i < 6; i++) {
+    const res = await page.request.post("/auth/sign-in", { form: { email, password: "Wrong-Horse-1" }, headers: { Accept: "application/json" } });
+    expect(res.status()).toBe(401);
+  }
+  const res = await page.request.post("/auth/sign-in", { form: { email, password: PASSWORD }, headers: { Accept: "application/json" } });
+  expect(res.status()).toBe(429);
+  const wait = Number(res.headers()["retry-after"]);
+  expect(wait).toBeGreaterThan(0);
+  expect(await res.json()).toEqual({ error: "rate_limited", seconds: wait });
+
+  // The form shows it, also without JavaScript.
+  await page.goto(`/sign-in?error=rate_limited&retry_after=${wait}&email=${encodeURIComponent(email)}`);
+  await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toHaveText(`Too many attempts. Please wait ${wait} seconds and try again.`);
+});
