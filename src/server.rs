@@ -3,8 +3,8 @@
 
 use crate::api;
 use crate::app::{App, shell};
-use crate::auth::csrf::refuse_cross_site;
-use crate::auth::limits::limit_forms;
+use crate::auth::csrf::{SERVER_FN_PREFIX, is_cross_site};
+use crate::auth::limits::Form;
 use crate::auth::session::session_layer;
 use crate::state::AppState;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -37,20 +37,21 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    Router::new()
-        .merge(api::server::routes())
-        .route("/health", get(health))
+    // Pages and server functions: the session is resolved (and refreshed) for them, and server
+    // functions are guarded. The API, /health and the bundle skip both: they never use cookies.
+    let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context, page)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.sessions.clone(), session_layer))
-        .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site))
-        .layer(middleware::from_fn_with_state(state.limits.clone(), limit_forms))
-        // After the session layer: a script or wasm download neither reads nor refreshes the
-        // session.
+        .layer(middleware::from_fn_with_state(state.clone(), guard_server_fns));
+    Router::new()
+        .merge(api::server::routes())
+        .route("/health", get(health))
         .nest_service(
             &format!("/{}", state.leptos_options.site_pkg_dir),
             assets(&state.leptos_options),
         )
+        .merge(pages)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -66,7 +67,6 @@ pub fn router(state: AppState) -> Router {
         // Outside the limit, so it sees the limit's 413.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::map_response(explain_too_large))
-        .layer(middleware::from_fn(status_from_error))
         .layer(middleware::from_fn(drain_declared_oversize))
         // Pages and JSON are compressed as they go out; the release build's assets come
         // precompressed (`--precompress`), and a response that is already encoded is left alone.
@@ -129,21 +129,48 @@ async fn explain_too_large(
     response: axum::response::Response,
 ) -> axum::response::Response {
     if response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE
-        || !request_parts
-            .uri
-            .path()
-            .starts_with(crate::auth::csrf::SERVER_FN_PREFIX)
+        || !request_parts.uri.path().starts_with(SERVER_FN_PREFIX)
     {
         return response;
     }
     refuse(&request_parts, crate::error::AppError::TooLarge)
 }
 
+/// Everything the server functions under `/auth/` share, in one pass: cross-site posts are
+/// refused ([`crate::auth::csrf`]), posts to the forms that call Cognito are rate-limited per
+/// client IP before their body is read ([`crate::auth::limits`]), and a failure is answered with
+/// its error's own status.
+async fn guard_server_fns(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    if !path.starts_with(SERVER_FN_PREFIX) {
+        return next.run(request).await;
+    }
+    if request.method() != axum::http::Method::GET && is_cross_site(&request, &state.config.app_url) {
+        tracing::warn!(%path, "refused a cross-site request");
+        return (axum::http::StatusCode::FORBIDDEN, "cross-site requests are refused").into_response();
+    }
+    if request.method() == axum::http::Method::POST && Form::from_path(path).is_some() {
+        let peer = request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
+        let ip = state.limits.client_ip(request.headers(), peer);
+        if let Err(err) = state.limits.check_ip(ip) {
+            let (parts, _) = request.into_parts();
+            return refuse(&parts, err);
+        }
+    }
+    status_from_error(next.run(request).await).await
+}
+
 /// Leptos answers a server function that failed before the app's code ran (arguments that do
 /// not decode, a body cut by the limit) with 500 and the encoded [`crate::error::AppError`].
 /// The status here follows that error instead, so a malformed post is a 400, not a server fault.
-async fn status_from_error(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
-    let response = next.run(request).await;
+async fn status_from_error(response: axum::response::Response) -> axum::response::Response {
     if response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR
         || !response
             .headers()

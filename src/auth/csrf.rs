@@ -4,12 +4,10 @@
 //! is the second lock, and it also covers server functions that need no session (sign-up,
 //! sign-in: login CSRF). Browsers send `Sec-Fetch-Site` on every request since 2023; older ones
 //! send `Origin` on POSTs. A same-origin form posted without JavaScript passes both checks.
+//! Applied by the server-function guard in `crate::server`.
 
-use crate::state::AppState;
-use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::Request;
+use axum::http::header;
 
 /// The prefix every server function of the app is mounted under.
 pub const SERVER_FN_PREFIX: &str = "/auth/";
@@ -23,15 +21,6 @@ pub fn is_cross_site(request: &Request, app_url: &str) -> bool {
         Some(origin) => origin.as_bytes() != app_url.as_bytes(),
         None => false,
     }
-}
-
-pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let guarded = request.uri().path().starts_with(SERVER_FN_PREFIX) && request.method() != Method::GET;
-    if guarded && is_cross_site(&request, &state.config.app_url) {
-        tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
-        return (StatusCode::FORBIDDEN, "cross-site requests are refused").into_response();
-    }
-    next.run(request).await
 }
 
 #[cfg(test)]

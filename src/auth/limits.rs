@@ -1,7 +1,8 @@
 //! Rate limits in front of Cognito, checked before it is called.
 //!
 //! Two keyed GCRA limiters (the `governor` crate): one per client IP over every form that calls
-//! Cognito, applied by [`limit_forms`] before the request body is even read; one per e-mail
+//! Cognito, applied by the server-function guard in `crate::server` before the request body is
+//! even read; one per e-mail
 //! address and form, applied by each server function once the e-mail is parsed. The first
 //! stops a bot spraying many accounts from one address, the second a slow password guess on one
 //! account from many addresses. Both answer 429 with `Retry-After`, and a person sees how long
@@ -14,13 +15,10 @@
 use super::validate::Email;
 use crate::config::Config;
 use crate::error::AppError;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderName, Method};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderName};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -134,22 +132,6 @@ fn limited(wait: Duration) -> AppError {
         .unwrap_or(u32::MAX)
         .max(1);
     AppError::RateLimited { seconds }
-}
-
-/// The per-IP limit for posts to the Cognito-backed forms, before their body is read.
-pub async fn limit_forms(State(limits): State<Arc<RateLimits>>, request: Request, next: Next) -> Response {
-    if request.method() == Method::POST && Form::from_path(request.uri().path()).is_some() {
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip());
-        let ip = limits.client_ip(request.headers(), peer);
-        if let Err(err) = limits.check_ip(ip) {
-            let (parts, _) = request.into_parts();
-            return crate::server::refuse(&parts, err);
-        }
-    }
-    next.run(request).await
 }
 
 #[cfg(test)]
