@@ -4,7 +4,7 @@ use crate::auth::provide_auth;
 use crate::components::Header;
 use crate::pages::{ConfirmPage, ForgotPasswordPage, HomePage, NotFound, ProtectedPage, SignInPage, SignUpPage};
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::SsrMode;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
@@ -19,8 +19,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                // The file names carry a content hash (`hash-files`): see `server::assets`.
-                <HashedStylesheet id="leptos" options=options.clone()/>
+                <InlineStylesheet options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -29,6 +28,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The stylesheet inside the page (see `server::stylesheet` for why), with this response's nonce.
+#[component]
+fn InlineStylesheet(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let css = crate::server::stylesheet(&options).to_string();
+    #[cfg(not(feature = "ssr"))]
+    let css = {
+        let _ = options;
+        String::new()
+    };
+    view! { <style id="leptos" nonce=leptos::nonce::use_nonce() inner_html=css></style> }
 }
 
 /// Sets this page's Content-Security-Policy: scripts only from this site or carrying the nonce
@@ -48,7 +60,7 @@ fn content_security_policy() {
         "'self' ws://127.0.0.1:* ws://localhost:*"
     };
     let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'nonce-{nonce}'; \
          img-src 'self' data:; connect-src {connect}; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     );

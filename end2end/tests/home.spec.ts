@@ -52,8 +52,11 @@ test("the bundle has hashed names, long-lived caching and compression", async ({
   const html = await (await request.get("/sign-in")).text();
   const assets = [...html.matchAll(/(?:href|src)="(\/pkg\/[^"]+)"/g)].map((m) => m[1]);
   const names = [...new Set(assets)];
-  // The stylesheet, the JS and the wasm, each with a content hash in its name.
-  for (const ext of ["css", "js", "wasm"]) {
+  // The stylesheet is inline (one round trip less before the form shows), with the nonce.
+  expect(html).toMatch(/<style id="leptos" nonce="[^"]+">[^<]*\.field[^<]*<\/style>/);
+  expect(html).not.toContain('rel="stylesheet"');
+  // The JS and the wasm, each with a content hash in its name.
+  for (const ext of ["js", "wasm"]) {
     expect(names.some((n) => new RegExp(`\\.[\\w-]{8,}\\.${ext}$`).test(n)), `${ext} in ${names}`).toBe(true);
   }
   for (const name of names) {
