@@ -167,6 +167,16 @@ impl AppError {
         }
     }
 
+    /// The query pairs a form posted without JavaScript is sent back with: the error's code and,
+    /// for a rate limit, the wait (read back by [`AppError::with_retry_after`]).
+    pub fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = vec![("error", self.code().to_owned())];
+        if let Self::RateLimited { seconds } = self {
+            query.push(("retry_after", seconds.to_string()));
+        }
+        query
+    }
+
     /// [`AppError::from_code`] plus the wait a rate-limited form post was told (its
     /// `retry_after` query parameter), so the message after a redirect names the same wait.
     pub fn with_retry_after(self, retry_after: Option<&str>) -> Self {

@@ -255,11 +255,7 @@ pub fn refuse(request_parts: &axum::http::request::Parts, error: crate::error::A
     let retry_after = error.retry_after();
     let mut response = match back {
         Some(path) if plain_form => {
-            let mut query = vec![("error", error.code().to_owned())];
-            if let Some(seconds) = retry_after.filter(|_| matches!(error, crate::error::AppError::RateLimited { .. })) {
-                query.push(("retry_after", seconds.to_string()));
-            }
-            let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+            let query = serde_urlencoded::to_string(error.query()).unwrap_or_default();
             axum::response::Redirect::to(&format!("{path}?{query}")).into_response()
         }
         _ => {

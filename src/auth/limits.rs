@@ -80,7 +80,9 @@ impl RateLimits {
     }
 
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), AppError> {
-        self.tidy(self.per_ip.len(), || self.per_ip.retain_recent());
+        if self.per_ip.len() >= MAX_KEYS {
+            self.per_ip.retain_recent();
+        }
         self.per_ip.check_key(&ip).map_err(|not_until| {
             tracing::info!(%ip, "rate limit per IP reached");
             limited(not_until.wait_time_from(self.clock.now()))
@@ -88,7 +90,9 @@ impl RateLimits {
     }
 
     pub fn check_email(&self, form: Form, email: &Email) -> Result<(), AppError> {
-        self.tidy(self.per_email.len(), || self.per_email.retain_recent());
+        if self.per_email.len() >= MAX_KEYS {
+            self.per_email.retain_recent();
+        }
         self.per_email
             .check_key(&(form, email.as_str().to_owned()))
             .map_err(|not_until| {
@@ -103,12 +107,6 @@ impl RateLimits {
         self.per_email.retain_recent();
         self.per_ip.shrink_to_fit();
         self.per_email.shrink_to_fit();
-    }
-
-    fn tidy(&self, len: usize, retain: impl FnOnce()) {
-        if len >= MAX_KEYS {
-            retain();
-        }
     }
 
     /// Drops idle keys every few minutes for as long as the limits are in use.

@@ -62,12 +62,12 @@ pub fn form_error(err: AppError, page: &str, keep: &[(&str, &str)]) -> AppError 
         }
     }
     if plain_form_post() {
-        let retry_after = err.retry_after().map(|s| s.to_string()).unwrap_or_default();
-        let mut query = vec![("error", err.code())];
-        if matches!(err, AppError::RateLimited { .. }) {
-            query.push(("retry_after", &retry_after));
-        }
-        query.extend(keep.iter().copied().filter(|(_, v)| !v.is_empty() && v.len() <= 512));
+        let mut query = err.query();
+        query.extend(
+            keep.iter()
+                .filter(|(_, v)| !v.is_empty() && v.len() <= 512)
+                .map(|(k, v)| (*k, (*v).to_owned())),
+        );
         let query = serde_urlencoded::to_string(&query).unwrap_or_default();
         leptos_axum::redirect(&format!("{page}?{query}"));
     }
