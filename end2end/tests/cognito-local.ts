@@ -49,11 +49,35 @@ export async function confirmationCode(email: string): Promise<string> {
   throw new Error(`no confirmation code stored for ${email}`);
 }
 
-export async function userStatus(email: string): Promise<string | undefined> {
-  return (await findUser(email))?.UserStatus;
+type AdminUser = { UserStatus: string; UserAttributes?: Attribute[] };
+
+/**
+ * The user as the emulator holds it in memory, through its AdminGetUser API. Status checks go
+ * here, not to the data file: a file read can land on a half-written save and miss the user
+ * (a CI run failed exactly so). cognito-local does not check request signatures.
+ */
+async function adminGetUser(email: string): Promise<AdminUser> {
+  const endpoint = process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER;
+  const pool = process.env.COGNITO_USER_POOL_ID;
+  if (!endpoint || !pool) throw new Error("the emulator's endpoint and pool id are not set (scripts/test sets them)");
+  const response = await fetch(endpoint, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": "AWSCognitoIdentityProviderService.AdminGetUser",
+    },
+    body: JSON.stringify({ UserPoolId: pool, Username: email }),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`AdminGetUser ${email}: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+export async function userStatus(email: string): Promise<string> {
+  return (await adminGetUser(email)).UserStatus;
 }
 
 export async function emailVerified(email: string): Promise<boolean> {
-  const user = await findUser(email);
-  return user?.Attributes.some((a) => a.Name === "email_verified" && a.Value === "true") ?? false;
+  const user = await adminGetUser(email);
+  return user.UserAttributes?.some((a) => a.Name === "email_verified" && a.Value === "true") ?? false;
 }
