@@ -1,6 +1,5 @@
 //! The HTML shell, `<App/>` and the routes.
 
-use crate::auth::provide_auth;
 use crate::components::Header;
 use crate::pages::{ConfirmPage, ForgotPasswordPage, HomePage, NotFound, ProtectedPage, SignInPage, SignUpPage};
 use leptos::prelude::*;
@@ -20,7 +19,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
                 <InlineStylesheet options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -72,13 +71,6 @@ fn content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_auth();
-    // Marks the page once the wasm has taken over, for people debugging and for the tests.
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Title text="leptos-cognito"/>

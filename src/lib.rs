@@ -16,21 +16,29 @@ pub mod server;
 #[cfg(feature = "ssr")]
 pub mod state;
 
-/// The browser's entry point: takes over the server-rendered page.
+/// The browser's entry point. The app runs in islands mode: pages are HTML from the server, and
+/// only the `#[island]` components in them (the forms, the protected page's API call) become
+/// live. Leptos' loader calls this, then hydrates every island on the page in the same task.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     // A server function that succeeds redirects (sign-in → protected page, confirm → sign-in,
     // sign-out → home). Every one of those changes who is signed in, so the next page is loaded
-    // whole, rendered by the server with the new cookies, instead of routed in the browser.
-    // (It also sidesteps what we saw with Leptos 0.8's router here: a page routed to from a
-    // server function's redirect re-used the previous page's inputs, values and all.)
-    // Set before `<Router/>`, which only installs its own hook when none is set.
+    // whole and rendered by the server with the new cookies. There is no client-side router to
+    // install a hook of its own.
     let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
         if let Some(window) = web_sys::window() {
             let _ = window.location().set_href(location);
         }
     });
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
+    // Marks the page once the wasm has taken over, for people debugging and for the tests. The
+    // islands are hydrated right after this returns, before anything else can run.
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
 }

@@ -1,14 +1,12 @@
 //! Everything about identity: the sign-up / confirm / sign-in / sign-out server functions, the
 //! Cognito calls behind them, the server-kept session and its refresh, the JWT verifier of the
-//! API, and the browser-side [`AuthContext`].
+//! API.
 //!
 //! The parts both sides compile come first; the server-only parts are switched on here, once.
 
-mod context;
 mod functions;
 pub mod validate;
 
-pub use context::*;
 pub use functions::*;
 
 #[cfg(feature = "ssr")]

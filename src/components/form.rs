@@ -5,27 +5,32 @@ use crate::error::{AppError, Field};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The error to show for a form: the action's last answer (JavaScript on), or the `error` query
-/// parameter the server redirected back with (a form posted without JavaScript).
+/// The error a page was loaded with: a form posted without JavaScript is sent back to its page
+/// with `?error=code` (and `retry_after` for a rate limit). Read on the server, where the page
+/// is rendered, and handed to the form's island.
+pub fn query_error() -> Option<AppError> {
+    let query = use_query_map();
+    let query = query.read_untracked();
+    let error = AppError::from_code(&query.get("error")?)?;
+    Some(error.with_retry_after(query.get("retry_after").as_deref()))
+}
+
+/// A query parameter's value, or an empty string (read on the server, like [`query_error`]).
+pub fn query_value(name: &str) -> String {
+    use_query_map().read_untracked().get(name).unwrap_or_default()
+}
+
+/// The error to show for a form: the action's last answer (JavaScript on), or the one the page
+/// was loaded with ([`query_error`]) until the form is sent again.
 pub fn use_form_error<T>(
     value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
+    loaded_with: Option<AppError>,
 ) -> Memo<Option<AppError>> {
-    let query = use_query_map();
     Memo::new(move |_| match value() {
         Some(Ok(_)) => None,
         Some(Err(e)) => Some(e),
-        None => {
-            let query = query.read();
-            let error = AppError::from_code(&query.get("error")?)?;
-            Some(error.with_retry_after(query.get("retry_after").as_deref()))
-        }
+        None => loaded_with.clone(),
     })
-}
-
-/// A query parameter's value, or an empty string.
-pub fn use_query_value(name: &'static str) -> Memo<String> {
-    let query = use_query_map();
-    Memo::new(move |_| query.read().get(name).unwrap_or_default())
 }
 
 /// The message of `error` if it belongs to `field`.

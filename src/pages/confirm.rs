@@ -2,34 +2,47 @@
 
 use crate::auth::{ConfirmSignUp, ResendCode};
 use crate::components::{
-    EmailField, ErrorBanner, Notice, SubmitButton, TextField, banner_error, field_error, use_form_error,
-    use_query_value,
+    EmailField, ErrorBanner, Notice, SubmitButton, TextField, banner_error, field_error, query_error, query_value,
+    use_form_error,
 };
-use crate::error::Field;
+use crate::error::{AppError, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn ConfirmPage() -> impl IntoView {
+    view! {
+        <Title text="Confirm your account · leptos-cognito"/>
+        <section class="card">
+            <h1>"Confirm your account"</h1>
+            <ConfirmForms email=query_value("email") notice=query_value("notice") error=query_error()/>
+            <p class="small">
+                "Running on the local emulator? cognito-local prints the code in its log; no e-mail is sent."
+            </p>
+            <p>"Already confirmed? " <A href="/sign-in">"Sign in"</A></p>
+        </section>
+    }
+}
+
+/// Both forms of the page, live in the browser. They share the e-mail: the one typed in the
+/// confirmation form also goes with "send a new code".
+#[island]
+fn ConfirmForms(email: String, notice: String, error: Option<AppError>) -> impl IntoView {
     let confirm = ServerAction::<ConfirmSignUp>::new();
     let resend = ServerAction::<ResendCode>::new();
-    let confirm_error = use_form_error(move || confirm.value().get());
+    let confirm_error = use_form_error(move || confirm.value().get(), error);
     let resend_error = Memo::new(move |_| resend.value().get().and_then(Result::err));
-    let query_email = use_query_value("email");
-    let notice_code = use_query_value("notice");
-    // The e-mail typed above also goes with "send a new code".
-    let email = RwSignal::new(query_email.get_untracked());
-    Effect::new(move |_| email.set(query_email.get()));
+    let typed = RwSignal::new(email.clone());
 
     let notice = Signal::derive(move || {
         if resend.value().get().is_some_and(|r| r.is_ok()) {
             return Some("We sent a new code. Check your e-mail.".to_owned());
         }
-        match notice_code.get().as_str() {
+        match notice.as_str() {
             "code_sent" => Some(format!(
                 "We sent a 6-digit code to {}. Enter it below to confirm your account.",
-                email.get()
+                typed.get()
             )),
             "code_resent" => Some("We sent a new code. Check your e-mail.".to_owned()),
             "not_confirmed" => Some("Your account is not confirmed yet. Enter the code we e-mailed you.".to_owned()),
@@ -43,34 +56,26 @@ pub fn ConfirmPage() -> impl IntoView {
     });
 
     view! {
-        <Title text="Confirm your account · leptos-cognito"/>
-        <section class="card">
-            <h1>"Confirm your account"</h1>
-            <Notice text=notice/>
-            <ErrorBanner error=banner/>
-            <ActionForm action=confirm>
-                <EmailField value=query_email error=field_error(confirm_error, Field::Email) on_input=Callback::new(move |v| email.set(v))/>
-                <TextField
-                    label="Confirmation code"
-                    name="code"
-                    autocomplete="one-time-code"
-                    inputmode="numeric"
-                    required=true
-                    hint="The 6-digit code from the e-mail."
-                    error=field_error(confirm_error, Field::Code)
-                />
-                <SubmitButton label="Confirm" busy_label="Confirming…" pending=confirm.pending()/>
-            </ActionForm>
-            <ActionForm action=resend attr:class="inline">
-                <input type="hidden" name="email" value=move || email.get()/>
-                <button type="submit" class="link" disabled=move || resend.pending().get()>
-                    "Send a new code"
-                </button>
-            </ActionForm>
-            <p class="small">
-                "Running on the local emulator? cognito-local prints the code in its log; no e-mail is sent."
-            </p>
-            <p>"Already confirmed? " <A href="/sign-in">"Sign in"</A></p>
-        </section>
+        <Notice text=notice/>
+        <ErrorBanner error=banner/>
+        <ActionForm action=confirm>
+            <EmailField value=email error=field_error(confirm_error, Field::Email) on_input=Callback::new(move |v| typed.set(v))/>
+            <TextField
+                label="Confirmation code"
+                name="code"
+                autocomplete="one-time-code"
+                inputmode="numeric"
+                required=true
+                hint="The 6-digit code from the e-mail."
+                error=field_error(confirm_error, Field::Code)
+            />
+            <SubmitButton label="Confirm" busy_label="Confirming…" pending=confirm.pending()/>
+        </ActionForm>
+        <ActionForm action=resend attr:class="inline">
+            <input type="hidden" name="email" value=move || typed.get()/>
+            <button type="submit" class="link" disabled=move || resend.pending().get()>
+                "Send a new code"
+            </button>
+        </ActionForm>
     }
 }

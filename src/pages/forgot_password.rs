@@ -3,68 +3,90 @@
 
 use crate::auth::{ForgotPassword, ResetPassword, get_sign_up_settings};
 use crate::components::{
-    EmailField, ErrorBanner, Notice, PasswordField, SubmitButton, TextField, banner_error, field_error, use_form_error,
-    use_query_value,
+    EmailField, ErrorBanner, Notice, PasswordField, SubmitButton, TextField, banner_error, field_error, query_error,
+    query_value, use_form_error,
 };
-use crate::error::Field;
+use crate::error::{AppError, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    let request = ServerAction::<ForgotPassword>::new();
-    let reset = ServerAction::<ResetPassword>::new();
-    let request_error = use_form_error(move || request.value().get());
-    let reset_error = use_form_error(move || reset.value().get());
-    let email = use_query_value("email");
-    let step = use_query_value("step");
-    let settings = Resource::new(|| (), |_| get_sign_up_settings());
+    let email = query_value("email");
+    let error = query_error();
+    let step = if query_value("step") == "reset" {
+        let settings = Resource::new(|| (), |_| get_sign_up_settings());
+        let notice = format!("If {email} has an account, we have e-mailed it a 6-digit code.");
+        view! {
+            <Notice text=Some(notice)/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let (email, error) = (email.clone(), error.clone());
+                    Suspend::new(async move {
+                        let rules = settings
+                            .await
+                            .map(|s| s.policy.check("").into_iter().map(|r| r.label).collect::<Vec<_>>().join(", "))
+                            .unwrap_or_default();
+                        view! { <ResetForm email rules error/> }
+                    })
+                }}
+            </Suspense>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p>"Enter your e-mail address and we will send you a code to set a new password."</p>
+            <RequestCodeForm email error/>
+        }
+        .into_any()
+    };
 
     view! {
         <Title text="Reset your password · leptos-cognito"/>
         <section class="card">
             <h1>"Reset your password"</h1>
-            <Show
-                when=move || step.get() == "reset"
-                fallback=move || {
-                    view! {
-                        <p>"Enter your e-mail address and we will send you a code to set a new password."</p>
-                        <ErrorBanner error=banner_error(request_error)/>
-                        <ActionForm action=request>
-                            <EmailField value=email error=field_error(request_error, Field::Email)/>
-                            <SubmitButton label="Send a reset code" busy_label="Sending…" pending=request.pending()/>
-                        </ActionForm>
-                    }
-                }
-            >
-                <Notice text=Signal::derive(move || {
-                    Some(format!("If {} has an account, we have e-mailed it a 6-digit code.", email.get()))
-                })/>
-                <ErrorBanner error=banner_error(reset_error)/>
-                <ActionForm action=reset>
-                    <input type="hidden" name="email" value=move || email.get()/>
-                    <TextField
-                        label="Reset code"
-                        name="code"
-                        autocomplete="one-time-code"
-                        inputmode="numeric"
-                        required=true
-                        error=field_error(reset_error, Field::Code)
-                    />
-                    <PasswordField label="New password" autocomplete="new-password" error=field_error(reset_error, Field::Password)/>
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            settings.await.ok().map(|s| {
-                                let rules = s.policy.check("").into_iter().map(|r| r.label).collect::<Vec<_>>().join(", ");
-                                view! { <p class="hint">"The new password needs: " {rules} "."</p> }
-                            })
-                        })}
-                    </Suspense>
-                    <SubmitButton label="Set the new password" busy_label="Saving…" pending=reset.pending()/>
-                </ActionForm>
-            </Show>
+            {step}
             <p><A href="/sign-in">"Back to sign in"</A></p>
         </section>
+    }
+}
+
+/// Step one, live in the browser: the e-mail to send a reset code to.
+#[island]
+fn RequestCodeForm(email: String, error: Option<AppError>) -> impl IntoView {
+    let action = ServerAction::<ForgotPassword>::new();
+    let error = use_form_error(move || action.value().get(), error);
+    view! {
+        <ErrorBanner error=banner_error(error)/>
+        <ActionForm action>
+            <EmailField value=email error=field_error(error, Field::Email)/>
+            <SubmitButton label="Send a reset code" busy_label="Sending…" pending=action.pending()/>
+        </ActionForm>
+    }
+}
+
+/// Step two, live in the browser: the code and the new password. `rules` names what the pool's
+/// policy asks of a password.
+#[island]
+fn ResetForm(email: String, rules: String, error: Option<AppError>) -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let error = use_form_error(move || action.value().get(), error);
+    view! {
+        <ErrorBanner error=banner_error(error)/>
+        <ActionForm action>
+            <input type="hidden" name="email" value=email/>
+            <TextField
+                label="Reset code"
+                name="code"
+                autocomplete="one-time-code"
+                inputmode="numeric"
+                required=true
+                error=field_error(error, Field::Code)
+            />
+            <PasswordField label="New password" autocomplete="new-password" error=field_error(error, Field::Password)/>
+            {(!rules.is_empty()).then(|| view! { <p class="hint">"The new password needs: " {rules} "."</p> })}
+            <SubmitButton label="Set the new password" busy_label="Saving…" pending=action.pending()/>
+        </ActionForm>
     }
 }

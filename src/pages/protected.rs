@@ -34,7 +34,8 @@ struct ApiCall {
     refreshed_at: Option<i64>,
 }
 
-#[component]
+/// The live part of the page: the API call, its answer and the expiry countdown.
+#[island]
 fn Protected(info: SessionInfo) -> impl IntoView {
     let call = Action::new_local(|_: &()| call_api());
     // Runs once, in the browser, after hydration: the token never appears in the HTML.

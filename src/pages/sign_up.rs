@@ -3,54 +3,58 @@
 use crate::auth::validate::PasswordPolicy;
 use crate::auth::{SignUp, get_sign_up_settings};
 use crate::components::{
-    EmailField, ErrorBanner, PasswordField, SubmitButton, TextField, banner_error, field_error, use_form_error,
-    use_query_value,
+    EmailField, ErrorBanner, PasswordField, SubmitButton, TextField, banner_error, field_error, query_error,
+    query_value, use_form_error,
 };
-use crate::error::Field;
+use crate::error::{AppError, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
-    let error = use_form_error(move || action.value().get());
     let settings = Resource::new(|| (), |_| get_sign_up_settings());
-    let email = use_query_value("email");
-    let name = use_query_value("name");
-    let password = RwSignal::new(String::new());
-
+    let (email, name, error) = (query_value("email"), query_value("name"), query_error());
     view! {
         <Title text="Sign up · leptos-cognito"/>
         <section class="card">
             <h1>"Create an account"</h1>
-            <ErrorBanner error=banner_error(error)/>
-            <ActionForm action=action>
-                <EmailField value=email error=field_error(error, Field::Email)/>
-                <PasswordField
-                    label="Password"
-                    autocomplete="new-password"
-                    error=field_error(error, Field::Password)
-                    described_by="password-rules"
-                    on_input=Callback::new(move |v| password.set(v))
-                />
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
+            <Suspense fallback=|| ()>
+                {move || {
+                    let (email, name, error) = (email.clone(), name.clone(), error.clone());
+                    Suspend::new(async move {
                         let policy = settings.await.map(|s| s.policy).unwrap_or_default();
-                        view! { <PasswordChecklist policy password=password.into()/> }
-                    })}
-                </Suspense>
-                <TextField
-                    label="Name (optional)"
-                    name="name"
-                    autocomplete="name"
-                    value=name
-                    error=field_error(error, Field::Name)
-                />
-                <SubmitButton label="Sign up" busy_label="Creating your account…" pending=action.pending()/>
-            </ActionForm>
+                        view! { <SignUpForm email name policy error/> }
+                    })
+                }}
+            </Suspense>
             <p>"Already have an account? " <A href="/sign-in">"Sign in"</A></p>
         </section>
+    }
+}
+
+/// The form, live in the browser: the policy checklist follows typing, errors appear next to
+/// their fields.
+#[island]
+fn SignUpForm(email: String, name: String, policy: PasswordPolicy, error: Option<AppError>) -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let error = use_form_error(move || action.value().get(), error);
+    let password = RwSignal::new(String::new());
+    view! {
+        <ErrorBanner error=banner_error(error)/>
+        <ActionForm action=action>
+            <EmailField value=email error=field_error(error, Field::Email)/>
+            <PasswordField
+                label="Password"
+                autocomplete="new-password"
+                error=field_error(error, Field::Password)
+                described_by="password-rules"
+                on_input=Callback::new(move |v| password.set(v))
+            />
+            <PasswordChecklist policy password=password.into()/>
+            <TextField label="Name (optional)" name="name" autocomplete="name" value=name error=field_error(error, Field::Name)/>
+            <SubmitButton label="Sign up" busy_label="Creating your account…" pending=action.pending()/>
+        </ActionForm>
     }
 }
 
