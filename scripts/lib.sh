@@ -126,7 +126,7 @@ start_release_stack() {
   shift 3
   mkdir -p "$(dirname "$dir")"
   step "building the release server"
-  cargo leptos build --release --precompress --cargo-locked >"$dir.build.log" 2>&1 ||
+  cargo leptos build --release --split --precompress --cargo-locked >"$dir.build.log" 2>&1 ||
     { cat "$dir.build.log"; die "release build failed"; }
   stop_pids "$dir" 2>/dev/null || true
   rm -rf "$dir"

@@ -68,6 +68,9 @@ fn content_security_policy() {
     }
 }
 
+/// The whole app, rendered on the server only: in islands mode the browser runs just the islands
+/// inside the pages (see `pages`), so the router, the header and the page frames never ship as
+/// wasm, and a link loads a whole page.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();

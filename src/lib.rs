@@ -18,7 +18,8 @@ pub mod state;
 
 /// The browser's entry point. The app runs in islands mode: pages are HTML from the server, and
 /// only the `#[island]` components in them (the forms, the protected page's API call) become
-/// live. Leptos' loader calls this, then hydrates every island on the page in the same task.
+/// live. Leptos' loader calls this, then hydrates every island on the page; a lazy island first
+/// fetches its own chunk of wasm (see `pages`).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
@@ -33,12 +34,10 @@ pub fn hydrate() {
         }
     });
     leptos::mount::hydrate_islands();
-    // Marks the page once the wasm has taken over, for people debugging and for the tests. The
-    // islands are hydrated right after this returns, before anything else can run.
-    if let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-    {
-        let _ = root.set_attribute("data-hydrated", "true");
+    // A page with islands is marked live by them (`components::MarkHydrated`); one without is
+    // as live as it gets now.
+    let document = web_sys::window().and_then(|w| w.document());
+    if document.is_some_and(|d| d.query_selector("leptos-island").ok().flatten().is_none()) {
+        components::mark_hydrated();
     }
 }

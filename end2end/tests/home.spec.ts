@@ -26,6 +26,8 @@ test("the page hydrates: the password checklist follows typing", async ({ page }
   await expect(page.getByText("e-mail code")).toBeVisible();
   await page.getByRole("main").getByRole("link", { name: "Sign up" }).click();
   await expect(page).toHaveURL(/\/sign-up$/);
+  // A link loads a whole page (islands: no client-side router); its form goes live by itself.
+  await hydrated(page);
 
   const signUp = new SignUpPage(page);
   const rules = signUp.rules();

@@ -199,6 +199,25 @@ pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
+/// Marks the page as live (`<html data-hydrated="true">`), for people debugging and for the
+/// tests, which wait for it before they type.
+pub fn mark_hydrated() {
+    #[cfg(feature = "hydrate")]
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
+}
+
+/// Put in an island: marks the page live once the island is (a lazy island first loads its
+/// code, after `hydrate()` has returned). Renders nothing.
+#[component]
+pub fn MarkHydrated() -> impl IntoView {
+    Effect::new(|_| mark_hydrated());
+}
+
 /// A submit button that says what is happening while the action is pending.
 #[component]
 pub fn SubmitButton(

@@ -2,8 +2,8 @@
 
 use crate::auth::{ConfirmSignUp, ResendCode};
 use crate::components::{
-    EmailField, ErrorBanner, Notice, SubmitButton, TextField, banner_error, field_error, query_error, query_value,
-    use_form_error,
+    EmailField, ErrorBanner, MarkHydrated, Notice, SubmitButton, TextField, banner_error, field_error, query_error,
+    query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use leptos::prelude::*;
@@ -27,7 +27,7 @@ pub fn ConfirmPage() -> impl IntoView {
 
 /// Both forms of the page, live in the browser. They share the e-mail: the one typed in the
 /// confirmation form also goes with "send a new code".
-#[island]
+#[island(lazy)]
 fn ConfirmForms(email: String, notice: String, error: Option<AppError>) -> impl IntoView {
     let confirm = ServerAction::<ConfirmSignUp>::new();
     let resend = ServerAction::<ResendCode>::new();
@@ -56,6 +56,7 @@ fn ConfirmForms(email: String, notice: String, error: Option<AppError>) -> impl 
     });
 
     view! {
+        <MarkHydrated/>
         <Notice text=notice/>
         <ErrorBanner error=banner/>
         <ActionForm action=confirm>

@@ -3,8 +3,8 @@
 
 use crate::auth::{ForgotPassword, ResetPassword, get_sign_up_settings};
 use crate::components::{
-    EmailField, ErrorBanner, Notice, PasswordField, SubmitButton, TextField, banner_error, field_error, query_error,
-    query_value, use_form_error,
+    EmailField, ErrorBanner, MarkHydrated, Notice, PasswordField, SubmitButton, TextField, banner_error, field_error,
+    query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use leptos::prelude::*;
@@ -53,11 +53,12 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 }
 
 /// Step one, live in the browser: the e-mail to send a reset code to.
-#[island]
+#[island(lazy)]
 fn RequestCodeForm(email: String, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
     let error = use_form_error(move || action.value().get(), error);
     view! {
+        <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
             <EmailField value=email error=field_error(error, Field::Email)/>
@@ -68,11 +69,12 @@ fn RequestCodeForm(email: String, error: Option<AppError>) -> impl IntoView {
 
 /// Step two, live in the browser: the code and the new password. `rules` names what the pool's
 /// policy asks of a password.
-#[island]
+#[island(lazy)]
 fn ResetForm(email: String, rules: String, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let error = use_form_error(move || action.value().get(), error);
     view! {
+        <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
             <input type="hidden" name="email" value=email/>

@@ -4,7 +4,7 @@
 
 use crate::api::Me;
 use crate::auth::{SessionInfo, get_session_info};
-use crate::components::ErrorBanner;
+use crate::components::{ErrorBanner, MarkHydrated};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -35,7 +35,7 @@ struct ApiCall {
 }
 
 /// The live part of the page: the API call, its answer and the expiry countdown.
-#[island]
+#[island(lazy)]
 fn Protected(info: SessionInfo) -> impl IntoView {
     let call = Action::new_local(|_: &()| call_api());
     // Runs once, in the browser, after hydration: the token never appears in the HTML.
@@ -54,6 +54,7 @@ fn Protected(info: SessionInfo) -> impl IntoView {
 
     let result = move || call.value().get();
     view! {
+        <MarkHydrated/>
         <section class="card wide">
             <h1>"Protected page"</h1>
             <p>"You are signed in as " <strong>{info.email.clone()}</strong> "."</p>

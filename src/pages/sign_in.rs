@@ -3,8 +3,8 @@
 
 use crate::auth::SignIn;
 use crate::components::{
-    EmailField, ErrorBanner, Notice, PasswordField, SubmitButton, banner_error, field_error, query_error, query_value,
-    use_form_error,
+    EmailField, ErrorBanner, MarkHydrated, Notice, PasswordField, SubmitButton, banner_error, field_error, query_error,
+    query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use leptos::prelude::*;
@@ -39,6 +39,7 @@ fn SignInForm(email: String, next: String, error: Option<AppError>) -> impl Into
     let action = ServerAction::<SignIn>::new();
     let error = use_form_error(move || action.value().get(), error);
     view! {
+        <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
             <input type="hidden" name="next" value=next/>

@@ -3,8 +3,8 @@
 use crate::auth::validate::PasswordPolicy;
 use crate::auth::{SignUp, get_sign_up_settings};
 use crate::components::{
-    EmailField, ErrorBanner, PasswordField, SubmitButton, TextField, banner_error, field_error, query_error,
-    query_value, use_form_error,
+    EmailField, ErrorBanner, MarkHydrated, PasswordField, SubmitButton, TextField, banner_error, field_error,
+    query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use leptos::prelude::*;
@@ -35,12 +35,13 @@ pub fn SignUpPage() -> impl IntoView {
 
 /// The form, live in the browser: the policy checklist follows typing, errors appear next to
 /// their fields.
-#[island]
+#[island(lazy)]
 fn SignUpForm(email: String, name: String, policy: PasswordPolicy, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = use_form_error(move || action.value().get(), error);
     let password = RwSignal::new(String::new());
     view! {
+        <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action=action>
             <EmailField value=email error=field_error(error, Field::Email)/>
