@@ -16,6 +16,9 @@ pub fn query_error() -> Option<AppError> {
 }
 
 /// A query parameter's value, or an empty string (read on the server, like [`query_error`]).
+///
+/// Both are for page components only: an island has no router in the browser, so it gets these
+/// values as props.
 pub fn query_value(name: &str) -> String {
     use_query_map().read_untracked().get(name).unwrap_or_default()
 }
