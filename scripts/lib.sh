@@ -85,19 +85,25 @@ cargo_target_dir() {
   cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])'
 }
 
-# provision DIR PORT CLIENT_NAME TOKEN_SECONDS: creates the pool and an app client on the
-# cognito-local at PORT and writes DIR/app.env with everything the app needs to reach it.
+# provision DIR PORT CLIENT_NAME TOKEN_SECONDS [ENV_FILE [COGNITO_SETUP_FLAGS...]]: creates the
+# pool (authenticator apps allowed, MFA optional) and an app client on the cognito-local at
+# PORT, whose data is in DIR, and writes ENV_FILE (default DIR/app.env) with everything the
+# app needs to reach it. `--with-secret` makes a client with a secret.
 provision() {
-  local dir=$1 port=$2 client=$3 seconds=$4
+  local dir=$1 port=$2 client=$3 seconds=$4 env_file=${5:-$1/app.env}
+  shift $(($# < 5 ? $# : 5))
+  local ids=$env_file.ids
   AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:$port \
   AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
     cargo run -q -p cognito-setup -- create --client "$client" --access-token-seconds "$seconds" \
-    --env-file "$dir/ids.env"
-  # shellcheck disable=SC1091
-  . "$dir/ids.env"
-  cat >"$dir/app.env" <<ENV
+    --env-file "$ids" "$@"
+  local COGNITO_CLIENT_SECRET=
+  # shellcheck disable=SC1090
+  . "$ids"
+  cat >"$env_file" <<ENV
 COGNITO_USER_POOL_ID=$COGNITO_USER_POOL_ID
 COGNITO_CLIENT_ID=$COGNITO_CLIENT_ID
+${COGNITO_CLIENT_SECRET:+COGNITO_CLIENT_SECRET=$COGNITO_CLIENT_SECRET}
 AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:$port
 COGNITO_ISSUER=http://127.0.0.1:$port/$COGNITO_USER_POOL_ID
 AWS_REGION=us-east-1

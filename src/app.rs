@@ -1,7 +1,10 @@
 //! The HTML shell, `<App/>` and the routes.
 
 use crate::components::Header;
-use crate::pages::{ConfirmPage, ForgotPasswordPage, HomePage, NotFound, ProtectedPage, SignInPage, SignUpPage};
+use crate::pages::{
+    ChooseMethodPage, ConfirmPage, ForgotPasswordPage, HomePage, NewPasswordPage, NotFound, ProtectedPage,
+    SetUpAuthenticatorPage, SignInCodePage, SignInPage, SignUpPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::SsrMode;
@@ -90,6 +93,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/confirm") view=ConfirmPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                    // The sign-in's challenges, one page each (see `crate::auth::ChallengeKind`).
+                    <Route path=path!("/sign-in/code") view=SignInCodePage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/choose-method") view=ChooseMethodPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/new-password") view=NewPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/authenticator") view=SetUpAuthenticatorPage ssr=SsrMode::Async/>
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/protected") view=ProtectedPage ssr=SsrMode::Async/>
                 </Routes>

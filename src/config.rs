@@ -7,6 +7,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use crate::auth::ConfirmationMode;
+use crate::auth::secret_hash::ClientSecret;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("configuration: {var} {problem}")]
@@ -22,6 +23,8 @@ pub struct Config {
     pub app_url: String,
     pub user_pool_id: String,
     pub client_id: String,
+    /// The app client's secret, for clients that have one (`COGNITO_CLIENT_SECRET`).
+    pub client_secret: Option<ClientSecret>,
     pub region: String,
     pub issuer: String,
     pub jwks_url: String,
@@ -43,6 +46,8 @@ pub struct Config {
     pub rate_limit_ip_per_minute: NonZeroU32,
     /// The same per e-mail address and form.
     pub rate_limit_email_per_minute: NonZeroU32,
+    /// The name authenticator apps show next to the account (`APP_NAME`).
+    pub app_name: String,
 }
 
 impl Config {
@@ -93,6 +98,11 @@ impl Config {
             ));
         }
         let client_id = get("COGNITO_CLIENT_ID").ok_or_else(|| err("COGNITO_CLIENT_ID", "is missing"))?;
+        // Whether the client has a secret is checked against Cognito at start-up (`auth::pool`).
+        let client_secret = get("COGNITO_CLIENT_SECRET")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .map(ClientSecret::new);
         let region = get("AWS_REGION").unwrap_or_else(|| pool_region.to_owned());
 
         let issuer = get("COGNITO_ISSUER")
@@ -178,11 +188,17 @@ impl Config {
         let rate_limit_ip_per_minute = per_minute("RATE_LIMIT_IP_PER_MINUTE", 60)?;
         let rate_limit_email_per_minute = per_minute("RATE_LIMIT_EMAIL_PER_MINUTE", 6)?;
 
+        let app_name = get("APP_NAME").unwrap_or_else(|| "leptos-cognito".into());
+        if app_name.chars().count() > 64 || app_name.contains(':') || app_name.chars().any(char::is_control) {
+            return Err(err("APP_NAME", "must be at most 64 characters, without `:`"));
+        }
+
         Ok(Self {
             production,
             app_url,
             user_pool_id,
             client_id,
+            client_secret,
             region,
             issuer,
             jwks_url,
@@ -195,6 +211,7 @@ impl Config {
             trusted_proxy_header,
             rate_limit_ip_per_minute,
             rate_limit_email_per_minute,
+            app_name,
         })
     }
 

@@ -40,6 +40,24 @@ pub enum AppError {
     ExpiredCode,
     #[error("This account needs a new password. Use “Forgot password” to set one.")]
     PasswordResetRequired,
+    #[error("Enter the code: 6 digits from your authenticator app or text message, or 8 from the e-mail.")]
+    InvalidMfaCode,
+    #[error("That code is not right. Check it and try again, or wait for the next code of your app.")]
+    WrongMfaCode,
+    #[error("Your sign-in took too long and has expired. Please sign in again.")]
+    ChallengeExpired,
+    #[error("This account needs a sign-in step this app does not offer. Please contact the site's administrator.")]
+    UnsupportedChallenge,
+    #[error(
+        "This account must set up two-step sign-in first, and this app can only set up an authenticator app, which the pool does not allow. Please contact the site's administrator."
+    )]
+    MfaSetupUnavailable,
+    #[error("Fill in every field below (at most 256 characters each).")]
+    MissingAttributes,
+    #[error("Choose a password you have not used before.")]
+    PasswordReused,
+    #[error("Choose one of the ways offered.")]
+    InvalidChoice,
     #[error("Too many attempts. Please wait a few minutes and try again.")]
     TooManyAttempts,
     #[error("The service is busy. Please wait a few seconds and try again.")]
@@ -72,9 +90,11 @@ impl AppError {
     pub fn field(&self) -> Option<Field> {
         match self {
             Self::InvalidEmail | Self::EmailTaken | Self::CodeDeliveryFailed => Some(Field::Email),
-            Self::WeakPassword => Some(Field::Password),
+            Self::WeakPassword | Self::PasswordReused => Some(Field::Password),
             Self::InvalidName => Some(Field::Name),
-            Self::InvalidCode | Self::WrongCode | Self::ExpiredCode => Some(Field::Code),
+            Self::InvalidCode | Self::WrongCode | Self::ExpiredCode | Self::InvalidMfaCode | Self::WrongMfaCode => {
+                Some(Field::Code)
+            }
             _ => None,
         }
     }
@@ -93,6 +113,14 @@ impl AppError {
             Self::WrongCode => "wrong_code",
             Self::ExpiredCode => "expired_code",
             Self::PasswordResetRequired => "password_reset_required",
+            Self::InvalidMfaCode => "invalid_mfa_code",
+            Self::WrongMfaCode => "wrong_mfa_code",
+            Self::ChallengeExpired => "challenge_expired",
+            Self::UnsupportedChallenge => "unsupported_challenge",
+            Self::MfaSetupUnavailable => "mfa_setup_unavailable",
+            Self::MissingAttributes => "missing_attributes",
+            Self::PasswordReused => "password_reused",
+            Self::InvalidChoice => "invalid_choice",
             Self::TooManyAttempts => "too_many_attempts",
             Self::Throttled => "throttled",
             Self::RateLimited { .. } => "rate_limited",
@@ -110,39 +138,49 @@ impl AppError {
 
     /// The inverse of [`AppError::code`]; unknown names (a hand-edited URL) are ignored.
     pub fn from_code(code: &str) -> Option<Self> {
-        const ALL: [AppError; 22] = [
-            AppError::InvalidEmail,
-            AppError::WeakPassword,
-            AppError::InvalidName,
-            AppError::InvalidCode,
-            AppError::EmailTaken,
-            AppError::InvalidCredentials,
-            AppError::NotConfirmed,
-            AppError::WrongCode,
-            AppError::ExpiredCode,
-            AppError::PasswordResetRequired,
-            AppError::TooManyAttempts,
-            AppError::Throttled,
-            // The wait comes back in its own query parameter (see `with_retry_after`).
-            AppError::RateLimited { seconds: 60 },
-            AppError::ResendUnavailable,
-            AppError::CodeDeliveryFailed,
-            AppError::SignUpRejected,
-            AppError::SessionExpired,
-            AppError::Unavailable,
-            AppError::Forbidden,
-            AppError::TooLarge,
-            AppError::BadRequest,
-            AppError::Internal,
-        ];
-        ALL.into_iter().find(|e| e.code() == code)
+        Self::ALL.into_iter().find(|e| e.code() == code)
     }
+
+    /// Every error, once each (with a placeholder wait for the rate limit).
+    pub const ALL: [AppError; 30] = [
+        AppError::InvalidEmail,
+        AppError::WeakPassword,
+        AppError::InvalidName,
+        AppError::InvalidCode,
+        AppError::EmailTaken,
+        AppError::InvalidCredentials,
+        AppError::NotConfirmed,
+        AppError::WrongCode,
+        AppError::ExpiredCode,
+        AppError::PasswordResetRequired,
+        AppError::InvalidMfaCode,
+        AppError::WrongMfaCode,
+        AppError::ChallengeExpired,
+        AppError::UnsupportedChallenge,
+        AppError::MfaSetupUnavailable,
+        AppError::MissingAttributes,
+        AppError::PasswordReused,
+        AppError::InvalidChoice,
+        AppError::TooManyAttempts,
+        AppError::Throttled,
+        // The wait comes back in its own query parameter (see `with_retry_after`).
+        AppError::RateLimited { seconds: 60 },
+        AppError::ResendUnavailable,
+        AppError::CodeDeliveryFailed,
+        AppError::SignUpRejected,
+        AppError::SessionExpired,
+        AppError::Unavailable,
+        AppError::Forbidden,
+        AppError::TooLarge,
+        AppError::BadRequest,
+        AppError::Internal,
+    ];
 
     /// The HTTP status a server function answers with when it fails this way.
     pub fn status(&self) -> u16 {
         match self {
-            Self::InvalidCredentials | Self::SessionExpired => 401,
-            Self::Forbidden | Self::SignUpRejected => 403,
+            Self::InvalidCredentials | Self::SessionExpired | Self::ChallengeExpired => 401,
+            Self::Forbidden | Self::SignUpRejected | Self::UnsupportedChallenge | Self::MfaSetupUnavailable => 403,
             Self::EmailTaken => 409,
             Self::TooLarge => 413,
             Self::TooManyAttempts | Self::Throttled | Self::RateLimited { .. } => 429,
@@ -231,10 +269,20 @@ mod tests {
     }
 
     #[test]
+    fn every_error_has_its_own_code() {
+        let mut codes: Vec<&str> = AppError::ALL.iter().map(AppError::code).collect();
+        for err in AppError::ALL {
+            assert_eq!(AppError::from_code(err.code()).map(|e| e.code()), Some(err.code()));
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), AppError::ALL.len(), "two errors share a code");
+    }
+
+    #[test]
     fn messages_never_name_cognito() {
-        let all = ["invalid_credentials", "internal", "unavailable", "throttled"];
-        for code in all {
-            let msg = AppError::from_code(code).expect("known").to_string();
+        for err in AppError::ALL {
+            let msg = err.to_string();
             assert!(!msg.contains("Exception"), "{msg}");
             assert!(!msg.to_lowercase().contains("cognito"), "{msg}");
         }

@@ -198,17 +198,24 @@ async fn guard_server_fns(
         tracing::warn!(%path, "refused a cross-site request");
         return (axum::http::StatusCode::FORBIDDEN, "cross-site requests are refused").into_response();
     }
-    if request.method() == axum::http::Method::POST && Form::from_path(path).is_some() {
-        let peer = request
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip());
-        let ip = state.limits.client_ip(request.headers(), peer);
-        if let Err(err) = state.limits.check_ip(ip) {
-            let (parts, _) = request.into_parts();
-            return refuse(&parts, err);
-        }
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let ip = state.limits.client_ip(request.headers(), peer);
+    if request.method() == axum::http::Method::POST
+        && Form::from_path(path).is_some()
+        && let Err(err) = state.limits.check_ip(ip)
+    {
+        let (parts, _) = request.into_parts();
+        return refuse(&parts, err);
     }
+    // The server functions pass it on to Cognito (`UserContextData`).
+    let mut request = request;
+    // (An unknown address, 0.0.0.0, is not sent.)
+    request.extensions_mut().insert(crate::auth::cognito::Caller {
+        ip: Some(ip).filter(|ip| !ip.is_unspecified()),
+    });
     status_from_error(next.run(request).await).await
 }
 

@@ -4,6 +4,7 @@ use crate::api::server::{EMAIL_CACHE_MAX, EmailCache};
 use crate::auth::SignUpSettings;
 use crate::auth::cognito::Cognito;
 use crate::auth::limits::RateLimits;
+use crate::auth::pool::Level;
 use crate::auth::session::Sessions;
 use crate::auth::verifier::{Verifier, VerifierConfig};
 use crate::config::Config;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub sign_up: SignUpSettings,
     pub emails: Arc<EmailCache>,
     pub limits: Arc<RateLimits>,
+    /// How long a sign-in challenge may take: the app client's `AuthSessionValidity`.
+    pub challenge_lifetime: Duration,
 }
 
 impl FromRef<AppState> for Arc<RateLimits> {
@@ -74,6 +77,8 @@ pub enum StartError {
     Http(#[from] reqwest::Error),
     #[error("could not set up sessions (SESSION_KEY)")]
     Sessions,
+    #[error("the user pool or app client cannot work with this app (see the errors above)")]
+    Pool,
 }
 
 impl AppState {
@@ -96,17 +101,43 @@ impl AppState {
         leptos_options: LeptosOptions,
         client: aws_sdk_cognitoidentityprovider::Client,
     ) -> Result<Self, StartError> {
-        let cognito = Cognito::new(client, config.user_pool_id.clone(), config.client_id.clone());
+        let cognito = Cognito::new(
+            client,
+            config.user_pool_id.clone(),
+            config.client_id.clone(),
+            config.client_secret.clone(),
+        );
 
-        let policy = match cognito.password_policy().await {
-            Ok(policy) => policy,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the pool's password policy; using Cognito's default");
-                Default::default()
+        // The pool and client decide how the app behaves (policy, rotation, challenge time);
+        // anything that cannot work is said here, once, before the first request.
+        let facts = cognito.pool_facts().await;
+        let findings = crate::auth::pool::check(&facts, &config);
+        let mut fatal = false;
+        for finding in &findings {
+            match finding.level {
+                Level::Ok => tracing::info!("pool check: {}", finding.message),
+                Level::Warn => tracing::warn!("pool check: {}", finding.message),
+                Level::Fatal => {
+                    fatal = true;
+                    tracing::error!("pool check: {}", finding.message);
+                }
             }
-        };
+        }
+        if fatal && config.production {
+            return Err(StartError::Pool);
+        }
+        let rotation = facts.client.as_ref().is_some_and(|c| c.rotation);
+        let cognito = cognito.with_rotation(rotation);
+        let challenge_lifetime = Duration::from_secs(
+            facts
+                .client
+                .as_ref()
+                .map_or(crate::auth::pool::challenge_lifetime_secs(None), |c| {
+                    c.challenge_lifetime_secs()
+                }),
+        );
         let sign_up = SignUpSettings {
-            policy,
+            policy: facts.policy.unwrap_or_default(),
             mode: config.confirmation_mode,
         };
 
@@ -129,6 +160,7 @@ impl AppState {
             sign_up,
             emails: Arc::new(EmailCache::new(EMAIL_CACHE_MAX)),
             limits,
+            challenge_lifetime,
         })
     }
 }

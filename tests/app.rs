@@ -110,7 +110,8 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
                 }
                 SignIn::Truncated => ok_raw(r#"{"AuthenticationResult":{"AccessToken":"ey"#),
                 SignIn::NoTokens => ok(json!({})),
-                SignIn::Challenge => ok(json!({ "ChallengeName": "SMS_MFA", "Session": "s" })),
+                // A challenge without the session its answer would need.
+                SignIn::Challenge => ok(json!({ "ChallengeName": "SMS_MFA" })),
                 SignIn::Normal if params["USERNAME"] == EMAIL && params["PASSWORD"] == PASSWORD => {
                     let exp = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)

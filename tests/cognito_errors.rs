@@ -11,7 +11,7 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
-use leptos_cognito::auth::cognito::Cognito;
+use leptos_cognito::auth::cognito::{Caller, Cognito};
 use leptos_cognito::auth::validate::{ConfirmationCode, Email, Password, PasswordPolicy};
 use leptos_cognito::error::AppError;
 
@@ -36,8 +36,11 @@ fn body(status: u16, content_type: &'static str, text: &'static str) -> HttpResp
 
 fn cognito(rule: &Rule) -> Cognito {
     let client: Client = mock_client!(aws_sdk_cognitoidentityprovider, RuleMode::MatchAny, [rule]);
-    Cognito::new(client, "eu-west-1_Test1".into(), "client".into())
+    Cognito::new(client, "eu-west-1_Test1".into(), "client".into(), None)
 }
+
+/// A call without a known client IP (none is sent to Cognito then).
+const NOBODY: Caller = Caller { ip: None };
 
 fn email() -> Email {
     Email::parse("ada@example.com").expect("valid")
@@ -64,7 +67,7 @@ macro_rules! always {
 
 async fn sign_in(response: HttpResponse) -> (Result<(), AppError>, usize) {
     let rule = always!(Client::initiate_auth, response.clone_for_test());
-    let result = cognito(&rule).sign_in(&email(), &password()).await.map(drop);
+    let result = cognito(&rule).sign_in(NOBODY, &email(), &password()).await.map(drop);
     (result, rule.num_calls())
 }
 
@@ -135,15 +138,24 @@ async fn malformed_answers_never_panic() {
     .await
     .0;
     assert_eq!(truncated, Err(AppError::Unavailable));
-    // A challenge this app does not handle (MFA): no tokens, no session.
+    // A challenge without the session its answer needs: nothing to go on with.
     let challenge = sign_in(body(
         200,
         "application/x-amz-json-1.1",
-        r#"{"ChallengeName":"SOFTWARE_TOKEN_MFA","Session":"abc","ChallengeParameters":{}}"#,
+        r#"{"ChallengeName":"SOFTWARE_TOKEN_MFA","ChallengeParameters":{}}"#,
     ))
     .await
     .0;
     assert_eq!(challenge, Err(AppError::Internal));
+    // A challenge this app has no page for: said plainly, nothing kept.
+    let custom = sign_in(body(
+        200,
+        "application/x-amz-json-1.1",
+        r#"{"ChallengeName":"CUSTOM_CHALLENGE","Session":"abc","ChallengeParameters":{}}"#,
+    ))
+    .await
+    .0;
+    assert_eq!(custom, Err(AppError::UnsupportedChallenge));
     let no_tokens = sign_in(body(
         200,
         "application/x-amz-json-1.1",
@@ -167,7 +179,10 @@ async fn sign_up_exceptions() {
         ("UserLambdaValidationException", AppError::SignUpRejected),
     ] {
         let rule = always!(Client::sign_up, aws_error(400, exception));
-        let result = cognito(&rule).sign_up(&email(), &password(), None).await.map(drop);
+        let result = cognito(&rule)
+            .sign_up(NOBODY, &email(), &password(), None)
+            .await
+            .map(drop);
         assert_eq!(result, Err(expected), "{exception}");
     }
 }
@@ -183,7 +198,7 @@ async fn confirmation_exceptions() {
         ("LimitExceededException", AppError::TooManyAttempts),
     ] {
         let rule = always!(Client::confirm_sign_up, aws_error(400, exception));
-        let result = cognito(&rule).confirm_sign_up(&email(), &code()).await;
+        let result = cognito(&rule).confirm_sign_up(NOBODY, &email(), &code()).await;
         assert_eq!(result, Err(expected), "{exception}");
     }
 }
@@ -198,7 +213,7 @@ async fn password_reset_exceptions() {
     ] {
         let rule = always!(Client::confirm_forgot_password, aws_error(400, exception));
         let result = cognito(&rule)
-            .confirm_forgot_password(&email(), &code(), &password())
+            .confirm_forgot_password(NOBODY, &email(), &code(), &password())
             .await;
         assert_eq!(result, Err(expected), "{exception}");
     }
@@ -207,15 +222,15 @@ async fn password_reset_exceptions() {
 #[tokio::test]
 async fn unknown_accounts_look_like_known_ones_on_forgot_password_and_resend() {
     let rule = always!(Client::forgot_password, aws_error(400, "UserNotFoundException"));
-    assert_eq!(cognito(&rule).forgot_password(&email()).await, Ok(()));
+    assert_eq!(cognito(&rule).forgot_password(NOBODY, &email()).await, Ok(()));
     let rule = always!(
         Client::resend_confirmation_code,
         aws_error(400, "UserNotFoundException")
     );
-    assert_eq!(cognito(&rule).resend_code(&email()).await, Ok(()));
+    assert_eq!(cognito(&rule).resend_code(NOBODY, &email()).await, Ok(()));
     let rule = always!(Client::forgot_password, aws_error(400, "LimitExceededException"));
     assert_eq!(
-        cognito(&rule).forgot_password(&email()).await,
+        cognito(&rule).forgot_password(NOBODY, &email()).await,
         Err(AppError::TooManyAttempts)
     );
 }
@@ -225,7 +240,7 @@ async fn the_emulators_missing_resend_reads_as_a_human_message() {
     // cognito-local answers operations it lacks with a 500 and its own error name.
     let rule = always!(Client::resend_confirmation_code, aws_error(500, "Unsupported"));
     assert_eq!(
-        cognito(&rule).resend_code(&email()).await,
+        cognito(&rule).resend_code(NOBODY, &email()).await,
         Err(AppError::ResendUnavailable)
     );
 }
@@ -234,7 +249,7 @@ async fn the_emulators_missing_resend_reads_as_a_human_message() {
 async fn a_revoked_refresh_token_ends_the_session() {
     let rule = always!(Client::initiate_auth, aws_error(400, "NotAuthorizedException"));
     assert_eq!(
-        cognito(&rule).refresh("refresh-token").await.map(drop),
+        cognito(&rule).refresh("refresh-token", "user-1").await.map(drop),
         Err(AppError::SessionExpired)
     );
 }

@@ -508,10 +508,29 @@ async fn http_answers_follow_rfc_6750() {
     assert_eq!(challenge.as_deref(), Some(r#"Bearer realm="leptos-cognito""#));
     assert_eq!(body["error"], "missing_token");
 
-    let (status, challenge, body) = call(verifier.clone(), Some(&format!("Basic {token}"))).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(challenge.expect("challenge").contains(r#"error="invalid_request""#));
-    assert_eq!(body["error"], "invalid_request");
+    // Another scheme carries no bearer credentials at all: RFC 6750 §3.1 wants the bare
+    // challenge, with no error code.
+    for other in [
+        format!("Basic {token}"),
+        "Digest username=\"ada\"".to_owned(),
+        "Negotiate".to_owned(),
+    ] {
+        let (status, challenge, body) = call(verifier.clone(), Some(&other)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{other}");
+        assert_eq!(
+            challenge.as_deref(),
+            Some(r#"Bearer realm="leptos-cognito""#),
+            "{other}"
+        );
+        assert_eq!(body["error"], "missing_token", "{other}");
+    }
+    // A malformed bearer header is a bad request.
+    for malformed in ["Bearer", "Bearer ", "Bearer a b"] {
+        let (status, challenge, body) = call(verifier.clone(), Some(malformed)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{malformed}");
+        assert!(challenge.expect("challenge").contains(r#"error="invalid_request""#));
+        assert_eq!(body["error"], "invalid_request");
+    }
 
     let mut expired = access_claims(&server.issuer());
     expired["exp"] = json!(now() - 5);

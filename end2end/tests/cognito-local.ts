@@ -1,5 +1,7 @@
+import { execFileSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Secret, TOTP } from "otpauth";
 
 // Reads what cognito-local stored for a user: the emulator "sends" no e-mail, it keeps the code
 // in its data folder (scripts/lib.sh passes the folder as COGNITO_LOCAL_DB).
@@ -51,26 +53,93 @@ export async function confirmationCode(email: string): Promise<string> {
 
 type AdminUser = { UserStatus: string; UserAttributes?: Attribute[] };
 
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (scripts/test sets it)`);
+  return value;
+}
+
 /**
- * The user as the emulator holds it in memory, through its AdminGetUser API. Status checks go
- * here, not to the data file: a file read can land on a half-written save and miss the user
- * (a CI run failed exactly so). cognito-local does not check request signatures.
+ * One call to the emulator's Cognito API, as the AWS CLI would make it. cognito-local does not
+ * check request signatures, so none is made.
  */
-async function adminGetUser(email: string): Promise<AdminUser> {
-  const endpoint = process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER;
-  const pool = process.env.COGNITO_USER_POOL_ID;
-  if (!endpoint || !pool) throw new Error("the emulator's endpoint and pool id are not set (scripts/test sets them)");
-  const response = await fetch(endpoint, {
+export async function cognito<T = any>(operation: string, body: object): Promise<T> {
+  const response = await fetch(env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"), {
     method: "POST",
     headers: {
       "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": "AWSCognitoIdentityProviderService.AdminGetUser",
+      "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
     },
-    body: JSON.stringify({ UserPoolId: pool, Username: email }),
+    body: JSON.stringify(body),
   });
-  const body = await response.json();
-  if (!response.ok) throw new Error(`AdminGetUser ${email}: ${response.status} ${JSON.stringify(body)}`);
-  return body;
+  const answer = await response.json();
+  if (!response.ok) throw new Error(`${operation}: ${response.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+/**
+ * The user as the emulator holds it in memory, through its AdminGetUser API. Status checks go
+ * here, not to the data file: a file read can land on a half-written save and miss the user
+ * (a CI run failed exactly so).
+ */
+async function adminGetUser(email: string): Promise<AdminUser> {
+  return cognito("AdminGetUser", { UserPoolId: env("COGNITO_USER_POOL_ID"), Username: email });
+}
+
+/** A confirmed account, made as an administrator would (SignUp + AdminConfirmSignUp). */
+export async function confirmedUser(email: string, password: string) {
+  await cognito("SignUp", {
+    ClientId: env("COGNITO_CLIENT_ID"),
+    Username: email,
+    Password: password,
+    UserAttributes: [{ Name: "email", Value: email }],
+  });
+  await cognito("AdminConfirmSignUp", { UserPoolId: env("COGNITO_USER_POOL_ID"), Username: email });
+}
+
+/**
+ * Turns on an authenticator app (TOTP) for the account, as a person would on an account page:
+ * sign in, AssociateSoftwareToken, VerifySoftwareToken with a code computed from the secret,
+ * SetUserMFAPreference. Returns the secret, so the test can compute codes like the app would.
+ */
+export async function enableTotp(email: string, password: string): Promise<string> {
+  const signIn = await cognito("InitiateAuth", {
+    ClientId: env("COGNITO_CLIENT_ID"),
+    AuthFlow: "USER_PASSWORD_AUTH",
+    AuthParameters: { USERNAME: email, PASSWORD: password },
+  });
+  const accessToken = signIn.AuthenticationResult.AccessToken;
+  const { SecretCode } = await cognito("AssociateSoftwareToken", { AccessToken: accessToken });
+  await cognito("VerifySoftwareToken", { AccessToken: accessToken, UserCode: totp(SecretCode) });
+  await cognito("SetUserMFAPreference", {
+    AccessToken: accessToken,
+    SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+  });
+  return SecretCode;
+}
+
+/** The 6-digit code an authenticator app shows for `secret` now (RFC 6238, SHA-1, 30 s). */
+export function totp(secret: string, offsetSteps = 0): string {
+  const generator = new TOTP({ secret: Secret.fromBase32(secret.replace(/\s+/g, "")), digits: 6, period: 30 });
+  return generator.generate({ timestamp: Date.now() + offsetSteps * 30_000 });
+}
+
+/** A 6-digit code that is not valid for `secret` in any window the emulator accepts. */
+export function wrongTotp(secret: string): string {
+  const valid = new Set([-1, 0, 1, 2].map((step) => totp(secret, step)));
+  for (let n = 0; ; n++) {
+    const code = String(n).padStart(6, "0");
+    if (!valid.has(code)) return code;
+  }
+}
+
+/**
+ * Invites a user with the project's own tool (`cognito-setup invite`, AdminCreateUser), which
+ * prints the temporary password against the emulator. Returns that password.
+ */
+export function invite(email: string): string {
+  const out = execFileSync(env("COGNITO_SETUP_BIN"), ["invite", email], { encoding: "utf8" });
+  return out.trim();
 }
 
 export async function userStatus(email: string): Promise<string> {

@@ -115,3 +115,18 @@ export class ProtectedPage {
 export function alerts(page: Page): Locator {
   return page.getByRole("alert").filter({ hasText: /\S/ });
 }
+
+/** The pages of a sign-in's second step: a code, a new password, an authenticator set-up. */
+export class ChallengePage {
+  constructor(private page: Page) {}
+  code = () => this.page.getByLabel(/^Code from/);
+  async enterCode(code: string) {
+    await this.code().fill(code);
+    await this.page.getByRole("button", { name: /^(Continue|Turn on and sign in)$/ }).click();
+  }
+  newPassword = () => this.page.getByLabel("New password", { exact: true });
+  async chooseNewPassword(password: string) {
+    await this.newPassword().fill(password);
+    await this.page.getByRole("button", { name: "Set password and sign in" }).click();
+  }
+}

@@ -17,9 +17,10 @@ const REALM: &str = "leptos-cognito";
 /// Why an API request was refused: each case becomes the RFC 6750 answer for it.
 #[derive(Debug)]
 pub enum ApiError {
-    /// No `Authorization: Bearer` header: 401 with a bare challenge, as RFC 6750 §3.1 asks.
+    /// No bearer credentials (no `Authorization` header, or one with another scheme such as
+    /// `Basic`): 401 with a bare challenge and no error code, as RFC 6750 §3.1 asks.
     MissingToken,
-    /// A header that is not `Bearer <token>`.
+    /// A `Bearer` header that is malformed (no token, spaces in it, sent twice).
     BadRequest,
     Invalid(TokenError),
     /// A valid token without the group or scope the route needs: 403.
@@ -120,9 +121,12 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         return Err(ApiError::BadRequest);
     }
     let value = value.to_str().map_err(|_| ApiError::BadRequest)?;
-    let (scheme, token) = value.split_once(' ').ok_or(ApiError::BadRequest)?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::MissingToken);
+    }
     let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.contains(' ') {
+    if token.is_empty() || token.contains(' ') {
         return Err(ApiError::BadRequest);
     }
     Ok(token)

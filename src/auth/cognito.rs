@@ -6,18 +6,28 @@
 //! wrong (`InvalidPasswordException` for a wrong password, where AWS says
 //! `NotAuthorizedException`), so both spellings are mapped.
 
-use crate::auth::validate::{ConfirmationCode, DisplayName, Email, Password, PasswordPolicy};
+use crate::auth::ChallengeKind;
+use crate::auth::pool::{ClientFacts, MfaFacts, PoolFacts};
+use crate::auth::secret_hash::ClientSecret;
+use crate::auth::validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password, PasswordPolicy};
 use crate::error::AppError;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, AuthenticationResultType};
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType, ExplicitAuthFlowsType, FeatureType,
+    PreventUserExistenceErrorTypes, TimeUnitsType, UserContextDataType, UserPoolMfaType,
+    VerifySoftwareTokenResponseType,
+};
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
 };
 use aws_smithy_types::retry::ErrorKind;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
+use std::net::IpAddr;
 
 /// Which call failed: the same Cognito exception means different things to a person in
 /// different places (`InvalidPasswordException` is a weak password on sign-up but a wrong one
@@ -35,6 +45,13 @@ pub enum Op {
     ConfirmForgotPassword,
     GetUser,
     DescribePool,
+    /// A code answer: SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_MFA.
+    MfaCode,
+    SelectMfa,
+    NewPassword,
+    /// AssociateSoftwareToken / VerifySoftwareToken / RespondToAuthChallenge(MFA_SETUP) with
+    /// the challenge's session.
+    MfaSetup,
 }
 
 /// Maps a Cognito exception name to what the person is told.
@@ -42,6 +59,22 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
     use AppError as E;
     match (op, code.unwrap_or_default()) {
         (_, "TooManyRequestsException") => E::Throttled,
+        // With rotation on, a refresh token that was already exchanged (after the grace period).
+        (Op::Refresh, "RefreshTokenReuseException") => E::SessionExpired,
+        // A challenge answer: the code is wrong (the session stays usable, so the person may try
+        // again), or the session is gone (expired, used up, or it never existed).
+        (Op::MfaCode | Op::MfaSetup, "CodeMismatchException" | "EnableSoftwareTokenMFAException") => E::WrongMfaCode,
+        (
+            Op::MfaCode | Op::MfaSetup | Op::SelectMfa | Op::NewPassword,
+            "NotAuthorizedException"
+            | "ExpiredCodeException"
+            | "UserNotFoundException"
+            | "SoftwareTokenMFANotFoundException",
+        ) => E::ChallengeExpired,
+        (Op::SelectMfa, "MFAMethodNotFoundException" | "InvalidParameterException") => E::UnsupportedChallenge,
+        // NEW_PASSWORD_REQUIRED without a required attribute, or with one that cannot be written.
+        (Op::NewPassword, "InvalidParameterException") => E::MissingAttributes,
+        (_, "PasswordHistoryPolicyViolationException") => E::PasswordReused,
         (_, "LimitExceededException" | "TooManyFailedAttemptsException") => E::TooManyAttempts,
         (Op::Refresh | Op::GetUser, "NotAuthorizedException" | "UserNotFoundException") => E::SessionExpired,
         // AWS answers NotAuthorizedException for both an unknown user and a wrong password (with
@@ -163,15 +196,11 @@ impl fmt::Debug for Tokens {
     }
 }
 
-fn tokens_from(op: Op, result: Option<AuthenticationResultType>, challenge: Option<&str>) -> Result<Tokens, AppError> {
+fn tokens_from(op: Op, result: Option<AuthenticationResultType>) -> Result<Tokens, AppError> {
     let Some(result) = result else {
-        // A challenge (MFA, NEW_PASSWORD_REQUIRED) the app does not handle, or a malformed
-        // answer: either way there is no session to create.
-        tracing::warn!(?op, challenge, "cognito answered without tokens");
-        return Err(match challenge {
-            Some("NEW_PASSWORD_REQUIRED") => AppError::PasswordResetRequired,
-            _ => AppError::Internal,
-        });
+        // Neither tokens nor a challenge: a malformed answer, no session to create.
+        tracing::warn!(?op, "cognito answered without tokens");
+        return Err(AppError::Internal);
     };
     match (result.access_token, result.id_token) {
         (Some(access_token), Some(id_token)) => Ok(Tokens {
@@ -184,6 +213,133 @@ fn tokens_from(op: Op, result: Option<AuthenticationResultType>, challenge: Opti
             Err(AppError::Internal)
         }
     }
+}
+
+/// What Cognito answered a sign-in step with: the tokens, or the next challenge.
+#[derive(Debug)]
+pub enum AuthStep {
+    Tokens(Tokens),
+    Challenge(Challenge),
+}
+
+/// A sign-in challenge: what Cognito asks next and what answering it takes. Kept by the server
+/// in the encrypted challenge cookie (`auth::pending`) between the pages of the sign-in.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Challenge {
+    pub kind: ChallengeKind,
+    /// Cognito's `Session`: proves the earlier steps were passed. Never shown, never logged.
+    pub session: String,
+    /// The internal username the answers (and their `SECRET_HASH`) must name: Cognito's
+    /// `USER_ID_FOR_SRP`, a UUID in pools that sign in with e-mail.
+    pub username: String,
+    /// Where a code was sent (`CODE_DELIVERY_DESTINATION`, already masked by Cognito).
+    #[serde(default)]
+    pub destination: Option<String>,
+    /// `MFAS_CAN_CHOOSE` (SELECT_MFA_TYPE) or `MFAS_CAN_SETUP` (MFA_SETUP), as Cognito names them.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// NEW_PASSWORD_REQUIRED: the attributes the person must give, without `userAttributes.`.
+    #[serde(default)]
+    pub required_attributes: Vec<String>,
+}
+
+impl fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Challenge")
+            .field("kind", &self.kind)
+            .field("options", &self.options)
+            .field("required_attributes", &self.required_attributes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The challenge names this app answers; anything else (custom auth, device SRP, passkeys as a
+/// second step) has no page here.
+fn challenge_kind(name: &ChallengeNameType) -> Option<ChallengeKind> {
+    Some(match name {
+        ChallengeNameType::NewPasswordRequired => ChallengeKind::NewPassword,
+        ChallengeNameType::SoftwareTokenMfa => ChallengeKind::SoftwareToken,
+        ChallengeNameType::EmailOtp => ChallengeKind::EmailOtp,
+        ChallengeNameType::SmsMfa => ChallengeKind::SmsMfa,
+        ChallengeNameType::SelectMfaType => ChallengeKind::SelectMfa,
+        ChallengeNameType::MfaSetup => ChallengeKind::MfaSetup,
+        _ => return None,
+    })
+}
+
+/// Reads an `InitiateAuth` / `RespondToAuthChallenge` answer. `username` is the one the step
+/// was about, used when Cognito leaves `USER_ID_FOR_SRP` out.
+fn step_from(
+    op: Op,
+    result: Option<AuthenticationResultType>,
+    name: Option<ChallengeNameType>,
+    session: Option<String>,
+    params: Option<HashMap<String, String>>,
+    username: &str,
+) -> Result<AuthStep, AppError> {
+    let Some(name) = name else {
+        return tokens_from(op, result).map(AuthStep::Tokens);
+    };
+    let Some(kind) = challenge_kind(&name) else {
+        tracing::warn!(
+            ?op,
+            challenge = name.as_str(),
+            "cognito asked for a challenge this app cannot answer"
+        );
+        return Err(AppError::UnsupportedChallenge);
+    };
+    let Some(session) = session else {
+        tracing::warn!(?op, challenge = name.as_str(), "challenge without a session");
+        return Err(AppError::Internal);
+    };
+    let mut params = params.unwrap_or_default();
+    let list = |value: Option<String>| -> Vec<String> {
+        value
+            .and_then(|v| serde_json::from_str::<Vec<String>>(&v).ok())
+            .unwrap_or_default()
+    };
+    let required_attributes = list(params.remove("requiredAttributes"))
+        .into_iter()
+        .map(|a| a.strip_prefix("userAttributes.").unwrap_or(&a).to_owned())
+        .collect();
+    let options = list(
+        params
+            .remove("MFAS_CAN_CHOOSE")
+            .or_else(|| params.remove("MFAS_CAN_SETUP")),
+    );
+    Ok(AuthStep::Challenge(Challenge {
+        kind,
+        session,
+        username: params
+            .remove("USER_ID_FOR_SRP")
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| username.to_owned()),
+        destination: params.remove("CODE_DELIVERY_DESTINATION"),
+        options,
+        required_attributes,
+    }))
+}
+
+/// The person behind a call, for Cognito's threat protection: their IP address, as the app
+/// resolved it (the trusted proxy's header, else the connection). Cognito uses it to judge the
+/// sign-in instead of this server's address; it honours it on clients with a secret (and
+/// `EnablePropagateAdditionalUserContextData`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub ip: Option<IpAddr>,
+}
+
+impl Caller {
+    fn context(self) -> Option<UserContextDataType> {
+        self.ip
+            .map(|ip| UserContextDataType::builder().ip_address(ip.to_string()).build())
+    }
+}
+
+/// A TOTP secret Cognito made for a sign-in's MFA set-up, and the session that goes on.
+pub struct TotpAssociation {
+    pub secret: String,
+    pub session: String,
 }
 
 /// What a sign-up led to.
@@ -199,15 +355,122 @@ pub struct Cognito {
     client: Client,
     user_pool_id: String,
     client_id: String,
+    secret: Option<ClientSecret>,
+    /// The app client rotates refresh tokens: refresh with `GetTokensFromRefreshToken`.
+    rotation: bool,
 }
 
 impl Cognito {
-    pub fn new(client: Client, user_pool_id: String, client_id: String) -> Self {
+    pub fn new(client: Client, user_pool_id: String, client_id: String, secret: Option<ClientSecret>) -> Self {
         Self {
             client,
             user_pool_id,
             client_id,
+            secret,
+            rotation: false,
         }
+    }
+
+    /// Refresh the way the app client wants: `GetTokensFromRefreshToken` when it rotates
+    /// refresh tokens (it refuses `REFRESH_TOKEN_AUTH` then), else `InitiateAuth`.
+    pub fn with_rotation(mut self, rotation: bool) -> Self {
+        self.rotation = rotation;
+        self
+    }
+
+    /// `SECRET_HASH` for `username`, when the app client has a secret (see `secret_hash`).
+    fn secret_hash(&self, username: &str) -> Option<String> {
+        self.secret.as_ref().map(|s| s.hash(username, &self.client_id))
+    }
+
+    /// The pool's password policy and MFA settings, and the app client's flows, secret,
+    /// rotation and token lifetimes, for the start-up checks (`auth::pool`). What cannot be
+    /// read (missing IAM permissions, an emulator without the call) stays `None`.
+    #[tracing::instrument(skip_all)]
+    pub async fn pool_facts(&self) -> PoolFacts {
+        let policy = match self.password_policy().await {
+            Ok(policy) => Some(policy),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the pool's password policy (DescribeUserPool)");
+                None
+            }
+        };
+        PoolFacts {
+            policy,
+            mfa: self.mfa_facts().await,
+            client: self.client_facts().await,
+        }
+    }
+
+    async fn mfa_facts(&self) -> Option<MfaFacts> {
+        let out = self
+            .client
+            .get_user_pool_mfa_config()
+            .user_pool_id(&self.user_pool_id)
+            .send()
+            .await
+            .map_err(|e| fail(Op::DescribePool, e))
+            .ok()?;
+        Some(MfaFacts {
+            required: out.mfa_configuration == Some(UserPoolMfaType::On),
+            optional: out.mfa_configuration == Some(UserPoolMfaType::Optional),
+            totp: out.software_token_mfa_configuration.is_some_and(|c| c.enabled),
+            sms: out.sms_mfa_configuration.is_some(),
+            email: out.email_mfa_configuration.is_some(),
+        })
+    }
+
+    async fn client_facts(&self) -> Option<ClientFacts> {
+        let out = self
+            .client
+            .describe_user_pool_client()
+            .user_pool_id(&self.user_pool_id)
+            .client_id(&self.client_id)
+            .send()
+            .await
+            .map_err(|e| fail(Op::DescribePool, e))
+            .ok()?;
+        let c = out.user_pool_client?;
+        let flows = c.explicit_auth_flows.unwrap_or_default();
+        let allows =
+            |new: ExplicitAuthFlowsType, legacy: ExplicitAuthFlowsType| flows.contains(&new) || flows.contains(&legacy);
+        let units = c
+            .token_validity_units
+            .unwrap_or_else(|| aws_sdk_cognitoidentityprovider::types::TokenValidityUnitsType::builder().build());
+        let seconds = |value: Option<i32>, unit: Option<TimeUnitsType>, default: TimeUnitsType| {
+            let n = u64::try_from(value?).ok()?;
+            Some(
+                n * match unit.unwrap_or(default) {
+                    TimeUnitsType::Seconds => 1,
+                    TimeUnitsType::Minutes => 60,
+                    TimeUnitsType::Hours => 3600,
+                    _ => 86_400,
+                },
+            )
+        };
+        let rotation = c.refresh_token_rotation.as_ref();
+        Some(ClientFacts {
+            secret: c.client_secret.map(ClientSecret::new),
+            user_password_auth: allows(
+                ExplicitAuthFlowsType::AllowUserPasswordAuth,
+                ExplicitAuthFlowsType::UserPasswordAuth,
+            ),
+            // No flows listed: Cognito's default set, which includes refresh.
+            refresh_token_auth: flows.is_empty() || flows.contains(&ExplicitAuthFlowsType::AllowRefreshTokenAuth),
+            rotation: rotation.is_some_and(|r| r.feature == FeatureType::Enabled),
+            rotation_grace_seconds: rotation.and_then(|r| r.retry_grace_period_seconds),
+            access_token_seconds: seconds(c.access_token_validity, units.access_token, TimeUnitsType::Hours),
+            refresh_token_seconds: seconds(
+                Some(c.refresh_token_validity).filter(|n| *n > 0),
+                units.refresh_token,
+                TimeUnitsType::Days,
+            ),
+            auth_session_minutes: c.auth_session_validity,
+            token_revocation: c.enable_token_revocation,
+            prevent_user_existence_errors: c
+                .prevent_user_existence_errors
+                .map(|p| p == PreventUserExistenceErrorTypes::Enabled),
+        })
     }
 
     #[tracing::instrument(skip_all)]
@@ -235,6 +498,7 @@ impl Cognito {
     #[tracing::instrument(skip(self, password, name))]
     pub async fn sign_up(
         &self,
+        caller: Caller,
         email: &Email,
         password: &Password,
         name: Option<&DisplayName>,
@@ -250,6 +514,8 @@ impl Cognito {
             .username(email.as_str())
             .password(password.expose())
             .set_user_attributes(Some(attributes))
+            .set_secret_hash(self.secret_hash(email.as_str()))
+            .set_user_context_data(caller.context())
             .customize()
             .config_override(not_twice())
             .send()
@@ -261,12 +527,19 @@ impl Cognito {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn confirm_sign_up(&self, email: &Email, code: &ConfirmationCode) -> Result<(), AppError> {
+    pub async fn confirm_sign_up(
+        &self,
+        caller: Caller,
+        email: &Email,
+        code: &ConfirmationCode,
+    ) -> Result<(), AppError> {
         self.client
             .confirm_sign_up()
             .client_id(&self.client_id)
             .username(email.as_str())
             .confirmation_code(code.as_str())
+            .set_secret_hash(self.secret_hash(email.as_str()))
+            .set_user_context_data(caller.context())
             .send()
             .await
             .map_err(|e| fail(Op::ConfirmSignUp, e))?;
@@ -274,11 +547,13 @@ impl Cognito {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn resend_code(&self, email: &Email) -> Result<(), AppError> {
+    pub async fn resend_code(&self, caller: Caller, email: &Email) -> Result<(), AppError> {
         self.client
             .resend_confirmation_code()
             .client_id(&self.client_id)
             .username(email.as_str())
+            .set_secret_hash(self.secret_hash(email.as_str()))
+            .set_user_context_data(caller.context())
             .customize()
             .config_override(not_twice())
             .send()
@@ -301,35 +576,220 @@ impl Cognito {
         Ok(())
     }
 
+    /// `USER_PASSWORD_AUTH`: the password goes to Cognito over TLS from this server (there is
+    /// no browser to run SRP in). Cognito answers with tokens or with the first challenge.
     #[tracing::instrument(skip(self, password))]
-    pub async fn sign_in(&self, email: &Email, password: &Password) -> Result<Tokens, AppError> {
-        let out = self
+    pub async fn sign_in(&self, caller: Caller, email: &Email, password: &Password) -> Result<AuthStep, AppError> {
+        let mut request = self
             .client
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)
             .auth_parameters("USERNAME", email.as_str())
             .auth_parameters("PASSWORD", password.expose())
-            .send()
-            .await
-            .map_err(|e| fail(Op::SignIn, e))?;
-        let challenge = out.challenge_name.as_ref().map(|c| c.as_str().to_owned());
-        tokens_from(Op::SignIn, out.authentication_result, challenge.as_deref())
+            .set_user_context_data(caller.context());
+        // Sign-in names the user by what they typed: the hash is over the e-mail.
+        if let Some(hash) = self.secret_hash(email.as_str()) {
+            request = request.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = request.send().await.map_err(|e| fail(Op::SignIn, e))?;
+        step_from(
+            Op::SignIn,
+            out.authentication_result,
+            out.challenge_name,
+            out.session,
+            out.challenge_parameters,
+            email.as_str(),
+        )
     }
 
-    #[tracing::instrument(skip_all)]
-    pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, AppError> {
+    /// Answers a challenge with `responses` (without `USERNAME` and `SECRET_HASH`, added here
+    /// for the challenge's internal username).
+    async fn respond(
+        &self,
+        op: Op,
+        caller: Caller,
+        name: ChallengeNameType,
+        session: &str,
+        username: &str,
+        responses: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<AuthStep, AppError> {
+        let mut all: HashMap<String, String> = responses.into_iter().collect();
+        all.insert("USERNAME".into(), username.to_owned());
+        if let Some(hash) = self.secret_hash(username) {
+            all.insert("SECRET_HASH".into(), hash);
+        }
         let out = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(name)
+            .session(session)
+            .set_challenge_responses(Some(all))
+            .set_user_context_data(caller.context())
+            .send()
+            .await
+            .map_err(|e| fail(op, e))?;
+        step_from(
+            op,
+            out.authentication_result,
+            out.challenge_name,
+            out.session,
+            out.challenge_parameters,
+            username,
+        )
+    }
+
+    /// The code of an authenticator app (SOFTWARE_TOKEN_MFA), or the one Cognito e-mailed
+    /// (EMAIL_OTP) or texted (SMS_MFA).
+    #[tracing::instrument(skip_all, fields(kind = ?challenge.kind))]
+    pub async fn answer_code(
+        &self,
+        caller: Caller,
+        challenge: &Challenge,
+        code: &MfaCode,
+    ) -> Result<AuthStep, AppError> {
+        let (name, key) = match challenge.kind {
+            ChallengeKind::SoftwareToken => (ChallengeNameType::SoftwareTokenMfa, "SOFTWARE_TOKEN_MFA_CODE"),
+            ChallengeKind::EmailOtp => (ChallengeNameType::EmailOtp, "EMAIL_OTP_CODE"),
+            ChallengeKind::SmsMfa => (ChallengeNameType::SmsMfa, "SMS_MFA_CODE"),
+            _ => return Err(AppError::ChallengeExpired),
+        };
+        let responses = [(key.to_owned(), code.as_str().to_owned())];
+        self.respond(
+            Op::MfaCode,
+            caller,
+            name,
+            &challenge.session,
+            &challenge.username,
+            responses,
+        )
+        .await
+    }
+
+    /// SELECT_MFA_TYPE: the factor the person picked, named as Cognito offered it.
+    #[tracing::instrument(skip_all)]
+    pub async fn choose_mfa(&self, caller: Caller, challenge: &Challenge, factor: &str) -> Result<AuthStep, AppError> {
+        let responses = [("ANSWER".to_owned(), factor.to_owned())];
+        self.respond(
+            Op::SelectMfa,
+            caller,
+            ChallengeNameType::SelectMfaType,
+            &challenge.session,
+            &challenge.username,
+            responses,
+        )
+        .await
+    }
+
+    /// NEW_PASSWORD_REQUIRED: the invited user's own password and the attributes the pool
+    /// requires (`attributes` holds only those the challenge listed).
+    #[tracing::instrument(skip_all)]
+    pub async fn set_new_password(
+        &self,
+        caller: Caller,
+        challenge: &Challenge,
+        password: &Password,
+        attributes: &[(String, String)],
+    ) -> Result<AuthStep, AppError> {
+        let responses = std::iter::once(("NEW_PASSWORD".to_owned(), password.expose().to_owned())).chain(
+            attributes
+                .iter()
+                .map(|(name, value)| (format!("userAttributes.{name}"), value.clone())),
+        );
+        self.respond(
+            Op::NewPassword,
+            caller,
+            ChallengeNameType::NewPasswordRequired,
+            &challenge.session,
+            &challenge.username,
+            responses,
+        )
+        .await
+    }
+
+    /// MFA_SETUP, step one: Cognito makes a TOTP secret for the user of this sign-in.
+    #[tracing::instrument(skip_all)]
+    pub async fn associate_totp(&self, session: &str) -> Result<TotpAssociation, AppError> {
+        let out = self
+            .client
+            .associate_software_token()
+            .session(session)
+            .send()
+            .await
+            .map_err(|e| fail(Op::MfaSetup, e))?;
+        match (out.secret_code, out.session) {
+            (Some(secret), Some(session)) => Ok(TotpAssociation { secret, session }),
+            _ => {
+                tracing::warn!("AssociateSoftwareToken answered without a secret or a session");
+                Err(AppError::Internal)
+            }
+        }
+    }
+
+    /// MFA_SETUP, step two: the first code from the app proves it holds the secret; then the
+    /// sign-in goes on with the session Cognito returned.
+    #[tracing::instrument(skip_all)]
+    pub async fn finish_totp_setup(
+        &self,
+        caller: Caller,
+        challenge: &Challenge,
+        code: &MfaCode,
+        device_name: &str,
+    ) -> Result<AuthStep, AppError> {
+        let out = self
+            .client
+            .verify_software_token()
+            .session(&challenge.session)
+            .user_code(code.as_str())
+            .friendly_device_name(device_name)
+            .send()
+            .await
+            .map_err(|e| fail(Op::MfaSetup, e))?;
+        if out.status != Some(VerifySoftwareTokenResponseType::Success) {
+            return Err(AppError::WrongMfaCode);
+        }
+        let session = out.session.unwrap_or_else(|| challenge.session.clone());
+        self.respond(
+            Op::MfaSetup,
+            caller,
+            ChallengeNameType::MfaSetup,
+            &session,
+            &challenge.username,
+            std::iter::empty(),
+        )
+        .await
+    }
+
+    /// New access and ID tokens for a refresh token. `username` is the user's internal one
+    /// (the access token's `username`), which `SECRET_HASH` must name here. With rotation the
+    /// answer also carries a new refresh token, and the old one stops working after the app
+    /// client's grace period.
+    #[tracing::instrument(skip_all)]
+    pub async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, AppError> {
+        if self.rotation {
+            let out = self
+                .client
+                .get_tokens_from_refresh_token()
+                .client_id(&self.client_id)
+                .refresh_token(refresh_token)
+                .set_client_secret(self.secret.as_ref().map(|s| s.expose().to_owned()))
+                .send()
+                .await
+                .map_err(|e| fail(Op::Refresh, e))?;
+            return tokens_from(Op::Refresh, out.authentication_result);
+        }
+        let mut request = self
             .client
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::RefreshTokenAuth)
-            .auth_parameters("REFRESH_TOKEN", refresh_token)
-            .send()
-            .await
-            .map_err(|e| fail(Op::Refresh, e))?;
-        let challenge = out.challenge_name.as_ref().map(|c| c.as_str().to_owned());
-        tokens_from(Op::Refresh, out.authentication_result, challenge.as_deref())
+            .auth_parameters("REFRESH_TOKEN", refresh_token);
+        if let Some(hash) = self.secret_hash(username) {
+            request = request.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = request.send().await.map_err(|e| fail(Op::Refresh, e))?;
+        tokens_from(Op::Refresh, out.authentication_result)
     }
 
     /// Ends the session at Cognito: the refresh token (and the access tokens issued from it)
@@ -342,6 +802,7 @@ impl Cognito {
             .revoke_token()
             .client_id(&self.client_id)
             .token(refresh_token)
+            .set_client_secret(self.secret.as_ref().map(|s| s.expose().to_owned()))
             .send()
             .await
             .map(drop)
@@ -375,11 +836,13 @@ impl Cognito {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn forgot_password(&self, email: &Email) -> Result<(), AppError> {
+    pub async fn forgot_password(&self, caller: Caller, email: &Email) -> Result<(), AppError> {
         self.client
             .forgot_password()
             .client_id(&self.client_id)
             .username(email.as_str())
+            .set_secret_hash(self.secret_hash(email.as_str()))
+            .set_user_context_data(caller.context())
             .customize()
             .config_override(not_twice())
             .send()
@@ -391,6 +854,7 @@ impl Cognito {
     #[tracing::instrument(skip(self, password))]
     pub async fn confirm_forgot_password(
         &self,
+        caller: Caller,
         email: &Email,
         code: &ConfirmationCode,
         password: &Password,
@@ -401,6 +865,8 @@ impl Cognito {
             .username(email.as_str())
             .confirmation_code(code.as_str())
             .password(password.expose())
+            .set_secret_hash(self.secret_hash(email.as_str()))
+            .set_user_context_data(caller.context())
             .customize()
             .config_override(not_twice())
             .send()

@@ -15,7 +15,8 @@ use leptos::prelude::*;
 use super::{
     ConfirmationMode,
     limits::Form,
-    server::{form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
+    pending,
+    server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
     validate::{ConfirmationCode, DisplayName, Email, Password, safe_next},
 };
 
@@ -46,7 +47,7 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
 
     let signed_up = state
         .cognito
-        .sign_up(&parsed_email, &password, display_name.as_ref())
+        .sign_up(caller(), &parsed_email, &password, display_name.as_ref())
         .await
         .map_err(back)?;
     let confirmed = match (signed_up.confirmed, state.config.confirmation_mode) {
@@ -72,7 +73,7 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
     let parsed_email = Email::parse(&email).map_err(back)?;
     state.limits.check_email(Form::Confirm, &parsed_email).map_err(back)?;
     let code = ConfirmationCode::parse(&code).map_err(back)?;
-    match state.cognito.confirm_sign_up(&parsed_email, &code).await {
+    match state.cognito.confirm_sign_up(caller(), &parsed_email, &code).await {
         // Already confirmed: nothing left to do here but sign in.
         Ok(()) | Err(AppError::InvalidCredentials) => {
             redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
@@ -89,7 +90,7 @@ pub async fn resend_code(email: String) -> Result<(), AppError> {
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
     state.limits.check_email(Form::Resend, &parsed_email).map_err(back)?;
-    match state.cognito.resend_code(&parsed_email).await {
+    match state.cognito.resend_code(caller(), &parsed_email).await {
         Ok(()) => {
             redirect_to(
                 "/confirm",
@@ -109,13 +110,16 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
     state.limits.check_email(Form::SignIn, &parsed_email).map_err(back)?;
     let password = Password::for_sign_in(password).map_err(back)?;
-    match state.cognito.sign_in(&parsed_email, &password).await {
-        Ok(tokens) => {
-            let (_, cookies) = state.sessions.start(&tokens).map_err(back)?;
-            set_cookies(cookies);
-            redirect_to(&safe_next(Some(next_raw.as_str()).filter(|n| !n.is_empty())), &[]);
-            Ok(())
-        }
+    match state.cognito.sign_in(caller(), &parsed_email, &password).await {
+        // Tokens: signed in. A challenge (MFA, an invited user's first password): its page.
+        Ok(step) => pending::advance(
+            &state,
+            step,
+            parsed_email.as_str(),
+            &safe_next(Some(next_raw.as_str()).filter(|n| !n.is_empty())),
+        )
+        .await
+        .map_err(back),
         // The account exists but was never confirmed: lead the person to the code step.
         Err(AppError::NotConfirmed) if state.config.confirmation_mode == ConfirmationMode::Code => {
             redirect_to(
@@ -157,7 +161,7 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
         .limits
         .check_email(Form::ForgotPassword, &parsed_email)
         .map_err(back)?;
-    match state.cognito.forgot_password(&parsed_email).await {
+    match state.cognito.forgot_password(caller(), &parsed_email).await {
         Ok(()) => {
             redirect_to(
                 "/forgot-password",
@@ -183,7 +187,7 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
     let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
     state
         .cognito
-        .confirm_forgot_password(&parsed_email, &code, &password)
+        .confirm_forgot_password(caller(), &parsed_email, &code, &password)
         .await
         .map_err(back)?;
     redirect_to(

@@ -31,6 +31,10 @@ pub enum Form {
     SignIn,
     ForgotPassword,
     ResetPassword,
+    /// A sign-in code (authenticator app, e-mail, text message), also while setting one up.
+    MfaCode,
+    ChooseMfa,
+    NewPassword,
 }
 
 impl Form {
@@ -43,6 +47,9 @@ impl Form {
             "sign-in" => Self::SignIn,
             "forgot-password" => Self::ForgotPassword,
             "reset-password" => Self::ResetPassword,
+            "mfa-code" | "mfa-setup" => Self::MfaCode,
+            "choose-mfa" => Self::ChooseMfa,
+            "new-password" => Self::NewPassword,
             _ => return None,
         })
     }

@@ -1,12 +1,25 @@
 //! Everything about identity: the sign-up / confirm / sign-in / sign-out server functions, the
-//! Cognito calls behind them, the server-kept session and its refresh, the JWT verifier of the
-//! API.
+//! sign-in challenges (MFA, invited users' first password), the Cognito calls behind them, the
+//! server-kept session and its refresh, the JWT verifier of the API.
+//!
+//! | flow | file |
+//! |---|---|
+//! | sign up, confirm, sign in, sign out, reset the password | `functions.rs` |
+//! | answer a sign-in challenge (code, choice, new password, authenticator set-up) | `challenges.rs` |
+//! | the pending sign-in between challenge pages (encrypted cookie) and where a step leads | `pending.rs` |
+//! | every Cognito call and its error mapping | `cognito.rs` |
+//! | `SECRET_HASH` for app clients with a secret | `secret_hash.rs` |
+//! | what the pool and client must allow, checked at start-up | `pool.rs` |
+//! | session cookies and refresh (with or without rotation) | `session.rs` |
+//! | authenticator-app set-up: `otpauth://` URI and QR code | `totp.rs` |
 //!
 //! The parts both sides compile come first; the server-only parts are switched on here, once.
 
+mod challenges;
 mod functions;
 pub mod validate;
 
+pub use challenges::*;
 pub use functions::*;
 
 #[cfg(feature = "ssr")]
@@ -18,9 +31,17 @@ pub mod expiring;
 #[cfg(feature = "ssr")]
 pub mod limits;
 #[cfg(feature = "ssr")]
+pub mod pending;
+#[cfg(feature = "ssr")]
+pub mod pool;
+#[cfg(feature = "ssr")]
+pub mod secret_hash;
+#[cfg(feature = "ssr")]
 mod server;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod totp;
 #[cfg(feature = "ssr")]
 pub mod verifier;
 
@@ -91,4 +112,93 @@ pub struct ApiToken {
     pub access_token: String,
     pub expires_at: i64,
     pub refreshed_at: Option<i64>,
+}
+
+/// The sign-in challenges this app answers, each on its own page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChallengeKind {
+    /// NEW_PASSWORD_REQUIRED: a user an administrator invited chooses their own password.
+    NewPassword,
+    /// SOFTWARE_TOKEN_MFA: the code of an authenticator app.
+    SoftwareToken,
+    /// EMAIL_OTP: a code Cognito e-mailed.
+    EmailOtp,
+    /// SMS_MFA: a code Cognito texted.
+    SmsMfa,
+    /// SELECT_MFA_TYPE: the user has several factors and picks one.
+    SelectMfa,
+    /// MFA_SETUP: the pool requires MFA and the user has none yet: set up an authenticator app.
+    MfaSetup,
+}
+
+impl ChallengeKind {
+    /// The page that asks for this challenge's answer.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::NewPassword => "/sign-in/new-password",
+            Self::SoftwareToken | Self::EmailOtp | Self::SmsMfa => "/sign-in/code",
+            Self::SelectMfa => "/sign-in/choose-method",
+            Self::MfaSetup => "/sign-in/authenticator",
+        }
+    }
+}
+
+/// What a person reads for a second factor Cognito offers (SELECT_MFA_TYPE), by Cognito's name.
+pub fn mfa_factor_label(factor: &str) -> &'static str {
+    match factor {
+        "SOFTWARE_TOKEN_MFA" => "Authenticator app",
+        "SMS_MFA" => "Text message (SMS)",
+        "EMAIL_OTP" | "EMAIL_MFA" => "E-mail",
+        _ => "Another way",
+    }
+}
+
+/// An authenticator app's set-up, as the page shows it: a QR code and the same secret as text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpSetup {
+    /// The base32 secret in groups of four, for typing into an app by hand.
+    pub secret_grouped: String,
+    /// The `otpauth://totp/…` URI the QR code holds.
+    pub uri: String,
+    /// The QR code as an inline `<svg>` element, rendered on the server.
+    pub qr_svg: String,
+}
+
+/// What a challenge page shows, from the pending sign-in the server keeps. Holds no session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeView {
+    pub kind: ChallengeKind,
+    pub email: String,
+    /// Where Cognito sent a code, masked as Cognito gives it (`a***@e***.com`, `+*******1234`).
+    pub destination: Option<String>,
+    /// SELECT_MFA_TYPE: the factors offered, by Cognito's names.
+    pub options: Vec<String>,
+    /// NEW_PASSWORD_REQUIRED: the attributes the person must give.
+    pub required_attributes: Vec<String>,
+    pub policy: PasswordPolicy,
+    pub totp: Option<TotpSetup>,
+}
+
+/// The label of a user attribute a pool may require of an invited user (Cognito's standard
+/// attributes; a custom one shows its own name).
+pub fn attribute_label(name: &str) -> String {
+    let label = match name {
+        "name" => "Name",
+        "given_name" => "Given name",
+        "family_name" => "Family name",
+        "middle_name" => "Middle name",
+        "nickname" => "Nickname",
+        "preferred_username" => "Preferred username",
+        "phone_number" => "Phone number, with the country code (+81…)",
+        "birthdate" => "Date of birth (YYYY-MM-DD)",
+        "gender" => "Gender",
+        "address" => "Address",
+        "locale" => "Language (like en or ja)",
+        "zoneinfo" => "Time zone (like Asia/Tokyo)",
+        "website" => "Website",
+        "picture" => "Picture URL",
+        "profile" => "Profile URL",
+        other => return other.strip_prefix("custom:").unwrap_or(other).replace('_', " "),
+    };
+    label.to_owned()
 }

@@ -1,6 +1,7 @@
 //! Plumbing the server functions share: the app state, the request's session, cookies on the
 //! response, and how a failed form post without JavaScript gets its message back to the page.
 
+use super::cognito::Caller;
 use super::session::{CurrentSession, Session};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -20,6 +21,14 @@ pub fn state() -> Result<AppState, AppError> {
 /// The session [`super::session::session_layer`] resolved (and maybe refreshed) for this request.
 pub fn session() -> Option<Session> {
     use_context::<Parts>()?.extensions.get::<CurrentSession>()?.0.clone()
+}
+
+/// Who is asking: the client IP the server-function guard resolved (`crate::server`), passed
+/// on to Cognito for its threat protection.
+pub fn caller() -> Caller {
+    use_context::<Parts>()
+        .and_then(|p| p.extensions.get::<Caller>().copied())
+        .unwrap_or(Caller { ip: None })
 }
 
 /// Headers of the request being served (for the refresh token cookie).

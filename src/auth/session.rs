@@ -9,9 +9,13 @@
 //! - the *refresh* cookie: the refresh token, which never leaves it except towards Cognito.
 //!
 //! [`session_layer`] runs before every page and server function: it decrypts the cookies,
-//! refreshes with `REFRESH_TOKEN_AUTH` when the access token has less than the configured
-//! margin left, rewrites the cookies, and hands the [`Session`] to the handlers through the
-//! request's extensions. It has to happen there, before rendering starts: a streamed page has
+//! refreshes when the access token has less than the configured margin left
+//! (`REFRESH_TOKEN_AUTH`, or `GetTokensFromRefreshToken` on an app client that rotates refresh
+//! tokens, whose new refresh token then replaces the old one in its cookie), rewrites the
+//! cookies, and hands the [`Session`] to the handlers through the request's extensions.
+//!
+//! A third cookie, short-lived, holds a sign-in that is waiting for a challenge's answer (see
+//! `pending`); it is encrypted with the same key. It has to happen there, before rendering starts: a streamed page has
 //! sent its headers — and so any `Set-Cookie` — before its data resolves.
 
 use crate::auth::cognito::{Cognito, Tokens};
@@ -68,6 +72,9 @@ struct SessionCookie {
 #[derive(Serialize, Deserialize)]
 struct RefreshCookie {
     rt: String,
+    /// The user's internal username, which a refresh's `SECRET_HASH` must name.
+    #[serde(default)]
+    un: Option<String>,
 }
 
 /// The claims this module reads from tokens it received straight from Cognito over TLS. Such
@@ -79,6 +86,9 @@ struct UnverifiedClaims {
     sub: String,
     #[serde(default)]
     email: Option<String>,
+    /// Access tokens: the internal username (the ID token calls it `cognito:username`).
+    #[serde(default)]
+    username: Option<String>,
 }
 
 fn peek_claims(jwt: &str) -> Option<UnverifiedClaims> {
@@ -111,6 +121,10 @@ pub struct Sessions {
 }
 
 const IN_FLIGHT_KEEP: Duration = Duration::from_secs(10);
+
+/// The cookie of a sign-in waiting for a challenge's answer (see `pending`).
+const PENDING_NAME: &str = "lc-sign-in";
+const PENDING_SECURE_NAME: &str = "__Host-lc-sign-in";
 
 impl Sessions {
     pub fn new(config: &Config, cognito: Cognito) -> Result<Self, AppError> {
@@ -176,18 +190,57 @@ impl Sessions {
 
     /// `Set-Cookie` values that start a session from fresh sign-in tokens.
     pub fn start(&self, tokens: &Tokens) -> Result<(Session, Vec<HeaderValue>), AppError> {
-        let refresh_token = tokens.refresh_token.clone().ok_or_else(|| {
+        let refresh_token = tokens.refresh_token.as_deref().ok_or_else(|| {
             tracing::error!("sign-in answer has no refresh token");
             AppError::Internal
         })?;
         let session = self.session_from(tokens, None)?;
         let mut headers = self.session_headers(&session)?;
-        let refresh = serde_json::to_string(&RefreshCookie { rt: refresh_token }).map_err(|_| AppError::Internal)?;
-        headers.push(
-            self.encrypt(self.cookie(self.refresh_name(), refresh))
-                .ok_or(AppError::Internal)?,
-        );
+        headers.push(self.refresh_header(refresh_token, &tokens.access_token)?);
         Ok((session, headers))
+    }
+
+    /// The refresh cookie for `refresh_token`, with the internal username read from the access
+    /// token that came with it.
+    fn refresh_header(&self, refresh_token: &str, access_token: &str) -> Result<HeaderValue, AppError> {
+        let un = peek_claims(access_token).map(|c| c.username.unwrap_or(c.sub));
+        let refresh = serde_json::to_string(&RefreshCookie {
+            rt: refresh_token.to_owned(),
+            un,
+        })
+        .map_err(|_| AppError::Internal)?;
+        self.encrypt(self.cookie(self.refresh_name(), refresh))
+            .ok_or(AppError::Internal)
+    }
+
+    fn pending_name(&self) -> &'static str {
+        if self.secure { PENDING_SECURE_NAME } else { PENDING_NAME }
+    }
+
+    /// A cookie holding `value` (a pending sign-in) for `lifetime`: as long as Cognito keeps
+    /// the challenge's session.
+    pub fn pending_cookie<T: Serialize>(&self, value: &T, lifetime: Duration) -> Result<HeaderValue, AppError> {
+        let json = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
+        let mut cookie = self.cookie(self.pending_name(), json);
+        cookie.set_max_age(cookie::time::Duration::seconds(lifetime.as_secs() as i64));
+        self.encrypt(cookie).ok_or(AppError::Internal)
+    }
+
+    /// The pending sign-in of this request, if its cookie is there and was made by this app.
+    pub fn read_pending<T: for<'de> Deserialize<'de>>(&self, headers: &http::HeaderMap) -> Option<T> {
+        self.read(&jar_of(headers), self.pending_name())
+    }
+
+    /// Whether the request carries a pending sign-in cookie (valid or not).
+    pub fn has_pending(&self, headers: &http::HeaderMap) -> bool {
+        jar_of(headers).get(self.pending_name()).is_some()
+    }
+
+    /// The `Set-Cookie` value that removes the pending sign-in.
+    pub fn clear_pending(&self) -> Option<HeaderValue> {
+        let mut gone = self.cookie(self.pending_name(), String::new());
+        gone.make_removal();
+        HeaderValue::from_str(&gone.to_string()).ok()
     }
 
     fn session_from(&self, tokens: &Tokens, refreshed_at: Option<i64>) -> Result<Session, AppError> {
@@ -268,7 +321,14 @@ impl Sessions {
                 set_cookies: vec![],
             };
         }
-        match self.refresh(&refresh.rt).await {
+        // Cookies from before the username was kept: in pools that sign in with e-mail the
+        // internal username is the `sub`.
+        let username = refresh
+            .un
+            .clone()
+            .or_else(|| current.as_ref().map(|s| s.sub.clone()))
+            .unwrap_or_default();
+        match self.refresh(&refresh.rt, &username).await {
             Ok(tokens) => {
                 let refreshed = self.session_from(&tokens, Some(now)).and_then(|mut session| {
                     // A refresh answer carries no e-mail when the ID token lacks it; keep the old one.
@@ -277,7 +337,12 @@ impl Sessions {
                     {
                         session.email.clone_from(&old.email);
                     }
-                    let headers = self.session_headers(&session)?;
+                    let mut headers = self.session_headers(&session)?;
+                    // Rotation: the old refresh token dies after the grace period, so the new
+                    // one must reach the browser with this very response.
+                    if let Some(rotated) = tokens.refresh_token.as_deref().filter(|rt| *rt != refresh.rt) {
+                        headers.push(self.refresh_header(rotated, &tokens.access_token)?);
+                    }
                     Ok((session, headers))
                 });
                 match refreshed {
@@ -306,7 +371,7 @@ impl Sessions {
         }
     }
 
-    async fn refresh(&self, refresh_token: &str) -> Result<Tokens, AppError> {
+    async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, AppError> {
         let cell = {
             let mut table = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             table.retain(|_, (started, _)| started.elapsed() < IN_FLIGHT_KEEP);
@@ -318,7 +383,7 @@ impl Sessions {
         };
         cell.get_or_init(|| async {
             self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.cognito.refresh(refresh_token).await
+            self.cognito.refresh(refresh_token, username).await
         })
         .await
         .clone()
@@ -387,7 +452,11 @@ mod tests {
             _ => None,
         })
         .expect("config");
-        Sessions::new(&config, Cognito::new(sdk, "eu-west-1_Test1".into(), "client".into())).expect("sessions")
+        Sessions::new(
+            &config,
+            Cognito::new(sdk, "eu-west-1_Test1".into(), "client".into(), None),
+        )
+        .expect("sessions")
     }
 
     fn jwt(claims: serde_json::Value) -> String {

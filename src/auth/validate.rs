@@ -95,6 +95,36 @@ impl ConfirmationCode {
     }
 }
 
+/// A sign-in code: 6 digits from an authenticator app or a text message, 8 from Cognito's
+/// e-mail (EMAIL_OTP). Spaces are allowed, as apps show codes in groups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MfaCode(String);
+
+impl MfaCode {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let code: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        if (6..=8).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()) {
+            Ok(Self(code))
+        } else {
+            Err(AppError::InvalidMfaCode)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A value for a user attribute the pool requires (NEW_PASSWORD_REQUIRED): Cognito's limit is
+/// 2048 characters; names and the like stay far below 256.
+pub fn attribute_value(raw: &str) -> Result<String, AppError> {
+    let value = raw.trim();
+    if value.is_empty() || value.chars().count() > 256 || value.chars().any(char::is_control) {
+        return Err(AppError::MissingAttributes);
+    }
+    Ok(value.to_owned())
+}
+
 /// An optional display name, stored as Cognito's standard `name` attribute.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DisplayName(String);
@@ -276,6 +306,22 @@ mod tests {
         for bad in ["", "12345", "1234567", "12a456"] {
             assert_eq!(ConfirmationCode::parse(bad), Err(AppError::InvalidCode));
         }
+    }
+
+    #[test]
+    fn sign_in_codes_are_six_to_eight_digits() {
+        assert_eq!(MfaCode::parse(" 123 456 ").expect("totp").as_str(), "123456");
+        assert_eq!(MfaCode::parse("1234-5678").expect("e-mail").as_str(), "12345678");
+        for bad in ["", "12345", "123456789", "12a456"] {
+            assert_eq!(MfaCode::parse(bad), Err(AppError::InvalidMfaCode), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn attribute_values_are_required_and_bounded() {
+        assert_eq!(attribute_value(" Ada ").as_deref(), Ok("Ada"));
+        assert_eq!(attribute_value(" "), Err(AppError::MissingAttributes));
+        assert_eq!(attribute_value(&"x".repeat(257)), Err(AppError::MissingAttributes));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Form fields and messages. Every field has a real `<label>`, and its error is tied to it with
 //! `aria-describedby`, so screen readers (and the end-to-end tests) find both by name.
 
+use crate::auth::validate::PasswordPolicy;
 use crate::error::{AppError, Field};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -48,8 +49,11 @@ pub fn banner_error(error: Memo<Option<AppError>>) -> Signal<Option<String>> {
 
 #[component]
 pub fn TextField(
-    label: &'static str,
-    name: &'static str,
+    #[prop(into)] label: String,
+    #[prop(into)] name: String,
+    /// The element id, when the name is not a good one (`attributes[given_name]`).
+    #[prop(into, optional)]
+    id: Option<String>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(into, optional)] value: Signal<String>,
     #[prop(default = "off")] autocomplete: &'static str,
@@ -59,8 +63,9 @@ pub fn TextField(
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] on_input: Option<Callback<String>>,
 ) -> impl IntoView {
-    let error_id = format!("{name}-error");
-    let hint_id = format!("{name}-hint");
+    let id = id.unwrap_or_else(|| name.clone());
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
         move || {
@@ -76,10 +81,10 @@ pub fn TextField(
     };
     view! {
         <div class="field">
-            <label for=name>{label}</label>
+            <label for=id.clone()>{label}</label>
             {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
             <input
-                id=name
+                id=id
                 name=name
                 type=kind
                 value=move || value.get()
@@ -115,6 +120,74 @@ pub fn EmailField(
             <TextField label="E-mail" name="email" kind="email" autocomplete="username" required=true value error/>
         }
         .into_any(),
+    }
+}
+
+/// The one-time code of a sign-in step or a confirmation: digits, filled in by the phone's
+/// keyboard or the browser when it can (`one-time-code`).
+#[component]
+pub fn CodeField(
+    #[prop(into)] label: String,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    match hint {
+        Some(hint) => view! {
+            <TextField label name="code" autocomplete="one-time-code" inputmode="numeric" required=true hint error/>
+        }
+        .into_any(),
+        None => view! {
+            <TextField label name="code" autocomplete="one-time-code" inputmode="numeric" required=true error/>
+        }
+        .into_any(),
+    }
+}
+
+/// The pool's password rules, ticked off as the person types (in an island; without
+/// JavaScript the list still shows what is required). The password field names it with
+/// `described_by="password-rules"`.
+#[component]
+pub fn PasswordChecklist(policy: PasswordPolicy, password: Signal<String>) -> impl IntoView {
+    view! {
+        <ul class="checklist" id="password-rules" aria-label="Password requirements">
+            {move || {
+                policy
+                    .check(&password.get())
+                    .into_iter()
+                    .map(|rule| {
+                        let state = if rule.met { "met" } else { "unmet" };
+                        view! {
+                            <li class=state data-met=rule.met.to_string()>
+                                <span aria-hidden="true">{if rule.met { "✓ " } else { "• " }}</span>
+                                {rule.label}
+                                <span class="sr-only">{if rule.met { " (done)" } else { " (missing)" }}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </ul>
+    }
+}
+
+/// A new password with the pool's policy as a live checklist under it (sign-up, an invited
+/// user's first password).
+#[component]
+pub fn NewPasswordField(
+    label: &'static str,
+    policy: PasswordPolicy,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    view! {
+        <PasswordField
+            label
+            autocomplete="new-password"
+            error
+            described_by="password-rules"
+            on_input=Callback::new(move |v| password.set(v))
+        />
+        <PasswordChecklist policy password=password.into()/>
     }
 }
 

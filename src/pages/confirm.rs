@@ -2,7 +2,7 @@
 
 use crate::auth::{ConfirmSignUp, ResendCode};
 use crate::components::{
-    EmailField, ErrorBanner, MarkHydrated, Notice, SubmitButton, TextField, banner_error, field_error, query_error,
+    CodeField, EmailField, ErrorBanner, MarkHydrated, Notice, SubmitButton, banner_error, field_error, query_error,
     query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
@@ -61,15 +61,7 @@ fn ConfirmForms(email: String, notice: String, error: Option<AppError>) -> impl 
         <ErrorBanner error=banner/>
         <ActionForm action=confirm>
             <EmailField value=email error=field_error(confirm_error, Field::Email) on_input=Callback::new(move |v| typed.set(v))/>
-            <TextField
-                label="Confirmation code"
-                name="code"
-                autocomplete="one-time-code"
-                inputmode="numeric"
-                required=true
-                hint="The 6-digit code from the e-mail."
-                error=field_error(confirm_error, Field::Code)
-            />
+            <CodeField label="Confirmation code" hint="The 6-digit code from the e-mail." error=field_error(confirm_error, Field::Code)/>
             <SubmitButton label="Confirm" busy_label="Confirming…" pending=confirm.pending()/>
         </ActionForm>
         <ActionForm action=resend attr:class="inline">

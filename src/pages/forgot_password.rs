@@ -3,7 +3,7 @@
 
 use crate::auth::{ForgotPassword, ResetPassword, get_sign_up_settings};
 use crate::components::{
-    EmailField, ErrorBanner, MarkHydrated, Notice, PasswordField, SubmitButton, TextField, banner_error, field_error,
+    CodeField, EmailField, ErrorBanner, MarkHydrated, Notice, PasswordField, SubmitButton, banner_error, field_error,
     query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
@@ -78,14 +78,7 @@ fn ResetForm(email: String, rules: String, error: Option<AppError>) -> impl Into
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
             <input type="hidden" name="email" value=email/>
-            <TextField
-                label="Reset code"
-                name="code"
-                autocomplete="one-time-code"
-                inputmode="numeric"
-                required=true
-                error=field_error(error, Field::Code)
-            />
+            <CodeField label="Reset code" error=field_error(error, Field::Code)/>
             <PasswordField label="New password" autocomplete="new-password" error=field_error(error, Field::Password)/>
             {(!rules.is_empty()).then(|| view! { <p class="hint">"The new password needs: " {rules} "."</p> })}
             <SubmitButton label="Set the new password" busy_label="Saving…" pending=action.pending()/>

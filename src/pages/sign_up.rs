@@ -3,7 +3,7 @@
 use crate::auth::validate::PasswordPolicy;
 use crate::auth::{SignUp, get_sign_up_settings};
 use crate::components::{
-    EmailField, ErrorBanner, MarkHydrated, PasswordField, SubmitButton, TextField, banner_error, field_error,
+    EmailField, ErrorBanner, MarkHydrated, NewPasswordField, SubmitButton, TextField, banner_error, field_error,
     query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
@@ -39,48 +39,14 @@ pub fn SignUpPage() -> impl IntoView {
 fn SignUpForm(email: String, name: String, policy: PasswordPolicy, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = use_form_error(move || action.value().get(), error);
-    let password = RwSignal::new(String::new());
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action=action>
             <EmailField value=email error=field_error(error, Field::Email)/>
-            <PasswordField
-                label="Password"
-                autocomplete="new-password"
-                error=field_error(error, Field::Password)
-                described_by="password-rules"
-                on_input=Callback::new(move |v| password.set(v))
-            />
-            <PasswordChecklist policy password=password.into()/>
+            <NewPasswordField label="Password" policy error=field_error(error, Field::Password)/>
             <TextField label="Name (optional)" name="name" autocomplete="name" value=name error=field_error(error, Field::Name)/>
             <SubmitButton label="Sign up" busy_label="Creating your account…" pending=action.pending()/>
         </ActionForm>
-    }
-}
-
-/// The pool's password rules, ticked off as the person types (after hydration; without
-/// JavaScript the list still shows what is required).
-#[component]
-fn PasswordChecklist(policy: PasswordPolicy, password: Signal<String>) -> impl IntoView {
-    view! {
-        <ul class="checklist" id="password-rules" aria-label="Password requirements">
-            {move || {
-                policy
-                    .check(&password.get())
-                    .into_iter()
-                    .map(|rule| {
-                        let state = if rule.met { "met" } else { "unmet" };
-                        view! {
-                            <li class=state data-met=rule.met.to_string()>
-                                <span aria-hidden="true">{if rule.met { "✓ " } else { "• " }}</span>
-                                {rule.label}
-                                <span class="sr-only">{if rule.met { " (done)" } else { " (missing)" }}</span>
-                            </li>
-                        }
-                    })
-                    .collect_view()
-            }}
-        </ul>
     }
 }

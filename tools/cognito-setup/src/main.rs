@@ -3,7 +3,9 @@
 //! CLI, then clean up", as a tool.
 //!
 //! ```text
-//! cognito-setup create [--pool NAME] [--client NAME] [--access-token-seconds N] [--pre-sign-up ARN] [--env-file PATH]
+//! cognito-setup create [--pool NAME] [--client NAME] [--with-secret] [--mfa off|optional|required]
+//!                      [--access-token-seconds N] [--pre-sign-up ARN] [--env-file PATH]
+//! cognito-setup invite EMAIL [--pool NAME]
 //! cognito-setup delete [--pool NAME]
 //! ```
 //! Local use sets `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:9229`; without
@@ -12,18 +14,30 @@
 use aws_config::BehaviorVersion;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{
-    ExplicitAuthFlowsType, LambdaConfigType, PasswordPolicyType, PreventUserExistenceErrorTypes, TimeUnitsType,
-    TokenValidityUnitsType, UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
+    AttributeType, DeliveryMediumType, ExplicitAuthFlowsType, LambdaConfigType, PasswordPolicyType,
+    PreventUserExistenceErrorTypes, SoftwareTokenMfaConfigType, TimeUnitsType, TokenValidityUnitsType, UserPoolMfaType,
+    UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
 };
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  cognito-setup create [--pool NAME] [--client NAME] [--access-token-seconds N] [--pre-sign-up LAMBDA_ARN] [--env-file PATH]
+  cognito-setup create [--pool NAME] [--client NAME] [--with-secret] [--mfa off|optional|required]
+                       [--access-token-seconds N] [--pre-sign-up LAMBDA_ARN] [--env-file PATH]
+  cognito-setup invite EMAIL [--pool NAME]
   cognito-setup delete [--pool NAME]
 
 create  finds or makes the user pool and the app client by name and prints (or writes to
-        --env-file) COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID for the app.
+        --env-file) COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID and, for a client with a secret,
+        COGNITO_CLIENT_SECRET for the app.
+invite  creates a user as an administrator would (AdminCreateUser): on AWS, Cognito e-mails
+        them a temporary password; against the local emulator it is printed here. Their first
+        sign-in asks them to choose their own (NEW_PASSWORD_REQUIRED).
 delete  deletes the pool of that name and everything in it.
+
+--with-secret           make the app client confidential (a client secret), as AWS advises for
+                        an app with a server; the app then needs COGNITO_CLIENT_SECRET.
+--mfa                   two-step sign-in with authenticator apps (TOTP): optional (default:
+                        people may turn it on), required (set up at first sign-in), or off.
 
 --access-token-seconds  lifetime of access and ID tokens (default 3600; AWS allows 300 and up,
                         the local emulator any value, which the tests use to see refresh work).";
@@ -32,30 +46,49 @@ struct Args {
     command: String,
     pool: String,
     client: String,
+    with_secret: bool,
+    mfa: UserPoolMfaType,
     access_token_seconds: i32,
     pre_sign_up: Option<String>,
     env_file: Option<String>,
+    email: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let command = args.next().ok_or("missing command")?;
-    if command != "create" && command != "delete" {
+    if !matches!(command.as_str(), "create" | "delete" | "invite") {
         return Err(format!("unknown command `{command}`"));
     }
     let mut parsed = Args {
         command,
         pool: "leptos-cognito".into(),
         client: "leptos-cognito-web".into(),
+        with_secret: false,
+        mfa: UserPoolMfaType::Optional,
         access_token_seconds: 3600,
         pre_sign_up: None,
         env_file: None,
+        email: None,
     };
+    if parsed.command == "invite" {
+        let email = args.next().filter(|e| e.contains('@') && !e.starts_with('-'));
+        parsed.email = Some(email.ok_or("invite needs the e-mail address of the person to invite")?);
+    }
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--pool" => parsed.pool = value()?,
             "--client" => parsed.client = value()?,
+            "--with-secret" => parsed.with_secret = true,
+            "--mfa" => {
+                parsed.mfa = match value()?.as_str() {
+                    "off" => UserPoolMfaType::Off,
+                    "optional" => UserPoolMfaType::Optional,
+                    "required" => UserPoolMfaType::On,
+                    _ => return Err("--mfa takes off, optional or required".into()),
+                }
+            }
             "--access-token-seconds" => {
                 parsed.access_token_seconds = value()?
                     .parse()
@@ -84,6 +117,7 @@ async fn main() -> ExitCode {
     let client = Client::new(&config);
     let result = match args.command.as_str() {
         "create" => create(&client, &args).await,
+        "invite" => invite(&client, &args).await,
         _ => delete(&client, &args.pool).await,
     };
     match result {
@@ -144,6 +178,7 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
             id
         }
     };
+    set_mfa(client, &pool_id, &args.mfa).await?;
 
     let mut client_id = None;
     let mut pages = client
@@ -159,10 +194,26 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
             }
         }
     }
-    let client_id = match client_id {
+    let (client_id, secret) = match client_id {
         Some(id) => {
             eprintln!("app client `{}` exists: {id}", args.client);
-            id
+            // Its secret, if it has one, goes into the environment again.
+            let secret = client
+                .describe_user_pool_client()
+                .user_pool_id(&pool_id)
+                .client_id(&id)
+                .send()
+                .await?
+                .user_pool_client
+                .and_then(|c| c.client_secret);
+            if secret.is_some() != args.with_secret {
+                eprintln!(
+                    "note: the existing client {} a secret; --with-secret does not change an existing client \
+                     (delete it, or use another --client name)",
+                    if secret.is_some() { "has" } else { "has no" }
+                );
+            }
+            (id, secret)
         }
         None => {
             let units = TokenValidityUnitsType::builder()
@@ -170,13 +221,13 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                 .id_token(TimeUnitsType::Seconds)
                 .refresh_token(TimeUnitsType::Days)
                 .build();
-            let id = client
+            let created = client
                 .create_user_pool_client()
                 .user_pool_id(&pool_id)
                 .client_name(&args.client)
-                // A public client (no secret), like Amplify's: the server keeps the tokens, but
-                // the flows are the ones a browser app would use.
-                .generate_secret(false)
+                // Public by default, like Amplify's client; with --with-secret confidential, as
+                // AWS advises for an app with a server (the app then sends SECRET_HASH).
+                .generate_secret(args.with_secret)
                 .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
                 .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
                 .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
@@ -186,20 +237,28 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                 .access_token_validity(args.access_token_seconds)
                 .id_token_validity(args.access_token_seconds)
                 .refresh_token_validity(30)
+                // Sign-in challenges (MFA codes, a new password) may take this long.
+                .auth_session_validity(5)
                 .send()
                 .await?
                 .user_pool_client
-                .and_then(|c| c.client_id)
-                .ok_or("CreateUserPoolClient returned no id")?;
+                .ok_or("CreateUserPoolClient returned no client")?;
+            let id = created.client_id.ok_or("CreateUserPoolClient returned no id")?;
+            let secret = created.client_secret;
             eprintln!(
-                "created app client `{}` ({} s tokens): {id}",
-                args.client, args.access_token_seconds
+                "created app client `{}` ({} s tokens{}): {id}",
+                args.client,
+                args.access_token_seconds,
+                if secret.is_some() { ", with a secret" } else { "" }
             );
-            id
+            (id, secret)
         }
     };
 
-    let env = format!("COGNITO_USER_POOL_ID={pool_id}\nCOGNITO_CLIENT_ID={client_id}\n");
+    let mut env = format!("COGNITO_USER_POOL_ID={pool_id}\nCOGNITO_CLIENT_ID={client_id}\n");
+    if let Some(secret) = &secret {
+        env.push_str(&format!("COGNITO_CLIENT_SECRET={secret}\n"));
+    }
     match &args.env_file {
         Some(path) => {
             std::fs::write(path, &env).map_err(|e| format!("writing {path}: {e}"))?;
@@ -211,6 +270,75 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                 .write_all(env.as_bytes())
                 .map_err(|e| format!("writing to stdout: {e}"))?;
         }
+    }
+    Ok(())
+}
+
+/// Two-step sign-in with authenticator apps, as `--mfa` says (idempotent).
+async fn set_mfa(client: &Client, pool_id: &str, mfa: &UserPoolMfaType) -> Result<(), Error> {
+    let totp = SoftwareTokenMfaConfigType::builder()
+        .enabled(*mfa != UserPoolMfaType::Off)
+        .build();
+    client
+        .set_user_pool_mfa_config()
+        .user_pool_id(pool_id)
+        .software_token_mfa_configuration(totp)
+        .mfa_configuration(mfa.clone())
+        .send()
+        .await?;
+    eprintln!("two-step sign-in (authenticator apps): {}", mfa.as_str().to_lowercase());
+    Ok(())
+}
+
+/// The emulator cannot send e-mail: a local invitation prints its temporary password.
+fn is_local() -> bool {
+    std::env::var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+        .is_ok_and(|url| url.contains("://127.0.0.1") || url.contains("://localhost"))
+}
+
+/// A temporary password that meets the pool's default policy (every character class, 20
+/// characters), from the operating system's random source.
+fn temporary_password() -> Result<String, Error> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| "no random source")?;
+    let body: String = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    Ok(format!("Tmp-{body}a9Z"))
+}
+
+async fn invite(client: &Client, args: &Args) -> Result<(), Error> {
+    let email = args.email.as_deref().ok_or("invite needs an e-mail address")?;
+    let pool_id = find_pool(client, &args.pool)
+        .await?
+        .ok_or_else(|| format!("no user pool called `{}`: run `cognito-setup create` first", args.pool))?;
+    let attribute = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build();
+    let mut request = client
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username(email)
+        .user_attributes(attribute("email", email)?)
+        // The invitation reaches this address, so it is verified (password resets can go there).
+        .user_attributes(attribute("email_verified", "true")?)
+        .desired_delivery_mediums(DeliveryMediumType::Email);
+    let temporary = if is_local() {
+        let password = temporary_password()?;
+        request = request.temporary_password(&password);
+        Some(password)
+    } else {
+        None
+    };
+    request.send().await?;
+    match temporary {
+        Some(password) => {
+            eprintln!("invited {email}: sign in with this temporary password, then choose your own");
+            // On stdout alone, so scripts (and the browser tests) can read it.
+            use std::io::Write as _;
+            writeln!(std::io::stdout(), "{password}").map_err(|e| format!("writing to stdout: {e}"))?;
+        }
+        None => eprintln!("invited {email}: Cognito has e-mailed them a temporary password"),
     }
     Ok(())
 }

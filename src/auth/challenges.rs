@@ -1,0 +1,182 @@
+//! The server functions that answer a sign-in challenge, one per page under `/sign-in/`:
+//! a code (authenticator app, e-mail, text message), the choice between factors, an invited
+//! user's first password, and setting up an authenticator app when the pool requires MFA.
+//!
+//! Each reads the pending sign-in from its encrypted cookie ([`super::pending`]), checks the
+//! answer's shape, limits attempts per e-mail (and per IP, in the guard), calls Cognito, and
+//! goes on with [`super::pending::advance`]: into the app, or to the next challenge. A wrong
+//! code keeps the challenge, so the person may try again while Cognito's session lasts; an
+//! expired one goes back to the sign-in form with a message.
+
+use super::ChallengeView;
+use crate::error::AppError;
+use leptos::prelude::*;
+use std::collections::HashMap;
+
+#[cfg(feature = "ssr")]
+use super::{
+    ChallengeKind,
+    limits::Form,
+    pending::{self, PendingSignIn},
+    server::{caller, form_error, no_store, state},
+    validate::{Email, MfaCode, Password, attribute_value},
+};
+#[cfg(feature = "ssr")]
+use crate::state::AppState;
+
+/// The challenge the current sign-in waits for, as its page shows it; `None` without one.
+#[server(prefix = "/auth", endpoint = "sign-in-challenge")]
+pub async fn get_sign_in_challenge() -> Result<Option<ChallengeView>, AppError> {
+    no_store();
+    let state = state()?;
+    Ok(pending::current(&state).map(|p| p.view(&state)))
+}
+
+/// The pending sign-in for an answer on `page`, after the per-e-mail limit. `None`: there is
+/// none (or it waits for another page), and the response already leads back to sign-in.
+#[cfg(feature = "ssr")]
+fn pending_for(
+    state: &AppState,
+    kinds: &[ChallengeKind],
+    form: Form,
+    page: &str,
+) -> Result<Option<PendingSignIn>, AppError> {
+    let Some(pending) = pending::current(state) else {
+        pending::restart(state, None, &AppError::ChallengeExpired)?;
+        return Ok(None);
+    };
+    if !kinds.contains(&pending.challenge.kind) {
+        pending::restart(state, Some(&pending), &AppError::ChallengeExpired)?;
+        return Ok(None);
+    }
+    let email = Email::parse(&pending.email).map_err(|e| form_error(e, page, &[]))?;
+    state
+        .limits
+        .check_email(form, &email)
+        .map_err(|e| form_error(e, page, &[]))?;
+    Ok(Some(pending))
+}
+
+/// What a failed answer leads to: back to sign-in when the challenge is over, else the error
+/// on the challenge's page.
+#[cfg(feature = "ssr")]
+fn answer_failed(state: &AppState, pending: &PendingSignIn, page: &str, err: AppError) -> Result<(), AppError> {
+    match err {
+        AppError::ChallengeExpired | AppError::UnsupportedChallenge | AppError::MfaSetupUnavailable => {
+            pending::restart(state, Some(pending), &err)
+        }
+        err => Err(form_error(err, page, &[])),
+    }
+}
+
+/// A sign-in code: from an authenticator app (SOFTWARE_TOKEN_MFA), or the one Cognito e-mailed
+/// (EMAIL_OTP) or texted (SMS_MFA).
+#[server(prefix = "/auth", endpoint = "mfa-code")]
+pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
+    let page = ChallengeKind::SoftwareToken.path();
+    let state = state()?;
+    let kinds = [
+        ChallengeKind::SoftwareToken,
+        ChallengeKind::EmailOtp,
+        ChallengeKind::SmsMfa,
+    ];
+    let Some(pending) = pending_for(&state, &kinds, Form::MfaCode, page)? else {
+        return Ok(());
+    };
+    let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]))?;
+    match state.cognito.answer_code(caller(), &pending.challenge, &code).await {
+        Ok(step) => pending::advance(&state, step, &pending.email, &pending.next)
+            .await
+            .or_else(|e| answer_failed(&state, &pending, page, e)),
+        Err(e) => answer_failed(&state, &pending, page, e),
+    }
+}
+
+/// SELECT_MFA_TYPE: which of the offered factors to use for this sign-in.
+#[server(prefix = "/auth", endpoint = "choose-mfa")]
+pub async fn choose_mfa(factor: String) -> Result<(), AppError> {
+    let page = ChallengeKind::SelectMfa.path();
+    let state = state()?;
+    let Some(pending) = pending_for(&state, &[ChallengeKind::SelectMfa], Form::ChooseMfa, page)? else {
+        return Ok(());
+    };
+    // Only what Cognito offered is sent back, exactly as it named it.
+    if !pending.challenge.options.contains(&factor) {
+        return Err(form_error(AppError::InvalidChoice, page, &[]));
+    }
+    match state.cognito.choose_mfa(caller(), &pending.challenge, &factor).await {
+        Ok(step) => pending::advance(&state, step, &pending.email, &pending.next)
+            .await
+            .or_else(|e| answer_failed(&state, &pending, page, e)),
+        Err(e) => answer_failed(&state, &pending, page, e),
+    }
+}
+
+/// NEW_PASSWORD_REQUIRED: a user an administrator invited chooses their own password, and
+/// gives the attributes the pool requires (`attributes[name]=…` in the form).
+#[server(prefix = "/auth", endpoint = "new-password")]
+pub async fn set_new_password(password: String, attributes: Option<HashMap<String, String>>) -> Result<(), AppError> {
+    let page = ChallengeKind::NewPassword.path();
+    let state = state()?;
+    let Some(pending) = pending_for(&state, &[ChallengeKind::NewPassword], Form::NewPassword, page)? else {
+        return Ok(());
+    };
+    // What was typed for the attributes comes back after a no-JS error; the password never.
+    let attributes = attributes.unwrap_or_default();
+    let keep: Vec<(String, String)> = pending
+        .challenge
+        .required_attributes
+        .iter()
+        .filter_map(|name| Some((format!("attributes[{name}]"), attributes.get(name)?.clone())))
+        .collect();
+    let keep_refs: Vec<(&str, &str)> = keep.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let back = |err: AppError| form_error(err, page, &keep_refs);
+    let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
+    // Exactly the attributes the challenge asked for: others may not be writable.
+    let given = pending
+        .challenge
+        .required_attributes
+        .iter()
+        .map(|name| {
+            let value = attributes.get(name).map(String::as_str).unwrap_or_default();
+            attribute_value(value).map(|v| (name.clone(), v))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(back)?;
+    match state
+        .cognito
+        .set_new_password(caller(), &pending.challenge, &password, &given)
+        .await
+    {
+        Ok(step) => pending::advance(&state, step, &pending.email, &pending.next)
+            .await
+            .or_else(|e| answer_failed(&state, &pending, page, e)),
+        Err(AppError::ChallengeExpired | AppError::UnsupportedChallenge | AppError::MfaSetupUnavailable) => {
+            answer_failed(&state, &pending, page, AppError::ChallengeExpired)
+        }
+        Err(e) => Err(back(e)),
+    }
+}
+
+/// MFA_SETUP: the first code of the authenticator app the person just added proves it holds
+/// the secret; Cognito then turns MFA on for them and the sign-in goes on.
+#[server(prefix = "/auth", endpoint = "mfa-setup")]
+pub async fn verify_mfa_setup(code: String) -> Result<(), AppError> {
+    let page = ChallengeKind::MfaSetup.path();
+    let state = state()?;
+    let Some(pending) = pending_for(&state, &[ChallengeKind::MfaSetup], Form::MfaCode, page)? else {
+        return Ok(());
+    };
+    let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]))?;
+    let device = format!("{} authenticator", state.config.app_name);
+    match state
+        .cognito
+        .finish_totp_setup(caller(), &pending.challenge, &code, &device)
+        .await
+    {
+        Ok(step) => pending::advance(&state, step, &pending.email, &pending.next)
+            .await
+            .or_else(|e| answer_failed(&state, &pending, page, e)),
+        Err(e) => answer_failed(&state, &pending, page, e),
+    }
+}

@@ -1,0 +1,123 @@
+//! A sign-in between its steps, and where each step leads.
+//!
+//! When Cognito answers a password (or a challenge answer) with another challenge, the server
+//! keeps what the next answer needs — Cognito's `Session`, the user's internal username, where
+//! a code went, the page to go on to — in a short-lived, encrypted, HttpOnly cookie that lives
+//! exactly as long as Cognito's session (3 minutes unless the app client says otherwise). None
+//! of it is in the page or reachable from JavaScript; an expired or missing cookie sends the
+//! person back to the sign-in form with a clear message.
+//!
+//! [`advance`] is the one place a step's outcome is turned into a response: a session (the
+//! token cookies set, the pending cookie removed, a redirect to where the person was going) or
+//! the next challenge's page.
+
+use super::cognito::{AuthStep, Challenge};
+use super::server::{redirect_to, request_headers, set_cookies};
+use super::session::now_unix;
+use super::validate::safe_next;
+use super::{ChallengeKind, ChallengeView};
+use crate::error::AppError;
+use crate::state::AppState;
+use serde::{Deserialize, Serialize};
+
+/// The factor name Cognito uses for authenticator apps in `MFAS_CAN_SETUP`.
+const TOTP: &str = "SOFTWARE_TOKEN_MFA";
+
+/// What the server keeps of a sign-in waiting for a challenge's answer.
+#[derive(Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub challenge: Challenge,
+    /// The e-mail the person signed in with: shown on the pages, keys the rate limit.
+    pub email: String,
+    /// Where to go once signed in (already checked by [`safe_next`]).
+    pub next: String,
+    /// Unix seconds: when Cognito's session for this challenge ends.
+    pub expires_at: i64,
+    /// MFA_SETUP: the authenticator secret Cognito made for this sign-in.
+    #[serde(default)]
+    pub totp_secret: Option<String>,
+}
+
+impl PendingSignIn {
+    /// What the challenge page shows (no session, nothing secret but the TOTP secret the
+    /// person is about to type into their app).
+    pub fn view(&self, state: &AppState) -> ChallengeView {
+        ChallengeView {
+            kind: self.challenge.kind,
+            email: self.email.clone(),
+            destination: self.challenge.destination.clone(),
+            options: self.challenge.options.clone(),
+            required_attributes: self.challenge.required_attributes.clone(),
+            policy: state.sign_up.policy.clone(),
+            totp: self
+                .totp_secret
+                .as_deref()
+                .and_then(|secret| super::totp::setup(&state.config.app_name, &self.email, secret).ok()),
+        }
+    }
+}
+
+/// The pending sign-in of the current request, unless it has expired.
+pub fn current(state: &AppState) -> Option<PendingSignIn> {
+    state
+        .sessions
+        .read_pending::<PendingSignIn>(&request_headers())
+        .filter(|p| p.expires_at > now_unix())
+}
+
+/// Goes on from a sign-in step: into the app with a session, or to the next challenge's page.
+pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) -> Result<(), AppError> {
+    match step {
+        AuthStep::Tokens(tokens) => {
+            let (_, mut cookies) = state.sessions.start(&tokens)?;
+            if state.sessions.has_pending(&request_headers()) {
+                cookies.extend(state.sessions.clear_pending());
+            }
+            set_cookies(cookies);
+            redirect_to(&safe_next(Some(next).filter(|n| !n.is_empty())), &[]);
+            Ok(())
+        }
+        AuthStep::Challenge(mut challenge) => {
+            let mut totp_secret = None;
+            if challenge.kind == ChallengeKind::MfaSetup {
+                // Cognito lists what may be set up; this app sets up authenticator apps only.
+                if !challenge.options.is_empty() && !challenge.options.iter().any(|o| o == TOTP) {
+                    tracing::warn!(options = ?challenge.options, "MFA_SETUP without an authenticator option");
+                    return Err(AppError::MfaSetupUnavailable);
+                }
+                // Made here, in the post, so that showing the set-up page changes nothing.
+                let association = state.cognito.associate_totp(&challenge.session).await?;
+                challenge.session = association.session;
+                totp_secret = Some(association.secret);
+            }
+            let lifetime = state.challenge_lifetime;
+            let pending = PendingSignIn {
+                challenge,
+                email: email.to_owned(),
+                next: safe_next(Some(next).filter(|n| !n.is_empty())),
+                expires_at: now_unix() + lifetime.as_secs() as i64,
+                totp_secret,
+            };
+            set_cookies(vec![state.sessions.pending_cookie(&pending, lifetime)?]);
+            redirect_to(pending.challenge.kind.path(), &[]);
+            Ok(())
+        }
+    }
+}
+
+/// Ends a pending sign-in that cannot go on (expired, or Cognito asked for something this app
+/// cannot answer) and sends the person back to the sign-in form with `error`, keeping the
+/// e-mail and where they were going.
+pub fn restart(state: &AppState, pending: Option<&PendingSignIn>, error: &AppError) -> Result<(), AppError> {
+    set_cookies(state.sessions.clear_pending().into_iter().collect());
+    let mut query = error.query();
+    if let Some(p) = pending {
+        query.push(("email", p.email.clone()));
+        if p.next != "/protected" {
+            query.push(("next", p.next.clone()));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    redirect_to("/sign-in", &pairs);
+    Ok(())
+}

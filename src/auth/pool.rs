@@ -1,0 +1,424 @@
+//! What the app needs from the user pool and its app client, checked once at start-up.
+//!
+//! The server reads its pool and client (`DescribeUserPool`, `GetUserPoolMfaConfig`,
+//! `DescribeUserPoolClient`, in `cognito.rs`) and says, one line each, what it found: a
+//! warning where the app still works but something is off, an error where it cannot work (in
+//! production the server then refuses to start). The client's own settings decide how the app
+//! behaves (rotation, how long a sign-in challenge may take); there is no switch to keep in
+//! step with them.
+
+use crate::auth::secret_hash::ClientSecret;
+use crate::auth::validate::PasswordPolicy;
+use crate::config::Config;
+
+/// What could be read of the pool and client. `None`: the call failed (IAM, emulator).
+#[derive(Debug, Default)]
+pub struct PoolFacts {
+    pub policy: Option<PasswordPolicy>,
+    pub mfa: Option<MfaFacts>,
+    pub client: Option<ClientFacts>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MfaFacts {
+    /// MFA `ON`: every user must have a second factor.
+    pub required: bool,
+    /// MFA `OPTIONAL`: users who turned it on are asked for a code.
+    pub optional: bool,
+    /// Authenticator apps (TOTP) are allowed.
+    pub totp: bool,
+    pub sms: bool,
+    pub email: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct ClientFacts {
+    /// The client's secret as Cognito reports it; only compared with the configured one.
+    pub secret: Option<ClientSecret>,
+    pub user_password_auth: bool,
+    pub refresh_token_auth: bool,
+    pub rotation: bool,
+    pub rotation_grace_seconds: Option<i32>,
+    pub access_token_seconds: Option<u64>,
+    pub refresh_token_seconds: Option<u64>,
+    /// How long a sign-in challenge's session lasts (3–15 minutes; Cognito's default is 3).
+    pub auth_session_minutes: Option<i32>,
+    pub token_revocation: Option<bool>,
+    pub prevent_user_existence_errors: Option<bool>,
+}
+
+impl ClientFacts {
+    /// How long the app keeps a pending sign-in challenge: as long as Cognito does.
+    pub fn challenge_lifetime_secs(&self) -> u64 {
+        challenge_lifetime_secs(self.auth_session_minutes)
+    }
+}
+
+/// Cognito's session lifetime for a challenge (3 minutes unless the client says otherwise).
+pub fn challenge_lifetime_secs(minutes: Option<i32>) -> u64 {
+    minutes
+        .and_then(|m| u64::try_from(m).ok())
+        .filter(|m| (3..=15).contains(m))
+        .unwrap_or(3)
+        * 60
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Ok,
+    Warn,
+    /// The app cannot work with this pool as configured.
+    Fatal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub level: Level,
+    pub message: String,
+}
+
+fn finding(level: Level, message: impl Into<String>) -> Finding {
+    Finding {
+        level,
+        message: message.into(),
+    }
+}
+
+/// Cognito's shortest access-token lifetime; the emulator allows less (the tests use 10 s).
+const MIN_ACCESS_TOKEN_SECONDS: u64 = 300;
+
+/// Compares what was read with what the app needs, one finding per line of the start-up report.
+pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
+    use Level::{Fatal, Ok, Warn};
+    let mut out = Vec::new();
+
+    if facts.policy.is_none() {
+        out.push(finding(
+            Warn,
+            "could not read the pool (DescribeUserPool): sign-up checks Cognito's default password policy; \
+             grant cognito-idp:DescribeUserPool",
+        ));
+    }
+
+    match &facts.client {
+        None => {
+            out.push(finding(
+                Warn,
+                "could not read the app client (DescribeUserPoolClient): assuming no client secret check, \
+                 no refresh-token rotation and 3-minute sign-in challenges; grant cognito-idp:DescribeUserPoolClient",
+            ));
+            if config.client_secret.is_some() {
+                out.push(finding(
+                    Ok,
+                    "client secret: configured (not checked against the client)",
+                ));
+            }
+        }
+        Some(client) => {
+            match (&client.secret, &config.client_secret) {
+                (Some(_), None) => out.push(finding(
+                    Fatal,
+                    "the app client has a secret, but COGNITO_CLIENT_SECRET is not set: every sign-in would fail \
+                     with \"Unable to verify secret hash\"",
+                )),
+                (None, Some(_)) => out.push(finding(
+                    Fatal,
+                    "COGNITO_CLIENT_SECRET is set, but the app client has no secret: unset it",
+                )),
+                (Some(theirs), Some(ours)) if !ours.matches(theirs.expose()) => {
+                    out.push(finding(Fatal, "COGNITO_CLIENT_SECRET is not the app client's secret"))
+                }
+                (Some(_), Some(_)) => out.push(finding(Ok, "client secret: configured, matches the app client")),
+                (None, None) => out.push(finding(Ok, "client secret: none (a public client)")),
+            }
+            if !client.user_password_auth {
+                out.push(finding(
+                    Fatal,
+                    "the app client does not allow ALLOW_USER_PASSWORD_AUTH: nobody can sign in",
+                ));
+            }
+            if client.rotation {
+                out.push(finding(
+                    Ok,
+                    format!(
+                        "refresh-token rotation: on; refreshing with GetTokensFromRefreshToken (grace period {} s)",
+                        client.rotation_grace_seconds.unwrap_or(0)
+                    ),
+                ));
+            } else if client.refresh_token_auth {
+                out.push(finding(
+                    Ok,
+                    "refresh-token rotation: off; refreshing with REFRESH_TOKEN_AUTH",
+                ));
+            } else {
+                out.push(finding(
+                    Warn,
+                    "the app client allows neither ALLOW_REFRESH_TOKEN_AUTH nor rotation: sessions end when the \
+                     access token expires",
+                ));
+            }
+            if client.token_revocation == Some(false) {
+                out.push(finding(
+                    Warn,
+                    "token revocation is off (EnableTokenRevocation): sign-out clears the cookies but the refresh \
+                     token stays valid until it expires",
+                ));
+            }
+            if client.prevent_user_existence_errors != Some(true) {
+                out.push(finding(
+                    Warn,
+                    "PreventUserExistenceErrors is not ENABLED: this app's forms hide whether an account exists, \
+                     but Cognito tells any other caller of this client",
+                ));
+            }
+            if let Some(seconds) = client.access_token_seconds {
+                if seconds < MIN_ACCESS_TOKEN_SECONDS {
+                    out.push(finding(
+                        Warn,
+                        format!(
+                            "access tokens last {seconds} s: Cognito allows 5 minutes at least (only the local \
+                             emulator accepts less)"
+                        ),
+                    ));
+                }
+                if config.refresh_margin.as_secs() >= seconds {
+                    out.push(finding(
+                        Warn,
+                        format!(
+                            "SESSION_REFRESH_MARGIN_SECS ({}) is not shorter than the access-token lifetime ({seconds} \
+                             s): every request would refresh",
+                            config.refresh_margin.as_secs()
+                        ),
+                    ));
+                }
+            }
+            if let Some(seconds) = client.refresh_token_seconds
+                && config.session_max_age.as_secs() > seconds
+            {
+                out.push(finding(
+                    Warn,
+                    format!(
+                        "SESSION_MAX_AGE_SECS ({}) outlives the refresh token ({seconds} s): cookies stay after the \
+                         session has ended",
+                        config.session_max_age.as_secs()
+                    ),
+                ));
+            }
+        }
+    }
+
+    match facts.mfa {
+        None => out.push(finding(
+            Warn,
+            "could not read the MFA configuration (GetUserPoolMfaConfig); grant cognito-idp:GetUserPoolMfaConfig",
+        )),
+        Some(mfa) => {
+            let factors: Vec<&str> = [
+                (mfa.totp, "authenticator app"),
+                (mfa.email, "e-mail code"),
+                (mfa.sms, "text message"),
+            ]
+            .into_iter()
+            .filter_map(|(on, name)| on.then_some(name))
+            .collect();
+            let factors = if factors.is_empty() {
+                "none".to_owned()
+            } else {
+                factors.join(", ")
+            };
+            let mode = if mfa.required {
+                "required"
+            } else if mfa.optional {
+                "optional"
+            } else {
+                "off"
+            };
+            out.push(finding(Ok, format!("MFA: {mode}; factors: {factors}")));
+            if mfa.required && !mfa.totp {
+                out.push(finding(
+                    Warn,
+                    "MFA is required but authenticator apps are not allowed: users without a factor cannot set one \
+                     up during sign-in in this app (it sets up authenticator apps only)",
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let mut map: HashMap<String, String> =
+            [("COGNITO_USER_POOL_ID", "eu-west-1_Pool1"), ("COGNITO_CLIENT_ID", "c")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+        map.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Config::from_lookup(|k| map.get(k).cloned()).expect("config")
+    }
+
+    fn good_client() -> ClientFacts {
+        ClientFacts {
+            secret: None,
+            user_password_auth: true,
+            refresh_token_auth: true,
+            rotation: false,
+            rotation_grace_seconds: None,
+            access_token_seconds: Some(3600),
+            refresh_token_seconds: Some(30 * 86_400),
+            auth_session_minutes: Some(3),
+            token_revocation: Some(true),
+            prevent_user_existence_errors: Some(true),
+        }
+    }
+
+    fn facts(client: ClientFacts) -> PoolFacts {
+        PoolFacts {
+            policy: Some(PasswordPolicy::default()),
+            mfa: Some(MfaFacts::default()),
+            client: Some(client),
+        }
+    }
+
+    fn worst(findings: &[Finding]) -> Level {
+        findings.iter().map(|f| f.level).max().unwrap_or(Level::Ok)
+    }
+
+    #[test]
+    fn a_well_set_up_pool_passes() {
+        let findings = check(&facts(good_client()), &config(&[]));
+        assert_eq!(worst(&findings), Level::Ok, "{findings:?}");
+        assert!(findings.iter().any(|f| f.message.contains("rotation: off")));
+        assert!(findings.iter().any(|f| f.message == "MFA: off; factors: none"));
+    }
+
+    #[test]
+    fn a_secret_must_be_configured_exactly_when_the_client_has_one() {
+        let with_secret = || ClientFacts {
+            secret: Some(ClientSecret::new("s3cret".into())),
+            ..good_client()
+        };
+        let missing = check(&facts(with_secret()), &config(&[]));
+        assert_eq!(worst(&missing), Level::Fatal);
+        assert!(
+            missing
+                .iter()
+                .any(|f| f.message.contains("COGNITO_CLIENT_SECRET is not set"))
+        );
+
+        let wrong = check(&facts(with_secret()), &config(&[("COGNITO_CLIENT_SECRET", "other")]));
+        assert!(
+            wrong
+                .iter()
+                .any(|f| f.level == Level::Fatal && f.message.contains("is not the app client's"))
+        );
+
+        let right = check(&facts(with_secret()), &config(&[("COGNITO_CLIENT_SECRET", "s3cret")]));
+        assert_eq!(worst(&right), Level::Ok, "{right:?}");
+
+        let extra = check(&facts(good_client()), &config(&[("COGNITO_CLIENT_SECRET", "s3cret")]));
+        assert!(
+            extra
+                .iter()
+                .any(|f| f.level == Level::Fatal && f.message.contains("has no secret"))
+        );
+        // No finding ever carries the secret itself.
+        for f in right.iter().chain(&wrong).chain(&extra) {
+            assert!(!f.message.contains("s3cret") && !f.message.contains("other"), "{f:?}");
+        }
+    }
+
+    #[test]
+    fn flows_rotation_and_lifetimes_are_reported() {
+        let no_password = check(
+            &facts(ClientFacts {
+                user_password_auth: false,
+                ..good_client()
+            }),
+            &config(&[]),
+        );
+        assert!(
+            no_password
+                .iter()
+                .any(|f| f.level == Level::Fatal && f.message.contains("ALLOW_USER_PASSWORD_AUTH"))
+        );
+
+        let rotating = check(
+            &facts(ClientFacts {
+                rotation: true,
+                rotation_grace_seconds: Some(30),
+                refresh_token_auth: false,
+                ..good_client()
+            }),
+            &config(&[]),
+        );
+        assert_eq!(worst(&rotating), Level::Ok, "{rotating:?}");
+        assert!(
+            rotating
+                .iter()
+                .any(|f| f.message.contains("GetTokensFromRefreshToken (grace period 30 s)"))
+        );
+
+        let loose = check(
+            &facts(ClientFacts {
+                refresh_token_auth: false,
+                token_revocation: Some(false),
+                prevent_user_existence_errors: Some(false),
+                access_token_seconds: Some(10),
+                ..good_client()
+            }),
+            &config(&[]),
+        );
+        assert_eq!(worst(&loose), Level::Warn);
+        for needle in [
+            "sessions end when the access token expires",
+            "token revocation is off",
+            "PreventUserExistenceErrors",
+            "access tokens last 10 s",
+            "every request would refresh",
+        ] {
+            assert!(loose.iter().any(|f| f.message.contains(needle)), "{needle}: {loose:?}");
+        }
+    }
+
+    #[test]
+    fn mfa_settings_are_described() {
+        let pool = PoolFacts {
+            mfa: Some(MfaFacts {
+                required: true,
+                sms: true,
+                ..MfaFacts::default()
+            }),
+            ..facts(good_client())
+        };
+        let findings = check(&pool, &config(&[]));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.message == "MFA: required; factors: text message")
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.level == Level::Warn && f.message.contains("cannot set one up"))
+        );
+    }
+
+    #[test]
+    fn unreadable_pools_are_warnings_not_failures() {
+        let findings = check(&PoolFacts::default(), &config(&[]));
+        assert_eq!(worst(&findings), Level::Warn);
+        assert!(findings.iter().any(|f| f.message.contains("DescribeUserPoolClient")));
+    }
+
+    #[test]
+    fn challenge_sessions_last_as_long_as_cognitos() {
+        assert_eq!(challenge_lifetime_secs(None), 180);
+        assert_eq!(challenge_lifetime_secs(Some(15)), 900);
+        assert_eq!(challenge_lifetime_secs(Some(99)), 180);
+    }
+}

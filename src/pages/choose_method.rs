@@ -1,0 +1,59 @@
+//! `/sign-in/choose-method`: the person has more than one second factor (SELECT_MFA_TYPE) and
+//! picks the one to use for this sign-in.
+
+use super::challenge::ChallengeGate;
+use crate::auth::{ChallengeKind, ChooseMfa, mfa_factor_label};
+use crate::components::{ErrorBanner, MarkHydrated, SubmitButton, banner_error, query_error, use_form_error};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn ChooseMethodPage() -> impl IntoView {
+    let error = query_error();
+    view! {
+        <Title text="Choose how to sign in · leptos-cognito"/>
+        <section class="card">
+            <h1>"Two-step sign-in"</h1>
+            <ChallengeGate kinds=&[ChallengeKind::SelectMfa] page=move |challenge| {
+                view! {
+                    <p>"Signing in as " <strong>{challenge.email}</strong> "."</p>
+                    <ChooseForm options=challenge.options error=error.clone()/>
+                }
+            }/>
+            <p><A href="/sign-in">"Start again"</A></p>
+        </section>
+    }
+}
+
+/// The choice, live in the browser. `options` are Cognito's names for the factors offered.
+#[island(lazy)]
+fn ChooseForm(options: Vec<String>, error: Option<AppError>) -> impl IntoView {
+    let action = ServerAction::<ChooseMfa>::new();
+    let error = use_form_error(move || action.value().get(), error);
+    let first = options.first().cloned();
+    view! {
+        <MarkHydrated/>
+        <ErrorBanner error=banner_error(error)/>
+        <ActionForm action>
+            <fieldset class="choices">
+                <legend>"How do you want to get your sign-in code?"</legend>
+                {options
+                    .into_iter()
+                    .map(|factor| {
+                        let id = format!("factor-{}", factor.to_lowercase());
+                        let checked = first.as_deref() == Some(factor.as_str());
+                        view! {
+                            <div class="choice">
+                                <input type="radio" name="factor" id=id.clone() value=factor.clone() checked=checked required=true/>
+                                <label for=id>{mfa_factor_label(&factor)}</label>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <SubmitButton label="Continue" busy_label="Continuing…" pending=action.pending()/>
+        </ActionForm>
+    }
+}
