@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the project's scripts. Sourced, not run.
 
 # Everything the scripts make at run time lives here (git-ignored).
@@ -5,8 +6,22 @@ LOCAL_DIR=${LOCAL_DIR:-$PWD/.cognito-local}
 COGNITO_PORT=${COGNITO_PORT:-9229}
 LAMBDA_PORT=${LAMBDA_PORT:-9001}
 
+# Written for the bash 3.2 that macOS ships and for BSD and GNU tools alike: no GNU-only flags,
+# no bash 4 features. `shellcheck` checks every script (scripts/test runs it).
+
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# 64 random bytes as one line of base64 (GNU's `base64 -w0` does not exist on macOS).
+random_key() { head -c 64 /dev/urandom | base64 | tr -d '\n'; }
+
+# Whether something listens on 127.0.0.1:PORT (any HTTP answer, or a refused request, counts
+# as "no" only when curl could not connect at all).
+port_answers() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/" 2>/dev/null) || true
+  [ -n "$code" ] && [ "$code" != 000 ]
+}
 
 # Waits until an HTTP URL answers, or fails after $2 seconds.
 wait_for_http() {
@@ -62,10 +77,10 @@ start_lambda_runner() {
   local dir=$1
   mkdir -p "$dir"
   cargo build -q -p pre-sign-up --features local --bin invoke-local
-  LAMBDA_PORT=$LAMBDA_PORT "$(cargo_target_dir)/debug/invoke-local" >"$dir/invoke-local.log" 2>&1 &
+  LAMBDA_PORT=$LAMBDA_PORT "$CARGO_TARGET_DIR/debug/invoke-local" >"$dir/invoke-local.log" 2>&1 &
   echo $! >"$dir/invoke-local.pid"
   for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$LAMBDA_PORT") 2>/dev/null && return 0
+    port_answers "$LAMBDA_PORT" && return 0
     sleep 0.1
   done
   die "invoke-local did not start (log: $dir/invoke-local.log)"
@@ -79,10 +94,6 @@ stop_pids() {
     kill "$(cat "$f")" 2>/dev/null || true
     rm -f "$f"
   done
-}
-
-cargo_target_dir() {
-  cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])'
 }
 
 # provision DIR PORT CLIENT_NAME TOKEN_SECONDS [ENV_FILE [COGNITO_SETUP_FLAGS...]]: creates the
@@ -117,7 +128,7 @@ ENV
 local_session_key() {
   local file=$LOCAL_DIR/session.key
   mkdir -p "$LOCAL_DIR"
-  [ -s "$file" ] || head -c 64 /dev/urandom | base64 -w0 >"$file"
+  [ -s "$file" ] || random_key >"$file"
   cat "$file"
 }
 
@@ -144,12 +155,13 @@ start_release_stack() {
   . "$dir/app.env"
   set +a
   export BENCH_URL=http://127.0.0.1:$port COGNITO_URL=http://127.0.0.1:$cognito_port
-  export BENCH_EMAIL=bench-$(date +%s)@example.com BENCH_PASSWORD=Correct-Horse-9
+  BENCH_EMAIL=bench-$(date +%s)@example.com
+  export BENCH_EMAIL BENCH_PASSWORD=Correct-Horse-9
   cognito_call SignUp "{\"ClientId\":\"$COGNITO_CLIENT_ID\",\"Username\":\"$BENCH_EMAIL\",\"Password\":\"$BENCH_PASSWORD\"}" >/dev/null
   cognito_call AdminConfirmSignUp "{\"UserPoolId\":\"$COGNITO_USER_POOL_ID\",\"Username\":\"$BENCH_EMAIL\"}" >/dev/null
   env LEPTOS_OUTPUT_NAME=leptos-cognito LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
-    LEPTOS_HASH_FILES=true LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_ENV=PROD RUST_LOG=warn APP_URL=$BENCH_URL \
-    SESSION_KEY="$(head -c 64 /dev/urandom | base64 -w0)" CONFIRMATION_MODE=admin "$@" \
+    LEPTOS_HASH_FILES=true LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_ENV=PROD RUST_LOG=warn APP_URL="$BENCH_URL" \
+    SESSION_KEY="$(random_key)" CONFIRMATION_MODE=admin "$@" \
     "$CARGO_TARGET_DIR/release/leptos-cognito" >"$dir/server.log" 2>&1 &
   export SERVER_PID=$!
   echo "$SERVER_PID" >"$dir/server.pid"
@@ -160,4 +172,102 @@ start_release_stack() {
 cognito_call() {
   curl -fsS "$COGNITO_URL/" -H "Content-Type: application/x-amz-json-1.1" \
     -H "X-Amz-Target: AWSCognitoIdentityProviderService.$1" -d "$2"
+}
+
+# --- what a machine needs --------------------------------------------------------------------
+
+# The commands are the same on every machine; only where things are differs.
+is_debian_root() { [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; }
+
+# version_at_least HAVE WANT: dotted versions, numerically.
+version_at_least() {
+  local have=$1 want=$2 h w
+  while [ -n "$want" ]; do
+    h=${have%%.*} w=${want%%.*}
+    [ "${h:-0}" -gt "$w" ] 2>/dev/null && return 0
+    [ "${h:-0}" -lt "$w" ] 2>/dev/null && return 1
+    [ "$have" = "${have#*.}" ] && have=0 || have=${have#*.}
+    [ "$want" = "${want#*.}" ] && want= || want=${want#*.}
+  done
+  return 0
+}
+
+RUST_MIN=1.95
+NODE_MIN=20
+DISK_MIN_GB=15
+
+# preflight WHAT: one short list of what this machine has and lacks for `run` or `test`,
+# before any long build; stops with what to install when something cannot be installed here.
+preflight() {
+  local what=$1 missing=0 rust node free_kb
+  step "checking this machine (for $what)"
+  rust=$(rustc --version 2>/dev/null | awk '{ print $2 }') || true
+  if [ -n "$rust" ] && version_at_least "$rust" "$RUST_MIN"; then
+    printf '  ok       Rust %s\n' "$rust" >&2
+  else
+    printf '  missing  Rust %s or newer (have: %s) — https://rustup.rs, then: rustup update\n' "$RUST_MIN" "${rust:-none}" >&2
+    missing=1
+  fi
+  if command -v rustup >/dev/null; then
+    if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+      printf '  ok       wasm32-unknown-unknown target\n' >&2
+    else
+      printf '  install  wasm32-unknown-unknown target (rustup target add, done next)\n' >&2
+    fi
+  else
+    printf '  missing  rustup (needed to add the wasm target) — https://rustup.rs\n' >&2
+    missing=1
+  fi
+  node=$(node --version 2>/dev/null | tr -d v) || true
+  if [ -n "$node" ] && version_at_least "$node" "$NODE_MIN"; then
+    printf '  ok       Node %s, npm %s\n' "$node" "$(npm --version 2>/dev/null || echo missing)" >&2
+    command -v npm >/dev/null || missing=1
+  else
+    printf '  missing  Node %s or newer with npm (have: %s) — macOS: brew install node; Ubuntu/Debian: apt install nodejs npm; Fedora: dnf install nodejs npm\n' "$NODE_MIN" "${node:-none}" >&2
+    missing=1
+  fi
+  command -v curl >/dev/null || { printf '  missing  curl\n' >&2; missing=1; }
+  free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
+  if [ "${free_kb:-0}" -ge $((DISK_MIN_GB * 1024 * 1024)) ]; then
+    printf '  ok       %s GB free disk\n' "$((free_kb / 1024 / 1024))" >&2
+  else
+    printf '  low      %s GB free disk; the first build needs about %s GB\n' "$((${free_kb:-0} / 1024 / 1024))" "$DISK_MIN_GB" >&2
+  fi
+  [ "$missing" = 0 ] || die "install what is missing above, then run this again"
+  if ! command -v cargo-leptos >/dev/null || ! command -v wasm-bindgen >/dev/null; then
+    printf '  first run: the tools build from crates.io (cargo-leptos, wasm-bindgen-cli%s): expect 30-45 minutes on 2 cores, seconds afterwards\n' \
+      "$([ "$what" = test ] && echo ', wasm-opt')" >&2
+  fi
+}
+
+# find_browser: sets CHROMIUM_PATH to a Chromium or Chrome the browser tests can drive:
+# CHROMIUM_PATH as given, else Playwright's own Chromium, else the usual places on Linux and
+# macOS; on Debian or Ubuntu as root, Debian's Chromium is installed when there is none.
+find_browser() {
+  local candidate
+  if [ -n "${CHROMIUM_PATH:-}" ]; then
+    [ -x "$CHROMIUM_PATH" ] || die "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable browser; point it at Chromium or Chrome, or unset it"
+    return 0
+  fi
+  for candidate in \
+    "$HOME"/.cache/ms-playwright/chromium-*/chrome-linux*/chrome \
+    "$HOME"/Library/Caches/ms-playwright/chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium \
+    "$HOME/Library/Caches/ms-playwright/chromium-"*/chrome-mac*/"Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing" \
+    /usr/bin/chromium /usr/bin/chromium-browser /snap/bin/chromium \
+    /usr/bin/google-chrome /usr/bin/google-chrome-stable /opt/google/chrome/chrome \
+    "/Applications/Chromium.app/Contents/MacOS/Chromium" \
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"; do
+    if [ -x "$candidate" ]; then
+      export CHROMIUM_PATH=$candidate
+      return 0
+    fi
+  done
+  if is_debian_root; then
+    step "installing Debian's Chromium"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    export CHROMIUM_PATH=/usr/bin/chromium
+    return 0
+  fi
+  die "no Chromium or Chrome found for the browser tests: install one (macOS: brew install --cask chromium; Ubuntu: apt install chromium-browser; Fedora: dnf install chromium), or run \`npx --prefix end2end playwright install chromium\` (needs the internet), or set CHROMIUM_PATH"
 }

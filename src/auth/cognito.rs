@@ -415,7 +415,7 @@ impl Cognito {
             required: out.mfa_configuration == Some(UserPoolMfaType::On),
             optional: out.mfa_configuration == Some(UserPoolMfaType::Optional),
             totp: out.software_token_mfa_configuration.is_some_and(|c| c.enabled),
-            sms: out.sms_mfa_configuration.is_some(),
+            sms: out.sms_mfa_configuration.and_then(|c| c.sms_configuration).is_some(),
             email: out.email_mfa_configuration.is_some(),
         })
     }
