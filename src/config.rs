@@ -48,6 +48,9 @@ pub struct Config {
     pub rate_limit_email_per_minute: NonZeroU32,
     /// The name authenticator apps show next to the account (`APP_NAME`).
     pub app_name: String,
+    /// Sensitive account changes need the password typed within this long (default 5 minutes,
+    /// as Clerk and Better Auth ask).
+    pub reauth_window: Duration,
 }
 
 impl Config {
@@ -168,6 +171,7 @@ impl Config {
         let refresh_margin = secs("SESSION_REFRESH_MARGIN_SECS", 60)?;
         let session_max_age = secs("SESSION_MAX_AGE_SECS", 30 * 24 * 3600)?;
         let jwt_leeway = secs("JWT_LEEWAY_SECS", 0)?;
+        let reauth_window = secs("REAUTH_WINDOW_SECS", 300)?;
 
         let trusted_proxy_header = match get("TRUSTED_PROXY_HEADER") {
             None => None,
@@ -212,6 +216,7 @@ impl Config {
             rate_limit_ip_per_minute,
             rate_limit_email_per_minute,
             app_name,
+            reauth_window,
         })
     }
 

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub enum Field {
     Email,
     Password,
+    /// The current password, on the account page.
+    CurrentPassword,
     Code,
     Name,
 }
@@ -58,6 +60,14 @@ pub enum AppError {
     PasswordReused,
     #[error("Choose one of the ways offered.")]
     InvalidChoice,
+    #[error("That is not your current password.")]
+    WrongPassword,
+    #[error("For your security, confirm your password first (above), then try again.")]
+    ReauthRequired,
+    #[error("We could not sign you out on your other devices right now. Please try again in a few minutes.")]
+    SignOutEverywhereUnavailable,
+    #[error("Tick the box to confirm that you want to delete your account.")]
+    ConfirmDeletion,
     #[error("Too many attempts. Please wait a few minutes and try again.")]
     TooManyAttempts,
     #[error("The service is busy. Please wait a few seconds and try again.")]
@@ -91,6 +101,7 @@ impl AppError {
         match self {
             Self::InvalidEmail | Self::EmailTaken | Self::CodeDeliveryFailed => Some(Field::Email),
             Self::WeakPassword | Self::PasswordReused => Some(Field::Password),
+            Self::WrongPassword => Some(Field::CurrentPassword),
             Self::InvalidName => Some(Field::Name),
             Self::InvalidCode | Self::WrongCode | Self::ExpiredCode | Self::InvalidMfaCode | Self::WrongMfaCode => {
                 Some(Field::Code)
@@ -121,6 +132,10 @@ impl AppError {
             Self::MissingAttributes => "missing_attributes",
             Self::PasswordReused => "password_reused",
             Self::InvalidChoice => "invalid_choice",
+            Self::WrongPassword => "wrong_password",
+            Self::ReauthRequired => "reauth_required",
+            Self::SignOutEverywhereUnavailable => "sign_out_everywhere_unavailable",
+            Self::ConfirmDeletion => "confirm_deletion",
             Self::TooManyAttempts => "too_many_attempts",
             Self::Throttled => "throttled",
             Self::RateLimited { .. } => "rate_limited",
@@ -142,7 +157,7 @@ impl AppError {
     }
 
     /// Every error, once each (with a placeholder wait for the rate limit).
-    pub const ALL: [AppError; 30] = [
+    pub const ALL: [AppError; 34] = [
         AppError::InvalidEmail,
         AppError::WeakPassword,
         AppError::InvalidName,
@@ -161,6 +176,10 @@ impl AppError {
         AppError::MissingAttributes,
         AppError::PasswordReused,
         AppError::InvalidChoice,
+        AppError::WrongPassword,
+        AppError::ReauthRequired,
+        AppError::SignOutEverywhereUnavailable,
+        AppError::ConfirmDeletion,
         AppError::TooManyAttempts,
         AppError::Throttled,
         // The wait comes back in its own query parameter (see `with_retry_after`).
@@ -179,12 +198,12 @@ impl AppError {
     /// The HTTP status a server function answers with when it fails this way.
     pub fn status(&self) -> u16 {
         match self {
-            Self::InvalidCredentials | Self::SessionExpired | Self::ChallengeExpired => 401,
+            Self::InvalidCredentials | Self::SessionExpired | Self::ChallengeExpired | Self::ReauthRequired => 401,
             Self::Forbidden | Self::SignUpRejected | Self::UnsupportedChallenge | Self::MfaSetupUnavailable => 403,
             Self::EmailTaken => 409,
             Self::TooLarge => 413,
             Self::TooManyAttempts | Self::Throttled | Self::RateLimited { .. } => 429,
-            Self::Unavailable | Self::ResendUnavailable => 503,
+            Self::Unavailable | Self::ResendUnavailable | Self::SignOutEverywhereUnavailable => 503,
             Self::Internal => 500,
             _ => 400,
         }
@@ -199,7 +218,7 @@ impl AppError {
             Self::RateLimited { seconds } => Some(*seconds),
             Self::Throttled => Some(5),
             Self::Unavailable => Some(10),
-            Self::ResendUnavailable => Some(60),
+            Self::ResendUnavailable | Self::SignOutEverywhereUnavailable => Some(60),
             Self::TooManyAttempts => Some(300),
             _ => None,
         }

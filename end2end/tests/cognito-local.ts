@@ -6,7 +6,13 @@ import { Secret, TOTP } from "otpauth";
 // Reads what cognito-local stored for a user: the emulator "sends" no e-mail, it keeps the code
 // in its data folder (scripts/lib.sh passes the folder as COGNITO_LOCAL_DB).
 type Attribute = { Name: string; Value: string };
-type User = { Username: string; UserStatus: string; ConfirmationCode?: string; Attributes: Attribute[] };
+type User = {
+  Username: string;
+  UserStatus: string;
+  ConfirmationCode?: string;
+  AttributeVerificationCode?: string;
+  Attributes: Attribute[];
+};
 
 /**
  * cognito-local saves with overlapping, non-atomic `fs.writeFile` calls: a shorter write over a
@@ -49,6 +55,16 @@ export async function confirmationCode(email: string): Promise<string> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no confirmation code stored for ${email}`);
+}
+
+/** The code cognito-local "e-mailed" to confirm a new address of the user now at `email`. */
+export async function attributeVerificationCode(email: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const code = (await findUser(email))?.AttributeVerificationCode;
+    if (code) return code;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no attribute verification code stored for ${email}`);
 }
 
 type AdminUser = { UserStatus: string; UserAttributes?: Attribute[] };

@@ -130,3 +130,36 @@ export class ChallengePage {
     await this.page.getByRole("button", { name: "Set password and sign in" }).click();
   }
 }
+
+/** `/account`, found by headings, labels and button names. */
+export class AccountPage {
+  constructor(private page: Page) {}
+  async goto(opts: { js?: boolean } = {}) {
+    await this.page.goto("/account");
+    await expect(this.page.getByRole("heading", { name: "Your account", level: 1 })).toBeVisible();
+    if (opts.js !== false) await hydrated(this.page);
+  }
+  notice = () => this.page.getByRole("status").filter({ hasText: /\S/ });
+  email = () => this.page.getByTestId("account-email");
+  name = () => this.page.getByTestId("account-name");
+  twoStep = () => this.page.getByTestId("account-two-step");
+  button = (name: string) => this.page.getByRole("button", { name, exact: true });
+  async changePassword(current: string, next: string, opts: { everywhere?: boolean } = {}) {
+    await this.page.getByLabel("Current password", { exact: true }).fill(current);
+    await this.page.getByLabel("New password", { exact: true }).fill(next);
+    if (opts.everywhere) await this.page.getByLabel("Sign out my other devices").check();
+    await this.button("Change password").click();
+  }
+  async confirmPassword(password: string) {
+    await this.page.getByLabel("Password", { exact: true }).fill(password);
+    await this.button("Confirm my password").click();
+  }
+}
+
+/** Signs in through the form and waits for the protected page. */
+export async function signInAs(page: Page, email: string, password: string, opts: { js?: boolean } = {}) {
+  const signIn = new SignInPage(page);
+  await signIn.goto("", opts);
+  await signIn.signIn(email, password);
+  await expect(page).toHaveURL(/\/protected$/);
+}

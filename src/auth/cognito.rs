@@ -16,7 +16,7 @@ use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId;
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType, ExplicitAuthFlowsType, FeatureType,
-    PreventUserExistenceErrorTypes, TimeUnitsType, UserContextDataType, UserPoolMfaType,
+    PreventUserExistenceErrorTypes, SoftwareTokenMfaSettingsType, TimeUnitsType, UserContextDataType, UserPoolMfaType,
     VerifySoftwareTokenResponseType,
 };
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
@@ -52,6 +52,14 @@ pub enum Op {
     /// AssociateSoftwareToken / VerifySoftwareToken / RespondToAuthChallenge(MFA_SETUP) with
     /// the challenge's session.
     MfaSetup,
+    /// The account page's calls with the user's access token (GetUser, UpdateUserAttributes,
+    /// SetUserMFAPreference, AssociateSoftwareToken, DeleteUser, …).
+    Account,
+    ChangePassword,
+    /// VerifySoftwareToken with the access token: the account page's authenticator set-up.
+    AccountTotp,
+    VerifyEmail,
+    GlobalSignOut,
 }
 
 /// Maps a Cognito exception name to what the person is told.
@@ -76,7 +84,16 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
         (Op::NewPassword, "InvalidParameterException") => E::MissingAttributes,
         (_, "PasswordHistoryPolicyViolationException") => E::PasswordReused,
         (_, "LimitExceededException" | "TooManyFailedAttemptsException") => E::TooManyAttempts,
-        (Op::Refresh | Op::GetUser, "NotAuthorizedException" | "UserNotFoundException") => E::SessionExpired,
+        // A wrong current password: AWS says NotAuthorized, the emulator InvalidPassword. (The
+        // new password was checked against the pool's policy before the call.)
+        (Op::ChangePassword, "NotAuthorizedException" | "InvalidPasswordException") => E::WrongPassword,
+        (Op::AccountTotp, "CodeMismatchException" | "EnableSoftwareTokenMFAException") => E::WrongMfaCode,
+        (
+            Op::Refresh | Op::GetUser | Op::Account | Op::AccountTotp | Op::VerifyEmail | Op::GlobalSignOut,
+            "NotAuthorizedException" | "UserNotFoundException",
+        ) => E::SessionExpired,
+        // The emulator has no GlobalSignOut (HTTP 500 `Unsupported`); AWS may be unreachable.
+        (Op::GlobalSignOut, _) => E::SignOutEverywhereUnavailable,
         // AWS answers NotAuthorizedException for both an unknown user and a wrong password (with
         // "prevent user existence errors" on); the emulator says UserNotFound or InvalidPassword.
         // One message for all, so the form never tells whether an account exists.
@@ -340,6 +357,16 @@ impl Caller {
 pub struct TotpAssociation {
     pub secret: String,
     pub session: String,
+}
+
+/// The account as Cognito holds it (GetUser with the user's own token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountFacts {
+    pub email: String,
+    pub email_verified: bool,
+    pub name: String,
+    /// Two-step sign-in with an authenticator app is on.
+    pub totp: bool,
 }
 
 /// What a sign-up led to.
@@ -807,8 +834,17 @@ impl Cognito {
             .await
             .map(drop)
             .map_err(|e| fail(Op::SignOut, e));
+        // Best effort, so no retry: the emulator answers 500, which the SDK would retry with
+        // back-off and make every sign-out wait for.
         if let Some(access_token) = access_token
-            && let Err(e) = self.client.global_sign_out().access_token(access_token).send().await
+            && let Err(e) = self
+                .client
+                .global_sign_out()
+                .access_token(access_token)
+                .customize()
+                .config_override(not_twice())
+                .send()
+                .await
         {
             tracing::info!(
                 code = e.code().unwrap_or("-"),
@@ -833,6 +869,198 @@ impl Cognito {
             .into_iter()
             .find(|a| a.name == "email")
             .and_then(|a| a.value))
+    }
+
+    /// The account as the account page shows it, read with the user's own access token.
+    #[tracing::instrument(skip_all)]
+    pub async fn account(&self, access_token: &str) -> Result<AccountFacts, AppError> {
+        let out = self
+            .client
+            .get_user()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(|e| fail(Op::Account, e))?;
+        let attr = |name: &str| {
+            out.user_attributes
+                .iter()
+                .find(|a| a.name == name)
+                .and_then(|a| a.value.clone())
+        };
+        Ok(AccountFacts {
+            email: attr("email").unwrap_or_default(),
+            email_verified: attr("email_verified").as_deref() == Some("true"),
+            name: attr("name").unwrap_or_default(),
+            totp: out
+                .user_mfa_setting_list
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .any(|m| m == "SOFTWARE_TOKEN_MFA"),
+        })
+    }
+
+    /// The current password proves it is the person; the new one replaces it.
+    #[tracing::instrument(skip_all)]
+    pub async fn change_password(
+        &self,
+        access_token: &str,
+        current: &Password,
+        new: &Password,
+    ) -> Result<(), AppError> {
+        self.client
+            .change_password()
+            .access_token(access_token)
+            .previous_password(current.expose())
+            .proposed_password(new.expose())
+            .send()
+            .await
+            .map_err(|e| fail(Op::ChangePassword, e))?;
+        Ok(())
+    }
+
+    /// A new TOTP secret for the signed-in user's authenticator app (not used until verified).
+    #[tracing::instrument(skip_all)]
+    pub async fn new_totp_secret(&self, access_token: &str) -> Result<String, AppError> {
+        let out = self
+            .client
+            .associate_software_token()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(|e| fail(Op::Account, e))?;
+        out.secret_code.ok_or_else(|| {
+            tracing::warn!("AssociateSoftwareToken answered without a secret");
+            AppError::Internal
+        })
+    }
+
+    /// The first code proves the app holds the secret; then two-step sign-in is turned on with
+    /// the authenticator app as the preferred factor.
+    #[tracing::instrument(skip_all)]
+    pub async fn turn_on_totp(&self, access_token: &str, code: &MfaCode, device_name: &str) -> Result<(), AppError> {
+        let out = self
+            .client
+            .verify_software_token()
+            .access_token(access_token)
+            .user_code(code.as_str())
+            .friendly_device_name(device_name)
+            .send()
+            .await
+            .map_err(|e| fail(Op::AccountTotp, e))?;
+        if out.status != Some(VerifySoftwareTokenResponseType::Success) {
+            return Err(AppError::WrongMfaCode);
+        }
+        self.set_totp(access_token, true).await
+    }
+
+    /// Turns the authenticator app on or off as the second factor.
+    #[tracing::instrument(skip(self, access_token))]
+    pub async fn set_totp(&self, access_token: &str, enabled: bool) -> Result<(), AppError> {
+        let settings = SoftwareTokenMfaSettingsType::builder()
+            .enabled(enabled)
+            .preferred_mfa(enabled)
+            .build();
+        self.client
+            .set_user_mfa_preference()
+            .access_token(access_token)
+            .software_token_mfa_settings(settings)
+            .send()
+            .await
+            .map_err(|e| fail(Op::Account, e))?;
+        Ok(())
+    }
+
+    /// Sets the name, or removes it when `name` is `None`.
+    #[tracing::instrument(skip_all)]
+    pub async fn update_name(&self, access_token: &str, name: Option<&DisplayName>) -> Result<(), AppError> {
+        match name {
+            Some(name) => self
+                .client
+                .update_user_attributes()
+                .access_token(access_token)
+                .user_attributes(attr("name", name.as_str())?)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| fail(Op::Account, e)),
+            None => self
+                .client
+                .delete_user_attributes()
+                .access_token(access_token)
+                .user_attribute_names("name")
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| fail(Op::Account, e)),
+        }
+    }
+
+    /// Asks to change the e-mail: Cognito e-mails a code to the new address. With the pool's
+    /// `AttributesRequireVerificationBeforeUpdate`, the old address stays until the code is used.
+    #[tracing::instrument(skip_all)]
+    pub async fn change_email(&self, access_token: &str, email: &Email) -> Result<(), AppError> {
+        self.client
+            .update_user_attributes()
+            .access_token(access_token)
+            .user_attributes(attr("email", email.as_str())?)
+            .send()
+            .await
+            .map_err(|e| fail(Op::Account, e))?;
+        Ok(())
+    }
+
+    /// The code from the e-mail to the new address: the change takes effect.
+    #[tracing::instrument(skip_all)]
+    pub async fn verify_email(&self, access_token: &str, code: &ConfirmationCode) -> Result<(), AppError> {
+        self.client
+            .verify_user_attribute()
+            .access_token(access_token)
+            .attribute_name("email")
+            .code(code.as_str())
+            .send()
+            .await
+            .map_err(|e| fail(Op::VerifyEmail, e))?;
+        Ok(())
+    }
+
+    /// Sends the e-mail verification code again.
+    #[tracing::instrument(skip_all)]
+    pub async fn resend_email_code(&self, access_token: &str) -> Result<(), AppError> {
+        self.client
+            .get_user_attribute_verification_code()
+            .access_token(access_token)
+            .attribute_name("email")
+            .customize()
+            .config_override(not_twice())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| fail(Op::ResendCode, e))
+    }
+
+    /// Signs the user out everywhere: every refresh token of theirs stops working.
+    #[tracing::instrument(skip_all)]
+    pub async fn global_sign_out(&self, access_token: &str) -> Result<(), AppError> {
+        self.client
+            .global_sign_out()
+            .access_token(access_token)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| fail(Op::GlobalSignOut, e))
+    }
+
+    /// Deletes the user for good.
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_user(&self, access_token: &str) -> Result<(), AppError> {
+        self.client
+            .delete_user()
+            .access_token(access_token)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| fail(Op::Account, e))
     }
 
     #[tracing::instrument(skip(self))]

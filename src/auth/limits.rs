@@ -35,6 +35,8 @@ pub enum Form {
     MfaCode,
     ChooseMfa,
     NewPassword,
+    /// A form of the account page (`auth::account::forms`), keyed by the person's e-mail.
+    Account(&'static str),
 }
 
 impl Form {
@@ -50,6 +52,7 @@ impl Form {
             "mfa-code" | "mfa-setup" => Self::MfaCode,
             "choose-mfa" => Self::ChooseMfa,
             "new-password" => Self::NewPassword,
+            action if action.starts_with("account-") => Self::Account("any"),
             _ => return None,
         })
     }

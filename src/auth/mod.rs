@@ -6,6 +6,7 @@
 //! |---|---|
 //! | sign up, confirm, sign in, sign out, reset the password | `functions.rs` |
 //! | answer a sign-in challenge (code, choice, new password, authenticator set-up) | `challenges.rs` |
+//! | the account page: password, authenticator, name, e-mail, sign out everywhere, delete | `account.rs` |
 //! | the pending sign-in between challenge pages (encrypted cookie) and where a step leads | `pending.rs` |
 //! | every Cognito call and its error mapping | `cognito.rs` |
 //! | `SECRET_HASH` for app clients with a secret | `secret_hash.rs` |
@@ -15,10 +16,12 @@
 //!
 //! The parts both sides compile come first; the server-only parts are switched on here, once.
 
+pub mod account;
 mod challenges;
 mod functions;
 pub mod validate;
 
+pub use account::*;
 pub use challenges::*;
 pub use functions::*;
 

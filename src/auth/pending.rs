@@ -13,7 +13,7 @@
 
 use super::cognito::{AuthStep, Challenge};
 use super::server::{redirect_to, request_headers, set_cookies};
-use super::session::now_unix;
+use super::session::{Transient, now_unix};
 use super::validate::safe_next;
 use super::{ChallengeKind, ChallengeView};
 use crate::error::AppError;
@@ -61,7 +61,7 @@ impl PendingSignIn {
 pub fn current(state: &AppState) -> Option<PendingSignIn> {
     state
         .sessions
-        .read_pending::<PendingSignIn>(&request_headers())
+        .read_transient::<PendingSignIn>(Transient::SignIn, &request_headers())
         .filter(|p| p.expires_at > now_unix())
 }
 
@@ -70,8 +70,8 @@ pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) 
     match step {
         AuthStep::Tokens(tokens) => {
             let (_, mut cookies) = state.sessions.start(&tokens)?;
-            if state.sessions.has_pending(&request_headers()) {
-                cookies.extend(state.sessions.clear_pending());
+            if state.sessions.has_transient(Transient::SignIn, &request_headers()) {
+                cookies.extend(state.sessions.clear_transient(Transient::SignIn));
             }
             set_cookies(cookies);
             redirect_to(&safe_next(Some(next).filter(|n| !n.is_empty())), &[]);
@@ -98,7 +98,11 @@ pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) 
                 expires_at: now_unix() + lifetime.as_secs() as i64,
                 totp_secret,
             };
-            set_cookies(vec![state.sessions.pending_cookie(&pending, lifetime)?]);
+            set_cookies(vec![state.sessions.transient_cookie(
+                Transient::SignIn,
+                &pending,
+                lifetime,
+            )?]);
             redirect_to(pending.challenge.kind.path(), &[]);
             Ok(())
         }
@@ -109,7 +113,7 @@ pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) 
 /// cannot answer) and sends the person back to the sign-in form with `error`, keeping the
 /// e-mail and where they were going.
 pub fn restart(state: &AppState, pending: Option<&PendingSignIn>, error: &AppError) -> Result<(), AppError> {
-    set_cookies(state.sessions.clear_pending().into_iter().collect());
+    set_cookies(state.sessions.clear_transient(Transient::SignIn).into_iter().collect());
     let mut query = error.query();
     if let Some(p) = pending {
         query.push(("email", p.email.clone()));

@@ -43,6 +43,18 @@ pub struct Session {
     pub sub: String,
     /// When this server last refreshed the tokens (Unix seconds); `None` until the first refresh.
     pub refreshed_at: Option<i64>,
+    /// When the person last proved who they are with their password (Unix seconds): at
+    /// sign-in, or when the account page asked again. Refreshes keep it.
+    pub authenticated_at: Option<i64>,
+}
+
+impl Session {
+    /// Whether the password was typed within `window` (`REAUTH_WINDOW_SECS`) before `now`:
+    /// recently enough for a sensitive change.
+    pub fn recently_authenticated(&self, now: i64, window: Duration) -> bool {
+        self.authenticated_at
+            .is_some_and(|at| at <= now && now - at < window.as_secs() as i64)
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -67,6 +79,8 @@ struct SessionCookie {
     sub: String,
     #[serde(default)]
     refreshed_at: Option<i64>,
+    #[serde(default)]
+    auth_at: Option<i64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -122,9 +136,26 @@ pub struct Sessions {
 
 const IN_FLIGHT_KEEP: Duration = Duration::from_secs(10);
 
-/// The cookie of a sign-in waiting for a challenge's answer (see `pending`).
-const PENDING_NAME: &str = "lc-sign-in";
-const PENDING_SECURE_NAME: &str = "__Host-lc-sign-in";
+/// Short-lived encrypted cookies for a flow between two of its pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transient {
+    /// A sign-in waiting for a challenge's answer (`pending`).
+    SignIn,
+    /// An account change waiting for a code: a new authenticator's secret, a new e-mail
+    /// (`account`).
+    Account,
+}
+
+impl Transient {
+    fn name(self, secure: bool) -> &'static str {
+        match (self, secure) {
+            (Self::SignIn, false) => "lc-sign-in",
+            (Self::SignIn, true) => "__Host-lc-sign-in",
+            (Self::Account, false) => "lc-account",
+            (Self::Account, true) => "__Host-lc-account",
+        }
+    }
+}
 
 impl Sessions {
     pub fn new(config: &Config, cognito: Cognito) -> Result<Self, AppError> {
@@ -194,7 +225,8 @@ impl Sessions {
             tracing::error!("sign-in answer has no refresh token");
             AppError::Internal
         })?;
-        let session = self.session_from(tokens, None)?;
+        let mut session = self.session_from(tokens, None)?;
+        session.authenticated_at = Some(now_unix());
         let mut headers = self.session_headers(&session)?;
         headers.push(self.refresh_header(refresh_token, &tokens.access_token)?);
         Ok((session, headers))
@@ -213,34 +245,44 @@ impl Sessions {
             .ok_or(AppError::Internal)
     }
 
-    fn pending_name(&self) -> &'static str {
-        if self.secure { PENDING_SECURE_NAME } else { PENDING_NAME }
-    }
-
-    /// A cookie holding `value` (a pending sign-in) for `lifetime`: as long as Cognito keeps
-    /// the challenge's session.
-    pub fn pending_cookie<T: Serialize>(&self, value: &T, lifetime: Duration) -> Result<HeaderValue, AppError> {
+    /// A cookie holding `value` for `lifetime` (for a sign-in: as long as Cognito keeps the
+    /// challenge's session).
+    pub fn transient_cookie<T: Serialize>(
+        &self,
+        kind: Transient,
+        value: &T,
+        lifetime: Duration,
+    ) -> Result<HeaderValue, AppError> {
         let json = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
-        let mut cookie = self.cookie(self.pending_name(), json);
+        let mut cookie = self.cookie(kind.name(self.secure), json);
         cookie.set_max_age(cookie::time::Duration::seconds(lifetime.as_secs() as i64));
         self.encrypt(cookie).ok_or(AppError::Internal)
     }
 
-    /// The pending sign-in of this request, if its cookie is there and was made by this app.
-    pub fn read_pending<T: for<'de> Deserialize<'de>>(&self, headers: &http::HeaderMap) -> Option<T> {
-        self.read(&jar_of(headers), self.pending_name())
+    /// The value of this request's `kind` cookie, if it is there and was made by this app.
+    pub fn read_transient<T: for<'de> Deserialize<'de>>(
+        &self,
+        kind: Transient,
+        headers: &http::HeaderMap,
+    ) -> Option<T> {
+        self.read(&jar_of(headers), kind.name(self.secure))
     }
 
-    /// Whether the request carries a pending sign-in cookie (valid or not).
-    pub fn has_pending(&self, headers: &http::HeaderMap) -> bool {
-        jar_of(headers).get(self.pending_name()).is_some()
+    /// Whether the request carries a `kind` cookie (valid or not).
+    pub fn has_transient(&self, kind: Transient, headers: &http::HeaderMap) -> bool {
+        jar_of(headers).get(kind.name(self.secure)).is_some()
     }
 
-    /// The `Set-Cookie` value that removes the pending sign-in.
-    pub fn clear_pending(&self) -> Option<HeaderValue> {
-        let mut gone = self.cookie(self.pending_name(), String::new());
+    /// The `Set-Cookie` value that removes the `kind` cookie.
+    pub fn clear_transient(&self, kind: Transient) -> Option<HeaderValue> {
+        let mut gone = self.cookie(kind.name(self.secure), String::new());
         gone.make_removal();
         HeaderValue::from_str(&gone.to_string()).ok()
+    }
+
+    /// `Set-Cookie` values for `session` as it is now (after the account page changed it).
+    pub fn rewrite(&self, session: &Session) -> Result<Vec<HeaderValue>, AppError> {
+        self.session_headers(session)
     }
 
     fn session_from(&self, tokens: &Tokens, refreshed_at: Option<i64>) -> Result<Session, AppError> {
@@ -253,6 +295,7 @@ impl Sessions {
                 email: id.email.unwrap_or_default(),
                 sub: access.sub,
                 refreshed_at,
+                authenticated_at: None,
             }),
             _ => {
                 tracing::error!("cognito returned tokens this app cannot read");
@@ -268,6 +311,7 @@ impl Sessions {
             email: session.email.clone(),
             sub: session.sub.clone(),
             refreshed_at: session.refreshed_at,
+            auth_at: session.authenticated_at,
         })
         .map_err(|_| AppError::Internal)?;
         Ok(vec![
@@ -311,6 +355,7 @@ impl Sessions {
             email: c.email,
             sub: c.sub,
             refreshed_at: c.refreshed_at,
+            authenticated_at: c.auth_at,
         });
         let now = now_unix();
         if let Some(session) = &current
@@ -337,6 +382,7 @@ impl Sessions {
                     {
                         session.email.clone_from(&old.email);
                     }
+                    session.authenticated_at = current.as_ref().and_then(|c| c.authenticated_at);
                     let mut headers = self.session_headers(&session)?;
                     // Rotation: the old refresh token dies after the grace period, so the new
                     // one must reach the browser with this very response.

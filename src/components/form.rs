@@ -130,14 +130,17 @@ pub fn CodeField(
     #[prop(into)] label: String,
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional)] hint: Option<&'static str>,
+    /// The element id when a page has two code fields (the field's name stays `code`).
+    #[prop(default = "code")]
+    id: &'static str,
 ) -> impl IntoView {
     match hint {
         Some(hint) => view! {
-            <TextField label name="code" autocomplete="one-time-code" inputmode="numeric" required=true hint error/>
+            <TextField label name="code" id autocomplete="one-time-code" inputmode="numeric" required=true hint error/>
         }
         .into_any(),
         None => view! {
-            <TextField label name="code" autocomplete="one-time-code" inputmode="numeric" required=true error/>
+            <TextField label name="code" id autocomplete="one-time-code" inputmode="numeric" required=true error/>
         }
         .into_any(),
     }
@@ -177,11 +180,13 @@ pub fn NewPasswordField(
     label: &'static str,
     policy: PasswordPolicy,
     #[prop(into)] error: Signal<Option<String>>,
+    #[prop(default = "password")] name: &'static str,
 ) -> impl IntoView {
     let password = RwSignal::new(String::new());
     view! {
         <PasswordField
             label
+            name
             autocomplete="new-password"
             error
             described_by="password-rules"

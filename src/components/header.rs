@@ -20,6 +20,7 @@ pub fn Header() -> impl IntoView {
                                 view! {
                                     <span class="who">"Signed in as " <strong>{user.email}</strong></span>
                                     <A href="/protected">"Protected page"</A>
+                                    <A href="/account">"Account"</A>
                                     // A plain post: the server signs out and redirects home.
                                     <form method="post" action=SignOut::url() class="inline">
                                         <button type="submit" class="secondary">"Sign out"</button>

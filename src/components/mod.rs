@@ -2,6 +2,8 @@
 
 mod form;
 mod header;
+mod totp;
 
 pub use form::*;
 pub use header::*;
+pub use totp::*;

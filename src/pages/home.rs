@@ -1,6 +1,7 @@
 //! `/`: what the scenario is, which confirmation mode is active, and each step in order.
 
 use crate::auth::get_sign_up_settings;
+use crate::components::{Notice, query_value};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -8,9 +9,11 @@ use leptos_router::components::A;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_sign_up_settings());
+    let notice = (query_value("notice") == "account_deleted").then(|| "Your account has been deleted.".to_owned());
     view! {
         <Title text="leptos-cognito"/>
         <section class="card wide">
+            <Notice text=notice/>
             <h1>"Amazon Cognito in front of a Leptos app"</h1>
             <p>
                 "This app signs people up and in with a Cognito user pool, using its own forms. "
@@ -40,6 +43,7 @@ pub fn HomePage() -> impl IntoView {
                 <li><A href="/sign-in">"Sign in"</A>": the server receives the tokens and keeps them."</li>
                 <li>"Open the "<A href="/protected">"protected page"</A>": it calls "<code>"GET /api/me"</code>" with a fresh access token."</li>
                 <li>"Wait for the access token to expire and call the API again: the server refreshes the session by itself."</li>
+                <li>"Look after your "<A href="/account">"account"</A>": password, an authenticator app for two-step sign-in, name, e-mail, sign out everywhere, delete it."</li>
                 <li>"Sign out: the refresh token is revoked at Cognito and the cookies are cleared."</li>
             </ol>
         </section>

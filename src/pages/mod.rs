@@ -8,6 +8,7 @@
 //! a chunk of its own, fetched only by the page that shows it (the protected page's API client
 //! and countdown never weigh on the sign-in page).
 
+mod account;
 mod challenge;
 mod choose_method;
 mod confirm;
@@ -21,6 +22,7 @@ mod sign_in;
 mod sign_in_code;
 mod sign_up;
 
+pub use account::AccountPage;
 pub use choose_method::ChooseMethodPage;
 pub use confirm::ConfirmPage;
 pub use forgot_password::ForgotPasswordPage;
@@ -28,7 +30,7 @@ pub use home::HomePage;
 pub use new_password::NewPasswordPage;
 pub use not_found::NotFound;
 pub use protected::ProtectedPage;
-pub use set_up_authenticator::{SetUpAuthenticatorPage, TotpInstructions};
+pub use set_up_authenticator::SetUpAuthenticatorPage;
 pub use sign_in::SignInPage;
 pub use sign_in_code::SignInCodePage;
 pub use sign_up::SignUpPage;

@@ -3,9 +3,10 @@
 //! the server, or the secret typed by hand — and enter the first code it shows.
 
 use super::challenge::ChallengeGate;
-use crate::auth::{ChallengeKind, TotpSetup, VerifyMfaSetup};
+use crate::auth::{ChallengeKind, VerifyMfaSetup};
 use crate::components::{
-    CodeField, ErrorBanner, MarkHydrated, SubmitButton, banner_error, field_error, query_error, use_form_error,
+    CodeField, ErrorBanner, MarkHydrated, SubmitButton, TotpInstructions, banner_error, field_error, query_error,
+    use_form_error,
 };
 use crate::error::{AppError, Field};
 use leptos::prelude::*;
@@ -32,25 +33,6 @@ pub fn SetUpAuthenticatorPage() -> impl IntoView {
             }/>
             <p><A href="/sign-in">"Start again"</A></p>
         </section>
-    }
-}
-
-/// The QR code and the secret as text. Server HTML: the SVG is made on the server, and
-/// nothing here needs the browser to run code.
-#[component]
-pub fn TotpInstructions(totp: TotpSetup) -> impl IntoView {
-    view! {
-        <ol class="steps">
-            <li>
-                "Scan this QR code with the app:"
-                <div class="qr" inner_html=totp.qr_svg></div>
-            </li>
-            <li>
-                "Or add an account by hand with this key (time-based):"
-                <p><code class="secret" data-testid="totp-secret">{totp.secret_grouped}</code></p>
-            </li>
-            <li>"Enter the 6-digit code the app then shows."</li>
-        </ol>
     }
 }
 

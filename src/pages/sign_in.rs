@@ -17,6 +17,7 @@ pub fn SignInPage() -> impl IntoView {
         "confirmed" => Some("Your account is confirmed. Sign in to continue."),
         "password_reset" => Some("Your password has been changed. Sign in with the new one."),
         "signed_out" => Some("You have been signed out."),
+        "signed_out_everywhere" => Some("You have been signed out on every device."),
         _ => None,
     }
     .map(str::to_owned);

@@ -15,8 +15,8 @@ use aws_config::BehaviorVersion;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, DeliveryMediumType, ExplicitAuthFlowsType, LambdaConfigType, PasswordPolicyType,
-    PreventUserExistenceErrorTypes, SoftwareTokenMfaConfigType, TimeUnitsType, TokenValidityUnitsType, UserPoolMfaType,
-    UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
+    PreventUserExistenceErrorTypes, SoftwareTokenMfaConfigType, TimeUnitsType, TokenValidityUnitsType,
+    UserAttributeUpdateSettingsType, UserPoolMfaType, UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
 };
 use std::process::ExitCode;
 
@@ -164,6 +164,13 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                 // E-mail is the username, and Cognito marks it verified once the code is used.
                 .username_attributes(UsernameAttributeType::Email)
                 .auto_verified_attributes(VerifiedAttributeType::Email)
+                // A new e-mail takes effect only once its code is entered: until then the old
+                // address stays the one people sign in with.
+                .user_attribute_update_settings(
+                    UserAttributeUpdateSettingsType::builder()
+                        .attributes_require_verification_before_update(VerifiedAttributeType::Email)
+                        .build(),
+                )
                 .policies(UserPoolPolicyType::builder().password_policy(policy).build());
             if let Some(arn) = &args.pre_sign_up {
                 request = request.lambda_config(LambdaConfigType::builder().pre_sign_up(arn).build());

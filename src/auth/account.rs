@@ -1,0 +1,377 @@
+//! The account page's server functions: a signed-in person looks after their own account —
+//! password, authenticator app, name, e-mail, sign out everywhere, delete the account.
+//!
+//! Every call goes to Cognito with the person's own access token (the session layer has just
+//! refreshed it). Turning two-step sign-in off, changing the e-mail and deleting the account
+//! also need the password typed in the last five minutes (`REAUTH_WINDOW_SECS`):
+//! [`confirm_password`] signs in again — through any challenge the account has — and the new
+//! session remembers when. Each action is limited per person, and answers with a redirect back
+//! to `/account` (with a notice) or with an error for the form it came from (`?error=…&form=…`
+//! without JavaScript).
+
+use super::TotpSetup;
+use super::validate::PasswordPolicy;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::{
+    limits::Form,
+    pending,
+    server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
+    session::{Session, Transient, now_unix},
+    validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
+};
+#[cfg(feature = "ssr")]
+use crate::state::AppState;
+
+/// The forms of the account page, named in `?form=` so an error after a post without
+/// JavaScript is shown at the form it belongs to.
+pub mod forms {
+    pub const NAME: &str = "name";
+    pub const PASSWORD: &str = "password";
+    pub const REAUTH: &str = "reauth";
+    pub const AUTHENTICATOR: &str = "authenticator";
+    pub const EMAIL: &str = "email";
+    pub const EVERYWHERE: &str = "everywhere";
+    pub const DELETE: &str = "delete";
+}
+
+/// What the account page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub email: String,
+    pub email_verified: bool,
+    pub name: String,
+    /// Two-step sign-in with an authenticator app is on.
+    pub totp_enabled: bool,
+    /// An authenticator app being added: the QR code and key, until its first code.
+    pub totp_setup: Option<TotpSetup>,
+    /// A new e-mail address waiting for its code.
+    pub pending_email: Option<String>,
+    /// Until when (Unix seconds) sensitive changes are allowed without the password again.
+    pub confirmed_until: Option<i64>,
+    pub policy: PasswordPolicy,
+}
+
+/// What an account change waiting for a code keeps, in its encrypted cookie.
+#[cfg(feature = "ssr")]
+#[derive(Default, Serialize, Deserialize)]
+struct AccountPending {
+    /// Whose change it is: a cookie left by someone else on a shared browser is ignored.
+    sub: String,
+    #[serde(default)]
+    totp_secret: Option<String>,
+    #[serde(default)]
+    new_email: Option<String>,
+}
+
+/// A code for a change waits this long (Cognito's attribute codes last 24 hours; a secret
+/// that was never confirmed is simply made again).
+#[cfg(feature = "ssr")]
+const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// The session, or the way to the sign-in page (a 401 with JavaScript).
+#[cfg(feature = "ssr")]
+fn signed_in(form: &'static str) -> Result<(AppState, Session), AppError> {
+    let state = state()?;
+    match session() {
+        Some(session) => {
+            let limit =
+                Email::parse(&session.email).and_then(|email| state.limits.check_email(Form::Account(form), &email));
+            limit.map_err(|e| fail(e, form))?;
+            Ok((state, session))
+        }
+        None => Err(form_error(
+            AppError::SessionExpired,
+            "/sign-in",
+            &[("next", "/account")],
+        )),
+    }
+}
+
+/// An error for `form`, back on the account page.
+#[cfg(feature = "ssr")]
+fn fail(err: AppError, form: &str) -> AppError {
+    form_error(err, "/account", &[("form", form)])
+}
+
+/// Sensitive changes need the password from the last few minutes.
+#[cfg(feature = "ssr")]
+fn recently_confirmed(state: &AppState, session: &Session, form: &str) -> Result<(), AppError> {
+    if session.recently_authenticated(now_unix(), state.config.reauth_window) {
+        Ok(())
+    } else {
+        Err(fail(AppError::ReauthRequired, form))
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn read_pending(state: &AppState, session: &Session) -> AccountPending {
+    state
+        .sessions
+        .read_transient::<AccountPending>(Transient::Account, &request_headers())
+        .filter(|p| p.sub == session.sub)
+        .unwrap_or_default()
+}
+
+#[cfg(feature = "ssr")]
+fn write_pending(state: &AppState, pending: &AccountPending) -> Result<(), AppError> {
+    let cookie = if pending.totp_secret.is_none() && pending.new_email.is_none() {
+        state.sessions.clear_transient(Transient::Account)
+    } else {
+        Some(
+            state
+                .sessions
+                .transient_cookie(Transient::Account, pending, PENDING_LIFETIME)?,
+        )
+    };
+    set_cookies(cookie.into_iter().collect());
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn done(notice: &str) -> Result<(), AppError> {
+    redirect_to("/account", &[("notice", notice)]);
+    Ok(())
+}
+
+/// The account as the page shows it; `None` without a session.
+#[server(prefix = "/auth", endpoint = "account")]
+pub async fn get_account() -> Result<Option<AccountView>, AppError> {
+    no_store();
+    let state = state()?;
+    let Some(session) = session() else {
+        return Ok(None);
+    };
+    let facts = state.cognito.account(&session.access_token).await?;
+    let pending = read_pending(&state, &session);
+    let now = now_unix();
+    Ok(Some(AccountView {
+        totp_setup: pending
+            .totp_secret
+            .as_deref()
+            .filter(|_| !facts.totp)
+            .and_then(|secret| super::totp::setup(&state.config.app_name, &facts.email, secret).ok()),
+        pending_email: pending.new_email.filter(|e| *e != facts.email),
+        email: facts.email,
+        email_verified: facts.email_verified,
+        name: facts.name,
+        totp_enabled: facts.totp,
+        confirmed_until: session
+            .authenticated_at
+            .filter(|_| session.recently_authenticated(now, state.config.reauth_window))
+            .map(|at| at + state.config.reauth_window.as_secs() as i64),
+        policy: state.sign_up.policy,
+    }))
+}
+
+/// Asks for the password again before a sensitive change: a fresh sign-in as the same person,
+/// through any challenge the account has (an authenticator code), back to the account page.
+#[server(prefix = "/auth", endpoint = "account-confirm-password")]
+pub async fn confirm_password(password: String) -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::REAUTH)?;
+    let email = Email::parse(&session.email).map_err(|e| fail(e, forms::REAUTH))?;
+    let password = Password::for_sign_in(password).map_err(|_| fail(AppError::WrongPassword, forms::REAUTH))?;
+    match state.cognito.sign_in(caller(), &email, &password).await {
+        Ok(step) => pending::advance(&state, step, email.as_str(), "/account?notice=confirmed")
+            .await
+            .map_err(|e| fail(e, forms::REAUTH)),
+        Err(AppError::InvalidCredentials) => Err(fail(AppError::WrongPassword, forms::REAUTH)),
+        Err(e) => Err(fail(e, forms::REAUTH)),
+    }
+}
+
+/// Changes the password. With `sign_out_others`, every other session ends (GlobalSignOut) and
+/// this browser signs in afresh with the new password, so it stays signed in.
+#[server(prefix = "/auth", endpoint = "account-password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    sign_out_others: Option<String>,
+) -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::PASSWORD)?;
+    let current =
+        Password::for_sign_in(current_password).map_err(|_| fail(AppError::WrongPassword, forms::PASSWORD))?;
+    let new = Password::parse(new_password, &state.sign_up.policy).map_err(|e| fail(e, forms::PASSWORD))?;
+    state
+        .cognito
+        .change_password(&session.access_token, &current, &new)
+        .await
+        .map_err(|e| fail(e, forms::PASSWORD))?;
+    if sign_out_others.is_none() {
+        return done("password_changed");
+    }
+    if let Err(e) = state.cognito.global_sign_out(&session.access_token).await {
+        tracing::warn!(error = %e, "password changed, but the other sessions could not be ended");
+        return done("password_changed_not_everywhere");
+    }
+    // This session ended with the others: sign in again with the new password.
+    let email = Email::parse(&session.email).map_err(|e| fail(e, forms::PASSWORD))?;
+    match state.cognito.sign_in(caller(), &email, &new).await {
+        Ok(step) => pending::advance(
+            &state,
+            step,
+            email.as_str(),
+            "/account?notice=password_changed_everywhere",
+        )
+        .await
+        .map_err(|e| fail(e, forms::PASSWORD)),
+        Err(e) => {
+            tracing::warn!(error = %e, "signing in again after the password change failed");
+            set_cookies(state.sessions.clear());
+            redirect_to("/sign-in", &[("email", email.as_str()), ("notice", "password_changed")]);
+            Ok(())
+        }
+    }
+}
+
+/// Starts adding an authenticator app: Cognito makes a secret; the page shows it as a QR code.
+#[server(prefix = "/auth", endpoint = "account-authenticator")]
+pub async fn start_authenticator() -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::AUTHENTICATOR)?;
+    let secret = state
+        .cognito
+        .new_totp_secret(&session.access_token)
+        .await
+        .map_err(|e| fail(e, forms::AUTHENTICATOR))?;
+    let mut pending = read_pending(&state, &session);
+    pending.sub.clone_from(&session.sub);
+    pending.totp_secret = Some(secret);
+    write_pending(&state, &pending)?;
+    done("authenticator_started")
+}
+
+/// The first code of the new authenticator app: two-step sign-in is on from now.
+#[server(prefix = "/auth", endpoint = "account-authenticator-confirm")]
+pub async fn confirm_authenticator(code: String) -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::AUTHENTICATOR)?;
+    let code = MfaCode::parse(&code).map_err(|e| fail(e, forms::AUTHENTICATOR))?;
+    let device = format!("{} authenticator", state.config.app_name);
+    state
+        .cognito
+        .turn_on_totp(&session.access_token, &code, &device)
+        .await
+        .map_err(|e| fail(e, forms::AUTHENTICATOR))?;
+    let mut pending = read_pending(&state, &session);
+    pending.totp_secret = None;
+    write_pending(&state, &pending)?;
+    done("authenticator_on")
+}
+
+/// Turns two-step sign-in off (after the password again).
+#[server(prefix = "/auth", endpoint = "account-authenticator-off")]
+pub async fn turn_off_authenticator() -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::AUTHENTICATOR)?;
+    recently_confirmed(&state, &session, forms::AUTHENTICATOR)?;
+    state
+        .cognito
+        .set_totp(&session.access_token, false)
+        .await
+        .map_err(|e| fail(e, forms::AUTHENTICATOR))?;
+    done("authenticator_off")
+}
+
+/// Sets the name shown on the account (empty removes it).
+#[server(prefix = "/auth", endpoint = "account-name")]
+pub async fn update_name(name: String) -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::NAME)?;
+    let back = |e| form_error(e, "/account", &[("form", forms::NAME), ("name", &name)]);
+    let parsed = DisplayName::parse(&name).map_err(back)?;
+    state
+        .cognito
+        .update_name(&session.access_token, parsed.as_ref())
+        .await
+        .map_err(back)?;
+    done("name_changed")
+}
+
+/// Asks to change the e-mail (after the password again): Cognito sends a code to the new
+/// address, and the old one stays in force until the code is entered.
+#[server(prefix = "/auth", endpoint = "account-email")]
+pub async fn change_email(email: String) -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::EMAIL)?;
+    let back = |e| form_error(e, "/account", &[("form", forms::EMAIL), ("email", &email)]);
+    recently_confirmed(&state, &session, forms::EMAIL)?;
+    let parsed = Email::parse(&email).map_err(back)?;
+    if parsed.as_str() == session.email {
+        return done("email_unchanged");
+    }
+    state
+        .cognito
+        .change_email(&session.access_token, &parsed)
+        .await
+        .map_err(back)?;
+    let mut pending = read_pending(&state, &session);
+    pending.sub.clone_from(&session.sub);
+    pending.new_email = Some(parsed.as_str().to_owned());
+    write_pending(&state, &pending)?;
+    done("email_code_sent")
+}
+
+/// The code sent to the new address: from now on it is the account's e-mail (and username).
+#[server(prefix = "/auth", endpoint = "account-email-verify")]
+pub async fn verify_new_email(code: String) -> Result<(), AppError> {
+    let (state, mut session) = signed_in(forms::EMAIL)?;
+    let code = ConfirmationCode::parse(&code).map_err(|e| fail(e, forms::EMAIL))?;
+    state
+        .cognito
+        .verify_email(&session.access_token, &code)
+        .await
+        .map_err(|e| fail(e, forms::EMAIL))?;
+    let mut pending = read_pending(&state, &session);
+    // The session's ID token still names the old address until the next refresh.
+    if let Some(new_email) = pending.new_email.take() {
+        session.email = new_email;
+    }
+    set_cookies(state.sessions.rewrite(&session)?);
+    write_pending(&state, &pending)?;
+    done("email_changed")
+}
+
+/// Sends the code for the new address again.
+#[server(prefix = "/auth", endpoint = "account-email-resend")]
+pub async fn resend_email_code() -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::EMAIL)?;
+    state
+        .cognito
+        .resend_email_code(&session.access_token)
+        .await
+        .map_err(|e| fail(e, forms::EMAIL))?;
+    done("email_code_resent")
+}
+
+/// Ends every session of this account, on every device, and this one too.
+#[server(prefix = "/auth", endpoint = "account-sign-out-everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::EVERYWHERE)?;
+    state
+        .cognito
+        .global_sign_out(&session.access_token)
+        .await
+        .map_err(|e| fail(e, forms::EVERYWHERE))?;
+    set_cookies(state.sessions.clear());
+    redirect_to("/sign-in", &[("notice", "signed_out_everywhere")]);
+    Ok(())
+}
+
+/// Deletes the account for good (after the password again and an explicit confirmation).
+#[server(prefix = "/auth", endpoint = "account-delete")]
+pub async fn delete_account(confirm: Option<String>) -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::DELETE)?;
+    recently_confirmed(&state, &session, forms::DELETE)?;
+    if confirm.as_deref() != Some("yes") {
+        return Err(fail(AppError::ConfirmDeletion, forms::DELETE));
+    }
+    state
+        .cognito
+        .delete_user(&session.access_token)
+        .await
+        .map_err(|e| fail(e, forms::DELETE))?;
+    let mut cookies = state.sessions.clear();
+    cookies.extend(state.sessions.clear_transient(Transient::Account));
+    set_cookies(cookies);
+    redirect_to("/", &[("notice", "account_deleted")]);
+    Ok(())
+}

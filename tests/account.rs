@@ -1,0 +1,152 @@
+//! The account page against AWS's answers where the emulator differs or lacks the call:
+//! GlobalSignOut (cognito-local has none), a wrong current password (AWS says
+//! NotAuthorizedException), "sign out my other devices" (ChangePassword, GlobalSignOut, then a
+//! fresh sign-in), and the password asked again before sensitive changes.
+#![cfg(feature = "ssr")]
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::operation::change_password::ChangePasswordOutput;
+use aws_sdk_cognitoidentityprovider::operation::get_user::GetUserOutput;
+use aws_sdk_cognitoidentityprovider::operation::global_sign_out::GlobalSignOutOutput;
+use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
+use aws_smithy_mocks::{Rule, mock};
+use common::*;
+
+const NEW_PASSWORD: &str = "Another-Horse-8";
+
+/// Signs in with `password` (as often as asked), with tokens for an hour.
+fn sign_in_with(password: &'static str) -> Rule {
+    mock!(Client::initiate_auth)
+        .match_requests(move |r| {
+            r.auth_flow() == Some(&AuthFlowType::UserPasswordAuth)
+                && r.auth_parameters().unwrap().get("PASSWORD").map(String::as_str) == Some(password)
+        })
+        .sequence()
+        .output(|| {
+            InitiateAuthOutput::builder()
+                .authentication_result(tokens(3600, Some("rt-1")))
+                .build()
+        })
+        .repeatedly()
+        .build()
+}
+
+/// The account as GetUser reports it.
+fn get_user() -> Rule {
+    mock!(Client::get_user)
+        .sequence()
+        .output(|| {
+            GetUserOutput::builder()
+                .username(USER_ID)
+                .user_attributes(AttributeType::builder().name("email").value(EMAIL).build().unwrap())
+                .build()
+                .unwrap()
+        })
+        .repeatedly()
+        .build()
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_the_session_on_aws() {
+    let sign_in = sign_in_with(PASSWORD);
+    let everywhere = mock!(Client::global_sign_out)
+        .match_requests(|r| r.access_token().is_some_and(|t| t.starts_with("ey")))
+        .then_output(|| GlobalSignOutOutput::builder().build());
+    let app = app(Pool::default(), &[&sign_in, &everywhere]).await;
+    let mut browser = Browser::default();
+    signed_in(&browser.sign_in(&app).await);
+    let answer = browser.post(&app, "/auth/account-sign-out-everywhere", &[]).await;
+    assert_eq!(answer.location(), "/sign-in?notice=signed_out_everywhere");
+    assert!(answer.removes("lc-session") && answer.removes("lc-refresh"));
+    assert_eq!(everywhere.num_calls(), 1);
+    let page = browser.get(&app, "/account").await;
+    assert_eq!(page.location(), "/sign-in?next=/account", "signed out");
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_reads_the_same_on_aws() {
+    let sign_in = sign_in_with(PASSWORD);
+    let refused = mock!(Client::change_password)
+        .then_http_response(|| aws_error("NotAuthorizedException", "Incorrect username or password."));
+    let account = get_user();
+    let app = app(Pool::default(), &[&sign_in, &refused, &account]).await;
+    let mut browser = Browser::default();
+    signed_in(&browser.sign_in(&app).await);
+    let answer = browser
+        .post(
+            &app,
+            "/auth/account-password",
+            &[("current_password", "Not-It-1"), ("new_password", NEW_PASSWORD)],
+        )
+        .await;
+    assert_eq!(answer.location(), "/account?error=wrong_password&form=password");
+    assert!(!answer.removes("lc-session"), "still signed in");
+    let page = browser.get(&app, "/account?error=wrong_password&form=password").await;
+    assert!(
+        page.body.contains("That is not your current password."),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Incorrect username") && !page.body.contains("Exception"));
+}
+
+#[tokio::test]
+async fn a_new_password_can_sign_out_the_other_devices_and_keep_this_one() {
+    let sign_in = sign_in_with(PASSWORD);
+    let changed = mock!(Client::change_password)
+        .match_requests(|r| r.previous_password() == Some(PASSWORD) && r.proposed_password() == Some(NEW_PASSWORD))
+        .then_output(|| ChangePasswordOutput::builder().build());
+    let everywhere = mock!(Client::global_sign_out).then_output(|| GlobalSignOutOutput::builder().build());
+    // This browser signs in again, with the new password.
+    let again = sign_in_with(NEW_PASSWORD);
+    let app = app(Pool::default(), &[&sign_in, &changed, &everywhere, &again]).await;
+    let mut browser = Browser::default();
+    signed_in(&browser.sign_in(&app).await);
+    let before = browser.cookies.get("lc-refresh").cloned();
+    let answer = browser
+        .post(
+            &app,
+            "/auth/account-password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+                ("sign_out_others", "yes"),
+            ],
+        )
+        .await;
+    signed_in(&answer);
+    assert_eq!(answer.location(), "/account?notice=password_changed_everywhere");
+    assert_ne!(browser.cookies.get("lc-refresh"), before.as_ref(), "a new session");
+    assert_eq!(
+        (changed.num_calls(), everywhere.num_calls(), again.num_calls()),
+        (1, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn sensitive_changes_ask_for_the_password_again() {
+    let sign_in = sign_in_with(PASSWORD);
+    // No call to DeleteUser, UpdateUserAttributes or SetUserMFAPreference may reach Cognito.
+    let state = state(Pool::default(), &[&sign_in], &[("REAUTH_WINDOW_SECS", "0")])
+        .await
+        .expect("state");
+    let app = leptos_cognito::server::router(state);
+    let mut browser = Browser::default();
+    signed_in(&browser.sign_in(&app).await);
+    for (path, form, fields) in [
+        ("/auth/account-delete", "delete", vec![("confirm", "yes")]),
+        ("/auth/account-email", "email", vec![("email", "new@example.com")]),
+        ("/auth/account-authenticator-off", "authenticator", vec![]),
+    ] {
+        let answer = browser.post(&app, path, &fields).await;
+        assert_eq!(
+            answer.location(),
+            format!("/account?error=reauth_required&form={form}"),
+            "{path}"
+        );
+    }
+}
