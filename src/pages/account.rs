@@ -194,24 +194,34 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
     }
 }
 
+/// A form's last answer: `None` before it was sent, then its error (`Some(None)`: it worked).
+fn answer<S>(action: ServerAction<S>) -> Signal<Option<Option<AppError>>>
+where
+    S: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().map(|r| r.err()))
+}
+
+/// The error for a section of several forms: the first of them that answered, or the one the
+/// page was loaded with.
+fn section_error<const N: usize>(
+    answers: [Signal<Option<Option<AppError>>>; N],
+    loaded: Option<AppError>,
+) -> Memo<Option<AppError>> {
+    Memo::new(move |_| answers.iter().find_map(|a| a.get()).unwrap_or_else(|| loaded.clone()))
+}
+
 /// Two-step sign-in: set up an authenticator app, or turn it off.
 #[component]
 fn TwoStep(account: AccountView, loaded: Loaded, confirmed: bool) -> impl IntoView {
     let start = ServerAction::<StartAuthenticator>::new();
     let confirm = ServerAction::<ConfirmAuthenticator>::new();
     let off = ServerAction::<TurnOffAuthenticator>::new();
-    let loaded_error = loaded.error_for(forms::AUTHENTICATOR);
-    let error = Memo::new(move |_| {
-        [
-            start.value().get().map(|r| r.err()),
-            confirm.value().get().map(|r| r.err()),
-            off.value().get().map(|r| r.err()),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .unwrap_or_else(|| loaded_error.clone())
-    });
+    let error = section_error(
+        [answer(start), answer(confirm), answer(off)],
+        loaded.error_for(forms::AUTHENTICATOR),
+    );
     let body = match (account.totp_enabled, account.totp_setup) {
         (true, _) if confirmed => view! {
             <p>"On: your authenticator app gives you a code each time you sign in."</p>
@@ -253,18 +263,10 @@ fn EmailChange(account: AccountView, loaded: Loaded, confirmed: bool) -> impl In
     let change = ServerAction::<ChangeEmail>::new();
     let verify = ServerAction::<VerifyNewEmail>::new();
     let resend = ServerAction::<ResendEmailCode>::new();
-    let loaded_error = loaded.error_for(forms::EMAIL);
-    let error = Memo::new(move |_| {
-        [
-            change.value().get().map(|r| r.err()),
-            verify.value().get().map(|r| r.err()),
-            resend.value().get().map(|r| r.err()),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .unwrap_or_else(|| loaded_error.clone())
-    });
+    let error = section_error(
+        [answer(change), answer(verify), answer(resend)],
+        loaded.error_for(forms::EMAIL),
+    );
     let typed = if loaded.form == forms::EMAIL {
         loaded.email.clone()
     } else {
