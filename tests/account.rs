@@ -50,103 +50,111 @@ fn get_user() -> Rule {
         .build()
 }
 
-#[tokio::test]
-async fn sign_out_everywhere_ends_the_session_on_aws() {
-    let sign_in = sign_in_with(PASSWORD);
-    let everywhere = mock!(Client::global_sign_out)
-        .match_requests(|r| r.access_token().is_some_and(|t| t.starts_with("ey")))
-        .then_output(|| GlobalSignOutOutput::builder().build());
-    let app = app(Pool::default(), &[&sign_in, &everywhere]).await;
-    let mut browser = Browser::default();
-    signed_in(&browser.sign_in(&app).await);
-    let answer = browser.post(&app, "/auth/account-sign-out-everywhere", &[]).await;
-    assert_eq!(answer.location(), "/sign-in?notice=signed_out_everywhere");
-    assert!(answer.removes("lc-session") && answer.removes("lc-refresh"));
-    assert_eq!(everywhere.num_calls(), 1);
-    let page = browser.get(&app, "/account").await;
-    assert_eq!(page.location(), "/sign-in?next=/account", "signed out");
+#[test]
+fn sign_out_everywhere_ends_the_session_on_aws() {
+    run(async {
+        let sign_in = sign_in_with(PASSWORD);
+        let everywhere = mock!(Client::global_sign_out)
+            .match_requests(|r| r.access_token().is_some_and(|t| t.starts_with("ey")))
+            .then_output(|| GlobalSignOutOutput::builder().build());
+        let app = app(Pool::default(), &[&sign_in, &everywhere]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let answer = browser.post(&app, "/auth/account-sign-out-everywhere", &[]).await;
+        assert_eq!(answer.location(), "/sign-in?notice=signed_out_everywhere");
+        assert!(answer.removes("lc-session") && answer.removes("lc-refresh"));
+        assert_eq!(everywhere.num_calls(), 1);
+        let page = browser.get(&app, "/account").await;
+        assert_eq!(page.location(), "/sign-in?next=/account", "signed out");
+    });
 }
 
-#[tokio::test]
-async fn a_wrong_current_password_reads_the_same_on_aws() {
-    let sign_in = sign_in_with(PASSWORD);
-    let refused = mock!(Client::change_password)
-        .then_http_response(|| aws_error("NotAuthorizedException", "Incorrect username or password."));
-    let account = get_user();
-    let app = app(Pool::default(), &[&sign_in, &refused, &account]).await;
-    let mut browser = Browser::default();
-    signed_in(&browser.sign_in(&app).await);
-    let answer = browser
-        .post(
-            &app,
-            "/auth/account-password",
-            &[("current_password", "Not-It-1"), ("new_password", NEW_PASSWORD)],
-        )
-        .await;
-    assert_eq!(answer.location(), "/account?error=wrong_password&form=password");
-    assert!(!answer.removes("lc-session"), "still signed in");
-    let page = browser.get(&app, "/account?error=wrong_password&form=password").await;
-    assert!(
-        page.body.contains("That is not your current password."),
-        "{}",
-        page.body
-    );
-    assert!(!page.body.contains("Incorrect username") && !page.body.contains("Exception"));
-}
-
-#[tokio::test]
-async fn a_new_password_can_sign_out_the_other_devices_and_keep_this_one() {
-    let sign_in = sign_in_with(PASSWORD);
-    let changed = mock!(Client::change_password)
-        .match_requests(|r| r.previous_password() == Some(PASSWORD) && r.proposed_password() == Some(NEW_PASSWORD))
-        .then_output(|| ChangePasswordOutput::builder().build());
-    let everywhere = mock!(Client::global_sign_out).then_output(|| GlobalSignOutOutput::builder().build());
-    // This browser signs in again, with the new password.
-    let again = sign_in_with(NEW_PASSWORD);
-    let app = app(Pool::default(), &[&sign_in, &changed, &everywhere, &again]).await;
-    let mut browser = Browser::default();
-    signed_in(&browser.sign_in(&app).await);
-    let before = browser.cookies.get("lc-refresh").cloned();
-    let answer = browser
-        .post(
-            &app,
-            "/auth/account-password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", NEW_PASSWORD),
-                ("sign_out_others", "yes"),
-            ],
-        )
-        .await;
-    signed_in(&answer);
-    assert_eq!(answer.location(), "/account?notice=password_changed_everywhere");
-    assert_ne!(browser.cookies.get("lc-refresh"), before.as_ref(), "a new session");
-    assert_eq!(
-        (changed.num_calls(), everywhere.num_calls(), again.num_calls()),
-        (1, 1, 1)
-    );
-}
-
-#[tokio::test]
-async fn sensitive_changes_ask_for_the_password_again() {
-    let sign_in = sign_in_with(PASSWORD);
-    // No call to DeleteUser, UpdateUserAttributes or SetUserMFAPreference may reach Cognito.
-    let state = state(Pool::default(), &[&sign_in], &[("REAUTH_WINDOW_SECS", "0")])
-        .await
-        .expect("state");
-    let app = leptos_cognito::server::router(state);
-    let mut browser = Browser::default();
-    signed_in(&browser.sign_in(&app).await);
-    for (path, form, fields) in [
-        ("/auth/account-delete", "delete", vec![("confirm", "yes")]),
-        ("/auth/account-email", "email", vec![("email", "new@example.com")]),
-        ("/auth/account-authenticator-off", "authenticator", vec![]),
-    ] {
-        let answer = browser.post(&app, path, &fields).await;
-        assert_eq!(
-            answer.location(),
-            format!("/account?error=reauth_required&form={form}"),
-            "{path}"
+#[test]
+fn a_wrong_current_password_reads_the_same_on_aws() {
+    run(async {
+        let sign_in = sign_in_with(PASSWORD);
+        let refused = mock!(Client::change_password)
+            .then_http_response(|| aws_error("NotAuthorizedException", "Incorrect username or password."));
+        let account = get_user();
+        let app = app(Pool::default(), &[&sign_in, &refused, &account]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let answer = browser
+            .post(
+                &app,
+                "/auth/account-password",
+                &[("current_password", "Not-It-1"), ("new_password", NEW_PASSWORD)],
+            )
+            .await;
+        assert_eq!(answer.location(), "/account?error=wrong_password&form=password");
+        assert!(!answer.removes("lc-session"), "still signed in");
+        let page = browser.get(&app, "/account?error=wrong_password&form=password").await;
+        assert!(
+            page.body.contains("That is not your current password."),
+            "{}",
+            page.body
         );
-    }
+        assert!(!page.body.contains("Incorrect username") && !page.body.contains("Exception"));
+    });
+}
+
+#[test]
+fn a_new_password_can_sign_out_the_other_devices_and_keep_this_one() {
+    run(async {
+        let sign_in = sign_in_with(PASSWORD);
+        let changed = mock!(Client::change_password)
+            .match_requests(|r| r.previous_password() == Some(PASSWORD) && r.proposed_password() == Some(NEW_PASSWORD))
+            .then_output(|| ChangePasswordOutput::builder().build());
+        let everywhere = mock!(Client::global_sign_out).then_output(|| GlobalSignOutOutput::builder().build());
+        // This browser signs in again, with the new password.
+        let again = sign_in_with(NEW_PASSWORD);
+        let app = app(Pool::default(), &[&sign_in, &changed, &everywhere, &again]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let before = browser.cookies.get("lc-refresh").cloned();
+        let answer = browser
+            .post(
+                &app,
+                "/auth/account-password",
+                &[
+                    ("current_password", PASSWORD),
+                    ("new_password", NEW_PASSWORD),
+                    ("sign_out_others", "yes"),
+                ],
+            )
+            .await;
+        signed_in(&answer);
+        assert_eq!(answer.location(), "/account?notice=password_changed_everywhere");
+        assert_ne!(browser.cookies.get("lc-refresh"), before.as_ref(), "a new session");
+        assert_eq!(
+            (changed.num_calls(), everywhere.num_calls(), again.num_calls()),
+            (1, 1, 1)
+        );
+    });
+}
+
+#[test]
+fn sensitive_changes_ask_for_the_password_again() {
+    run(async {
+        let sign_in = sign_in_with(PASSWORD);
+        // No call to DeleteUser, UpdateUserAttributes or SetUserMFAPreference may reach Cognito.
+        let state = state(Pool::default(), &[&sign_in], &[("REAUTH_WINDOW_SECS", "0")])
+            .await
+            .expect("state");
+        let app = leptos_cognito::server::router(state);
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        for (path, form, fields) in [
+            ("/auth/account-delete", "delete", vec![("confirm", "yes")]),
+            ("/auth/account-email", "email", vec![("email", "new@example.com")]),
+            ("/auth/account-authenticator-off", "authenticator", vec![]),
+        ] {
+            let answer = browser.post(&app, path, &fields).await;
+            assert_eq!(
+                answer.location(),
+                format!("/account?error=reauth_required&form={form}"),
+                "{path}"
+            );
+        }
+    });
 }

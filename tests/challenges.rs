@@ -22,374 +22,390 @@ use leptos_cognito::state::StartError;
 
 // --- the challenges -----------------------------------------------------------------------------
 
-#[tokio::test]
-async fn an_authenticator_code_signs_in_with_a_client_secret_after_a_wrong_one() {
-    let pool = Pool {
-        secret: true,
-        ..Pool::default()
-    };
-    let sign_in = sign_in_rule(pool, ChallengeNameType::SoftwareTokenMfa, &[]);
-    let wrong = mock!(Client::respond_to_auth_challenge)
-        .match_requests(|r| r.challenge_responses().unwrap()["SOFTWARE_TOKEN_MFA_CODE"] == "000000")
-        .then_http_response(|| aws_error("CodeMismatchException", "Invalid code received for user"));
-    let right = mock!(Client::respond_to_auth_challenge)
-        .match_requests(move |r| {
-            let responses = r.challenge_responses().unwrap();
-            r.challenge_name() == Some(&ChallengeNameType::SoftwareTokenMfa)
-                && r.session() == Some("session-1")
-                && responses.get("SOFTWARE_TOKEN_MFA_CODE").map(String::as_str) == Some("123456")
-                && answers_as_the_user(pool, responses)
-                && r.user_context_data().and_then(|u| u.ip_address()) == Some(CLIENT_IP)
-        })
-        .then_output(|| {
-            RespondToAuthChallengeOutput::builder()
-                .authentication_result(tokens(3600, Some("rt-1")))
-                .build()
-        });
-    let app = app(pool, &[&sign_in, &wrong, &right]).await;
-    let mut browser = Browser::default();
-
-    let answer = browser.sign_in(&app).await;
-    assert_eq!(answer.status, StatusCode::FOUND);
-    assert_eq!(answer.location(), "/sign-in/code");
-    assert!(answer.sets("lc-sign-in"), "{:?}", answer.set_cookies());
-    assert!(!answer.sets("lc-session"), "no session before the second step");
-    let pending = &browser.cookies["lc-sign-in"];
-    assert!(
-        !pending.contains("session-1") && !pending.contains(USER_ID),
-        "the cookie is encrypted"
-    );
-    assert!(
-        answer
-            .set_cookies()
-            .iter()
-            .any(|c| c.contains("HttpOnly") && c.contains("Max-Age=180"))
-    );
-
-    let page = browser.get(&app, "/sign-in/code").await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Open your authenticator app"), "{}", page.body);
-    assert!(page.body.contains(EMAIL));
-    assert!(!page.body.contains("session-1") && !page.body.contains(SECRET));
-    assert_eq!(page.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
-
-    let answer = browser.post(&app, "/auth/mfa-code", &[("code", "000000")]).await;
-    assert_eq!(answer.location(), "/sign-in/code?error=wrong_mfa_code");
-    assert!(!answer.removes("lc-sign-in"), "a wrong code keeps the challenge");
-
-    let answer = browser.post(&app, "/auth/mfa-code", &[("code", "123 456")]).await;
-    signed_in(&answer);
-    assert_eq!(answer.location(), "/protected");
-    assert!(answer.removes("lc-sign-in"));
-    assert_eq!((sign_in.num_calls(), wrong.num_calls(), right.num_calls()), (1, 1, 1));
-}
-
-#[tokio::test]
-async fn e_mail_and_text_message_codes_say_where_the_code_went() {
-    for (challenge, destination, key, code, wording) in [
-        (
-            ChallengeNameType::EmailOtp,
-            "a***@e***.com",
-            "EMAIL_OTP_CODE",
-            "12345678",
-            "We sent a sign-in code to a***@e***.com.",
-        ),
-        (
-            ChallengeNameType::SmsMfa,
-            "+*******1234",
-            "SMS_MFA_CODE",
-            "654321",
-            "We sent a sign-in code by text message to +*******1234.",
-        ),
-    ] {
-        let pool = Pool::default();
-        let params = [
-            ("CODE_DELIVERY_DESTINATION", destination),
-            ("CODE_DELIVERY_DELIVERY_MEDIUM", "EMAIL"),
-        ];
-        let sign_in = sign_in_rule(pool, challenge.clone(), &params);
-        let expected = challenge.clone();
-        let answer_rule = mock!(Client::respond_to_auth_challenge)
+#[test]
+fn an_authenticator_code_signs_in_with_a_client_secret_after_a_wrong_one() {
+    run(async {
+        let pool = Pool {
+            secret: true,
+            ..Pool::default()
+        };
+        let sign_in = sign_in_rule(pool, ChallengeNameType::SoftwareTokenMfa, &[]);
+        let wrong = mock!(Client::respond_to_auth_challenge)
+            .match_requests(|r| r.challenge_responses().unwrap()["SOFTWARE_TOKEN_MFA_CODE"] == "000000")
+            .then_http_response(|| aws_error("CodeMismatchException", "Invalid code received for user"));
+        let right = mock!(Client::respond_to_auth_challenge)
             .match_requests(move |r| {
                 let responses = r.challenge_responses().unwrap();
-                r.challenge_name() == Some(&expected)
-                    && responses.get(key).map(String::as_str) == Some(code)
+                r.challenge_name() == Some(&ChallengeNameType::SoftwareTokenMfa)
+                    && r.session() == Some("session-1")
+                    && responses.get("SOFTWARE_TOKEN_MFA_CODE").map(String::as_str) == Some("123456")
                     && answers_as_the_user(pool, responses)
+                    && r.user_context_data().and_then(|u| u.ip_address()) == Some(CLIENT_IP)
             })
             .then_output(|| {
                 RespondToAuthChallengeOutput::builder()
                     .authentication_result(tokens(3600, Some("rt-1")))
                     .build()
             });
-        let app = app(pool, &[&sign_in, &answer_rule]).await;
+        let app = app(pool, &[&sign_in, &wrong, &right]).await;
         let mut browser = Browser::default();
-        assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/code");
+
+        let answer = browser.sign_in(&app).await;
+        assert_eq!(answer.status, StatusCode::FOUND);
+        assert_eq!(answer.location(), "/sign-in/code");
+        assert!(answer.sets("lc-sign-in"), "{:?}", answer.set_cookies());
+        assert!(!answer.sets("lc-session"), "no session before the second step");
+        let pending = &browser.cookies["lc-sign-in"];
+        assert!(
+            !pending.contains("session-1") && !pending.contains(USER_ID),
+            "the cookie is encrypted"
+        );
+        assert!(
+            answer
+                .set_cookies()
+                .iter()
+                .any(|c| c.contains("HttpOnly") && c.contains("Max-Age=180"))
+        );
+
         let page = browser.get(&app, "/sign-in/code").await;
-        assert!(page.body.contains(wording), "{challenge:?}: {}", page.body);
-        signed_in(&browser.post(&app, "/auth/mfa-code", &[("code", code)]).await);
-    }
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Open your authenticator app"), "{}", page.body);
+        assert!(page.body.contains(EMAIL));
+        assert!(!page.body.contains("session-1") && !page.body.contains(SECRET));
+        assert_eq!(page.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+
+        let answer = browser.post(&app, "/auth/mfa-code", &[("code", "000000")]).await;
+        assert_eq!(answer.location(), "/sign-in/code?error=wrong_mfa_code");
+        assert!(!answer.removes("lc-sign-in"), "a wrong code keeps the challenge");
+
+        let answer = browser.post(&app, "/auth/mfa-code", &[("code", "123 456")]).await;
+        signed_in(&answer);
+        assert_eq!(answer.location(), "/protected");
+        assert!(answer.removes("lc-sign-in"));
+        assert_eq!((sign_in.num_calls(), wrong.num_calls(), right.num_calls()), (1, 1, 1));
+    });
 }
 
-#[tokio::test]
-async fn a_choice_of_factors_leads_to_the_chosen_ones_code() {
-    let pool = Pool {
-        secret: true,
-        ..Pool::default()
-    };
-    let sign_in = sign_in_rule(
-        pool,
-        ChallengeNameType::SelectMfaType,
-        &[("MFAS_CAN_CHOOSE", r#"["SMS_MFA","SOFTWARE_TOKEN_MFA"]"#)],
-    );
-    let choose = mock!(Client::respond_to_auth_challenge)
-        .match_requests(move |r| {
-            let responses = r.challenge_responses().unwrap();
-            r.challenge_name() == Some(&ChallengeNameType::SelectMfaType)
-                && r.session() == Some("session-1")
-                && responses.get("ANSWER").map(String::as_str) == Some("SOFTWARE_TOKEN_MFA")
-                && answers_as_the_user(pool, responses)
-        })
-        .then_output(|| {
-            RespondToAuthChallengeOutput::builder()
-                .challenge_name(ChallengeNameType::SoftwareTokenMfa)
-                .session("session-2")
-                .challenge_parameters("USER_ID_FOR_SRP", USER_ID)
-                .build()
-        });
-    let code = mock!(Client::respond_to_auth_challenge)
-        .match_requests(move |r| {
-            r.challenge_name() == Some(&ChallengeNameType::SoftwareTokenMfa)
-                && r.session() == Some("session-2")
-                && answers_as_the_user(pool, r.challenge_responses().unwrap())
-        })
-        .then_output(|| {
-            RespondToAuthChallengeOutput::builder()
-                .authentication_result(tokens(3600, Some("rt-1")))
-                .build()
-        });
-    let app = app(pool, &[&sign_in, &choose, &code]).await;
-    let mut browser = Browser::default();
-    assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/choose-method");
-    let page = browser.get(&app, "/sign-in/choose-method").await;
-    assert!(page.body.contains("Authenticator app") && page.body.contains("Text message (SMS)"));
-    assert!(page.body.contains(r#"value="SOFTWARE_TOKEN_MFA""#));
-
-    // Only what Cognito offered can be chosen.
-    let answer = browser.post(&app, "/auth/choose-mfa", &[("factor", "EMAIL_OTP")]).await;
-    assert_eq!(answer.location(), "/sign-in/choose-method?error=invalid_choice");
-    assert_eq!(choose.num_calls(), 0);
-
-    let answer = browser
-        .post(&app, "/auth/choose-mfa", &[("factor", "SOFTWARE_TOKEN_MFA")])
-        .await;
-    assert_eq!(answer.location(), "/sign-in/code");
-    // The code page is for the authenticator app now, on Cognito's new session.
-    let page = browser.get(&app, "/sign-in/code").await;
-    assert!(page.body.contains("Open your authenticator app"));
-    signed_in(&browser.post(&app, "/auth/mfa-code", &[("code", "123456")]).await);
-    assert_eq!(code.num_calls(), 1);
-}
-
-#[tokio::test]
-async fn an_invited_user_sets_a_password_and_required_name_then_sets_up_an_authenticator() {
-    let pool = Pool {
-        secret: true,
-        ..Pool::default()
-    };
-    let sign_in = sign_in_rule(
-        pool,
-        ChallengeNameType::NewPasswordRequired,
-        &[
-            ("requiredAttributes", r#"["userAttributes.given_name"]"#),
+#[test]
+fn e_mail_and_text_message_codes_say_where_the_code_went() {
+    run(async {
+        for (challenge, destination, key, code, wording) in [
             (
-                "userAttributes",
-                r#"{"email":"ada@example.com","email_verified":"true"}"#,
+                ChallengeNameType::EmailOtp,
+                "a***@e***.com",
+                "EMAIL_OTP_CODE",
+                "12345678",
+                "We sent a sign-in code to a***@e***.com.",
             ),
-        ],
-    );
-    let new_password = mock!(Client::respond_to_auth_challenge)
-        .match_requests(move |r| {
-            let responses = r.challenge_responses().unwrap();
-            r.challenge_name() == Some(&ChallengeNameType::NewPasswordRequired)
+            (
+                ChallengeNameType::SmsMfa,
+                "+*******1234",
+                "SMS_MFA_CODE",
+                "654321",
+                "We sent a sign-in code by text message to +*******1234.",
+            ),
+        ] {
+            let pool = Pool::default();
+            let params = [
+                ("CODE_DELIVERY_DESTINATION", destination),
+                ("CODE_DELIVERY_DELIVERY_MEDIUM", "EMAIL"),
+            ];
+            let sign_in = sign_in_rule(pool, challenge.clone(), &params);
+            let expected = challenge.clone();
+            let answer_rule = mock!(Client::respond_to_auth_challenge)
+                .match_requests(move |r| {
+                    let responses = r.challenge_responses().unwrap();
+                    r.challenge_name() == Some(&expected)
+                        && responses.get(key).map(String::as_str) == Some(code)
+                        && answers_as_the_user(pool, responses)
+                })
+                .then_output(|| {
+                    RespondToAuthChallengeOutput::builder()
+                        .authentication_result(tokens(3600, Some("rt-1")))
+                        .build()
+                });
+            let app = app(pool, &[&sign_in, &answer_rule]).await;
+            let mut browser = Browser::default();
+            assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/code");
+            let page = browser.get(&app, "/sign-in/code").await;
+            assert!(page.body.contains(wording), "{challenge:?}: {}", page.body);
+            signed_in(&browser.post(&app, "/auth/mfa-code", &[("code", code)]).await);
+        }
+    });
+}
+
+#[test]
+fn a_choice_of_factors_leads_to_the_chosen_ones_code() {
+    run(async {
+        let pool = Pool {
+            secret: true,
+            ..Pool::default()
+        };
+        let sign_in = sign_in_rule(
+            pool,
+            ChallengeNameType::SelectMfaType,
+            &[("MFAS_CAN_CHOOSE", r#"["SMS_MFA","SOFTWARE_TOKEN_MFA"]"#)],
+        );
+        let choose = mock!(Client::respond_to_auth_challenge)
+            .match_requests(move |r| {
+                let responses = r.challenge_responses().unwrap();
+                r.challenge_name() == Some(&ChallengeNameType::SelectMfaType)
+                    && r.session() == Some("session-1")
+                    && responses.get("ANSWER").map(String::as_str) == Some("SOFTWARE_TOKEN_MFA")
+                    && answers_as_the_user(pool, responses)
+            })
+            .then_output(|| {
+                RespondToAuthChallengeOutput::builder()
+                    .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+                    .session("session-2")
+                    .challenge_parameters("USER_ID_FOR_SRP", USER_ID)
+                    .build()
+            });
+        let code = mock!(Client::respond_to_auth_challenge)
+            .match_requests(move |r| {
+                r.challenge_name() == Some(&ChallengeNameType::SoftwareTokenMfa)
+                    && r.session() == Some("session-2")
+                    && answers_as_the_user(pool, r.challenge_responses().unwrap())
+            })
+            .then_output(|| {
+                RespondToAuthChallengeOutput::builder()
+                    .authentication_result(tokens(3600, Some("rt-1")))
+                    .build()
+            });
+        let app = app(pool, &[&sign_in, &choose, &code]).await;
+        let mut browser = Browser::default();
+        assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/choose-method");
+        let page = browser.get(&app, "/sign-in/choose-method").await;
+        assert!(page.body.contains("Authenticator app") && page.body.contains("Text message (SMS)"));
+        assert!(page.body.contains(r#"value="SOFTWARE_TOKEN_MFA""#));
+
+        // Only what Cognito offered can be chosen.
+        let answer = browser.post(&app, "/auth/choose-mfa", &[("factor", "EMAIL_OTP")]).await;
+        assert_eq!(answer.location(), "/sign-in/choose-method?error=invalid_choice");
+        assert_eq!(choose.num_calls(), 0);
+
+        let answer = browser
+            .post(&app, "/auth/choose-mfa", &[("factor", "SOFTWARE_TOKEN_MFA")])
+            .await;
+        assert_eq!(answer.location(), "/sign-in/code");
+        // The code page is for the authenticator app now, on Cognito's new session.
+        let page = browser.get(&app, "/sign-in/code").await;
+        assert!(page.body.contains("Open your authenticator app"));
+        signed_in(&browser.post(&app, "/auth/mfa-code", &[("code", "123456")]).await);
+        assert_eq!(code.num_calls(), 1);
+    });
+}
+
+#[test]
+fn an_invited_user_sets_a_password_and_required_name_then_sets_up_an_authenticator() {
+    run(async {
+        let pool = Pool {
+            secret: true,
+            ..Pool::default()
+        };
+        let sign_in = sign_in_rule(
+            pool,
+            ChallengeNameType::NewPasswordRequired,
+            &[
+                ("requiredAttributes", r#"["userAttributes.given_name"]"#),
+                (
+                    "userAttributes",
+                    r#"{"email":"ada@example.com","email_verified":"true"}"#,
+                ),
+            ],
+        );
+        let new_password = mock!(Client::respond_to_auth_challenge)
+            .match_requests(move |r| {
+                let responses = r.challenge_responses().unwrap();
+                r.challenge_name() == Some(&ChallengeNameType::NewPasswordRequired)
                 && r.session() == Some("session-1")
                 && responses.get("NEW_PASSWORD").map(String::as_str) == Some("Brand-New-Pass-7")
                 && responses.get("userAttributes.given_name").map(String::as_str) == Some("Ada")
                 // Nothing but what the challenge asked for: e-mail and the like are not writable.
                 && responses.len() == 4
                 && answers_as_the_user(pool, responses)
-        })
-        .then_output(|| {
-            // The pool requires MFA and Ada has none: the next challenge is its set-up.
-            RespondToAuthChallengeOutput::builder()
-                .challenge_name(ChallengeNameType::MfaSetup)
-                .session("session-2")
-                .challenge_parameters("MFAS_CAN_SETUP", r#"["SMS_MFA","SOFTWARE_TOKEN_MFA"]"#)
-                .build()
-        });
-    let associate = mock!(Client::associate_software_token)
-        .match_requests(|r| r.session() == Some("session-2") && r.access_token().is_none())
-        .then_output(|| {
-            AssociateSoftwareTokenOutput::builder()
-                .secret_code("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
-                .session("session-3")
-                .build()
-        });
-    let verify = mock!(Client::verify_software_token)
-        .match_requests(|r| r.session() == Some("session-3") && r.user_code() == Some("123456"))
-        .then_output(|| {
-            VerifySoftwareTokenOutput::builder()
-                .status(VerifySoftwareTokenResponseType::Success)
-                .session("session-4")
-                .build()
-        });
-    let setup_done = mock!(Client::respond_to_auth_challenge)
-        .match_requests(move |r| {
-            r.challenge_name() == Some(&ChallengeNameType::MfaSetup)
-                && r.session() == Some("session-4")
-                && answers_as_the_user(pool, r.challenge_responses().unwrap())
-        })
-        .then_output(|| {
-            RespondToAuthChallengeOutput::builder()
-                .authentication_result(tokens(3600, Some("rt-1")))
-                .build()
-        });
-    let app = app(pool, &[&sign_in, &new_password, &associate, &verify, &setup_done]).await;
-    let mut browser = Browser::default();
-    assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/new-password");
-    let page = browser.get(&app, "/sign-in/new-password").await;
-    assert!(page.body.contains("Given name") && page.body.contains(r#"name="attributes[given_name]""#));
-    assert!(
-        page.body.contains("Password requirements"),
-        "the policy checklist is shown"
-    );
+            })
+            .then_output(|| {
+                // The pool requires MFA and Ada has none: the next challenge is its set-up.
+                RespondToAuthChallengeOutput::builder()
+                    .challenge_name(ChallengeNameType::MfaSetup)
+                    .session("session-2")
+                    .challenge_parameters("MFAS_CAN_SETUP", r#"["SMS_MFA","SOFTWARE_TOKEN_MFA"]"#)
+                    .build()
+            });
+        let associate = mock!(Client::associate_software_token)
+            .match_requests(|r| r.session() == Some("session-2") && r.access_token().is_none())
+            .then_output(|| {
+                AssociateSoftwareTokenOutput::builder()
+                    .secret_code("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+                    .session("session-3")
+                    .build()
+            });
+        let verify = mock!(Client::verify_software_token)
+            .match_requests(|r| r.session() == Some("session-3") && r.user_code() == Some("123456"))
+            .then_output(|| {
+                VerifySoftwareTokenOutput::builder()
+                    .status(VerifySoftwareTokenResponseType::Success)
+                    .session("session-4")
+                    .build()
+            });
+        let setup_done = mock!(Client::respond_to_auth_challenge)
+            .match_requests(move |r| {
+                r.challenge_name() == Some(&ChallengeNameType::MfaSetup)
+                    && r.session() == Some("session-4")
+                    && answers_as_the_user(pool, r.challenge_responses().unwrap())
+            })
+            .then_output(|| {
+                RespondToAuthChallengeOutput::builder()
+                    .authentication_result(tokens(3600, Some("rt-1")))
+                    .build()
+            });
+        let app = app(pool, &[&sign_in, &new_password, &associate, &verify, &setup_done]).await;
+        let mut browser = Browser::default();
+        assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/new-password");
+        let page = browser.get(&app, "/sign-in/new-password").await;
+        assert!(page.body.contains("Given name") && page.body.contains(r#"name="attributes[given_name]""#));
+        assert!(
+            page.body.contains("Password requirements"),
+            "the policy checklist is shown"
+        );
 
-    // The pool's policy and the required attribute are checked before Cognito is called; what
-    // was typed for the attribute comes back, the password never.
-    let answer = browser
-        .post(
-            &app,
-            "/auth/new-password",
-            &[("password", "short"), ("attributes[given_name]", "Ada")],
-        )
-        .await;
-    assert_eq!(
-        answer.location(),
-        "/sign-in/new-password?error=weak_password&attributes%5Bgiven_name%5D=Ada"
-    );
-    let answer = browser
-        .post(&app, "/auth/new-password", &[("password", "Brand-New-Pass-7")])
-        .await;
-    assert_eq!(answer.location(), "/sign-in/new-password?error=missing_attributes");
-    assert_eq!(new_password.num_calls(), 0);
+        // The pool's policy and the required attribute are checked before Cognito is called; what
+        // was typed for the attribute comes back, the password never.
+        let answer = browser
+            .post(
+                &app,
+                "/auth/new-password",
+                &[("password", "short"), ("attributes[given_name]", "Ada")],
+            )
+            .await;
+        assert_eq!(
+            answer.location(),
+            "/sign-in/new-password?error=weak_password&attributes%5Bgiven_name%5D=Ada"
+        );
+        let answer = browser
+            .post(&app, "/auth/new-password", &[("password", "Brand-New-Pass-7")])
+            .await;
+        assert_eq!(answer.location(), "/sign-in/new-password?error=missing_attributes");
+        assert_eq!(new_password.num_calls(), 0);
 
-    let answer = browser
-        .post(
-            &app,
-            "/auth/new-password",
-            &[
-                ("password", "Brand-New-Pass-7"),
-                ("attributes[given_name]", " Ada "),
-                ("attributes[email]", "mallory@example.com"),
-            ],
-        )
-        .await;
-    assert_eq!(answer.location(), "/sign-in/authenticator", "{}", answer.body);
-    assert_eq!(
-        associate.num_calls(),
-        1,
-        "the secret is made by the post, not by showing the page"
-    );
+        let answer = browser
+            .post(
+                &app,
+                "/auth/new-password",
+                &[
+                    ("password", "Brand-New-Pass-7"),
+                    ("attributes[given_name]", " Ada "),
+                    ("attributes[email]", "mallory@example.com"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.location(), "/sign-in/authenticator", "{}", answer.body);
+        assert_eq!(
+            associate.num_calls(),
+            1,
+            "the secret is made by the post, not by showing the page"
+        );
 
-    let page = browser.get(&app, "/sign-in/authenticator").await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.body
-            .contains(r#"<svg role="img" aria-label="QR code for your authenticator app""#)
-    );
-    assert!(page.body.contains("JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"));
-    // Reloading the page does not make another secret.
-    browser.get(&app, "/sign-in/authenticator").await;
-    assert_eq!(associate.num_calls(), 1);
+        let page = browser.get(&app, "/sign-in/authenticator").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body
+                .contains(r#"<svg role="img" aria-label="QR code for your authenticator app""#)
+        );
+        assert!(page.body.contains("JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"));
+        // Reloading the page does not make another secret.
+        browser.get(&app, "/sign-in/authenticator").await;
+        assert_eq!(associate.num_calls(), 1);
 
-    let answer = browser.post(&app, "/auth/mfa-setup", &[("code", "123456")]).await;
-    signed_in(&answer);
-    assert!(answer.removes("lc-sign-in"));
-    assert_eq!((verify.num_calls(), setup_done.num_calls()), (1, 1));
-}
-
-#[tokio::test]
-async fn a_required_set_up_without_authenticator_apps_is_explained() {
-    let pool = Pool::default();
-    let sign_in = sign_in_rule(
-        pool,
-        ChallengeNameType::MfaSetup,
-        &[("MFAS_CAN_SETUP", r#"["SMS_MFA"]"#)],
-    );
-    let app = app(pool, &[&sign_in]).await;
-    let mut browser = Browser::default();
-    let answer = browser.sign_in(&app).await;
-    assert_eq!(
-        answer.location(),
-        "/sign-in?error=mfa_setup_unavailable&email=ada%40example.com"
-    );
-    assert!(!answer.sets("lc-sign-in"), "nothing is kept");
-}
-
-#[tokio::test]
-async fn an_unknown_challenge_is_explained_and_keeps_nothing() {
-    let pool = Pool::default();
-    let sign_in = sign_in_rule(pool, ChallengeNameType::CustomChallenge, &[]);
-    let app = app(pool, &[&sign_in]).await;
-    let mut browser = Browser::default();
-    let answer = browser.sign_in(&app).await;
-    assert_eq!(
-        answer.location(),
-        "/sign-in?error=unsupported_challenge&email=ada%40example.com"
-    );
-    assert!(answer.set_cookies().is_empty(), "{:?}", answer.set_cookies());
-    let page = browser.get(&app, "/sign-in?error=unsupported_challenge").await;
-    assert!(
-        page.body
-            .contains("This account needs a sign-in step this app does not offer.")
-    );
-}
-
-#[tokio::test]
-async fn a_session_cognito_no_longer_knows_goes_back_to_sign_in() {
-    let pool = Pool::default();
-    let sign_in = sign_in_rule(pool, ChallengeNameType::SoftwareTokenMfa, &[]);
-    let expired = mock!(Client::respond_to_auth_challenge).then_http_response(|| {
-        aws_error(
-            "NotAuthorizedException",
-            "Invalid session for the user, session is expired.",
-        )
+        let answer = browser.post(&app, "/auth/mfa-setup", &[("code", "123456")]).await;
+        signed_in(&answer);
+        assert!(answer.removes("lc-sign-in"));
+        assert_eq!((verify.num_calls(), setup_done.num_calls()), (1, 1));
     });
-    let app = app(pool, &[&sign_in, &expired]).await;
-    let mut browser = Browser::default();
-    browser.sign_in(&app).await;
-    let answer = browser.post(&app, "/auth/mfa-code", &[("code", "123456")]).await;
-    assert_eq!(
-        answer.location(),
-        "/sign-in?error=challenge_expired&email=ada%40example.com"
-    );
-    assert!(answer.removes("lc-sign-in"));
-    let page = browser
-        .get(&app, "/sign-in?error=challenge_expired&email=ada%40example.com")
-        .await;
-    assert!(page.body.contains("Your sign-in took too long and has expired."));
-    assert!(!page.body.contains("Exception") && !page.body.contains("Invalid session"));
 }
 
-#[tokio::test]
-async fn a_forged_challenge_cookie_is_no_challenge() {
-    let app = app(Pool::default(), &[]).await;
-    let mut browser = Browser::default();
-    browser.cookies.insert("lc-sign-in".into(), "forged".into());
-    let page = browser.get(&app, "/sign-in/code").await;
-    assert_eq!(page.status, StatusCode::FOUND);
-    assert_eq!(page.location(), "/sign-in?error=challenge_expired");
-    let answer = browser.post(&app, "/auth/mfa-code", &[("code", "123456")]).await;
-    assert_eq!(answer.location(), "/sign-in?error=challenge_expired");
+#[test]
+fn a_required_set_up_without_authenticator_apps_is_explained() {
+    run(async {
+        let pool = Pool::default();
+        let sign_in = sign_in_rule(
+            pool,
+            ChallengeNameType::MfaSetup,
+            &[("MFAS_CAN_SETUP", r#"["SMS_MFA"]"#)],
+        );
+        let app = app(pool, &[&sign_in]).await;
+        let mut browser = Browser::default();
+        let answer = browser.sign_in(&app).await;
+        assert_eq!(
+            answer.location(),
+            "/sign-in?error=mfa_setup_unavailable&email=ada%40example.com"
+        );
+        assert!(!answer.sets("lc-sign-in"), "nothing is kept");
+    });
+}
+
+#[test]
+fn an_unknown_challenge_is_explained_and_keeps_nothing() {
+    run(async {
+        let pool = Pool::default();
+        let sign_in = sign_in_rule(pool, ChallengeNameType::CustomChallenge, &[]);
+        let app = app(pool, &[&sign_in]).await;
+        let mut browser = Browser::default();
+        let answer = browser.sign_in(&app).await;
+        assert_eq!(
+            answer.location(),
+            "/sign-in?error=unsupported_challenge&email=ada%40example.com"
+        );
+        assert!(answer.set_cookies().is_empty(), "{:?}", answer.set_cookies());
+        let page = browser.get(&app, "/sign-in?error=unsupported_challenge").await;
+        assert!(
+            page.body
+                .contains("This account needs a sign-in step this app does not offer.")
+        );
+    });
+}
+
+#[test]
+fn a_session_cognito_no_longer_knows_goes_back_to_sign_in() {
+    run(async {
+        let pool = Pool::default();
+        let sign_in = sign_in_rule(pool, ChallengeNameType::SoftwareTokenMfa, &[]);
+        let expired = mock!(Client::respond_to_auth_challenge).then_http_response(|| {
+            aws_error(
+                "NotAuthorizedException",
+                "Invalid session for the user, session is expired.",
+            )
+        });
+        let app = app(pool, &[&sign_in, &expired]).await;
+        let mut browser = Browser::default();
+        browser.sign_in(&app).await;
+        let answer = browser.post(&app, "/auth/mfa-code", &[("code", "123456")]).await;
+        assert_eq!(
+            answer.location(),
+            "/sign-in?error=challenge_expired&email=ada%40example.com"
+        );
+        assert!(answer.removes("lc-sign-in"));
+        let page = browser
+            .get(&app, "/sign-in?error=challenge_expired&email=ada%40example.com")
+            .await;
+        assert!(page.body.contains("Your sign-in took too long and has expired."));
+        assert!(!page.body.contains("Exception") && !page.body.contains("Invalid session"));
+    });
+}
+
+#[test]
+fn a_forged_challenge_cookie_is_no_challenge() {
+    run(async {
+        let app = app(Pool::default(), &[]).await;
+        let mut browser = Browser::default();
+        browser.cookies.insert("lc-sign-in".into(), "forged".into());
+        let page = browser.get(&app, "/sign-in/code").await;
+        assert_eq!(page.status, StatusCode::FOUND);
+        assert_eq!(page.location(), "/sign-in?error=challenge_expired");
+        let answer = browser.post(&app, "/auth/mfa-code", &[("code", "123456")]).await;
+        assert_eq!(answer.location(), "/sign-in?error=challenge_expired");
+    });
 }
 
 // --- refresh ------------------------------------------------------------------------------------
@@ -408,157 +424,167 @@ fn plain_sign_in() -> Rule {
         })
 }
 
-#[tokio::test]
-async fn without_rotation_a_refresh_hashes_the_internal_username_not_the_e_mail() {
-    let pool = Pool {
-        secret: true,
-        ..Pool::default()
-    };
-    let sign_in = plain_sign_in();
-    let refresh = mock!(Client::initiate_auth)
-        .match_requests(|r| {
-            let p = r.auth_parameters().unwrap();
-            r.auth_flow() == Some(&aws_sdk_cognitoidentityprovider::types::AuthFlowType::RefreshTokenAuth)
+#[test]
+fn without_rotation_a_refresh_hashes_the_internal_username_not_the_e_mail() {
+    run(async {
+        let pool = Pool {
+            secret: true,
+            ..Pool::default()
+        };
+        let sign_in = plain_sign_in();
+        let refresh = mock!(Client::initiate_auth)
+            .match_requests(|r| {
+                let p = r.auth_parameters().unwrap();
+                r.auth_flow() == Some(&aws_sdk_cognitoidentityprovider::types::AuthFlowType::RefreshTokenAuth)
                 && p.get("REFRESH_TOKEN").map(String::as_str) == Some("rt-1")
                 // Real Cognito refuses HASH_OF_EMAIL here; the emulators accept anything.
                 && p.get("SECRET_HASH").map(String::as_str) == Some(HASH_OF_USER_ID)
-        })
-        .then_output(|| {
-            InitiateAuthOutput::builder()
-                .authentication_result(tokens(3600, None))
-                .build()
-        });
-    let app = app(pool, &[&sign_in, &refresh]).await;
-    let mut browser = Browser::default();
-    signed_in(&browser.sign_in(&app).await);
-    let page = browser.get(&app, "/").await;
-    assert_eq!(refresh.num_calls(), 1);
-    assert!(page.sets("lc-session"));
-    assert!(!page.sets("lc-refresh"), "no rotation: the refresh token stays");
+            })
+            .then_output(|| {
+                InitiateAuthOutput::builder()
+                    .authentication_result(tokens(3600, None))
+                    .build()
+            });
+        let app = app(pool, &[&sign_in, &refresh]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let page = browser.get(&app, "/").await;
+        assert_eq!(refresh.num_calls(), 1);
+        assert!(page.sets("lc-session"));
+        assert!(!page.sets("lc-refresh"), "no rotation: the refresh token stays");
+    });
 }
 
-#[tokio::test]
-async fn with_rotation_the_refresh_cookie_is_rewritten_and_a_replay_after_the_grace_period_signs_out() {
-    let pool = Pool {
-        secret: true,
-        rotation: true,
-    };
-    let sign_in = plain_sign_in();
-    // The first exchange of rt-1 rotates it; within the grace period it still works once more;
-    // after that Cognito refuses it as reused.
-    let rt1 = mock!(Client::get_tokens_from_refresh_token)
-        .match_requests(|r| {
-            r.refresh_token() == Some("rt-1") && r.client_secret() == Some(SECRET) && r.client_id() == Some(CLIENT_ID)
-        })
-        .sequence()
-        .output(|| {
-            GetTokensFromRefreshTokenOutput::builder()
-                .authentication_result(tokens(3600, Some("rt-2")))
-                .build()
-        })
-        .output(|| {
-            GetTokensFromRefreshTokenOutput::builder()
-                .authentication_result(tokens(3600, Some("rt-2b")))
-                .build()
-        })
-        .http_response(|| aws_error("RefreshTokenReuseException", "Refresh token has been reused"))
-        .build();
-    // With rotation on, REFRESH_TOKEN_AUTH must never be used: only the sign-in may reach
-    // InitiateAuth (a second call would find no rule and fail the test).
-    let state_a = state(pool, &[&sign_in, &rt1], &[]).await.expect("state");
-    let app_a = leptos_cognito::server::router(state_a.clone());
-    let mut browser = Browser::default();
-    signed_in(&browser.sign_in(&app_a).await);
-    let stale = browser.clone();
+#[test]
+fn with_rotation_the_refresh_cookie_is_rewritten_and_a_replay_after_the_grace_period_signs_out() {
+    run(async {
+        let pool = Pool {
+            secret: true,
+            rotation: true,
+        };
+        let sign_in = plain_sign_in();
+        // The first exchange of rt-1 rotates it; within the grace period it still works once more;
+        // after that Cognito refuses it as reused.
+        let rt1 = mock!(Client::get_tokens_from_refresh_token)
+            .match_requests(|r| {
+                r.refresh_token() == Some("rt-1")
+                    && r.client_secret() == Some(SECRET)
+                    && r.client_id() == Some(CLIENT_ID)
+            })
+            .sequence()
+            .output(|| {
+                GetTokensFromRefreshTokenOutput::builder()
+                    .authentication_result(tokens(3600, Some("rt-2")))
+                    .build()
+            })
+            .output(|| {
+                GetTokensFromRefreshTokenOutput::builder()
+                    .authentication_result(tokens(3600, Some("rt-2b")))
+                    .build()
+            })
+            .http_response(|| aws_error("RefreshTokenReuseException", "Refresh token has been reused"))
+            .build();
+        // With rotation on, REFRESH_TOKEN_AUTH must never be used: only the sign-in may reach
+        // InitiateAuth (a second call would find no rule and fail the test).
+        let state_a = state(pool, &[&sign_in, &rt1], &[]).await.expect("state");
+        let app_a = leptos_cognito::server::router(state_a.clone());
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app_a).await);
+        let stale = browser.clone();
 
-    // Ten requests of one session at once: one call to Cognito, and each carries the new
-    // refresh cookie.
-    let tasks: Vec<_> = (0..10)
-        .map(|_| {
-            let (app, mut browser) = (app_a.clone(), browser.clone());
-            tokio::spawn(async move { browser.get(&app, "/").await })
-        })
-        .collect();
-    for task in tasks {
-        let page = task.await.unwrap();
-        assert_eq!(page.status, StatusCode::OK);
+        // Ten requests of one session at once: one call to Cognito, and each carries the new
+        // refresh cookie.
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (app, mut browser) = (app_a.clone(), browser.clone());
+                tokio::spawn(async move { browser.get(&app, "/").await })
+            })
+            .collect();
+        for task in tasks {
+            let page = task.await.unwrap();
+            assert_eq!(page.status, StatusCode::OK);
+            assert!(
+                page.sets("lc-session") && page.sets("lc-refresh"),
+                "{:?}",
+                page.set_cookies()
+            );
+        }
+        assert_eq!(rt1.num_calls(), 1);
+        assert_eq!(state_a.sessions.refresh_calls(), 1);
+        let page = browser.get(&app_a, "/").await;
+        assert_ne!(
+            browser.cookies["lc-refresh"], stale.cookies["lc-refresh"],
+            "the refresh cookie changed"
+        );
+        assert!(page.body.contains(EMAIL), "still signed in");
+
+        // Another instance (same SESSION_KEY, as behind a load balancer) meets the old cookie
+        // within Cognito's grace period: still signed in.
+        let app_b = leptos_cognito::server::router(state(pool, &[&rt1], &[]).await.expect("state"));
+        let mut within_grace = stale.clone();
+        let page = within_grace.get(&app_b, "/").await;
         assert!(
-            page.sets("lc-session") && page.sets("lc-refresh"),
+            page.body.contains(EMAIL) && page.sets("lc-refresh"),
             "{:?}",
             page.set_cookies()
         );
-    }
-    assert_eq!(rt1.num_calls(), 1);
-    assert_eq!(state_a.sessions.refresh_calls(), 1);
-    let page = browser.get(&app_a, "/").await;
-    assert_ne!(
-        browser.cookies["lc-refresh"], stale.cookies["lc-refresh"],
-        "the refresh cookie changed"
-    );
-    assert!(page.body.contains(EMAIL), "still signed in");
 
-    // Another instance (same SESSION_KEY, as behind a load balancer) meets the old cookie
-    // within Cognito's grace period: still signed in.
-    let app_b = leptos_cognito::server::router(state(pool, &[&rt1], &[]).await.expect("state"));
-    let mut within_grace = stale.clone();
-    let page = within_grace.get(&app_b, "/").await;
-    assert!(
-        page.body.contains(EMAIL) && page.sets("lc-refresh"),
-        "{:?}",
-        page.set_cookies()
-    );
-
-    // A third replays it after the grace period: Cognito says it was reused; the session
-    // ends cleanly, without an error page.
-    let app_c = leptos_cognito::server::router(state(pool, &[&rt1], &[]).await.expect("state"));
-    let mut replayed = stale.clone();
-    let page = replayed.get(&app_c, "/protected").await;
-    assert_eq!(page.status, StatusCode::FOUND);
-    assert_eq!(page.location(), "/sign-in?next=/protected");
-    assert!(page.removes("lc-session") && page.removes("lc-refresh"));
-    assert_eq!(rt1.num_calls(), 3);
+        // A third replays it after the grace period: Cognito says it was reused; the session
+        // ends cleanly, without an error page.
+        let app_c = leptos_cognito::server::router(state(pool, &[&rt1], &[]).await.expect("state"));
+        let mut replayed = stale.clone();
+        let page = replayed.get(&app_c, "/protected").await;
+        assert_eq!(page.status, StatusCode::FOUND);
+        assert_eq!(page.location(), "/sign-in?next=/protected");
+        assert!(page.removes("lc-session") && page.removes("lc-refresh"));
+        assert_eq!(rt1.num_calls(), 3);
+    });
 }
 
 // --- start-up ----------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn production_refuses_to_start_without_the_clients_secret() {
-    let production = [
-        ("APP_ENV", "production"),
-        ("APP_URL", "https://app.example.com"),
-        (
-            "COGNITO_ISSUER",
-            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test1",
-        ),
-    ];
-    let pool = Pool {
-        secret: true,
-        ..Pool::default()
-    };
-    // `config()` adds the secret for a pool with one: take it out again.
-    let mut vars: Vec<(&str, &str)> = production.to_vec();
-    vars.push(("COGNITO_CLIENT_SECRET", ""));
-    let refused = state(pool, &[], &vars).await;
-    assert!(matches!(refused, Err(StartError::Pool)), "started without the secret");
-    assert!(state(pool, &[], &production).await.is_ok(), "starts with it");
-    // Development starts anyway, so the pages can be looked at; the log says what is wrong.
-    assert!(state(pool, &[], &[("COGNITO_CLIENT_SECRET", "")]).await.is_ok());
-}
-
-#[tokio::test]
-async fn the_secret_never_reaches_a_page() {
-    let app = app(
-        Pool {
+#[test]
+fn production_refuses_to_start_without_the_clients_secret() {
+    run(async {
+        let production = [
+            ("APP_ENV", "production"),
+            ("APP_URL", "https://app.example.com"),
+            (
+                "COGNITO_ISSUER",
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test1",
+            ),
+        ];
+        let pool = Pool {
             secret: true,
             ..Pool::default()
-        },
-        &[],
-    )
-    .await;
-    let mut browser = Browser::default();
-    for path in ["/", "/sign-in", "/sign-up", "/confirm", "/forgot-password"] {
-        let page = browser.get(&app, path).await;
-        assert_eq!(page.status, StatusCode::OK, "{path}");
-        assert!(!page.body.contains(SECRET), "{path}");
-    }
+        };
+        // `config()` adds the secret for a pool with one: take it out again.
+        let mut vars: Vec<(&str, &str)> = production.to_vec();
+        vars.push(("COGNITO_CLIENT_SECRET", ""));
+        let refused = state(pool, &[], &vars).await;
+        assert!(matches!(refused, Err(StartError::Pool)), "started without the secret");
+        assert!(state(pool, &[], &production).await.is_ok(), "starts with it");
+        // Development starts anyway, so the pages can be looked at; the log says what is wrong.
+        assert!(state(pool, &[], &[("COGNITO_CLIENT_SECRET", "")]).await.is_ok());
+    });
+}
+
+#[test]
+fn the_secret_never_reaches_a_page() {
+    run(async {
+        let app = app(
+            Pool {
+                secret: true,
+                ..Pool::default()
+            },
+            &[],
+        )
+        .await;
+        let mut browser = Browser::default();
+        for path in ["/", "/sign-in", "/sign-up", "/confirm", "/forgot-password"] {
+            let page = browser.get(&app, path).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            assert!(!page.body.contains(SECRET), "{path}");
+        }
+    });
 }
