@@ -57,15 +57,26 @@ fn pending_for(
     Ok(Some(pending))
 }
 
-/// What a failed answer leads to: back to sign-in when the challenge is over, else the error
-/// on the challenge's page.
+/// Goes on from Cognito's answer to a challenge: into the app or to the next challenge
+/// ([`pending::advance`]); back to sign-in when the challenge is over; else the error on the
+/// challenge's page.
 #[cfg(feature = "ssr")]
-fn answer_failed(state: &AppState, pending: &PendingSignIn, page: &str, err: AppError) -> Result<(), AppError> {
-    match err {
-        AppError::ChallengeExpired | AppError::UnsupportedChallenge | AppError::MfaSetupUnavailable => {
+async fn go_on(
+    state: &AppState,
+    pending: &PendingSignIn,
+    page: &str,
+    answer: Result<super::cognito::AuthStep, AppError>,
+) -> Result<(), AppError> {
+    let result = match answer {
+        Ok(step) => pending::advance(state, step, &pending.email, &pending.next).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Err(err @ (AppError::ChallengeExpired | AppError::UnsupportedChallenge | AppError::MfaSetupUnavailable)) => {
             pending::restart(state, Some(pending), &err)
         }
-        err => Err(form_error(err, page, &[])),
+        Err(err) => Err(form_error(err, page, &[])),
+        Ok(()) => Ok(()),
     }
 }
 
@@ -84,12 +95,8 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
         return Ok(());
     };
     let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]))?;
-    match state.cognito.answer_code(caller(), &pending.challenge, &code).await {
-        Ok(step) => pending::advance(&state, step, &pending.email, &pending.next)
-            .await
-            .or_else(|e| answer_failed(&state, &pending, page, e)),
-        Err(e) => answer_failed(&state, &pending, page, e),
-    }
+    let answer = state.cognito.answer_code(caller(), &pending.challenge, &code).await;
+    go_on(&state, &pending, page, answer).await
 }
 
 /// SELECT_MFA_TYPE: which of the offered factors to use for this sign-in.
@@ -104,12 +111,8 @@ pub async fn choose_mfa(factor: String) -> Result<(), AppError> {
     if !pending.challenge.options.contains(&factor) {
         return Err(form_error(AppError::InvalidChoice, page, &[]));
     }
-    match state.cognito.choose_mfa(caller(), &pending.challenge, &factor).await {
-        Ok(step) => pending::advance(&state, step, &pending.email, &pending.next)
-            .await
-            .or_else(|e| answer_failed(&state, &pending, page, e)),
-        Err(e) => answer_failed(&state, &pending, page, e),
-    }
+    let answer = state.cognito.choose_mfa(caller(), &pending.challenge, &factor).await;
+    go_on(&state, &pending, page, answer).await
 }
 
 /// NEW_PASSWORD_REQUIRED: a user an administrator invited chooses their own password, and
@@ -143,18 +146,21 @@ pub async fn set_new_password(password: String, attributes: Option<HashMap<Strin
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(back)?;
-    match state
+    let answer = state
         .cognito
         .set_new_password(caller(), &pending.challenge, &password, &given)
-        .await
-    {
-        Ok(step) => pending::advance(&state, step, &pending.email, &pending.next)
-            .await
-            .or_else(|e| answer_failed(&state, &pending, page, e)),
-        Err(AppError::ChallengeExpired | AppError::UnsupportedChallenge | AppError::MfaSetupUnavailable) => {
-            answer_failed(&state, &pending, page, AppError::ChallengeExpired)
+        .await;
+    match answer {
+        // A refused password or attribute comes back with what was typed for the attributes.
+        Err(e)
+            if !matches!(
+                e,
+                AppError::ChallengeExpired | AppError::UnsupportedChallenge | AppError::MfaSetupUnavailable
+            ) =>
+        {
+            Err(back(e))
         }
-        Err(e) => Err(back(e)),
+        answer => go_on(&state, &pending, page, answer).await,
     }
 }
 
@@ -169,14 +175,9 @@ pub async fn verify_mfa_setup(code: String) -> Result<(), AppError> {
     };
     let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]))?;
     let device = format!("{} authenticator", state.config.app_name);
-    match state
+    let answer = state
         .cognito
         .finish_totp_setup(caller(), &pending.challenge, &code, &device)
-        .await
-    {
-        Ok(step) => pending::advance(&state, step, &pending.email, &pending.next)
-            .await
-            .or_else(|e| answer_failed(&state, &pending, page, e)),
-        Err(e) => answer_failed(&state, &pending, page, e),
-    }
+        .await;
+    go_on(&state, &pending, page, answer).await
 }
