@@ -20,6 +20,13 @@ use axum::http::{StatusCode, header};
 use common::*;
 use leptos_cognito::state::StartError;
 
+/// The answer that ends a sign-in: tokens for an hour, refresh token `rt-1`.
+fn tokens_answer() -> RespondToAuthChallengeOutput {
+    RespondToAuthChallengeOutput::builder()
+        .authentication_result(tokens(3600, Some("rt-1")))
+        .build()
+}
+
 // --- the challenges -----------------------------------------------------------------------------
 
 #[test]
@@ -42,11 +49,7 @@ fn an_authenticator_code_signs_in_with_a_client_secret_after_a_wrong_one() {
                     && answers_as_the_user(pool, responses)
                     && r.user_context_data().and_then(|u| u.ip_address()) == Some(CLIENT_IP)
             })
-            .then_output(|| {
-                RespondToAuthChallengeOutput::builder()
-                    .authentication_result(tokens(3600, Some("rt-1")))
-                    .build()
-            });
+            .then_output(tokens_answer);
         let app = app(pool, &[&sign_in, &wrong, &right]).await;
         let mut browser = Browser::default();
 
@@ -119,11 +122,7 @@ fn e_mail_and_text_message_codes_say_where_the_code_went() {
                         && responses.get(key).map(String::as_str) == Some(code)
                         && answers_as_the_user(pool, responses)
                 })
-                .then_output(|| {
-                    RespondToAuthChallengeOutput::builder()
-                        .authentication_result(tokens(3600, Some("rt-1")))
-                        .build()
-                });
+                .then_output(tokens_answer);
             let app = app(pool, &[&sign_in, &answer_rule]).await;
             let mut browser = Browser::default();
             assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/code");
@@ -167,11 +166,7 @@ fn a_choice_of_factors_leads_to_the_chosen_ones_code() {
                     && r.session() == Some("session-2")
                     && answers_as_the_user(pool, r.challenge_responses().unwrap())
             })
-            .then_output(|| {
-                RespondToAuthChallengeOutput::builder()
-                    .authentication_result(tokens(3600, Some("rt-1")))
-                    .build()
-            });
+            .then_output(tokens_answer);
         let app = app(pool, &[&sign_in, &choose, &code]).await;
         let mut browser = Browser::default();
         assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/choose-method");
@@ -255,11 +250,7 @@ fn an_invited_user_sets_a_password_and_required_name_then_sets_up_an_authenticat
                     && r.session() == Some("session-4")
                     && answers_as_the_user(pool, r.challenge_responses().unwrap())
             })
-            .then_output(|| {
-                RespondToAuthChallengeOutput::builder()
-                    .authentication_result(tokens(3600, Some("rt-1")))
-                    .build()
-            });
+            .then_output(tokens_answer);
         let app = app(pool, &[&sign_in, &new_password, &associate, &verify, &setup_done]).await;
         let mut browser = Browser::default();
         assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/new-password");
