@@ -40,18 +40,30 @@ ROOT=${ROOT:-$PWD}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/leptos-cognito/target}
 COGNITO_LOCAL_BIN=$ROOT/scripts/cognito-local/node_modules/.bin/cognito-local
 
+# The Python tools (cargo-lambda; for the tests also cfn-lint and checkov) live in one virtual
+# environment per machine, like the build directory, at the versions in scripts/python/.
+TOOLS_VENV=${TOOLS_VENV:-$HOME/.cache/leptos-cognito/venv}
+export PATH="$TOOLS_VENV/bin:$PATH"
+
 # Never let the AWS SDK look for credentials or a region on an EC2 metadata endpoint: locally
 # there is none, and the request would leave the machine.
 export AWS_EC2_METADATA_DISABLED=true
 
-# start_cognito_local DIR PORT [with-lambda]
+# start_cognito_local DIR PORT [TRIGGER...]
 # Starts cognito-local on 127.0.0.1:PORT with its data in DIR/.cognito (kept between runs).
-# With a third argument, the PreSignUp trigger calls the Rust Lambda through invoke-local.
+# Each TRIGGER (custom-message, pre-sign-up) calls the project's Rust Lambda of that name through
+# the Lambda Invoke API on LAMBDA_PORT (start_lambdas).
 start_cognito_local() {
-  local dir=$1 port=$2 with_lambda=${3:-}
+  local dir=$1 port=$2 trigger triggers=
+  shift 2
   mkdir -p "$dir/.cognito"
-  local triggers='{}'
-  [ -n "$with_lambda" ] && triggers='{ "PreSignUp": "pre-sign-up" }'
+  for trigger in "$@"; do
+    case $trigger in
+      custom-message) triggers="$triggers${triggers:+, }\"CustomMessage\": \"custom-message\"" ;;
+      pre-sign-up) triggers="$triggers${triggers:+, }\"PreSignUp\": \"pre-sign-up\"" ;;
+      *) die "start_cognito_local: unknown trigger $trigger" ;;
+    esac
+  done
   cat > "$dir/.cognito/config.json" <<JSON
 {
   "TokenConfig": { "IssuerDomain": "http://127.0.0.1:$port" },
@@ -60,7 +72,7 @@ start_cognito_local() {
     "region": "local",
     "credentials": { "accessKeyId": "local", "secretAccessKey": "local" }
   },
-  "TriggerFunctions": $triggers
+  "TriggerFunctions": { $triggers }
 }
 JSON
   if curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
@@ -72,18 +84,29 @@ JSON
   echo "cognito-local on http://127.0.0.1:$port (data: $dir/.cognito, log: $dir/cognito-local.log)" >&2
 }
 
-# start_lambda_runner DIR: the Lambda Invoke API for the PreSignUp trigger, on LAMBDA_PORT.
-start_lambda_runner() {
-  local dir=$1
+# start_lambdas DIR APP_URL [cargo-lambda watch flags]: the project's Lambda functions
+# (lambda/custom-message, lambda/pre-sign-up) behind `cargo lambda watch`, the standard Lambda
+# emulator, which serves the Invoke API cognito-local calls on 127.0.0.1:LAMBDA_PORT. The
+# messages link to APP_URL.
+start_lambdas() {
+  local dir=$1 app_url=$2
+  shift 2
   mkdir -p "$dir"
-  cargo build -q -p pre-sign-up --features local --bin invoke-local
-  LAMBDA_PORT=$LAMBDA_PORT "$CARGO_TARGET_DIR/debug/invoke-local" >"$dir/invoke-local.log" 2>&1 &
-  echo $! >"$dir/invoke-local.pid"
-  for _ in $(seq 100); do
+  if port_answers "$LAMBDA_PORT"; then
+    die "port $LAMBDA_PORT is already in use (another cargo lambda watch?); stop it or set LAMBDA_PORT"
+  fi
+  # Built now: otherwise watch compiles a function at its first invocation, while cognito-local
+  # (and the person signing up) waits.
+  cargo build -q --locked -p pre-sign-up -p custom-message
+  # On SIGTERM it stops the function processes it started, too.
+  cargo lambda watch --quiet -A 127.0.0.1 -P "$LAMBDA_PORT" --env-var "APP_URL=$app_url" "$@" \
+    >"$dir/lambda.log" 2>&1 &
+  echo $! >"$dir/lambda.pid"
+  for _ in $(seq 300); do
     port_answers "$LAMBDA_PORT" && return 0
     sleep 0.1
   done
-  die "invoke-local did not start (log: $dir/invoke-local.log)"
+  die "cargo lambda watch did not start (log: $dir/lambda.log)"
 }
 
 # stop_pids DIR: stops whatever the functions above started in DIR.
@@ -121,6 +144,7 @@ AWS_REGION=us-east-1
 AWS_ACCESS_KEY_ID=local
 AWS_SECRET_ACCESS_KEY=local
 COGNITO_LOCAL_DB=$dir/.cognito/db
+COGNITO_LOCAL_LOG=$dir/cognito-local.log
 ENV
 }
 
@@ -194,12 +218,13 @@ version_at_least() {
 
 RUST_MIN=1.95
 NODE_MIN=20
+PYTHON_MIN=3.9
 DISK_MIN_GB=15
 
 # preflight WHAT: one short list of what this machine has and lacks for `run` or `test`,
 # before any long build; stops with what to install when something cannot be installed here.
 preflight() {
-  local what=$1 missing=0 rust node free_kb
+  local what=$1 missing=0 rust node python free_kb
   step "checking this machine (for $what)"
   rust=$(rustc --version 2>/dev/null | awk '{ print $2 }') || true
   if [ -n "$rust" ] && version_at_least "$rust" "$RUST_MIN"; then
@@ -224,6 +249,13 @@ preflight() {
     command -v npm >/dev/null || missing=1
   else
     printf '  missing  Node %s or newer with npm (have: %s) — macOS: brew install node; Ubuntu/Debian: apt install nodejs npm; Fedora: dnf install nodejs npm\n' "$NODE_MIN" "${node:-none}" >&2
+    missing=1
+  fi
+  python=$(python3 --version 2>/dev/null | awk '{ print $2 }') || true
+  if [ -n "$python" ] && version_at_least "$python" "$PYTHON_MIN"; then
+    printf '  ok       Python %s (for cargo-lambda%s, from PyPI)\n' "$python" "$([ "$what" = test ] && echo ', cfn-lint, checkov')" >&2
+  else
+    printf '  missing  Python %s or newer with venv (have: %s) — macOS: brew install python; Ubuntu/Debian: apt install python3-venv; Fedora: dnf install python3\n' "$PYTHON_MIN" "${python:-none}" >&2
     missing=1
   fi
   command -v curl >/dev/null || { printf '  missing  curl\n' >&2; missing=1; }

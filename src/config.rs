@@ -33,6 +33,9 @@ pub struct Config {
     pub confirmation_mode: ConfirmationMode,
     /// At least 64 bytes; `None` only in development (a random key per process then).
     pub session_key: Option<Vec<u8>>,
+    /// The key before the current one, while it is being rolled: cookies it sealed are still
+    /// read, and sealed again with `session_key`.
+    pub session_key_previous: Option<Vec<u8>>,
     /// Refresh the access token when it has less than this left.
     pub refresh_margin: Duration,
     /// Lifetime of the session cookies; match the app client's refresh-token validity.
@@ -135,20 +138,22 @@ impl Config {
             Some(_) => return Err(err("CONFIRMATION_MODE", "must be `code`, `lambda` or `admin`")),
         };
 
-        let session_key = match get("SESSION_KEY") {
-            Some(b64) => {
-                use base64::Engine as _;
-                let key = base64::engine::general_purpose::STANDARD
-                    .decode(b64.trim())
-                    .map_err(|_| err("SESSION_KEY", "must be base64 (try `openssl rand -base64 64`)"))?;
-                if key.len() < 64 {
-                    return Err(err(
-                        "SESSION_KEY",
-                        "must decode to at least 64 bytes (try `openssl rand -base64 64`)",
-                    ));
-                }
-                Some(key)
+        let key = |var: &'static str| -> Result<Option<Vec<u8>>, ConfigError> {
+            let Some(b64) = get(var) else { return Ok(None) };
+            use base64::Engine as _;
+            let key = base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|_| err(var, "must be base64 (try `openssl rand -base64 64`)"))?;
+            if key.len() < 64 {
+                return Err(err(
+                    var,
+                    "must decode to at least 64 bytes (try `openssl rand -base64 64`)",
+                ));
             }
+            Ok(Some(key))
+        };
+        let session_key = match key("SESSION_KEY")? {
+            Some(key) => Some(key),
             None if production => {
                 return Err(err(
                     "SESSION_KEY",
@@ -157,6 +162,19 @@ impl Config {
             }
             None => None,
         };
+        let session_key_previous = key("SESSION_KEY_PREVIOUS")?;
+        if session_key_previous.is_some() && session_key.is_none() {
+            return Err(err(
+                "SESSION_KEY_PREVIOUS",
+                "needs SESSION_KEY, the key that replaces it",
+            ));
+        }
+        if session_key_previous.is_some() && session_key_previous == session_key {
+            return Err(err(
+                "SESSION_KEY_PREVIOUS",
+                "is the same as SESSION_KEY; it must be the key before it",
+            ));
+        }
 
         let secs = |var: &'static str, default: u64| -> Result<Duration, ConfigError> {
             match get(var) {
@@ -209,6 +227,7 @@ impl Config {
             api_client_ids,
             confirmation_mode,
             session_key,
+            session_key_previous,
             refresh_margin,
             session_max_age,
             jwt_leeway,
@@ -255,6 +274,18 @@ mod tests {
         "SESSION_KEY",
         "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMw==",
     );
+
+    #[test]
+    fn the_previous_session_key_needs_a_new_one_that_differs() {
+        let previous = |v: &'static str| ("SESSION_KEY_PREVIOUS", v);
+        let other = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNA==";
+        let c = config(&[POOL, CLIENT, KEY, previous(other)]).expect("valid");
+        assert_eq!(c.session_key_previous.map(|k| k.len()), Some(64));
+        let var_of = |r: Result<Config, ConfigError>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(var_of(config(&[POOL, CLIENT, previous(other)])).contains("SESSION_KEY_PREVIOUS"));
+        assert!(var_of(config(&[POOL, CLIENT, KEY, previous(KEY.1)])).contains("same as SESSION_KEY"));
+        assert!(var_of(config(&[POOL, CLIENT, KEY, previous("c2hvcnQ=")])).contains("at least 64 bytes"));
+    }
 
     #[test]
     fn defaults_point_at_real_cognito() {

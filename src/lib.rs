@@ -7,6 +7,7 @@ pub mod app;
 pub mod auth;
 pub mod components;
 pub mod error;
+pub mod i18n;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

@@ -127,7 +127,8 @@ impl AppState {
             return Err(StartError::Pool);
         }
         let rotation = facts.client.as_ref().is_some_and(|c| c.rotation);
-        let cognito = cognito.with_rotation(rotation);
+        let writes_locale = facts.client.as_ref().is_none_or(|c| c.writes_locale);
+        let cognito = cognito.with_rotation(rotation).with_locale_attribute(writes_locale);
         let challenge_lifetime = Duration::from_secs(
             facts
                 .client

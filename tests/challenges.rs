@@ -452,6 +452,7 @@ fn with_rotation_the_refresh_cookie_is_rewritten_and_a_replay_after_the_grace_pe
         let pool = Pool {
             secret: true,
             rotation: true,
+            ..Pool::default()
         };
         let sign_in = plain_sign_in();
         // The first exchange of rt-1 rotates it; within the grace period it still works once more;

@@ -14,6 +14,7 @@ use aws_smithy_types::body::SdkBody;
 use leptos_cognito::auth::cognito::{Caller, Cognito};
 use leptos_cognito::auth::validate::{ConfirmationCode, Email, Password, PasswordPolicy};
 use leptos_cognito::error::AppError;
+use leptos_cognito::i18n::Language;
 
 /// An AWS JSON-1.1 error response, as Cognito sends it.
 fn aws_error(status: u16, exception: &str) -> HttpResponse {
@@ -180,7 +181,7 @@ async fn sign_up_exceptions() {
     ] {
         let rule = always!(Client::sign_up, aws_error(400, exception));
         let result = cognito(&rule)
-            .sign_up(NOBODY, &email(), &password(), None)
+            .sign_up(NOBODY, &email(), &password(), None, Language::English)
             .await
             .map(drop);
         assert_eq!(result, Err(expected), "{exception}");

@@ -166,3 +166,55 @@ export async function emailVerified(email: string): Promise<boolean> {
   const user = await adminGetUser(email);
   return user.UserAttributes?.some((a) => a.Name === "email_verified" && a.Value === "true") ?? false;
 }
+
+/**
+ * An e-mail as cognito-local "sent" it: what the CustomMessage trigger wrote, code filled in.
+ * `text` is the message without its HTML tags and without any white space: the log's box wraps
+ * lines anywhere, so spaces cannot be told from wrapping.
+ */
+export type Delivery = { subject: string; message: string; text: string; code: string };
+
+/**
+ * The e-mails cognito-local delivered to `email`, oldest first. The emulator sends none: it
+ * logs each one in a box (COGNITO_LOCAL_LOG), with the subject and message the CustomMessage
+ * Lambda returned and Cognito's placeholders already replaced.
+ */
+export async function deliveries(email: string): Promise<Delivery[]> {
+  const log = (await readFile(env("COGNITO_LOCAL_LOG"), "utf8")).replace(/\x1b\[[0-9;]*m/g, "");
+  const found: Delivery[] = [];
+  for (const line of log.split("\n")) {
+    if (!line.includes("Confirmation Code Delivery")) continue;
+    // One box per log line; its rows are separated by the box's side bars.
+    const rows = line.split("│").map((r) => r.trim()).filter(Boolean);
+    const field = (name: string) => rows.findIndex((r) => r.startsWith(`${name}:`));
+    const value = (i: number) => rows[i].slice(rows[i].indexOf(":") + 1).trim();
+    const destination = field("Destination");
+    if (destination < 0 || value(destination) !== email) continue;
+    const subject = field("Email Subject");
+    const message = field("Email Message");
+    const end = field("SMS Message");
+    const html = message < 0 ? "" : [value(message), ...rows.slice(message + 1, end < 0 ? undefined : end)].join(" ");
+    found.push({
+      code: value(field("Code")),
+      subject: subject < 0 ? "" : value(subject),
+      message: html,
+      text: squash(html.replace(/<[^>]+>/g, "")),
+    });
+  }
+  return found;
+}
+
+/** `text` without white space, to compare with a `Delivery`'s `text`. */
+export function squash(text: string): string {
+  return text.replace(/\s+/g, "");
+}
+
+/** The latest e-mail to `email` (waits briefly for the emulator's log). */
+export async function lastDelivery(email: string): Promise<Delivery> {
+  for (let i = 0; i < 100; i++) {
+    const all = await deliveries(email);
+    if (all.length) return all[all.length - 1];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`cognito-local delivered no e-mail to ${email}`);
+}

@@ -11,6 +11,7 @@ use crate::auth::pool::{ClientFacts, MfaFacts, PoolFacts};
 use crate::auth::secret_hash::ClientSecret;
 use crate::auth::validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password, PasswordPolicy};
 use crate::error::AppError;
+use crate::i18n::Language;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId;
@@ -385,6 +386,9 @@ pub struct Cognito {
     secret: Option<ClientSecret>,
     /// The app client rotates refresh tokens: refresh with `GetTokensFromRefreshToken`.
     rotation: bool,
+    /// The app client may write the `locale` attribute (Cognito refuses the whole sign-up
+    /// when a client writes an attribute it may not).
+    writes_locale: bool,
 }
 
 impl Cognito {
@@ -395,7 +399,14 @@ impl Cognito {
             client_id,
             secret,
             rotation: false,
+            writes_locale: true,
         }
+    }
+
+    /// Whether sign-up stores the person's language (`locale`); see [`ClientFacts::writes_locale`].
+    pub fn with_locale_attribute(mut self, writes_locale: bool) -> Self {
+        self.writes_locale = writes_locale;
+        self
     }
 
     /// Refresh the way the app client wants: `GetTokensFromRefreshToken` when it rotates
@@ -493,6 +504,11 @@ impl Cognito {
                 TimeUnitsType::Days,
             ),
             auth_session_minutes: c.auth_session_validity,
+            // No WriteAttributes list: the client may write every attribute.
+            writes_locale: c
+                .write_attributes
+                .as_deref()
+                .is_none_or(|w| w.is_empty() || w.iter().any(|a| a == "locale")),
             token_revocation: c.enable_token_revocation,
             prevent_user_existence_errors: c
                 .prevent_user_existence_errors
@@ -529,8 +545,14 @@ impl Cognito {
         email: &Email,
         password: &Password,
         name: Option<&DisplayName>,
+        language: Language,
     ) -> Result<SignedUp, AppError> {
+        // `locale` picks the language of every e-mail Cognito sends this person from now on
+        // (the CustomMessage trigger reads it).
         let mut attributes = vec![attr("email", email.as_str())?];
+        if self.writes_locale {
+            attributes.push(attr("locale", language.tag())?);
+        }
         if let Some(name) = name {
             attributes.push(attr("name", name.as_str())?);
         }

@@ -19,6 +19,8 @@ use super::{
     server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
     validate::{ConfirmationCode, DisplayName, Email, Password, safe_next},
 };
+#[cfg(feature = "ssr")]
+use crate::i18n::request_language;
 
 /// The signed-in user, or `None`. Reads the session the middleware resolved (and refreshed).
 #[server(prefix = "/auth", endpoint = "current-user")]
@@ -47,7 +49,13 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
 
     let signed_up = state
         .cognito
-        .sign_up(caller(), &parsed_email, &password, display_name.as_ref())
+        .sign_up(
+            caller(),
+            &parsed_email,
+            &password,
+            display_name.as_ref(),
+            request_language(&request_headers()),
+        )
         .await
         .map_err(back)?;
     let confirmed = match (signed_up.confirmed, state.config.confirmation_mode) {

@@ -45,6 +45,9 @@ pub struct ClientFacts {
     pub auth_session_minutes: Option<i32>,
     pub token_revocation: Option<bool>,
     pub prevent_user_existence_errors: Option<bool>,
+    /// The client may write the standard `locale` attribute, where sign-up keeps the person's
+    /// language for Cognito's e-mails.
+    pub writes_locale: bool,
 }
 
 impl ClientFacts {
@@ -164,6 +167,13 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
                      token stays valid until it expires",
                 ));
             }
+            if !client.writes_locale {
+                out.push(finding(
+                    Warn,
+                    "the app client may not write the `locale` attribute (WriteAttributes): sign-up stores no \
+                     language, so Cognito's e-mails are in English for everyone",
+                ));
+            }
             if client.prevent_user_existence_errors != Some(true) {
                 out.push(finding(
                     Warn,
@@ -273,6 +283,7 @@ mod tests {
             auth_session_minutes: Some(3),
             token_revocation: Some(true),
             prevent_user_existence_errors: Some(true),
+            writes_locale: true,
         }
     }
 
@@ -330,6 +341,20 @@ mod tests {
         for f in right.iter().chain(&wrong).chain(&extra) {
             assert!(!f.message.contains("s3cret") && !f.message.contains("other"), "{f:?}");
         }
+    }
+
+    #[test]
+    fn a_client_that_may_not_write_locale_is_a_warning() {
+        assert_eq!(worst(&check(&facts(good_client()), &config(&[]))), Level::Ok);
+        let no_locale = check(
+            &facts(ClientFacts {
+                writes_locale: false,
+                ..good_client()
+            }),
+            &config(&[]),
+        );
+        assert_eq!(worst(&no_locale), Level::Warn, "{no_locale:?}");
+        assert!(no_locale.iter().any(|f| f.message.contains("`locale`")));
     }
 
     #[test]

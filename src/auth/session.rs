@@ -123,6 +123,9 @@ type InFlight = Arc<OnceCell<Result<Tokens, AppError>>>;
 /// Owns the cookie key and the single-flight table of refreshes under way.
 pub struct Sessions {
     key: Key,
+    /// While the key is being rolled (`SESSION_KEY_PREVIOUS`): cookies sealed with it are
+    /// read, and sealed again with `key` in the same response.
+    previous_key: Option<Key>,
     secure: bool,
     max_age: Duration,
     margin: Duration,
@@ -169,8 +172,13 @@ impl Sessions {
                 Key::generate()
             }
         };
+        let previous_key = match &config.session_key_previous {
+            Some(bytes) => Some(Key::try_from(bytes.as_slice()).map_err(|_| AppError::Internal)?),
+            None => None,
+        };
         Ok(Self {
             key,
+            previous_key,
             secure: config.secure_cookies(),
             max_age: config.session_max_age,
             margin: config.refresh_margin,
@@ -215,8 +223,18 @@ impl Sessions {
     }
 
     fn read<T: for<'de> Deserialize<'de>>(&self, jar: &CookieJar, name: &str) -> Option<T> {
-        let cookie = jar.private(&self.key).get(name)?;
-        serde_json::from_str(cookie.value()).ok()
+        self.read_sealed(jar, name).map(|(value, _)| value)
+    }
+
+    /// The cookie's value, and whether it was sealed with the previous key (so it should be
+    /// sealed again with the current one).
+    fn read_sealed<T: for<'de> Deserialize<'de>>(&self, jar: &CookieJar, name: &str) -> Option<(T, bool)> {
+        let parse = |cookie: Cookie<'static>| serde_json::from_str(cookie.value()).ok();
+        if let Some(cookie) = jar.private(&self.key).get(name) {
+            return parse(cookie).map(|v| (v, false));
+        }
+        let previous = self.previous_key.as_ref()?;
+        jar.private(previous).get(name).and_then(parse).map(|v| (v, true))
     }
 
     /// `Set-Cookie` values that start a session from fresh sign-in tokens.
@@ -243,6 +261,12 @@ impl Sessions {
         .map_err(|_| AppError::Internal)?;
         self.encrypt(self.cookie(self.refresh_name(), refresh))
             .ok_or(AppError::Internal)
+    }
+
+    /// The refresh cookie as it is, sealed with the current key.
+    fn seal_refresh(&self, refresh: &RefreshCookie) -> Option<HeaderValue> {
+        let value = serde_json::to_string(refresh).ok()?;
+        self.encrypt(self.cookie(self.refresh_name(), value))
     }
 
     /// A cookie holding `value` for `lifetime` (for a sign-in: as long as Cognito keeps the
@@ -342,28 +366,49 @@ impl Sessions {
     pub async fn resolve(&self, headers: &http::HeaderMap) -> Resolved {
         let jar = jar_of(headers);
         let had_cookies = jar.get(self.session_name()).is_some() || jar.get(self.refresh_name()).is_some();
-        let Some(refresh) = self.read::<RefreshCookie>(&jar, self.refresh_name()) else {
+        let Some((refresh, refresh_stale)) = self.read_sealed::<RefreshCookie>(&jar, self.refresh_name()) else {
             // No usable refresh token: no session. Stale or forged cookies are removed.
             return Resolved {
                 session: None,
                 set_cookies: if had_cookies { self.clear() } else { vec![] },
             };
         };
-        let current = self.read::<SessionCookie>(&jar, self.session_name()).map(|c| Session {
-            access_token: c.at,
-            expires_at: c.exp,
-            email: c.email,
-            sub: c.sub,
-            refreshed_at: c.refreshed_at,
-            authenticated_at: c.auth_at,
-        });
+        let (current, session_stale) = match self.read_sealed::<SessionCookie>(&jar, self.session_name()) {
+            Some((c, stale)) => (
+                Some(Session {
+                    access_token: c.at,
+                    expires_at: c.exp,
+                    email: c.email,
+                    sub: c.sub,
+                    refreshed_at: c.refreshed_at,
+                    authenticated_at: c.auth_at,
+                }),
+                stale,
+            ),
+            None => (None, false),
+        };
+        // A cookie sealed with the previous key is sealed again with the current one, so that
+        // the previous key can be dropped once every session has passed by.
+        let reseal_refresh = || {
+            if refresh_stale {
+                self.seal_refresh(&refresh)
+            } else {
+                None
+            }
+        };
         let now = now_unix();
         if let Some(session) = &current
             && session.expires_at - now > self.margin.as_secs() as i64
         {
+            let mut set_cookies = if session_stale {
+                self.session_headers(session).unwrap_or_default()
+            } else {
+                vec![]
+            };
+            set_cookies.extend(reseal_refresh());
             return Resolved {
                 session: current,
-                set_cookies: vec![],
+                set_cookies,
             };
         }
         // Cookies from before the username was kept: in pools that sign in with e-mail the
@@ -388,6 +433,8 @@ impl Sessions {
                     // one must reach the browser with this very response.
                     if let Some(rotated) = tokens.refresh_token.as_deref().filter(|rt| *rt != refresh.rt) {
                         headers.push(self.refresh_header(rotated, &tokens.access_token)?);
+                    } else {
+                        headers.extend(reseal_refresh());
                     }
                     Ok((session, headers))
                 });
@@ -503,6 +550,69 @@ mod tests {
             Cognito::new(sdk, "eu-west-1_Test1".into(), "client".into(), None),
         )
         .expect("sessions")
+    }
+
+    /// Sessions sealing with `key` and, while it is rolled, reading `previous` too.
+    fn sessions_keyed(key: &str, previous: Option<&str>) -> Sessions {
+        use base64::Engine as _;
+        let b64 = |fill: &str| base64::engine::general_purpose::STANDARD.encode(fill.repeat(64));
+        let (key, previous) = (b64(key), previous.map(b64));
+        let config = Config::from_lookup(|k| match k {
+            "COGNITO_USER_POOL_ID" => Some("eu-west-1_Test1".into()),
+            "COGNITO_CLIENT_ID" => Some("client".into()),
+            "SESSION_KEY" => Some(key.clone()),
+            "SESSION_KEY_PREVIOUS" => previous.clone(),
+            _ => None,
+        })
+        .expect("config");
+        let sdk = aws_sdk_cognitoidentityprovider::Client::from_conf(
+            aws_sdk_cognitoidentityprovider::Config::builder()
+                .behavior_version(aws_sdk_cognitoidentityprovider::config::BehaviorVersion::latest())
+                .region(aws_sdk_cognitoidentityprovider::config::Region::new("eu-west-1"))
+                .build(),
+        );
+        Sessions::new(
+            &config,
+            Cognito::new(sdk, "eu-west-1_Test1".into(), "client".into(), None),
+        )
+        .expect("sessions")
+    }
+
+    #[tokio::test]
+    async fn rolling_the_key_keeps_sessions_and_seals_them_again() {
+        let old = sessions_keyed("a", None);
+        let (_, sealed_old) = old.start(&tokens(now_unix() + 3600)).expect("start");
+        // Without the previous key, the old cookies are as good as forged.
+        assert!(
+            sessions_keyed("b", None)
+                .resolve(&request_headers(&sealed_old))
+                .await
+                .session
+                .is_none()
+        );
+
+        let rolling = sessions_keyed("b", Some("a"));
+        let resolved = rolling.resolve(&request_headers(&sealed_old)).await;
+        assert_eq!(resolved.session.map(|s| s.email).as_deref(), Some("ada@example.com"));
+        // Both cookies come back sealed with the new key, no refresh needed for it…
+        assert_eq!(resolved.set_cookies.len(), 2, "{:?}", resolved.set_cookies);
+        let new_only = sessions_keyed("b", None);
+        let again = new_only.resolve(&request_headers(&resolved.set_cookies)).await;
+        assert!(again.session.is_some());
+        assert_eq!(
+            new_only
+                .refresh_token(&request_headers(&resolved.set_cookies))
+                .as_deref(),
+            Some("refresh-secret")
+        );
+        // …and cookies already under the new key are left alone.
+        assert!(
+            rolling
+                .resolve(&request_headers(&resolved.set_cookies))
+                .await
+                .set_cookies
+                .is_empty()
+        );
     }
 
     fn jwt(claims: serde_json::Value) -> String {

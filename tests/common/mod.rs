@@ -64,6 +64,8 @@ pub const SESSION_KEY: &str =
 pub struct Pool {
     pub secret: bool,
     pub rotation: bool,
+    /// The client's WriteAttributes; `None`: no list, every attribute writable.
+    pub write_attributes: Option<&'static [&'static str]>,
 }
 
 pub fn now() -> i64 {
@@ -140,6 +142,9 @@ pub fn start_up_rules(pool: Pool) -> Vec<Rule> {
                 .auth_session_validity(3);
             if pool.secret {
                 client = client.client_secret(SECRET);
+            }
+            if let Some(attributes) = pool.write_attributes {
+                client = client.set_write_attributes(Some(attributes.iter().map(|a| a.to_string()).collect()));
             }
             if pool.rotation {
                 client = client.refresh_token_rotation(

@@ -21,6 +21,7 @@ done
 
 app_port=${SMOKE_PORT:-3110}
 cognito_port=${SMOKE_COGNITO_PORT:-9339}
+lambda_port=${SMOKE_LAMBDA_PORT:-9311}
 log=$tmp/dev.log
 pid=
 cleanup() {
@@ -31,7 +32,7 @@ trap cleanup EXIT
 
 # Its own process group (job control on), as a terminal gives it.
 set -m
-PATH="$tmp/bin:$PATH" LOCAL_DIR="$tmp/local" COGNITO_PORT=$cognito_port \
+PATH="$tmp/bin:$PATH" LOCAL_DIR="$tmp/local" COGNITO_PORT=$cognito_port LAMBDA_PORT=$lambda_port \
   LEPTOS_SITE_ADDR=127.0.0.1:$app_port LEPTOS_RELOAD_PORT=${SMOKE_RELOAD_PORT:-3111} \
   bash scripts/dev >"$log" 2>&1 &
 pid=$!
@@ -53,13 +54,14 @@ curl -fsS "http://127.0.0.1:$app_port/" | grep -q "Amazon Cognito in front of a 
 kill -TERM -- "-$pid"
 stopped=
 for _ in $(seq 100); do
-  if ! kill -0 "$pid" 2>/dev/null && ! port_answers "$app_port" && ! port_answers "$cognito_port"; then
+  if ! kill -0 "$pid" 2>/dev/null && ! port_answers "$app_port" && ! port_answers "$cognito_port" &&
+    ! port_answers "$lambda_port"; then
     stopped=1
     break
   fi
   sleep 0.2
 done
-[ -n "$stopped" ] || fail "scripts/dev, the app or cognito-local still runs 20 s after SIGTERM"
+[ -n "$stopped" ] || fail "scripts/dev, the app, cognito-local or cargo lambda watch still runs 20 s after SIGTERM"
 wait "$pid" 2>/dev/null || true
 pid=
 printf 'scripts/dev came up without apt-get or sudo, answered /health and /, and stopped on SIGTERM\n' >&2

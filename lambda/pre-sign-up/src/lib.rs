@@ -4,8 +4,8 @@
 //! `autoVerifyEmail` matters as much as `autoConfirmUser`: an account whose e-mail is not
 //! verified cannot receive a password-reset code later.
 //!
-//! The same [`pre_sign_up`] runs in AWS Lambda (`src/main.rs`, built with `cargo lambda build
-//! --release`) and locally behind `invoke-local`, which cognito-local calls.
+//! The same binary (`src/main.rs`, the `bootstrap` of `cargo lambda build --release`) runs in
+//! AWS Lambda and locally under `cargo lambda watch`, which cognito-local calls.
 
 use aws_lambda_events::event::cognito::{CognitoEventUserPoolsPreSignup, CognitoEventUserPoolsPreSignupTriggerSource};
 
