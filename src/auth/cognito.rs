@@ -575,7 +575,8 @@ impl Cognito {
         })
     }
 
-    #[tracing::instrument(skip(self))]
+    // The code is a secret while it is valid: never in a log line.
+    #[tracing::instrument(skip(self, code))]
     pub async fn confirm_sign_up(
         &self,
         caller: Caller,
@@ -1101,7 +1102,7 @@ impl Cognito {
             .or_else(|e| hide_unknown_user(Op::ForgotPassword, e))
     }
 
-    #[tracing::instrument(skip(self, password))]
+    #[tracing::instrument(skip(self, code, password))]
     pub async fn confirm_forgot_password(
         &self,
         caller: Caller,
