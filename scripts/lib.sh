@@ -102,11 +102,21 @@ start_lambdas() {
   cargo lambda watch --quiet -A 127.0.0.1 -P "$LAMBDA_PORT" --env-var "APP_URL=$app_url" "$@" \
     >"$dir/lambda.log" 2>&1 &
   echo $! >"$dir/lambda.pid"
+  local started='' function
   for _ in $(seq 300); do
-    port_answers "$LAMBDA_PORT" && return 0
+    if port_answers "$LAMBDA_PORT"; then started=1; break; fi
     sleep 0.1
   done
-  die "cargo lambda watch did not start (log: $dir/lambda.log)"
+  [ -n "$started" ] || die "cargo lambda watch did not start (log: $dir/lambda.log)"
+  # One call each, answered before cognito-local starts: watch starts a function's process at
+  # its first invocation (`cargo run`, seconds on a busy machine), and a sign-up that waited
+  # for that would outlast the app's 3-second Cognito timeout. The events are the functions'
+  # own test fixtures, as cognito-local sends them; answering changes nothing anywhere.
+  for function in custom-message:cognito-local-sign-up-ja pre-sign-up:cognito-local-sign-up; do
+    curl -fsS -o /dev/null -m 120 "http://127.0.0.1:$LAMBDA_PORT/2015-03-31/functions/${function%%:*}/invocations" \
+      --data-binary "@$ROOT/lambda/${function%%:*}/tests/events/${function#*:}.json" ||
+      die "the ${function%%:*} Lambda did not answer its first call (log: $dir/lambda.log)"
+  done
 }
 
 # stop_pids DIR: stops whatever the functions above started in DIR.
