@@ -14,9 +14,18 @@ use leptos_router::path;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     content_security_policy();
+    // The request's language, for every component of the page (`i18n::language`). Islands read
+    // it back from `<html lang>` in the browser.
+    #[cfg(feature = "ssr")]
+    provide_context(
+        use_context::<http::request::Parts>()
+            .map(|parts| crate::i18n::request_language(&parts.headers))
+            .unwrap_or_default(),
+    );
+    let lang = crate::i18n::language();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.tag()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -69,6 +78,11 @@ fn content_security_policy() {
     if let Ok(value) = http::HeaderValue::from_str(&policy) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
+    // The page is in the language of the `lang` cookie or of Accept-Language (`crate::i18n`).
+    response.append_header(
+        http::header::VARY,
+        http::HeaderValue::from_static("Accept-Language, Cookie"),
+    );
 }
 
 /// The whole app, rendered on the server only: in islands mode the browser runs just the islands

@@ -2,11 +2,16 @@
 //!
 //! Every failure a person can meet is a variant with a message written for people. The
 //! original cause (a Cognito exception, an I/O error) is logged on the server with its request
-//! id where it happens and never travels to the browser: only the variant does.
+//! id where it happens and never travels to the browser: only the variant does. Its message is
+//! looked up in the person's language ([`AppError::message`]): by the page after a form posted
+//! without JavaScript (`?error=code`), by the island that made the call otherwise.
 
+use crate::i18n::Language;
+use crate::t;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// The form field an error belongs to, so a form can show it next to that field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,83 +24,95 @@ pub enum Field {
     Name,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum AppError {
-    #[error("Enter a valid e-mail address, like name@example.com.")]
     InvalidEmail,
-    #[error("That password does not meet the requirements below.")]
     WeakPassword,
-    #[error("Enter a name of at most 64 characters.")]
     InvalidName,
-    #[error("Enter the 6-digit code from the e-mail.")]
     InvalidCode,
-    #[error("An account with this e-mail already exists. Sign in instead.")]
     EmailTaken,
-    #[error("The e-mail or password is not right.")]
     InvalidCredentials,
-    #[error("This account is not confirmed yet. Enter the code we sent you.")]
     NotConfirmed,
-    #[error("That code is not right. Check the e-mail and try again.")]
     WrongCode,
-    #[error("That code has expired. Ask for a new one below.")]
     ExpiredCode,
-    #[error("This account needs a new password. Use “Forgot password” to set one.")]
     PasswordResetRequired,
-    #[error("Enter the code: 6 digits from your authenticator app or text message, or 8 from the e-mail.")]
     InvalidMfaCode,
-    #[error("That code is not right. Check it and try again, or wait for the next code of your app.")]
     WrongMfaCode,
-    #[error("Your sign-in took too long and has expired. Please sign in again.")]
     ChallengeExpired,
-    #[error("This account needs a sign-in step this app does not offer. Please contact the site's administrator.")]
     UnsupportedChallenge,
-    #[error(
-        "This account must set up two-step sign-in first, and this app can only set up an authenticator app, which the pool does not allow. Please contact the site's administrator."
-    )]
     MfaSetupUnavailable,
-    #[error("Fill in every field below (at most 256 characters each).")]
     MissingAttributes,
-    #[error("Choose a password you have not used before.")]
     PasswordReused,
-    #[error("Choose one of the ways offered.")]
     InvalidChoice,
-    #[error("That is not your current password.")]
     WrongPassword,
-    #[error("For your security, confirm your password first (above), then try again.")]
     ReauthRequired,
-    #[error("We could not sign you out on your other devices right now. Please try again in a few minutes.")]
     SignOutEverywhereUnavailable,
-    #[error("Tick the box to confirm that you want to delete your account.")]
     ConfirmDeletion,
-    #[error("Too many attempts. Please wait a few minutes and try again.")]
     TooManyAttempts,
-    #[error("The service is busy. Please wait a few seconds and try again.")]
     Throttled,
     /// Our own limit per client IP or per e-mail, reached before Cognito was called.
-    #[error("Too many attempts. Please wait {seconds} seconds and try again.")]
-    RateLimited { seconds: u32 },
-    #[error("We could not send a new code right now. Please try again in a few minutes.")]
+    RateLimited {
+        seconds: u32,
+    },
     ResendUnavailable,
-    #[error("We could not deliver the code to that address. Check the e-mail and try again.")]
     CodeDeliveryFailed,
-    #[error("Sign-up is not allowed for this address.")]
     SignUpRejected,
-    #[error("Your session has ended. Please sign in again.")]
     SessionExpired,
-    #[error("Sign-in is unavailable right now. Please try again shortly.")]
     Unavailable,
-    #[error("That request came from another site and was refused.")]
     Forbidden,
-    #[error("That is more than this form accepts. Shorten what you typed and try again.")]
     TooLarge,
-    #[error("That request could not be read. Reload the page and try again.")]
     BadRequest,
-    #[error("Something went wrong on our side. Please try again.")]
     Internal,
 }
 
 impl AppError {
+    /// The message for people, in `lang`. Each variant has its text in `crate::i18n`'s tables,
+    /// so a variant without a message in both languages does not compile.
+    pub fn message(&self, lang: Language) -> String {
+        macro_rules! text {
+            ($name:ident) => {
+                t!(lang, errors.$name).to_owned()
+            };
+        }
+        match self {
+            Self::InvalidEmail => text!(invalid_email),
+            Self::WeakPassword => text!(weak_password),
+            Self::InvalidName => text!(invalid_name),
+            Self::InvalidCode => text!(invalid_code),
+            Self::EmailTaken => text!(email_taken),
+            Self::InvalidCredentials => text!(invalid_credentials),
+            Self::NotConfirmed => text!(not_confirmed),
+            Self::WrongCode => text!(wrong_code),
+            Self::ExpiredCode => text!(expired_code),
+            Self::PasswordResetRequired => text!(password_reset_required),
+            Self::InvalidMfaCode => text!(invalid_mfa_code),
+            Self::WrongMfaCode => text!(wrong_mfa_code),
+            Self::ChallengeExpired => text!(challenge_expired),
+            Self::UnsupportedChallenge => text!(unsupported_challenge),
+            Self::MfaSetupUnavailable => text!(mfa_setup_unavailable),
+            Self::MissingAttributes => text!(missing_attributes),
+            Self::PasswordReused => text!(password_reused),
+            Self::InvalidChoice => text!(invalid_choice),
+            Self::WrongPassword => text!(wrong_password),
+            Self::ReauthRequired => text!(reauth_required),
+            Self::SignOutEverywhereUnavailable => text!(sign_out_everywhere_unavailable),
+            Self::ConfirmDeletion => text!(confirm_deletion),
+            Self::TooManyAttempts => text!(too_many_attempts),
+            Self::Throttled => text!(throttled),
+            Self::RateLimited { seconds } => t!(lang, errors.rate_limited)(*seconds),
+            Self::ResendUnavailable => text!(resend_unavailable),
+            Self::CodeDeliveryFailed => text!(code_delivery_failed),
+            Self::SignUpRejected => text!(sign_up_rejected),
+            Self::SessionExpired => text!(session_expired),
+            Self::Unavailable => text!(unavailable),
+            Self::Forbidden => text!(forbidden),
+            Self::TooLarge => text!(too_large),
+            Self::BadRequest => text!(bad_request),
+            Self::Internal => text!(internal),
+        }
+    }
+
     /// The field a form should show this error next to; `None` for a banner above the form.
     pub fn field(&self) -> Option<Field> {
         match self {
@@ -244,6 +261,16 @@ impl AppError {
     }
 }
 
+/// The English message: what the server's logs and tests read. People get
+/// [`AppError::message`] in their language.
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Language::English))
+    }
+}
+
+impl std::error::Error for AppError {}
+
 /// Failures of the server-function plumbing itself (a malformed request, a lost connection).
 /// None of their text is shown: it is logged on the server and the person sees a plain message.
 impl FromServerFnError for AppError {
@@ -301,10 +328,38 @@ mod tests {
     #[test]
     fn messages_never_name_cognito() {
         for err in AppError::ALL {
-            let msg = err.to_string();
-            assert!(!msg.contains("Exception"), "{msg}");
-            assert!(!msg.to_lowercase().contains("cognito"), "{msg}");
+            for lang in Language::ALL {
+                let msg = err.message(lang);
+                assert!(!msg.contains("Exception"), "{msg}");
+                assert!(!msg.to_lowercase().contains("cognito"), "{msg}");
+            }
         }
+    }
+
+    /// Both languages have a message for every error (the tables make a missing one a build
+    /// error; this catches an empty one or one left in English), and no two errors share one.
+    #[test]
+    fn every_error_has_a_message_in_both_languages() {
+        let is_japanese = |c: char| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}');
+        for lang in Language::ALL {
+            let mut seen = std::collections::HashSet::new();
+            for err in AppError::ALL {
+                let msg = err.message(lang);
+                assert!(msg.len() > 10, "{err:?} in {lang:?}: {msg:?}");
+                assert!(seen.insert(msg.clone()), "{err:?} repeats a message in {lang:?}: {msg}");
+                match lang {
+                    Language::English => assert!(msg.is_ascii() || msg.contains('“'), "{err:?}: {msg}"),
+                    Language::Japanese => {
+                        assert!(msg.chars().any(is_japanese), "{err:?} is not in Japanese: {msg}");
+                        assert!(msg.ends_with('。'), "{err:?}: {msg}");
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            AppError::RateLimited { seconds: 17 }.message(Language::Japanese),
+            "試行回数が上限に達しました。17秒待ってから、もう一度お試しください。"
+        );
     }
 
     #[test]

@@ -302,8 +302,9 @@ fn an_invited_user_sets_a_password_and_required_name_then_sets_up_an_authenticat
         assert_eq!(page.status, StatusCode::OK);
         assert!(
             page.body
-                .contains(r#"<svg role="img" aria-label="QR code for your authenticator app""#)
+                .contains(r#"role="img" aria-label="QR code for your authenticator app""#)
         );
+        assert!(page.body.contains(r#"<svg aria-hidden="true""#));
         assert!(page.body.contains("JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"));
         // Reloading the page does not make another secret.
         browser.get(&app, "/sign-in/authenticator").await;

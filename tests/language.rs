@@ -1,13 +1,17 @@
 //! The person's language is stored at sign-up in Cognito's `locale` attribute, for the
 //! CustomMessage trigger: chosen by the `lang` cookie, else `Accept-Language`, else English —
 //! and left out when the app client may not write it (Cognito would refuse the whole sign-up).
+//! Pages are rendered in that language on the server, and the header's switch (a plain form
+//! post) keeps a choice in the cookie and, for a signed-in person, in `locale`.
 #![cfg(feature = "ssr")]
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 
 use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::operation::sign_up::{SignUpInput, SignUpOutput};
+use aws_sdk_cognitoidentityprovider::operation::update_user_attributes::UpdateUserAttributesOutput;
 use aws_smithy_mocks::{Rule, mock};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -83,5 +87,144 @@ fn a_client_that_may_not_write_locale_still_signs_people_up() {
         let app = app(pool, &[&rule]).await;
         code_sent(&sign_up(&app, &mut Browser::default(), Some("ja")).await);
         assert_eq!(rule.num_calls(), 1);
+    });
+}
+
+async fn page(app: &axum::Router, browser: &mut Browser, path: &str, accept_language: &str) -> Answer {
+    let request = Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .header(header::ACCEPT_LANGUAGE, accept_language);
+    browser.send(app, request, Body::empty()).await
+}
+
+#[test]
+fn pages_are_rendered_in_the_language_of_the_request() {
+    run(async {
+        let app = app(Pool::default(), &[]).await;
+        let japanese = page(&app, &mut Browser::default(), "/sign-in", "ja-JP,ja;q=0.9,en;q=0.8").await;
+        assert_eq!(japanese.status, StatusCode::OK);
+        assert!(japanese.body.contains(r#"<html lang="ja""#));
+        assert!(
+            japanese.body.contains("<title>サインイン · leptos-cognito</title>"),
+            "{}",
+            japanese.body
+        );
+        assert!(japanese.body.contains(">パスワードをお忘れですか？<"));
+        assert!(!japanese.body.contains("Forgot your password?"));
+        let vary = japanese
+            .headers
+            .get(header::VARY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(vary.contains("Accept-Language") && vary.contains("Cookie"), "{vary}");
+
+        let english = page(&app, &mut Browser::default(), "/sign-in", "fr-FR, de;q=0.9").await;
+        assert!(english.body.contains(r#"<html lang="en""#));
+        assert!(english.body.contains("<title>Sign in · leptos-cognito</title>"));
+    });
+}
+
+#[test]
+fn an_error_after_a_post_without_javascript_is_shown_in_the_language_of_the_page() {
+    run(async {
+        let app = app(Pool::default(), &[]).await;
+        let answer = page(
+            &app,
+            &mut Browser::default(),
+            "/sign-in?error=invalid_credentials",
+            "ja",
+        )
+        .await;
+        assert!(
+            answer
+                .body
+                .contains("メールアドレスまたはパスワードが正しくありません。"),
+            "{}",
+            answer.body
+        );
+        let answer = page(
+            &app,
+            &mut Browser::default(),
+            "/sign-in?error=rate_limited&retry_after=42",
+            "ja",
+        )
+        .await;
+        assert!(answer.body.contains("42秒待ってから"), "{}", answer.body);
+    });
+}
+
+#[test]
+fn the_switch_keeps_the_choice_and_comes_back_to_the_same_page() {
+    run(async {
+        let app = app(Pool::default(), &[]).await;
+        let mut browser = Browser::default();
+        let answer = browser
+            .post(
+                &app,
+                "/auth/language",
+                &[("lang", "ja"), ("next", "/sign-in?email=a%40example.com")],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+        assert_eq!(answer.location(), "/sign-in?email=a%40example.com");
+        let cookie = answer
+            .set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with("lang="))
+            .expect("lang cookie");
+        assert!(
+            cookie.starts_with("lang=ja;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        // The choice wins over the browser's languages, both ways.
+        let answer = page(&app, &mut browser, "/sign-in", "en-US,en;q=0.9").await;
+        assert!(answer.body.contains(r#"<html lang="ja""#));
+        browser
+            .post(&app, "/auth/language", &[("lang", "en"), ("next", "/")])
+            .await;
+        let answer = page(&app, &mut browser, "/", "ja").await;
+        assert!(answer.body.contains(r#"<html lang="en""#));
+
+        // Somewhere else than this site, or a language we do not have: nothing leaves the site.
+        let answer = browser
+            .post(&app, "/auth/language", &[("lang", "ja"), ("next", "//evil.example/")])
+            .await;
+        assert!(
+            answer.location().starts_with('/') && !answer.location().starts_with("//"),
+            "{}",
+            answer.location()
+        );
+        let answer = browser
+            .post(&app, "/auth/language", &[("lang", "tlh"), ("next", "/sign-up")])
+            .await;
+        assert_eq!(answer.location(), "/sign-up");
+        assert!(!answer.sets("lang"));
+    });
+}
+
+#[test]
+fn switching_while_signed_in_stores_the_language_in_locale() {
+    run(async {
+        let sign_in = mock!(Client::initiate_auth).then_output(|| {
+            InitiateAuthOutput::builder()
+                .authentication_result(tokens(3600, Some("rt-1")))
+                .build()
+        });
+        let update = mock!(Client::update_user_attributes)
+            .match_requests(|r| {
+                r.access_token().is_some_and(|t| t.starts_with("ey"))
+                    && r.user_attributes()
+                        .iter()
+                        .any(|a| a.name() == "locale" && a.value() == Some("ja"))
+            })
+            .then_output(|| UpdateUserAttributesOutput::builder().build());
+        let app = app(Pool::default(), &[&sign_in, &update]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let answer = browser
+            .post(&app, "/auth/language", &[("lang", "ja"), ("next", "/account")])
+            .await;
+        assert_eq!(answer.location(), "/account");
+        assert_eq!(update.num_calls(), 1);
     });
 }

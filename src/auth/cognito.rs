@@ -1019,6 +1019,23 @@ impl Cognito {
         }
     }
 
+    /// Stores the person's language in `locale`, for the e-mails Cognito sends them later. Does
+    /// nothing when the app client may not write `locale` (the start-up check warns of it).
+    #[tracing::instrument(skip_all)]
+    pub async fn set_locale(&self, access_token: &str, lang: Language) -> Result<(), AppError> {
+        if !self.writes_locale {
+            return Ok(());
+        }
+        self.client
+            .update_user_attributes()
+            .access_token(access_token)
+            .user_attributes(attr("locale", lang.tag())?)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| fail(Op::Account, e))
+    }
+
     /// Asks to change the e-mail: Cognito e-mails a code to the new address. With the pool's
     /// `AttributesRequireVerificationBeforeUpdate`, the old address stays until the code is used.
     #[tracing::instrument(skip_all)]

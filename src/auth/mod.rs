@@ -7,6 +7,7 @@
 //! | sign up, confirm, sign in, sign out, reset the password | `functions.rs` |
 //! | answer a sign-in challenge (code, choice, new password, authenticator set-up) | `challenges.rs` |
 //! | the account page: password, authenticator, name, e-mail, sign out everywhere, delete | `account.rs` |
+//! | the header's language switch (cookie, and the `locale` attribute when signed in) | `language.rs` |
 //! | the pending sign-in between challenge pages (encrypted cookie) and where a step leads | `pending.rs` |
 //! | every Cognito call and its error mapping | `cognito.rs` |
 //! | `SECRET_HASH` for app clients with a secret | `secret_hash.rs` |
@@ -19,11 +20,13 @@
 pub mod account;
 mod challenges;
 mod functions;
+mod language;
 pub mod validate;
 
 pub use account::*;
 pub use challenges::*;
 pub use functions::*;
+pub use language::*;
 
 #[cfg(feature = "ssr")]
 pub mod cognito;
@@ -48,6 +51,8 @@ pub mod totp;
 #[cfg(feature = "ssr")]
 pub mod verifier;
 
+use crate::i18n::{Language, Texts};
+use crate::t;
 use serde::{Deserialize, Serialize};
 use validate::PasswordPolicy;
 
@@ -64,23 +69,19 @@ pub enum ConfirmationMode {
 }
 
 impl ConfirmationMode {
-    pub fn describe(self) -> &'static str {
+    pub fn describe(self, t: &Texts) -> &'static str {
         match self {
-            Self::Code => "Cognito e-mails a 6-digit code, and you type it in on the confirmation page.",
-            Self::Lambda => {
-                "A PreSignUp Lambda trigger (written in Rust) confirms the account and verifies the e-mail as it is created."
-            }
-            Self::Admin => {
-                "The server confirms the account with AdminConfirmSignUp right after sign-up, using its AWS credentials."
-            }
+            Self::Code => t.home.describe_code,
+            Self::Lambda => t.home.describe_lambda,
+            Self::Admin => t.home.describe_admin,
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub fn name(self, t: &Texts) -> &'static str {
         match self {
-            Self::Code => "e-mail code",
-            Self::Lambda => "PreSignUp Lambda",
-            Self::Admin => "admin confirmation",
+            Self::Code => t.home.mode_code,
+            Self::Lambda => t.home.mode_lambda,
+            Self::Admin => t.home.mode_admin,
         }
     }
 }
@@ -147,12 +148,12 @@ impl ChallengeKind {
 }
 
 /// What a person reads for a second factor Cognito offers (SELECT_MFA_TYPE), by Cognito's name.
-pub fn mfa_factor_label(factor: &str) -> &'static str {
+pub fn mfa_factor_label(factor: &str, lang: Language) -> &'static str {
     match factor {
-        "SOFTWARE_TOKEN_MFA" => "Authenticator app",
-        "SMS_MFA" => "Text message (SMS)",
-        "EMAIL_OTP" | "EMAIL_MFA" => "E-mail",
-        _ => "Another way",
+        "SOFTWARE_TOKEN_MFA" => t!(lang, challenge.factor_app),
+        "SMS_MFA" => t!(lang, challenge.factor_sms),
+        "EMAIL_OTP" | "EMAIL_MFA" => t!(lang, challenge.factor_email),
+        _ => t!(lang, challenge.factor_other),
     }
 }
 
@@ -184,23 +185,24 @@ pub struct ChallengeView {
 
 /// The label of a user attribute a pool may require of an invited user (Cognito's standard
 /// attributes; a custom one shows its own name).
-pub fn attribute_label(name: &str) -> String {
+pub fn attribute_label(name: &str, t: &Texts) -> String {
+    let a = &t.attribute;
     let label = match name {
-        "name" => "Name",
-        "given_name" => "Given name",
-        "family_name" => "Family name",
-        "middle_name" => "Middle name",
-        "nickname" => "Nickname",
-        "preferred_username" => "Preferred username",
-        "phone_number" => "Phone number, with the country code (+81…)",
-        "birthdate" => "Date of birth (YYYY-MM-DD)",
-        "gender" => "Gender",
-        "address" => "Address",
-        "locale" => "Language (like en or ja)",
-        "zoneinfo" => "Time zone (like Asia/Tokyo)",
-        "website" => "Website",
-        "picture" => "Picture URL",
-        "profile" => "Profile URL",
+        "name" => a.name,
+        "given_name" => a.given_name,
+        "family_name" => a.family_name,
+        "middle_name" => a.middle_name,
+        "nickname" => a.nickname,
+        "preferred_username" => a.preferred_username,
+        "phone_number" => a.phone_number,
+        "birthdate" => a.birthdate,
+        "gender" => a.gender,
+        "address" => a.address,
+        "locale" => a.locale,
+        "zoneinfo" => a.zoneinfo,
+        "website" => a.website,
+        "picture" => a.picture,
+        "profile" => a.profile,
         other => return other.strip_prefix("custom:").unwrap_or(other).replace('_', " "),
     };
     label.to_owned()

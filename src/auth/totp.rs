@@ -46,11 +46,8 @@ pub fn qr_svg(data: &str) -> Result<String, AppError> {
         .build();
     // The renderer writes a standalone SVG file; inside HTML the XML declaration has no place.
     let element = image.find("<svg").map(|start| &image[start..]).unwrap_or(&image);
-    Ok(element.replacen(
-        "<svg ",
-        r#"<svg role="img" aria-label="QR code for your authenticator app" "#,
-        1,
-    ))
+    // The element around it is the image, labelled in the page's language.
+    Ok(element.replacen("<svg ", r#"<svg aria-hidden="true" focusable="false" "#, 1))
 }
 
 /// The page's set-up block for `secret`, labelled with the app's name and the person's e-mail.
@@ -85,7 +82,7 @@ mod tests {
     #[test]
     fn the_qr_code_is_an_inline_svg_element() {
         let svg = qr_svg("otpauth://totp/x:y?secret=JBSWY3DPEHPK3PXP").expect("svg");
-        assert!(svg.starts_with(r#"<svg role="img" aria-label="#), "{}", &svg[..60]);
+        assert!(svg.starts_with(r#"<svg aria-hidden="true" "#), "{}", &svg[..60]);
         assert!(svg.ends_with("</svg>"));
         assert!(!svg.contains("<?xml"));
     }

@@ -5,6 +5,8 @@
 //! because the local emulator enforces none of them.
 
 use crate::error::AppError;
+use crate::i18n::Language;
+use crate::t;
 use serde::{Deserialize, Serialize};
 
 /// Longest e-mail address SMTP allows (RFC 5321 path limit).
@@ -175,10 +177,32 @@ impl Default for PasswordPolicy {
 }
 
 /// One line of the password checklist.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rule {
-    pub label: String,
+    pub kind: RuleKind,
     pub met: bool,
+}
+
+/// What a rule asks for; its words come from the page's language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleKind {
+    MinLength(u32),
+    Uppercase,
+    Lowercase,
+    Number,
+    Symbol,
+}
+
+impl RuleKind {
+    pub fn label(self, lang: Language) -> String {
+        match self {
+            Self::MinLength(n) => t!(lang, form.rule_min_length)(n),
+            Self::Uppercase => t!(lang, form.rule_uppercase).to_owned(),
+            Self::Lowercase => t!(lang, form.rule_lowercase).to_owned(),
+            Self::Number => t!(lang, form.rule_number).to_owned(),
+            Self::Symbol => t!(lang, form.rule_symbol).to_owned(),
+        }
+    }
 }
 
 impl PasswordPolicy {
@@ -188,27 +212,20 @@ impl PasswordPolicy {
         let trimmed = password.trim_matches(' ');
         let symbol = password.chars().any(|c| COGNITO_SYMBOLS.contains(c)) || trimmed.contains(' ');
         let mut rules = vec![Rule {
-            label: format!("At least {} characters", self.min_length),
+            kind: RuleKind::MinLength(self.min_length),
             met: password.chars().count() >= self.min_length as usize,
         }];
         let optional = [
-            (
-                self.require_uppercase,
-                "An upper-case letter",
-                has(|c| c.is_uppercase()),
-            ),
-            (self.require_lowercase, "A lower-case letter", has(|c| c.is_lowercase())),
-            (self.require_numbers, "A number", has(|c| c.is_ascii_digit())),
-            (self.require_symbols, "A symbol, such as ! or %", symbol),
+            (self.require_uppercase, RuleKind::Uppercase, has(|c| c.is_uppercase())),
+            (self.require_lowercase, RuleKind::Lowercase, has(|c| c.is_lowercase())),
+            (self.require_numbers, RuleKind::Number, has(|c| c.is_ascii_digit())),
+            (self.require_symbols, RuleKind::Symbol, symbol),
         ];
         rules.extend(
             optional
                 .into_iter()
                 .filter(|(required, _, _)| *required)
-                .map(|(_, label, met)| Rule {
-                    label: label.to_owned(),
-                    met,
-                }),
+                .map(|(_, kind, met)| Rule { kind, met }),
         );
         rules
     }

@@ -3,6 +3,8 @@
 
 use crate::auth::validate::PasswordPolicy;
 use crate::error::{AppError, Field};
+use crate::i18n::language;
+use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -39,12 +41,19 @@ pub fn use_form_error<T>(
 
 /// The message of `error` if it belongs to `field`.
 pub fn field_error(error: Memo<Option<AppError>>, field: Field) -> Signal<Option<String>> {
-    Signal::derive(move || error.get().filter(|e| e.field() == Some(field)).map(|e| e.to_string()))
+    let lang = language();
+    Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| e.field() == Some(field))
+            .map(|e| e.message(lang))
+    })
 }
 
 /// The message of `error` if it belongs to no field (shown above the form).
 pub fn banner_error(error: Memo<Option<AppError>>) -> Signal<Option<String>> {
-    Signal::derive(move || error.get().filter(|e| e.field().is_none()).map(|e| e.to_string()))
+    let lang = language();
+    Signal::derive(move || error.get().filter(|e| e.field().is_none()).map(|e| e.message(lang)))
 }
 
 #[component]
@@ -111,13 +120,14 @@ pub fn EmailField(
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional)] on_input: Option<Callback<String>>,
 ) -> impl IntoView {
+    let label = t!(language(), form.email);
     match on_input {
         Some(on_input) => view! {
-            <TextField label="E-mail" name="email" kind="email" autocomplete="username" required=true value error on_input/>
+            <TextField label name="email" kind="email" autocomplete="username" required=true value error on_input/>
         }
         .into_any(),
         None => view! {
-            <TextField label="E-mail" name="email" kind="email" autocomplete="username" required=true value error/>
+            <TextField label name="email" kind="email" autocomplete="username" required=true value error/>
         }
         .into_any(),
     }
@@ -151,8 +161,9 @@ pub fn CodeField(
 /// `described_by="password-rules"`.
 #[component]
 pub fn PasswordChecklist(policy: PasswordPolicy, password: Signal<String>) -> impl IntoView {
+    let lang = language();
     view! {
-        <ul class="checklist" id="password-rules" aria-label="Password requirements">
+        <ul class="checklist" id="password-rules" aria-label=t!(lang, form.rules_label)>
             {move || {
                 policy
                     .check(&password.get())
@@ -162,8 +173,10 @@ pub fn PasswordChecklist(policy: PasswordPolicy, password: Signal<String>) -> im
                         view! {
                             <li class=state data-met=rule.met.to_string()>
                                 <span aria-hidden="true">{if rule.met { "✓ " } else { "• " }}</span>
-                                {rule.label}
-                                <span class="sr-only">{if rule.met { " (done)" } else { " (missing)" }}</span>
+                                {rule.kind.label(lang)}
+                                <span class="sr-only">
+                                    {if rule.met { t!(lang, form.rule_done) } else { t!(lang, form.rule_missing) }}
+                                </span>
                             </li>
                         }
                     })
@@ -207,6 +220,7 @@ pub fn PasswordField(
     #[prop(optional)] described_by: Option<&'static str>,
 ) -> impl IntoView {
     let shown = RwSignal::new(false);
+    let (show, hide) = (t!(language(), form.show), t!(language(), form.hide));
     let error_id = format!("{name}-error");
     let described = {
         let error_id = error_id.clone();
@@ -243,7 +257,7 @@ pub fn PasswordField(
                     aria-pressed=move || if shown.get() { "true" } else { "false" }
                     on:click=move |_| shown.update(|s| *s = !*s)
                 >
-                    {move || if shown.get() { "Hide" } else { "Show" }}
+                    {move || if shown.get() { hide } else { show }}
                 </button>
             </div>
             <FieldError id=error_id error/>

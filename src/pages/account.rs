@@ -12,6 +12,8 @@ use crate::components::{
     TotpInstructions, banner_error, field_error, query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
+use crate::i18n::{Texts, language, texts};
+use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -19,7 +21,8 @@ use leptos_router::components::Redirect;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let account = Resource::new(|| (), |_| get_account());
-    let notice = notice_text(&query_value("notice")).map(str::to_owned);
+    let t = texts();
+    let notice = notice_text(&query_value("notice"), t).map(str::to_owned);
     // An error after a post without JavaScript, for the form named in `form`.
     let loaded = Loaded {
         error: query_error(),
@@ -28,8 +31,8 @@ pub fn AccountPage() -> impl IntoView {
         email: query_value("email"),
     };
     view! {
-        <Title text="Your account · leptos-cognito"/>
-        <Suspense fallback=|| view! { <p>"Loading your account…"</p> }>
+        <Title text=(t.site.title)(t.account.heading)/>
+        <Suspense fallback=move || view! { <p>{t.account.loading}</p> }>
             {move || {
                 let (notice, loaded) = (notice.clone(), loaded.clone());
                 Suspend::new(async move {
@@ -40,7 +43,7 @@ pub fn AccountPage() -> impl IntoView {
                         Ok(None) | Err(AppError::SessionExpired) => {
                             view! { <Redirect path="/sign-in?next=/account"/> }.into_any()
                         }
-                        Err(e) => view! { <ErrorBanner error=Signal::derive(move || Some(e.to_string()))/> }.into_any(),
+                        Err(e) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message(language())))/> }.into_any(),
                     }
                 })
             }}
@@ -48,24 +51,21 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
-fn notice_text(code: &str) -> Option<&'static str> {
+fn notice_text(code: &str, t: &Texts) -> Option<&'static str> {
+    let a = &t.account;
     Some(match code {
-        "confirmed" => "Thank you. For the next 5 minutes you can make the changes below that need your password.",
-        "password_changed" => "Your password has been changed.",
-        "password_changed_everywhere" => "Your password has been changed, and your other devices have been signed out.",
-        "password_changed_not_everywhere" => {
-            "Your password has been changed. We could not sign out your other devices right now: use “Sign out everywhere” below to try again."
-        }
-        "authenticator_started" => "Add this site to your authenticator app, then enter the code it shows.",
-        "authenticator_on" => {
-            "Two-step sign-in is on: from now on you sign in with your password and a code from your app."
-        }
-        "authenticator_off" => "Two-step sign-in is off.",
-        "name_changed" => "Your name has been saved.",
-        "email_code_sent" => "We sent a code to your new address. Enter it below to make the change.",
-        "email_code_resent" => "We sent the code again.",
-        "email_changed" => "Your e-mail address has been changed.",
-        "email_unchanged" => "That is already your e-mail address.",
+        "confirmed" => a.confirmed,
+        "password_changed" => a.password_changed,
+        "password_changed_everywhere" => a.password_changed_everywhere,
+        "password_changed_not_everywhere" => a.password_changed_not_everywhere,
+        "authenticator_started" => a.authenticator_started,
+        "authenticator_on" => a.authenticator_on,
+        "authenticator_off" => a.authenticator_off,
+        "name_changed" => a.name_changed,
+        "email_code_sent" => a.email_code_sent,
+        "email_code_resent" => a.email_code_resent,
+        "email_changed" => a.email_changed,
+        "email_unchanged" => a.email_unchanged,
         _ => return None,
     })
 }
@@ -89,31 +89,32 @@ impl Loaded {
 /// The overview, rendered on the server; the forms are one island.
 #[component]
 fn Account(view: AccountView, notice: Option<String>, loaded: Loaded) -> impl IntoView {
+    let (t, a) = (texts(), &texts().account);
     let verified = if view.email_verified {
-        "verified"
+        a.verified
     } else {
-        "not verified yet"
+        a.not_verified
     };
     let name = if view.name.is_empty() {
-        "(none)".to_owned()
+        a.no_name.to_owned()
     } else {
         view.name.clone()
     };
     let two_step = if view.totp_enabled {
-        "on (authenticator app)"
+        a.two_step_on
     } else {
-        "off"
+        a.two_step_off
     };
     view! {
         <section class="card wide">
-            <h1>"Your account"</h1>
+            <h1>{a.heading}</h1>
             <Notice text=notice/>
-            <dl class="facts" aria-label="Your account">
-                <dt>"E-mail"</dt>
-                <dd data-testid="account-email">{view.email.clone()} " (" {verified} ")"</dd>
-                <dt>"Name"</dt>
+            <dl class="facts" aria-label=a.heading>
+                <dt>{t.form.email}</dt>
+                <dd data-testid="account-email">{view.email.clone()} {a.state.0} {verified} {a.state.1}</dd>
+                <dt>{a.name}</dt>
                 <dd data-testid="account-name">{name}</dd>
-                <dt>"Two-step sign-in"</dt>
+                <dt>{a.two_step}</dt>
                 <dd data-testid="account-two-step">{two_step}</dd>
             </dl>
             <AccountForms view loaded/>
@@ -133,6 +134,7 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
     let password_error = use_form_error(move || password_action.value().get(), loaded.error_for(forms::PASSWORD));
     let reauth_action = ServerAction::<ConfirmPassword>::new();
     let reauth_error = use_form_error(move || reauth_action.value().get(), loaded.error_for(forms::REAUTH));
+    let lang = language();
     let typed_name = if loaded.form == forms::NAME {
         loaded.name.clone()
     } else {
@@ -141,47 +143,63 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
 
     view! {
         <MarkHydrated/>
-        <h2>"Name"</h2>
+        <h2>{t!(lang, account.name)}</h2>
         <ErrorBanner error=banner_error(name_error)/>
         <ActionForm action=name_action>
-            <TextField label="Name" name="name" autocomplete="name" value=typed_name error=field_error(name_error, Field::Name)/>
-            <SubmitButton label="Save name" busy_label="Saving…" pending=name_action.pending()/>
+            <TextField
+                label=t!(lang, account.name)
+                name="name"
+                autocomplete="name"
+                value=typed_name
+                error=field_error(name_error, Field::Name)
+            />
+            <SubmitButton label=t!(lang, account.save_name) busy_label=t!(lang, form.saving) pending=name_action.pending()/>
         </ActionForm>
 
-        <h2>"Password"</h2>
+        <h2>{t!(lang, form.password)}</h2>
         <ErrorBanner error=banner_error(password_error)/>
         <ActionForm action=password_action>
             <PasswordField
-                label="Current password"
+                label=t!(lang, account.current_password)
                 name="current_password"
                 autocomplete="current-password"
                 error=field_error(password_error, Field::CurrentPassword)
             />
-            <NewPasswordField label="New password" name="new_password" policy error=field_error(password_error, Field::Password)/>
+            <NewPasswordField
+                label=t!(lang, form.new_password)
+                name="new_password"
+                policy
+                error=field_error(password_error, Field::Password)
+            />
             <div class="check">
                 <input type="checkbox" id="sign_out_others" name="sign_out_others" value="yes"/>
-                <label for="sign_out_others">"Sign out my other devices"</label>
+                <label for="sign_out_others">{t!(lang, account.sign_out_others)}</label>
             </div>
-            <SubmitButton label="Change password" busy_label="Changing…" pending=password_action.pending()/>
+            <SubmitButton
+                label=t!(lang, account.change_password)
+                busy_label=t!(lang, account.changing)
+                pending=password_action.pending()
+            />
         </ActionForm>
 
-        <h2>"Confirm it’s you"</h2>
+        <h2>{t!(lang, account.reauth_heading)}</h2>
         {if confirmed {
-            view! {
-                <p data-testid="reauth-state">
-                    "Confirmed. For the next few minutes you can turn off two-step sign-in, change your e-mail or delete your account."
-                </p>
-            }
-                .into_any()
+            view! { <p data-testid="reauth-state">{t!(lang, account.reauth_done)}</p> }.into_any()
         } else {
             view! {
-                <p data-testid="reauth-state">
-                    "Turning off two-step sign-in, changing your e-mail and deleting your account need your password from the last 5 minutes."
-                </p>
+                <p data-testid="reauth-state">{t!(lang, account.reauth_needed)}</p>
                 <ErrorBanner error=banner_error(reauth_error)/>
                 <ActionForm action=reauth_action>
-                    <PasswordField label="Password" autocomplete="current-password" error=field_error(reauth_error, Field::CurrentPassword)/>
-                    <SubmitButton label="Confirm my password" busy_label="Checking…" pending=reauth_action.pending()/>
+                    <PasswordField
+                        label=t!(lang, form.password)
+                        autocomplete="current-password"
+                        error=field_error(reauth_error, Field::CurrentPassword)
+                    />
+                    <SubmitButton
+                        label=t!(lang, account.reauth_submit)
+                        busy_label=t!(lang, form.checking)
+                        pending=reauth_action.pending()
+                    />
                 </ActionForm>
             }
                 .into_any()
@@ -222,36 +240,34 @@ fn TwoStep(account: AccountView, loaded: Loaded, confirmed: bool) -> impl IntoVi
         [answer(start), answer(confirm), answer(off)],
         loaded.error_for(forms::AUTHENTICATOR),
     );
+    let lang = language();
     let body = match (account.totp_enabled, account.totp_setup) {
         (true, _) if confirmed => view! {
-            <p>"On: your authenticator app gives you a code each time you sign in."</p>
+            <p>{t!(lang, account.totp_on_confirmed)}</p>
             <ActionForm action=off>
-                <SubmitButton label="Turn off two-step sign-in" busy_label="Turning off…" pending=off.pending()/>
+                <SubmitButton label=t!(lang, account.turn_off) busy_label=t!(lang, account.turning_off) pending=off.pending()/>
             </ActionForm>
         }
         .into_any(),
-        (true, _) => view! {
-            <p>"On: your authenticator app gives you a code each time you sign in. To turn it off, confirm your password above."</p>
-        }
-        .into_any(),
+        (true, _) => view! { <p>{t!(lang, account.totp_on)}</p> }.into_any(),
         (false, Some(totp)) => view! {
             <TotpInstructions totp/>
             <ActionForm action=confirm>
-                <CodeField label="Code from your authenticator app" id="totp-code" error=field_error(error, Field::Code)/>
-                <SubmitButton label="Turn on two-step sign-in" busy_label="Checking…" pending=confirm.pending()/>
+                <CodeField label=t!(lang, form.code_from_app) id="totp-code" error=field_error(error, Field::Code)/>
+                <SubmitButton label=t!(lang, account.turn_on) busy_label=t!(lang, form.checking) pending=confirm.pending()/>
             </ActionForm>
         }
         .into_any(),
         (false, None) => view! {
-            <p>"Off. With an authenticator app, signing in also asks for a code from your phone."</p>
+            <p>{t!(lang, account.totp_off)}</p>
             <ActionForm action=start>
-                <SubmitButton label="Set up an authenticator app" busy_label="Preparing…" pending=start.pending()/>
+                <SubmitButton label=t!(lang, account.set_up) busy_label=t!(lang, account.preparing) pending=start.pending()/>
             </ActionForm>
         }
         .into_any(),
     };
     view! {
-        <h2>"Two-step sign-in"</h2>
+        <h2>{t!(lang, account.two_step)}</h2>
         <ErrorBanner error=banner_error(error)/>
         {body}
     }
@@ -273,32 +289,39 @@ fn EmailChange(account: AccountView, loaded: Loaded, confirmed: bool) -> impl In
         String::new()
     };
     let current = account.email.clone();
+    let lang = language();
+    let pending = t!(lang, account.email_pending);
     let body = match account.pending_email {
         Some(new_email) => view! {
-            <p>
-                "We sent a code to " <strong>{new_email}</strong> ". Enter it to make it your e-mail; until then you sign in with "
-                {current} "."
-            </p>
+            <p>{pending.0} <strong>{new_email}</strong> {pending.1} {current} {pending.2}</p>
             <ActionForm action=verify>
-                <CodeField label="Code from the e-mail" id="email-code" error=field_error(error, Field::Code)/>
-                <SubmitButton label="Change my e-mail" busy_label="Checking…" pending=verify.pending()/>
+                <CodeField label=t!(lang, form.code_from_email) id="email-code" error=field_error(error, Field::Code)/>
+                <SubmitButton label=t!(lang, account.change_email) busy_label=t!(lang, form.checking) pending=verify.pending()/>
             </ActionForm>
             <ActionForm action=resend attr:class="inline">
-                <button type="submit" class="link" disabled=move || resend.pending().get()>"Send the code again"</button>
+                <button type="submit" class="link" disabled=move || resend.pending().get()>{t!(lang, account.resend)}</button>
             </ActionForm>
         }
         .into_any(),
         None if confirmed => view! {
             <ActionForm action=change>
-                <TextField label="New e-mail" name="email" kind="email" autocomplete="email" value=typed required=true error=field_error(error, Field::Email)/>
-                <SubmitButton label="Send a code to the new address" busy_label="Sending…" pending=change.pending()/>
+                <TextField
+                    label=t!(lang, account.new_email)
+                    name="email"
+                    kind="email"
+                    autocomplete="email"
+                    value=typed
+                    required=true
+                    error=field_error(error, Field::Email)
+                />
+                <SubmitButton label=t!(lang, account.send_code) busy_label=t!(lang, form.sending) pending=change.pending()/>
             </ActionForm>
         }
         .into_any(),
-        None => view! { <p>"To change your e-mail, confirm your password above."</p> }.into_any(),
+        None => view! { <p>{t!(lang, account.email_needs_reauth)}</p> }.into_any(),
     };
     view! {
-        <h2>"E-mail"</h2>
+        <h2>{t!(lang, form.email)}</h2>
         <ErrorBanner error=banner_error(error)/>
         {body}
     }
@@ -309,12 +332,17 @@ fn EmailChange(account: AccountView, loaded: Loaded, confirmed: bool) -> impl In
 fn Everywhere(loaded: Loaded) -> impl IntoView {
     let action = ServerAction::<SignOutEverywhere>::new();
     let error = use_form_error(move || action.value().get(), loaded.error_for(forms::EVERYWHERE));
+    let lang = language();
     view! {
-        <h2>"Sign out everywhere"</h2>
-        <p>"Signs you out on every device and browser, this one too."</p>
+        <h2>{t!(lang, account.everywhere_heading)}</h2>
+        <p>{t!(lang, account.everywhere_intro)}</p>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
-            <SubmitButton label="Sign out everywhere" busy_label="Signing out…" pending=action.pending()/>
+            <SubmitButton
+                label=t!(lang, account.everywhere_heading)
+                busy_label=t!(lang, account.signing_out)
+                pending=action.pending()
+            />
         </ActionForm>
     }
 }
@@ -324,22 +352,27 @@ fn Everywhere(loaded: Loaded) -> impl IntoView {
 fn Delete(loaded: Loaded, confirmed: bool) -> impl IntoView {
     let action = ServerAction::<DeleteAccount>::new();
     let error = use_form_error(move || action.value().get(), loaded.error_for(forms::DELETE));
+    let lang = language();
     view! {
-        <h2>"Delete your account"</h2>
+        <h2>{t!(lang, account.delete_heading)}</h2>
         <ErrorBanner error=banner_error(error)/>
         {if confirmed {
             view! {
                 <ActionForm action attr:class="danger">
                     <div class="check">
                         <input type="checkbox" id="confirm-delete" name="confirm" value="yes" required=true/>
-                        <label for="confirm-delete">"I understand that this deletes my account and cannot be undone"</label>
+                        <label for="confirm-delete">{t!(lang, account.delete_confirm)}</label>
                     </div>
-                    <SubmitButton label="Delete my account" busy_label="Deleting…" pending=action.pending()/>
+                    <SubmitButton
+                        label=t!(lang, account.delete_submit)
+                        busy_label=t!(lang, account.deleting)
+                        pending=action.pending()
+                    />
                 </ActionForm>
             }
                 .into_any()
         } else {
-            view! { <p>"To delete your account, confirm your password above."</p> }.into_any()
+            view! { <p>{t!(lang, account.delete_needs_reauth)}</p> }.into_any()
         }}
     }
 }

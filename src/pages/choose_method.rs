@@ -5,6 +5,8 @@ use super::challenge::ChallengeGate;
 use crate::auth::{ChallengeKind, ChooseMfa, mfa_factor_label};
 use crate::components::{ErrorBanner, MarkHydrated, SubmitButton, banner_error, query_error, use_form_error};
 use crate::error::AppError;
+use crate::i18n::{language, texts};
+use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -12,17 +14,18 @@ use leptos_router::components::A;
 #[component]
 pub fn ChooseMethodPage() -> impl IntoView {
     let error = query_error();
+    let t = texts();
     view! {
-        <Title text="Choose how to sign in · leptos-cognito"/>
+        <Title text=(t.site.title)(t.challenge.choose_title)/>
         <section class="card">
-            <h1>"Two-step sign-in"</h1>
+            <h1>{t.challenge.two_step}</h1>
             <ChallengeGate kinds=&[ChallengeKind::SelectMfa] page=move |challenge| {
                 view! {
-                    <p>"Signing in as " <strong>{challenge.email}</strong> "."</p>
+                    <p>{t.challenge.signing_in_as.0} <strong>{challenge.email}</strong> {t.challenge.signing_in_as.1}</p>
                     <ChooseForm options=challenge.options error=error.clone()/>
                 }
             }/>
-            <p><A href="/sign-in">"Start again"</A></p>
+            <p><A href="/sign-in">{t.form.start_again}</A></p>
         </section>
     }
 }
@@ -33,12 +36,13 @@ fn ChooseForm(options: Vec<String>, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<ChooseMfa>::new();
     let error = use_form_error(move || action.value().get(), error);
     let first = options.first().cloned();
+    let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
             <fieldset class="choices">
-                <legend>"How do you want to get your sign-in code?"</legend>
+                <legend>{t!(lang, challenge.choose_legend)}</legend>
                 {options
                     .into_iter()
                     .map(|factor| {
@@ -47,13 +51,13 @@ fn ChooseForm(options: Vec<String>, error: Option<AppError>) -> impl IntoView {
                         view! {
                             <div class="choice">
                                 <input type="radio" name="factor" id=id.clone() value=factor.clone() checked=checked required=true/>
-                                <label for=id>{mfa_factor_label(&factor)}</label>
+                                <label for=id>{mfa_factor_label(&factor, lang)}</label>
                             </div>
                         }
                     })
                     .collect_view()}
             </fieldset>
-            <SubmitButton label="Continue" busy_label="Continuing…" pending=action.pending()/>
+            <SubmitButton label=t!(lang, challenge.continue_) busy_label=t!(lang, challenge.continuing) pending=action.pending()/>
         </ActionForm>
     }
 }

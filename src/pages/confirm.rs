@@ -6,21 +6,22 @@ use crate::components::{
     query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
+use crate::i18n::{language, texts};
+use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn ConfirmPage() -> impl IntoView {
+    let t = texts();
     view! {
-        <Title text="Confirm your account · leptos-cognito"/>
+        <Title text=(t.site.title)(t.confirm.heading)/>
         <section class="card">
-            <h1>"Confirm your account"</h1>
+            <h1>{t.confirm.heading}</h1>
             <ConfirmForms email=query_value("email") notice=query_value("notice") error=query_error()/>
-            <p class="small">
-                "Running on the local emulator? cognito-local prints the code in its log; no e-mail is sent."
-            </p>
-            <p>"Already confirmed? " <A href="/sign-in">"Sign in"</A></p>
+            <p class="small">{t.confirm.emulator}</p>
+            <p>{t.confirm.already.0} <A href="/sign-in">{t.site.sign_in}</A> {t.confirm.already.1}</p>
         </section>
     }
 }
@@ -34,25 +35,23 @@ fn ConfirmForms(email: String, notice: String, error: Option<AppError>) -> impl 
     let confirm_error = use_form_error(move || confirm.value().get(), error);
     let resend_error = Memo::new(move |_| resend.value().get().and_then(Result::err));
     let typed = RwSignal::new(email.clone());
+    let lang = language();
 
     let notice = Signal::derive(move || {
         if resend.value().get().is_some_and(|r| r.is_ok()) {
-            return Some("We sent a new code. Check your e-mail.".to_owned());
+            return Some(t!(lang, confirm.code_resent).to_owned());
         }
         match notice.as_str() {
-            "code_sent" => Some(format!(
-                "We sent a 6-digit code to {}. Enter it below to confirm your account.",
-                typed.get()
-            )),
-            "code_resent" => Some("We sent a new code. Check your e-mail.".to_owned()),
-            "not_confirmed" => Some("Your account is not confirmed yet. Enter the code we e-mailed you.".to_owned()),
+            "code_sent" => Some(t!(lang, confirm.code_sent)(&typed.get())),
+            "code_resent" => Some(t!(lang, confirm.code_resent).to_owned()),
+            "not_confirmed" => Some(t!(lang, confirm.not_confirmed).to_owned()),
             _ => None,
         }
     });
     let banner = Signal::derive(move || {
         banner_error(confirm_error)
             .get()
-            .or_else(|| resend_error.get().map(|e| e.to_string()))
+            .or_else(|| resend_error.get().map(|e| e.message(lang)))
     });
 
     view! {
@@ -61,13 +60,13 @@ fn ConfirmForms(email: String, notice: String, error: Option<AppError>) -> impl 
         <ErrorBanner error=banner/>
         <ActionForm action=confirm>
             <EmailField value=email error=field_error(confirm_error, Field::Email) on_input=Callback::new(move |v| typed.set(v))/>
-            <CodeField label="Confirmation code" hint="The 6-digit code from the e-mail." error=field_error(confirm_error, Field::Code)/>
-            <SubmitButton label="Confirm" busy_label="Confirming…" pending=confirm.pending()/>
+            <CodeField label=t!(lang, confirm.code) hint=t!(lang, confirm.code_hint) error=field_error(confirm_error, Field::Code)/>
+            <SubmitButton label=t!(lang, confirm.submit) busy_label=t!(lang, confirm.submitting) pending=confirm.pending()/>
         </ActionForm>
         <ActionForm action=resend attr:class="inline">
             <input type="hidden" name="email" value=move || typed.get()/>
             <button type="submit" class="link" disabled=move || resend.pending().get()>
-                "Send a new code"
+                {t!(lang, confirm.resend)}
             </button>
         </ActionForm>
     }

@@ -7,6 +7,8 @@ use crate::components::{
     query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
+use crate::i18n::{language, texts};
+use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -15,9 +17,10 @@ use leptos_router::components::A;
 pub fn ForgotPasswordPage() -> impl IntoView {
     let email = query_value("email");
     let error = query_error();
+    let t = texts();
     let step = if query_value("step") == "reset" {
         let settings = Resource::new(|| (), |_| get_sign_up_settings());
-        let notice = format!("If {email} has an account, we have e-mailed it a 6-digit code.");
+        let notice = (t.forgot.code_sent)(&email);
         view! {
             <Notice text=Some(notice)/>
             <Suspense fallback=|| ()>
@@ -26,7 +29,10 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                     Suspend::new(async move {
                         let rules = settings
                             .await
-                            .map(|s| s.policy.check("").into_iter().map(|r| r.label).collect::<Vec<_>>().join(", "))
+                            .map(|s| {
+                                let rules: Vec<String> = s.policy.check("").iter().map(|r| r.kind.label(language())).collect();
+                                rules.join(t.site.list_separator)
+                            })
                             .unwrap_or_default();
                         view! { <ResetForm email rules error/> }
                     })
@@ -36,18 +42,18 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         .into_any()
     } else {
         view! {
-            <p>"Enter your e-mail address and we will send you a code to set a new password."</p>
+            <p>{t.forgot.intro}</p>
             <RequestCodeForm email error/>
         }
         .into_any()
     };
 
     view! {
-        <Title text="Reset your password · leptos-cognito"/>
+        <Title text=(t.site.title)(t.forgot.heading)/>
         <section class="card">
-            <h1>"Reset your password"</h1>
+            <h1>{t.forgot.heading}</h1>
             {step}
-            <p><A href="/sign-in">"Back to sign in"</A></p>
+            <p><A href="/sign-in">{t.forgot.back}</A></p>
         </section>
     }
 }
@@ -57,12 +63,13 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 fn RequestCodeForm(email: String, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
     let error = use_form_error(move || action.value().get(), error);
+    let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
             <EmailField value=email error=field_error(error, Field::Email)/>
-            <SubmitButton label="Send a reset code" busy_label="Sending…" pending=action.pending()/>
+            <SubmitButton label=t!(lang, forgot.send) busy_label=t!(lang, form.sending) pending=action.pending()/>
         </ActionForm>
     }
 }
@@ -73,15 +80,17 @@ fn RequestCodeForm(email: String, error: Option<AppError>) -> impl IntoView {
 fn ResetForm(email: String, rules: String, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let error = use_form_error(move || action.value().get(), error);
+    let lang = language();
+    let needs = t!(lang, forgot.needs);
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
             <input type="hidden" name="email" value=email/>
-            <CodeField label="Reset code" error=field_error(error, Field::Code)/>
-            <PasswordField label="New password" autocomplete="new-password" error=field_error(error, Field::Password)/>
-            {(!rules.is_empty()).then(|| view! { <p class="hint">"The new password needs: " {rules} "."</p> })}
-            <SubmitButton label="Set the new password" busy_label="Saving…" pending=action.pending()/>
+            <CodeField label=t!(lang, forgot.code) error=field_error(error, Field::Code)/>
+            <PasswordField label=t!(lang, form.new_password) autocomplete="new-password" error=field_error(error, Field::Password)/>
+            {(!rules.is_empty()).then(|| view! { <p class="hint">{needs.0} {rules} {needs.1}</p> })}
+            <SubmitButton label=t!(lang, forgot.submit) busy_label=t!(lang, form.saving) pending=action.pending()/>
         </ActionForm>
     }
 }

@@ -2,26 +2,29 @@
 
 use crate::auth::get_sign_up_settings;
 use crate::components::{Notice, query_value};
+use crate::i18n::texts;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let t = texts();
+    let h = &t.home;
     let settings = Resource::new(|| (), |_| get_sign_up_settings());
-    let notice = (query_value("notice") == "account_deleted").then(|| "Your account has been deleted.".to_owned());
+    let notice = (query_value("notice") == "account_deleted").then(|| h.account_deleted.to_owned());
+    // A step: the words around its link.
+    let step = |((before, after), text): (crate::i18n::Around, &'static str), href: &'static str| {
+        view! { <li>{before} <A href=href>{text}</A> {after}</li> }
+    };
+    let (protected_before, protected_link, protected_middle, protected_after) = h.step_protected;
     view! {
         <Title text="leptos-cognito"/>
         <section class="card wide">
             <Notice text=notice/>
-            <h1>"Amazon Cognito in front of a Leptos app"</h1>
-            <p>
-                "This app signs people up and in with a Cognito user pool, using its own forms. "
-                "The server talks to Cognito, keeps the tokens in encrypted HttpOnly cookies and "
-                "refreshes them by itself — no token is ever stored in the browser. A protected page "
-                "then calls an API that checks the access token against the pool's signing keys."
-            </p>
-            <Suspense fallback=|| view! { <p>"Loading the pool's settings…"</p> }>
+            <h1>{h.heading}</h1>
+            <p>{h.intro}</p>
+            <Suspense fallback=move || view! { <p>{h.loading}</p> }>
                 {move || Suspend::new(async move {
                     settings
                         .await
@@ -29,22 +32,25 @@ pub fn HomePage() -> impl IntoView {
                         .map(|s| {
                             view! {
                                 <p class="mode" data-mode=format!("{:?}", s.mode).to_lowercase()>
-                                    "New accounts are confirmed by " <strong>{s.mode.name()}</strong> ": "
-                                    {s.mode.describe()}
+                                    {h.mode.0} <strong>{s.mode.name(t)}</strong> {h.mode.1}
+                                    {s.mode.describe(t)}
                                 </p>
                             }
                         })
                 })}
             </Suspense>
-            <h2>"Try it, step by step"</h2>
+            <h2>{h.steps_heading}</h2>
             <ol class="steps">
-                <li><A href="/sign-up">"Sign up"</A>" with an e-mail address and a password that meets the pool's policy."</li>
-                <li><A href="/confirm">"Confirm"</A>" the account with the e-mailed code (in code mode)."</li>
-                <li><A href="/sign-in">"Sign in"</A>": the server receives the tokens and keeps them."</li>
-                <li>"Open the "<A href="/protected">"protected page"</A>": it calls "<code>"GET /api/me"</code>" with a fresh access token."</li>
-                <li>"Wait for the access token to expire and call the API again: the server refreshes the session by itself."</li>
-                <li>"Look after your "<A href="/account">"account"</A>": password, an authenticator app for two-step sign-in, name, e-mail, sign out everywhere, delete it."</li>
-                <li>"Sign out: the refresh token is revoked at Cognito and the cookies are cleared."</li>
+                {step(h.step_sign_up, "/sign-up")}
+                {step(h.step_confirm, "/confirm")}
+                {step(h.step_sign_in, "/sign-in")}
+                <li>
+                    {protected_before} <A href="/protected">{protected_link}</A> {protected_middle}
+                    <code>"GET /api/me"</code> {protected_after}
+                </li>
+                <li>{h.step_refresh}</li>
+                {step(h.step_account, "/account")}
+                <li>{h.step_sign_out}</li>
             </ol>
         </section>
     }

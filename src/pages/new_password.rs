@@ -10,6 +10,8 @@ use crate::components::{
     query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
+use crate::i18n::{language, texts};
+use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -20,25 +22,23 @@ type Attribute = (String, String, String);
 #[component]
 pub fn NewPasswordPage() -> impl IntoView {
     let error = query_error();
+    let t = texts();
     view! {
-        <Title text="Choose your password · leptos-cognito"/>
+        <Title text=(t.site.title)(t.challenge.new_password_heading)/>
         <section class="card">
-            <h1>"Choose your password"</h1>
+            <h1>{t.challenge.new_password_heading}</h1>
             <ChallengeGate kinds=&[ChallengeKind::NewPassword] page=move |challenge| {
                 let attributes: Vec<Attribute> = challenge
                     .required_attributes
                     .iter()
-                    .map(|name| (name.clone(), attribute_label(name), query_value(&format!("attributes[{name}]"))))
+                    .map(|name| (name.clone(), attribute_label(name, t), query_value(&format!("attributes[{name}]"))))
                     .collect();
                 view! {
-                    <p>
-                        "Welcome, " <strong>{challenge.email}</strong> ". You were invited with a temporary "
-                        "password; choose your own to finish signing in."
-                    </p>
+                    <p>{t.challenge.welcome.0} <strong>{challenge.email}</strong> {t.challenge.welcome.1}</p>
                     <NewPasswordForm policy=challenge.policy attributes error=error.clone()/>
                 }
             }/>
-            <p><A href="/sign-in">"Start again"</A></p>
+            <p><A href="/sign-in">{t.form.start_again}</A></p>
         </section>
     }
 }
@@ -48,12 +48,13 @@ pub fn NewPasswordPage() -> impl IntoView {
 fn NewPasswordForm(policy: PasswordPolicy, attributes: Vec<Attribute>, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<SetNewPassword>::new();
     let error = use_form_error(move || action.value().get(), error);
+    let lang = language();
     view! {
         <MarkHydrated/>
         // A missing attribute is said above the form: it may be any of the fields.
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
-            <NewPasswordField label="New password" policy error=field_error(error, Field::Password)/>
+            <NewPasswordField label=t!(lang, form.new_password) policy error=field_error(error, Field::Password)/>
             {attributes
                 .into_iter()
                 .map(|(name, label, value)| {
@@ -69,7 +70,7 @@ fn NewPasswordForm(policy: PasswordPolicy, attributes: Vec<Attribute>, error: Op
                     }
                 })
                 .collect_view()}
-            <SubmitButton label="Set password and sign in" busy_label="Saving…" pending=action.pending()/>
+            <SubmitButton label=t!(lang, challenge.set_password) busy_label=t!(lang, form.saving) pending=action.pending()/>
         </ActionForm>
     }
 }

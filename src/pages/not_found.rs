@@ -1,5 +1,6 @@
 //! Any path the app does not know.
 
+use crate::i18n::texts;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -10,11 +11,13 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let t = texts();
+    let ((before, after), link) = t.not_found.body;
     view! {
-        <Title text="Not found · leptos-cognito"/>
+        <Title text=(t.site.title)(t.not_found.title)/>
         <section class="card">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. " <A href="/">"Go to the start page"</A>"."</p>
+            <h1>{t.not_found.heading}</h1>
+            <p>{before} <A href="/">{link}</A> {after}</p>
         </section>
     }
 }

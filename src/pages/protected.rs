@@ -5,6 +5,8 @@
 use crate::api::Me;
 use crate::auth::{SessionInfo, get_session_info};
 use crate::components::{ErrorBanner, MarkHydrated};
+use crate::i18n::{Language, language, texts};
+use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -12,14 +14,15 @@ use leptos_router::components::Redirect;
 #[component]
 pub fn ProtectedPage() -> impl IntoView {
     let info = Resource::new(|| (), |_| get_session_info());
+    let t = texts();
     view! {
-        <Title text="Protected page · leptos-cognito"/>
-        <Suspense fallback=|| view! { <p>"Checking your session…"</p> }>
+        <Title text=(t.site.title)(t.protected.heading)/>
+        <Suspense fallback=move || view! { <p>{t.protected.checking}</p> }>
             {move || Suspend::new(async move {
                 match info.await {
                     Ok(Some(info)) => view! { <Protected info/> }.into_any(),
                     Ok(None) => view! { <Redirect path="/sign-in?next=/protected"/> }.into_any(),
-                    Err(e) => view! { <ErrorBanner error=Signal::derive(move || Some(e.to_string()))/> }.into_any(),
+                    Err(e) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message(language())))/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -37,7 +40,8 @@ struct ApiCall {
 /// The live part of the page: the API call, its answer and the expiry countdown.
 #[island(lazy)]
 fn Protected(info: SessionInfo) -> impl IntoView {
-    let call = Action::new_local(|_: &()| call_api());
+    let lang = language();
+    let call = Action::new_local(move |_: &()| call_api(lang));
     // Runs once, in the browser, after hydration: the token never appears in the HTML.
     Effect::new(move |_| {
         call.dispatch(());
@@ -56,46 +60,59 @@ fn Protected(info: SessionInfo) -> impl IntoView {
     view! {
         <MarkHydrated/>
         <section class="card wide">
-            <h1>"Protected page"</h1>
-            <p>"You are signed in as " <strong>{info.email.clone()}</strong> "."</p>
-            <h2>"What the API answered"</h2>
+            <h1>{t!(lang, protected.heading)}</h1>
+            <p>
+                {t!(lang, protected.signed_in_as).0} <strong>{info.email.clone()}</strong>
+                {t!(lang, protected.signed_in_as).1}
+            </p>
+            <h2>{t!(lang, protected.answered)}</h2>
             <p class="small">
-                "The browser asked the server for a fresh access token and called "
-                <code>"GET /api/me"</code> " with " <code>"Authorization: Bearer …"</code> "."
+                {t!(lang, protected.explain).0} <code>"GET /api/me"</code> {t!(lang, protected.explain).1}
+                <code>"Authorization: Bearer …"</code> {t!(lang, protected.explain).2}
             </p>
             <div aria-live="polite">
                 <noscript>
-                    <p>"JavaScript is off, so this page cannot call the API from the browser. The rest of the app works without it."</p>
+                    <p>{t!(lang, protected.no_js)}</p>
                 </noscript>
                 {move || match result() {
-                    None => view! { <p class="js-only">"Calling the API…"</p> }.into_any(),
+                    None => view! { <p class="js-only">{t!(lang, protected.calling)}</p> }.into_any(),
                     Some(Err(message)) => view! { <ErrorBanner error=Signal::derive(move || Some(message.clone()))/> }.into_any(),
                     Some(Ok(ApiCall { me, refreshed_at })) => {
                         let expires_at = me.expires_at as i64;
                         view! {
-                            <dl class="facts" aria-label="API answer">
-                                <dt>"E-mail"</dt>
-                                <dd data-testid="api-email">{me.email.clone().unwrap_or_else(|| "(not available)".into())}</dd>
-                                <dt>"Username"</dt>
-                                <dd data-testid="api-username">{me.username.clone()}</dd>
-                                <dt>"Subject (sub)"</dt>
-                                <dd data-testid="api-sub">{me.sub.clone()}</dd>
-                                <dt>"Groups"</dt>
-                                <dd data-testid="api-groups">
-                                    {if me.groups.is_empty() { "(none)".to_owned() } else { me.groups.join(", ") }}
+                            <dl class="facts" aria-label=t!(lang, protected.answer_label)>
+                                <dt>{t!(lang, form.email)}</dt>
+                                <dd data-testid="api-email">
+                                    {me.email.clone().unwrap_or_else(|| t!(lang, protected.not_available).into())}
                                 </dd>
-                                <dt>"Access token expires"</dt>
+                                <dt>{t!(lang, protected.username)}</dt>
+                                <dd data-testid="api-username">{me.username.clone()}</dd>
+                                <dt>{t!(lang, protected.subject)}</dt>
+                                <dd data-testid="api-sub">{me.sub.clone()}</dd>
+                                <dt>{t!(lang, protected.groups)}</dt>
+                                <dd data-testid="api-groups">
+                                    {if me.groups.is_empty() {
+                                        t!(lang, protected.none).to_owned()
+                                    } else {
+                                        me.groups.join(t!(lang, site.list_separator))
+                                    }}
+                                </dd>
+                                <dt>{t!(lang, protected.expires)}</dt>
                                 <dd data-testid="api-expiry">
                                     {move || {
                                         let left = expires_at - now.get();
-                                        if left > 0 { format!("in {left} s") } else { format!("{} s ago", -left) }
+                                        if left > 0 {
+                                            t!(lang, protected.in_seconds)(left)
+                                        } else {
+                                            t!(lang, protected.seconds_ago)(-left)
+                                        }
                                     }}
                                 </dd>
-                                <dt>"Session last refreshed by the server"</dt>
+                                <dt>{t!(lang, protected.refreshed)}</dt>
                                 <dd data-testid="api-refreshed">
                                     {move || match refreshed_at {
-                                        Some(at) => format!("{} s ago", (now.get() - at).max(0)),
-                                        None => "not yet (the tokens are from sign-in)".to_owned(),
+                                        Some(at) => t!(lang, protected.seconds_ago)((now.get() - at).max(0)),
+                                        None => t!(lang, protected.not_refreshed).to_owned(),
                                     }}
                                 </dd>
                             </dl>
@@ -105,12 +122,9 @@ fn Protected(info: SessionInfo) -> impl IntoView {
                 }}
             </div>
             <button type="button" on:click=move |_| { call.dispatch(()); } disabled=move || call.pending().get()>
-                "Call the API again"
+                {t!(lang, protected.call_again)}
             </button>
-            <p class="small">
-                "Wait until the access token has expired, then call the API again: the server "
-                "refreshes the session with the refresh token, which never leaves its cookie."
-            </p>
+            <p class="small">{t!(lang, protected.wait_hint)}</p>
         </section>
     }
 }
@@ -130,11 +144,11 @@ fn now_secs() -> i64 {
 }
 
 /// Gets a fresh access token from the server, then calls the API with it.
-async fn call_api() -> Result<ApiCall, String> {
-    let token = crate::auth::get_api_token().await.map_err(|e| e.to_string())?;
+async fn call_api(lang: Language) -> Result<ApiCall, String> {
+    let token = crate::auth::get_api_token().await.map_err(|e| e.message(lang))?;
     #[cfg(feature = "hydrate")]
     {
-        let me = crate::api::client::me(&token.access_token).await?;
+        let me = crate::api::client::me(&token.access_token, lang).await?;
         Ok(ApiCall {
             me,
             refreshed_at: token.refreshed_at,
@@ -144,6 +158,6 @@ async fn call_api() -> Result<ApiCall, String> {
     {
         // Never runs: effects (and so this call) only run in the browser.
         let _ = token;
-        Err("The API is called from the browser.".to_owned())
+        Err(t!(lang, protected.api_unreachable).to_owned())
     }
 }

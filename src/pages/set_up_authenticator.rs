@@ -9,6 +9,8 @@ use crate::components::{
     use_form_error,
 };
 use crate::error::{AppError, Field};
+use crate::i18n::{language, texts};
+use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -16,22 +18,20 @@ use leptos_router::components::A;
 #[component]
 pub fn SetUpAuthenticatorPage() -> impl IntoView {
     let error = query_error();
+    let t = texts();
     view! {
-        <Title text="Set up two-step sign-in · leptos-cognito"/>
+        <Title text=(t.site.title)(t.challenge.set_up_heading)/>
         <section class="card">
-            <h1>"Set up two-step sign-in"</h1>
+            <h1>{t.challenge.set_up_heading}</h1>
             <ChallengeGate kinds=&[ChallengeKind::MfaSetup] page=move |challenge| {
                 let error = error.clone();
                 view! {
-                    <p>
-                        "This site asks for a code from an authenticator app each time " <strong>{challenge.email}</strong>
-                        " signs in. Add it to your app now (Google Authenticator, Microsoft Authenticator, 1Password, …)."
-                    </p>
+                    <p>{t.challenge.set_up_intro.0} <strong>{challenge.email}</strong> {t.challenge.set_up_intro.1}</p>
                     {challenge.totp.map(|totp| view! { <TotpInstructions totp/> })}
                     <CodeForm error/>
                 }
             }/>
-            <p><A href="/sign-in">"Start again"</A></p>
+            <p><A href="/sign-in">{t.form.start_again}</A></p>
         </section>
     }
 }
@@ -41,12 +41,13 @@ pub fn SetUpAuthenticatorPage() -> impl IntoView {
 fn CodeForm(error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<VerifyMfaSetup>::new();
     let error = use_form_error(move || action.value().get(), error);
+    let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
-            <CodeField label="Code from your authenticator app" error=field_error(error, Field::Code)/>
-            <SubmitButton label="Turn on and sign in" busy_label="Checking…" pending=action.pending()/>
+            <CodeField label=t!(lang, form.code_from_app) error=field_error(error, Field::Code)/>
+            <SubmitButton label=t!(lang, challenge.turn_on) busy_label=t!(lang, form.checking) pending=action.pending()/>
         </ActionForm>
     }
 }

@@ -8,6 +8,8 @@ use crate::components::{
     CodeField, ErrorBanner, MarkHydrated, SubmitButton, banner_error, field_error, query_error, use_form_error,
 };
 use crate::error::{AppError, Field};
+use crate::i18n::{language, texts};
+use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -21,30 +23,25 @@ const KINDS: &[ChallengeKind] = &[
 #[component]
 pub fn SignInCodePage() -> impl IntoView {
     let error = query_error();
+    let t = texts();
     view! {
-        <Title text="Two-step sign-in · leptos-cognito"/>
+        <Title text=(t.site.title)(t.challenge.two_step)/>
         <section class="card">
-            <h1>"Two-step sign-in"</h1>
+            <h1>{t.challenge.two_step}</h1>
             <ChallengeGate kinds=KINDS page=move |challenge| {
-                let to = challenge.destination.clone().unwrap_or_else(|| "you".to_owned());
+                let to = challenge.destination.clone().unwrap_or_else(|| t.challenge.someone.to_owned());
                 let (intro, label) = match challenge.kind {
-                    ChallengeKind::EmailOtp => (format!("We sent a sign-in code to {to}. Enter it below."), "Code from the e-mail"),
-                    ChallengeKind::SmsMfa => (
-                        format!("We sent a sign-in code by text message to {to}. Enter it below."),
-                        "Code from the text message",
-                    ),
-                    _ => (
-                        "Open your authenticator app and enter the 6-digit code it shows for this site.".to_owned(),
-                        "Code from your authenticator app",
-                    ),
+                    ChallengeKind::EmailOtp => ((t.challenge.email_intro)(&to), t.form.code_from_email),
+                    ChallengeKind::SmsMfa => ((t.challenge.sms_intro)(&to), t.form.code_from_sms),
+                    _ => (t.challenge.app_intro.to_owned(), t.form.code_from_app),
                 };
                 view! {
-                    <p>"Signing in as " <strong>{challenge.email}</strong> "."</p>
+                    <p>{t.challenge.signing_in_as.0} <strong>{challenge.email}</strong> {t.challenge.signing_in_as.1}</p>
                     <p id="code-intro">{intro}</p>
                     <CodeForm label=label.to_owned() error=error.clone()/>
                 }
             }/>
-            <p><A href="/sign-in">"Start again"</A></p>
+            <p><A href="/sign-in">{t.form.start_again}</A></p>
         </section>
     }
 }
@@ -54,12 +51,13 @@ pub fn SignInCodePage() -> impl IntoView {
 fn CodeForm(label: String, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<AnswerMfaCode>::new();
     let error = use_form_error(move || action.value().get(), error);
+    let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
             <CodeField label error=field_error(error, Field::Code)/>
-            <SubmitButton label="Continue" busy_label="Checking…" pending=action.pending()/>
+            <SubmitButton label=t!(lang, challenge.continue_) busy_label=t!(lang, form.checking) pending=action.pending()/>
         </ActionForm>
     }
 }

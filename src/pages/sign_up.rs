@@ -7,6 +7,8 @@ use crate::components::{
     query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
+use crate::i18n::{language, texts};
+use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -15,10 +17,11 @@ use leptos_router::components::A;
 pub fn SignUpPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_sign_up_settings());
     let (email, name, error) = (query_value("email"), query_value("name"), query_error());
+    let t = texts();
     view! {
-        <Title text="Sign up · leptos-cognito"/>
+        <Title text=(t.site.title)(t.sign_up.title)/>
         <section class="card">
-            <h1>"Create an account"</h1>
+            <h1>{t.sign_up.heading}</h1>
             <Suspense fallback=|| ()>
                 {move || {
                     let (email, name, error) = (email.clone(), name.clone(), error.clone());
@@ -28,7 +31,7 @@ pub fn SignUpPage() -> impl IntoView {
                     })
                 }}
             </Suspense>
-            <p>"Already have an account? " <A href="/sign-in">"Sign in"</A></p>
+            <p>{t.sign_up.have_account.0} <A href="/sign-in">{t.site.sign_in}</A> {t.sign_up.have_account.1}</p>
         </section>
     }
 }
@@ -39,14 +42,15 @@ pub fn SignUpPage() -> impl IntoView {
 fn SignUpForm(email: String, name: String, policy: PasswordPolicy, error: Option<AppError>) -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = use_form_error(move || action.value().get(), error);
+    let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action=action>
             <EmailField value=email error=field_error(error, Field::Email)/>
-            <NewPasswordField label="Password" policy error=field_error(error, Field::Password)/>
-            <TextField label="Name (optional)" name="name" autocomplete="name" value=name error=field_error(error, Field::Name)/>
-            <SubmitButton label="Sign up" busy_label="Creating your account…" pending=action.pending()/>
+            <NewPasswordField label=t!(lang, form.password) policy error=field_error(error, Field::Password)/>
+            <TextField label=t!(lang, sign_up.name) name="name" autocomplete="name" value=name error=field_error(error, Field::Name)/>
+            <SubmitButton label=t!(lang, sign_up.submit) busy_label=t!(lang, sign_up.submitting) pending=action.pending()/>
         </ActionForm>
     }
 }

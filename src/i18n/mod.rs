@@ -5,8 +5,60 @@
 //! stored in Cognito's standard `locale` attribute, so the e-mails Cognito sends later (through
 //! the CustomMessage Lambda in `lambda/custom-message`) are in the same language, whichever
 //! browser triggers them.
+//!
+//! Every text is in `en.rs` and `ja.rs`, two values of one struct (`texts.rs`): a text missing
+//! in either language does not compile. Pages are rendered on the server only and read the
+//! request's texts with [`texts`]. Islands — the only code that reaches the browser — read
+//! theirs with [`t!`](crate::t), one text at a time, so the wasm holds just the texts an island
+//! shows and not the tables of both languages; they learn the language from `<html lang>`,
+//! which the server rendered (see [`language`]).
+
+mod en;
+mod ja;
+mod texts;
+
+pub use en::EN;
+pub use ja::JA;
+pub use texts::{Around, Around2, Text, Texts};
 
 use serde::{Deserialize, Serialize};
+
+/// One text of the current language, for code that runs in the browser:
+/// `t!(lang, form.show)`, `t!(lang, confirm.code_sent)(&email)`. Each arm reads a field of a
+/// `const`, which the compiler folds into that one text.
+#[macro_export]
+macro_rules! t {
+    ($lang:expr, $($path:ident).+) => {
+        match $lang {
+            $crate::i18n::Language::English => $crate::i18n::EN.$($path).+,
+            $crate::i18n::Language::Japanese => $crate::i18n::JA.$($path).+,
+        }
+    };
+}
+
+/// The language this page is in. On the server: the request's (put in the context by the
+/// shell, see `crate::app`). In the browser: the page's `<html lang>`, which the server set, so
+/// an island always speaks the language of the page around it.
+pub fn language() -> Language {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|tag| Language::from_tag(&tag))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        leptos::prelude::use_context::<Language>().unwrap_or_default()
+    }
+}
+
+/// All texts of the page's language. For server-rendered code; islands use [`t!`](crate::t).
+pub fn texts() -> &'static Texts {
+    language().texts()
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Language {
@@ -17,6 +69,21 @@ pub enum Language {
 
 impl Language {
     pub const ALL: [Language; 2] = [Language::English, Language::Japanese];
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Language::English => &EN,
+            Language::Japanese => &JA,
+        }
+    }
+
+    /// The language's name in itself, for the language switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Language::English => "English",
+            Language::Japanese => "日本語",
+        }
+    }
 
     /// The BCP 47 tag: `<html lang>`, the cookie, Cognito's `locale` attribute.
     pub fn tag(self) -> &'static str {
