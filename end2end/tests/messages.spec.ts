@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { confirmationCode, lastDelivery, squash } from "./cognito-local";
-import { ConfirmPage, ForgotPasswordPage, PASSWORD, SignUpPage, uniqueEmail } from "./pages";
+import { ConfirmPage, ForgotPasswordPage, JA, PASSWORD, SignUpPage, uniqueEmail } from "./pages";
 
 // Cognito's e-mails come from the CustomMessage Lambda (lambda/custom-message, run by
 // `cargo lambda watch`, called by cognito-local as the real trigger), in the language the person
@@ -11,7 +11,7 @@ test.describe("a browser that prefers Japanese", () => {
 
   test("gets the sign-up code and the password-reset code in Japanese", async ({ page }) => {
     const email = uniqueEmail("ja-mail");
-    const signUp = new SignUpPage(page);
+    const signUp = new SignUpPage(page, JA);
     await signUp.goto();
     await signUp.signUp(email, PASSWORD);
     await expect(page).toHaveURL(/\/confirm\?/);
@@ -25,11 +25,11 @@ test.describe("a browser that prefers Japanese", () => {
     // The link goes to this app's confirmation page (APP_URL of the Lambda).
     expect(squash(welcome.message)).toContain(squash(`href="${new URL("/confirm", page.url()).href}"`));
 
-    await new ConfirmPage(page).confirm(code);
+    await new ConfirmPage(page, JA).confirm(code);
     await expect(page).toHaveURL(/\/sign-in\?/);
 
     // Later e-mails follow the account.
-    await new ForgotPasswordPage(page).requestCode(email);
+    await new ForgotPasswordPage(page, JA).requestCode(email);
     await expect.poll(async () => (await lastDelivery(email)).subject).toBe("【leptos-cognito】パスワード再設定のご案内");
   });
 });

@@ -4,6 +4,67 @@ import { expect, type Locator, type Page } from "@playwright/test";
 
 export const PASSWORD = "Correct-Horse-9";
 
+/** What a person reads, in each language of the app: the page objects find things by it. */
+export type Words = typeof EN;
+
+export const EN = {
+  lang: "en",
+  nav: "Account",
+  signedInAs: (email: string) => `Signed in as ${email}`,
+  signIn: "Sign in",
+  signUp: "Sign up",
+  signOut: "Sign out",
+  email: "E-mail",
+  password: "Password",
+  name: "Name (optional)",
+  rules: "Password requirements",
+  confirmationCode: "Confirmation code",
+  confirm: "Confirm",
+  sendResetCode: "Send a reset code",
+  resetSent: (email: string) => `If ${email} has an account`,
+  resetCode: "Reset code",
+  newPassword: "New password",
+  setNewPassword: "Set the new password",
+  callAgain: "Call the API again",
+  account: "Your account",
+  codeSent: (email: string) => `sent a 6-digit code to ${email}`,
+  accountConfirmed: "Your account is confirmed",
+  protectedPage: "Protected page",
+  notRefreshed: "not yet",
+  expired: / s ago$/,
+  refreshedAgo: /^\d+ s ago$/,
+  expiresIn: /^in \d+ s$/,
+};
+
+export const JA: Words = {
+  lang: "ja",
+  nav: "アカウント",
+  signedInAs: (email: string) => `${email} でサインイン中`,
+  signIn: "サインイン",
+  signUp: "登録する",
+  signOut: "サインアウト",
+  email: "メールアドレス",
+  password: "パスワード",
+  name: "お名前（任意）",
+  rules: "パスワードの条件",
+  confirmationCode: "確認コード",
+  confirm: "確認する",
+  sendResetCode: "再設定コードを送信",
+  resetSent: (email: string) => `${email} のアカウントが存在する場合は`,
+  resetCode: "再設定コード",
+  newPassword: "新しいパスワード",
+  setNewPassword: "新しいパスワードを設定",
+  callAgain: "もう一度 API を呼び出す",
+  account: "アカウント",
+  codeSent: (email: string) => `${email} に6桁のコードを送信しました`,
+  accountConfirmed: "アカウントの確認が完了しました",
+  protectedPage: "保護されたページ",
+  notRefreshed: "まだ更新していません",
+  expired: /秒前$/,
+  refreshedAgo: /^\d+秒前$/,
+  expiresIn: /^あと\d+秒$/,
+};
+
 let counter = 0;
 /** An e-mail address no other test (or earlier run) uses. */
 export function uniqueEmail(tag: string): string {
@@ -17,27 +78,36 @@ export async function hydrated(page: Page) {
 }
 
 export class Header {
-  constructor(private page: Page) {}
+  constructor(
+    private page: Page,
+    private w: Words = EN,
+  ) {}
   nav(): Locator {
-    return this.page.getByRole("navigation", { name: "Account" });
+    return this.page.getByRole("navigation", { name: this.w.nav });
   }
   async expectSignedInAs(email: string) {
-    await expect(this.nav()).toContainText(`Signed in as ${email}`);
+    await expect(this.nav()).toContainText(this.w.signedInAs(email));
   }
   async expectSignedOut() {
-    await expect(this.nav().getByRole("link", { name: "Sign in" })).toBeVisible();
+    await expect(this.nav().getByRole("link", { name: this.w.signIn })).toBeVisible();
   }
   async signOut() {
-    await this.nav().getByRole("button", { name: "Sign out" }).click();
+    await this.nav().getByRole("button", { name: this.w.signOut }).click();
   }
+  /** The language switch: a button per language, named in that language. */
+  language = (name: "English" | "日本語") =>
+    this.page.getByRole("form", { name: /^(Language|言語)$/ }).getByRole("button", { name, exact: true });
 }
 
 export class SignUpPage {
-  constructor(private page: Page) {}
-  email = () => this.page.getByLabel("E-mail");
-  password = () => this.page.getByLabel("Password", { exact: true });
-  name = () => this.page.getByLabel("Name (optional)");
-  rules = () => this.page.getByRole("list", { name: "Password requirements" });
+  constructor(
+    private page: Page,
+    private w: Words = EN,
+  ) {}
+  email = () => this.page.getByLabel(this.w.email);
+  password = () => this.page.getByLabel(this.w.password, { exact: true });
+  name = () => this.page.getByLabel(this.w.name);
+  rules = () => this.page.getByRole("list", { name: this.w.rules });
   async goto(opts: { js?: boolean } = {}) {
     await this.page.goto("/sign-up");
     if (opts.js !== false) await hydrated(this.page);
@@ -46,17 +116,20 @@ export class SignUpPage {
     await this.email().fill(email);
     await this.password().fill(password);
     if (name) await this.name().fill(name);
-    await this.page.getByRole("button", { name: "Sign up" }).click();
+    await this.page.getByRole("button", { name: this.w.signUp }).click();
   }
 }
 
 export class ConfirmPage {
-  constructor(private page: Page) {}
-  email = () => this.page.getByLabel("E-mail");
-  code = () => this.page.getByLabel("Confirmation code");
+  constructor(
+    private page: Page,
+    private w: Words = EN,
+  ) {}
+  email = () => this.page.getByLabel(this.w.email);
+  code = () => this.page.getByLabel(this.w.confirmationCode);
   async confirm(code: string) {
     await this.code().fill(code);
-    await this.page.getByRole("button", { name: "Confirm" }).click();
+    await this.page.getByRole("button", { name: this.w.confirm }).click();
   }
   /** Confirms and waits for the sign-in page the server sends the person on to. */
   async confirmAndContinue(code: string) {
@@ -66,9 +139,12 @@ export class ConfirmPage {
 }
 
 export class SignInPage {
-  constructor(private page: Page) {}
-  email = () => this.page.getByLabel("E-mail");
-  password = () => this.page.getByLabel("Password", { exact: true });
+  constructor(
+    private page: Page,
+    private w: Words = EN,
+  ) {}
+  email = () => this.page.getByLabel(this.w.email);
+  password = () => this.page.getByLabel(this.w.password, { exact: true });
   async goto(query = "", opts: { js?: boolean } = {}) {
     await this.page.goto(`/sign-in${query}`);
     if (opts.js !== false) await hydrated(this.page);
@@ -76,38 +152,44 @@ export class SignInPage {
   async signIn(email: string, password: string) {
     await this.email().fill(email);
     await this.password().fill(password);
-    await this.page.getByRole("main").getByRole("button", { name: "Sign in" }).click();
+    await this.page.getByRole("main").getByRole("button", { name: this.w.signIn }).click();
   }
 }
 
 export class ForgotPasswordPage {
-  constructor(private page: Page) {}
+  constructor(
+    private page: Page,
+    private w: Words = EN,
+  ) {}
   /** Asks for a reset code; the answer is the same whether or not the account exists. */
   async requestCode(email: string) {
     await this.page.goto("/forgot-password");
     await hydrated(this.page);
-    await this.page.getByLabel("E-mail").fill(email);
-    await this.page.getByRole("button", { name: "Send a reset code" }).click();
+    await this.page.getByLabel(this.w.email).fill(email);
+    await this.page.getByRole("button", { name: this.w.sendResetCode }).click();
     await expect(this.page).toHaveURL(/step=reset/);
-    await expect(this.page.getByRole("status")).toContainText(`If ${email} has an account`);
+    await expect(this.page.getByRole("status")).toContainText(this.w.resetSent(email));
     await hydrated(this.page);
   }
   async reset(code: string, password: string) {
-    await this.page.getByLabel("Reset code").fill(code);
-    await this.page.getByLabel("New password", { exact: true }).fill(password);
-    await this.page.getByRole("button", { name: "Set the new password" }).click();
+    await this.page.getByLabel(this.w.resetCode).fill(code);
+    await this.page.getByLabel(this.w.newPassword, { exact: true }).fill(password);
+    await this.page.getByRole("button", { name: this.w.setNewPassword }).click();
   }
 }
 
 export class ProtectedPage {
-  constructor(private page: Page) {}
+  constructor(
+    private page: Page,
+    private w: Words = EN,
+  ) {}
   answer = () => this.page.getByRole("definition");
   apiEmail = () => this.page.getByTestId("api-email");
   apiSub = () => this.page.getByTestId("api-sub");
   expiry = () => this.page.getByTestId("api-expiry");
   refreshed = () => this.page.getByTestId("api-refreshed");
   async callAgain() {
-    await this.page.getByRole("button", { name: "Call the API again" }).click();
+    await this.page.getByRole("button", { name: this.w.callAgain }).click();
   }
 }
 
@@ -157,8 +239,13 @@ export class AccountPage {
 }
 
 /** Signs in through the form and waits for the protected page. */
-export async function signInAs(page: Page, email: string, password: string, opts: { js?: boolean } = {}) {
-  const signIn = new SignInPage(page);
+export async function signInAs(
+  page: Page,
+  email: string,
+  password: string,
+  opts: { js?: boolean; words?: Words } = {},
+) {
+  const signIn = new SignInPage(page, opts.words);
   await signIn.goto("", opts);
   await signIn.signIn(email, password);
   await expect(page).toHaveURL(/\/protected$/);

@@ -1,6 +1,17 @@
 import { expect, type Page } from "@playwright/test";
 import { confirmationCode, emailVerified, userStatus } from "./cognito-local";
-import { ConfirmPage, Header, PASSWORD, ProtectedPage, SignInPage, SignUpPage, hydrated, uniqueEmail } from "./pages";
+import {
+  ConfirmPage,
+  EN,
+  Header,
+  PASSWORD,
+  ProtectedPage,
+  SignInPage,
+  SignUpPage,
+  type Words,
+  hydrated,
+  uniqueEmail,
+} from "./pages";
 
 export type Mode = "code" | "lambda" | "admin";
 
@@ -8,45 +19,52 @@ export type Mode = "code" | "lambda" | "admin";
  * The whole scenario in the browser: sign up → confirm (as the mode does it) → sign in →
  * protected page shows what /api/me answered → wait past the access token's lifetime → the API
  * call still works because the server refreshed the session → sign out → /protected is closed.
+ * `words`: the language the browser asks for (its `locale`), found on every page.
  */
-export async function wholeScenario(page: Page, mode: Mode) {
+export async function wholeScenario(page: Page, mode: Mode, words: Words = EN) {
   const email = uniqueEmail(mode);
-  const header = new Header(page);
+  const header = new Header(page, words);
+  const inLanguage = () => expect(page.locator("html")).toHaveAttribute("lang", words.lang);
   // The Content-Security-Policy must let the whole scenario run: no violation on any page.
   const violations: string[] = [];
   page.on("console", (msg) => {
     if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
   });
 
-  const signUp = new SignUpPage(page);
+  const signUp = new SignUpPage(page, words);
   await signUp.goto();
+  await inLanguage();
   await signUp.signUp(email, PASSWORD, "Ada Lovelace");
 
   if (mode === "code") {
     await expect(page).toHaveURL(/\/confirm\?/);
-    await expect(page.getByRole("status")).toContainText(`sent a 6-digit code to ${email}`);
+    await inLanguage();
+    await expect(page.getByRole("status")).toContainText(words.codeSent(email));
     expect(await userStatus(email)).toBe("UNCONFIRMED");
-    await new ConfirmPage(page).confirm(await confirmationCode(email));
+    await new ConfirmPage(page, words).confirm(await confirmationCode(email));
   }
   await expect(page).toHaveURL(/\/sign-in\?/);
-  await expect(page.getByRole("status")).toContainText("Your account is confirmed");
+  await inLanguage();
+  await expect(page.getByRole("status")).toContainText(words.accountConfirmed);
   expect(await userStatus(email)).toBe("CONFIRMED");
   if (mode === "lambda") {
     // The trigger also verified the e-mail, so a password reset can reach it later.
     expect(await emailVerified(email)).toBe(true);
   }
 
-  const signIn = new SignInPage(page);
+  const signIn = new SignInPage(page, words);
   await hydrated(page);
   await expect(signIn.email()).toHaveValue(email);
   await signIn.signIn(email, PASSWORD);
   await expect(page).toHaveURL(/\/protected$/);
   await header.expectSignedInAs(email);
 
-  const protectedPage = new ProtectedPage(page);
+  const protectedPage = new ProtectedPage(page, words);
+  await inLanguage();
+  await expect(page.getByRole("heading", { name: words.protectedPage, level: 1 })).toBeVisible();
   await expect(protectedPage.apiEmail()).toHaveText(email);
   await expect(protectedPage.apiSub()).toHaveText(/^[0-9a-f-]{36}$/);
-  await expect(protectedPage.refreshed()).toContainText("not yet");
+  await expect(protectedPage.refreshed()).toContainText(words.notRefreshed);
 
   // The protected page is never stored by a cache.
   const fresh = await page.request.get("/protected", { headers: { Accept: "text/html" } });
@@ -66,10 +84,10 @@ export async function wholeScenario(page: Page, mode: Mode) {
   }
 
   // The test client's access tokens live 10 s: wait until the page's countdown says expired.
-  await expect(protectedPage.expiry()).toContainText("ago", { timeout: 20_000 });
+  await expect(protectedPage.expiry()).toHaveText(words.expired, { timeout: 20_000 });
   await protectedPage.callAgain();
-  await expect(protectedPage.refreshed()).toContainText(/\d+ s ago/);
-  await expect(protectedPage.expiry()).toContainText(/^in \d+ s$/);
+  await expect(protectedPage.refreshed()).toHaveText(words.refreshedAgo);
+  await expect(protectedPage.expiry()).toHaveText(words.expiresIn);
   await expect(protectedPage.apiEmail()).toHaveText(email);
 
   await header.signOut();
