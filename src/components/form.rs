@@ -313,6 +313,64 @@ pub fn MarkHydrated() -> impl IntoView {
     Effect::new(|_| mark_hydrated());
 }
 
+/// Like Leptos' `<ActionForm>`, for the one form in the main wasm (sign-in): the island builds
+/// the server function's arguments from the fields itself (`args`), where `ActionForm` decodes
+/// the whole form with `serde_qs` — a decoder that then sits in the wasm every page loads,
+/// `/protected` too. Without JavaScript it is the same plain post to the server function.
+#[component]
+pub fn PostForm<S>(action: ServerAction<S>, args: fn(&Fields) -> S, children: Children) -> impl IntoView
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(fields) = Fields::of(&ev) {
+            action.dispatch(args(&fields));
+        }
+    };
+    view! {
+        <form method="post" action=S::url() on:submit=on_submit>
+            {children()}
+        </form>
+    }
+}
+
+/// The fields of a submitted form, by name (see [`PostForm`]).
+pub struct Fields {
+    #[cfg(feature = "hydrate")]
+    data: web_sys::FormData,
+}
+
+impl Fields {
+    #[cfg(feature = "hydrate")]
+    fn of(ev: &leptos::ev::SubmitEvent) -> Option<Self> {
+        use wasm_bindgen::JsCast;
+        let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
+        web_sys::FormData::new_with_form(&form).ok().map(|data| Self { data })
+    }
+
+    /// Forms are only submitted in the browser.
+    #[cfg(not(feature = "hydrate"))]
+    fn of(_: &leptos::ev::SubmitEvent) -> Option<Self> {
+        None
+    }
+
+    /// The field's text; empty when the form has no such field.
+    pub fn text(&self, name: &str) -> String {
+        #[cfg(feature = "hydrate")]
+        {
+            self.data.get(name).as_string().unwrap_or_default()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = name;
+            String::new()
+        }
+    }
+}
+
 /// A submit button that says what is happening while the action is pending.
 #[component]
 pub fn SubmitButton(

@@ -3,8 +3,8 @@
 
 use crate::auth::SignIn;
 use crate::components::{
-    EmailField, ErrorBanner, MarkHydrated, Notice, PasswordField, SubmitButton, banner_error, field_error, query_error,
-    query_value, use_form_error,
+    EmailField, ErrorBanner, MarkHydrated, Notice, PasswordField, PostForm, SubmitButton, banner_error, field_error,
+    query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
@@ -46,11 +46,18 @@ fn SignInForm(email: String, next: String, error: Option<AppError>) -> impl Into
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
-        <ActionForm action>
+        <PostForm
+            action
+            args=|f| SignIn {
+                email: f.text("email"),
+                password: f.text("password"),
+                next: Some(f.text("next")),
+            }
+        >
             <input type="hidden" name="next" value=next/>
             <EmailField value=email error=field_error(error, Field::Email)/>
             <PasswordField label=t!(lang, form.password) autocomplete="current-password" error=field_error(error, Field::Password)/>
             <SubmitButton label=t!(lang, sign_in.heading) busy_label=t!(lang, sign_in.submitting) pending=action.pending()/>
-        </ActionForm>
+        </PostForm>
     }
 }
