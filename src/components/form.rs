@@ -68,9 +68,11 @@ pub fn TextField(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional)] required: bool,
-    #[prop(optional)] hint: Option<&'static str>,
+    // `into` + `None`: a caller passes a value or an `Option` of one, with no branch of views
+    // (an `into_any()` per branch costs a whole type-erased view in the wasm).
+    #[prop(into, default = None)] hint: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
-    #[prop(optional)] on_input: Option<Callback<String>>,
+    #[prop(into, default = None)] on_input: Option<Callback<String>>,
 ) -> impl IntoView {
     let id = id.unwrap_or_else(|| name.clone());
     let error_id = format!("{id}-error");
@@ -121,16 +123,7 @@ pub fn EmailField(
     #[prop(optional)] on_input: Option<Callback<String>>,
 ) -> impl IntoView {
     let label = t!(language(), form.email);
-    match on_input {
-        Some(on_input) => view! {
-            <TextField label name="email" kind="email" autocomplete="username" required=true value error on_input/>
-        }
-        .into_any(),
-        None => view! {
-            <TextField label name="email" kind="email" autocomplete="username" required=true value error/>
-        }
-        .into_any(),
-    }
+    view! { <TextField label name="email" kind="email" autocomplete="username" required=true value error on_input/> }
 }
 
 /// The one-time code of a sign-in step or a confirmation: digits, filled in by the phone's
@@ -144,16 +137,7 @@ pub fn CodeField(
     #[prop(default = "code")]
     id: &'static str,
 ) -> impl IntoView {
-    match hint {
-        Some(hint) => view! {
-            <TextField label name="code" id autocomplete="one-time-code" inputmode="numeric" required=true hint error/>
-        }
-        .into_any(),
-        None => view! {
-            <TextField label name="code" id autocomplete="one-time-code" inputmode="numeric" required=true error/>
-        }
-        .into_any(),
-    }
+    view! { <TextField label name="code" id autocomplete="one-time-code" inputmode="numeric" required=true hint error/> }
 }
 
 /// The pool's password rules, ticked off as the person types (in an island; without

@@ -37,9 +37,31 @@ struct ApiCall {
     refreshed_at: Option<i64>,
 }
 
+/// The page around the API panel, rendered on the server: its text never weighs on the wasm.
+#[component]
+fn Protected(info: SessionInfo) -> impl IntoView {
+    let p = &texts().protected;
+    view! {
+        <section class="card wide">
+            <h1>{p.heading}</h1>
+            <p>{p.signed_in_as.0} <strong>{info.email}</strong> {p.signed_in_as.1}</p>
+            <h2>{p.answered}</h2>
+            <p class="small">
+                {p.explain.0} <code>"GET /api/me"</code> {p.explain.1} <code>"Authorization: Bearer …"</code>
+                {p.explain.2}
+            </p>
+            <noscript>
+                <p>{p.no_js}</p>
+            </noscript>
+            <ApiPanel/>
+            <p class="small">{p.wait_hint}</p>
+        </section>
+    }
+}
+
 /// The live part of the page: the API call, its answer and the expiry countdown.
 #[island(lazy)]
-fn Protected(info: SessionInfo) -> impl IntoView {
+fn ApiPanel() -> impl IntoView {
     let lang = language();
     let call = Action::new_local(move |_: &()| call_api(lang));
     // Runs once, in the browser, after hydration: the token never appears in the HTML.
@@ -57,75 +79,60 @@ fn Protected(info: SessionInfo) -> impl IntoView {
     });
 
     let result = move || call.value().get();
+    // The answer, once it came: one view whose parts show or hide (`hidden`), rather than a
+    // view per state — each `into_any()` branch costs a whole type-erased view in the wasm.
+    let me = move || result().and_then(Result::ok);
+    let field = move |f: fn(&ApiCall) -> String| move || me().map(|call| f(&call)).unwrap_or_default();
+    let expiry = move || {
+        me().map(|call| {
+            let left = call.me.expires_at as i64 - now.get();
+            if left > 0 {
+                t!(lang, protected.in_seconds)(left)
+            } else {
+                t!(lang, protected.seconds_ago)(-left)
+            }
+        })
+    };
+    let refreshed = move || {
+        me().map(|call| match call.refreshed_at {
+            Some(at) => t!(lang, protected.seconds_ago)((now.get() - at).max(0)),
+            None => t!(lang, protected.not_refreshed).to_owned(),
+        })
+    };
     view! {
         <MarkHydrated/>
-        <section class="card wide">
-            <h1>{t!(lang, protected.heading)}</h1>
-            <p>
-                {t!(lang, protected.signed_in_as).0} <strong>{info.email.clone()}</strong>
-                {t!(lang, protected.signed_in_as).1}
-            </p>
-            <h2>{t!(lang, protected.answered)}</h2>
-            <p class="small">
-                {t!(lang, protected.explain).0} <code>"GET /api/me"</code> {t!(lang, protected.explain).1}
-                <code>"Authorization: Bearer …"</code> {t!(lang, protected.explain).2}
-            </p>
-            <div aria-live="polite">
-                <noscript>
-                    <p>{t!(lang, protected.no_js)}</p>
-                </noscript>
-                {move || match result() {
-                    None => view! { <p class="js-only">{t!(lang, protected.calling)}</p> }.into_any(),
-                    Some(Err(message)) => view! { <ErrorBanner error=Signal::derive(move || Some(message.clone()))/> }.into_any(),
-                    Some(Ok(ApiCall { me, refreshed_at })) => {
-                        let expires_at = me.expires_at as i64;
-                        view! {
-                            <dl class="facts" aria-label=t!(lang, protected.answer_label)>
-                                <dt>{t!(lang, form.email)}</dt>
-                                <dd data-testid="api-email">
-                                    {me.email.clone().unwrap_or_else(|| t!(lang, protected.not_available).into())}
-                                </dd>
-                                <dt>{t!(lang, protected.username)}</dt>
-                                <dd data-testid="api-username">{me.username.clone()}</dd>
-                                <dt>{t!(lang, protected.subject)}</dt>
-                                <dd data-testid="api-sub">{me.sub.clone()}</dd>
-                                <dt>{t!(lang, protected.groups)}</dt>
-                                <dd data-testid="api-groups">
-                                    {if me.groups.is_empty() {
-                                        t!(lang, protected.none).to_owned()
-                                    } else {
-                                        me.groups.join(t!(lang, site.list_separator))
-                                    }}
-                                </dd>
-                                <dt>{t!(lang, protected.expires)}</dt>
-                                <dd data-testid="api-expiry">
-                                    {move || {
-                                        let left = expires_at - now.get();
-                                        if left > 0 {
-                                            t!(lang, protected.in_seconds)(left)
-                                        } else {
-                                            t!(lang, protected.seconds_ago)(-left)
-                                        }
-                                    }}
-                                </dd>
-                                <dt>{t!(lang, protected.refreshed)}</dt>
-                                <dd data-testid="api-refreshed">
-                                    {move || match refreshed_at {
-                                        Some(at) => t!(lang, protected.seconds_ago)((now.get() - at).max(0)),
-                                        None => t!(lang, protected.not_refreshed).to_owned(),
-                                    }}
-                                </dd>
-                            </dl>
+        <div aria-live="polite">
+            <p class="js-only" hidden=move || result().is_some()>{t!(lang, protected.calling)}</p>
+            <ErrorBanner error=Signal::derive(move || result().and_then(Result::err))/>
+            <dl class="facts" aria-label=t!(lang, protected.answer_label) hidden=move || me().is_none()>
+                <dt>{t!(lang, form.email)}</dt>
+                <dd data-testid="api-email">
+                    {field(|c| c.me.email.clone().unwrap_or_else(|| t!(language(), protected.not_available).into()))}
+                </dd>
+                <dt>{t!(lang, protected.username)}</dt>
+                <dd data-testid="api-username">{field(|c| c.me.username.clone())}</dd>
+                <dt>{t!(lang, protected.subject)}</dt>
+                <dd data-testid="api-sub">{field(|c| c.me.sub.clone())}</dd>
+                <dt>{t!(lang, protected.groups)}</dt>
+                <dd data-testid="api-groups">
+                    {field(|c| {
+                        let lang = language();
+                        if c.me.groups.is_empty() {
+                            t!(lang, protected.none).to_owned()
+                        } else {
+                            c.me.groups.join(t!(lang, site.list_separator))
                         }
-                            .into_any()
-                    }
-                }}
-            </div>
-            <button type="button" on:click=move |_| { call.dispatch(()); } disabled=move || call.pending().get()>
-                {t!(lang, protected.call_again)}
-            </button>
-            <p class="small">{t!(lang, protected.wait_hint)}</p>
-        </section>
+                    })}
+                </dd>
+                <dt>{t!(lang, protected.expires)}</dt>
+                <dd data-testid="api-expiry">{expiry}</dd>
+                <dt>{t!(lang, protected.refreshed)}</dt>
+                <dd data-testid="api-refreshed">{refreshed}</dd>
+            </dl>
+        </div>
+        <button type="button" on:click=move |_| { call.dispatch(()); } disabled=move || call.pending().get()>
+            {t!(lang, protected.call_again)}
+        </button>
     }
 }
 
