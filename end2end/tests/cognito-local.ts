@@ -162,6 +162,12 @@ export async function userStatus(email: string): Promise<string> {
   return (await adminGetUser(email)).UserStatus;
 }
 
+/** A user attribute as the emulator keeps it (`undefined` when it is not set). */
+export async function attribute(email: string, name: string): Promise<string | undefined> {
+  const user = await adminGetUser(email);
+  return user.UserAttributes?.find((a) => a.Name === name)?.Value;
+}
+
 export async function emailVerified(email: string): Promise<boolean> {
   const user = await adminGetUser(email);
   return user.UserAttributes?.some((a) => a.Name === "email_verified" && a.Value === "true") ?? false;

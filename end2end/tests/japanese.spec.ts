@@ -1,6 +1,19 @@
 import { expect, test } from "@playwright/test";
-import { confirmedUser } from "./cognito-local";
-import { AccountPage, EN, Header, JA, PASSWORD, SignInPage, SignUpPage, alerts, hydrated, uniqueEmail } from "./pages";
+import { attribute, confirmedUser, lastDelivery } from "./cognito-local";
+import {
+  AccountPage,
+  EN,
+  ForgotPasswordPage,
+  Header,
+  JA,
+  PASSWORD,
+  SignInPage,
+  SignUpPage,
+  alerts,
+  hydrated,
+  signInAs,
+  uniqueEmail,
+} from "./pages";
 import { wholeScenario } from "./scenario";
 
 // The app in Japanese: chosen by the browser's languages (Playwright's `locale` sets
@@ -97,3 +110,23 @@ for (const js of [true, false]) {
     });
   });
 }
+
+test.describe("a signed-in person who switches to Japanese", () => {
+  test.use({ locale: "en-US" });
+
+  test("gets Cognito's e-mails in Japanese from then on", async ({ page }) => {
+    const email = uniqueEmail("switch-locale");
+    await confirmedUser(email, PASSWORD);
+    await signInAs(page, email, PASSWORD);
+    expect(await attribute(email, "locale")).not.toBe("ja");
+    await hydrated(page);
+    await new Header(page, EN).language("日本語").click();
+    await expect(page).toHaveURL(/\/protected$/);
+    await expect(page.getByRole("heading", { name: "保護されたページ", level: 1 })).toBeVisible();
+    // The choice is in the account, where the CustomMessage Lambda reads it.
+    await expect.poll(() => attribute(email, "locale")).toBe("ja");
+    await new Header(page, JA).signOut();
+    await new ForgotPasswordPage(page, JA).requestCode(email);
+    await expect.poll(async () => (await lastDelivery(email)).subject).toBe("【leptos-cognito】パスワード再設定のご案内");
+  });
+});
