@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { confirmedUser, enableTotp, invite } from "./cognito-local";
-import { EN, JA, PASSWORD, SignInPage, SignUpPage, alerts, hydrated, uniqueEmail } from "./pages";
+import { EN, JA, PASSWORD, SignInPage, SignUpPage, alerts, hydrated, signInAs, uniqueEmail } from "./pages";
 
 // Every page passes axe-core (WCAG 2.2 A and AA, and axe's best practices) with no violation:
 // as it first renders, and in the states a person reaches (an error after a post, a sign-in
@@ -90,10 +90,7 @@ for (const words of [EN, JA]) {
     test("the pages of a signed-in person", async ({ page }) => {
       const email = uniqueEmail("a11y-member");
       await confirmedUser(email, PASSWORD);
-      const signIn = new SignInPage(page, words);
-      await signIn.goto();
-      await signIn.signIn(email, PASSWORD);
-      await expect(page).toHaveURL(/\/protected$/);
+      await signInAs(page, email, PASSWORD, { words });
       await hydrated(page);
       await expect(page.getByRole("main")).toContainText(email);
       await expectAccessible(page, `/protected (${words.lang})`);

@@ -50,10 +50,7 @@ test.describe("a browser that prefers Japanese", () => {
   test("the account page in Japanese", async ({ page }) => {
     const email = uniqueEmail("ja-account");
     await confirmedUser(email, PASSWORD);
-    const signIn = new SignInPage(page, JA);
-    await signIn.goto();
-    await signIn.signIn(email, PASSWORD);
-    await expect(page).toHaveURL(/\/protected$/);
+    await signInAs(page, email, PASSWORD, { words: JA });
     await page.goto("/account");
     await expect(page.getByRole("heading", { name: "アカウント", level: 1 })).toBeVisible();
     await hydrated(page);
