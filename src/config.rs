@@ -30,6 +30,9 @@ pub struct Config {
     pub jwks_url: String,
     /// App clients whose access tokens the API accepts.
     pub api_client_ids: Vec<String>,
+    /// `API_URL`: the origin of an API server the protected page's calls go to; `None`: the
+    /// API routes of this process, called in process.
+    pub api_url: Option<String>,
     pub confirmation_mode: ConfirmationMode,
     /// At least 64 bytes; `None` only in development (a random key per process then).
     pub session_key: Option<Vec<u8>>,
@@ -121,6 +124,31 @@ impl Config {
                 return Err(err(var, "must be a public https:// URL in production"));
             }
         }
+
+        // Where the protected page's call to the API goes: unset, the API routes of this very
+        // process; set, an API server elsewhere, which gets the access token over this link.
+        let api_url = match get("API_URL") {
+            None => None,
+            Some(url) => {
+                let url = url.trim().trim_end_matches('/').to_owned();
+                let origin_only = url.split_once("://").is_some_and(|(scheme, rest)| {
+                    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', '@'])
+                });
+                if !origin_only {
+                    return Err(err(
+                        "API_URL",
+                        "must be an origin like https://api.example.com (no path)",
+                    ));
+                }
+                if production && !url.starts_with("https://") {
+                    return Err(err(
+                        "API_URL",
+                        "must be https:// in production: access tokens travel over it",
+                    ));
+                }
+                Some(url)
+            }
+        };
 
         let api_client_ids = match get("API_CLIENT_IDS") {
             Some(list) => list
@@ -224,6 +252,7 @@ impl Config {
             region,
             issuer,
             jwks_url,
+            api_url,
             api_client_ids,
             confirmation_mode,
             session_key,
@@ -362,5 +391,39 @@ mod tests {
         let c = config(&[prod, POOL, CLIENT, KEY, https]).expect("valid production config");
         assert!(c.secure_cookies());
         assert_eq!(c.session_key.map(|k| k.len()), Some(64));
+    }
+
+    #[test]
+    fn api_url_is_an_origin_and_https_in_production() {
+        assert_eq!(config(&[POOL, CLIENT]).expect("valid").api_url, None);
+        let c = config(&[POOL, CLIENT, ("API_URL", "http://127.0.0.1:8080/")]).expect("valid");
+        assert_eq!(c.api_url.as_deref(), Some("http://127.0.0.1:8080"));
+        for bad in [
+            "api.example.com",
+            "ftp://api.example.com",
+            "https://api.example.com/v1",
+            "https://user@api.example.com",
+            "https://",
+        ] {
+            assert_eq!(
+                config(&[POOL, CLIENT, ("API_URL", bad)]).expect_err(bad).var,
+                "API_URL",
+                "{bad}"
+            );
+        }
+        let prod = [
+            ("APP_ENV", "production"),
+            ("APP_URL", "https://app.example.com"),
+            POOL,
+            CLIENT,
+            KEY,
+        ];
+        let plain = [&prod[..], &[("API_URL", "http://api.internal")]].concat();
+        assert_eq!(config(&plain).expect_err("http api").var, "API_URL");
+        let tls = [&prod[..], &[("API_URL", "https://api.example.com")]].concat();
+        assert_eq!(
+            config(&tls).expect("valid").api_url.as_deref(),
+            Some("https://api.example.com")
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The one state every handler shares, built once at start-up.
 
+use crate::api::bff::Upstream;
 use crate::api::server::{EMAIL_CACHE_MAX, EmailCache};
 use crate::auth::SignUpSettings;
 use crate::auth::cognito::Cognito;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// How long a sign-in challenge may take: the app client's `AuthSessionValidity`.
     pub challenge_lifetime: Duration,
+    /// Where the server calls the API for the protected page (in process, or `API_URL`).
+    pub api: Arc<Upstream>,
 }
 
 impl FromRef<AppState> for Arc<RateLimits> {
@@ -73,7 +76,7 @@ impl FromRef<AppState> for Arc<Sessions> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("could not build the HTTP client for the JWKS: {0}")]
+    #[error("could not build the HTTP client for the JWKS or the API: {0}")]
     Http(#[from] reqwest::Error),
     #[error("could not set up sessions (SESSION_KEY)")]
     Sessions,
@@ -152,6 +155,7 @@ impl AppState {
         let sessions = Sessions::new(&config, cognito.clone()).map_err(|_| StartError::Sessions)?;
         let limits = Arc::new(RateLimits::new(&config));
         RateLimits::spawn_cleanup(&limits);
+        let api = Arc::new(Upstream::new(config.api_url.as_deref())?);
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
@@ -162,6 +166,7 @@ impl AppState {
             emails: Arc::new(EmailCache::new(EMAIL_CACHE_MAX)),
             limits,
             challenge_lifetime,
+            api,
         })
     }
 }

@@ -40,6 +40,8 @@ struct Fake {
     /// When set, SignUp and ForgotPassword fail with this status and exception.
     others_fail: Arc<Mutex<Option<(StatusCode, &'static str)>>>,
     calls: Arc<Mutex<HashMap<String, usize>>>,
+    /// The pool's issuer on this fake (`<url>/eu-west-1_Test1`), which its tokens carry.
+    issuer: String,
 }
 
 impl Fake {
@@ -61,6 +63,21 @@ fn jwt(claims: Value) -> String {
         b64(br#"{"alg":"RS256","kid":"k"}"#),
         b64(claims.to_string().as_bytes())
     )
+}
+
+/// A token as the fake's pool signs it: RS256 with key A, whose public half its JWKS lists, so
+/// the API's verifier accepts it when `COGNITO_ISSUER` names the fake.
+fn signed(claims: Value) -> String {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("kid-a".into());
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(include_str!("fixtures/key-a.pem").as_bytes()).unwrap();
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+fn jwks() -> Value {
+    let keys: Value = serde_json::from_str(include_str!("fixtures/keys.json")).unwrap();
+    json!({ "keys": [{ "kty": "RSA", "alg": "RS256", "use": "sig", "kid": "kid-a",
+        "n": keys["key-a"]["n"], "e": keys["key-a"]["e"] }] })
 }
 
 fn aws_error(status: StatusCode, exception: &str) -> axum::response::Response {
@@ -118,8 +135,11 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
                         .unwrap()
                         .as_secs()
                         + 3600;
+                    let now = exp - 3600;
                     ok(json!({ "AuthenticationResult": {
-                        "AccessToken": jwt(json!({ "sub": "s-1", "exp": exp, "token_use": "access" })),
+                        "AccessToken": signed(json!({ "sub": "s-1", "username": "s-1", "exp": exp, "iat": now,
+                            "token_use": "access", "client_id": "client", "iss": fake.issuer,
+                            "scope": "aws.cognito.signin.user.admin", "jti": "jti-s-1" })),
                         "IdToken": jwt(json!({ "sub": "s-1", "exp": exp, "email": EMAIL })),
                         "RefreshToken": "refresh-token",
                         "ExpiresIn": 3600, "TokenType": "Bearer" } }))
@@ -130,6 +150,7 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
         "ForgotPassword" => ok(json!({ "CodeDeliveryDetails": {
             "Destination": "a***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email" } })),
         "SignUp" => ok(json!({ "UserConfirmed": false, "UserSub": "s-2" })),
+        "GetUser" => ok(json!({ "Username": "s-1", "UserAttributes": [{ "Name": "email", "Value": EMAIL }] })),
         _ => aws_error(StatusCode::BAD_REQUEST, "InvalidParameterException"),
     }
 }
@@ -140,17 +161,23 @@ fn ok_raw(body: &'static str) -> axum::response::Response {
 
 /// Starts the fake on a free port.
 async fn fake_cognito() -> (Fake, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
     let fake = Fake {
         sign_in: Arc::new(Mutex::new(SignIn::Normal)),
         others_fail: Arc::default(),
         calls: Arc::default(),
+        issuer: format!("{url}/eu-west-1_Test1"),
     };
-    let app = Router::new().fallback({
-        let fake = fake.clone();
-        move |headers: HeaderMap, body: Bytes| answer(fake.clone(), headers, body)
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = Router::new()
+        .route(
+            "/eu-west-1_Test1/.well-known/jwks.json",
+            axum::routing::get(|| async { axum::Json(jwks()) }),
+        )
+        .fallback({
+            let fake = fake.clone();
+            move |headers: HeaderMap, body: Bytes| answer(fake.clone(), headers, body)
+        });
     tokio::spawn(async move { axum::serve(listener, app).await });
     (fake, url)
 }
@@ -510,4 +537,177 @@ async fn unknown_and_known_emails_get_the_same_answer() {
     let known = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
     let unknown = post(&app, "/auth/forgot-password", &[("email", "nobody@example.com")], &[]).await;
     assert_eq!(known.status, unknown.status);
+}
+
+// --- the protected page's API call, made by the server (backend-for-frontend) -----------------
+
+/// The cookies a response set, as the browser sends them back.
+fn cookies_of(answer: &Answer) -> String {
+    answer
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A JWT: `eyJ…` header, a dot, a payload.
+fn has_jwt(text: &str) -> bool {
+    text.match_indices("eyJ").any(|(i, _)| {
+        let rest = &text[i..];
+        let part = |s: &str| {
+            s.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .count()
+        };
+        let first = part(rest);
+        first >= 10 && rest[first..].starts_with('.') && part(&rest[first + 1..]) >= 10
+    })
+}
+
+async fn get_page(app: &Router, path: &str, cookies: &str) -> Answer {
+    let request = Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, cookies)
+        .body(Body::empty())
+        .unwrap();
+    send(app, request).await
+}
+
+#[tokio::test]
+async fn the_api_is_called_by_the_server_and_no_token_comes_back() {
+    let (fake, url) = fake_cognito().await;
+    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
+    let signed_in = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+    let cookies = cookies_of(&signed_in);
+    assert!(has_jwt(&signed(json!({ "sub": "x" }))), "the JWT check must find a JWT");
+    assert!(!has_jwt(&cookies), "the cookies are encrypted");
+
+    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    assert!(!has_jwt(&call.body), "a token came back: {}", call.body);
+    let answer = call.json();
+    assert_eq!(answer["method"], "GET");
+    assert_eq!(answer["url"], "/api/me");
+    // The API verified the token the server attached (signature, issuer, client, use) and
+    // read the e-mail with it.
+    assert_eq!(answer["answer"]["Me"]["sub"], "s-1");
+    assert_eq!(answer["answer"]["Me"]["email"], EMAIL);
+    assert_eq!(
+        answer["answer"]["Me"]["scopes"],
+        json!(["aws.cognito.signin.user.admin"])
+    );
+    assert!(answer["token_bytes"].as_u64().unwrap() > 500, "{answer}");
+    assert_eq!(call.header("cache-control"), Some("no-store"));
+
+    // The page makes the first call while it renders: the answer is in the HTML, the token not.
+    let page = get_page(&app, "/protected", &cookies).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("GET /api/me") && page.body.contains(EMAIL),
+        "{}",
+        page.body
+    );
+    assert!(!has_jwt(&page.body), "a token is in the page");
+
+    // Signed out: nothing to call with.
+    let none = post(&app, "/auth/call-api", &[], &[]).await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{}", none.body);
+    assert_eq!(none.json()["error"], "session_expired", "{}", none.body);
+    // The route that handed the token to the browser is gone.
+    let old = post(&app, "/auth/api-token", &[], &[("cookie", &cookies)]).await;
+    assert!(old.status.is_client_error(), "{}", old.status);
+    assert!(!has_jwt(&old.body));
+}
+
+#[tokio::test]
+async fn a_token_the_api_refuses_is_shown_as_a_refusal_not_a_failure() {
+    let (fake, url) = fake_cognito().await;
+    // The API expects another issuer than the one the pool signs with.
+    let app = app_at(
+        &url,
+        &[
+            ("COGNITO_ISSUER", &format!("{}-other", fake.issuer)),
+            ("COGNITO_JWKS_URL", &format!("{}/.well-known/jwks.json", fake.issuer)),
+        ],
+    )
+    .await;
+    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    assert_eq!(
+        call.json()["answer"],
+        json!({ "Refused": { "status": 401, "error": "invalid_token" } })
+    );
+}
+
+/// Serves `router` on a loopback port, as a separate API server would be.
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+#[tokio::test]
+async fn with_api_url_the_server_calls_the_api_over_http() {
+    let (fake, url) = fake_cognito().await;
+    // The API server: the same app elsewhere (it only needs the pool's issuer and JWKS).
+    let api = serve(app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await).await;
+    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &api)]).await;
+    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+    let answer = call.json();
+    assert_eq!(answer["url"], format!("{api}/api/me"), "{answer}");
+    assert_eq!(answer["answer"]["Me"]["sub"], "s-1", "{answer}");
+    assert!(!has_jwt(&call.body));
+
+    // An API that is not there: a clear "no answer", not an error page.
+    let gone = app_at(
+        &url,
+        &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &closed_port().await)],
+    )
+    .await;
+    let cookies = cookies_of(&sign_in(&gone, EMAIL, PASSWORD, &[]).await);
+    let call = post(&gone, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    assert_eq!(call.json()["answer"], json!("Unreachable"));
+}
+
+#[tokio::test]
+async fn the_token_never_follows_a_redirect_from_the_api_url() {
+    let (fake, url) = fake_cognito().await;
+    let elsewhere_hits = Arc::new(Mutex::new(0usize));
+    let elsewhere = serve(Router::new().fallback({
+        let hits = elsewhere_hits.clone();
+        move || {
+            *hits.lock().unwrap() += 1;
+            async { StatusCode::OK }
+        }
+    }))
+    .await;
+    let redirecting = serve(Router::new().fallback({
+        let to = format!("{elsewhere}/steal");
+        move || {
+            let to = to.clone();
+            async move { axum::response::Redirect::temporary(&to) }
+        }
+    }))
+    .await;
+    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &redirecting)]).await;
+    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+    assert_eq!(
+        call.json()["answer"],
+        json!({ "Unexpected": { "status": 307 } }),
+        "{}",
+        call.body
+    );
+    assert_eq!(
+        *elsewhere_hits.lock().unwrap(),
+        0,
+        "the token went where the redirect pointed"
+    );
 }

@@ -7,7 +7,7 @@
 //! it, the browser posts the form and is redirected — to the next page on success, back to the
 //! form with `?error=…` on failure.
 
-use super::{ApiToken, CurrentUser, SessionInfo, SignUpSettings};
+use super::{CurrentUser, SessionInfo, SignUpSettings};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -215,17 +215,4 @@ pub async fn get_session_info() -> Result<Option<SessionInfo>, AppError> {
         expires_at: s.expires_at,
         refreshed_at: s.refreshed_at,
     }))
-}
-
-/// A fresh access token for one call to the API. The session layer has already refreshed it if
-/// it was about to expire.
-#[server(prefix = "/auth", endpoint = "api-token")]
-pub async fn get_api_token() -> Result<ApiToken, AppError> {
-    no_store();
-    let session = session().ok_or(AppError::SessionExpired)?;
-    Ok(ApiToken {
-        access_token: session.access_token,
-        expires_at: session.expires_at,
-        refreshed_at: session.refreshed_at,
-    })
 }

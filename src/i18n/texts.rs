@@ -176,9 +176,18 @@ pub struct Protected {
     pub answered: Text,
     /// Around `GET /api/me`, then around `Authorization: Bearer …`.
     pub explain: Around2,
-    pub no_js: Text,
     pub calling: Text,
+    /// The accessible names of the three lists: the request, the API's answer, the session.
+    pub request_label: Text,
     pub answer_label: Text,
+    pub session_label: Text,
+    pub request: Text,
+    pub authorization: Text,
+    /// After `Bearer …`: what stands for the token, given its length in bytes.
+    pub token_elided: fn(usize) -> String,
+    pub status: Text,
+    /// The status of a call the API never answered.
+    pub no_answer: Text,
     pub username: Text,
     pub subject: Text,
     pub groups: Text,
