@@ -444,6 +444,34 @@ async fn an_authenticator_code_must_have_six_digits() {
             .map(drop),
         Err(AppError::InvalidTotpCode)
     );
+    // The sign-in's authenticator challenge takes 6 digits as well; an e-mailed code may have 8.
+    let respond = mock!(Client::respond_to_auth_challenge)
+        .sequence()
+        .http_response(|| aws_error(400, "CodeMismatchException"))
+        .repeatedly()
+        .build();
+    let cognito = cognito_with(&[&verify, &respond]);
+    let code_challenge = |kind| Challenge {
+        kind,
+        ..challenge.clone()
+    };
+    assert_eq!(
+        cognito
+            .answer_code(NOBODY, &code_challenge(ChallengeKind::SoftwareToken), &eight)
+            .await
+            .map(drop),
+        Err(AppError::InvalidTotpCode)
+    );
+    assert_eq!(respond.num_calls(), 0);
+    assert_eq!(
+        cognito
+            .answer_code(NOBODY, &code_challenge(ChallengeKind::EmailOtp), &eight)
+            .await
+            .map(drop),
+        Err(AppError::WrongMfaCode),
+        "an 8-digit e-mail code goes to Cognito"
+    );
+    assert_eq!(respond.num_calls(), 1);
     assert_eq!(verify.num_calls(), 0);
     assert_eq!(
         AppError::InvalidTotpCode.field(),

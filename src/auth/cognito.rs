@@ -839,6 +839,11 @@ impl Cognito {
         challenge: &Challenge,
         code: &MfaCode,
     ) -> Result<AuthStep, AppError> {
+        // An authenticator app's code is 6 digits here too: a longer one would only cost the
+        // person one of Cognito's few attempts.
+        if challenge.kind == ChallengeKind::SoftwareToken {
+            totp_code(code)?;
+        }
         let (name, key) = match challenge.kind {
             ChallengeKind::SoftwareToken => (ChallengeNameType::SoftwareTokenMfa, "SOFTWARE_TOKEN_MFA_CODE"),
             ChallengeKind::EmailOtp => (ChallengeNameType::EmailOtp, "EMAIL_OTP_CODE"),
