@@ -129,9 +129,8 @@ impl AppState {
         if fatal && config.production {
             return Err(StartError::Pool);
         }
-        let rotation = facts.client.as_ref().is_some_and(|c| c.rotation);
         let writes_locale = facts.client.as_ref().is_none_or(|c| c.writes_locale);
-        let cognito = cognito.with_rotation(rotation).with_locale_attribute(writes_locale);
+        let cognito = cognito.with_locale_attribute(writes_locale);
         let challenge_lifetime = Duration::from_secs(
             facts
                 .client

@@ -346,6 +346,10 @@ pub async fn resend_email_code() -> Result<(), AppError> {
 #[server(prefix = "/auth", endpoint = "account-sign-out-everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::EVERYWHERE)?;
+    // GlobalSignOut ends every refresh token of the user, this browser's included, and the
+    // access tokens issued from them; RevokeToken afterwards would only be refused (its token
+    // is already dead), and before it, it would revoke the access token GlobalSignOut needs.
+    // So one call, then this browser's cookies.
     state
         .cognito
         .global_sign_out(&session.access_token)

@@ -147,10 +147,10 @@ pub async fn sign_out() -> Result<(), AppError> {
     let state = state()?;
     let headers = request_headers();
     if let Some(refresh_token) = state.sessions.refresh_token(&headers) {
-        let access_token = session().map(|s| s.access_token);
-        // The cookies go whatever Cognito says: a person who asked to sign out is signed out
-        // of this app even while Cognito is unreachable.
-        if let Err(e) = state.cognito.sign_out(&refresh_token, access_token.as_deref()).await {
+        // This browser only (RevokeToken); other devices stay signed in. The cookies go
+        // whatever Cognito says: a person who asked to sign out is signed out of this app even
+        // while Cognito is unreachable.
+        if let Err(e) = state.cognito.sign_out(&refresh_token).await {
             tracing::warn!(error = %e, "revoking the refresh token failed; cookies cleared anyway");
         }
     }
