@@ -66,6 +66,9 @@ pub enum AppError {
     TooLarge,
     BadRequest,
     Internal,
+    /// A resend for an account that is already confirmed. Where accounts must not be revealed,
+    /// the caller may answer it like an unknown address.
+    AlreadyConfirmed,
 }
 
 impl AppError {
@@ -112,6 +115,7 @@ impl AppError {
             Self::TooLarge => text!(too_large),
             Self::BadRequest => text!(bad_request),
             Self::Internal => text!(internal),
+            Self::AlreadyConfirmed => text!(already_confirmed),
         }
     }
 
@@ -167,6 +171,7 @@ impl AppError {
             Self::TooLarge => "too_large",
             Self::BadRequest => "bad_request",
             Self::Internal => "internal",
+            Self::AlreadyConfirmed => "already_confirmed",
         }
     }
 
@@ -176,7 +181,7 @@ impl AppError {
     }
 
     /// Every error, once each (with a placeholder wait for the rate limit).
-    pub const ALL: [AppError; 34] = [
+    pub const ALL: [AppError; 35] = [
         AppError::InvalidEmail,
         AppError::WeakPassword,
         AppError::InvalidName,
@@ -212,6 +217,7 @@ impl AppError {
         AppError::TooLarge,
         AppError::BadRequest,
         AppError::Internal,
+        AppError::AlreadyConfirmed,
     ];
 
     /// The HTTP status a server function answers with when it fails this way.

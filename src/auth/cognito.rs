@@ -114,6 +114,8 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
         (Op::ConfirmSignUp, "NotAuthorizedException") => E::InvalidCredentials,
         (_, "CodeDeliveryFailureException") => E::CodeDeliveryFailed,
         (_, "UserLambdaValidationException") => E::SignUpRejected,
+        // AWS's only reason for it on a resend: "User is already confirmed."
+        (Op::ResendCode, "InvalidParameterException") => E::AlreadyConfirmed,
         (Op::ResendCode, _) => E::ResendUnavailable,
         (Op::SignOut, _) => E::Internal,
         (_, "InternalErrorException" | "ServiceUnavailable" | "ServiceUnavailableException") => E::Unavailable,

@@ -299,5 +299,6 @@ pub const EN: Texts = Texts {
         too_large: "That is more than this form accepts. Shorten what you typed and try again.",
         bad_request: "That request could not be read. Reload the page and try again.",
         internal: "Something went wrong on our side. Please try again.",
+        already_confirmed: "This account is already confirmed: no code is needed. You can sign in.",
     },
 };

@@ -317,4 +317,5 @@ pub struct Errors {
     pub too_large: Text,
     pub bad_request: Text,
     pub internal: Text,
+    pub already_confirmed: Text,
 }
