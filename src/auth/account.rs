@@ -78,8 +78,8 @@ fn signed_in(form: &'static str) -> Result<(AppState, Session), AppError> {
     let state = state()?;
     match session() {
         Some(session) => {
-            let limit =
-                Email::parse(&session.email).and_then(|email| state.limits.check_email(Form::Account(form), &email));
+            let limit = Email::parse(&session.email)
+                .and_then(|email| state.limits.check_email_attempt(Form::Account(form), &email));
             limit.map_err(|e| fail(e, form))?;
             Ok((state, session))
         }

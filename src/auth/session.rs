@@ -542,6 +542,8 @@ mod tests {
             "COGNITO_USER_POOL_ID" => Some("eu-west-1_Test1".into()),
             "COGNITO_CLIENT_ID" => Some("client".into()),
             "APP_URL" if secure => Some("https://app.example.com".into()),
+            // https alone would mean production, which needs a SESSION_KEY.
+            "APP_ENV" => Some("development".into()),
             _ => None,
         })
         .expect("config");
