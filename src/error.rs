@@ -51,6 +51,8 @@ pub enum AppError {
     ReauthRequired,
     SignOutEverywhereUnavailable,
     ConfirmDeletion,
+    /// The account's tokens do not fit in the session cookies (a user in very many groups).
+    SessionTooLarge,
     TooManyAttempts,
     Throttled,
     /// Our own limit per client IP or per e-mail, reached before Cognito was called.
@@ -100,6 +102,7 @@ impl AppError {
             Self::ReauthRequired => text!(reauth_required),
             Self::SignOutEverywhereUnavailable => text!(sign_out_everywhere_unavailable),
             Self::ConfirmDeletion => text!(confirm_deletion),
+            Self::SessionTooLarge => text!(session_too_large),
             Self::TooManyAttempts => text!(too_many_attempts),
             Self::Throttled => text!(throttled),
             Self::RateLimited { seconds } => t!(lang, errors.rate_limited)(*seconds),
@@ -155,6 +158,7 @@ impl AppError {
             Self::ReauthRequired => "reauth_required",
             Self::SignOutEverywhereUnavailable => "sign_out_everywhere_unavailable",
             Self::ConfirmDeletion => "confirm_deletion",
+            Self::SessionTooLarge => "session_too_large",
             Self::TooManyAttempts => "too_many_attempts",
             Self::Throttled => "throttled",
             Self::RateLimited { .. } => "rate_limited",
@@ -176,7 +180,7 @@ impl AppError {
     }
 
     /// Every error, once each (with a placeholder wait for the rate limit).
-    pub const ALL: [AppError; 34] = [
+    pub const ALL: [AppError; 35] = [
         AppError::InvalidEmail,
         AppError::WeakPassword,
         AppError::InvalidName,
@@ -199,6 +203,7 @@ impl AppError {
         AppError::ReauthRequired,
         AppError::SignOutEverywhereUnavailable,
         AppError::ConfirmDeletion,
+        AppError::SessionTooLarge,
         AppError::TooManyAttempts,
         AppError::Throttled,
         // The wait comes back in its own query parameter (see `with_retry_after`).
