@@ -231,6 +231,18 @@ pub async fn change_password(
 #[server(prefix = "/auth", endpoint = "account-authenticator")]
 pub async fn start_authenticator() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::AUTHENTICATOR)?;
+    // A second authenticator replaces the first once confirmed: like turning it off, that
+    // needs the password again.
+    if !session.recently_authenticated(now_unix(), state.config.reauth_window) {
+        let facts = state
+            .cognito
+            .account(&session.access_token)
+            .await
+            .map_err(|e| fail(e, forms::AUTHENTICATOR))?;
+        if facts.totp {
+            return Err(fail(AppError::ReauthRequired, forms::AUTHENTICATOR));
+        }
+    }
     let secret = state
         .cognito
         .new_totp_secret(&session.access_token)
