@@ -28,6 +28,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// How long a sign-in challenge may take: the app client's `AuthSessionValidity`.
     pub challenge_lifetime: Duration,
+    /// The pool's MFA is `ON`: nobody may turn their second factor off.
+    pub mfa_required: bool,
 }
 
 impl FromRef<AppState> for Arc<RateLimits> {
@@ -162,6 +164,7 @@ impl AppState {
             emails: Arc::new(EmailCache::new(EMAIL_CACHE_MAX)),
             limits,
             challenge_lifetime,
+            mfa_required: facts.mfa.is_some_and(|m| m.required),
         })
     }
 }

@@ -221,3 +221,20 @@ fn typing_the_password_again_revokes_the_session_it_replaces() {
         assert_eq!(revoke.num_calls(), 1, "the superseded refresh token is revoked");
     });
 }
+
+#[test]
+fn a_pool_that_requires_mfa_never_turns_the_authenticator_off() {
+    run(async {
+        let sign_in = sign_in_with(PASSWORD);
+        // No SetUserMFAPreference may reach Cognito, even just after the password.
+        let pool = Pool {
+            mfa_required: true,
+            ..Pool::default()
+        };
+        let app = app(pool, &[&sign_in]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let answer = browser.post(&app, "/auth/account-authenticator-off", &[]).await;
+        assert_eq!(answer.location(), "/account?error=mfa_required&form=authenticator");
+    });
+}

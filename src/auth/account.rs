@@ -46,6 +46,8 @@ pub struct AccountView {
     pub name: String,
     /// Two-step sign-in with an authenticator app is on.
     pub totp_enabled: bool,
+    /// The pool requires a second factor (MFA `ON`): it cannot be turned off.
+    pub totp_required: bool,
     /// An authenticator app being added: the QR code and key, until its first code.
     pub totp_setup: Option<TotpSetup>,
     /// A new e-mail address waiting for its code.
@@ -159,6 +161,7 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
         email_verified: facts.email_verified,
         name: facts.name,
         totp_enabled: facts.totp,
+        totp_required: state.mfa_required,
         confirmed_until: session
             .authenticated_at
             .filter(|_| session.recently_authenticated(now, state.config.reauth_window))
@@ -276,6 +279,10 @@ pub async fn confirm_authenticator(code: String) -> Result<(), AppError> {
 #[server(prefix = "/auth", endpoint = "account-authenticator-off")]
 pub async fn turn_off_authenticator() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::AUTHENTICATOR)?;
+    // With the pool's MFA `ON`, AWS refuses this or accepts it and asks for a code anyway.
+    if state.mfa_required {
+        return Err(fail(AppError::MfaRequired, forms::AUTHENTICATOR));
+    }
     recently_confirmed(&state, &session, forms::AUTHENTICATOR)?;
     state
         .cognito

@@ -306,6 +306,7 @@ pub struct Errors {
     pub sign_out_everywhere_unavailable: Text,
     pub confirm_deletion: Text,
     pub session_too_large: Text,
+    pub mfa_required: Text,
     pub too_many_attempts: Text,
     pub throttled: Text,
     pub rate_limited: fn(u32) -> String,
