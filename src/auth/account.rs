@@ -2,7 +2,8 @@
 //! password, authenticator app, name, e-mail, sign out everywhere, delete the account.
 //!
 //! Every call goes to Cognito with the person's own access token (the session layer has just
-//! refreshed it). Turning two-step sign-in off, changing the e-mail and deleting the account
+//! refreshed it). Adding an authenticator when one is on already, turning two-step sign-in off
+//! (never offered when the pool's MFA is `ON`), changing the e-mail and deleting the account
 //! also need the password typed in the last five minutes (`REAUTH_WINDOW_SECS`):
 //! [`confirm_password`] signs in again — through any challenge the account has — and the new
 //! session remembers when. Each action is limited per person, and answers with a redirect back

@@ -8,6 +8,10 @@
 //! - the *session* cookie: the access token, its expiry and the user's e-mail and `sub`;
 //! - the *refresh* cookie: the refresh token, which never leaves it except towards Cognito.
 //!
+//! Both carry the same random `session_id`, made at sign-in: one is never read without the
+//! other from the same sign-in. A session cookie too big for one cookie (many groups) is split
+//! into parts (`seal_session`).
+//!
 //! [`session_layer`] runs before every page and server function: it decrypts the cookies,
 //! refreshes when the access token has less than the configured margin left
 //! (`REFRESH_TOKEN_AUTH`, or `GetTokensFromRefreshToken` on an app client that rotates refresh
