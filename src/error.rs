@@ -51,6 +51,10 @@ pub enum AppError {
     ReauthRequired,
     SignOutEverywhereUnavailable,
     ConfirmDeletion,
+    /// The account's tokens do not fit in the session cookies (a user in very many groups).
+    SessionTooLarge,
+    /// The pool requires a second factor (MFA `ON`): it cannot be turned off.
+    MfaRequired,
     TooManyAttempts,
     Throttled,
     /// Our own limit per client IP or per e-mail, reached before Cognito was called.
@@ -119,6 +123,8 @@ impl AppError {
             Self::ReauthRequired => text!(reauth_required),
             Self::SignOutEverywhereUnavailable => text!(sign_out_everywhere_unavailable),
             Self::ConfirmDeletion => text!(confirm_deletion),
+            Self::SessionTooLarge => text!(session_too_large),
+            Self::MfaRequired => text!(mfa_required),
             Self::TooManyAttempts => text!(too_many_attempts),
             Self::Throttled => text!(throttled),
             Self::RateLimited { seconds } => t!(lang, errors.rate_limited)(*seconds),
@@ -188,6 +194,8 @@ impl AppError {
             Self::ReauthRequired => "reauth_required",
             Self::SignOutEverywhereUnavailable => "sign_out_everywhere_unavailable",
             Self::ConfirmDeletion => "confirm_deletion",
+            Self::SessionTooLarge => "session_too_large",
+            Self::MfaRequired => "mfa_required",
             Self::TooManyAttempts => "too_many_attempts",
             Self::Throttled => "throttled",
             Self::RateLimited { .. } => "rate_limited",
@@ -218,7 +226,7 @@ impl AppError {
     }
 
     /// Every error, once each (with a placeholder wait for the rate limit).
-    pub const ALL: [AppError; 43] = [
+    pub const ALL: [AppError; 45] = [
         AppError::InvalidEmail,
         AppError::WeakPassword,
         AppError::InvalidName,
@@ -241,6 +249,8 @@ impl AppError {
         AppError::ReauthRequired,
         AppError::SignOutEverywhereUnavailable,
         AppError::ConfirmDeletion,
+        AppError::SessionTooLarge,
+        AppError::MfaRequired,
         AppError::TooManyAttempts,
         AppError::Throttled,
         // The wait comes back in its own query parameter (see `with_retry_after`).

@@ -31,6 +31,8 @@ pub struct AppState {
     pub challenge_lifetime: Duration,
     /// Where the server calls the API for the protected page (in process, or `API_URL`).
     pub api: Arc<Upstream>,
+    /// The pool's MFA is `ON`: nobody may turn their second factor off.
+    pub mfa_required: bool,
 }
 
 impl FromRef<AppState> for Arc<RateLimits> {
@@ -166,6 +168,7 @@ impl AppState {
             limits,
             challenge_lifetime,
             api,
+            mfa_required: facts.mfa.is_some_and(|m| m.required),
         })
     }
 }

@@ -158,3 +158,83 @@ fn sensitive_changes_ask_for_the_password_again() {
         }
     });
 }
+
+#[test]
+fn adding_a_second_authenticator_asks_for_the_password_again() {
+    run(async {
+        let sign_in = sign_in_with(PASSWORD);
+        // The account has an authenticator already; no AssociateSoftwareToken may be called.
+        let account = mock!(Client::get_user)
+            .sequence()
+            .output(|| {
+                GetUserOutput::builder()
+                    .username(USER_ID)
+                    .user_attributes(AttributeType::builder().name("email").value(EMAIL).build().unwrap())
+                    .user_mfa_setting_list("SOFTWARE_TOKEN_MFA")
+                    .preferred_mfa_setting("SOFTWARE_TOKEN_MFA")
+                    .build()
+                    .unwrap()
+            })
+            .repeatedly()
+            .build();
+        let state = state(Pool::default(), &[&sign_in, &account], &[("REAUTH_WINDOW_SECS", "0")])
+            .await
+            .expect("state");
+        let app = leptos_cognito::server::router(state);
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let answer = browser.post(&app, "/auth/account-authenticator", &[]).await;
+        assert_eq!(answer.location(), "/account?error=reauth_required&form=authenticator");
+        assert_eq!(account.num_calls(), 1);
+    });
+}
+
+#[test]
+fn typing_the_password_again_revokes_the_session_it_replaces() {
+    run(async {
+        use aws_sdk_cognitoidentityprovider::operation::revoke_token::RevokeTokenOutput;
+        let first = mock!(Client::initiate_auth)
+            .match_requests(|r| r.auth_flow() == Some(&AuthFlowType::UserPasswordAuth))
+            .sequence()
+            .output(|| {
+                InitiateAuthOutput::builder()
+                    .authentication_result(tokens(3600, Some("rt-1")))
+                    .build()
+            })
+            .output(|| {
+                InitiateAuthOutput::builder()
+                    .authentication_result(tokens(3600, Some("rt-2")))
+                    .build()
+            })
+            .build();
+        let revoke = mock!(Client::revoke_token)
+            .match_requests(|r| r.token() == Some("rt-1"))
+            .then_output(|| RevokeTokenOutput::builder().build());
+        let app = app(Pool::default(), &[&first, &revoke]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let answer = browser
+            .post(&app, "/auth/account-confirm-password", &[("password", PASSWORD)])
+            .await;
+        signed_in(&answer);
+        assert_eq!(answer.location(), "/account?notice=confirmed");
+        assert_eq!(revoke.num_calls(), 1, "the superseded refresh token is revoked");
+    });
+}
+
+#[test]
+fn a_pool_that_requires_mfa_never_turns_the_authenticator_off() {
+    run(async {
+        let sign_in = sign_in_with(PASSWORD);
+        // No SetUserMFAPreference may reach Cognito, even just after the password.
+        let pool = Pool {
+            mfa_required: true,
+            ..Pool::default()
+        };
+        let app = app(pool, &[&sign_in]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let answer = browser.post(&app, "/auth/account-authenticator-off", &[]).await;
+        assert_eq!(answer.location(), "/account?error=mfa_required&form=authenticator");
+    });
+}

@@ -2,7 +2,8 @@
 //! password, authenticator app, name, e-mail, sign out everywhere, delete the account.
 //!
 //! Every call goes to Cognito with the person's own access token (the session layer has just
-//! refreshed it). Turning two-step sign-in off, changing the e-mail and deleting the account
+//! refreshed it). Adding an authenticator when one is on already, turning two-step sign-in off
+//! (never offered when the pool's MFA is `ON`), changing the e-mail and deleting the account
 //! also need the password typed in the last five minutes (`REAUTH_WINDOW_SECS`):
 //! [`confirm_password`] signs in again — through any challenge the account has — and the new
 //! session remembers when. Each action is limited per person, and answers with a redirect back
@@ -46,6 +47,8 @@ pub struct AccountView {
     pub name: String,
     /// Two-step sign-in with an authenticator app is on.
     pub totp_enabled: bool,
+    /// The pool requires a second factor (MFA `ON`): it cannot be turned off.
+    pub totp_required: bool,
     /// An authenticator app being added: the QR code and key, until its first code.
     pub totp_setup: Option<TotpSetup>,
     /// A new e-mail address waiting for its code.
@@ -159,6 +162,7 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
         email_verified: facts.email_verified,
         name: facts.name,
         totp_enabled: facts.totp,
+        totp_required: state.mfa_required,
         confirmed_until: session
             .authenticated_at
             .filter(|_| session.recently_authenticated(now, state.config.reauth_window))
@@ -231,6 +235,18 @@ pub async fn change_password(
 #[server(prefix = "/auth", endpoint = "account-authenticator")]
 pub async fn start_authenticator() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::AUTHENTICATOR)?;
+    // A second authenticator replaces the first once confirmed: like turning it off, that
+    // needs the password again.
+    if !session.recently_authenticated(now_unix(), state.config.reauth_window) {
+        let facts = state
+            .cognito
+            .account(&session.access_token)
+            .await
+            .map_err(|e| fail(e, forms::AUTHENTICATOR))?;
+        if facts.totp {
+            return Err(fail(AppError::ReauthRequired, forms::AUTHENTICATOR));
+        }
+    }
     let secret = state
         .cognito
         .new_totp_secret(&session.access_token)
@@ -264,6 +280,10 @@ pub async fn confirm_authenticator(code: String) -> Result<(), AppError> {
 #[server(prefix = "/auth", endpoint = "account-authenticator-off")]
 pub async fn turn_off_authenticator() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::AUTHENTICATOR)?;
+    // With the pool's MFA `ON`, AWS refuses this or accepts it and asks for a code anyway.
+    if state.mfa_required {
+        return Err(fail(AppError::MfaRequired, forms::AUTHENTICATOR));
+    }
     recently_confirmed(&state, &session, forms::AUTHENTICATOR)?;
     state
         .cognito

@@ -70,6 +70,15 @@ pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) 
     match step {
         AuthStep::Tokens(tokens) => {
             let (_, mut cookies) = state.sessions.start(&tokens)?;
+            // A sign-in in a browser that was signed in already (the account page's "type your
+            // password again"): the session it replaces ends at Cognito too, so no second live
+            // refresh token is left behind for this browser.
+            if let Some(old) = state.sessions.refresh_token(&request_headers())
+                && tokens.refresh_token.as_deref() != Some(old.as_str())
+                && let Err(e) = state.cognito.revoke_refresh_token(&old).await
+            {
+                tracing::warn!(error = %e, "the replaced session's refresh token could not be revoked");
+            }
             if state.sessions.has_transient(Transient::SignIn, &request_headers()) {
                 cookies.extend(state.sessions.clear_transient(Transient::SignIn));
             }

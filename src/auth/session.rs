@@ -8,6 +8,10 @@
 //! - the *session* cookie: the access token, its expiry and the user's e-mail and `sub`;
 //! - the *refresh* cookie: the refresh token, which never leaves it except towards Cognito.
 //!
+//! Both carry the same random `session_id`, made at sign-in: one is never read without the
+//! other from the same sign-in. A session cookie too big for one cookie (many groups) is split
+//! into parts (`seal_session`).
+//!
 //! [`session_layer`] runs before every page and server function: it decrypts the cookies,
 //! refreshes when the access token has less than the configured margin left
 //! (`REFRESH_TOKEN_AUTH`, or `GetTokensFromRefreshToken` on an app client that rotates refresh
@@ -44,8 +48,13 @@ pub struct Session {
     /// When this server last refreshed the tokens (Unix seconds); `None` until the first refresh.
     pub refreshed_at: Option<i64>,
     /// When the person last proved who they are with their password (Unix seconds): at
-    /// sign-in, or when the account page asked again. Refreshes keep it.
+    /// sign-in, or when the account page asked again. Refreshes keep it, for the same `sub`.
     pub authenticated_at: Option<i64>,
+    /// A random id made at sign-in and sealed in both cookies: a session cookie is only ever
+    /// read with the refresh cookie it was issued with (a stolen refresh cookie cannot borrow
+    /// someone else's fresh `authenticated_at`). It stays the same across refreshes, so it can
+    /// also key a server-side record of the session.
+    pub session_id: String,
 }
 
 impl Session {
@@ -81,6 +90,9 @@ struct SessionCookie {
     refreshed_at: Option<i64>,
     #[serde(default)]
     auth_at: Option<i64>,
+    /// [`Session::session_id`]; `None` in cookies from before the two were bound.
+    #[serde(default)]
+    sid: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -89,6 +101,17 @@ struct RefreshCookie {
     /// The user's internal username, which a refresh's `SECRET_HASH` must name.
     #[serde(default)]
     un: Option<String>,
+    /// [`Session::session_id`]; `None` in cookies from before the two were bound.
+    #[serde(default)]
+    sid: Option<String>,
+}
+
+/// 16 random bytes, base64url: a new [`Session::session_id`]. The bytes come from the
+/// operating system's CSPRNG, through the cookie crate's key generator (already a dependency;
+/// no second random-number crate for one call).
+fn new_session_id() -> String {
+    let key = Key::generate();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&key.master()[..16])
 }
 
 /// The claims this module reads from tokens it received straight from Cognito over TLS. Such
@@ -138,6 +161,14 @@ pub struct Sessions {
 }
 
 const IN_FLIGHT_KEEP: Duration = Duration::from_secs(10);
+
+/// Characters of the sealed session per cookie: with the name and the percent-encoding of
+/// the base64's `/` and `=`, a part stays well under the 4,096 bytes every browser keeps.
+const PART_LEN: usize = 3600;
+/// At most this many session cookies (about 14 kB). Proxies cap the whole `Cookie` header (8 kB
+/// per header line is nginx's default), so a session past this is refused at sign-in rather
+/// than cut off somewhere in between.
+const MAX_PARTS: usize = 4;
 
 /// Short-lived encrypted cookies for a flow between two of its pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,7 +235,7 @@ impl Sessions {
         if self.secure { "__Host-lc-refresh" } else { "lc-refresh" }
     }
 
-    fn cookie(&self, name: &'static str, value: String) -> Cookie<'static> {
+    fn cookie(&self, name: impl Into<std::borrow::Cow<'static, str>>, value: String) -> Cookie<'static> {
         Cookie::build((name, value))
             .http_only(true)
             .secure(self.secure)
@@ -220,6 +251,64 @@ impl Sessions {
         jar.private_mut(&self.key).add(cookie);
         let encrypted = jar.get(&name)?;
         HeaderValue::from_str(&encrypted.encoded().to_string()).ok()
+    }
+
+    /// The session cookie holding `value`, split into parts when it is too big for one.
+    ///
+    /// Browsers drop a cookie over 4,096 bytes without a word, and the access token grows with
+    /// every group the user is in (`cognito:groups`): 80 groups make a sealed session of about
+    /// 6 kB. So the sealed value is cut into parts of [`PART_LEN`] characters: the first keeps
+    /// the cookie's name and starts with the number of parts (`3.`, never part of the sealed
+    /// value's base64), the others are named `…-2`, `…-3`. Only that many parts are read back,
+    /// so parts left over from a bigger session are ignored until they expire.
+    fn seal_session(&self, value: String) -> Result<Vec<HeaderValue>, AppError> {
+        let name = self.session_name();
+        let mut jar = CookieJar::new();
+        jar.private_mut(&self.key).add(self.cookie(name, value));
+        let sealed = jar.get(name).map(|c| c.value().to_owned()).ok_or(AppError::Internal)?;
+        // The sealed value is base64: one byte per character, so any index is a boundary.
+        let chunks: Vec<&str> = sealed
+            .as_bytes()
+            .chunks(PART_LEN)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
+        if chunks.len() > MAX_PARTS {
+            tracing::warn!(bytes = sealed.len(), "the session does not fit in {MAX_PARTS} cookies");
+            return Err(AppError::SessionTooLarge);
+        }
+        let parts = chunks.len();
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let cookie = match i {
+                    0 if parts == 1 => self.cookie(name, (*chunk).to_owned()),
+                    0 => self.cookie(name, format!("{parts}.{chunk}")),
+                    _ => self.cookie(format!("{name}-{}", i + 1), (*chunk).to_owned()),
+                };
+                HeaderValue::from_str(&cookie.encoded().to_string()).map_err(|_| AppError::Internal)
+            })
+            .collect()
+    }
+
+    /// The session cookie's parts put back together, ready to be opened.
+    fn session_jar(&self, jar: &CookieJar) -> Option<CookieJar> {
+        let name = self.session_name();
+        let first = jar.get(name)?.value();
+        let joined = match first.split_once('.') {
+            None => first.to_owned(),
+            Some((count, rest)) => {
+                let parts: usize = count.parse().ok().filter(|n| (2..=MAX_PARTS).contains(n))?;
+                let mut joined = rest.to_owned();
+                for part in 2..=parts {
+                    joined.push_str(jar.get(&format!("{name}-{part}"))?.value());
+                }
+                joined
+            }
+        };
+        let mut one = CookieJar::new();
+        one.add_original(Cookie::new(name, joined));
+        Some(one)
     }
 
     fn read<T: for<'de> Deserialize<'de>>(&self, jar: &CookieJar, name: &str) -> Option<T> {
@@ -243,20 +332,26 @@ impl Sessions {
             tracing::error!("sign-in answer has no refresh token");
             AppError::Internal
         })?;
-        let mut session = self.session_from(tokens, None)?;
+        let mut session = self.session_from(tokens, None, new_session_id())?;
         session.authenticated_at = Some(now_unix());
         let mut headers = self.session_headers(&session)?;
-        headers.push(self.refresh_header(refresh_token, &tokens.access_token)?);
+        headers.push(self.refresh_header(refresh_token, &tokens.access_token, &session.session_id)?);
         Ok((session, headers))
     }
 
     /// The refresh cookie for `refresh_token`, with the internal username read from the access
-    /// token that came with it.
-    fn refresh_header(&self, refresh_token: &str, access_token: &str) -> Result<HeaderValue, AppError> {
+    /// token that came with it, bound to the session `session_id`.
+    fn refresh_header(
+        &self,
+        refresh_token: &str,
+        access_token: &str,
+        session_id: &str,
+    ) -> Result<HeaderValue, AppError> {
         let un = peek_claims(access_token).map(|c| c.username.unwrap_or(c.sub));
         let refresh = serde_json::to_string(&RefreshCookie {
             rt: refresh_token.to_owned(),
             un,
+            sid: Some(session_id.to_owned()),
         })
         .map_err(|_| AppError::Internal)?;
         self.encrypt(self.cookie(self.refresh_name(), refresh))
@@ -309,7 +404,12 @@ impl Sessions {
         self.session_headers(session)
     }
 
-    fn session_from(&self, tokens: &Tokens, refreshed_at: Option<i64>) -> Result<Session, AppError> {
+    fn session_from(
+        &self,
+        tokens: &Tokens,
+        refreshed_at: Option<i64>,
+        session_id: String,
+    ) -> Result<Session, AppError> {
         let access = peek_claims(&tokens.access_token);
         let id = peek_claims(&tokens.id_token);
         match (access, id) {
@@ -320,6 +420,7 @@ impl Sessions {
                 sub: access.sub,
                 refreshed_at,
                 authenticated_at: None,
+                session_id,
             }),
             _ => {
                 tracing::error!("cognito returned tokens this app cannot read");
@@ -336,17 +437,31 @@ impl Sessions {
             sub: session.sub.clone(),
             refreshed_at: session.refreshed_at,
             auth_at: session.authenticated_at,
+            sid: Some(session.session_id.clone()),
         })
         .map_err(|_| AppError::Internal)?;
-        Ok(vec![
-            self.encrypt(self.cookie(self.session_name(), value))
-                .ok_or(AppError::Internal)?,
-        ])
+        self.seal_session(value)
     }
 
-    /// `Set-Cookie` values that remove both cookies.
+    /// `Set-Cookie` values that remove both cookies. Further parts of a split session cookie
+    /// are removed by [`Self::resolve`], which sees them; left anywhere else they are ignored.
     pub fn clear(&self) -> Vec<HeaderValue> {
-        [self.session_name(), self.refresh_name()]
+        self.remove([self.session_name().to_owned(), self.refresh_name().to_owned()])
+    }
+
+    /// Removes both cookies and the session cookie's further parts this request carries.
+    fn clear_all(&self, jar: &CookieJar) -> Vec<HeaderValue> {
+        let session = self.session_name();
+        let parts = (2..=MAX_PARTS)
+            .map(|part| format!("{session}-{part}"))
+            .filter(|name| jar.get(name).is_some());
+        let mut removals = self.clear();
+        removals.extend(self.remove(parts));
+        removals
+    }
+
+    fn remove(&self, names: impl IntoIterator<Item = String>) -> Vec<HeaderValue> {
+        names
             .into_iter()
             .filter_map(|name| {
                 let mut gone = self.cookie(name, String::new());
@@ -366,29 +481,60 @@ impl Sessions {
     pub async fn resolve(&self, headers: &http::HeaderMap) -> Resolved {
         let jar = jar_of(headers);
         let had_cookies = jar.get(self.session_name()).is_some() || jar.get(self.refresh_name()).is_some();
-        let Some((refresh, refresh_stale)) = self.read_sealed::<RefreshCookie>(&jar, self.refresh_name()) else {
-            // No usable refresh token: no session. Stale or forged cookies are removed.
-            return Resolved {
-                session: None,
-                set_cookies: if had_cookies { self.clear() } else { vec![] },
-            };
+        let signed_out = || Resolved {
+            session: None,
+            set_cookies: if had_cookies { self.clear_all(&jar) } else { vec![] },
         };
-        let (current, session_stale) = match self.read_sealed::<SessionCookie>(&jar, self.session_name()) {
-            Some((c, stale)) => (
-                Some(Session {
-                    access_token: c.at,
-                    expires_at: c.exp,
-                    email: c.email,
-                    sub: c.sub,
-                    refreshed_at: c.refreshed_at,
-                    authenticated_at: c.auth_at,
-                }),
-                stale,
-            ),
+        let Some((mut refresh, mut refresh_stale)) = self.read_sealed::<RefreshCookie>(&jar, self.refresh_name())
+        else {
+            // No usable refresh token: no session. Stale or forged cookies are removed.
+            return signed_out();
+        };
+        let sealed_session = self
+            .session_jar(&jar)
+            .and_then(|one| self.read_sealed::<SessionCookie>(&one, self.session_name()));
+        let (current, mut session_stale) = match sealed_session {
+            Some((c, stale)) => {
+                // The two cookies must come from the same sign-in. A pair that does not (a
+                // refresh cookie copied next to someone else's session) is no session at all.
+                if c.sid != refresh.sid {
+                    tracing::warn!("session and refresh cookies from different sign-ins; signing out");
+                    return signed_out();
+                }
+                (
+                    Some(Session {
+                        access_token: c.at,
+                        expires_at: c.exp,
+                        email: c.email,
+                        sub: c.sub,
+                        refreshed_at: c.refreshed_at,
+                        authenticated_at: c.auth_at,
+                        session_id: c.sid.unwrap_or_default(),
+                    }),
+                    stale,
+                )
+            }
             None => (None, false),
         };
-        // A cookie sealed with the previous key is sealed again with the current one, so that
-        // the previous key can be dropped once every session has passed by.
+        // Cookies from before the two were bound carry no id: they are read this once and get
+        // one, so a deploy does not sign everybody out. That is safe because a pair with one id
+        // and one without was refused above (new cookies cannot be paired with old ones), and
+        // `authenticated_at` never outlives a refresh that names another `sub` (below).
+        let session_id = match refresh.sid.clone() {
+            Some(id) => id,
+            None => {
+                let id = new_session_id();
+                refresh.sid = Some(id.clone());
+                (refresh_stale, session_stale) = (true, true);
+                id
+            }
+        };
+        let current = current.map(|mut s| {
+            s.session_id.clone_from(&session_id);
+            s
+        });
+        // A cookie sealed with the previous key (or without an id) is sealed again, so that the
+        // previous key can be dropped once every session has passed by.
         let reseal_refresh = || {
             if refresh_stale {
                 self.seal_refresh(&refresh)
@@ -420,32 +566,39 @@ impl Sessions {
             .unwrap_or_default();
         match self.refresh(&refresh.rt, &username).await {
             Ok(tokens) => {
-                let refreshed = self.session_from(&tokens, Some(now)).and_then(|mut session| {
-                    // A refresh answer carries no e-mail when the ID token lacks it; keep the old one.
-                    if session.email.is_empty()
-                        && let Some(old) = &current
-                    {
-                        session.email.clone_from(&old.email);
-                    }
-                    session.authenticated_at = current.as_ref().and_then(|c| c.authenticated_at);
-                    let mut headers = self.session_headers(&session)?;
-                    // Rotation: the old refresh token dies after the grace period, so the new
-                    // one must reach the browser with this very response.
-                    if let Some(rotated) = tokens.refresh_token.as_deref().filter(|rt| *rt != refresh.rt) {
-                        headers.push(self.refresh_header(rotated, &tokens.access_token)?);
-                    } else {
-                        headers.extend(reseal_refresh());
-                    }
-                    Ok((session, headers))
-                });
+                let refreshed = self
+                    .session_from(&tokens, Some(now), session_id.clone())
+                    .and_then(|mut session| {
+                        let same_person = current.as_ref().filter(|old| old.sub == session.sub);
+                        // A refresh answer carries no e-mail when the ID token lacks it; keep the old one.
+                        if session.email.is_empty()
+                            && let Some(old) = same_person
+                        {
+                            session.email.clone_from(&old.email);
+                        }
+                        // The password typed at sign-in counts for this session only while it
+                        // is the same person's.
+                        session.authenticated_at = same_person.and_then(|old| old.authenticated_at);
+                        let mut headers = self.session_headers(&session)?;
+                        // Rotation: the old refresh token dies after the grace period, so the new
+                        // one must reach the browser with this very response.
+                        if let Some(rotated) = tokens.refresh_token.as_deref().filter(|rt| *rt != refresh.rt) {
+                            headers.push(self.refresh_header(rotated, &tokens.access_token, &session_id)?);
+                        } else {
+                            headers.extend(reseal_refresh());
+                        }
+                        Ok((session, headers))
+                    });
                 match refreshed {
                     Ok((session, set_cookies)) => Resolved {
                         session: Some(session),
                         set_cookies,
                     },
+                    // Tokens this app cannot read or keep (a session too big for its cookies):
+                    // signed out, and the sign-in form says why.
                     Err(_) => Resolved {
                         session: None,
-                        set_cookies: vec![],
+                        set_cookies: self.clear(),
                     },
                 }
             }
@@ -513,14 +666,34 @@ pub async fn session_layer(State(sessions): State<Arc<Sessions>>, mut request: R
     let Resolved { session, set_cookies } = sessions.resolve(request.headers()).await;
     request.extensions_mut().insert(CurrentSession(session));
     let mut response = next.run(request).await;
-    // A handler that set the session cookies itself (sign-in, sign-out) has the last word.
-    let handler_set_cookies = response.headers().contains_key(SET_COOKIE);
-    if !handler_set_cookies {
-        for value in set_cookies {
+    // A handler that set a cookie itself (sign-in, sign-out, an account change) has the last
+    // word on that cookie; every other cookie of the layer goes out too. Skipping them all
+    // whenever the handler set any would lose a rotated refresh token on a post that sets an
+    // unrelated cookie (the language, an account form's pending change), and with it the
+    // session once the grace period ends.
+    let handler_set: Vec<String> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(cookie_family)
+        .collect();
+    for value in set_cookies {
+        if cookie_family(&value).is_none_or(|family| !handler_set.contains(&family)) {
             response.headers_mut().append(SET_COOKIE, value);
         }
     }
     response
+}
+
+/// The cookie a `Set-Cookie` value is for, with the parts of a split session cookie (`…-2`)
+/// counted as that cookie: a handler that writes the session writes all of it.
+fn cookie_family(value: &HeaderValue) -> Option<String> {
+    let name = value.to_str().ok()?.split_once('=')?.0.trim();
+    let base = match name.rsplit_once('-') {
+        Some((base, part)) if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => name,
+    };
+    Some(base.to_owned())
 }
 
 #[cfg(test)]
@@ -760,6 +933,186 @@ mod tests {
         for v in &resolved.set_cookies {
             assert!(v.to_str().expect("ascii").contains("Max-Age=0"), "{v:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_refresh_cookie_only_works_with_the_session_cookie_of_its_sign_in() {
+        let s = sessions(false);
+        let (ada, ada_set) = s.start(&tokens(now_unix() + 3600)).expect("start");
+        let (bob, bob_set) = s.start(&tokens(now_unix() + 3600)).expect("start");
+        assert_ne!(ada.session_id, bob.session_id);
+        assert_eq!(ada.session_id.len(), 22, "16 bytes, base64url");
+        let resolved = s.resolve(&request_headers(&ada_set)).await;
+        assert_eq!(resolved.session.map(|s| s.session_id), Some(ada.session_id));
+        // Bob's session cookie next to Ada's refresh cookie: signed out, both cookies removed.
+        let mixed = [bob_set[0].clone(), ada_set[1].clone()];
+        let resolved = s.resolve(&request_headers(&mixed)).await;
+        assert!(resolved.session.is_none());
+        assert_eq!(resolved.set_cookies.len(), 2, "{:?}", resolved.set_cookies);
+        assert!(
+            resolved
+                .set_cookies
+                .iter()
+                .all(|v| v.to_str().expect("ascii").contains("Max-Age=0"))
+        );
+    }
+
+    /// Cookies as they were sealed before the session id existed.
+    fn legacy_cookies(s: &Sessions, exp: i64, auth_at: Option<i64>) -> Vec<HeaderValue> {
+        let t = tokens(exp);
+        let session = serde_json::json!({"at": t.access_token, "exp": exp, "email": "ada@example.com",
+            "sub": "user-1", "auth_at": auth_at});
+        let refresh = serde_json::json!({"rt": "refresh-secret", "un": "user-1"});
+        vec![
+            s.encrypt(s.cookie(s.session_name(), session.to_string()))
+                .expect("seal"),
+            s.encrypt(s.cookie(s.refresh_name(), refresh.to_string()))
+                .expect("seal"),
+        ]
+    }
+
+    #[tokio::test]
+    async fn cookies_from_before_the_binding_are_read_once_and_get_an_id() {
+        let s = sessions(false);
+        let legacy = legacy_cookies(&s, now_unix() + 3600, None);
+        let resolved = s.resolve(&request_headers(&legacy)).await;
+        let session = resolved.session.expect("still signed in");
+        assert_eq!(session.session_id.len(), 22);
+        assert_eq!(resolved.set_cookies.len(), 2, "both sealed again with the id");
+        let again = s.resolve(&request_headers(&resolved.set_cookies)).await;
+        assert_eq!(again.session.map(|s| s.session_id), Some(session.session_id));
+        assert!(again.set_cookies.is_empty());
+        // An old refresh cookie next to a new session cookie is not a pair.
+        let (_, new) = s.start(&tokens(now_unix() + 3600)).expect("start");
+        let mixed = [new[0].clone(), legacy[1].clone()];
+        assert!(s.resolve(&request_headers(&mixed)).await.session.is_none());
+    }
+
+    /// A refresh that answers with tokens of `sub`, rotated to `rotated`.
+    fn refreshing_to(sub: &'static str, rotated: Option<&'static str>) -> aws_smithy_mocks::Rule {
+        use aws_sdk_cognitoidentityprovider::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenOutput;
+        use aws_sdk_cognitoidentityprovider::types::AuthenticationResultType;
+        aws_smithy_mocks::mock!(aws_sdk_cognitoidentityprovider::Client::get_tokens_from_refresh_token).then_output(
+            move || {
+                let exp = now_unix() + 3600;
+                GetTokensFromRefreshTokenOutput::builder()
+                    .authentication_result(
+                        AuthenticationResultType::builder()
+                            .access_token(jwt(serde_json::json!({"exp": exp, "sub": sub})))
+                            .id_token(jwt(
+                                serde_json::json!({"exp": exp, "sub": sub, "email": "x@example.com"}),
+                            ))
+                            .set_refresh_token(rotated.map(str::to_owned))
+                            .build(),
+                    )
+                    .build()
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn the_password_time_survives_a_refresh_only_for_the_same_person() {
+        for (sub, kept) in [("user-1", true), ("someone-else", false)] {
+            let rule = refreshing_to(sub, None);
+            let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
+            let s = sessions_with(false, client);
+            // Adopted legacy cookies, due for a refresh, with a fresh password time.
+            let legacy = legacy_cookies(&s, now_unix() + 5, Some(now_unix()));
+            let session = s.resolve(&request_headers(&legacy)).await.session.expect("refreshed");
+            assert_eq!(session.sub, sub);
+            assert_eq!(session.authenticated_at.is_some(), kept, "{sub}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_user_in_80_groups_gets_a_session_split_across_cookies() {
+        let s = sessions(true);
+        let exp = now_unix() + 3600;
+        let groups: Vec<String> = (0..80).map(|i| format!("department-{i:02}-readers")).collect();
+        let mut t = tokens(exp);
+        t.access_token = jwt(serde_json::json!({"exp": exp, "sub": "user-1", "cognito:groups": groups}));
+        let (_, set) = s.start(&t).expect("start");
+        assert!(set.len() > 2, "the session cookie is split: {}", set.len());
+        for v in &set {
+            let pair = v.to_str().expect("ascii").split(';').next().expect("pair").to_owned();
+            assert!(pair.len() <= 4096, "{} bytes", pair.len());
+        }
+        let session = s
+            .resolve(&request_headers(&set))
+            .await
+            .session
+            .expect("read back whole");
+        assert_eq!(session.access_token, t.access_token);
+        // Losing a part loses the session, never half of one.
+        assert!(
+            s.resolve(&request_headers(&[set[0].clone(), set[2].clone()]))
+                .await
+                .session
+                .is_none()
+        );
+        // Far too many groups: refused at sign-in with its own message.
+        let groups: Vec<String> = (0..2000).map(|i| format!("department-{i:04}-readers")).collect();
+        t.access_token = jwt(serde_json::json!({"exp": exp, "sub": "user-1", "cognito:groups": groups}));
+        assert!(matches!(s.start(&t), Err(AppError::SessionTooLarge)));
+    }
+
+    #[tokio::test]
+    async fn the_layer_keeps_a_rotated_refresh_token_when_the_handler_sets_another_cookie() {
+        use axum::routing::post;
+        let rule = refreshing_to("user-1", Some("rotated-secret"));
+        let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
+        let s = Arc::new(sessions_with(false, client));
+        let (_, set) = s.start(&tokens(now_unix() + 5)).expect("start");
+        let app = axum::Router::new()
+            // Like the language switch: a handler that sets a cookie of its own.
+            .route("/lang", post(|| async { ([(SET_COOKIE, "lc-lang=ja; Path=/")], "ok") }))
+            // Like sign-out: a handler that writes the session cookie itself.
+            .route(
+                "/out",
+                post(|| async { ([(SET_COOKIE, "lc-session=; Max-Age=0")], "ok") }),
+            )
+            .layer(axum::middleware::from_fn_with_state(s.clone(), session_layer));
+        let send = |path: &'static str| {
+            let request = Request::post(path)
+                .header(COOKIE, request_headers(&set)[COOKIE].clone())
+                .body(axum::body::Body::empty())
+                .expect("request");
+            tower::ServiceExt::oneshot(app.clone(), request)
+        };
+        let response = send("/lang").await.expect("response");
+        let names: Vec<_> = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(cookie_family)
+            .collect();
+        assert_eq!(names, ["lc-lang", "lc-session", "lc-refresh"]);
+        let rotated = request_headers(
+            &response
+                .headers()
+                .get_all(SET_COOKIE)
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(s.refresh_token(&rotated).as_deref(), Some("rotated-secret"));
+        let response = send("/out").await.expect("response");
+        let values: Vec<_> = response.headers().get_all(SET_COOKIE).iter().cloned().collect();
+        assert_eq!(
+            values.iter().filter_map(cookie_family).collect::<Vec<_>>(),
+            ["lc-session", "lc-refresh"]
+        );
+        assert_eq!(values[0], "lc-session=; Max-Age=0", "the handler's word on its cookie");
+    }
+
+    #[test]
+    fn split_parts_count_as_their_cookie() {
+        let family = |v: &'static str| cookie_family(&HeaderValue::from_static(v));
+        assert_eq!(
+            family("__Host-lc-session-3=abc; Path=/").as_deref(),
+            Some("__Host-lc-session")
+        );
+        assert_eq!(family("lc-sign-in=x").as_deref(), Some("lc-sign-in"));
     }
 
     #[test]

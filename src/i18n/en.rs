@@ -293,6 +293,8 @@ pub const EN: Texts = Texts {
         reauth_required: "For your security, confirm your password first (above), then try again.",
         sign_out_everywhere_unavailable: "We could not sign you out on your other devices right now. Please try again in a few minutes.",
         confirm_deletion: "Tick the box to confirm that you want to delete your account.",
+        mfa_required: "This app requires two-step sign-in, so it cannot be turned off.",
+        session_too_large: "Your account is in too many groups for this app to keep you signed in. Ask the administrator of this app to remove groups you do not need, then sign in again.",
         too_many_attempts: "Too many attempts. Please wait a few minutes and try again.",
         throttled: "The service is busy. Please wait a few seconds and try again.",
         rate_limited: |seconds| format!("Too many attempts. Please wait {seconds} seconds and try again."),

@@ -314,6 +314,8 @@ pub struct Errors {
     pub reauth_required: Text,
     pub sign_out_everywhere_unavailable: Text,
     pub confirm_deletion: Text,
+    pub session_too_large: Text,
+    pub mfa_required: Text,
     pub too_many_attempts: Text,
     pub throttled: Text,
     pub rate_limited: fn(u32) -> String,

@@ -242,6 +242,7 @@ fn TwoStep(account: AccountView, loaded: Loaded, confirmed: bool) -> impl IntoVi
     );
     let lang = language();
     let body = match (account.totp_enabled, account.totp_setup) {
+        (true, _) if account.totp_required => view! { <p>{t!(lang, account.totp_on)}</p> }.into_any(),
         (true, _) if confirmed => view! {
             <p>{t!(lang, account.totp_on_confirmed)}</p>
             <ActionForm action=off>

@@ -66,6 +66,8 @@ pub struct Pool {
     pub rotation: bool,
     /// The client's WriteAttributes; `None`: no list, every attribute writable.
     pub write_attributes: Option<&'static [&'static str]>,
+    /// The pool's MFA is `ON` (else `OPTIONAL`).
+    pub mfa_required: bool,
 }
 
 pub fn now() -> i64 {
@@ -120,9 +122,13 @@ pub fn start_up_rules(pool: Pool) -> Vec<Rule> {
         .build();
     let mfa = mock!(Client::get_user_pool_mfa_config)
         .sequence()
-        .output(|| {
+        .output(move || {
             GetUserPoolMfaConfigOutput::builder()
-                .mfa_configuration(UserPoolMfaType::Optional)
+                .mfa_configuration(if pool.mfa_required {
+                    UserPoolMfaType::On
+                } else {
+                    UserPoolMfaType::Optional
+                })
                 .software_token_mfa_configuration(SoftwareTokenMfaConfigType::builder().enabled(true).build())
                 .build()
         })
