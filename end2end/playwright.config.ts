@@ -3,7 +3,7 @@ import { defineConfig } from "@playwright/test";
 // Which confirmation mode the server under test runs in (scripts/test sets it per run).
 const mode = process.env.E2E_MODE ?? "code";
 const specsByMode: Record<string, string[]> = {
-  code: ["home", "code-flow", "errors", "no-js", "session", "enumeration", "scale-out", "challenges", "account", "messages", "japanese", "accessibility"],
+  code: ["home", "code-flow", "errors", "no-js", "session", "enumeration", "scale-out", "challenges", "account", "messages", "japanese", "accessibility", "no-token"],
   // The same app in front of an app client with a secret (SECRET_HASH on every call).
   secret: ["code-flow", "challenges"],
   admin: ["admin-flow"],

@@ -30,6 +30,9 @@ pub struct Config {
     pub jwks_url: String,
     /// App clients whose access tokens the API accepts.
     pub api_client_ids: Vec<String>,
+    /// `API_URL`: the origin of an API server the protected page's calls go to; `None`: the
+    /// API routes of this process, called in process.
+    pub api_url: Option<String>,
     pub confirmation_mode: ConfirmationMode,
     /// At least 64 bytes; `None` only in development (a random key per process then).
     pub session_key: Option<Vec<u8>>,
@@ -45,10 +48,20 @@ pub struct Config {
     /// The header a trusted reverse proxy puts the client's address in; `None`: the socket's
     /// peer address is the client.
     pub trusted_proxy_header: Option<http::HeaderName>,
-    /// Calls to Cognito-backed forms allowed per client IP per minute (and as a burst).
+    /// The peers whose `trusted_proxy_header` is believed (`TRUSTED_PROXIES`): the load
+    /// balancer's addresses. From anyone else the header is the client's own word.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Calls to Cognito-backed forms allowed per client per minute (and as a burst). A client
+    /// is an IPv4 address or an IPv6 /64, the block one host or one home gets.
     pub rate_limit_ip_per_minute: NonZeroU32,
-    /// The same per e-mail address and form.
+    /// Failed attempts (a wrong password, a wrong code) per e-mail address and form.
     pub rate_limit_email_per_minute: NonZeroU32,
+    /// Calls per form from all clients together: a ceiling that many addresses cannot spread
+    /// a password spray past.
+    pub rate_limit_form_per_minute: NonZeroU32,
+    /// A request's whole body must arrive within this long (a slow sender holds a connection
+    /// and a task while it trickles).
+    pub request_body_timeout: Duration,
     /// The name authenticator apps show next to the account (`APP_NAME`).
     pub app_name: String,
     /// Sensitive account changes need the password typed within this long (default 5 minutes,
@@ -68,16 +81,20 @@ impl Config {
             problem: problem.into(),
         };
 
-        let production = match get("APP_ENV").as_deref() {
-            None | Some("development") => false,
-            Some("production") => true,
-            Some(_) => return Err(err("APP_ENV", "must be `development` or `production`")),
-        };
         let app_url = get("APP_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into());
         let app_url = app_url.trim_end_matches('/').to_owned();
         if !(app_url.starts_with("http://") || app_url.starts_with("https://")) {
             return Err(err("APP_URL", "must start with http:// or https://"));
         }
+        // An https app is a deployed one: a forgotten APP_ENV must not mean a random session
+        // key per process and trust in the local emulator's issuer. Development over https
+        // (a local TLS proxy) says so with APP_ENV=development.
+        let production = match get("APP_ENV").as_deref() {
+            None => app_url.starts_with("https://"),
+            Some("development") => false,
+            Some("production") => true,
+            Some(_) => return Err(err("APP_ENV", "must be `development` or `production`")),
+        };
         if production && !app_url.starts_with("https://") {
             return Err(err("APP_URL", "must be https:// in production (cookies are Secure)"));
         }
@@ -121,6 +138,31 @@ impl Config {
                 return Err(err(var, "must be a public https:// URL in production"));
             }
         }
+
+        // Where the protected page's call to the API goes: unset, the API routes of this very
+        // process; set, an API server elsewhere, which gets the access token over this link.
+        let api_url = match get("API_URL") {
+            None => None,
+            Some(url) => {
+                let url = url.trim().trim_end_matches('/').to_owned();
+                let origin_only = url.split_once("://").is_some_and(|(scheme, rest)| {
+                    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', '@'])
+                });
+                if !origin_only {
+                    return Err(err(
+                        "API_URL",
+                        "must be an origin like https://api.example.com (no path)",
+                    ));
+                }
+                if production && !url.starts_with("https://") {
+                    return Err(err(
+                        "API_URL",
+                        "must be https:// in production: access tokens travel over it",
+                    ));
+                }
+                Some(url)
+            }
+        };
 
         let api_client_ids = match get("API_CLIENT_IDS") {
             Some(list) => list
@@ -198,6 +240,32 @@ impl Config {
                     .map_err(|_| err("TRUSTED_PROXY_HEADER", "must be a header name like x-forwarded-for"))?,
             ),
         };
+        let trusted_proxies = match get("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    // A bare address is a network of one.
+                    s.parse::<ipnet::IpNet>()
+                        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    err(
+                        "TRUSTED_PROXIES",
+                        "must be comma-separated addresses or CIDRs, like 10.0.0.0/8, fd00::/8",
+                    )
+                })?,
+        };
+        if trusted_proxy_header.is_some() && trusted_proxies.is_empty() {
+            return Err(err(
+                "TRUSTED_PROXIES",
+                "is required with TRUSTED_PROXY_HEADER: the load balancer's addresses (like 10.0.0.0/8), \
+                 or anyone could choose their own address by sending the header",
+            ));
+        }
         let per_minute = |var: &'static str, default: u32| -> Result<NonZeroU32, ConfigError> {
             match get(var) {
                 None => Ok(NonZeroU32::new(default).unwrap_or(NonZeroU32::MIN)),
@@ -209,6 +277,11 @@ impl Config {
         };
         let rate_limit_ip_per_minute = per_minute("RATE_LIMIT_IP_PER_MINUTE", 60)?;
         let rate_limit_email_per_minute = per_minute("RATE_LIMIT_EMAIL_PER_MINUTE", 6)?;
+        let rate_limit_form_per_minute = per_minute("RATE_LIMIT_FORM_PER_MINUTE", 600)?;
+        let request_body_timeout = secs("REQUEST_BODY_TIMEOUT_SECS", 10)?;
+        if request_body_timeout.is_zero() {
+            return Err(err("REQUEST_BODY_TIMEOUT_SECS", "must be at least 1 second"));
+        }
 
         let app_name = get("APP_NAME").unwrap_or_else(|| "leptos-cognito".into());
         if app_name.chars().count() > 64 || app_name.contains(':') || app_name.chars().any(char::is_control) {
@@ -224,6 +297,7 @@ impl Config {
             region,
             issuer,
             jwks_url,
+            api_url,
             api_client_ids,
             confirmation_mode,
             session_key,
@@ -232,8 +306,11 @@ impl Config {
             session_max_age,
             jwt_leeway,
             trusted_proxy_header,
+            trusted_proxies,
             rate_limit_ip_per_minute,
             rate_limit_email_per_minute,
+            rate_limit_form_per_minute,
+            request_body_timeout,
             app_name,
             reauth_window,
         })
@@ -242,6 +319,13 @@ impl Config {
     /// Cookies get `Secure` and the `__Host-` prefix whenever the app is served over https.
     pub fn secure_cookies(&self) -> bool {
         self.app_url.starts_with("https://")
+    }
+
+    /// `Strict-Transport-Security` for an app served over https: browsers then never try plain
+    /// http for it again (for a year), so a network attacker cannot downgrade the first request.
+    /// Without `includeSubDomains`: the pool owner's other hosts are not this app's to decide.
+    pub fn hsts(&self) -> Option<&'static str> {
+        self.secure_cookies().then_some("max-age=31536000")
     }
 }
 
@@ -333,6 +417,45 @@ mod tests {
     }
 
     #[test]
+    fn an_https_app_is_production_unless_it_says_otherwise() {
+        let https = ("APP_URL", "https://app.example.com");
+        // A forgotten APP_ENV on a deployed app: production's checks, not a random key.
+        assert_eq!(config(&[POOL, CLIENT, https]).expect_err("no key").var, "SESSION_KEY");
+        let c = config(&[POOL, CLIENT, https, KEY]).expect("valid");
+        assert!(c.production);
+        assert_eq!(c.hsts(), Some("max-age=31536000"));
+        let local = config(&[POOL, CLIENT, https, ("APP_ENV", "development")]).expect("valid");
+        assert!(!local.production);
+        let plain = config(&[POOL, CLIENT]).expect("valid");
+        assert!(!plain.production);
+        assert_eq!(plain.hsts(), None);
+    }
+
+    #[test]
+    fn a_trusted_proxy_header_needs_the_proxies_it_comes_from() {
+        let header = ("TRUSTED_PROXY_HEADER", "x-forwarded-for");
+        assert_eq!(
+            config(&[POOL, CLIENT, header]).expect_err("no proxies").var,
+            "TRUSTED_PROXIES"
+        );
+        let c = config(&[
+            POOL,
+            CLIENT,
+            header,
+            ("TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8,192.0.2.1"),
+        ])
+        .expect("valid");
+        let nets: Vec<String> = c.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(nets, ["10.0.0.0/8", "fd00::/8", "192.0.2.1/32"]);
+        for bad in ["10.0.0.0/33", "ten", "10.0.0.0/8;"] {
+            let e = config(&[POOL, CLIENT, header, ("TRUSTED_PROXIES", bad)]).expect_err(bad);
+            assert_eq!(e.var, "TRUSTED_PROXIES", "{bad}");
+        }
+        let e = config(&[POOL, CLIENT, ("REQUEST_BODY_TIMEOUT_SECS", "0")]).expect_err("zero");
+        assert_eq!(e.var, "REQUEST_BODY_TIMEOUT_SECS");
+    }
+
+    #[test]
     fn production_refuses_the_local_emulator_and_plain_http() {
         let prod = ("APP_ENV", "production");
         let https = ("APP_URL", "https://app.example.com");
@@ -362,5 +485,39 @@ mod tests {
         let c = config(&[prod, POOL, CLIENT, KEY, https]).expect("valid production config");
         assert!(c.secure_cookies());
         assert_eq!(c.session_key.map(|k| k.len()), Some(64));
+    }
+
+    #[test]
+    fn api_url_is_an_origin_and_https_in_production() {
+        assert_eq!(config(&[POOL, CLIENT]).expect("valid").api_url, None);
+        let c = config(&[POOL, CLIENT, ("API_URL", "http://127.0.0.1:8080/")]).expect("valid");
+        assert_eq!(c.api_url.as_deref(), Some("http://127.0.0.1:8080"));
+        for bad in [
+            "api.example.com",
+            "ftp://api.example.com",
+            "https://api.example.com/v1",
+            "https://user@api.example.com",
+            "https://",
+        ] {
+            assert_eq!(
+                config(&[POOL, CLIENT, ("API_URL", bad)]).expect_err(bad).var,
+                "API_URL",
+                "{bad}"
+            );
+        }
+        let prod = [
+            ("APP_ENV", "production"),
+            ("APP_URL", "https://app.example.com"),
+            POOL,
+            CLIENT,
+            KEY,
+        ];
+        let plain = [&prod[..], &[("API_URL", "http://api.internal")]].concat();
+        assert_eq!(config(&plain).expect_err("http api").var, "API_URL");
+        let tls = [&prod[..], &[("API_URL", "https://api.example.com")]].concat();
+        assert_eq!(
+            config(&tls).expect("valid").api_url.as_deref(),
+            Some("https://api.example.com")
+        );
     }
 }

@@ -60,6 +60,25 @@ pub enum AppError {
     ResendUnavailable,
     CodeDeliveryFailed,
     SignUpRejected,
+    /// A pool trigger (pre-authentication, pre-token generation) refused the sign-in.
+    SignInRejected,
+    /// A pool trigger refused a confirmation, a reset or an account change.
+    ChangeRejected,
+    /// A pool trigger (CustomMessage) refused the e-mail with a code: none was sent.
+    CodeRejected,
+    /// A pool trigger failed or answered in a shape Cognito could not read.
+    TriggerFailed,
+    /// The pool's web application firewall (AWS WAF) blocked the request.
+    BlockedByFirewall,
+    /// The pool has the operation switched off (or its plan lacks it).
+    NotEnabled,
+    /// A resend for an account that is already confirmed. Where accounts must not be revealed,
+    /// the caller may answer it like an unknown address.
+    AlreadyConfirmed,
+    /// A password reset for an account without a verified e-mail: no code can be sent.
+    NoVerifiedEmail,
+    /// Authenticator apps show 6 digits; Cognito's VerifySoftwareToken takes nothing else.
+    InvalidTotpCode,
     SessionExpired,
     Unavailable,
     Forbidden,
@@ -106,6 +125,15 @@ impl AppError {
             Self::ResendUnavailable => text!(resend_unavailable),
             Self::CodeDeliveryFailed => text!(code_delivery_failed),
             Self::SignUpRejected => text!(sign_up_rejected),
+            Self::SignInRejected => text!(sign_in_rejected),
+            Self::ChangeRejected => text!(change_rejected),
+            Self::CodeRejected => text!(code_rejected),
+            Self::TriggerFailed => text!(trigger_failed),
+            Self::BlockedByFirewall => text!(blocked_by_firewall),
+            Self::NotEnabled => text!(not_enabled),
+            Self::AlreadyConfirmed => text!(already_confirmed),
+            Self::NoVerifiedEmail => text!(no_verified_email),
+            Self::InvalidTotpCode => text!(invalid_totp_code),
             Self::SessionExpired => text!(session_expired),
             Self::Unavailable => text!(unavailable),
             Self::Forbidden => text!(forbidden),
@@ -118,13 +146,18 @@ impl AppError {
     /// The field a form should show this error next to; `None` for a banner above the form.
     pub fn field(&self) -> Option<Field> {
         match self {
-            Self::InvalidEmail | Self::EmailTaken | Self::CodeDeliveryFailed => Some(Field::Email),
+            Self::InvalidEmail | Self::EmailTaken | Self::CodeDeliveryFailed | Self::NoVerifiedEmail => {
+                Some(Field::Email)
+            }
             Self::WeakPassword | Self::PasswordReused => Some(Field::Password),
             Self::WrongPassword => Some(Field::CurrentPassword),
             Self::InvalidName => Some(Field::Name),
-            Self::InvalidCode | Self::WrongCode | Self::ExpiredCode | Self::InvalidMfaCode | Self::WrongMfaCode => {
-                Some(Field::Code)
-            }
+            Self::InvalidCode
+            | Self::WrongCode
+            | Self::ExpiredCode
+            | Self::InvalidMfaCode
+            | Self::InvalidTotpCode
+            | Self::WrongMfaCode => Some(Field::Code),
             _ => None,
         }
     }
@@ -161,6 +194,15 @@ impl AppError {
             Self::ResendUnavailable => "resend_unavailable",
             Self::CodeDeliveryFailed => "code_delivery_failed",
             Self::SignUpRejected => "sign_up_rejected",
+            Self::SignInRejected => "sign_in_rejected",
+            Self::ChangeRejected => "change_rejected",
+            Self::CodeRejected => "code_rejected",
+            Self::TriggerFailed => "trigger_failed",
+            Self::BlockedByFirewall => "blocked_by_firewall",
+            Self::NotEnabled => "not_enabled",
+            Self::AlreadyConfirmed => "already_confirmed",
+            Self::NoVerifiedEmail => "no_verified_email",
+            Self::InvalidTotpCode => "invalid_totp_code",
             Self::SessionExpired => "session_expired",
             Self::Unavailable => "unavailable",
             Self::Forbidden => "forbidden",
@@ -176,7 +218,7 @@ impl AppError {
     }
 
     /// Every error, once each (with a placeholder wait for the rate limit).
-    pub const ALL: [AppError; 34] = [
+    pub const ALL: [AppError; 43] = [
         AppError::InvalidEmail,
         AppError::WeakPassword,
         AppError::InvalidName,
@@ -206,6 +248,15 @@ impl AppError {
         AppError::ResendUnavailable,
         AppError::CodeDeliveryFailed,
         AppError::SignUpRejected,
+        AppError::SignInRejected,
+        AppError::ChangeRejected,
+        AppError::CodeRejected,
+        AppError::TriggerFailed,
+        AppError::BlockedByFirewall,
+        AppError::NotEnabled,
+        AppError::AlreadyConfirmed,
+        AppError::NoVerifiedEmail,
+        AppError::InvalidTotpCode,
         AppError::SessionExpired,
         AppError::Unavailable,
         AppError::Forbidden,
@@ -218,7 +269,16 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::InvalidCredentials | Self::SessionExpired | Self::ChallengeExpired | Self::ReauthRequired => 401,
-            Self::Forbidden | Self::SignUpRejected | Self::UnsupportedChallenge | Self::MfaSetupUnavailable => 403,
+            Self::Forbidden
+            | Self::SignUpRejected
+            | Self::SignInRejected
+            | Self::ChangeRejected
+            | Self::CodeRejected
+            | Self::BlockedByFirewall
+            | Self::NotEnabled
+            | Self::UnsupportedChallenge
+            | Self::MfaSetupUnavailable => 403,
+            Self::TriggerFailed => 502,
             Self::EmailTaken => 409,
             Self::TooLarge => 413,
             Self::TooManyAttempts | Self::Throttled | Self::RateLimited { .. } => 429,
@@ -237,6 +297,7 @@ impl AppError {
             Self::RateLimited { seconds } => Some(*seconds),
             Self::Throttled => Some(5),
             Self::Unavailable => Some(10),
+            Self::TriggerFailed | Self::BlockedByFirewall => Some(120),
             Self::ResendUnavailable | Self::SignOutEverywhereUnavailable => Some(60),
             Self::TooManyAttempts => Some(300),
             _ => None,

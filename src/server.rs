@@ -45,7 +45,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.sessions.clone(), session_layer))
         .layer(middleware::from_fn_with_state(state.clone(), guard_server_fns));
-    Router::new()
+    let hsts = state.config.hsts();
+    let body_timeout = state.config.request_body_timeout;
+    let router = Router::new()
         .merge(api::server::routes())
         .route("/health", get(health))
         .nest_service(
@@ -65,15 +67,54 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
         ))
+        // Inside the limit: the body it reads in time is already cut at the limit.
+        .layer(middleware::from_fn_with_state(body_timeout, read_body_in_time))
         // Outside the limit, so it sees the limit's 413.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::map_response(explain_too_large))
-        .layer(middleware::from_fn(drain_declared_oversize))
+        .layer(middleware::from_fn_with_state(body_timeout, drain_declared_oversize))
         // Pages and JSON are compressed as they go out; the release build's assets come
         // precompressed (`--precompress`), and a response that is already encoded is left alone.
         // Brotli's default quality (11) is meant for files compressed once, not per response.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
-        .with_state(state)
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)));
+    let router = match hsts {
+        Some(value) => router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(value),
+        )),
+        None => router,
+    };
+    router.with_state(state)
+}
+
+/// The whole body must arrive within `timeout`, or the request is answered 408 and the
+/// connection closed. A timeout between two chunks (tower-http's `RequestBodyTimeout`) would
+/// let a sender trickle a byte every few seconds and hold a connection for hours; every body
+/// the app takes is small (see [`MAX_BODY_BYTES`]), so it is read whole here, under one clock.
+async fn read_body_in_time(
+    axum::extract::State(timeout): axum::extract::State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => next.run(axum::extract::Request::from_parts(parts, bytes.into())).await,
+        // Over the limit (the limit layer cut it) or the client went away.
+        Ok(Err(_)) => axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Err(_) => {
+            tracing::info!(path = %parts.uri.path(), "a request body did not arrive in time");
+            too_slow()
+        }
+    }
+}
+
+fn too_slow() -> axum::response::Response {
+    (
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        [(header::CONNECTION, "close")],
+        "the request body did not arrive in time",
+    )
+        .into_response()
 }
 
 /// The app's stylesheet, to be put inline in every page. A `<link>` to it would block the first
@@ -149,7 +190,11 @@ fn assets(options: &LeptosOptions) -> Router {
 /// A request that declares a body over the limit is refused here, after its body (up to
 /// [`DRAIN_BODY_BYTES`]) has been read, so the browser finishes sending and sees the answer.
 /// Bodies without a length are cut by the limit layer as they stream.
-async fn drain_declared_oversize(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+async fn drain_declared_oversize(
+    axum::extract::State(timeout): axum::extract::State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -158,8 +203,12 @@ async fn drain_declared_oversize(request: axum::extract::Request, next: middlewa
     match declared {
         Some(len) if len > MAX_BODY_BYTES => {
             let (parts, body) = request.into_parts();
-            if len <= DRAIN_BODY_BYTES {
-                let _ = axum::body::to_bytes(body, DRAIN_BODY_BYTES).await;
+            if len <= DRAIN_BODY_BYTES
+                && tokio::time::timeout(timeout, axum::body::to_bytes(body, DRAIN_BODY_BYTES))
+                    .await
+                    .is_err()
+            {
+                return too_slow();
             }
             let refused = axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
             explain_too_large(parts, refused).await
@@ -204,8 +253,8 @@ async fn guard_server_fns(
         .map(|info| info.0.ip());
     let ip = state.limits.client_ip(request.headers(), peer);
     if request.method() == axum::http::Method::POST
-        && Form::from_path(path).is_some()
-        && let Err(err) = state.limits.check_ip(ip)
+        && let Some(form) = Form::from_path(path)
+        && let Err(err) = state.limits.check_client(form, ip)
     {
         let (parts, _) = request.into_parts();
         return refuse(&parts, err);

@@ -1,5 +1,6 @@
 //! The one state every handler shares, built once at start-up.
 
+use crate::api::bff::Upstream;
 use crate::api::server::{EMAIL_CACHE_MAX, EmailCache};
 use crate::auth::SignUpSettings;
 use crate::auth::cognito::Cognito;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// How long a sign-in challenge may take: the app client's `AuthSessionValidity`.
     pub challenge_lifetime: Duration,
+    /// Where the server calls the API for the protected page (in process, or `API_URL`).
+    pub api: Arc<Upstream>,
 }
 
 impl FromRef<AppState> for Arc<RateLimits> {
@@ -73,7 +76,7 @@ impl FromRef<AppState> for Arc<Sessions> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("could not build the HTTP client for the JWKS: {0}")]
+    #[error("could not build the HTTP client for the JWKS or the API: {0}")]
     Http(#[from] reqwest::Error),
     #[error("could not set up sessions (SESSION_KEY)")]
     Sessions,
@@ -126,9 +129,8 @@ impl AppState {
         if fatal && config.production {
             return Err(StartError::Pool);
         }
-        let rotation = facts.client.as_ref().is_some_and(|c| c.rotation);
         let writes_locale = facts.client.as_ref().is_none_or(|c| c.writes_locale);
-        let cognito = cognito.with_rotation(rotation).with_locale_attribute(writes_locale);
+        let cognito = cognito.with_locale_attribute(writes_locale);
         let challenge_lifetime = Duration::from_secs(
             facts
                 .client
@@ -152,6 +154,7 @@ impl AppState {
         let sessions = Sessions::new(&config, cognito.clone()).map_err(|_| StartError::Sessions)?;
         let limits = Arc::new(RateLimits::new(&config));
         RateLimits::spawn_cleanup(&limits);
+        let api = Arc::new(Upstream::new(config.api_url.as_deref())?);
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
@@ -162,6 +165,7 @@ impl AppState {
             emails: Arc::new(EmailCache::new(EMAIL_CACHE_MAX)),
             limits,
             challenge_lifetime,
+            api,
         })
     }
 }

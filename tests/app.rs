@@ -7,6 +7,7 @@
 use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::IntoResponse;
 use base64::Engine as _;
@@ -21,6 +22,10 @@ use tower::ServiceExt;
 
 const EMAIL: &str = "ada@example.com";
 const PASSWORD: &str = "Correct-Horse-9";
+/// An account that signed up and never confirmed.
+const UNCONFIRMED: &str = "una@example.com";
+/// The load balancer's address, the connection's peer unless a test says otherwise.
+const BALANCER: &str = "10.0.0.1";
 
 /// How the fake answers InitiateAuth (everything else is always answered normally).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -40,6 +45,8 @@ struct Fake {
     /// When set, SignUp and ForgotPassword fail with this status and exception.
     others_fail: Arc<Mutex<Option<(StatusCode, &'static str)>>>,
     calls: Arc<Mutex<HashMap<String, usize>>>,
+    /// The pool's issuer on this fake (`<url>/eu-west-1_Test1`), which its tokens carry.
+    issuer: String,
 }
 
 impl Fake {
@@ -61,6 +68,21 @@ fn jwt(claims: Value) -> String {
         b64(br#"{"alg":"RS256","kid":"k"}"#),
         b64(claims.to_string().as_bytes())
     )
+}
+
+/// A token as the fake's pool signs it: RS256 with key A, whose public half its JWKS lists, so
+/// the API's verifier accepts it when `COGNITO_ISSUER` names the fake.
+fn signed(claims: Value) -> String {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("kid-a".into());
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(include_str!("fixtures/key-a.pem").as_bytes()).unwrap();
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+fn jwks() -> Value {
+    let keys: Value = serde_json::from_str(include_str!("fixtures/keys.json")).unwrap();
+    json!({ "keys": [{ "kty": "RSA", "alg": "RS256", "use": "sig", "kid": "kid-a",
+        "n": keys["key-a"]["n"], "e": keys["key-a"]["e"] }] })
 }
 
 fn aws_error(status: StatusCode, exception: &str) -> axum::response::Response {
@@ -118,8 +140,11 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
                         .unwrap()
                         .as_secs()
                         + 3600;
+                    let now = exp - 3600;
                     ok(json!({ "AuthenticationResult": {
-                        "AccessToken": jwt(json!({ "sub": "s-1", "exp": exp, "token_use": "access" })),
+                        "AccessToken": signed(json!({ "sub": "s-1", "username": "s-1", "exp": exp, "iat": now,
+                            "token_use": "access", "client_id": "client", "iss": fake.issuer,
+                            "scope": "aws.cognito.signin.user.admin", "jti": "jti-s-1" })),
                         "IdToken": jwt(json!({ "sub": "s-1", "exp": exp, "email": EMAIL })),
                         "RefreshToken": "refresh-token",
                         "ExpiresIn": 3600, "TokenType": "Bearer" } }))
@@ -129,7 +154,20 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
         }
         "ForgotPassword" => ok(json!({ "CodeDeliveryDetails": {
             "Destination": "a***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email" } })),
+        // EMAIL has a confirmed account, UNCONFIRMED one still waiting for its code.
+        "SignUp" if request["Username"] == EMAIL || request["Username"] == UNCONFIRMED => {
+            aws_error(StatusCode::BAD_REQUEST, "UsernameExistsException")
+        }
         "SignUp" => ok(json!({ "UserConfirmed": false, "UserSub": "s-2" })),
+        "GetUser" => ok(json!({ "Username": "s-1", "UserAttributes": [{ "Name": "email", "Value": EMAIL }] })),
+        "ResendConfirmationCode" if request["Username"] == UNCONFIRMED => ok(json!({ "CodeDeliveryDetails": {
+            "Destination": "u***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email" } })),
+        "ResendConfirmationCode" if request["Username"] == EMAIL => {
+            aws_error(StatusCode::BAD_REQUEST, "InvalidParameterException")
+        }
+        "ResendConfirmationCode" => aws_error(StatusCode::BAD_REQUEST, "UserNotFoundException"),
+        "ConfirmSignUp" if request["Username"] == EMAIL => aws_error(StatusCode::BAD_REQUEST, "NotAuthorizedException"),
+        "ConfirmSignUp" => aws_error(StatusCode::BAD_REQUEST, "CodeMismatchException"),
         _ => aws_error(StatusCode::BAD_REQUEST, "InvalidParameterException"),
     }
 }
@@ -140,17 +178,23 @@ fn ok_raw(body: &'static str) -> axum::response::Response {
 
 /// Starts the fake on a free port.
 async fn fake_cognito() -> (Fake, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
     let fake = Fake {
         sign_in: Arc::new(Mutex::new(SignIn::Normal)),
         others_fail: Arc::default(),
         calls: Arc::default(),
+        issuer: format!("{url}/eu-west-1_Test1"),
     };
-    let app = Router::new().fallback({
-        let fake = fake.clone();
-        move |headers: HeaderMap, body: Bytes| answer(fake.clone(), headers, body)
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = Router::new()
+        .route(
+            "/eu-west-1_Test1/.well-known/jwks.json",
+            axum::routing::get(|| async { axum::Json(jwks()) }),
+        )
+        .fallback({
+            let fake = fake.clone();
+            move |headers: HeaderMap, body: Bytes| answer(fake.clone(), headers, body)
+        });
     tokio::spawn(async move { axum::serve(listener, app).await });
     (fake, url)
 }
@@ -170,6 +214,7 @@ async fn app_at(endpoint: &str, vars: &[(&str, &str)]) -> Router {
         ("COGNITO_ISSUER", "http://127.0.0.1:1/eu-west-1_Test1"),
         ("RATE_LIMIT_IP_PER_MINUTE", "1000"),
         ("RATE_LIMIT_EMAIL_PER_MINUTE", "1000"),
+        ("RATE_LIMIT_FORM_PER_MINUTE", "1000"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -226,12 +271,27 @@ async fn post_body(app: &Router, path: &str, body: impl Into<Body>, headers: &[(
         request = request.header(header::CONTENT_LENGTH, len);
     }
     for (k, v) in headers {
-        request = request.header(*k, *v);
+        // Not a header: the address the connection comes from.
+        if *k == "peer" {
+            let ip: std::net::IpAddr = v.parse().expect("peer");
+            request = request.extension(ConnectInfo(std::net::SocketAddr::new(ip, 4711)));
+        } else {
+            request = request.header(*k, *v);
+        }
     }
     send(app, request.body(body).expect("request")).await
 }
 
-async fn send(app: &Router, request: Request<Body>) -> Answer {
+async fn send(app: &Router, mut request: Request<Body>) -> Answer {
+    // As `axum::serve` records it.
+    if request
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .is_none()
+    {
+        let balancer = std::net::SocketAddr::new(BALANCER.parse().expect("ip"), 4711);
+        request.extensions_mut().insert(ConnectInfo(balancer));
+    }
     let response = app.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();
@@ -372,6 +432,7 @@ async fn each_client_ip_is_limited_before_cognito_is_called() {
     let (fake, app) = app(&[
         ("RATE_LIMIT_IP_PER_MINUTE", "3"),
         ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8"),
     ])
     .await;
     let from = |ip: &'static str| [("x-forwarded-for", ip)];
@@ -416,6 +477,148 @@ async fn each_client_ip_is_limited_before_cognito_is_called() {
         location.starts_with("/sign-in?error=rate_limited&retry_after="),
         "{location}"
     );
+}
+
+#[tokio::test]
+async fn an_ipv6_client_is_limited_per_slash_64_whatever_address_it_picks() {
+    let (fake, app) = app(&[("RATE_LIMIT_IP_PER_MINUTE", "3")]).await;
+    // One host, three of its 2^64 addresses.
+    for host in ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3"] {
+        let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("peer", host)]).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{host}");
+    }
+    let limited = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("peer", "2001:db8:1:2:abcd::4")]).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.json()["error"], "rate_limited");
+    let seconds = limited.json()["seconds"].as_u64().expect("seconds");
+    assert_eq!(limited.header("retry-after"), Some(seconds.to_string().as_str()));
+    assert_eq!(fake.calls("InitiateAuth"), 3, "the limited call never reached Cognito");
+    // The neighbouring /64 is someone else.
+    let other = sign_in(&app, EMAIL, PASSWORD, &[("peer", "2001:db8:1:3::1")]).await;
+    assert!(!other.status.is_client_error(), "{}", other.status);
+}
+
+#[tokio::test]
+async fn a_spray_from_many_addresses_meets_the_forms_ceiling() {
+    let (fake, app) = app(&[("RATE_LIMIT_FORM_PER_MINUTE", "4")]).await;
+    for n in 1..=4 {
+        let peer = format!("192.0.2.{n}");
+        let email = format!("victim{n}@example.com");
+        let answer = sign_in(&app, &email, "Summer-2026", &[("peer", &peer)]).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = sign_in(&app, "victim5@example.com", "Summer-2026", &[("peer", "198.51.100.5")]).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.header("retry-after").is_some());
+    assert_eq!(fake.calls("InitiateAuth"), 4);
+    // Each form has its own ceiling: a person can still reset their password.
+    let forgot = post(
+        &app,
+        "/auth/forgot-password",
+        &[("email", EMAIL)],
+        &[("peer", "198.51.100.5")],
+    )
+    .await;
+    assert!(!forgot.status.is_client_error(), "{}", forgot.status);
+}
+
+#[tokio::test]
+async fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
+    let (_, app) = app(&[
+        ("RATE_LIMIT_IP_PER_MINUTE", "2"),
+        ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8"),
+    ])
+    .await;
+    // A client talking to the app directly cannot pick a fresh address per request.
+    for n in 1..=2 {
+        let forged = format!("203.0.113.{n}");
+        let answer = sign_in(
+            &app,
+            EMAIL,
+            "Wrong-Horse-9",
+            &[("peer", "198.51.100.7"), ("x-forwarded-for", &forged)],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    }
+    let answer = sign_in(
+        &app,
+        EMAIL,
+        "Wrong-Horse-9",
+        &[("peer", "198.51.100.7"), ("x-forwarded-for", "203.0.113.3")],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    // Behind the balancer, values with ports are the client's address (each its own quota).
+    for value in ["[2001:db8::9]:4711", "203.0.113.9:4711"] {
+        let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("x-forwarded-for", value)]).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{value}");
+    }
+}
+
+#[tokio::test]
+async fn junk_posts_with_a_persons_address_do_not_lock_them_out() {
+    let (fake, app) = app(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "6")]).await;
+    // Six posts a minute that are not a wrong guess: an empty password, a code that is no code,
+    // a stray reset request. None may use up the person's budget.
+    for _ in 0..6 {
+        assert_eq!(sign_in(&app, EMAIL, "", &[]).await.status, StatusCode::UNAUTHORIZED);
+        let reset = [("email", EMAIL), ("code", "junk"), ("password", PASSWORD)];
+        let answer = post(&app, "/auth/reset-password", &reset, &[]).await;
+        assert_eq!(answer.json()["error"], "invalid_code");
+        post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
+    }
+    let real = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+    assert!(
+        real.status.is_redirection() || real.status.is_success(),
+        "{}",
+        real.status
+    );
+    let forgot = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
+    assert!(!forgot.status.is_client_error(), "{}", forgot.status);
+    assert_eq!(fake.calls("InitiateAuth"), 1);
+
+    // Six wrong passwords are six failures: the seventh try waits, with Retry-After.
+    for _ in 0..6 {
+        let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    let seconds = limited.json()["seconds"].as_u64().expect("seconds");
+    assert_eq!(limited.header("retry-after"), Some(seconds.to_string().as_str()));
+    assert_eq!(fake.calls("InitiateAuth"), 7, "the limited call never reached Cognito");
+}
+
+#[tokio::test]
+async fn a_body_that_trickles_in_is_cut_by_the_read_timeout() {
+    let (fake, app) = app(&[("REQUEST_BODY_TIMEOUT_SECS", "1")]).await;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    // The first bytes of the body, then nothing: a slow-loris sender.
+    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    socket
+        .write_all(
+            b"POST /auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n\r\nemail=ada%40",
+        )
+        .await
+        .expect("write");
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer))
+        .await
+        .expect("the server closes the connection")
+        .expect("read");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert_eq!(fake.calls("InitiateAuth"), 0);
 }
 
 #[tokio::test]
@@ -499,6 +702,31 @@ async fn every_page_carries_the_security_headers() {
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(answer.header("referrer-policy"), Some("same-origin"));
+    // Plain http (development): no HSTS, or browsers would refuse http://127.0.0.1 for a year.
+    assert_eq!(answer.header("strict-transport-security"), None);
+}
+
+#[tokio::test]
+async fn an_https_app_sends_strict_transport_security() {
+    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+    let (_, app) = app(&[
+        ("APP_URL", "https://app.example.com"),
+        ("SESSION_KEY", &key),
+        // The issuer must be public https in production; the fake answers Cognito's calls.
+        (
+            "COGNITO_ISSUER",
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test1",
+        ),
+    ])
+    .await;
+    for path in ["/sign-in", "/health"] {
+        let answer = send(&app, Request::get(path).body(Body::empty()).expect("request")).await;
+        assert_eq!(
+            answer.header("strict-transport-security"),
+            Some("max-age=31536000"),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -510,4 +738,241 @@ async fn unknown_and_known_emails_get_the_same_answer() {
     let known = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
     let unknown = post(&app, "/auth/forgot-password", &[("email", "nobody@example.com")], &[]).await;
     assert_eq!(known.status, unknown.status);
+}
+
+// --- the protected page's API call, made by the server (backend-for-frontend) -----------------
+
+/// The cookies a response set, as the browser sends them back.
+fn cookies_of(answer: &Answer) -> String {
+    answer
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A JWT: `eyJ…` header, a dot, a payload.
+fn has_jwt(text: &str) -> bool {
+    text.match_indices("eyJ").any(|(i, _)| {
+        let rest = &text[i..];
+        let part = |s: &str| {
+            s.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .count()
+        };
+        let first = part(rest);
+        first >= 10 && rest[first..].starts_with('.') && part(&rest[first + 1..]) >= 10
+    })
+}
+
+async fn get_page(app: &Router, path: &str, cookies: &str) -> Answer {
+    let request = Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, cookies)
+        .body(Body::empty())
+        .unwrap();
+    send(app, request).await
+}
+
+#[tokio::test]
+async fn the_api_is_called_by_the_server_and_no_token_comes_back() {
+    let (fake, url) = fake_cognito().await;
+    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
+    let signed_in = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+    let cookies = cookies_of(&signed_in);
+    assert!(has_jwt(&signed(json!({ "sub": "x" }))), "the JWT check must find a JWT");
+    assert!(!has_jwt(&cookies), "the cookies are encrypted");
+
+    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    assert!(!has_jwt(&call.body), "a token came back: {}", call.body);
+    let answer = call.json();
+    assert_eq!(answer["method"], "GET");
+    assert_eq!(answer["url"], "/api/me");
+    // The API verified the token the server attached (signature, issuer, client, use) and
+    // read the e-mail with it.
+    assert_eq!(answer["answer"]["Me"]["sub"], "s-1");
+    assert_eq!(answer["answer"]["Me"]["email"], EMAIL);
+    assert_eq!(
+        answer["answer"]["Me"]["scopes"],
+        json!(["aws.cognito.signin.user.admin"])
+    );
+    assert!(answer["token_bytes"].as_u64().unwrap() > 500, "{answer}");
+    assert_eq!(call.header("cache-control"), Some("no-store"));
+
+    // The page makes the first call while it renders: the answer is in the HTML, the token not.
+    let page = get_page(&app, "/protected", &cookies).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("GET /api/me") && page.body.contains(EMAIL),
+        "{}",
+        page.body
+    );
+    assert!(!has_jwt(&page.body), "a token is in the page");
+
+    // Signed out: nothing to call with.
+    let none = post(&app, "/auth/call-api", &[], &[]).await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{}", none.body);
+    assert_eq!(none.json()["error"], "session_expired", "{}", none.body);
+    // The route that handed the token to the browser is gone.
+    let old = post(&app, "/auth/api-token", &[], &[("cookie", &cookies)]).await;
+    assert!(old.status.is_client_error(), "{}", old.status);
+    assert!(!has_jwt(&old.body));
+}
+
+#[tokio::test]
+async fn a_token_the_api_refuses_is_shown_as_a_refusal_not_a_failure() {
+    let (fake, url) = fake_cognito().await;
+    // The API expects another issuer than the one the pool signs with.
+    let app = app_at(
+        &url,
+        &[
+            ("COGNITO_ISSUER", &format!("{}-other", fake.issuer)),
+            ("COGNITO_JWKS_URL", &format!("{}/.well-known/jwks.json", fake.issuer)),
+        ],
+    )
+    .await;
+    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    assert_eq!(
+        call.json()["answer"],
+        json!({ "Refused": { "status": 401, "error": "invalid_token" } })
+    );
+}
+
+/// Serves `router` on a loopback port, as a separate API server would be.
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+#[tokio::test]
+async fn with_api_url_the_server_calls_the_api_over_http() {
+    let (fake, url) = fake_cognito().await;
+    // The API server: the same app elsewhere (it only needs the pool's issuer and JWKS).
+    let api = serve(app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await).await;
+    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &api)]).await;
+    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+    let answer = call.json();
+    assert_eq!(answer["url"], format!("{api}/api/me"), "{answer}");
+    assert_eq!(answer["answer"]["Me"]["sub"], "s-1", "{answer}");
+    assert!(!has_jwt(&call.body));
+
+    // An API that is not there: a clear "no answer", not an error page.
+    let gone = app_at(
+        &url,
+        &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &closed_port().await)],
+    )
+    .await;
+    let cookies = cookies_of(&sign_in(&gone, EMAIL, PASSWORD, &[]).await);
+    let call = post(&gone, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+    assert_eq!(call.json()["answer"], json!("Unreachable"));
+}
+
+#[tokio::test]
+async fn the_token_never_follows_a_redirect_from_the_api_url() {
+    let (fake, url) = fake_cognito().await;
+    let elsewhere_hits = Arc::new(Mutex::new(0usize));
+    let elsewhere = serve(Router::new().fallback({
+        let hits = elsewhere_hits.clone();
+        move || {
+            *hits.lock().unwrap() += 1;
+            async { StatusCode::OK }
+        }
+    }))
+    .await;
+    let redirecting = serve(Router::new().fallback({
+        let to = format!("{elsewhere}/steal");
+        move || {
+            let to = to.clone();
+            async move { axum::response::Redirect::temporary(&to) }
+        }
+    }))
+    .await;
+    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &redirecting)]).await;
+    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+    assert_eq!(
+        call.json()["answer"],
+        json!({ "Unexpected": { "status": 307 } }),
+        "{}",
+        call.body
+    );
+    assert_eq!(
+        *elsewhere_hits.lock().unwrap(),
+        0,
+        "the token went where the redirect pointed"
+    );
+}
+
+/// The same answer with the e-mail itself written as `E`, so that answers for two addresses
+/// can be compared.
+fn without_email(answer: &Answer, email: &str) -> (StatusCode, String, Option<String>) {
+    let hide = |s: &str| s.replace(email, "E").replace(&email.replace('@', "%40"), "E");
+    (answer.status, hide(&answer.body), answer.header("location").map(hide))
+}
+
+#[tokio::test]
+async fn sign_up_answers_alike_for_new_unconfirmed_and_confirmed_addresses() {
+    let (fake, app) = app(&[]).await;
+    let app = &app;
+    let sign_up = |email: &'static str| async move {
+        post(app, "/auth/sign-up", &[("email", email), ("password", PASSWORD)], &[]).await
+    };
+    let new = sign_up("new@example.com").await;
+    assert!(new.status.is_success(), "{} {}", new.status, new.body);
+    let redirect = new.header("location").or(new.header("x-leptos-redirect"));
+    for (email, answer) in [(UNCONFIRMED, sign_up(UNCONFIRMED).await), (EMAIL, sign_up(EMAIL).await)] {
+        assert_eq!(
+            without_email(&answer, email),
+            without_email(&new, "new@example.com"),
+            "{email}"
+        );
+        let other = answer.header("location").or(answer.header("x-leptos-redirect"));
+        assert_eq!(
+            other.map(|l| l.replace(&email.replace('@', "%40"), "E")),
+            redirect.map(|l| l.replace("new%40example.com", "E"))
+        );
+    }
+    // The unconfirmed account got its code again; the confirmed one nothing.
+    assert_eq!(fake.calls("ResendConfirmationCode"), 2);
+    assert_eq!(fake.calls("SignUp"), 3);
+}
+
+#[tokio::test]
+async fn confirming_or_resending_for_a_confirmed_account_reads_like_an_unknown_address() {
+    let (_, app) = app(&[]).await;
+    let app = &app;
+    let confirm = |email: &'static str| async move {
+        post(app, "/auth/confirm", &[("email", email), ("code", "123456")], &[]).await
+    };
+    let confirmed = confirm(EMAIL).await;
+    let unknown = confirm("nobody@example.com").await;
+    assert_eq!(confirmed.json()["error"], "wrong_code", "{}", confirmed.body);
+    assert_eq!(
+        without_email(&confirmed, EMAIL),
+        without_email(&unknown, "nobody@example.com")
+    );
+
+    let resend = |email: &'static str| async move { post(app, "/auth/resend-code", &[("email", email)], &[]).await };
+    let confirmed = resend(EMAIL).await;
+    let unknown = resend("nobody@example.com").await;
+    let waiting = resend(UNCONFIRMED).await;
+    assert!(confirmed.status.is_success(), "{} {}", confirmed.status, confirmed.body);
+    assert_eq!(
+        without_email(&confirmed, EMAIL),
+        without_email(&unknown, "nobody@example.com")
+    );
+    assert_eq!(
+        without_email(&waiting, UNCONFIRMED),
+        without_email(&unknown, "nobody@example.com")
+    );
 }

@@ -400,6 +400,116 @@ fn a_forged_challenge_cookie_is_no_challenge() {
     });
 }
 
+/// Some challenges name the user in `USERNAME` rather than `USER_ID_FOR_SRP`: the answer (and its
+/// SECRET_HASH) must use that internal name, never the e-mail.
+#[test]
+fn a_challenge_that_names_the_user_in_username_is_answered_as_that_user() {
+    run(async {
+        let pool = Pool {
+            secret: true,
+            ..Pool::default()
+        };
+        let sign_in = mock!(Client::initiate_auth).then_output(|| {
+            InitiateAuthOutput::builder()
+                .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+                .session("session-1")
+                .challenge_parameters("USERNAME", USER_ID)
+                .build()
+        });
+        let answer = mock!(Client::respond_to_auth_challenge)
+            .match_requests(move |r| answers_as_the_user(pool, r.challenge_responses().unwrap()))
+            .then_output(tokens_answer);
+        let app = app(pool, &[&sign_in, &answer]).await;
+        let mut browser = Browser::default();
+        assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/code");
+        signed_in(&browser.post(&app, "/auth/mfa-code", &[("code", "123456")]).await);
+        assert_eq!(answer.num_calls(), 1);
+    });
+}
+
+// --- sign-out -----------------------------------------------------------------------------------
+
+/// The Cognito calls a test made, in order.
+type Calls = std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>;
+
+/// RevokeToken and GlobalSignOut, each recording its call. GlobalSignOut answers like AWS for
+/// the revoked access token that the old sign-out sent it.
+fn sign_out_rules(calls: &Calls) -> (Rule, Rule) {
+    let log = calls.clone();
+    let revoke = mock!(Client::revoke_token)
+        .match_requests(move |r| {
+            log.lock().unwrap().push("RevokeToken");
+            r.token() == Some("rt-1") && r.client_id() == Some(CLIENT_ID) && r.client_secret() == Some(SECRET)
+        })
+        .then_output(|| aws_sdk_cognitoidentityprovider::operation::revoke_token::RevokeTokenOutput::builder().build());
+    let log = calls.clone();
+    let global = mock!(Client::global_sign_out)
+        .match_requests(move |r| {
+            log.lock().unwrap().push("GlobalSignOut");
+            r.access_token().is_some_and(|t| t.starts_with("ey"))
+        })
+        .then_output(|| {
+            aws_sdk_cognitoidentityprovider::operation::global_sign_out::GlobalSignOutOutput::builder().build()
+        });
+    (revoke, global)
+}
+
+/// Plain "Sign out" is this browser: RevokeToken only (it also ends the access tokens issued from
+/// that refresh token). The old code then called GlobalSignOut with the revoked access token,
+/// which AWS always refuses.
+#[test]
+fn sign_out_revokes_this_browsers_refresh_token_and_nothing_else() {
+    run(async {
+        let pool = Pool {
+            secret: true,
+            ..Pool::default()
+        };
+        let calls = Calls::default();
+        let (revoke, global) = sign_out_rules(&calls);
+        let sign_in = plain_sign_in_for_an_hour();
+        let app = app(pool, &[&sign_in, &revoke, &global]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let answer = browser.post(&app, "/auth/sign-out", &[]).await;
+        assert_eq!(answer.location(), "/");
+        assert!(answer.removes("lc-session") && answer.removes("lc-refresh"));
+        assert_eq!(*calls.lock().unwrap(), ["RevokeToken"]);
+        assert_eq!((revoke.num_calls(), global.num_calls()), (1, 0));
+    });
+}
+
+/// "Sign out everywhere" is GlobalSignOut with the access token, then this browser's cookies; no
+/// RevokeToken (GlobalSignOut already ended this refresh token too).
+#[test]
+fn sign_out_everywhere_is_one_global_sign_out_then_the_cookies() {
+    run(async {
+        let pool = Pool {
+            secret: true,
+            ..Pool::default()
+        };
+        let calls = Calls::default();
+        let (revoke, global) = sign_out_rules(&calls);
+        let sign_in = plain_sign_in_for_an_hour();
+        let app = app(pool, &[&sign_in, &revoke, &global]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let answer = browser.post(&app, "/auth/account-sign-out-everywhere", &[]).await;
+        assert_eq!(answer.location(), "/sign-in?notice=signed_out_everywhere");
+        assert!(answer.removes("lc-session") && answer.removes("lc-refresh"));
+        assert_eq!(*calls.lock().unwrap(), ["GlobalSignOut"]);
+        assert_eq!((revoke.num_calls(), global.num_calls()), (0, 1));
+    });
+}
+
+/// A sign-in with tokens for an hour: no refresh on the next requests.
+fn plain_sign_in_for_an_hour() -> Rule {
+    mock!(Client::initiate_auth).then_output(|| {
+        InitiateAuthOutput::builder()
+            .authentication_result(tokens(3600, Some("rt-1")))
+            .build()
+    })
+}
+
 // --- refresh ------------------------------------------------------------------------------------
 
 /// Signs in straight away (no challenge) with tokens that are about to expire, so the next
@@ -416,14 +526,21 @@ fn plain_sign_in() -> Rule {
         })
 }
 
+/// Where GetTokensFromRefreshToken is missing (cognito-local answers HTTP 500 `Unsupported`),
+/// the refresh falls back to REFRESH_TOKEN_AUTH, whose SECRET_HASH names the internal user.
 #[test]
-fn without_rotation_a_refresh_hashes_the_internal_username_not_the_e_mail() {
+fn on_an_emulator_without_get_tokens_a_refresh_hashes_the_internal_username_not_the_e_mail() {
     run(async {
         let pool = Pool {
             secret: true,
             ..Pool::default()
         };
         let sign_in = plain_sign_in();
+        let unsupported = mock!(Client::get_tokens_from_refresh_token).then_http_response(|| {
+            let mut response = aws_error("CognitoLocal#Unsupported", "Cognito Local unsupported feature");
+            *response.status_mut() = 500.try_into().unwrap();
+            response
+        });
         let refresh = mock!(Client::initiate_auth)
             .match_requests(|r| {
                 let p = r.auth_parameters().unwrap();
@@ -437,11 +554,11 @@ fn without_rotation_a_refresh_hashes_the_internal_username_not_the_e_mail() {
                     .authentication_result(tokens(3600, None))
                     .build()
             });
-        let app = app(pool, &[&sign_in, &refresh]).await;
+        let app = app(pool, &[&sign_in, &unsupported, &refresh]).await;
         let mut browser = Browser::default();
         signed_in(&browser.sign_in(&app).await);
         let page = browser.get(&app, "/").await;
-        assert_eq!(refresh.num_calls(), 1);
+        assert_eq!((unsupported.num_calls(), refresh.num_calls()), (1, 1));
         assert!(page.sets("lc-session"));
         assert!(!page.sets("lc-refresh"), "no rotation: the refresh token stays");
     });

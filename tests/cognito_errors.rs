@@ -248,9 +248,342 @@ async fn the_emulators_missing_resend_reads_as_a_human_message() {
 
 #[tokio::test]
 async fn a_revoked_refresh_token_ends_the_session() {
-    let rule = always!(Client::initiate_auth, aws_error(400, "NotAuthorizedException"));
+    let rule = always!(
+        Client::get_tokens_from_refresh_token,
+        aws_error(400, "NotAuthorizedException")
+    );
     assert_eq!(
         cognito(&rule).refresh("refresh-token", "user-1").await.map(drop),
         Err(AppError::SessionExpired)
     );
+}
+
+/// An AWS error with the message AWS (or the emulator) words it with.
+fn aws_error_saying(status: u16, exception: &str, message: &str) -> HttpResponse {
+    let body = serde_json::json!({ "__type": exception, "message": message }).to_string();
+    let mut response = HttpResponse::new(StatusCode::try_from(status).expect("status"), SdkBody::from(body));
+    response
+        .headers_mut()
+        .insert("content-type", "application/x-amz-json-1.1");
+    response
+        .headers_mut()
+        .insert("x-amzn-requestid", "6a1b9c3e-0000-4000-8000-000000000001");
+    response
+}
+
+fn cognito_with(rules: &[&Rule]) -> Cognito {
+    let client: Client = mock_client!(aws_sdk_cognitoidentityprovider, RuleMode::MatchAny, rules);
+    Cognito::new(client, "eu-west-1_Test1".into(), "client".into(), None)
+}
+
+/// Any trigger can refuse with UserLambdaValidationException; what the person is told depends
+/// on the call it refused.
+#[tokio::test]
+async fn a_trigger_refusal_is_worded_for_the_call_it_refused() {
+    const REFUSED: &str = "UserLambdaValidationException";
+    let refusal = || aws_error_saying(400, REFUSED, "PreAuthentication failed with error Not on the list.");
+
+    let rule = always!(Client::sign_up, refusal());
+    let signed_up = cognito(&rule)
+        .sign_up(NOBODY, &email(), &password(), None, Language::English)
+        .await
+        .map(drop);
+    assert_eq!(signed_up, Err(AppError::SignUpRejected));
+
+    let (signed_in, _) = sign_in(refusal()).await;
+    assert_eq!(
+        signed_in,
+        Err(AppError::SignInRejected),
+        "pre-authentication / pre-token"
+    );
+
+    let rule = always!(Client::forgot_password, refusal());
+    assert_eq!(
+        cognito(&rule).forgot_password(NOBODY, &email()).await,
+        Err(AppError::CodeRejected),
+        "CustomMessage on a reset"
+    );
+    let rule = always!(Client::resend_confirmation_code, refusal());
+    assert_eq!(
+        cognito(&rule).resend_code(NOBODY, &email()).await,
+        Err(AppError::CodeRejected)
+    );
+    let rule = always!(Client::confirm_sign_up, refusal());
+    assert_eq!(
+        cognito(&rule).confirm_sign_up(NOBODY, &email(), &code()).await,
+        Err(AppError::ChangeRejected)
+    );
+    let rule = always!(Client::update_user_attributes, refusal());
+    assert_eq!(
+        cognito(&rule).change_email("access-token", &email()).await,
+        Err(AppError::ChangeRejected),
+        "CustomMessage on an attribute change"
+    );
+    let rule = always!(Client::get_tokens_from_refresh_token, refusal());
+    assert_eq!(
+        cognito(&rule).refresh("rt", "user-1").await.map(drop),
+        Err(AppError::SessionExpired),
+        "pre-token generation on a refresh ends the session"
+    );
+    for err in [
+        AppError::SignUpRejected,
+        AppError::SignInRejected,
+        AppError::CodeRejected,
+        AppError::ChangeRejected,
+    ] {
+        assert!(err.message(Language::Japanese).ends_with('。'));
+    }
+}
+
+#[tokio::test]
+async fn firewall_disabled_operations_and_broken_triggers_have_their_own_messages() {
+    for (status, exception, expected) in [
+        (403, "ForbiddenException", AppError::BlockedByFirewall),
+        (400, "OperationNotEnabledException", AppError::NotEnabled),
+        (400, "InvalidLambdaResponseException", AppError::TriggerFailed),
+        (400, "UnexpectedLambdaException", AppError::TriggerFailed),
+    ] {
+        let (result, calls) = sign_in(aws_error(status, exception)).await;
+        assert_eq!(result, Err(expected.clone()), "{exception}");
+        assert_eq!(calls, 1, "{exception} is not retried");
+        let rule = always!(Client::forgot_password, aws_error(status, exception));
+        assert_eq!(
+            cognito(&rule).forgot_password(NOBODY, &email()).await,
+            Err(expected),
+            "{exception}"
+        );
+    }
+}
+
+/// On AWS, ChangePassword's InvalidPasswordException is the *new* password breaking the policy
+/// (a wrong current one is NotAuthorizedException); cognito-local says "Invalid password" for a
+/// wrong current password.
+#[tokio::test]
+async fn change_password_tells_a_weak_new_password_from_a_wrong_current_one() {
+    for (exception, message, expected) in [
+        (
+            "InvalidPasswordException",
+            "Password does not conform to policy: Password must have symbol characters",
+            AppError::WeakPassword,
+        ),
+        (
+            "NotAuthorizedException",
+            "Incorrect username or password.",
+            AppError::WrongPassword,
+        ),
+        ("InvalidPasswordException", "Invalid password", AppError::WrongPassword),
+        (
+            "PasswordHistoryPolicyViolationException",
+            "Password history",
+            AppError::PasswordReused,
+        ),
+    ] {
+        let rule = always!(Client::change_password, aws_error_saying(400, exception, message));
+        let result = cognito(&rule)
+            .change_password("access-token", &password(), &password())
+            .await;
+        assert_eq!(result, Err(expected), "{exception}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn a_reset_without_a_verified_e_mail_and_a_resend_for_a_confirmed_account_say_so() {
+    let rule = always!(
+        Client::forgot_password,
+        aws_error_saying(
+            400,
+            "InvalidParameterException",
+            "Cannot reset password for the user as there is no registered/verified email or phone_number"
+        )
+    );
+    assert_eq!(
+        cognito(&rule).forgot_password(NOBODY, &email()).await,
+        Err(AppError::NoVerifiedEmail)
+    );
+    let rule = always!(
+        Client::resend_confirmation_code,
+        aws_error_saying(400, "InvalidParameterException", "User is already confirmed.")
+    );
+    assert_eq!(
+        cognito(&rule).resend_code(NOBODY, &email()).await,
+        Err(AppError::AlreadyConfirmed)
+    );
+}
+
+/// VerifySoftwareToken's UserCode is exactly 6 digits: an 8-digit code (fine for an e-mailed
+/// one) gets its own message and never reaches Cognito.
+#[tokio::test]
+async fn an_authenticator_code_must_have_six_digits() {
+    use aws_sdk_cognitoidentityprovider::operation::verify_software_token::VerifySoftwareTokenOutput;
+    use leptos_cognito::auth::ChallengeKind;
+    use leptos_cognito::auth::cognito::Challenge;
+    use leptos_cognito::auth::validate::MfaCode;
+    let verify = mock!(Client::verify_software_token)
+        .sequence()
+        .output(|| VerifySoftwareTokenOutput::builder().build())
+        .repeatedly()
+        .build();
+    let cognito = cognito(&verify);
+    let eight = MfaCode::parse("12345678").expect("a valid e-mail code");
+    assert_eq!(
+        cognito.turn_on_totp("access-token", &eight, "App").await,
+        Err(AppError::InvalidTotpCode)
+    );
+    let challenge = Challenge {
+        kind: ChallengeKind::MfaSetup,
+        session: "session".into(),
+        username: "user-1".into(),
+        destination: None,
+        options: vec![],
+        required_attributes: vec![],
+    };
+    assert_eq!(
+        cognito
+            .finish_totp_setup(NOBODY, &challenge, &eight, "App")
+            .await
+            .map(drop),
+        Err(AppError::InvalidTotpCode)
+    );
+    // The sign-in's authenticator challenge takes 6 digits as well; an e-mailed code may have 8.
+    let respond = mock!(Client::respond_to_auth_challenge)
+        .sequence()
+        .http_response(|| aws_error(400, "CodeMismatchException"))
+        .repeatedly()
+        .build();
+    let cognito = cognito_with(&[&verify, &respond]);
+    let code_challenge = |kind| Challenge {
+        kind,
+        ..challenge.clone()
+    };
+    assert_eq!(
+        cognito
+            .answer_code(NOBODY, &code_challenge(ChallengeKind::SoftwareToken), &eight)
+            .await
+            .map(drop),
+        Err(AppError::InvalidTotpCode)
+    );
+    assert_eq!(respond.num_calls(), 0);
+    assert_eq!(
+        cognito
+            .answer_code(NOBODY, &code_challenge(ChallengeKind::EmailOtp), &eight)
+            .await
+            .map(drop),
+        Err(AppError::WrongMfaCode),
+        "an 8-digit e-mail code goes to Cognito"
+    );
+    assert_eq!(respond.num_calls(), 1);
+    assert_eq!(verify.num_calls(), 0);
+    assert_eq!(
+        AppError::InvalidTotpCode.field(),
+        Some(leptos_cognito::error::Field::Code)
+    );
+}
+
+/// Admin-confirm mode: AdminConfirmSignUp leaves `email_verified` false, and Cognito sends reset
+/// codes only to a verified address, so the app marks it verified right after.
+#[tokio::test]
+async fn admin_confirmation_marks_the_e_mail_verified() {
+    use aws_sdk_cognitoidentityprovider::operation::admin_confirm_sign_up::AdminConfirmSignUpOutput;
+    use aws_sdk_cognitoidentityprovider::operation::admin_update_user_attributes::AdminUpdateUserAttributesOutput;
+    let confirm = mock!(Client::admin_confirm_sign_up)
+        .match_requests(|r| r.user_pool_id() == Some("eu-west-1_Test1") && r.username() == Some("ada@example.com"))
+        .then_output(|| AdminConfirmSignUpOutput::builder().build());
+    let verified = mock!(Client::admin_update_user_attributes)
+        .match_requests(|r| {
+            let attributes = r.user_attributes();
+            r.user_pool_id() == Some("eu-west-1_Test1")
+                && r.username() == Some("ada@example.com")
+                && attributes.len() == 1
+                && attributes[0].name() == "email_verified"
+                && attributes[0].value() == Some("true")
+        })
+        .then_output(|| AdminUpdateUserAttributesOutput::builder().build());
+    assert_eq!(
+        cognito_with(&[&confirm, &verified]).admin_confirm(&email()).await,
+        Ok(())
+    );
+    assert_eq!((confirm.num_calls(), verified.num_calls()), (1, 1));
+
+    // The account is confirmed even when the second call is refused (missing IAM permission):
+    // the sign-up goes on, the log says what is missing.
+    let confirm = mock!(Client::admin_confirm_sign_up).then_output(|| AdminConfirmSignUpOutput::builder().build());
+    let denied =
+        mock!(Client::admin_update_user_attributes).then_http_response(|| aws_error(400, "NotAuthorizedException"));
+    assert_eq!(cognito_with(&[&confirm, &denied]).admin_confirm(&email()).await, Ok(()));
+    assert_eq!(denied.num_calls(), 1);
+}
+
+/// On AWS every refresh goes through GetTokensFromRefreshToken, whatever the client's rotation
+/// setting (and whether or not DescribeUserPoolClient could be read: nothing is asked of it).
+#[tokio::test]
+async fn refresh_uses_get_tokens_from_refresh_token() {
+    use aws_sdk_cognitoidentityprovider::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenOutput;
+    use aws_sdk_cognitoidentityprovider::types::AuthenticationResultType;
+    let rule = mock!(Client::get_tokens_from_refresh_token)
+        .match_requests(|r| r.client_id() == Some("client") && r.refresh_token() == Some("rt-1"))
+        .sequence()
+        .output(|| {
+            GetTokensFromRefreshTokenOutput::builder()
+                .authentication_result(
+                    AuthenticationResultType::builder()
+                        .access_token("at")
+                        .id_token("it")
+                        .build(),
+                )
+                .build()
+        })
+        .repeatedly()
+        .build();
+    // No InitiateAuth rule: a REFRESH_TOKEN_AUTH call would fail the test.
+    let cognito = cognito(&rule);
+    for _ in 0..2 {
+        let tokens = cognito.refresh("rt-1", "user-1").await.expect("refreshed");
+        assert_eq!(tokens.access_token, "at");
+        assert_eq!(tokens.refresh_token, None, "no rotation: the refresh token stays");
+    }
+    assert_eq!(rule.num_calls(), 2);
+}
+
+/// cognito-local has no GetTokensFromRefreshToken (HTTP 500 `CognitoLocal#Unsupported`): the
+/// first refresh falls back to REFRESH_TOKEN_AUTH without retrying the 500, and later ones go
+/// there straight away.
+#[tokio::test]
+async fn an_emulator_without_get_tokens_refreshes_with_initiate_auth() {
+    use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
+    use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
+    let unsupported = always!(
+        Client::get_tokens_from_refresh_token,
+        aws_error_saying(
+            500,
+            "CognitoLocal#Unsupported",
+            "Cognito Local unsupported feature: Unsupported x-amz-target header \"GetTokensFromRefreshToken\""
+        )
+    );
+    let initiate = mock!(Client::initiate_auth)
+        .match_requests(|r| {
+            r.auth_flow() == Some(&AuthFlowType::RefreshTokenAuth)
+                && r.auth_parameters()
+                    .and_then(|p| p.get("REFRESH_TOKEN"))
+                    .map(String::as_str)
+                    == Some("rt-1")
+        })
+        .sequence()
+        .output(|| {
+            InitiateAuthOutput::builder()
+                .authentication_result(
+                    AuthenticationResultType::builder()
+                        .access_token("at")
+                        .id_token("it")
+                        .build(),
+                )
+                .build()
+        })
+        .repeatedly()
+        .build();
+    let cognito = cognito_with(&[&unsupported, &initiate]);
+    for _ in 0..3 {
+        assert!(cognito.refresh("rt-1", "user-1").await.is_ok());
+    }
+    assert_eq!(unsupported.num_calls(), 1, "asked once, never retried");
+    assert_eq!(initiate.num_calls(), 3);
 }

@@ -2,8 +2,8 @@ import { expect, test, type APIRequestContext } from "@playwright/test";
 import { confirmationCode } from "./cognito-local";
 import { ConfirmPage, PASSWORD, SignUpPage, uniqueEmail } from "./pages";
 
-// Whether an e-mail has an account must not show in what the sign-in, forgot-password and
-// resend-code forms answer: same status, same body, and — at the median — the same time.
+// Whether an e-mail has an account must not show in what the sign-up, sign-in, forgot-password
+// and resend-code forms answer: same status, same body, and — at the median — the same time.
 // (The emulator itself answers UserNotFound vs InvalidPassword; AWS says NotAuthorized to both.)
 
 const ROUNDS = 5;
@@ -44,6 +44,22 @@ test("unknown and known e-mails read the same on sign-in, forgot-password and re
   await compare(request, "/auth/sign-in", () => ({ email, password: "Wrong-Horse-1" }), () => ({ email: uniqueEmail("nobody"), password: "Wrong-Horse-1" }));
   await compare(request, "/auth/forgot-password", () => ({ email }), () => ({ email: uniqueEmail("nobody") }));
   await compare(request, "/auth/resend-code", () => ({ email }), () => ({ email: uniqueEmail("nobody") }));
+});
+
+test("sign-up answers alike for a new address and for one that already has an account", async ({ page, request }) => {
+  const confirmed = uniqueEmail("taken");
+  const signUp = new SignUpPage(page);
+  await signUp.goto();
+  await signUp.signUp(confirmed, PASSWORD);
+  await new ConfirmPage(page).confirmAndContinue(await confirmationCode(confirmed));
+  // Signed up, never confirmed: its code is sent again (on AWS; the emulator has no
+  // ResendConfirmationCode, and its failure stays in the server's log).
+  const unconfirmed = uniqueEmail("waiting");
+  expect((await timed(request, "/auth/sign-up", { email: unconfirmed, password: PASSWORD })).status).toBeLessThan(400);
+
+  // "Check your e-mail for a code" for all three, at the same speed.
+  await compare(request, "/auth/sign-up", () => ({ email: confirmed, password: PASSWORD }), () => ({ email: uniqueEmail("new"), password: PASSWORD }));
+  await compare(request, "/auth/sign-up", () => ({ email: unconfirmed, password: PASSWORD }), () => ({ email: uniqueEmail("new"), password: PASSWORD }));
 });
 
 test("the sixth wrong password in a minute is refused with the wait, before Cognito", async ({ page }) => {

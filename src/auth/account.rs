@@ -78,8 +78,8 @@ fn signed_in(form: &'static str) -> Result<(AppState, Session), AppError> {
     let state = state()?;
     match session() {
         Some(session) => {
-            let limit =
-                Email::parse(&session.email).and_then(|email| state.limits.check_email(Form::Account(form), &email));
+            let limit = Email::parse(&session.email)
+                .and_then(|email| state.limits.check_email_attempt(Form::Account(form), &email));
             limit.map_err(|e| fail(e, form))?;
             Ok((state, session))
         }
@@ -346,6 +346,10 @@ pub async fn resend_email_code() -> Result<(), AppError> {
 #[server(prefix = "/auth", endpoint = "account-sign-out-everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::EVERYWHERE)?;
+    // GlobalSignOut ends every refresh token of the user, this browser's included, and the
+    // access tokens issued from them; RevokeToken afterwards would only be refused (its token
+    // is already dead), and before it, it would revoke the access token GlobalSignOut needs.
+    // So one call, then this browser's cookies.
     state
         .cognito
         .global_sign_out(&session.access_token)

@@ -32,7 +32,7 @@ pub async fn get_sign_in_challenge() -> Result<Option<ChallengeView>, AppError> 
     Ok(pending::current(&state).map(|p| p.view(&state)))
 }
 
-/// The pending sign-in for an answer on `page`, after the per-e-mail limit. `None`: there is
+/// The pending sign-in for an answer on `page`, once the e-mail still has failures left. `None`: there is
 /// none (or it waits for another page), and the response already leads back to sign-in.
 #[cfg(feature = "ssr")]
 fn pending_for(
@@ -55,6 +55,14 @@ fn pending_for(
         .check_email(form, &email)
         .map_err(|e| form_error(e, page, &[]))?;
     Ok(Some(pending))
+}
+
+/// A wrong code uses up the e-mail's budget at `form`; other outcomes do not.
+#[cfg(feature = "ssr")]
+fn count_failure<T>(state: &AppState, form: Form, pending: &PendingSignIn, answer: &Result<T, AppError>) {
+    if let Ok(email) = Email::parse(&pending.email) {
+        state.limits.count_failure(form, &email, answer);
+    }
 }
 
 /// Goes on from Cognito's answer to a challenge: into the app or to the next challenge
@@ -96,6 +104,7 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
     };
     let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]))?;
     let answer = state.cognito.answer_code(caller(), &pending.challenge, &code).await;
+    count_failure(&state, Form::MfaCode, &pending, &answer);
     go_on(&state, &pending, page, answer).await
 }
 
@@ -179,5 +188,6 @@ pub async fn verify_mfa_setup(code: String) -> Result<(), AppError> {
         .cognito
         .finish_totp_setup(caller(), &pending.challenge, &code, &device)
         .await;
+    count_failure(&state, Form::MfaCode, &pending, &answer);
     go_on(&state, &pending, page, answer).await
 }

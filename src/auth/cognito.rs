@@ -7,7 +7,7 @@
 //! `NotAuthorizedException`), so both spellings are mapped.
 
 use crate::auth::ChallengeKind;
-use crate::auth::pool::{ClientFacts, MfaFacts, PoolFacts};
+use crate::auth::pool::{ClientFacts, MfaFacts, PoolFacts, PoolSettings};
 use crate::auth::secret_hash::ClientSecret;
 use crate::auth::validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password, PasswordPolicy};
 use crate::error::AppError;
@@ -15,10 +15,11 @@ use crate::i18n::Language;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId;
+use aws_sdk_cognitoidentityprovider::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenError;
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType, ExplicitAuthFlowsType, FeatureType,
     PreventUserExistenceErrorTypes, SoftwareTokenMfaSettingsType, TimeUnitsType, UserContextDataType, UserPoolMfaType,
-    VerifySoftwareTokenResponseType,
+    VerifiedAttributeType, VerifySoftwareTokenResponseType,
 };
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::retries::classifiers::{
@@ -29,6 +30,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Which call failed: the same Cognito exception means different things to a person in
 /// different places (`InvalidPasswordException` is a weak password on sign-up but a wrong one
@@ -68,6 +71,30 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
     use AppError as E;
     match (op, code.unwrap_or_default()) {
         (_, "TooManyRequestsException") => E::Throttled,
+        // The pool's AWS WAF web ACL blocked the request (bot control, rate rules, geo blocks).
+        (_, "ForbiddenException") => E::BlockedByFirewall,
+        // A trigger crashed, timed out or answered in a shape Cognito could not read: the pool's
+        // set-up is at fault, not the person.
+        (_, "InvalidLambdaResponseException" | "UnexpectedLambdaException") => E::TriggerFailed,
+        (_, "OperationNotEnabledException") => E::NotEnabled,
+        // A trigger refused on purpose. Which one depends on the call: pre-sign-up on SignUp
+        // (and post-confirmation on AdminConfirmSignUp), pre-authentication and pre-token
+        // generation on every sign-in step and refresh, CustomMessage on the calls that e-mail a
+        // code, post-confirmation and the like on the rest.
+        (Op::SignUp | Op::AdminConfirm, "UserLambdaValidationException") => E::SignUpRejected,
+        (
+            Op::SignIn | Op::MfaCode | Op::SelectMfa | Op::NewPassword | Op::MfaSetup,
+            "UserLambdaValidationException",
+        ) => E::SignInRejected,
+        // The session cannot be renewed; signing in again shows the refusal in words.
+        (Op::Refresh, "UserLambdaValidationException") => E::SessionExpired,
+        (Op::ResendCode | Op::ForgotPassword, "UserLambdaValidationException") => E::CodeRejected,
+        (_, "UserLambdaValidationException") => E::ChangeRejected,
+        // AWS's only reasons for these: "User is already confirmed." on a resend, "no registered/
+        // verified email or phone_number" on a reset. Distinct variants, so the forms can decide
+        // what they may reveal.
+        (Op::ResendCode, "InvalidParameterException") => E::AlreadyConfirmed,
+        (Op::ForgotPassword, "InvalidParameterException") => E::NoVerifiedEmail,
         // With rotation on, a refresh token that was already exchanged (after the grace period).
         (Op::Refresh, "RefreshTokenReuseException") => E::SessionExpired,
         // A challenge answer: the code is wrong (the session stays usable, so the person may try
@@ -85,9 +112,10 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
         (Op::NewPassword, "InvalidParameterException") => E::MissingAttributes,
         (_, "PasswordHistoryPolicyViolationException") => E::PasswordReused,
         (_, "LimitExceededException" | "TooManyFailedAttemptsException") => E::TooManyAttempts,
-        // A wrong current password: AWS says NotAuthorized, the emulator InvalidPassword. (The
-        // new password was checked against the pool's policy before the call.)
-        (Op::ChangePassword, "NotAuthorizedException" | "InvalidPasswordException") => E::WrongPassword,
+        // A wrong current password, as AWS says it. AWS's InvalidPasswordException here means the
+        // *new* password breaks the policy (the general arm below); the emulator's use of it for
+        // a wrong current password is told apart by its text in `map_service_error`.
+        (Op::ChangePassword, "NotAuthorizedException") => E::WrongPassword,
         (Op::AccountTotp, "CodeMismatchException" | "EnableSoftwareTokenMFAException") => E::WrongMfaCode,
         (
             Op::Refresh | Op::GetUser | Op::Account | Op::AccountTotp | Op::VerifyEmail | Op::GlobalSignOut,
@@ -113,11 +141,29 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
         // An already-confirmed account: the code step is over, signing in is what is left.
         (Op::ConfirmSignUp, "NotAuthorizedException") => E::InvalidCredentials,
         (_, "CodeDeliveryFailureException") => E::CodeDeliveryFailed,
-        (_, "UserLambdaValidationException") => E::SignUpRejected,
         (Op::ResendCode, _) => E::ResendUnavailable,
         (Op::SignOut, _) => E::Internal,
         (_, "InternalErrorException" | "ServiceUnavailable" | "ServiceUnavailableException") => E::Unavailable,
         _ => E::Internal,
+    }
+}
+
+/// cognito-local's whole text for a wrong current password on ChangePassword
+/// (`InvalidPasswordError` in its `errors.js`). AWS's InvalidPasswordException always names the
+/// policy ("Password does not conform to policy: …").
+const EMULATOR_WRONG_PASSWORD: &str = "Invalid password";
+
+/// [`map_exception`], plus the one case where the exception name alone is ambiguous: the
+/// emulator's InvalidPasswordException for a wrong current password. Only that exact text
+/// means "wrong password"; anything else is AWS's meaning, a new password the policy refuses
+/// (the app checks the policy first, but the pool may be stricter than what DescribeUserPool
+/// let it read).
+pub fn map_service_error(op: Op, code: Option<&str>, message: Option<&str>) -> AppError {
+    match (op, code, message) {
+        (Op::ChangePassword, Some("InvalidPasswordException"), Some(EMULATOR_WRONG_PASSWORD)) => {
+            AppError::WrongPassword
+        }
+        _ => map_exception(op, code),
     }
 }
 
@@ -128,7 +174,7 @@ where
     R: fmt::Debug + Send + Sync + 'static,
 {
     let mapped = match &err {
-        SdkError::ServiceError(service) => map_exception(op, service.err().code()),
+        SdkError::ServiceError(service) => map_service_error(op, service.err().code(), service.err().message()),
         // Connection refused, DNS, TLS, timeouts: Cognito could not be reached in time.
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => AppError::Unavailable,
         // An answer that is not what the API promises (HTML from a proxy, truncated JSON).
@@ -192,6 +238,39 @@ impl ClassifyRetry for RetryOnlyThrottling {
 
     fn name(&self) -> &'static str {
         "RetryOnlyThrottling"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
+}
+
+/// The error code cognito-local answers an operation it does not implement with (HTTP 500,
+/// `__type: CognitoLocal#Unsupported`; the SDK drops the namespace).
+const UNSUPPORTED: &str = "Unsupported";
+
+/// An `Unsupported` answer will not change on a retry: without this the SDK retries the HTTP 500
+/// with back-off, and the first refresh against the emulator waits for it.
+#[derive(Debug)]
+struct NoRetryWhenUnsupported;
+
+impl ClassifyRetry for NoRetryWhenUnsupported {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        let unsupported = ctx
+            .output_or_error()
+            .and_then(Result::err)
+            .and_then(|e| e.as_operation_error())
+            .and_then(|e| e.downcast_ref::<GetTokensFromRefreshTokenError>())
+            .is_some_and(|e| e.code() == Some(UNSUPPORTED));
+        if unsupported {
+            RetryAction::RetryForbidden
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "NoRetryWhenUnsupported"
     }
 
     fn priority(&self) -> RetryClassifierPriority {
@@ -285,8 +364,17 @@ fn challenge_kind(name: &ChallengeNameType) -> Option<ChallengeKind> {
     })
 }
 
+/// The internal username a challenge names: `USER_ID_FOR_SRP` on the password and MFA
+/// challenges, `USERNAME` on others (and on some answers that carry only that). Both are the
+/// internal name (a UUID in e-mail pools), which `SECRET_HASH` must be computed over.
+fn internal_username(params: &mut HashMap<String, String>) -> Option<String> {
+    let srp = params.remove("USER_ID_FOR_SRP").filter(|u| !u.is_empty());
+    let plain = params.remove("USERNAME").filter(|u| !u.is_empty());
+    srp.or(plain)
+}
+
 /// Reads an `InitiateAuth` / `RespondToAuthChallenge` answer. `username` is the one the step
-/// was about, used when Cognito leaves `USER_ID_FOR_SRP` out.
+/// was about, used when Cognito names no user (neither `USER_ID_FOR_SRP` nor `USERNAME`).
 fn step_from(
     op: Op,
     result: Option<AuthenticationResultType>,
@@ -328,10 +416,7 @@ fn step_from(
     Ok(AuthStep::Challenge(Challenge {
         kind,
         session,
-        username: params
-            .remove("USER_ID_FOR_SRP")
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| username.to_owned()),
+        username: internal_username(&mut params).unwrap_or_else(|| username.to_owned()),
         destination: params.remove("CODE_DELIVERY_DESTINATION"),
         options,
         required_attributes,
@@ -384,8 +469,9 @@ pub struct Cognito {
     user_pool_id: String,
     client_id: String,
     secret: Option<ClientSecret>,
-    /// The app client rotates refresh tokens: refresh with `GetTokensFromRefreshToken`.
-    rotation: bool,
+    /// Set once the endpoint answered GetTokensFromRefreshToken with `Unsupported` (cognito-local):
+    /// from then on refresh uses `InitiateAuth REFRESH_TOKEN_AUTH`. AWS never sets it.
+    no_get_tokens: Arc<AtomicBool>,
     /// The app client may write the `locale` attribute (Cognito refuses the whole sign-up
     /// when a client writes an attribute it may not).
     writes_locale: bool,
@@ -398,7 +484,7 @@ impl Cognito {
             user_pool_id,
             client_id,
             secret,
-            rotation: false,
+            no_get_tokens: Arc::default(),
             writes_locale: true,
         }
     }
@@ -406,13 +492,6 @@ impl Cognito {
     /// Whether sign-up stores the person's language (`locale`); see [`ClientFacts::writes_locale`].
     pub fn with_locale_attribute(mut self, writes_locale: bool) -> Self {
         self.writes_locale = writes_locale;
-        self
-    }
-
-    /// Refresh the way the app client wants: `GetTokensFromRefreshToken` when it rotates
-    /// refresh tokens (it refuses `REFRESH_TOKEN_AUTH` then), else `InitiateAuth`.
-    pub fn with_rotation(mut self, rotation: bool) -> Self {
-        self.rotation = rotation;
         self
     }
 
@@ -426,15 +505,16 @@ impl Cognito {
     /// read (missing IAM permissions, an emulator without the call) stays `None`.
     #[tracing::instrument(skip_all)]
     pub async fn pool_facts(&self) -> PoolFacts {
-        let policy = match self.password_policy().await {
-            Ok(policy) => Some(policy),
+        let (policy, settings) = match self.describe_pool().await {
+            Ok((policy, settings)) => (Some(policy), Some(settings)),
             Err(e) => {
                 tracing::warn!(error = %e, "could not read the pool's password policy (DescribeUserPool)");
-                None
+                (None, None)
             }
         };
         PoolFacts {
             policy,
+            settings,
             mfa: self.mfa_facts().await,
             client: self.client_facts().await,
         }
@@ -487,8 +567,17 @@ impl Cognito {
             )
         };
         let rotation = c.refresh_token_rotation.as_ref();
+        let secret = c.client_secret.map(ClientSecret::new);
+        // AWS allows two active secrets (for rotating them) and DescribeUserPoolClient shows
+        // one: when ours is not that one, count them (their values are never shown).
+        let secret_count = match (&secret, &self.secret) {
+            (Some(theirs), Some(ours)) if !ours.matches(theirs.expose()) => self.secret_count().await,
+            _ => None,
+        };
         Some(ClientFacts {
-            secret: c.client_secret.map(ClientSecret::new),
+            secret,
+            secret_count,
+            propagate_user_context: c.enable_propagate_additional_user_context_data,
             user_password_auth: allows(
                 ExplicitAuthFlowsType::AllowUserPasswordAuth,
                 ExplicitAuthFlowsType::UserPasswordAuth,
@@ -516,8 +605,26 @@ impl Cognito {
         })
     }
 
+    /// How many secrets the app client has (ListUserPoolClientSecrets); `None` when it cannot
+    /// be read (IAM, an emulator without the call).
+    async fn secret_count(&self) -> Option<usize> {
+        let out = self
+            .client
+            .list_user_pool_client_secrets()
+            .user_pool_id(&self.user_pool_id)
+            .client_id(&self.client_id)
+            .customize()
+            .config_override(not_twice())
+            .send()
+            .await
+            .map_err(|e| fail(Op::DescribePool, e))
+            .ok()?;
+        Some(out.client_secrets.map_or(0, |s| s.len()))
+    }
+
+    /// The pool's password policy and the settings the start-up report checks.
     #[tracing::instrument(skip_all)]
-    pub async fn password_policy(&self) -> Result<PasswordPolicy, AppError> {
+    async fn describe_pool(&self) -> Result<(PasswordPolicy, PoolSettings), AppError> {
         let out = self
             .client
             .describe_user_pool()
@@ -525,8 +632,18 @@ impl Cognito {
             .send()
             .await
             .map_err(|e| fail(Op::DescribePool, e))?;
-        let policy = out.user_pool.and_then(|p| p.policies).and_then(|p| p.password_policy);
-        Ok(match policy {
+        let pool = out.user_pool;
+        let settings = PoolSettings {
+            email_verified_before_update: pool
+                .as_ref()
+                .and_then(|p| p.user_attribute_update_settings.as_ref())
+                .and_then(|u| u.attributes_require_verification_before_update.as_deref())
+                .is_some_and(|a| a.contains(&VerifiedAttributeType::Email)),
+            // Any DeviceConfiguration at all turns device remembering on.
+            remembers_devices: pool.as_ref().is_some_and(|p| p.device_configuration.is_some()),
+        };
+        let policy = pool.and_then(|p| p.policies).and_then(|p| p.password_policy);
+        let policy = match policy {
             Some(p) => PasswordPolicy {
                 min_length: p.minimum_length.and_then(|n| u32::try_from(n).ok()).unwrap_or(8),
                 require_uppercase: p.require_uppercase,
@@ -535,7 +652,8 @@ impl Cognito {
                 require_symbols: p.require_symbols,
             },
             None => PasswordPolicy::default(),
-        })
+        };
+        Ok((policy, settings))
     }
 
     #[tracing::instrument(skip(self, password, name))]
@@ -614,6 +732,12 @@ impl Cognito {
 
     /// The administrator's way to confirm: needs IAM credentials on the server, which is why
     /// it never belongs in browser code.
+    ///
+    /// AdminConfirmSignUp confirms the account but leaves `email_verified` false, and Cognito
+    /// sends password-reset codes only to a verified address: without the second call these
+    /// people could never reset their password. Marking it verified is the administrator's
+    /// promise that the address is theirs, which admin-confirm mode makes anyway. If only that
+    /// second call fails, the account works; the log says what is missing.
     #[tracing::instrument(skip(self))]
     pub async fn admin_confirm(&self, email: &Email) -> Result<(), AppError> {
         self.client
@@ -623,6 +747,22 @@ impl Cognito {
             .send()
             .await
             .map_err(|e| fail(Op::AdminConfirm, e))?;
+        let verified = self
+            .client
+            .admin_update_user_attributes()
+            .user_pool_id(&self.user_pool_id)
+            .username(email.as_str())
+            .user_attributes(attr("email_verified", "true")?)
+            .send()
+            .await;
+        if let Err(e) = verified {
+            let err = fail(Op::AdminConfirm, e);
+            tracing::error!(
+                error = %err,
+                "confirmed, but email_verified could not be set: this account cannot reset its password \
+                 (grant cognito-idp:AdminUpdateUserAttributes)"
+            );
+        }
         Ok(())
     }
 
@@ -699,6 +839,11 @@ impl Cognito {
         challenge: &Challenge,
         code: &MfaCode,
     ) -> Result<AuthStep, AppError> {
+        // An authenticator app's code is 6 digits here too: a longer one would only cost the
+        // person one of Cognito's few attempts.
+        if challenge.kind == ChallengeKind::SoftwareToken {
+            totp_code(code)?;
+        }
         let (name, key) = match challenge.kind {
             ChallengeKind::SoftwareToken => (ChallengeNameType::SoftwareTokenMfa, "SOFTWARE_TOKEN_MFA_CODE"),
             ChallengeKind::EmailOtp => (ChallengeNameType::EmailOtp, "EMAIL_OTP_CODE"),
@@ -787,11 +932,12 @@ impl Cognito {
         code: &MfaCode,
         device_name: &str,
     ) -> Result<AuthStep, AppError> {
+        let code = totp_code(code)?;
         let out = self
             .client
             .verify_software_token()
             .session(&challenge.session)
-            .user_code(code.as_str())
+            .user_code(code)
             .friendly_device_name(device_name)
             .send()
             .await
@@ -811,24 +957,49 @@ impl Cognito {
         .await
     }
 
-    /// New access and ID tokens for a refresh token. `username` is the user's internal one
-    /// (the access token's `username`), which `SECRET_HASH` must name here. With rotation the
-    /// answer also carries a new refresh token, and the old one stops working after the app
-    /// client's grace period.
+    /// New access and ID tokens for a refresh token, through `GetTokensFromRefreshToken`: on
+    /// AWS it works whether the app client rotates refresh tokens or not (with rotation on,
+    /// `REFRESH_TOKEN_AUTH` is refused), so nothing has to be known about the client — a
+    /// DescribeUserPoolClient the app may not call decides nothing. With rotation the answer
+    /// carries a new refresh token, and the old one stops working after the grace period.
+    ///
+    /// Only an endpoint that lacks the call (cognito-local answers HTTP 500 `Unsupported`) is
+    /// refreshed with `InitiateAuth REFRESH_TOKEN_AUTH` instead, from its first such answer on.
+    /// `username` is the user's internal one (the access token's `username`), which
+    /// `SECRET_HASH` must name there.
     #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, AppError> {
-        if self.rotation {
-            let out = self
+        if !self.no_get_tokens.load(Ordering::Relaxed) {
+            let answer = self
                 .client
                 .get_tokens_from_refresh_token()
                 .client_id(&self.client_id)
                 .refresh_token(refresh_token)
                 .set_client_secret(self.secret.as_ref().map(|s| s.expose().to_owned()))
+                .customize()
+                .config_override(
+                    aws_sdk_cognitoidentityprovider::config::Builder::default()
+                        .retry_classifier(NoRetryWhenUnsupported),
+                )
                 .send()
-                .await
-                .map_err(|e| fail(Op::Refresh, e))?;
-            return tokens_from(Op::Refresh, out.authentication_result);
+                .await;
+            match answer {
+                Ok(out) => return tokens_from(Op::Refresh, out.authentication_result),
+                Err(e) if e.code() == Some(UNSUPPORTED) => {
+                    if !self.no_get_tokens.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            "this Cognito endpoint has no GetTokensFromRefreshToken (an emulator): refreshing with \
+                             InitiateAuth REFRESH_TOKEN_AUTH from now on"
+                        );
+                    }
+                }
+                Err(e) => return Err(fail(Op::Refresh, e)),
+            }
         }
+        self.refresh_with_initiate_auth(refresh_token, username).await
+    }
+
+    async fn refresh_with_initiate_auth(&self, refresh_token: &str, username: &str) -> Result<Tokens, AppError> {
         let mut request = self
             .client
             .initiate_auth()
@@ -842,13 +1013,14 @@ impl Cognito {
         tokens_from(Op::Refresh, out.authentication_result)
     }
 
-    /// Ends the session at Cognito: the refresh token (and the access tokens issued from it)
-    /// stop working. `GlobalSignOut` also signs the user out on other devices where the pool
-    /// supports it; the local emulator does not, which is logged and otherwise ignored.
+    /// Signs this browser out: RevokeToken ends its refresh token, and with it every access
+    /// and ID token issued from that refresh token (they carry its `origin_jti`). Other
+    /// devices stay signed in; ending those is [`Cognito::global_sign_out`], the account page's
+    /// "sign out everywhere". (GlobalSignOut here, after RevokeToken, could never work: its
+    /// access token was just revoked, so AWS refuses it with NotAuthorizedException.)
     #[tracing::instrument(skip_all)]
-    pub async fn sign_out(&self, refresh_token: &str, access_token: Option<&str>) -> Result<(), AppError> {
-        let revoked = self
-            .client
+    pub async fn sign_out(&self, refresh_token: &str) -> Result<(), AppError> {
+        self.client
             .revoke_token()
             .client_id(&self.client_id)
             .token(refresh_token)
@@ -856,25 +1028,7 @@ impl Cognito {
             .send()
             .await
             .map(drop)
-            .map_err(|e| fail(Op::SignOut, e));
-        // Best effort, so no retry: the emulator answers 500, which the SDK would retry with
-        // back-off and make every sign-out wait for.
-        if let Some(access_token) = access_token
-            && let Err(e) = self
-                .client
-                .global_sign_out()
-                .access_token(access_token)
-                .customize()
-                .config_override(not_twice())
-                .send()
-                .await
-        {
-            tracing::info!(
-                code = e.code().unwrap_or("-"),
-                "GlobalSignOut not done (unsupported or token expired)"
-            );
-        }
-        revoked
+            .map_err(|e| fail(Op::SignOut, e))
     }
 
     /// The account's e-mail, read with the user's own access token.
@@ -962,11 +1116,12 @@ impl Cognito {
     /// the authenticator app as the preferred factor.
     #[tracing::instrument(skip_all)]
     pub async fn turn_on_totp(&self, access_token: &str, code: &MfaCode, device_name: &str) -> Result<(), AppError> {
+        let code = totp_code(code)?;
         let out = self
             .client
             .verify_software_token()
             .access_token(access_token)
-            .user_code(code.as_str())
+            .user_code(code)
             .friendly_device_name(device_name)
             .send()
             .await
@@ -1141,6 +1296,18 @@ impl Cognito {
             .await
             .map_err(|e| fail(Op::ConfirmForgotPassword, e))?;
         Ok(())
+    }
+}
+
+/// An authenticator app's code for VerifySoftwareToken, which takes exactly 6 digits (its
+/// `UserCode` pattern); an [`MfaCode`] may also be an e-mailed 8-digit one. Checked here so a
+/// mistyped code gets its own message instead of Cognito's InvalidParameterException.
+fn totp_code(code: &MfaCode) -> Result<&str, AppError> {
+    let code = code.as_str();
+    if code.len() == 6 {
+        Ok(code)
+    } else {
+        Err(AppError::InvalidTotpCode)
     }
 }
 

@@ -7,7 +7,7 @@
 //! it, the browser posts the form and is redirected — to the next page on success, back to the
 //! form with `?error=…` on failure.
 
-use super::{ApiToken, CurrentUser, SessionInfo, SignUpSettings};
+use super::{CurrentUser, SessionInfo, SignUpSettings};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -35,6 +35,10 @@ pub async fn get_sign_up_settings() -> Result<SignUpSettings, AppError> {
     Ok(state()?.sign_up)
 }
 
+/// Signs up, and answers the same whether or not the e-mail already has an account: "check
+/// your e-mail for a code" (or "confirmed, sign in" where the pool confirms by itself). An
+/// unconfirmed account gets its code sent again; a confirmed one gets nothing from this app
+/// (see the README for the notice a pool owner can send).
 #[server(prefix = "/auth", endpoint = "sign-up")]
 pub async fn sign_up(email: String, password: String, name: Option<String>) -> Result<(), AppError> {
     let name = name.unwrap_or_default();
@@ -56,15 +60,22 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
             display_name.as_ref(),
             request_language(&request_headers()),
         )
-        .await
-        .map_err(back)?;
-    let confirmed = match (signed_up.confirmed, state.config.confirmation_mode) {
-        (true, _) => true,
-        (false, ConfirmationMode::Admin) => {
-            state.cognito.admin_confirm(&parsed_email).await.map_err(back)?;
-            true
+        .await;
+    let confirmed = match signed_up {
+        Ok(signed_up) => match (signed_up.confirmed, state.config.confirmation_mode) {
+            (true, _) => true,
+            (false, ConfirmationMode::Admin) => {
+                state.cognito.admin_confirm(&parsed_email).await.map_err(back)?;
+                true
+            }
+            (false, _) => false,
+        },
+        Err(AppError::EmailTaken) => {
+            resend_to_existing(&state, &parsed_email).await;
+            // What a new account in this mode would have been told.
+            state.config.confirmation_mode != ConfirmationMode::Code
         }
-        (false, _) => false,
+        Err(e) => return Err(back(e)),
     };
     if confirmed {
         redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
@@ -74,6 +85,21 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
     Ok(())
 }
 
+/// Sign-up met an existing account. With codes, one that is still unconfirmed gets its code
+/// again (the person may simply have lost the first e-mail); Cognito refuses for a confirmed
+/// one. Whatever Cognito says stays in the log: the answer must be the one a new account gets.
+/// (The emulator has no ResendConfirmationCode; that failure is logged the same way.)
+#[cfg(feature = "ssr")]
+async fn resend_to_existing(state: &crate::state::AppState, email: &Email) {
+    if state.config.confirmation_mode != ConfirmationMode::Code {
+        return;
+    }
+    match state.cognito.resend_code(caller(), email).await {
+        Ok(()) => tracing::info!("sign-up for an unconfirmed account: its code was sent again"),
+        Err(e) => tracing::info!(error = ?e, "sign-up for an existing account: no code sent"),
+    }
+}
+
 #[server(prefix = "/auth", endpoint = "confirm")]
 pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
@@ -81,14 +107,17 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
     let parsed_email = Email::parse(&email).map_err(back)?;
     state.limits.check_email(Form::Confirm, &parsed_email).map_err(back)?;
     let code = ConfirmationCode::parse(&code).map_err(back)?;
-    match state.cognito.confirm_sign_up(caller(), &parsed_email, &code).await {
-        // Already confirmed: nothing left to do here but sign in.
-        Ok(()) | Err(AppError::InvalidCredentials) => {
-            redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
-            Ok(())
-        }
-        Err(e) => Err(back(e)),
-    }
+    let outcome = match state.cognito.confirm_sign_up(caller(), &parsed_email, &code).await {
+        // Already confirmed: answered like an unknown address ("wrong code"), or the form would
+        // tell which addresses have an account. The person who confirmed a moment ago has
+        // already been taken to the sign-in page.
+        Err(AppError::InvalidCredentials) => Err(AppError::WrongCode),
+        outcome => outcome,
+    };
+    state.limits.count_failure(Form::Confirm, &parsed_email, &outcome);
+    outcome.map_err(back)?;
+    redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
+    Ok(())
 }
 
 /// Asks Cognito to e-mail a new confirmation code.
@@ -99,7 +128,9 @@ pub async fn resend_code(email: String) -> Result<(), AppError> {
     let parsed_email = Email::parse(&email).map_err(back)?;
     state.limits.check_email(Form::Resend, &parsed_email).map_err(back)?;
     match state.cognito.resend_code(caller(), &parsed_email).await {
-        Ok(()) => {
+        // A confirmed account reads like an unknown address, which Cognito's answer (and
+        // `hide_unknown_user`) already makes a success.
+        Ok(()) | Err(AppError::AlreadyConfirmed) => {
             redirect_to(
                 "/confirm",
                 &[("email", parsed_email.as_str()), ("notice", "code_resent")],
@@ -118,7 +149,9 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
     state.limits.check_email(Form::SignIn, &parsed_email).map_err(back)?;
     let password = Password::for_sign_in(password).map_err(back)?;
-    match state.cognito.sign_in(caller(), &parsed_email, &password).await {
+    let outcome = state.cognito.sign_in(caller(), &parsed_email, &password).await;
+    state.limits.count_failure(Form::SignIn, &parsed_email, &outcome);
+    match outcome {
         // Tokens: signed in. A challenge (MFA, an invited user's first password): its page.
         Ok(step) => pending::advance(
             &state,
@@ -147,10 +180,10 @@ pub async fn sign_out() -> Result<(), AppError> {
     let state = state()?;
     let headers = request_headers();
     if let Some(refresh_token) = state.sessions.refresh_token(&headers) {
-        let access_token = session().map(|s| s.access_token);
-        // The cookies go whatever Cognito says: a person who asked to sign out is signed out
-        // of this app even while Cognito is unreachable.
-        if let Err(e) = state.cognito.sign_out(&refresh_token, access_token.as_deref()).await {
+        // This browser only (RevokeToken); other devices stay signed in. The cookies go
+        // whatever Cognito says: a person who asked to sign out is signed out of this app even
+        // while Cognito is unreachable.
+        if let Err(e) = state.cognito.sign_out(&refresh_token).await {
             tracing::warn!(error = %e, "revoking the refresh token failed; cookies cleared anyway");
         }
     }
@@ -169,7 +202,11 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
         .limits
         .check_email(Form::ForgotPassword, &parsed_email)
         .map_err(back)?;
-    match state.cognito.forgot_password(caller(), &parsed_email).await {
+    let outcome = state.cognito.forgot_password(caller(), &parsed_email).await;
+    state
+        .limits
+        .count_failure(Form::ForgotPassword, &parsed_email, &outcome);
+    match outcome {
         Ok(()) => {
             redirect_to(
                 "/forgot-password",
@@ -193,11 +230,12 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
         .map_err(back)?;
     let code = ConfirmationCode::parse(&code).map_err(back)?;
     let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
-    state
+    let outcome = state
         .cognito
         .confirm_forgot_password(caller(), &parsed_email, &code, &password)
-        .await
-        .map_err(back)?;
+        .await;
+    state.limits.count_failure(Form::ResetPassword, &parsed_email, &outcome);
+    outcome.map_err(back)?;
     redirect_to(
         "/sign-in",
         &[("email", parsed_email.as_str()), ("notice", "password_reset")],
@@ -215,17 +253,4 @@ pub async fn get_session_info() -> Result<Option<SessionInfo>, AppError> {
         expires_at: s.expires_at,
         refreshed_at: s.refreshed_at,
     }))
-}
-
-/// A fresh access token for one call to the API. The session layer has already refreshed it if
-/// it was about to expire.
-#[server(prefix = "/auth", endpoint = "api-token")]
-pub async fn get_api_token() -> Result<ApiToken, AppError> {
-    no_store();
-    let session = session().ok_or(AppError::SessionExpired)?;
-    Ok(ApiToken {
-        access_token: session.access_token,
-        expires_at: session.expires_at,
-        refreshed_at: session.refreshed_at,
-    })
 }

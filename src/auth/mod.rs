@@ -43,7 +43,7 @@ pub mod pool;
 #[cfg(feature = "ssr")]
 pub mod secret_hash;
 #[cfg(feature = "ssr")]
-mod server;
+pub(crate) mod server;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
@@ -105,15 +105,6 @@ pub struct SessionInfo {
     pub email: String,
     pub sub: String,
     /// Unix seconds.
-    pub expires_at: i64,
-    pub refreshed_at: Option<i64>,
-}
-
-/// A fresh access token handed to the browser for one API call (token-mediating backend): it
-/// lives in JS memory only for the call; the refresh token never leaves its cookie.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct ApiToken {
-    pub access_token: String,
     pub expires_at: i64,
     pub refreshed_at: Option<i64>,
 }

@@ -15,8 +15,19 @@ use crate::config::Config;
 #[derive(Debug, Default)]
 pub struct PoolFacts {
     pub policy: Option<PasswordPolicy>,
+    pub settings: Option<PoolSettings>,
     pub mfa: Option<MfaFacts>,
     pub client: Option<ClientFacts>,
+}
+
+/// The pool's own settings beyond the password policy (DescribeUserPool).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// `AttributesRequireVerificationBeforeUpdate` lists `email`: a new address takes effect
+    /// only once its code is entered.
+    pub email_verified_before_update: bool,
+    /// A `DeviceConfiguration` is set: the pool remembers devices.
+    pub remembers_devices: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,6 +46,13 @@ pub struct MfaFacts {
 pub struct ClientFacts {
     /// The client's secret as Cognito reports it; only compared with the configured one.
     pub secret: Option<ClientSecret>,
+    /// How many active secrets the client has (ListUserPoolClientSecrets; AWS allows two), read
+    /// only when the configured secret is not the one DescribeUserPoolClient shows. `None`:
+    /// not read, or could not be.
+    pub secret_count: Option<usize>,
+    /// `EnablePropagateAdditionalUserContextData`: Cognito believes the person's IP address the
+    /// app sends (only possible on a client with a secret).
+    pub propagate_user_context: Option<bool>,
     pub user_password_auth: bool,
     pub refresh_token_auth: bool,
     pub rotation: bool,
@@ -128,9 +146,25 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
                     Fatal,
                     "COGNITO_CLIENT_SECRET is set, but the app client has no secret: unset it",
                 )),
-                (Some(theirs), Some(ours)) if !ours.matches(theirs.expose()) => {
-                    out.push(finding(Fatal, "COGNITO_CLIENT_SECRET is not the app client's secret"))
-                }
+                (Some(theirs), Some(ours)) if !ours.matches(theirs.expose()) => out.push(match client.secret_count {
+                    Some(0 | 1) => finding(Fatal, "COGNITO_CLIENT_SECRET is not the app client's secret"),
+                    // The other active secret cannot be compared (AWS never shows it again), so
+                    // a second secret must not stop the server: that is how secrets are rotated.
+                    Some(n) => finding(
+                        Warn,
+                        format!(
+                            "COGNITO_CLIENT_SECRET is not the secret DescribeUserPoolClient shows; the app client has {n} \
+                             active secrets, so it may be the other one (if sign-ins fail with \"Unable to verify \
+                             secret hash\", it is not)"
+                        ),
+                    ),
+                    None => finding(
+                        Warn,
+                        "COGNITO_CLIENT_SECRET is not the secret DescribeUserPoolClient shows: it may be the client's \
+                         second active secret, or wrong (then every sign-in fails); grant \
+                         cognito-idp:ListUserPoolClientSecrets to tell",
+                    ),
+                }),
                 (Some(_), Some(_)) => out.push(finding(Ok, "client secret: configured, matches the app client")),
                 (None, None) => out.push(finding(Ok, "client secret: none (a public client)")),
             }
@@ -141,17 +175,24 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
                 ));
             }
             if client.rotation {
+                let grace = client.rotation_grace_seconds.unwrap_or(0);
                 out.push(finding(
                     Ok,
                     format!(
-                        "refresh-token rotation: on; refreshing with GetTokensFromRefreshToken (grace period {} s)",
-                        client.rotation_grace_seconds.unwrap_or(0)
+                        "refresh-token rotation: on; refreshing with GetTokensFromRefreshToken (grace period {grace} s)"
                     ),
                 ));
+                if grace == 0 {
+                    out.push(finding(
+                        Warn,
+                        "refresh-token rotation has no grace period (RetryGracePeriodSeconds 0): a refresh whose answer \
+                         is lost, or two servers refreshing one session at once, signs the person out; 10-60 s is safer",
+                    ));
+                }
             } else if client.refresh_token_auth {
                 out.push(finding(
                     Ok,
-                    "refresh-token rotation: off; refreshing with REFRESH_TOKEN_AUTH",
+                    "refresh-token rotation: off; refreshing with GetTokensFromRefreshToken",
                 ));
             } else {
                 out.push(finding(
@@ -166,6 +207,22 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
                     "token revocation is off (EnableTokenRevocation): sign-out clears the cookies but the refresh \
                      token stays valid until it expires",
                 ));
+            }
+            match (client.propagate_user_context, &config.client_secret) {
+                (Some(true), _) => out.push(finding(
+                    Ok,
+                    "threat protection sees each person's IP address (EnablePropagateAdditionalUserContextData)",
+                )),
+                (_, Some(_)) => out.push(finding(
+                    Warn,
+                    "EnablePropagateAdditionalUserContextData is off: Cognito ignores the person's IP address the app \
+                     sends, and threat protection sees every sign-in coming from this server; turn it on",
+                )),
+                (_, None) => out.push(finding(
+                    Ok,
+                    "a public client: threat protection sees every sign-in coming from this server's address \
+                     (EnablePropagateAdditionalUserContextData needs a client secret)",
+                )),
             }
             if !client.writes_locale {
                 out.push(finding(
@@ -214,6 +271,25 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
                     ),
                 ));
             }
+        }
+    }
+
+    if let Some(settings) = facts.settings {
+        if !settings.email_verified_before_update {
+            out.push(finding(
+                Warn,
+                "AttributesRequireVerificationBeforeUpdate does not list email: a changed e-mail address takes \
+                 effect before its code is entered, so a mistyped address becomes the account's sign-in name, \
+                 unverified (no password reset); set it to email",
+            ));
+        }
+        if settings.remembers_devices {
+            out.push(finding(
+                Warn,
+                "the pool remembers devices (DeviceConfiguration): this app never confirms a device, and a \
+                 remembered device's refresh would need its DEVICE_KEY, which the app does not keep; turn device \
+                 remembering off",
+            ));
         }
     }
 
@@ -274,6 +350,8 @@ mod tests {
     fn good_client() -> ClientFacts {
         ClientFacts {
             secret: None,
+            secret_count: None,
+            propagate_user_context: None,
             user_password_auth: true,
             refresh_token_auth: true,
             rotation: false,
@@ -290,6 +368,10 @@ mod tests {
     fn facts(client: ClientFacts) -> PoolFacts {
         PoolFacts {
             policy: Some(PasswordPolicy::default()),
+            settings: Some(PoolSettings {
+                email_verified_before_update: true,
+                remembers_devices: false,
+            }),
             mfa: Some(MfaFacts::default()),
             client: Some(client),
         }
@@ -311,6 +393,7 @@ mod tests {
     fn a_secret_must_be_configured_exactly_when_the_client_has_one() {
         let with_secret = || ClientFacts {
             secret: Some(ClientSecret::new("s3cret".into())),
+            propagate_user_context: Some(true),
             ..good_client()
         };
         let missing = check(&facts(with_secret()), &config(&[]));
@@ -321,7 +404,14 @@ mod tests {
                 .any(|f| f.message.contains("COGNITO_CLIENT_SECRET is not set"))
         );
 
-        let wrong = check(&facts(with_secret()), &config(&[("COGNITO_CLIENT_SECRET", "other")]));
+        // The client has one secret and ours is not it: nothing can work.
+        let wrong = check(
+            &facts(ClientFacts {
+                secret_count: Some(1),
+                ..with_secret()
+            }),
+            &config(&[("COGNITO_CLIENT_SECRET", "other")]),
+        );
         assert!(
             wrong
                 .iter()
@@ -340,6 +430,101 @@ mod tests {
         // No finding ever carries the secret itself.
         for f in right.iter().chain(&wrong).chain(&extra) {
             assert!(!f.message.contains("s3cret") && !f.message.contains("other"), "{f:?}");
+        }
+    }
+
+    /// AWS allows two active secrets (to rotate them) and shows only one: ours may be the other.
+    #[test]
+    fn a_second_active_secret_is_never_fatal() {
+        let two = ClientFacts {
+            secret: Some(ClientSecret::new("s3cret".into())),
+            secret_count: Some(2),
+            propagate_user_context: Some(true),
+            ..good_client()
+        };
+        let findings = check(&facts(two), &config(&[("COGNITO_CLIENT_SECRET", "the-new-one")]));
+        assert_eq!(worst(&findings), Level::Warn, "{findings:?}");
+        assert!(findings.iter().any(|f| f.message.contains("2 active secrets")));
+        // Not countable (IAM): a warning that says how to tell, not a refusal to start.
+        let unknown = ClientFacts {
+            secret: Some(ClientSecret::new("s3cret".into())),
+            secret_count: None,
+            propagate_user_context: Some(true),
+            ..good_client()
+        };
+        let findings = check(&facts(unknown), &config(&[("COGNITO_CLIENT_SECRET", "the-new-one")]));
+        assert_eq!(worst(&findings), Level::Warn, "{findings:?}");
+        assert!(findings.iter().any(|f| f.message.contains("ListUserPoolClientSecrets")));
+        for f in &findings {
+            assert!(
+                !f.message.contains("the-new-one") && !f.message.contains("s3cret"),
+                "{f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_callers_ip_reaches_threat_protection_only_when_the_client_passes_it_on() {
+        let secret = [("COGNITO_CLIENT_SECRET", "s3cret")];
+        let with_secret = |propagate| ClientFacts {
+            secret: Some(ClientSecret::new("s3cret".into())),
+            propagate_user_context: propagate,
+            ..good_client()
+        };
+        let off = check(&facts(with_secret(Some(false))), &config(&secret));
+        assert!(
+            off.iter().any(
+                |f| f.level == Level::Warn && f.message.contains("EnablePropagateAdditionalUserContextData is off")
+            ),
+            "{off:?}"
+        );
+        let on = check(&facts(with_secret(Some(true))), &config(&secret));
+        assert_eq!(worst(&on), Level::Ok, "{on:?}");
+        // A public client cannot turn it on: said, but nothing to fix.
+        let public = check(&facts(good_client()), &config(&[]));
+        assert_eq!(worst(&public), Level::Ok, "{public:?}");
+        assert!(public.iter().any(|f| f.message.contains("a public client")));
+    }
+
+    #[test]
+    fn e_mail_changes_before_verification_and_remembered_devices_are_warnings() {
+        let pool = |email_verified_before_update, remembers_devices| PoolFacts {
+            settings: Some(PoolSettings {
+                email_verified_before_update,
+                remembers_devices,
+            }),
+            ..facts(good_client())
+        };
+        let findings = check(&pool(false, false), &config(&[]));
+        assert_eq!(worst(&findings), Level::Warn);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.message.contains("AttributesRequireVerificationBeforeUpdate"))
+        );
+        let findings = check(&pool(true, true), &config(&[]));
+        assert_eq!(worst(&findings), Level::Warn);
+        assert!(findings.iter().any(|f| f.message.contains("DEVICE_KEY")));
+        assert_eq!(worst(&check(&pool(true, false), &config(&[]))), Level::Ok);
+    }
+
+    #[test]
+    fn rotation_without_a_grace_period_is_a_warning() {
+        for grace in [Some(0), None] {
+            let findings = check(
+                &facts(ClientFacts {
+                    rotation: true,
+                    rotation_grace_seconds: grace,
+                    ..good_client()
+                }),
+                &config(&[]),
+            );
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.level == Level::Warn && f.message.contains("no grace period")),
+                "{grace:?}: {findings:?}"
+            );
         }
     }
 

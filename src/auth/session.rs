@@ -542,6 +542,8 @@ mod tests {
             "COGNITO_USER_POOL_ID" => Some("eu-west-1_Test1".into()),
             "COGNITO_CLIENT_ID" => Some("client".into()),
             "APP_URL" if secure => Some("https://app.example.com".into()),
+            // https alone would mean production, which needs a SESSION_KEY.
+            "APP_ENV" => Some("development".into()),
             _ => None,
         })
         .expect("config");
@@ -696,20 +698,15 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_requests_of_one_session_share_one_refresh() {
-        use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
+        use aws_sdk_cognitoidentityprovider::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenOutput;
         use aws_sdk_cognitoidentityprovider::types::AuthenticationResultType;
         let fresh = tokens(now_unix() + 3600);
         let (access, id) = (fresh.access_token.clone(), fresh.id_token.clone());
         // One answer only: a second refresh call would find no rule and fail the test.
-        let rule = aws_smithy_mocks::mock!(aws_sdk_cognitoidentityprovider::Client::initiate_auth)
-            .match_requests(|r| {
-                r.auth_parameters()
-                    .and_then(|p| p.get("REFRESH_TOKEN"))
-                    .map(String::as_str)
-                    == Some("refresh-secret")
-            })
+        let rule = aws_smithy_mocks::mock!(aws_sdk_cognitoidentityprovider::Client::get_tokens_from_refresh_token)
+            .match_requests(|r| r.refresh_token() == Some("refresh-secret"))
             .then_output(move || {
-                InitiateAuthOutput::builder()
+                GetTokensFromRefreshTokenOutput::builder()
                     .authentication_result(
                         AuthenticationResultType::builder()
                             .access_token(access.clone())
@@ -745,8 +742,8 @@ mod tests {
         use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
         use aws_smithy_types::body::SdkBody;
         // Cognito's answer to a revoked refresh token, as it comes over the wire.
-        let rule =
-            aws_smithy_mocks::mock!(aws_sdk_cognitoidentityprovider::Client::initiate_auth).then_http_response(|| {
+        let rule = aws_smithy_mocks::mock!(aws_sdk_cognitoidentityprovider::Client::get_tokens_from_refresh_token)
+            .then_http_response(|| {
                 let body = r#"{"__type":"NotAuthorizedException","message":"Refresh Token has been revoked"}"#;
                 let mut response = HttpResponse::new(400.try_into().expect("status"), SdkBody::from(body));
                 response

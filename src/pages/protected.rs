@@ -1,10 +1,13 @@
 //! `/protected`: only for signed-in people (checked on the server, so it also holds without
-//! JavaScript). In the browser it asks the server for a fresh access token and calls the
-//! token-checked API with it, then shows what the API answered.
+//! JavaScript). It shows a call to the token-checked API that this server made for the person
+//! (`crate::api::call`): the request with the access token elided, the status and the verified
+//! claims. The first call is made while the page renders, so it works without JavaScript too;
+//! "Call the API again" asks the server for another one. The browser never holds the token.
 
-use crate::api::Me;
+use crate::api::{ApiAnswer, ApiCall, call_api};
 use crate::auth::{SessionInfo, get_session_info};
 use crate::components::{ErrorBanner, MarkHydrated};
+use crate::error::AppError;
 use crate::i18n::{Language, language, texts};
 use crate::t;
 use leptos::prelude::*;
@@ -13,15 +16,25 @@ use leptos_router::components::Redirect;
 
 #[component]
 pub fn ProtectedPage() -> impl IntoView {
-    let info = Resource::new(|| (), |_| get_session_info());
+    let page = Resource::new(
+        || (),
+        |_| async {
+            match get_session_info().await? {
+                Some(info) => Ok(Some((info, call_api().await?))),
+                None => Ok::<_, AppError>(None),
+            }
+        },
+    );
     let t = texts();
     view! {
         <Title text=(t.site.title)(t.protected.heading)/>
         <Suspense fallback=move || view! { <p>{t.protected.checking}</p> }>
             {move || Suspend::new(async move {
-                match info.await {
-                    Ok(Some(info)) => view! { <Protected info/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/sign-in?next=/protected"/> }.into_any(),
+                match page.await {
+                    Ok(Some((info, first))) => view! { <Protected info first/> }.into_any(),
+                    Ok(None) | Err(AppError::SessionExpired) => {
+                        view! { <Redirect path="/sign-in?next=/protected"/> }.into_any()
+                    }
                     Err(e) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message(language())))/> }.into_any(),
                 }
             })}
@@ -29,17 +42,9 @@ pub fn ProtectedPage() -> impl IntoView {
     }
 }
 
-/// One call to the API, as the page shows it.
-#[derive(Clone, Debug)]
-struct ApiCall {
-    me: Me,
-    /// When the server last refreshed the session (Unix seconds), as of this call.
-    refreshed_at: Option<i64>,
-}
-
 /// The page around the API panel, rendered on the server: its text never weighs on the wasm.
 #[component]
-fn Protected(info: SessionInfo) -> impl IntoView {
+fn Protected(info: SessionInfo, first: ApiCall) -> impl IntoView {
     let p = &texts().protected;
     view! {
         <section class="card wide">
@@ -50,24 +55,39 @@ fn Protected(info: SessionInfo) -> impl IntoView {
                 {p.explain.0} <code>"GET /api/me"</code> {p.explain.1} <code>"Authorization: Bearer …"</code>
                 {p.explain.2}
             </p>
-            <noscript>
-                <p>{p.no_js}</p>
-            </noscript>
-            <ApiPanel/>
+            <ApiPanel first/>
             <p class="small">{p.wait_hint}</p>
         </section>
     }
 }
 
-/// The live part of the page: the API call, its answer and the expiry countdown.
+/// What a person reads for an answer that is not the claims.
+fn answer_problem(answer: &ApiAnswer, lang: Language) -> Option<String> {
+    match answer {
+        ApiAnswer::Me(_) => None,
+        ApiAnswer::Refused { error, .. } if error == "invalid_token" => {
+            Some(t!(lang, protected.api_expired).to_owned())
+        }
+        ApiAnswer::Refused { status, .. } => Some(t!(lang, protected.api_refused)(*status)),
+        ApiAnswer::Unexpected { .. } => Some(t!(lang, protected.api_unexpected).to_owned()),
+        ApiAnswer::Unreachable => Some(t!(lang, protected.api_unreachable).to_owned()),
+    }
+}
+
+/// The live part of the page: the last call, "call again", and the expiry countdown.
 #[island(lazy)]
-fn ApiPanel() -> impl IntoView {
+fn ApiPanel(first: ApiCall) -> impl IntoView {
     let lang = language();
-    let call = Action::new_local(move |_: &()| call_api(lang));
-    // Runs once, in the browser, after hydration: the token never appears in the HTML.
+    let call = Action::new_local(|_: &()| call_api());
+    // The newest answer the server gave: the page's own first call until another one succeeds;
+    // a call that fails leaves the last answer in place, with the failure above it.
+    let shown = RwSignal::new(first);
     Effect::new(move |_| {
-        call.dispatch(());
+        if let Some(Ok(latest)) = call.value().get() {
+            shown.set(latest);
+        }
     });
+    let failed = move || call.value().get().and_then(Result::err).map(|e| e.message(lang));
     let now = RwSignal::new(now_secs());
     Effect::new(move |_| {
         let tick = set_interval_with_handle(move || now.set(now_secs()), std::time::Duration::from_secs(1)).ok();
@@ -78,61 +98,90 @@ fn ApiPanel() -> impl IntoView {
         });
     });
 
-    let result = move || call.value().get();
-    // The answer, once it came: one view whose parts show or hide (`hidden`), rather than a
-    // view per state — each `into_any()` branch costs a whole type-erased view in the wasm.
-    let me = move || result().and_then(Result::ok);
-    let field = move |f: fn(&ApiCall) -> String| move || me().map(|call| f(&call)).unwrap_or_default();
-    let expiry = move || {
-        me().map(|call| {
-            let left = call.me.expires_at as i64 - now.get();
-            if left > 0 {
-                t!(lang, protected.in_seconds)(left)
-            } else {
-                t!(lang, protected.seconds_ago)(-left)
-            }
-        })
+    // One view whose parts show or hide (`hidden`), rather than a view per answer: each
+    // `into_any()` branch costs a whole type-erased view in the wasm.
+    let me = move || match shown.get().answer {
+        ApiAnswer::Me(me) => Some(me),
+        _ => None,
     };
-    let refreshed = move || {
-        me().map(|call| match call.refreshed_at {
-            Some(at) => t!(lang, protected.seconds_ago)((now.get() - at).max(0)),
-            None => t!(lang, protected.not_refreshed).to_owned(),
-        })
+    let field = move |f: fn(&crate::api::Me) -> String| move || me().map(|m| f(&m)).unwrap_or_default();
+    let problem = Signal::derive(move || failed().or_else(|| answer_problem(&shown.get().answer, lang)));
+    let status = move || match shown.get().answer {
+        ApiAnswer::Me(_) => "200".to_owned(),
+        ApiAnswer::Refused { status, .. } | ApiAnswer::Unexpected { status } => status.to_string(),
+        ApiAnswer::Unreachable => t!(lang, protected.no_answer).to_owned(),
+    };
+    let expiry = move || {
+        let left = shown.get().expires_at - now.get();
+        if left > 0 {
+            t!(lang, protected.in_seconds)(left)
+        } else {
+            t!(lang, protected.seconds_ago)(-left)
+        }
+    };
+    let refreshed = move || match shown.get().refreshed_at {
+        Some(at) => t!(lang, protected.seconds_ago)((now.get() - at).max(0)),
+        None => t!(lang, protected.not_refreshed).to_owned(),
     };
     view! {
         <MarkHydrated/>
         <div aria-live="polite">
-            <p class="js-only" hidden=move || result().is_some()>{t!(lang, protected.calling)}</p>
-            <ErrorBanner error=Signal::derive(move || result().and_then(Result::err))/>
+            <dl class="facts" aria-label=t!(lang, protected.request_label)>
+                <dt>{t!(lang, protected.request)}</dt>
+                <dd data-testid="api-request">
+                    <code>{move || format!("{} {}", shown.get().method, shown.get().url)}</code>
+                </dd>
+                <dt>{t!(lang, protected.authorization)}</dt>
+                <dd data-testid="api-authorization">
+                    <code>"Bearer …"</code>
+                    " "
+                    {move || t!(lang, protected.token_elided)(shown.get().token_bytes)}
+                </dd>
+                <dt>{t!(lang, protected.status)}</dt>
+                <dd data-testid="api-status">{status}</dd>
+            </dl>
+            <ErrorBanner error=problem/>
             <dl class="facts" aria-label=t!(lang, protected.answer_label) hidden=move || me().is_none()>
                 <dt>{t!(lang, form.email)}</dt>
                 <dd data-testid="api-email">
-                    {field(|c| c.me.email.clone().unwrap_or_else(|| t!(language(), protected.not_available).into()))}
+                    {field(|m| m.email.clone().unwrap_or_else(|| t!(language(), protected.not_available).into()))}
                 </dd>
                 <dt>{t!(lang, protected.username)}</dt>
-                <dd data-testid="api-username">{field(|c| c.me.username.clone())}</dd>
+                <dd data-testid="api-username">{field(|m| m.username.clone())}</dd>
                 <dt>{t!(lang, protected.subject)}</dt>
-                <dd data-testid="api-sub">{field(|c| c.me.sub.clone())}</dd>
+                <dd data-testid="api-sub">{field(|m| m.sub.clone())}</dd>
                 <dt>{t!(lang, protected.groups)}</dt>
                 <dd data-testid="api-groups">
-                    {field(|c| {
+                    {field(|m| {
                         let lang = language();
-                        if c.me.groups.is_empty() {
+                        if m.groups.is_empty() {
                             t!(lang, protected.none).to_owned()
                         } else {
-                            c.me.groups.join(t!(lang, site.list_separator))
+                            m.groups.join(t!(lang, site.list_separator))
                         }
                     })}
                 </dd>
+            </dl>
+            <dl class="facts" aria-label=t!(lang, protected.session_label)>
                 <dt>{t!(lang, protected.expires)}</dt>
                 <dd data-testid="api-expiry">{expiry}</dd>
                 <dt>{t!(lang, protected.refreshed)}</dt>
                 <dd data-testid="api-refreshed">{refreshed}</dd>
             </dl>
         </div>
-        <button type="button" on:click=move |_| { call.dispatch(()); } disabled=move || call.pending().get()>
-            {t!(lang, protected.call_again)}
-        </button>
+        // Without JavaScript the button reloads the page, which makes a new call on the server.
+        <form
+            method="get"
+            action="/protected"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                call.dispatch(());
+            }
+        >
+            <button type="submit" disabled=move || call.pending().get()>
+                {move || if call.pending().get() { t!(lang, protected.calling) } else { t!(lang, protected.call_again) }}
+            </button>
+        </form>
     }
 }
 
@@ -147,24 +196,5 @@ fn now_secs() -> i64 {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or_default()
-    }
-}
-
-/// Gets a fresh access token from the server, then calls the API with it.
-async fn call_api(lang: Language) -> Result<ApiCall, String> {
-    let token = crate::auth::get_api_token().await.map_err(|e| e.message(lang))?;
-    #[cfg(feature = "hydrate")]
-    {
-        let me = crate::api::client::me(&token.access_token, lang).await?;
-        Ok(ApiCall {
-            me,
-            refreshed_at: token.refreshed_at,
-        })
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        // Never runs: effects (and so this call) only run in the browser.
-        let _ = token;
-        Err(t!(lang, protected.api_unreachable).to_owned())
     }
 }

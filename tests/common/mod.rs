@@ -171,6 +171,7 @@ pub fn config(pool: Pool, extra: &[(&str, &str)]) -> Config {
         ("COGNITO_ISSUER", "http://127.0.0.1:1/eu-west-1_Test1"),
         ("SESSION_KEY", SESSION_KEY),
         ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8"),
         ("RATE_LIMIT_IP_PER_MINUTE", "1000"),
         ("RATE_LIMIT_EMAIL_PER_MINUTE", "1000"),
         ("APP_NAME", "Example App"),
@@ -262,6 +263,11 @@ impl Browser {
         let request = request
             .header(header::COOKIE, self.cookie_header())
             .header("x-forwarded-for", CLIENT_IP)
+            // As `axum::serve` would record it: the load balancer's connection.
+            .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [10, 0, 0, 1],
+                4711,
+            ))))
             .body(body)
             .unwrap();
         let response = app.clone().oneshot(request).await.expect("infallible");
