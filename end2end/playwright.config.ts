@@ -6,6 +6,9 @@ const specsByMode: Record<string, string[]> = {
   code: ["home", "code-flow", "errors", "no-js", "session", "enumeration", "scale-out", "challenges", "account", "messages", "japanese", "accessibility", "no-token"],
   // The same app in front of an app client with a secret (SECRET_HASH on every call).
   secret: ["code-flow", "challenges"],
+  // The secret client again, on ministack: it checks SECRET_HASH and SigV4 and signs RS256
+  // tokens with AWS's `iss` (README, "Local emulator vs real Cognito").
+  ministack: ["code-flow", "challenges"],
   admin: ["admin-flow"],
   lambda: ["lambda-flow"],
 };

@@ -84,6 +84,30 @@ JSON
   echo "cognito-local on http://127.0.0.1:$port (data: $dir/.cognito, log: $dir/cognito-local.log)" >&2
 }
 
+# ministack (scripts/python/ministack.txt) has a virtual environment of its own: it pins a
+# botocore that checkov's boto3 (scripts/python/test.txt) refuses.
+MINISTACK_VENV=${MINISTACK_VENV:-$HOME/.cache/leptos-cognito/ministack-venv}
+
+# start_ministack DIR PORT: the second emulator, a fuller Cognito than cognito-local (see the
+# README's emulator table), on 127.0.0.1:PORT with its state (signing keys) in DIR/state.
+# AUTH=true makes it check SECRET_HASH and SigV4 signatures (the root key is the local/local that
+# provision signs with); IOT_MTLS_ENABLED=0 keeps it off port 8883. It "sends"
+# e-mail through its SES, readable at /_ministack/ses/messages (end2end/tests/cognito-local.ts).
+start_ministack() {
+  local dir=$1 port=$2
+  mkdir -p "$dir/state"
+  if port_answers "$port"; then
+    die "port $port is already in use; stop what listens there or choose another ministack port"
+  fi
+  (cd "$dir" && GATEWAY_PORT=$port BIND_HOST=127.0.0.1 MINISTACK_HOST=127.0.0.1 SERVICES=cognito-idp,ses \
+    AUTH=true AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local IOT_MTLS_ENABLED=0 \
+    STATE_DIR=$dir/state MINISTACK_REGION=us-east-1 \
+    exec "$MINISTACK_VENV/bin/python" -m ministack) >"$dir/ministack.log" 2>&1 &
+  echo $! >"$dir/ministack.pid"
+  wait_for_http "http://127.0.0.1:$port/_ministack/health" 30
+  echo "ministack on http://127.0.0.1:$port (state: $dir/state, log: $dir/ministack.log)" >&2
+}
+
 # start_lambdas DIR APP_URL [cargo-lambda watch flags]: the project's Lambda functions
 # (lambda/custom-message, lambda/pre-sign-up) behind `cargo lambda watch`, the standard Lambda
 # emulator, which serves the Invoke API cognito-local calls on 127.0.0.1:LAMBDA_PORT. The
@@ -156,6 +180,22 @@ AWS_SECRET_ACCESS_KEY=local
 COGNITO_LOCAL_DB=$dir/.cognito/db
 COGNITO_LOCAL_LOG=$dir/cognito-local.log
 ENV
+}
+
+# ministack_env ENV_FILE PORT: points an env file that `provision` wrote against ministack at
+# PORT at ministack's tokens: it signs them with `iss` as on AWS
+# (https://cognito-idp.<region>.amazonaws.com/<pool>) and serves the JWKS itself.
+ministack_env() {
+  local env_file=$1 port=$2 pool
+  pool=$(sed -n 's/^COGNITO_USER_POOL_ID=//p' "$env_file")
+  [ -n "$pool" ] || die "ministack_env: no COGNITO_USER_POOL_ID in $env_file"
+  grep -v -e '^COGNITO_ISSUER=' -e '^COGNITO_LOCAL_' "$env_file" >"$env_file.tmp"
+  cat >>"$env_file.tmp" <<ENV
+COGNITO_ISSUER=https://cognito-idp.us-east-1.amazonaws.com/$pool
+COGNITO_JWKS_URL=http://127.0.0.1:$port/$pool/.well-known/jwks.json
+MINISTACK_URL=http://127.0.0.1:$port
+ENV
+  mv "$env_file.tmp" "$env_file"
 }
 
 # A stable cookie key for local runs, so sessions survive `cargo leptos watch` restarts.

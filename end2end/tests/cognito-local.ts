@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash, createHmac } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Secret, TOTP } from "otpauth";
@@ -47,10 +48,27 @@ async function findUser(email: string): Promise<User | undefined> {
   return undefined;
 }
 
-/** The confirmation code cognito-local generated for `email` (waits briefly for the write). */
+/**
+ * The code in the latest e-mail ministack's SES "sent" to `email`, or undefined. ministack keeps
+ * every message it sends, per account, at GET /_ministack/ses/messages.
+ */
+async function ministackCode(email: string): Promise<string | undefined> {
+  const response = await fetch(`${env("MINISTACK_URL")}/_ministack/ses/messages`);
+  if (!response.ok) throw new Error(`ministack SES messages: ${response.status}`);
+  type Message = { To: string[]; BodyText?: string; BodyHtml?: string };
+  const { messages } = (await response.json()) as { messages: Record<string, Message[]> };
+  const mine = Object.values(messages ?? {}).flat().filter((m) => m.To?.includes(email));
+  const last = mine[mine.length - 1];
+  return last && `${last.BodyText ?? ""} ${last.BodyHtml ?? ""}`.match(/\b(\d{6})\b/)?.[1];
+}
+
+/**
+ * The confirmation code the emulator generated for `email` (waits briefly for it): from
+ * cognito-local's data file, or from the e-mail ministack sent.
+ */
 export async function confirmationCode(email: string): Promise<string> {
   for (let i = 0; i < 100; i++) {
-    const code = (await findUser(email))?.ConfirmationCode;
+    const code = onMinistack() ? await ministackCode(email) : (await findUser(email))?.ConfirmationCode;
     if (code) return code;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -75,22 +93,75 @@ function env(name: string): string {
   return value;
 }
 
+/** Whether the tests run against ministack (scripts/lib.sh's `ministack_env` sets its URL). */
+function onMinistack(): boolean {
+  return !!process.env.MINISTACK_URL;
+}
+
+const sha256 = (data: string) => createHash("sha256").update(data, "utf8").digest("hex");
+const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data, "utf8").digest();
+
 /**
- * One call to the emulator's Cognito API, as the AWS CLI would make it. cognito-local does not
- * check request signatures, so none is made.
+ * The AWS Signature Version 4 `Authorization` header for a JSON POST to `url` (service
+ * cognito-idp, the region and keys of the env file), as the AWS SDKs compute it. ministack with
+ * AUTH=true refuses unsigned admin calls, as AWS does; `amzDate` is `YYYYMMDDTHHMMSSZ`.
+ */
+export function sigV4(url: URL, headers: Record<string, string>, body: string, amzDate: string): string {
+  const region = env("AWS_REGION");
+  const keyId = env("AWS_ACCESS_KEY_ID");
+  const secret = env("AWS_SECRET_ACCESS_KEY");
+  const day = amzDate.slice(0, 8);
+  const scope = `${day}/${region}/cognito-idp/aws4_request`;
+  const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim()]));
+  const signedHeaders = names.join(";");
+  const canonical = [
+    "POST",
+    url.pathname || "/",
+    "",
+    ...names.map((h) => `${h}:${lower[h]}`),
+    "",
+    signedHeaders,
+    sha256(body),
+  ].join("\n");
+  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonical)].join("\n");
+  let key: Buffer = hmac(`AWS4${secret}`, day);
+  for (const part of [region, "cognito-idp", "aws4_request"]) key = hmac(key, part);
+  const signature = createHmac("sha256", key).update(toSign, "utf8").digest("hex");
+  return `AWS4-HMAC-SHA256 Credential=${keyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+}
+
+/**
+ * One call to the emulator's Cognito API, as the AWS CLI would make it: signed with SigV4 on
+ * ministack (it checks, as AWS does); cognito-local checks no signature, so none is made there.
  */
 export async function cognito<T = any>(operation: string, body: object): Promise<T> {
-  const response = await fetch(env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"), {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
-    },
-    body: JSON.stringify(body),
-  });
+  const url = new URL(env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"));
+  const payload = JSON.stringify(body);
+  const headers: Record<string, string> = {
+    "content-type": "application/x-amz-json-1.1",
+    "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
+  };
+  if (onMinistack()) {
+    headers.host = url.host;
+    headers["x-amz-date"] = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    headers.authorization = sigV4(url, headers, payload, headers["x-amz-date"]);
+    delete headers.host; // fetch sets it itself, to the same value
+  }
+  const response = await fetch(url, { method: "POST", headers, body: payload });
   const answer = await response.json();
   if (!response.ok) throw new Error(`${operation}: ${response.status} ${JSON.stringify(answer)}`);
   return answer;
+}
+
+/**
+ * SECRET_HASH for `username` when the app client has a secret (COGNITO_CLIENT_SECRET set, as in
+ * the secret-client runs), else nothing: Base64(HMAC-SHA256(secret, username + client id)).
+ */
+function secretHash(username: string): string | undefined {
+  const secret = process.env.COGNITO_CLIENT_SECRET;
+  if (!secret) return undefined;
+  return createHmac("sha256", secret).update(username + env("COGNITO_CLIENT_ID"), "utf8").digest("base64");
 }
 
 /**
@@ -109,6 +180,7 @@ export async function confirmedUser(email: string, password: string) {
     Username: email,
     Password: password,
     UserAttributes: [{ Name: "email", Value: email }],
+    ...(secretHash(email) && { SecretHash: secretHash(email) }),
   });
   await cognito("AdminConfirmSignUp", { UserPoolId: env("COGNITO_USER_POOL_ID"), Username: email });
 }
@@ -122,7 +194,9 @@ export async function enableTotp(email: string, password: string): Promise<strin
   const signIn = await cognito("InitiateAuth", {
     ClientId: env("COGNITO_CLIENT_ID"),
     AuthFlow: "USER_PASSWORD_AUTH",
-    AuthParameters: { USERNAME: email, PASSWORD: password },
+    // No challenge follows (the account has no second step yet), so SECRET_HASH is over the
+    // name as typed; a challenge's answer would need it over the internal username.
+    AuthParameters: { USERNAME: email, PASSWORD: password, ...(secretHash(email) && { SECRET_HASH: secretHash(email) }) },
   });
   const accessToken = signIn.AuthenticationResult.AccessToken;
   const { SecretCode } = await cognito("AssociateSoftwareToken", { AccessToken: accessToken });
