@@ -1299,18 +1299,9 @@ impl Cognito {
     }
 
     /// Revokes one refresh token (and the access tokens issued from it), for a session that a
-    /// newer sign-in in the same browser replaced.
-    #[tracing::instrument(skip_all)]
+    /// newer sign-in in the same browser replaced: the same RevokeToken as [`Cognito::sign_out`].
     pub async fn revoke_refresh_token(&self, refresh_token: &str) -> Result<(), AppError> {
-        self.client
-            .revoke_token()
-            .client_id(&self.client_id)
-            .token(refresh_token)
-            .set_client_secret(self.secret.as_ref().map(|s| s.expose().to_owned()))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(Op::SignOut, e))
+        self.sign_out(refresh_token).await
     }
 }
 
