@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { availableParallelism } from "node:os";
 
 // Which confirmation mode the server under test runs in (scripts/test sets it per run).
 const mode = process.env.E2E_MODE ?? "code";
@@ -20,7 +21,9 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
-  workers: 2,
+  // Most of a spec's time is waiting (for a token to expire, for the server, for Cognito), not
+  // CPU: two workers per core keep the machine busy. E2E_WORKERS overrides.
+  workers: Number(process.env.E2E_WORKERS) || Math.max(2, availableParallelism() * 2),
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: [["list"]],

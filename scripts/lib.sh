@@ -39,6 +39,8 @@ ROOT=${ROOT:-$PWD}
 # dependencies are compiled once, not once per clone. Override with CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/leptos-cognito/target}
 COGNITO_LOCAL_BIN=$ROOT/scripts/cognito-local/node_modules/.bin/cognito-local
+# Release builds run Binaryen's wasm-opt from npm (scripts/install-tools --for-tests).
+export PATH="$ROOT/scripts/wasm-opt/node_modules/.bin:$PATH"
 
 # The Python tools (cargo-lambda; for the tests also cfn-lint and checkov) live in one virtual
 # environment per machine, like the build directory, at the versions in scripts/python/.
@@ -141,6 +143,42 @@ start_lambdas() {
       --data-binary "@$ROOT/lambda/${function%%:*}/tests/events/${function#*:}.json" ||
       die "the ${function%%:*} Lambda did not answer its first call (log: $dir/lambda.log)"
   done
+}
+
+# prune_test_binaries DEPS_DIR JSON...: removes from DEPS_DIR (target/debug/deps) the test
+# executables that no current test target builds any more. JSON: `cargo test --no-run
+# --message-format=json` output naming the current ones. An executable that is hard-linked
+# elsewhere (a binary cargo copied to target/debug) is kept.
+prune_test_binaries() {
+  local deps=$1
+  shift
+  python3 - "$deps" "$@" <<'PY'
+import json, os, re, sys
+deps, current = sys.argv[1], set()
+for path in sys.argv[2:]:
+    with open(path) as f:
+        for line in f:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("executable"):
+                current.add(os.path.realpath(message["executable"]))
+if not current:
+    sys.exit("prune_test_binaries: cargo named no test executable; nothing removed")
+freed = 0
+for name in os.listdir(deps):
+    path = os.path.join(deps, name)
+    if not re.fullmatch(r"[A-Za-z0-9_]+-[0-9a-f]{16}", name) or os.path.realpath(path) in current:
+        continue
+    st = os.stat(path)
+    if os.path.isfile(path) and os.access(path, os.X_OK) and st.st_nlink == 1:
+        freed += st.st_size
+        os.remove(path)
+        if os.path.exists(path + ".d"):
+            os.remove(path + ".d")
+print(f"  removed stale test binaries: {freed / 1e9:.1f} GB", file=sys.stderr)
+PY
 }
 
 # stop_pids DIR: stops whatever the functions above started in DIR.
@@ -318,7 +356,7 @@ preflight() {
   [ "$missing" = 0 ] || die "install what is missing above, then run this again"
   if ! command -v cargo-leptos >/dev/null || ! command -v wasm-bindgen >/dev/null; then
     printf '  first run: the tools build from crates.io (cargo-leptos, wasm-bindgen-cli%s): expect 30-45 minutes on 2 cores, seconds afterwards\n' \
-      "$([ "$what" = test ] && echo ', wasm-opt')" >&2
+      "$([ "$what" = test ] && echo ', cargo-audit')" >&2
   fi
 }
 

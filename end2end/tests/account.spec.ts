@@ -165,7 +165,7 @@ test("sign out everywhere says plainly when the emulator cannot", async ({ page 
   const account = new AccountPage(page);
   await account.goto();
   await account.button("Sign out everywhere").click();
-  // cognito-local has no GlobalSignOut; on AWS this signs out (tests/account.rs).
+  // cognito-local has no GlobalSignOut; on AWS this signs out (tests/integration/account.rs).
   await expect(alerts(page)).toHaveText(
     "We could not sign you out on your other devices right now. Please try again in a few minutes.",
   );

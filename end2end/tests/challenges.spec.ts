@@ -5,7 +5,7 @@ import { ChallengePage, Header, PASSWORD, SignInPage, alerts, hydrated, uniqueEm
 // Sign-in challenges on the emulator: an invited user's first password (NEW_PASSWORD_REQUIRED)
 // and an authenticator-app code (SOFTWARE_TOKEN_MFA), with and without JavaScript. The other
 // challenges (EMAIL_OTP, SMS_MFA, SELECT_MFA_TYPE, MFA_SETUP) cannot be had from cognito-local
-// and are covered by tests/challenges.rs on AWS's wire shapes.
+// and are covered by tests/integration/challenges.rs on AWS's wire shapes.
 
 const NEW_PASSWORD = "Brand-New-Pass-7";
 

@@ -1,8 +1,5 @@
 //! The JWT verifier, case by case, against a JWKS served by a local test server — and the HTTP
 //! shape of every refusal through the axum extractor (`oneshot`, no socket).
-#![cfg(feature = "ssr")]
-// Helpers of a test that cannot build its fixtures should fail loudly.
-#![allow(clippy::expect_used)]
 
 use axum::Router;
 use axum::body::Body;
@@ -21,16 +18,16 @@ use tower::ServiceExt as _;
 
 const POOL: &str = "eu-west-1_Test1";
 const CLIENT: &str = "client-1";
-const KEY_A: &str = include_str!("fixtures/key-a.pem");
-const KEY_B: &str = include_str!("fixtures/key-b.pem");
-const PUBLIC_A: &str = include_str!("fixtures/key-a.pub.pem");
+const KEY_A: &str = include_str!("../fixtures/key-a.pem");
+const KEY_B: &str = include_str!("../fixtures/key-b.pem");
+const PUBLIC_A: &str = include_str!("../fixtures/key-a.pub.pem");
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs()
 }
 
 fn jwk(name: &str, kid: &str) -> Value {
-    let keys: Value = serde_json::from_str(include_str!("fixtures/keys.json")).expect("keys.json");
+    let keys: Value = serde_json::from_str(include_str!("../fixtures/keys.json")).expect("keys.json");
     json!({ "kty": "RSA", "alg": "RS256", "use": "sig", "kid": kid, "n": keys[name]["n"], "e": keys[name]["e"] })
 }
 

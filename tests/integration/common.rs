@@ -1,6 +1,6 @@
 //! What the mock-Cognito tests share: a pool answered by `aws-smithy-mocks` rules, the whole
 //! app in front of it, and a browser without JavaScript that keeps cookies.
-#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+#![allow(dead_code)]
 
 /// Runs a test on the one runtime every test of the binary shares, one test at a time — as the
 /// server runs, on one runtime. With a runtime per test (`#[tokio::test]`), tests that render

@@ -2,9 +2,6 @@
 //! `x-amzn-requestid`, JSON body with `__type`), through the SDK's own deserialisers. This is
 //! where the emulator's different spellings are covered: AWS says `NotAuthorizedException` for
 //! a wrong password, cognito-local says `InvalidPasswordException`.
-#![cfg(feature = "ssr")]
-// Helpers of a test that cannot build its fixtures should fail loudly.
-#![allow(clippy::expect_used)]
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};

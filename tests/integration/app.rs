@@ -1,8 +1,6 @@
 //! The whole app — router, layers, server functions, the real SDK client with the production
 //! timeouts and retries — in front of a fake Cognito on a loopback socket that can answer,
 //! throttle, stall, talk nonsense or not be there at all. Requests go through `oneshot`.
-#![cfg(feature = "ssr")]
-#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
 use axum::Router;
@@ -75,12 +73,12 @@ fn jwt(claims: Value) -> String {
 fn signed(claims: Value) -> String {
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     header.kid = Some("kid-a".into());
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(include_str!("fixtures/key-a.pem").as_bytes()).unwrap();
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(include_str!("../fixtures/key-a.pem").as_bytes()).unwrap();
     jsonwebtoken::encode(&header, &claims, &key).unwrap()
 }
 
 fn jwks() -> Value {
-    let keys: Value = serde_json::from_str(include_str!("fixtures/keys.json")).unwrap();
+    let keys: Value = serde_json::from_str(include_str!("../fixtures/keys.json")).unwrap();
     json!({ "keys": [{ "kty": "RSA", "alg": "RS256", "use": "sig", "kid": "kid-a",
         "n": keys["key-a"]["n"], "e": keys["key-a"]["e"] }] })
 }

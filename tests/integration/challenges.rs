@@ -3,10 +3,6 @@
 //! Cognito client (`aws-smithy-mocks`) whose rules check each request the way real Cognito
 //! would — the exact `SECRET_HASH`, the internal username, the challenge's session, the
 //! client's IP — and answer in AWS's shapes (errors as they come over the wire).
-#![cfg(feature = "ssr")]
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::associate_software_token::AssociateSoftwareTokenOutput;
@@ -17,7 +13,7 @@ use aws_sdk_cognitoidentityprovider::operation::verify_software_token::VerifySof
 use aws_sdk_cognitoidentityprovider::types::{ChallengeNameType, VerifySoftwareTokenResponseType};
 use aws_smithy_mocks::{Rule, mock};
 use axum::http::{StatusCode, header};
-use common::*;
+use crate::common::*;
 use leptos_cognito::state::StartError;
 
 /// The answer that ends a sign-in: tokens for an hour, refresh token `rt-1`.

@@ -2,10 +2,6 @@
 //! GlobalSignOut (cognito-local has none), a wrong current password (AWS says
 //! NotAuthorizedException), "sign out my other devices" (ChangePassword, GlobalSignOut, then a
 //! fresh sign-in), and the password asked again before sensitive changes.
-#![cfg(feature = "ssr")]
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::change_password::ChangePasswordOutput;
@@ -14,7 +10,7 @@ use aws_sdk_cognitoidentityprovider::operation::global_sign_out::GlobalSignOutOu
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
 use aws_smithy_mocks::{Rule, mock};
-use common::*;
+use crate::common::*;
 
 const NEW_PASSWORD: &str = "Another-Horse-8";
 

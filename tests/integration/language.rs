@@ -3,10 +3,6 @@
 //! and left out when the app client may not write it (Cognito would refuse the whole sign-up).
 //! Pages are rendered in that language on the server, and the header's switch (a plain form
 //! post) keeps a choice in the cookie and, for a signed-in person, in `locale`.
-#![cfg(feature = "ssr")]
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
@@ -15,7 +11,7 @@ use aws_sdk_cognitoidentityprovider::operation::update_user_attributes::UpdateUs
 use aws_smithy_mocks::{Rule, mock};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::*;
+use crate::common::*;
 
 /// SignUp answers only when its `locale` attribute is `want` (`None`: no such attribute).
 fn sign_up_with_locale(want: Option<&'static str>) -> Rule {
