@@ -3,6 +3,7 @@
 //! NotAuthorizedException), "sign out my other devices" (ChangePassword, GlobalSignOut, then a
 //! fresh sign-in), and the password asked again before sensitive changes.
 
+use crate::common::*;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::change_password::ChangePasswordOutput;
 use aws_sdk_cognitoidentityprovider::operation::get_user::GetUserOutput;
@@ -10,7 +11,6 @@ use aws_sdk_cognitoidentityprovider::operation::global_sign_out::GlobalSignOutOu
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
 use aws_smithy_mocks::{Rule, mock};
-use crate::common::*;
 
 const NEW_PASSWORD: &str = "Another-Horse-8";
 

@@ -4,6 +4,7 @@
 //! would — the exact `SECRET_HASH`, the internal username, the challenge's session, the
 //! client's IP — and answer in AWS's shapes (errors as they come over the wire).
 
+use crate::common::*;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::associate_software_token::AssociateSoftwareTokenOutput;
 use aws_sdk_cognitoidentityprovider::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenOutput;
@@ -13,7 +14,6 @@ use aws_sdk_cognitoidentityprovider::operation::verify_software_token::VerifySof
 use aws_sdk_cognitoidentityprovider::types::{ChallengeNameType, VerifySoftwareTokenResponseType};
 use aws_smithy_mocks::{Rule, mock};
 use axum::http::{StatusCode, header};
-use crate::common::*;
 use leptos_cognito::state::StartError;
 
 /// The answer that ends a sign-in: tokens for an hour, refresh token `rt-1`.

@@ -4,6 +4,7 @@
 //! Pages are rendered in that language on the server, and the header's switch (a plain form
 //! post) keeps a choice in the cookie and, for a signed-in person, in `locale`.
 
+use crate::common::*;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::operation::sign_up::{SignUpInput, SignUpOutput};
@@ -11,7 +12,6 @@ use aws_sdk_cognitoidentityprovider::operation::update_user_attributes::UpdateUs
 use aws_smithy_mocks::{Rule, mock};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use crate::common::*;
 
 /// SignUp answers only when its `locale` attribute is `want` (`None`: no such attribute).
 fn sign_up_with_locale(want: Option<&'static str>) -> Rule {
