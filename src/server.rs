@@ -38,15 +38,26 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    // Pages and server functions: the session is resolved (and refreshed) for them, and server
-    // functions are guarded. The API, /health and the bundle skip both: they never use cookies.
+    // Pages and server functions: the session is resolved (and refreshed) for them, server
+    // functions are guarded, request bodies are bounded in size and time, and answers are
+    // compressed. The API, /health and the bundle skip all of it: they never use cookies, take
+    // no body, and answer a few hundred bytes (the bundle comes precompressed). Every request
+    // pays for its layers, and a flood of forged API tokens should cost as little as possible
+    // (README, "API benchmark", for what each layer costs).
+    let body_timeout = state.config.request_body_timeout;
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context, page)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.sessions.clone(), session_layer))
-        .layer(middleware::from_fn_with_state(state.clone(), guard_server_fns));
+        .layer(middleware::from_fn_with_state(state.clone(), guard_server_fns))
+        // Inside the limit: the body it reads in time is already cut at the limit.
+        .layer(middleware::from_fn_with_state(body_timeout, read_body_in_time))
+        // Outside the limit, so it sees the limit's 413.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(explain_too_large))
+        .layer(middleware::from_fn_with_state(body_timeout, drain_declared_oversize))
+        .layer(compression());
     let hsts = state.config.hsts();
-    let body_timeout = state.config.request_body_timeout;
     let router = Router::new()
         .merge(api::server::routes())
         .route("/health", get(health))
@@ -66,17 +77,7 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
-        ))
-        // Inside the limit: the body it reads in time is already cut at the limit.
-        .layer(middleware::from_fn_with_state(body_timeout, read_body_in_time))
-        // Outside the limit, so it sees the limit's 413.
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(middleware::map_response(explain_too_large))
-        .layer(middleware::from_fn_with_state(body_timeout, drain_declared_oversize))
-        // Pages and JSON are compressed as they go out; the release build's assets come
-        // precompressed (`--precompress`), and a response that is already encoded is left alone.
-        // Brotli's default quality (11) is meant for files compressed once, not per response.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)));
+        ));
     let router = match hsts {
         Some(value) => router.layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
@@ -96,6 +97,11 @@ async fn read_body_in_time(
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
+    use axum::body::HttpBody as _;
+    // A request without a body (every page view) needs no clock.
+    if request.body().is_end_stream() {
+        return next.run(request).await;
+    }
     let (parts, body) = request.into_parts();
     match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Ok(Ok(bytes)) => next.run(axum::extract::Request::from_parts(parts, bytes.into())).await,
@@ -161,6 +167,12 @@ fn hash_suffix(options: &LeptosOptions, kind: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Pages and the bundle are compressed as they go out; a response that is already encoded is
+/// left alone. Brotli's default quality (11) is meant for files compressed once.
+fn compression() -> CompressionLayer {
+    CompressionLayer::new().quality(CompressionLevel::Precise(5))
+}
+
 /// The wasm, JS and CSS bundle under `/pkg`. cargo-leptos puts a hash of each file's content in
 /// its name (`hash-files`), so a name never points at other content and browsers may keep the
 /// files for a year without asking again. Precompressed `.br` / `.gz` files are sent when the
@@ -173,18 +185,22 @@ fn assets(options: &LeptosOptions) -> Router {
         "no-cache"
     });
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
-    Router::new().fallback_service(files).layer(middleware::map_response(
-        move |mut response: axum::response::Response| {
-            let cache = cache.clone();
-            async move {
-                // A 404 must not be remembered for a year: the next build may bring the file.
-                if response.status().is_success() {
-                    response.headers_mut().insert(header::CACHE_CONTROL, cache);
+    // A file that comes precompressed is left alone; a debug build's are compressed on the fly.
+    Router::new()
+        .fallback_service(files)
+        .layer(compression())
+        .layer(middleware::map_response(
+            move |mut response: axum::response::Response| {
+                let cache = cache.clone();
+                async move {
+                    // A 404 must not be remembered for a year: the next build may bring the file.
+                    if response.status().is_success() {
+                        response.headers_mut().insert(header::CACHE_CONTROL, cache);
+                    }
+                    response
                 }
-                response
-            }
-        },
-    ))
+            },
+        ))
 }
 
 /// A request that declares a body over the limit is refused here, after its body (up to
@@ -210,16 +226,24 @@ async fn drain_declared_oversize(
             {
                 return too_slow();
             }
-            let refused = axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
-            explain_too_large(parts, refused).await
+            explained(&parts, axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response())
         }
         _ => next.run(request).await,
     }
 }
 
 /// The body limit answers a bare 413. For the server functions it becomes the app's own error.
-async fn explain_too_large(
-    request_parts: axum::http::request::Parts,
+async fn explain_too_large(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    if !request.uri().path().starts_with(SERVER_FN_PREFIX) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let response = next.run(axum::extract::Request::from_parts(parts.clone(), body)).await;
+    explained(&parts, response)
+}
+
+fn explained(
+    request_parts: &axum::http::request::Parts,
     response: axum::response::Response,
 ) -> axum::response::Response {
     if response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE
@@ -227,7 +251,7 @@ async fn explain_too_large(
     {
         return response;
     }
-    refuse(&request_parts, crate::error::AppError::TooLarge)
+    refuse(request_parts, crate::error::AppError::TooLarge)
 }
 
 /// Everything the server functions under `/auth/` share, in one pass: cross-site posts are

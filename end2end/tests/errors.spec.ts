@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { confirmationCode } from "./cognito-local";
+import { confirmationCode, confirmedUser } from "./cognito-local";
 import { ConfirmPage, PASSWORD, SignInPage, SignUpPage, alerts, uniqueEmail } from "./pages";
 
 test("signing up again with an e-mail that has an account answers as for a new one, and the code still works", async ({ page }) => {
@@ -71,11 +71,10 @@ test("resending a code on the emulator shows a human message, not an error page"
 
 test("a wrong password and an unknown user get the same message", async ({ page }) => {
   const email = uniqueEmail("pw");
-  await new SignUpPage(page).goto();
-  await new SignUpPage(page).signUp(email, PASSWORD);
-  await new ConfirmPage(page).confirmAndContinue(await confirmationCode(email));
+  await confirmedUser(email, PASSWORD);
 
   const signIn = new SignInPage(page);
+  await signIn.goto();
   await signIn.signIn(email, "Wrong-Horse-9");
   const wrongPassword = await alerts(page).textContent();
   expect(wrongPassword).toBe("The e-mail or password is not right.");
@@ -102,10 +101,7 @@ test("an unconfirmed account is led to the code step", async ({ page }) => {
 for (const next of ["//evil.example/", "https://evil.example/", "/\\evil.example"]) {
   test(`sign-in ignores an off-site next=${next}`, async ({ page }) => {
     const email = uniqueEmail("next");
-    await new SignUpPage(page).goto();
-    await new SignUpPage(page).signUp(email, PASSWORD);
-    await expect(page).toHaveURL(/\/confirm\?/);
-    await new ConfirmPage(page).confirmAndContinue(await confirmationCode(email));
+    await confirmedUser(email, PASSWORD);
     const signIn = new SignInPage(page);
     await signIn.goto(`?next=${encodeURIComponent(next)}`);
     await signIn.signIn(email, PASSWORD);

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { confirmationCode } from "./cognito-local";
-import { ConfirmPage, Header, PASSWORD, ProtectedPage, SignInPage, SignUpPage, hydrated, uniqueEmail } from "./pages";
+import { confirmedUser } from "./cognito-local";
+import { Header, PASSWORD, ProtectedPage, SignInPage, hydrated, uniqueEmail } from "./pages";
 
 // A second instance of the same server with the same SESSION_KEY (scripts/test starts it), as
 // behind a load balancer. Cookies belong to the host, not the port, so the browser sends the
@@ -10,10 +10,8 @@ if (!second) throw new Error("E2E_SECOND_URL is not set: run the browser tests w
 
 test("a session made on one instance is used, refreshed and ended on the other", async ({ page }) => {
   const email = uniqueEmail("scale");
-  const signUp = new SignUpPage(page);
-  await signUp.goto();
-  await signUp.signUp(email, PASSWORD);
-  await new ConfirmPage(page).confirmAndContinue(await confirmationCode(email));
+  await confirmedUser(email, PASSWORD);
+  await new SignInPage(page).goto();
   await hydrated(page);
   await new SignInPage(page).signIn(email, PASSWORD);
   await expect(page).toHaveURL(/\/protected$/);

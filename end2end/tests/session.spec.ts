@@ -1,14 +1,13 @@
 import { expect, test } from "@playwright/test";
-import { confirmationCode } from "./cognito-local";
-import { ConfirmPage, ForgotPasswordPage, Header, PASSWORD, ProtectedPage, SignInPage, SignUpPage, alerts, hydrated, uniqueEmail } from "./pages";
+import { confirmationCode, confirmedUser } from "./cognito-local";
+import { ForgotPasswordPage, Header, PASSWORD, ProtectedPage, SignInPage, alerts, hydrated, uniqueEmail } from "./pages";
 
+/** A confirmed account made through the emulator's API (sign-up has specs of its own), and the
+ * sign-in page open for it. */
 async function signedUpAndConfirmed(page: import("@playwright/test").Page, tag: string): Promise<string> {
   const email = uniqueEmail(tag);
-  const signUp = new SignUpPage(page);
-  await signUp.goto();
-  await signUp.signUp(email, PASSWORD);
-  await expect(page).toHaveURL(/\/confirm\?/);
-  await new ConfirmPage(page).confirmAndContinue(await confirmationCode(email));
+  await confirmedUser(email, PASSWORD);
+  await new SignInPage(page).goto();
   return email;
 }
 

@@ -4,13 +4,14 @@ use super::{ApiErrorBody, Me};
 use crate::auth::expiring::{ExpiringMap, now_unix};
 use crate::auth::verifier::{AccessClaims, TokenError, Verifier};
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 const REALM: &str = "leptos-cognito";
 
@@ -54,12 +55,8 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 return res;
             }
-            Self::Invalid(e) => {
-                let description = e.to_string();
-                let challenge =
-                    format!("Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\"");
-                (StatusCode::UNAUTHORIZED, "invalid_token", description, challenge)
-            }
+            // The answer a flood of forged tokens gets: made once per reason, then only copied.
+            Self::Invalid(e) => return invalid_token(&e),
             Self::InsufficientScope(needed) => {
                 let description = format!("this route needs {needed}");
                 let challenge = format!(
@@ -83,15 +80,60 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// 401 `invalid_token` with the reason, in the body and in `WWW-Authenticate` (RFC 6750 §3).
+fn invalid_token(e: &TokenError) -> Response {
+    static ANSWERS: LazyLock<Vec<(HeaderValue, Bytes)>> = LazyLock::new(|| {
+        TokenError::ALL
+            .iter()
+            .map(|e| {
+                let challenge = format!("Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{e}\"");
+                let body = serde_json::to_vec(&ApiErrorBody {
+                    error: "invalid_token".into(),
+                    error_description: e.to_string(),
+                })
+                .unwrap_or_default();
+                (
+                    HeaderValue::from_maybe_shared(Bytes::from(challenge))
+                        .unwrap_or_else(|_| HeaderValue::from_static("Bearer")),
+                    Bytes::from(body),
+                )
+            })
+            .collect()
+    });
+    let Some((challenge, body)) = ANSWERS.get(e.index()) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    (
+        StatusCode::UNAUTHORIZED,
+        [
+            (header::WWW_AUTHENTICATE, challenge.clone()),
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        ],
+        body.clone(),
+    )
+        .into_response()
+}
+
 /// A request whose bearer token is a valid access token of this pool and app client.
 #[derive(Clone, Debug)]
 pub struct Authenticated {
-    pub claims: AccessClaims,
-    /// The raw token, for calls made on the user's behalf (Cognito `GetUser`). Never logged.
-    token: String,
+    /// Shared with the verifier's cache of verified tokens: copying them costs nothing.
+    pub claims: Arc<AccessClaims>,
+    /// The `Authorization` header, kept for calls made on the user's behalf (Cognito
+    /// `GetUser`): a reference-counted copy, not a copy of the token. Never logged.
+    authorization: HeaderValue,
 }
 
 impl Authenticated {
+    /// The raw access token.
+    fn token(&self) -> &str {
+        self.authorization
+            .to_str()
+            .ok()
+            .and_then(|value| value.split_once(' '))
+            .map_or("", |(_, token)| token.trim())
+    }
+
     /// Refuses the request (403) unless the user is in `group` (`cognito:groups`).
     pub fn require_group(&self, group: &str) -> Result<(), ApiError> {
         if self.claims.groups.iter().any(|g| g == group) {
@@ -142,16 +184,14 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
         let verifier = Arc::<Verifier>::from_ref(state);
-        match verifier.verify_access(token).await {
-            Ok(claims) => Ok(Self {
-                claims,
-                token: token.to_owned(),
-            }),
-            Err(e) => {
-                tracing::info!(reason = %e, "bearer token refused");
-                Err(ApiError::Invalid(e))
-            }
-        }
+        // Refusals are counted and logged (sampled) by the verifier, not here per request.
+        let claims = verifier.verify_access(token).await.map_err(ApiError::Invalid)?;
+        let authorization = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .cloned()
+            .ok_or(ApiError::MissingToken)?;
+        Ok(Self { claims, authorization })
     }
 }
 
@@ -170,7 +210,7 @@ async fn me(State(state): State<AppState>, auth: Authenticated) -> Json<Me> {
         None => {
             // The token is already verified; GetUser adds the e-mail (access tokens carry none)
             // and, on real Cognito, fails for a token revoked by GlobalSignOut.
-            let email = state.cognito.email_of(&auth.token).await.ok().flatten();
+            let email = state.cognito.email_of(auth.token()).await.ok().flatten();
             if let Some(jti) = claims.jti.clone() {
                 state.emails.insert(jti, claims.exp, email.clone(), now);
             }
