@@ -594,3 +594,70 @@ async fn the_api_keeps_verifying_from_cached_keys_while_cognito_is_down() {
     }
     assert_eq!(server.hits(), 1);
 }
+
+#[tokio::test]
+async fn tokens_that_fail_on_their_claims_are_refused_before_any_key_is_fetched() {
+    // A fresh verifier has no keys yet: a token that reaches the key lookup makes it fetch the
+    // JWKS. Expired, foreign and wrong-client tokens must be refused before that (and so before
+    // any RSA work), even with a kid nobody knows.
+    let (server, verifier) = setup().await;
+    let t = now();
+    let mut expired = access_claims(&server.issuer());
+    expired["exp"] = json!(t - 60);
+    let mut foreign = access_claims(&server.issuer());
+    foreign["iss"] = json!("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other");
+    let mut other_client = access_claims(&server.issuer());
+    other_client["client_id"] = json!("another-client");
+    let mut id_token = access_claims(&server.issuer());
+    id_token["token_use"] = json!("id");
+    for (claims, want) in [
+        (&expired, TokenError::Expired),
+        (&foreign, TokenError::Issuer),
+        (&other_client, TokenError::Client),
+        (&id_token, TokenError::TokenUse("access")),
+    ] {
+        let token = sign_with(Algorithm::RS256, KEY_B, Some("kid-nobody-knows"), claims);
+        assert_eq!(verifier.verify_access(&token).await, Err(want));
+    }
+    assert_eq!(server.hits(), 0, "no JWKS fetch for a token its claims refuse");
+    assert_eq!(verifier.jwks_fetches(), 0);
+
+    // A token whose claims pass is the only kind that costs a key lookup and a signature check.
+    let forged = sign_with(Algorithm::RS256, KEY_B, Some("kid-a"), &access_claims(&server.issuer()));
+    assert_eq!(verifier.verify_access(&forged).await, Err(TokenError::Signature));
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn refusals_are_counted_by_reason() {
+    let (server, verifier) = setup().await;
+    let mut expired = access_claims(&server.issuer());
+    expired["exp"] = json!(now() - 60);
+    let expired = sign(&expired);
+    for _ in 0..3 {
+        assert_eq!(verifier.verify_access(&expired).await, Err(TokenError::Expired));
+    }
+    assert_eq!(verifier.verify_access("not-a-jwt").await, Err(TokenError::Malformed));
+    assert!(
+        verifier
+            .verify_access(&sign(&access_claims(&server.issuer())))
+            .await
+            .is_ok()
+    );
+    let counts: std::collections::HashMap<String, u64> = verifier
+        .refusals()
+        .iter()
+        .map(|(reason, n)| (reason.to_string(), *n))
+        .collect();
+    assert_eq!(counts[&TokenError::Expired.to_string()], 3);
+    assert_eq!(counts[&TokenError::Malformed.to_string()], 1);
+    assert_eq!(
+        counts.values().sum::<u64>(),
+        4,
+        "a valid token is not a refusal: {counts:?}"
+    );
+    // Every reason has its own slot.
+    for (i, reason) in TokenError::ALL.iter().enumerate() {
+        assert_eq!(reason.index(), i, "{reason}");
+    }
+}
