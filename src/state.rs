@@ -1,7 +1,7 @@
 //! The one state every handler shares, built once at start-up.
 
 use crate::api::bff::Upstream;
-use crate::api::server::{EMAIL_CACHE_MAX, EmailCache};
+use crate::api::server::{ME_CACHE_MAX, MeCache};
 use crate::auth::SignUpSettings;
 use crate::auth::cognito::Cognito;
 use crate::auth::limits::RateLimits;
@@ -17,15 +17,28 @@ use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What every request handler may use. Cloning it is one reference count: axum clones the state
+/// for every request of every route, and a struct of a dozen fields (some of them `String`s) cost
+/// each request a dozen atomic operations and three allocations, `/health` and the API included.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+pub struct SharedState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub cognito: Cognito,
     pub sessions: Arc<Sessions>,
     pub verifier: Arc<Verifier>,
     pub sign_up: SignUpSettings,
-    pub emails: Arc<EmailCache>,
+    /// `/api/me` answers by token, each until its token expires.
+    pub me_answers: Arc<MeCache>,
     pub limits: Arc<RateLimits>,
     /// How long a sign-in challenge may take: the app client's `AuthSessionValidity`.
     pub challenge_lifetime: Duration,
@@ -157,18 +170,18 @@ impl AppState {
         let limits = Arc::new(RateLimits::new(&config));
         RateLimits::spawn_cleanup(&limits);
         let api = Arc::new(Upstream::new(config.api_url.as_deref())?);
-        Ok(Self {
+        Ok(Self(Arc::new(SharedState {
             leptos_options,
             config: Arc::new(config),
             cognito,
             sessions: Arc::new(sessions),
             verifier: Arc::new(verifier),
             sign_up,
-            emails: Arc::new(EmailCache::new(EMAIL_CACHE_MAX)),
+            me_answers: Arc::new(MeCache::new(ME_CACHE_MAX)),
             limits,
             challenge_lifetime,
             api,
             mfa_required: facts.mfa.is_some_and(|m| m.required),
-        })
+        })))
     }
 }

@@ -195,38 +195,48 @@ where
     }
 }
 
-/// E-mail addresses read with `GetUser`, by token id until the token expires, so a page that
-/// calls the API repeatedly costs Cognito one call per token, not one per request.
-pub type EmailCache = ExpiringMap<Option<String>>;
+/// `/api/me`'s answer for each token (by `jti`) until the token expires: what it says never
+/// changes for a token, so a page that calls the API repeatedly costs Cognito one `GetUser` per
+/// token, and the server one JSON encoding, not one per request.
+pub type MeCache = ExpiringMap<Bytes>;
 
-/// At most this many e-mail addresses are remembered.
-pub const EMAIL_CACHE_MAX: usize = 10_000;
+/// At most this many answers are remembered (about 400 bytes each).
+pub const ME_CACHE_MAX: usize = 10_000;
 
-async fn me(State(state): State<AppState>, auth: Authenticated) -> Json<Me> {
+async fn me(State(state): State<AppState>, auth: Authenticated) -> Response {
     let claims = &auth.claims;
     let now = now_unix();
-    let email = match claims.jti.as_deref().and_then(|jti| state.emails.get(jti, now)) {
-        Some(email) => email,
+    let body = match claims.jti.as_deref().and_then(|jti| state.me_answers.get(jti, now)) {
+        Some(body) => body,
         None => {
             // The token is already verified; GetUser adds the e-mail (access tokens carry none)
             // and, on real Cognito, fails for a token revoked by GlobalSignOut.
             let email = state.cognito.email_of(auth.token()).await.ok().flatten();
+            let me = Me {
+                sub: claims.sub.clone(),
+                username: claims.username.clone(),
+                email,
+                groups: claims.groups.clone(),
+                scopes: claims.scopes().map(str::to_owned).collect(),
+                client_id: claims.client_id.clone(),
+                expires_at: claims.exp,
+                issued_at: claims.iat,
+            };
+            let Ok(body) = serde_json::to_vec(&me) else {
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            };
+            let body = Bytes::from(body);
             if let Some(jti) = claims.jti.clone() {
-                state.emails.insert(jti, claims.exp, email.clone(), now);
+                state.me_answers.insert(jti, claims.exp, body.clone(), now);
             }
-            email
+            body
         }
     };
-    Json(Me {
-        sub: claims.sub.clone(),
-        username: claims.username.clone(),
-        email,
-        groups: claims.groups.clone(),
-        scopes: claims.scopes().map(str::to_owned).collect(),
-        client_id: claims.client_id.clone(),
-        expires_at: claims.exp,
-        issued_at: claims.iat,
-    })
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
 }
 
 /// The token-checked routes, mounted under `/api`.

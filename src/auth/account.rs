@@ -167,7 +167,7 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
             .authenticated_at
             .filter(|_| session.recently_authenticated(now, state.config.reauth_window))
             .map(|at| at + state.config.reauth_window.as_secs() as i64),
-        policy: state.sign_up.policy,
+        policy: state.sign_up.policy.clone(),
     }))
 }
 

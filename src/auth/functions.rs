@@ -32,7 +32,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 /// The pool's password policy and the active confirmation mode.
 #[server(prefix = "/auth", endpoint = "sign-up-settings")]
 pub async fn get_sign_up_settings() -> Result<SignUpSettings, AppError> {
-    Ok(state()?.sign_up)
+    Ok(state()?.sign_up.clone())
 }
 
 /// Signs up, and answers the same whether or not the e-mail already has an account: "check
