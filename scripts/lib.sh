@@ -39,8 +39,6 @@ ROOT=${ROOT:-$PWD}
 # dependencies are compiled once, not once per clone. Override with CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/leptos-cognito/target}
 COGNITO_LOCAL_BIN=$ROOT/scripts/cognito-local/node_modules/.bin/cognito-local
-# Release builds run Binaryen's wasm-opt from npm (scripts/install-tools --for-tests).
-export PATH="$ROOT/scripts/wasm-opt/node_modules/.bin:$PATH"
 
 # The Python tools (cargo-lambda; for the tests also cfn-lint and checkov) live in one virtual
 # environment per machine, like the build directory, at the versions in scripts/python/.
@@ -356,7 +354,7 @@ preflight() {
   [ "$missing" = 0 ] || die "install what is missing above, then run this again"
   if ! command -v cargo-leptos >/dev/null || ! command -v wasm-bindgen >/dev/null; then
     printf '  first run: the tools build from crates.io (cargo-leptos, wasm-bindgen-cli%s): expect 30-45 minutes on 2 cores, seconds afterwards\n' \
-      "$([ "$what" = test ] && echo ', cargo-audit')" >&2
+      "$([ "$what" = test ] && echo ', wasm-opt, cargo-audit')" >&2
   fi
 }
 

@@ -43,7 +43,7 @@ pub fn router(state: AppState) -> Router {
     // compressed. The API, /health and the bundle skip all of it: they never use cookies, take
     // no body, and answer a few hundred bytes (the bundle comes precompressed). Every request
     // pays for its layers, and a flood of forged API tokens should cost as little as possible
-    // (README, "API benchmark", for what each layer costs).
+    // (README, "The token-checked API", for what each layer costs).
     let body_timeout = state.config.request_body_timeout;
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context, page)

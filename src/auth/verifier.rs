@@ -15,9 +15,9 @@
 //! line per [`REFUSAL_LOG_EVERY`] at most, not one per request.
 //!
 //! **Keys parsed once.** The signature is checked with `aws-lc-rs` (the crypto backend
-//! `jsonwebtoken` uses too) against a key parsed once per JWKS fetch. `jsonwebtoken::decode`
-//! rebuilds the RSA key from `n` and `e` for every token, which made a forged token cost more
-//! than a valid one (README, "API benchmark"); `jsonwebtoken` still reads the header and the JWKS.
+//! `jsonwebtoken` uses too) against a key parsed once per JWKS fetch: `jsonwebtoken::decode`
+//! rebuilds the RSA key from `n` and `e` for every token (README, "The token-checked API", for
+//! the figures). `jsonwebtoken` still reads the header and the JWKS's keys.
 //!
 //! The JWKS is cached by `kid`. An unknown `kid` causes at most one refetch at a time, shared by
 //! every request waiting for it, and at most one per [`REFETCH_PENALTY`], so a flood of forged
