@@ -198,7 +198,9 @@ where
 /// `/api/me`'s answer for each token (by `jti`) until the token expires: what it says never
 /// changes for a token, so a page that calls the API repeatedly costs Cognito one `GetUser` per
 /// token, and the server one JSON encoding, not one per request.
-pub type MeCache = ExpiringMap<Bytes>;
+/// The answer is kept with the `sub` it was made for and served only to that `sub`: a `jti` is
+/// unique per token on Cognito, but an answer must never reach another person if it were not.
+pub type MeCache = ExpiringMap<(Arc<str>, Bytes)>;
 
 /// At most this many answers are remembered (about 400 bytes each).
 pub const ME_CACHE_MAX: usize = 10_000;
@@ -206,8 +208,9 @@ pub const ME_CACHE_MAX: usize = 10_000;
 async fn me(State(state): State<AppState>, auth: Authenticated) -> Response {
     let claims = &auth.claims;
     let now = now_unix();
-    let body = match claims.jti.as_deref().and_then(|jti| state.me_answers.get(jti, now)) {
-        Some(body) => body,
+    let cached = claims.jti.as_deref().and_then(|jti| state.me_answers.get(jti, now));
+    let body = match cached.filter(|(sub, _)| **sub == *claims.sub) {
+        Some((_, body)) => body,
         None => {
             // The token is already verified; GetUser adds the e-mail (access tokens carry none)
             // and, on real Cognito, fails for a token revoked by GlobalSignOut.
@@ -227,7 +230,9 @@ async fn me(State(state): State<AppState>, auth: Authenticated) -> Response {
             };
             let body = Bytes::from(body);
             if let Some(jti) = claims.jti.clone() {
-                state.me_answers.insert(jti, claims.exp, body.clone(), now);
+                state
+                    .me_answers
+                    .insert(jti, claims.exp, (Arc::from(claims.sub.as_str()), body.clone()), now);
             }
             body
         }

@@ -9,8 +9,10 @@
 //! **Cheap checks first.** A public API meets floods of forged, expired and foreign tokens, so a
 //! token is refused on everything that needs no cryptography — its size and shape, its header,
 //! every claim — before its key is looked up or its signature checked. Refusing on claims that
-//! are not yet verified is safe: they can only make a token fail, never pass, and the sender
-//! learns nothing it did not write itself. Only a token whose claims would all pass costs an
+//! are not yet verified is safe: they can only make a token fail, never pass. Unlike
+//! `aws-jwt-verify`, which checks the signature first, this tells an unsigned sender which
+//! issuer and app client are accepted; neither is a secret (the issuer is the pool's public URL,
+//! a client id is no credential). Only a token whose claims would all pass costs an
 //! RSA verification. Refusals are counted per reason ([`Verifier::refusals`]); the log gets one
 //! line per [`REFUSAL_LOG_EVERY`] at most, not one per request.
 //!
@@ -356,7 +358,10 @@ impl Verifier {
         let leeway = self.config.leeway.as_secs();
         // Stored until `exp + leeway`, the last second a full check would still pass.
         let claims = self.verified.get(token, now)?;
-        claims.nbf.is_none_or(|nbf| nbf <= now + leeway).then_some(claims)
+        claims
+            .nbf
+            .is_none_or(|nbf| nbf <= now.saturating_add(leeway))
+            .then_some(claims)
     }
 
     fn remember(&self, token: &str, claims: &Arc<AccessClaims>, now: u64) {
@@ -554,8 +559,9 @@ fn unparsable_header(token: &str) -> TokenError {
     }
 }
 
-/// The usable signing keys of a JWKS: RSA, `use` = `sig`, RS256 (or no `alg`), at least 2048
-/// bits. Anything else is skipped rather than failing the whole set.
+/// The usable signing keys of a JWKS: RSA, `use` = `sig`, RS256 (or no `alg`). Anything else is
+/// skipped rather than failing the whole set. A key under 2048 bits is kept but verifies nothing
+/// (aws-lc-rs checks the size on every signature): its tokens fail as `Signature`.
 fn parse_keys(set: JwkSet) -> HashMap<String, Key> {
     use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, PublicKeyUse};
     set.keys
