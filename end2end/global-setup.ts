@@ -1,9 +1,12 @@
 import type { FullConfig } from "@playwright/test";
 
-// `cargo leptos end-to-end` starts the server and this runner at the same moment: wait until
-// the server answers before the first test.
+// The servers may still be starting (`cargo leptos end-to-end` starts the server and this runner
+// at the same moment): wait until every project's server answers before the first test.
 export default async function globalSetup(config: FullConfig) {
-  const baseURL = config.projects[0].use.baseURL ?? "http://127.0.0.1:3000";
+  await Promise.all(config.projects.map((project) => waitFor(project.use.baseURL ?? "http://127.0.0.1:3000")));
+}
+
+async function waitFor(baseURL: string) {
   const deadline = Date.now() + 120_000;
   let last = "";
   while (Date.now() < deadline) {

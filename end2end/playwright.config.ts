@@ -1,8 +1,8 @@
 import { defineConfig } from "@playwright/test";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
-// Which confirmation mode the server under test runs in (scripts/test sets it per run).
-const mode = process.env.E2E_MODE ?? "code";
+// The specs each run checks; a run is a server under test in one confirmation mode.
 const specsByMode: Record<string, string[]> = {
   code: ["home", "code-flow", "errors", "no-js", "session", "enumeration", "scale-out", "challenges", "account", "messages", "japanese", "accessibility", "no-token"],
   // The same app in front of an app client with a secret (SECRET_HASH on every call).
@@ -12,8 +12,38 @@ const specsByMode: Record<string, string[]> = {
   ministack: ["code-flow", "challenges"],
   admin: ["admin-flow"],
   lambda: ["lambda-flow"],
+  // The debug build the run command serves (tests/scripts/dev-smoke.sh): it renders and hydrates.
+  dev: ["home"],
 };
-if (!specsByMode[mode]) throw new Error(`E2E_MODE must be one of ${Object.keys(specsByMode).join(", ")}`);
+
+/** KEY=VALUE lines, as scripts/lib.sh's `provision` writes them. */
+function readEnvFile(path: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const at = line.indexOf("=");
+    if (at > 0 && !line.startsWith("#")) env[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return env;
+}
+
+// E2E_RUNS="code=FILE secret=FILE …" (scripts/test): one project per server, all in one run so
+// the workers stay busy. FILE is the env file the server was started with; its APP_URL is the
+// project's baseURL and the tests' helpers read the project's settings from it
+// (tests/cognito-local.ts, `setting`). Without it: one project, E2E_MODE (default code) against
+// LEPTOS_SITE_ADDR, settings from the environment — as `cargo leptos end-to-end` runs it.
+type Run = { name: string; baseURL: string; env?: Record<string, string> };
+const runs: Run[] = (process.env.E2E_RUNS ?? "").split(/\s+/).filter(Boolean).map((run) => {
+  const [name, file] = run.split("=", 2);
+  if (!specsByMode[name] || !file) throw new Error(`E2E_RUNS: \`${run}\` is not MODE=ENV_FILE (modes: ${Object.keys(specsByMode).join(", ")})`);
+  const env = readEnvFile(file);
+  if (!env.APP_URL) throw new Error(`E2E_RUNS: ${file} has no APP_URL`);
+  return { name, baseURL: env.APP_URL, env };
+});
+if (runs.length === 0) {
+  const mode = process.env.E2E_MODE ?? "code";
+  if (!specsByMode[mode]) throw new Error(`E2E_MODE must be one of ${Object.keys(specsByMode).join(", ")}`);
+  runs.push({ name: mode, baseURL: `http://${process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3000"}` });
+}
 
 export default defineConfig({
   testDir: "./tests",
@@ -29,7 +59,6 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   reporter: [["list"]],
   use: {
-    baseURL: `http://${process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3000"}`,
     browserName: "chromium",
     headless: true,
     trace: "retain-on-failure",
@@ -48,5 +77,10 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: mode, testMatch: specsByMode[mode].map((name) => `${name}.spec.ts`) }],
+  projects: runs.map(({ name, baseURL, env }) => ({
+    name,
+    testMatch: specsByMode[name].map((spec) => `${spec}.spec.ts`),
+    use: { baseURL },
+    metadata: { env },
+  })),
 });

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { test } from "@playwright/test";
 import { Secret, TOTP } from "otpauth";
 
 // Reads what cognito-local stored for a user: the emulator "sends" no e-mail, it keeps the code
@@ -35,7 +36,7 @@ function parsePool(text: string): { Users?: Record<string, User> } | undefined {
 }
 
 async function findUser(email: string): Promise<User | undefined> {
-  const dir = process.env.COGNITO_LOCAL_DB;
+  const dir = settings().COGNITO_LOCAL_DB;
   if (!dir) throw new Error("COGNITO_LOCAL_DB is not set (scripts/test sets it)");
   for (const file of await readdir(dir)) {
     if (!file.endsWith(".json") || file === "clients.json") continue;
@@ -53,7 +54,7 @@ async function findUser(email: string): Promise<User | undefined> {
  * every message it sends, per account, at GET /_ministack/ses/messages.
  */
 async function ministackCode(email: string): Promise<string | undefined> {
-  const response = await fetch(`${env("MINISTACK_URL")}/_ministack/ses/messages`);
+  const response = await fetch(`${setting("MINISTACK_URL")}/_ministack/ses/messages`);
   if (!response.ok) throw new Error(`ministack SES messages: ${response.status}`);
   type Message = { To: string[]; BodyText?: string; BodyHtml?: string };
   const { messages } = (await response.json()) as { messages: Record<string, Message[]> };
@@ -87,15 +88,25 @@ export async function attributeVerificationCode(email: string): Promise<string> 
 
 type AdminUser = { UserStatus: string; UserAttributes?: Attribute[] };
 
-function env(name: string): string {
-  const value = process.env[name];
+/**
+ * The settings of the server under test: its env file when scripts/test runs several servers
+ * (the project's metadata, playwright.config.ts), over this process's environment.
+ */
+function settings(): Record<string, string | undefined> {
+  const own = test.info().project.metadata?.env as Record<string, string> | undefined;
+  return { ...process.env, ...own };
+}
+
+/** One setting of the server under test; throws when it is not set. */
+export function setting(name: string): string {
+  const value = settings()[name];
   if (!value) throw new Error(`${name} is not set (scripts/test sets it)`);
   return value;
 }
 
 /** Whether the tests run against ministack (scripts/lib.sh's `ministack_env` sets its URL). */
 function onMinistack(): boolean {
-  return !!process.env.MINISTACK_URL;
+  return !!settings().MINISTACK_URL;
 }
 
 const sha256 = (data: string) => createHash("sha256").update(data, "utf8").digest("hex");
@@ -107,9 +118,9 @@ const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).u
  * AUTH=true refuses unsigned admin calls, as AWS does; `amzDate` is `YYYYMMDDTHHMMSSZ`.
  */
 export function sigV4(url: URL, headers: Record<string, string>, body: string, amzDate: string): string {
-  const region = env("AWS_REGION");
-  const keyId = env("AWS_ACCESS_KEY_ID");
-  const secret = env("AWS_SECRET_ACCESS_KEY");
+  const region = setting("AWS_REGION");
+  const keyId = setting("AWS_ACCESS_KEY_ID");
+  const secret = setting("AWS_SECRET_ACCESS_KEY");
   const day = amzDate.slice(0, 8);
   const scope = `${day}/${region}/cognito-idp/aws4_request`;
   const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
@@ -136,7 +147,7 @@ export function sigV4(url: URL, headers: Record<string, string>, body: string, a
  * ministack (it checks, as AWS does); cognito-local checks no signature, so none is made there.
  */
 export async function cognito<T = any>(operation: string, body: object): Promise<T> {
-  const url = new URL(env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"));
+  const url = new URL(setting("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"));
   const payload = JSON.stringify(body);
   const headers: Record<string, string> = {
     "content-type": "application/x-amz-json-1.1",
@@ -159,9 +170,9 @@ export async function cognito<T = any>(operation: string, body: object): Promise
  * the secret-client runs), else nothing: Base64(HMAC-SHA256(secret, username + client id)).
  */
 function secretHash(username: string): string | undefined {
-  const secret = process.env.COGNITO_CLIENT_SECRET;
+  const secret = settings().COGNITO_CLIENT_SECRET;
   if (!secret) return undefined;
-  return createHmac("sha256", secret).update(username + env("COGNITO_CLIENT_ID"), "utf8").digest("base64");
+  return createHmac("sha256", secret).update(username + setting("COGNITO_CLIENT_ID"), "utf8").digest("base64");
 }
 
 /**
@@ -170,19 +181,19 @@ function secretHash(username: string): string | undefined {
  * (a CI run failed exactly so).
  */
 async function adminGetUser(email: string): Promise<AdminUser> {
-  return cognito("AdminGetUser", { UserPoolId: env("COGNITO_USER_POOL_ID"), Username: email });
+  return cognito("AdminGetUser", { UserPoolId: setting("COGNITO_USER_POOL_ID"), Username: email });
 }
 
 /** A confirmed account, made as an administrator would (SignUp + AdminConfirmSignUp). */
 export async function confirmedUser(email: string, password: string) {
   await cognito("SignUp", {
-    ClientId: env("COGNITO_CLIENT_ID"),
+    ClientId: setting("COGNITO_CLIENT_ID"),
     Username: email,
     Password: password,
     UserAttributes: [{ Name: "email", Value: email }],
     ...(secretHash(email) && { SecretHash: secretHash(email) }),
   });
-  await cognito("AdminConfirmSignUp", { UserPoolId: env("COGNITO_USER_POOL_ID"), Username: email });
+  await cognito("AdminConfirmSignUp", { UserPoolId: setting("COGNITO_USER_POOL_ID"), Username: email });
 }
 
 /**
@@ -192,7 +203,7 @@ export async function confirmedUser(email: string, password: string) {
  */
 export async function enableTotp(email: string, password: string): Promise<string> {
   const signIn = await cognito("InitiateAuth", {
-    ClientId: env("COGNITO_CLIENT_ID"),
+    ClientId: setting("COGNITO_CLIENT_ID"),
     AuthFlow: "USER_PASSWORD_AUTH",
     // No challenge follows (the account has no second step yet), so SECRET_HASH is over the
     // name as typed; a challenge's answer would need it over the internal username.
@@ -228,7 +239,7 @@ export function wrongTotp(secret: string): string {
  * prints the temporary password against the emulator. Returns that password.
  */
 export function invite(email: string): string {
-  const out = execFileSync(env("COGNITO_SETUP_BIN"), ["invite", email], { encoding: "utf8" });
+  const out = execFileSync(setting("COGNITO_SETUP_BIN"), ["invite", email], { encoding: "utf8", env: settings() });
   return out.trim();
 }
 
@@ -260,7 +271,7 @@ export type Delivery = { subject: string; message: string; text: string; code: s
  * Lambda returned and Cognito's placeholders already replaced.
  */
 export async function deliveries(email: string): Promise<Delivery[]> {
-  const log = (await readFile(env("COGNITO_LOCAL_LOG"), "utf8")).replace(/\x1b\[[0-9;]*m/g, "");
+  const log = (await readFile(setting("COGNITO_LOCAL_LOG"), "utf8")).replace(/\x1b\[[0-9;]*m/g, "");
   const found: Delivery[] = [];
   for (const line of log.split("\n")) {
     if (!line.includes("Confirmation Code Delivery")) continue;

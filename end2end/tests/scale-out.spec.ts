@@ -1,14 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { confirmedUser } from "./cognito-local";
+import { confirmedUser, setting } from "./cognito-local";
 import { Header, PASSWORD, ProtectedPage, SignInPage, hydrated, uniqueEmail } from "./pages";
 
 // A second instance of the same server with the same SESSION_KEY (scripts/test starts it), as
 // behind a load balancer. Cookies belong to the host, not the port, so the browser sends the
 // session to both.
-const second = process.env.E2E_SECOND_URL;
-if (!second) throw new Error("E2E_SECOND_URL is not set: run the browser tests with scripts/test");
-
 test("a session made on one instance is used, refreshed and ended on the other", async ({ page }) => {
+  const second = setting("E2E_SECOND_URL");
   const email = uniqueEmail("scale");
   await confirmedUser(email, PASSWORD);
   await new SignInPage(page).goto();

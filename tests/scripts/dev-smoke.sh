@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The run command (scripts/dev) as on a developer's own machine: apt-get, apt, sudo, dnf and
-# brew are stubs on PATH that fail and note the call. The app must come up on local Cognito and
-# answer /health and /, no stub may have been called, and SIGTERM to the run command's process
-# group (what Ctrl-C does in a terminal) must stop everything it started.
+# brew are stubs on PATH that fail and note the call. The app must come up on local Cognito,
+# answer /health and / and hydrate in a browser, no stub may have been called, and SIGTERM to
+# the run command's process group (what Ctrl-C does in a terminal) must stop everything it
+# started. Needs the browser tests' tools (scripts/install-tools --for-tests) and CHROMIUM_PATH,
+# as scripts/test has them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
@@ -50,6 +52,10 @@ done
 curl -fsS "http://127.0.0.1:$app_port/health" | grep -q '"ok"' || fail "/health did not answer within 10 minutes"
 curl -fsS "http://127.0.0.1:$app_port/" | grep -q "Amazon Cognito in front of a Leptos app" || fail "/ did not render the home page"
 [ ! -e "$tmp/called" ] || fail "scripts/dev called a system package manager: $(cat "$tmp/called")"
+# The browser tests run on the release build; this is the debug build people develop on: it
+# renders, hydrates and serves its bundle right in a browser (home.spec, Playwright project dev).
+printf 'APP_URL=http://127.0.0.1:%s\n' "$app_port" >"$tmp/dev.env"
+(cd end2end && E2E_RUNS="dev=$tmp/dev.env" npx playwright test) || fail "the debug build failed home.spec in a browser"
 
 kill -TERM -- "-$pid"
 stopped=
@@ -64,4 +70,4 @@ done
 [ -n "$stopped" ] || fail "scripts/dev, the app, cognito-local or cargo lambda watch still runs 20 s after SIGTERM"
 wait "$pid" 2>/dev/null || true
 pid=
-printf 'scripts/dev came up without apt-get or sudo, answered /health and /, and stopped on SIGTERM\n' >&2
+printf 'scripts/dev came up without apt-get or sudo, answered /health and /, hydrated in a browser, and stopped on SIGTERM\n' >&2
