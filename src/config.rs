@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use crate::auth::ConfirmationMode;
-use crate::auth::secret_hash::ClientSecret;
+use crate::auth::cognito::secret_hash::ClientSecret;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("configuration: {var} {problem}")]
@@ -121,7 +121,7 @@ impl Config {
             ));
         }
         let client_id = get("COGNITO_CLIENT_ID").ok_or_else(|| err("COGNITO_CLIENT_ID", "is missing"))?;
-        // Whether the client has a secret is checked against Cognito at start-up (`auth::pool`).
+        // Whether the client has a secret is checked against Cognito at start-up (`auth::cognito::pool`).
         let client_secret = get("COGNITO_CLIENT_SECRET")
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())

@@ -4,8 +4,8 @@ use crate::api::bff::Upstream;
 use crate::api::server::{ME_CACHE_MAX, MeCache};
 use crate::auth::SignUpSettings;
 use crate::auth::cognito::Cognito;
+use crate::auth::cognito::pool::Level;
 use crate::auth::limits::RateLimits;
-use crate::auth::pool::Level;
 use crate::auth::session::Sessions;
 use crate::auth::verifier::{Verifier, VerifierConfig};
 use crate::config::Config;
@@ -129,7 +129,7 @@ impl AppState {
         // The pool and client decide how the app behaves (policy, rotation, challenge time);
         // anything that cannot work is said here, once, before the first request.
         let facts = cognito.pool_facts().await;
-        let findings = crate::auth::pool::check(&facts, &config);
+        let findings = crate::auth::cognito::pool::check(&facts, &config);
         let mut fatal = false;
         for finding in &findings {
             match finding.level {
@@ -150,7 +150,7 @@ impl AppState {
             facts
                 .client
                 .as_ref()
-                .map_or(crate::auth::pool::challenge_lifetime_secs(None), |c| {
+                .map_or(crate::auth::cognito::pool::challenge_lifetime_secs(None), |c| {
                     c.challenge_lifetime_secs()
                 }),
         );

@@ -2,31 +2,33 @@
 //! sign-in challenges (MFA, invited users' first password), the Cognito calls behind them, the
 //! server-kept session and its refresh, the JWT verifier of the API.
 //!
-//! | flow | file |
+//! Each flow is found by its folder and file:
+//!
+//! | what | where |
 //! |---|---|
-//! | sign up, confirm, sign in, sign out, reset the password | `functions.rs` |
-//! | answer a sign-in challenge (code, choice, new password, authenticator set-up) | `challenges.rs` |
-//! | the account page: password, authenticator, name, e-mail, sign out everywhere, delete | `account.rs` |
-//! | the header's language switch (cookie, and the `locale` attribute when signed in) | `language.rs` |
-//! | the pending sign-in between challenge pages (encrypted cookie) and where a step leads | `pending.rs` |
-//! | every Cognito call and its error mapping | `cognito.rs` |
-//! | `SECRET_HASH` for app clients with a secret | `secret_hash.rs` |
-//! | what the pool and client must allow, checked at start-up | `pool.rs` |
-//! | session cookies and refresh (with or without rotation) | `session.rs` |
+//! | **server functions, by flow** (both builds compile them: the browser calls them) | `flows/` |
+//! | sign up, confirm, send the code again | `flows/sign_up.rs` |
+//! | sign in, sign out, what the pages read about the session | `flows/sign_in.rs` |
+//! | reset the password | `flows/password_reset.rs` |
+//! | answer a sign-in challenge (code, choice, new password, authenticator set-up) | `flows/challenges.rs` |
+//! | the account page: password, authenticator, name, e-mail, sign out everywhere, delete | `flows/account.rs` |
+//! | the header's language switch (cookie, and the `locale` attribute when signed in) | `flows/language.rs` |
+//! | **Cognito**: every call, its error mapping, retries, the pool check, `SECRET_HASH` | `cognito/` |
+//! | **the session**: cookies, refresh, the pending sign-in between challenge pages | `session/` |
+//! | what a form field accepts (both builds) | `validate.rs` |
+//! | the JWT verifier of the API | `verifier.rs` |
+//! | abuse limits per IP, e-mail and form | `limits.rs` |
+//! | cross-site refusal of server-function posts | `csrf.rs` |
 //! | authenticator-app set-up: `otpauth://` URI and QR code | `totp.rs` |
+//! | what the server functions share: state, session, cookies, form errors | `server.rs` |
+//! | a map whose entries expire (limits, caches) | `expiring.rs` |
 //!
 //! The parts both sides compile come first; the server-only parts are switched on here, once.
 
-pub mod account;
-mod challenges;
-mod functions;
-mod language;
+mod flows;
 pub mod validate;
 
-pub use account::*;
-pub use challenges::*;
-pub use functions::*;
-pub use language::*;
+pub use flows::*;
 
 #[cfg(feature = "ssr")]
 pub mod cognito;
@@ -36,12 +38,6 @@ pub mod csrf;
 pub mod expiring;
 #[cfg(feature = "ssr")]
 pub mod limits;
-#[cfg(feature = "ssr")]
-pub mod pending;
-#[cfg(feature = "ssr")]
-pub mod pool;
-#[cfg(feature = "ssr")]
-pub mod secret_hash;
 #[cfg(feature = "ssr")]
 pub(crate) mod server;
 #[cfg(feature = "ssr")]

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use super::server::{redirect_to, session, set_cookies, state};
+use crate::auth::server::{redirect_to, session, set_cookies, state};
 
 /// How long the choice is kept: a year, renewed with every switch.
 #[cfg(feature = "ssr")]
@@ -21,7 +21,7 @@ pub async fn set_language(lang: String, next: String) -> Result<(), AppError> {
     let back = if next.is_empty() {
         "/".to_owned()
     } else {
-        super::validate::safe_next(Some(&next))
+        crate::auth::validate::safe_next(Some(&next))
     };
     // A tag that is not ours (a hand-made post) changes nothing.
     let Some(language) = Language::from_tag(&lang) else {

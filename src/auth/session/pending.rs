@@ -11,11 +11,11 @@
 //! token cookies set, the pending cookie removed, a redirect to where the person was going) or
 //! the next challenge's page.
 
-use super::cognito::{AuthStep, Challenge};
-use super::server::{redirect_to, request_headers, set_cookies};
-use super::session::{Transient, now_unix};
-use super::validate::safe_next;
-use super::{ChallengeKind, ChallengeView};
+use super::{Transient, now_unix};
+use crate::auth::cognito::{AuthStep, Challenge};
+use crate::auth::server::{redirect_to, request_headers, set_cookies};
+use crate::auth::validate::safe_next;
+use crate::auth::{ChallengeKind, ChallengeView};
 use crate::error::AppError;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
@@ -52,7 +52,7 @@ impl PendingSignIn {
             totp: self
                 .totp_secret
                 .as_deref()
-                .and_then(|secret| super::totp::setup(&state.config.app_name, &self.email, secret).ok()),
+                .and_then(|secret| crate::auth::totp::setup(&state.config.app_name, &self.email, secret).ok()),
         }
     }
 }

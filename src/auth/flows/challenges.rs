@@ -2,23 +2,23 @@
 //! a code (authenticator app, e-mail, text message), the choice between factors, an invited
 //! user's first password, and setting up an authenticator app when the pool requires MFA.
 //!
-//! Each reads the pending sign-in from its encrypted cookie ([`super::pending`]), checks the
+//! Each reads the pending sign-in from its encrypted cookie ([`crate::auth::session::pending`]), checks the
 //! answer's shape, limits attempts per e-mail (and per IP, in the guard), calls Cognito, and
-//! goes on with [`super::pending::advance`]: into the app, or to the next challenge. A wrong
+//! goes on with [`crate::auth::session::pending::advance`]: into the app, or to the next challenge. A wrong
 //! code keeps the challenge, so the person may try again while Cognito's session lasts; an
 //! expired one goes back to the sign-in form with a message.
 
-use super::ChallengeView;
+use crate::auth::ChallengeView;
 use crate::error::AppError;
 use leptos::prelude::*;
 use std::collections::HashMap;
 
 #[cfg(feature = "ssr")]
-use super::{
+use crate::auth::{
     ChallengeKind,
     limits::Form,
-    pending::{self, PendingSignIn},
     server::{caller, form_error, no_store, state},
+    session::pending::{self, PendingSignIn},
     validate::{Email, MfaCode, Password, attribute_value},
 };
 #[cfg(feature = "ssr")]
@@ -73,7 +73,7 @@ async fn go_on(
     state: &AppState,
     pending: &PendingSignIn,
     page: &str,
-    answer: Result<super::cognito::AuthStep, AppError>,
+    answer: Result<crate::auth::cognito::AuthStep, AppError>,
 ) -> Result<(), AppError> {
     let result = match answer {
         Ok(step) => pending::advance(state, step, &pending.email, &pending.next).await,

@@ -22,6 +22,8 @@
 //! `pending`); it is encrypted with the same key. It has to happen there, before rendering starts: a streamed page has
 //! sent its headers — and so any `Set-Cookie` — before its data resolves.
 
+pub mod pending;
+
 use crate::auth::cognito::{Cognito, Tokens};
 use crate::config::Config;
 use crate::error::AppError;

@@ -1,15 +1,21 @@
 //! What the app needs from the user pool and its app client, checked once at start-up.
 //!
 //! The server reads its pool and client (`DescribeUserPool`, `GetUserPoolMfaConfig`,
-//! `DescribeUserPoolClient`, in `cognito.rs`) and says, one line each, what it found: a
+//! `DescribeUserPoolClient`, in [`Cognito::pool_facts`]) and says, one line each, what it found: a
 //! warning where the app still works but something is off, an error where it cannot work (in
 //! production the server then refuses to start). The client's own settings decide how the app
 //! behaves (rotation, how long a sign-in challenge may take); there is no switch to keep in
 //! step with them.
 
-use crate::auth::secret_hash::ClientSecret;
+use super::secret_hash::ClientSecret;
+use super::{Cognito, Op, fail, not_twice};
 use crate::auth::validate::PasswordPolicy;
 use crate::config::Config;
+use crate::error::AppError;
+use aws_sdk_cognitoidentityprovider::types::{
+    ExplicitAuthFlowsType, FeatureType, PreventUserExistenceErrorTypes, TimeUnitsType, UserPoolMfaType,
+    VerifiedAttributeType,
+};
 
 /// What could be read of the pool and client. `None`: the call failed (IAM, emulator).
 #[derive(Debug, Default)]
@@ -330,6 +336,164 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
         }
     }
     out
+}
+
+impl Cognito {
+    /// The pool's password policy and MFA settings, and the app client's flows, secret,
+    /// rotation and token lifetimes, for the start-up checks (`auth::cognito::pool`). What cannot be
+    /// read (missing IAM permissions, an emulator without the call) stays `None`.
+    #[tracing::instrument(skip_all)]
+    pub async fn pool_facts(&self) -> PoolFacts {
+        let (policy, settings) = match self.describe_pool().await {
+            Ok((policy, settings)) => (Some(policy), Some(settings)),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the pool's password policy (DescribeUserPool)");
+                (None, None)
+            }
+        };
+        PoolFacts {
+            policy,
+            settings,
+            mfa: self.mfa_facts().await,
+            client: self.client_facts().await,
+        }
+    }
+
+    async fn mfa_facts(&self) -> Option<MfaFacts> {
+        let out = self
+            .client
+            .get_user_pool_mfa_config()
+            .user_pool_id(&self.user_pool_id)
+            .send()
+            .await
+            .map_err(|e| fail(Op::DescribePool, e))
+            .ok()?;
+        Some(MfaFacts {
+            required: out.mfa_configuration == Some(UserPoolMfaType::On),
+            optional: out.mfa_configuration == Some(UserPoolMfaType::Optional),
+            totp: out.software_token_mfa_configuration.is_some_and(|c| c.enabled),
+            sms: out.sms_mfa_configuration.and_then(|c| c.sms_configuration).is_some(),
+            email: out.email_mfa_configuration.is_some(),
+        })
+    }
+
+    async fn client_facts(&self) -> Option<ClientFacts> {
+        let out = self
+            .client
+            .describe_user_pool_client()
+            .user_pool_id(&self.user_pool_id)
+            .client_id(&self.client_id)
+            .send()
+            .await
+            .map_err(|e| fail(Op::DescribePool, e))
+            .ok()?;
+        let c = out.user_pool_client?;
+        let flows = c.explicit_auth_flows.unwrap_or_default();
+        let allows =
+            |new: ExplicitAuthFlowsType, legacy: ExplicitAuthFlowsType| flows.contains(&new) || flows.contains(&legacy);
+        let units = c
+            .token_validity_units
+            .unwrap_or_else(|| aws_sdk_cognitoidentityprovider::types::TokenValidityUnitsType::builder().build());
+        let seconds = |value: Option<i32>, unit: Option<TimeUnitsType>, default: TimeUnitsType| {
+            let n = u64::try_from(value?).ok()?;
+            Some(
+                n * match unit.unwrap_or(default) {
+                    TimeUnitsType::Seconds => 1,
+                    TimeUnitsType::Minutes => 60,
+                    TimeUnitsType::Hours => 3600,
+                    _ => 86_400,
+                },
+            )
+        };
+        let rotation = c.refresh_token_rotation.as_ref();
+        let secret = c.client_secret.map(ClientSecret::new);
+        // AWS allows two active secrets (for rotating them) and DescribeUserPoolClient shows
+        // one: when ours is not that one, count them (their values are never shown).
+        let secret_count = match (&secret, &self.secret) {
+            (Some(theirs), Some(ours)) if !ours.matches(theirs.expose()) => self.secret_count().await,
+            _ => None,
+        };
+        Some(ClientFacts {
+            secret,
+            secret_count,
+            propagate_user_context: c.enable_propagate_additional_user_context_data,
+            user_password_auth: allows(
+                ExplicitAuthFlowsType::AllowUserPasswordAuth,
+                ExplicitAuthFlowsType::UserPasswordAuth,
+            ),
+            // No flows listed: Cognito's default set, which includes refresh.
+            refresh_token_auth: flows.is_empty() || flows.contains(&ExplicitAuthFlowsType::AllowRefreshTokenAuth),
+            rotation: rotation.is_some_and(|r| r.feature == FeatureType::Enabled),
+            rotation_grace_seconds: rotation.and_then(|r| r.retry_grace_period_seconds),
+            access_token_seconds: seconds(c.access_token_validity, units.access_token, TimeUnitsType::Hours),
+            refresh_token_seconds: seconds(
+                Some(c.refresh_token_validity).filter(|n| *n > 0),
+                units.refresh_token,
+                TimeUnitsType::Days,
+            ),
+            auth_session_minutes: c.auth_session_validity,
+            // No WriteAttributes list: the client may write every attribute.
+            writes_locale: c
+                .write_attributes
+                .as_deref()
+                .is_none_or(|w| w.is_empty() || w.iter().any(|a| a == "locale")),
+            token_revocation: c.enable_token_revocation,
+            prevent_user_existence_errors: c
+                .prevent_user_existence_errors
+                .map(|p| p == PreventUserExistenceErrorTypes::Enabled),
+        })
+    }
+
+    /// How many secrets the app client has (ListUserPoolClientSecrets); `None` when it cannot
+    /// be read (IAM, an emulator without the call).
+    async fn secret_count(&self) -> Option<usize> {
+        let out = self
+            .client
+            .list_user_pool_client_secrets()
+            .user_pool_id(&self.user_pool_id)
+            .client_id(&self.client_id)
+            .customize()
+            .config_override(not_twice())
+            .send()
+            .await
+            .map_err(|e| fail(Op::DescribePool, e))
+            .ok()?;
+        Some(out.client_secrets.map_or(0, |s| s.len()))
+    }
+
+    /// The pool's password policy and the settings the start-up report checks.
+    #[tracing::instrument(skip_all)]
+    async fn describe_pool(&self) -> Result<(PasswordPolicy, PoolSettings), AppError> {
+        let out = self
+            .client
+            .describe_user_pool()
+            .user_pool_id(&self.user_pool_id)
+            .send()
+            .await
+            .map_err(|e| fail(Op::DescribePool, e))?;
+        let pool = out.user_pool;
+        let settings = PoolSettings {
+            email_verified_before_update: pool
+                .as_ref()
+                .and_then(|p| p.user_attribute_update_settings.as_ref())
+                .and_then(|u| u.attributes_require_verification_before_update.as_deref())
+                .is_some_and(|a| a.contains(&VerifiedAttributeType::Email)),
+            // Any DeviceConfiguration at all turns device remembering on.
+            remembers_devices: pool.as_ref().is_some_and(|p| p.device_configuration.is_some()),
+        };
+        let policy = pool.and_then(|p| p.policies).and_then(|p| p.password_policy);
+        let policy = match policy {
+            Some(p) => PasswordPolicy {
+                min_length: p.minimum_length.and_then(|n| u32::try_from(n).ok()).unwrap_or(8),
+                require_uppercase: p.require_uppercase,
+                require_lowercase: p.require_lowercase,
+                require_numbers: p.require_numbers,
+                require_symbols: p.require_symbols,
+            },
+            None => PasswordPolicy::default(),
+        };
+        Ok((policy, settings))
+    }
 }
 
 #[cfg(test)]

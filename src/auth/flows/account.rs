@@ -10,17 +10,17 @@
 //! to `/account` (with a notice) or with an error for the form it came from (`?error=…&form=…`
 //! without JavaScript).
 
-use super::TotpSetup;
-use super::validate::PasswordPolicy;
+use crate::auth::TotpSetup;
+use crate::auth::validate::PasswordPolicy;
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use super::{
+use crate::auth::{
     limits::Form,
-    pending,
     server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
+    session::pending,
     session::{Session, Transient, now_unix},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
 };
@@ -156,7 +156,7 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
             .totp_secret
             .as_deref()
             .filter(|_| !facts.totp)
-            .and_then(|secret| super::totp::setup(&state.config.app_name, &facts.email, secret).ok()),
+            .and_then(|secret| crate::auth::totp::setup(&state.config.app_name, &facts.email, secret).ok()),
         pending_email: pending.new_email.filter(|e| *e != facts.email),
         email: facts.email,
         email_verified: facts.email_verified,

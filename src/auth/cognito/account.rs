@@ -1,0 +1,232 @@
+//! The account page's calls, each with the person's own access token.
+
+use super::*;
+
+impl Cognito {
+    /// The account's e-mail, read with the user's own access token.
+    #[tracing::instrument(skip_all)]
+    pub async fn email_of(&self, access_token: &str) -> Result<Option<String>, AppError> {
+        let out = self
+            .client
+            .get_user()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(|e| fail(Op::GetUser, e))?;
+        Ok(out
+            .user_attributes
+            .into_iter()
+            .find(|a| a.name == "email")
+            .and_then(|a| a.value))
+    }
+
+    /// The account as the account page shows it, read with the user's own access token.
+    #[tracing::instrument(skip_all)]
+    pub async fn account(&self, access_token: &str) -> Result<AccountFacts, AppError> {
+        let out = self
+            .client
+            .get_user()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(|e| fail(Op::Account, e))?;
+        let attr = |name: &str| {
+            out.user_attributes
+                .iter()
+                .find(|a| a.name == name)
+                .and_then(|a| a.value.clone())
+        };
+        Ok(AccountFacts {
+            email: attr("email").unwrap_or_default(),
+            email_verified: attr("email_verified").as_deref() == Some("true"),
+            name: attr("name").unwrap_or_default(),
+            totp: out
+                .user_mfa_setting_list
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .any(|m| m == "SOFTWARE_TOKEN_MFA"),
+        })
+    }
+
+    /// The current password proves it is the person; the new one replaces it.
+    #[tracing::instrument(skip_all)]
+    pub async fn change_password(
+        &self,
+        access_token: &str,
+        current: &Password,
+        new: &Password,
+    ) -> Result<(), AppError> {
+        self.client
+            .change_password()
+            .access_token(access_token)
+            .previous_password(current.expose())
+            .proposed_password(new.expose())
+            .send()
+            .await
+            .map_err(|e| fail(Op::ChangePassword, e))?;
+        Ok(())
+    }
+
+    /// A new TOTP secret for the signed-in user's authenticator app (not used until verified).
+    #[tracing::instrument(skip_all)]
+    pub async fn new_totp_secret(&self, access_token: &str) -> Result<String, AppError> {
+        let out = self
+            .client
+            .associate_software_token()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(|e| fail(Op::Account, e))?;
+        out.secret_code.ok_or_else(|| {
+            tracing::warn!("AssociateSoftwareToken answered without a secret");
+            AppError::Internal
+        })
+    }
+
+    /// The first code proves the app holds the secret; then two-step sign-in is turned on with
+    /// the authenticator app as the preferred factor.
+    #[tracing::instrument(skip_all)]
+    pub async fn turn_on_totp(&self, access_token: &str, code: &MfaCode, device_name: &str) -> Result<(), AppError> {
+        let code = totp_code(code)?;
+        let out = self
+            .client
+            .verify_software_token()
+            .access_token(access_token)
+            .user_code(code)
+            .friendly_device_name(device_name)
+            .send()
+            .await
+            .map_err(|e| fail(Op::AccountTotp, e))?;
+        if out.status != Some(VerifySoftwareTokenResponseType::Success) {
+            return Err(AppError::WrongMfaCode);
+        }
+        self.set_totp(access_token, true).await
+    }
+
+    /// Turns the authenticator app on or off as the second factor.
+    #[tracing::instrument(skip(self, access_token))]
+    pub async fn set_totp(&self, access_token: &str, enabled: bool) -> Result<(), AppError> {
+        let settings = SoftwareTokenMfaSettingsType::builder()
+            .enabled(enabled)
+            .preferred_mfa(enabled)
+            .build();
+        self.client
+            .set_user_mfa_preference()
+            .access_token(access_token)
+            .software_token_mfa_settings(settings)
+            .send()
+            .await
+            .map_err(|e| fail(Op::Account, e))?;
+        Ok(())
+    }
+
+    /// Sets the name, or removes it when `name` is `None`.
+    #[tracing::instrument(skip_all)]
+    pub async fn update_name(&self, access_token: &str, name: Option<&DisplayName>) -> Result<(), AppError> {
+        match name {
+            Some(name) => self
+                .client
+                .update_user_attributes()
+                .access_token(access_token)
+                .user_attributes(attr("name", name.as_str())?)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| fail(Op::Account, e)),
+            None => self
+                .client
+                .delete_user_attributes()
+                .access_token(access_token)
+                .user_attribute_names("name")
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| fail(Op::Account, e)),
+        }
+    }
+
+    /// Stores the person's language in `locale`, for the e-mails Cognito sends them later. Does
+    /// nothing when the app client may not write `locale` (the start-up check warns of it).
+    #[tracing::instrument(skip_all)]
+    pub async fn set_locale(&self, access_token: &str, lang: Language) -> Result<(), AppError> {
+        if !self.writes_locale {
+            return Ok(());
+        }
+        self.client
+            .update_user_attributes()
+            .access_token(access_token)
+            .user_attributes(attr("locale", lang.tag())?)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| fail(Op::Account, e))
+    }
+
+    /// Asks to change the e-mail: Cognito e-mails a code to the new address. With the pool's
+    /// `AttributesRequireVerificationBeforeUpdate`, the old address stays until the code is used.
+    #[tracing::instrument(skip_all)]
+    pub async fn change_email(&self, access_token: &str, email: &Email) -> Result<(), AppError> {
+        self.client
+            .update_user_attributes()
+            .access_token(access_token)
+            .user_attributes(attr("email", email.as_str())?)
+            .send()
+            .await
+            .map_err(|e| fail(Op::Account, e))?;
+        Ok(())
+    }
+
+    /// The code from the e-mail to the new address: the change takes effect.
+    #[tracing::instrument(skip_all)]
+    pub async fn verify_email(&self, access_token: &str, code: &ConfirmationCode) -> Result<(), AppError> {
+        self.client
+            .verify_user_attribute()
+            .access_token(access_token)
+            .attribute_name("email")
+            .code(code.as_str())
+            .send()
+            .await
+            .map_err(|e| fail(Op::VerifyEmail, e))?;
+        Ok(())
+    }
+
+    /// Sends the e-mail verification code again.
+    #[tracing::instrument(skip_all)]
+    pub async fn resend_email_code(&self, access_token: &str) -> Result<(), AppError> {
+        self.client
+            .get_user_attribute_verification_code()
+            .access_token(access_token)
+            .attribute_name("email")
+            .customize()
+            .config_override(not_twice())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| fail(Op::ResendCode, e))
+    }
+
+    /// Signs the user out everywhere: every refresh token of theirs stops working.
+    #[tracing::instrument(skip_all)]
+    pub async fn global_sign_out(&self, access_token: &str) -> Result<(), AppError> {
+        self.client
+            .global_sign_out()
+            .access_token(access_token)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| fail(Op::GlobalSignOut, e))
+    }
+
+    /// Deletes the user for good.
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_user(&self, access_token: &str) -> Result<(), AppError> {
+        self.client
+            .delete_user()
+            .access_token(access_token)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| fail(Op::Account, e))
+    }
+}

@@ -1,0 +1,148 @@
+//! What a sign-in step answers: tokens, or the next challenge and its session.
+
+use super::*;
+
+/// Tokens from a successful sign-in or refresh.
+#[derive(Clone)]
+pub struct Tokens {
+    pub access_token: String,
+    pub id_token: String,
+    /// Present on sign-in; a refresh leaves the refresh token as it was.
+    pub refresh_token: Option<String>,
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Tokens(***)")
+    }
+}
+
+pub(super) fn tokens_from(op: Op, result: Option<AuthenticationResultType>) -> Result<Tokens, AppError> {
+    let Some(result) = result else {
+        // Neither tokens nor a challenge: a malformed answer, no session to create.
+        tracing::warn!(?op, "cognito answered without tokens");
+        return Err(AppError::Internal);
+    };
+    match (result.access_token, result.id_token) {
+        (Some(access_token), Some(id_token)) => Ok(Tokens {
+            access_token,
+            id_token,
+            refresh_token: result.refresh_token,
+        }),
+        _ => {
+            tracing::warn!(?op, "cognito answer lacks the access or ID token");
+            Err(AppError::Internal)
+        }
+    }
+}
+
+/// What Cognito answered a sign-in step with: the tokens, or the next challenge.
+#[derive(Debug)]
+pub enum AuthStep {
+    Tokens(Tokens),
+    Challenge(Challenge),
+}
+
+/// A sign-in challenge: what Cognito asks next and what answering it takes. Kept by the server
+/// in the encrypted challenge cookie (`auth::session::pending`) between the pages of the sign-in.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Challenge {
+    pub kind: ChallengeKind,
+    /// Cognito's `Session`: proves the earlier steps were passed. Never shown, never logged.
+    pub session: String,
+    /// The internal username the answers (and their `SECRET_HASH`) must name: Cognito's
+    /// `USER_ID_FOR_SRP`, a UUID in pools that sign in with e-mail.
+    pub username: String,
+    /// Where a code was sent (`CODE_DELIVERY_DESTINATION`, already masked by Cognito).
+    #[serde(default)]
+    pub destination: Option<String>,
+    /// `MFAS_CAN_CHOOSE` (SELECT_MFA_TYPE) or `MFAS_CAN_SETUP` (MFA_SETUP), as Cognito names them.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// NEW_PASSWORD_REQUIRED: the attributes the person must give, without `userAttributes.`.
+    #[serde(default)]
+    pub required_attributes: Vec<String>,
+}
+
+impl fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Challenge")
+            .field("kind", &self.kind)
+            .field("options", &self.options)
+            .field("required_attributes", &self.required_attributes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The challenge names this app answers; anything else (custom auth, device SRP, passkeys as a
+/// second step) has no page here.
+pub(super) fn challenge_kind(name: &ChallengeNameType) -> Option<ChallengeKind> {
+    Some(match name {
+        ChallengeNameType::NewPasswordRequired => ChallengeKind::NewPassword,
+        ChallengeNameType::SoftwareTokenMfa => ChallengeKind::SoftwareToken,
+        ChallengeNameType::EmailOtp => ChallengeKind::EmailOtp,
+        ChallengeNameType::SmsMfa => ChallengeKind::SmsMfa,
+        ChallengeNameType::SelectMfaType => ChallengeKind::SelectMfa,
+        ChallengeNameType::MfaSetup => ChallengeKind::MfaSetup,
+        _ => return None,
+    })
+}
+
+/// The internal username a challenge names: `USER_ID_FOR_SRP` on the password and MFA
+/// challenges, `USERNAME` on others (and on some answers that carry only that). Both are the
+/// internal name (a UUID in e-mail pools), which `SECRET_HASH` must be computed over.
+pub(super) fn internal_username(params: &mut HashMap<String, String>) -> Option<String> {
+    let srp = params.remove("USER_ID_FOR_SRP").filter(|u| !u.is_empty());
+    let plain = params.remove("USERNAME").filter(|u| !u.is_empty());
+    srp.or(plain)
+}
+
+/// Reads an `InitiateAuth` / `RespondToAuthChallenge` answer. `username` is the one the step
+/// was about, used when Cognito names no user (neither `USER_ID_FOR_SRP` nor `USERNAME`).
+pub(super) fn step_from(
+    op: Op,
+    result: Option<AuthenticationResultType>,
+    name: Option<ChallengeNameType>,
+    session: Option<String>,
+    params: Option<HashMap<String, String>>,
+    username: &str,
+) -> Result<AuthStep, AppError> {
+    let Some(name) = name else {
+        return tokens_from(op, result).map(AuthStep::Tokens);
+    };
+    let Some(kind) = challenge_kind(&name) else {
+        tracing::warn!(
+            ?op,
+            challenge = name.as_str(),
+            "cognito asked for a challenge this app cannot answer"
+        );
+        return Err(AppError::UnsupportedChallenge);
+    };
+    let Some(session) = session else {
+        tracing::warn!(?op, challenge = name.as_str(), "challenge without a session");
+        return Err(AppError::Internal);
+    };
+    let mut params = params.unwrap_or_default();
+    let list = |value: Option<String>| -> Vec<String> {
+        value
+            .and_then(|v| serde_json::from_str::<Vec<String>>(&v).ok())
+            .unwrap_or_default()
+    };
+    let required_attributes = list(params.remove("requiredAttributes"))
+        .into_iter()
+        .map(|a| a.strip_prefix("userAttributes.").unwrap_or(&a).to_owned())
+        .collect();
+    let options = list(
+        params
+            .remove("MFAS_CAN_CHOOSE")
+            .or_else(|| params.remove("MFAS_CAN_SETUP")),
+    );
+    Ok(AuthStep::Challenge(Challenge {
+        kind,
+        session,
+        username: internal_username(&mut params).unwrap_or_else(|| username.to_owned()),
+        destination: params.remove("CODE_DELIVERY_DESTINATION"),
+        options,
+        required_attributes,
+    }))
+}

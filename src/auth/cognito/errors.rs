@@ -1,0 +1,192 @@
+//! How a failed Cognito call becomes an [`AppError`]: the exception names stop here. The
+//! original error is logged with its AWS request id; only the typed variant goes on.
+
+use super::*;
+
+/// Which call failed: the same Cognito exception means different things to a person in
+/// different places (`InvalidPasswordException` is a weak password on sign-up but a wrong one
+/// on the emulator's sign-in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    SignUp,
+    ConfirmSignUp,
+    ResendCode,
+    AdminConfirm,
+    SignIn,
+    Refresh,
+    SignOut,
+    ForgotPassword,
+    ConfirmForgotPassword,
+    GetUser,
+    DescribePool,
+    /// A code answer: SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_MFA.
+    MfaCode,
+    SelectMfa,
+    NewPassword,
+    /// AssociateSoftwareToken / VerifySoftwareToken / RespondToAuthChallenge(MFA_SETUP) with
+    /// the challenge's session.
+    MfaSetup,
+    /// The account page's calls with the user's access token (GetUser, UpdateUserAttributes,
+    /// SetUserMFAPreference, AssociateSoftwareToken, DeleteUser, …).
+    Account,
+    ChangePassword,
+    /// VerifySoftwareToken with the access token: the account page's authenticator set-up.
+    AccountTotp,
+    VerifyEmail,
+    GlobalSignOut,
+}
+
+/// Maps a Cognito exception name to what the person is told.
+pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
+    use AppError as E;
+    match (op, code.unwrap_or_default()) {
+        (_, "TooManyRequestsException") => E::Throttled,
+        // The pool's AWS WAF web ACL blocked the request (bot control, rate rules, geo blocks).
+        (_, "ForbiddenException") => E::BlockedByFirewall,
+        // A trigger crashed, timed out or answered in a shape Cognito could not read: the pool's
+        // set-up is at fault, not the person.
+        (_, "InvalidLambdaResponseException" | "UnexpectedLambdaException") => E::TriggerFailed,
+        (_, "OperationNotEnabledException") => E::NotEnabled,
+        // A trigger refused on purpose. Which one depends on the call: pre-sign-up on SignUp
+        // (and post-confirmation on AdminConfirmSignUp), pre-authentication and pre-token
+        // generation on every sign-in step and refresh, CustomMessage on the calls that e-mail a
+        // code, post-confirmation and the like on the rest.
+        (Op::SignUp | Op::AdminConfirm, "UserLambdaValidationException") => E::SignUpRejected,
+        (
+            Op::SignIn | Op::MfaCode | Op::SelectMfa | Op::NewPassword | Op::MfaSetup,
+            "UserLambdaValidationException",
+        ) => E::SignInRejected,
+        // The session cannot be renewed; signing in again shows the refusal in words.
+        (Op::Refresh, "UserLambdaValidationException") => E::SessionExpired,
+        (Op::ResendCode | Op::ForgotPassword, "UserLambdaValidationException") => E::CodeRejected,
+        (_, "UserLambdaValidationException") => E::ChangeRejected,
+        // AWS's only reasons for these: "User is already confirmed." on a resend, "no registered/
+        // verified email or phone_number" on a reset. Distinct variants, so the forms can decide
+        // what they may reveal.
+        (Op::ResendCode, "InvalidParameterException") => E::AlreadyConfirmed,
+        (Op::ForgotPassword, "InvalidParameterException") => E::NoVerifiedEmail,
+        // With rotation on, a refresh token that was already exchanged (after the grace period).
+        (Op::Refresh, "RefreshTokenReuseException") => E::SessionExpired,
+        // A challenge answer: the code is wrong (the session stays usable, so the person may try
+        // again), or the session is gone (expired, used up, or it never existed).
+        (Op::MfaCode | Op::MfaSetup, "CodeMismatchException" | "EnableSoftwareTokenMFAException") => E::WrongMfaCode,
+        (
+            Op::MfaCode | Op::MfaSetup | Op::SelectMfa | Op::NewPassword,
+            "NotAuthorizedException"
+            | "ExpiredCodeException"
+            | "UserNotFoundException"
+            | "SoftwareTokenMFANotFoundException",
+        ) => E::ChallengeExpired,
+        (Op::SelectMfa, "MFAMethodNotFoundException" | "InvalidParameterException") => E::UnsupportedChallenge,
+        // NEW_PASSWORD_REQUIRED without a required attribute, or with one that cannot be written.
+        (Op::NewPassword, "InvalidParameterException") => E::MissingAttributes,
+        (_, "PasswordHistoryPolicyViolationException") => E::PasswordReused,
+        (_, "LimitExceededException" | "TooManyFailedAttemptsException") => E::TooManyAttempts,
+        // A wrong current password, as AWS says it. AWS's InvalidPasswordException here means the
+        // *new* password breaks the policy (the general arm below); the emulator's use of it for
+        // a wrong current password is told apart by its text in `map_service_error`.
+        (Op::ChangePassword, "NotAuthorizedException") => E::WrongPassword,
+        (Op::AccountTotp, "CodeMismatchException" | "EnableSoftwareTokenMFAException") => E::WrongMfaCode,
+        (
+            Op::Refresh | Op::GetUser | Op::Account | Op::AccountTotp | Op::VerifyEmail | Op::GlobalSignOut,
+            "NotAuthorizedException" | "UserNotFoundException",
+        ) => E::SessionExpired,
+        // The emulator has no GlobalSignOut (HTTP 500 `Unsupported`); AWS may be unreachable.
+        (Op::GlobalSignOut, _) => E::SignOutEverywhereUnavailable,
+        // AWS answers NotAuthorizedException for both an unknown user and a wrong password (with
+        // "prevent user existence errors" on); the emulator says UserNotFound or InvalidPassword.
+        // One message for all, so the form never tells whether an account exists.
+        (Op::SignIn, "NotAuthorizedException" | "UserNotFoundException" | "InvalidPasswordException") => {
+            E::InvalidCredentials
+        }
+        (_, "UserNotConfirmedException") => E::NotConfirmed,
+        (_, "PasswordResetRequiredException") => E::PasswordResetRequired,
+        (_, "UsernameExistsException" | "AliasExistsException") => E::EmailTaken,
+        (_, "InvalidPasswordException") => E::WeakPassword,
+        (_, "CodeMismatchException") => E::WrongCode,
+        (_, "ExpiredCodeException") => E::ExpiredCode,
+        // Confirming for an unknown e-mail: say "wrong code" rather than reveal there is no
+        // account.
+        (Op::ConfirmSignUp | Op::ConfirmForgotPassword, "UserNotFoundException") => E::WrongCode,
+        // An already-confirmed account: the code step is over, signing in is what is left.
+        (Op::ConfirmSignUp, "NotAuthorizedException") => E::InvalidCredentials,
+        (_, "CodeDeliveryFailureException") => E::CodeDeliveryFailed,
+        (Op::ResendCode, _) => E::ResendUnavailable,
+        (Op::SignOut, _) => E::Internal,
+        (_, "InternalErrorException" | "ServiceUnavailable" | "ServiceUnavailableException") => E::Unavailable,
+        _ => E::Internal,
+    }
+}
+
+/// cognito-local's whole text for a wrong current password on ChangePassword
+/// (`InvalidPasswordError` in its `errors.js`). AWS's InvalidPasswordException always names the
+/// policy ("Password does not conform to policy: …").
+pub(super) const EMULATOR_WRONG_PASSWORD: &str = "Invalid password";
+
+/// [`map_exception`], plus the one case where the exception name alone is ambiguous: the
+/// emulator's InvalidPasswordException for a wrong current password. Only that exact text
+/// means "wrong password"; anything else is AWS's meaning, a new password the policy refuses
+/// (the app checks the policy first, but the pool may be stricter than what DescribeUserPool
+/// let it read).
+pub fn map_service_error(op: Op, code: Option<&str>, message: Option<&str>) -> AppError {
+    match (op, code, message) {
+        (Op::ChangePassword, Some("InvalidPasswordException"), Some(EMULATOR_WRONG_PASSWORD)) => {
+            AppError::WrongPassword
+        }
+        _ => map_exception(op, code),
+    }
+}
+
+/// Turns an SDK failure into an [`AppError`], logging what only the server may see.
+pub(super) fn fail<E, R>(op: Op, err: SdkError<E, R>) -> AppError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug + Send + Sync + 'static,
+{
+    let mapped = match &err {
+        SdkError::ServiceError(service) => map_service_error(op, service.err().code(), service.err().message()),
+        // Connection refused, DNS, TLS, timeouts: Cognito could not be reached in time.
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => AppError::Unavailable,
+        // An answer that is not what the API promises (HTML from a proxy, truncated JSON).
+        SdkError::ResponseError(_) => AppError::Unavailable,
+        _ => AppError::Internal,
+    };
+    let request_id = match &err {
+        SdkError::ServiceError(service) => service.err().meta().request_id().map(str::to_owned),
+        _ => None,
+    };
+    let code = err.code().unwrap_or("-").to_owned();
+    let detail = aws_smithy_error_chain(&err);
+    if matches!(mapped, AppError::Internal | AppError::Unavailable) {
+        tracing::error!(?op, code, request_id, error = %detail, "cognito call failed");
+    } else {
+        tracing::info!(?op, code, request_id, error = %detail, "cognito refused the request");
+    }
+    mapped
+}
+
+/// The whole `source()` chain in one line: the SDK's top-level message alone says little.
+pub(super) fn aws_smithy_error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(e) = source {
+        out.push_str(": ");
+        out.push_str(&e.to_string());
+        source = e.source();
+    }
+    out
+}
+
+/// For the calls whose answer must not tell whether an account exists (resend code, forgot
+/// password): "no such user" is reported as success, exactly as for a real account.
+pub(super) fn hide_unknown_user<E, R>(op: Op, err: SdkError<E, R>) -> Result<(), AppError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug + Send + Sync + 'static,
+{
+    if err.code() == Some("UserNotFoundException") {
+        tracing::info!(?op, "no such user; answering as if there were one");
+        return Ok(());
+    }
+    Err(fail(op, err))
+}

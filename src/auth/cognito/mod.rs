@@ -1,0 +1,156 @@
+//! Every call this app makes to the Cognito user pool, and how each failure maps to an
+//! [`AppError`].
+//!
+//! The mapping is where Cognito's exception names stop: the original error is logged here with
+//! its AWS request id, and only the typed variant goes on. The local emulator gets some names
+//! wrong (`InvalidPasswordException` for a wrong password, where AWS says
+//! `NotAuthorizedException`), so both spellings are mapped.
+//!
+//! | what | file |
+//! |---|---|
+//! | the calls of sign-up, confirmation and the password reset | `sign_up.rs` |
+//! | sign-in, its challenges, refresh, sign-out | `sign_in.rs` |
+//! | the account page's calls (the person's own access token) | `account.rs` |
+//! | what a sign-in step answers: tokens or a challenge | `answers.rs` |
+//! | exception → [`AppError`], and the log line | `errors.rs` |
+//! | which failures the SDK may retry | `retry.rs` |
+//! | what the pool and client allow, read and checked at start-up | `pool.rs` |
+//! | `SECRET_HASH` for app clients with a secret | `secret_hash.rs` |
+//!
+//! The call files are one `impl Cognito` split by flow; they share this module's imports
+//! (`use super::*`).
+
+mod account;
+mod answers;
+mod errors;
+pub mod pool;
+mod retry;
+pub mod secret_hash;
+mod sign_in;
+mod sign_up;
+
+pub use answers::*;
+pub use errors::*;
+use retry::*;
+
+use crate::auth::ChallengeKind;
+use crate::auth::validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password};
+use crate::error::AppError;
+use crate::i18n::Language;
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::operation::RequestId;
+use aws_sdk_cognitoidentityprovider::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenError;
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType, SoftwareTokenMfaSettingsType,
+    UserContextDataType, VerifySoftwareTokenResponseType,
+};
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
+};
+use aws_smithy_types::retry::ErrorKind;
+use secret_hash::ClientSecret;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The person behind a call, for Cognito's threat protection: their IP address, as the app
+/// resolved it (the trusted proxy's header, else the connection). Cognito uses it to judge the
+/// sign-in instead of this server's address; it honours it on clients with a secret (and
+/// `EnablePropagateAdditionalUserContextData`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub ip: Option<IpAddr>,
+}
+
+impl Caller {
+    fn context(self) -> Option<UserContextDataType> {
+        self.ip
+            .map(|ip| UserContextDataType::builder().ip_address(ip.to_string()).build())
+    }
+}
+
+/// A TOTP secret Cognito made for a sign-in's MFA set-up, and the session that goes on.
+pub struct TotpAssociation {
+    pub secret: String,
+    pub session: String,
+}
+
+/// The account as Cognito holds it (GetUser with the user's own token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountFacts {
+    pub email: String,
+    pub email_verified: bool,
+    pub name: String,
+    /// Two-step sign-in with an authenticator app is on.
+    pub totp: bool,
+}
+
+/// What a sign-up led to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignedUp {
+    /// True when the account is already confirmed (PreSignUp trigger or admin confirmation).
+    pub confirmed: bool,
+}
+
+/// The Cognito calls of the scenario, bound to one app client.
+#[derive(Clone, Debug)]
+pub struct Cognito {
+    client: Client,
+    user_pool_id: String,
+    client_id: String,
+    secret: Option<ClientSecret>,
+    /// Set once the endpoint answered GetTokensFromRefreshToken with `Unsupported` (cognito-local):
+    /// from then on refresh uses `InitiateAuth REFRESH_TOKEN_AUTH`. AWS never sets it.
+    no_get_tokens: Arc<AtomicBool>,
+    /// The app client may write the `locale` attribute (Cognito refuses the whole sign-up
+    /// when a client writes an attribute it may not).
+    writes_locale: bool,
+}
+
+impl Cognito {
+    pub fn new(client: Client, user_pool_id: String, client_id: String, secret: Option<ClientSecret>) -> Self {
+        Self {
+            client,
+            user_pool_id,
+            client_id,
+            secret,
+            no_get_tokens: Arc::default(),
+            writes_locale: true,
+        }
+    }
+
+    /// Whether sign-up stores the person's language (`locale`); see [`ClientFacts::writes_locale`].
+    pub fn with_locale_attribute(mut self, writes_locale: bool) -> Self {
+        self.writes_locale = writes_locale;
+        self
+    }
+
+    /// `SECRET_HASH` for `username`, when the app client has a secret (see `secret_hash`).
+    fn secret_hash(&self, username: &str) -> Option<String> {
+        self.secret.as_ref().map(|s| s.hash(username, &self.client_id))
+    }
+}
+
+/// An authenticator app's code for VerifySoftwareToken, which takes exactly 6 digits (its
+/// `UserCode` pattern); an [`MfaCode`] may also be an e-mailed 8-digit one. Checked here so a
+/// mistyped code gets its own message instead of Cognito's InvalidParameterException.
+fn totp_code(code: &MfaCode) -> Result<&str, AppError> {
+    let code = code.as_str();
+    if code.len() == 6 {
+        Ok(code)
+    } else {
+        Err(AppError::InvalidTotpCode)
+    }
+}
+
+fn attr(name: &str, value: &str) -> Result<AttributeType, AppError> {
+    AttributeType::builder().name(name).value(value).build().map_err(|e| {
+        tracing::error!(error = %e, "building a user attribute");
+        AppError::Internal
+    })
+}

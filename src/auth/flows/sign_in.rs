@@ -1,0 +1,92 @@
+//! Sign-in and sign-out, and what the pages read about the session. A sign-in that Cognito
+//! answers with a challenge goes on in `challenges.rs`.
+//!
+//! Each server function validates its input with [`crate::auth::validate`] before Cognito is
+//! called and answers with an [`AppError`] a person can read. They are all POST (Leptos' default)
+//! and sit under `/auth/`, where [`crate::auth::csrf`] refuses cross-site requests. With
+//! JavaScript, `ActionForm` calls them and shows errors inline; without it, the browser posts the
+//! form and is redirected — to the next page on success, back to the form with `?error=…` on
+//! failure.
+
+use crate::auth::{CurrentUser, SessionInfo};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::auth::{
+    ConfirmationMode,
+    limits::Form,
+    server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
+    session::pending,
+    validate::{Email, Password, safe_next},
+};
+
+/// The signed-in user, or `None`. Reads the session the middleware resolved (and refreshed).
+#[server(prefix = "/auth", endpoint = "current-user")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    no_store();
+    Ok(session().map(|s| CurrentUser { email: s.email }))
+}
+
+#[server(prefix = "/auth", endpoint = "sign-in")]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let next_raw = next.unwrap_or_default();
+    let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
+    let state = state()?;
+    let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
+    state.limits.check_email(Form::SignIn, &parsed_email).map_err(back)?;
+    let password = Password::for_sign_in(password).map_err(back)?;
+    let outcome = state.cognito.sign_in(caller(), &parsed_email, &password).await;
+    state.limits.count_failure(Form::SignIn, &parsed_email, &outcome);
+    match outcome {
+        // Tokens: signed in. A challenge (MFA, an invited user's first password): its page.
+        Ok(step) => pending::advance(
+            &state,
+            step,
+            parsed_email.as_str(),
+            &safe_next(Some(next_raw.as_str()).filter(|n| !n.is_empty())),
+        )
+        .await
+        .map_err(back),
+        // The account exists but was never confirmed: lead the person to the code step.
+        Err(AppError::NotConfirmed) if state.config.confirmation_mode == ConfirmationMode::Code => {
+            redirect_to(
+                "/confirm",
+                &[("email", parsed_email.as_str()), ("notice", "not_confirmed")],
+            );
+            Ok(())
+        }
+        Err(e) => Err(back(e)),
+    }
+}
+
+/// Revokes the refresh token at Cognito, clears the cookies and goes home. Works without
+/// JavaScript (a plain form post).
+#[server(prefix = "/auth", endpoint = "sign-out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let state = state()?;
+    let headers = request_headers();
+    if let Some(refresh_token) = state.sessions.refresh_token(&headers) {
+        // This browser only (RevokeToken); other devices stay signed in. The cookies go
+        // whatever Cognito says: a person who asked to sign out is signed out of this app even
+        // while Cognito is unreachable.
+        if let Err(e) = state.cognito.sign_out(&refresh_token).await {
+            tracing::warn!(error = %e, "revoking the refresh token failed; cookies cleared anyway");
+        }
+    }
+    set_cookies(state.sessions.clear());
+    redirect_to("/", &[]);
+    Ok(())
+}
+
+/// What the protected page shows about the session; `None` without one.
+#[server(prefix = "/auth", endpoint = "session-info")]
+pub async fn get_session_info() -> Result<Option<SessionInfo>, AppError> {
+    no_store();
+    Ok(session().map(|s| SessionInfo {
+        email: s.email,
+        sub: s.sub,
+        expires_at: s.expires_at,
+        refreshed_at: s.refreshed_at,
+    }))
+}

@@ -1,0 +1,135 @@
+//! Sign-up and confirmation: make the account, confirm it with the e-mailed code (or let the
+//! PreSignUp trigger or the server confirm it), send the code again.
+//!
+//! Each server function validates its input with [`crate::auth::validate`] before Cognito is
+//! called and answers with an [`AppError`] a person can read. They are all POST (Leptos' default)
+//! and sit under `/auth/`, where [`crate::auth::csrf`] refuses cross-site requests. With
+//! JavaScript, `ActionForm` calls them and shows errors inline; without it, the browser posts the
+//! form and is redirected — to the next page on success, back to the form with `?error=…` on
+//! failure.
+
+use crate::auth::SignUpSettings;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::auth::{
+    ConfirmationMode,
+    limits::Form,
+    server::{caller, form_error, redirect_to, request_headers, state},
+    validate::{ConfirmationCode, DisplayName, Email, Password},
+};
+#[cfg(feature = "ssr")]
+use crate::i18n::request_language;
+
+/// The pool's password policy and the active confirmation mode.
+#[server(prefix = "/auth", endpoint = "sign-up-settings")]
+pub async fn get_sign_up_settings() -> Result<SignUpSettings, AppError> {
+    Ok(state()?.sign_up.clone())
+}
+
+/// Signs up, and answers the same whether or not the e-mail already has an account: "check
+/// your e-mail for a code" (or "confirmed, sign in" where the pool confirms by itself). An
+/// unconfirmed account gets its code sent again; a confirmed one gets nothing from this app
+/// (see the README for the notice a pool owner can send).
+#[server(prefix = "/auth", endpoint = "sign-up")]
+pub async fn sign_up(email: String, password: String, name: Option<String>) -> Result<(), AppError> {
+    let name = name.unwrap_or_default();
+    let back = |err: AppError| form_error(err, "/sign-up", &[("email", &email), ("name", &name)]);
+    let state = state()?;
+    let parsed_email = Email::parse(&email).map_err(back)?;
+    state.limits.check_email(Form::SignUp, &parsed_email).map_err(back)?;
+    let display_name = DisplayName::parse(&name).map_err(back)?;
+    // The emulator does not enforce the pool's policy; real Cognito does. Checking here makes
+    // both behave the same and spares Cognito a call it would refuse.
+    let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
+
+    let signed_up = state
+        .cognito
+        .sign_up(
+            caller(),
+            &parsed_email,
+            &password,
+            display_name.as_ref(),
+            request_language(&request_headers()),
+        )
+        .await;
+    let confirmed = match signed_up {
+        Ok(signed_up) => match (signed_up.confirmed, state.config.confirmation_mode) {
+            (true, _) => true,
+            (false, ConfirmationMode::Admin) => {
+                state.cognito.admin_confirm(&parsed_email).await.map_err(back)?;
+                true
+            }
+            (false, _) => false,
+        },
+        Err(AppError::EmailTaken) => {
+            resend_to_existing(&state, &parsed_email).await;
+            // What a new account in this mode would have been told.
+            state.config.confirmation_mode != ConfirmationMode::Code
+        }
+        Err(e) => return Err(back(e)),
+    };
+    if confirmed {
+        redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
+    } else {
+        redirect_to("/confirm", &[("email", parsed_email.as_str()), ("notice", "code_sent")]);
+    }
+    Ok(())
+}
+
+/// Sign-up met an existing account. With codes, one that is still unconfirmed gets its code
+/// again (the person may simply have lost the first e-mail); Cognito refuses for a confirmed
+/// one. Whatever Cognito says stays in the log: the answer must be the one a new account gets.
+/// (The emulator has no ResendConfirmationCode; that failure is logged the same way.)
+#[cfg(feature = "ssr")]
+async fn resend_to_existing(state: &crate::state::AppState, email: &Email) {
+    if state.config.confirmation_mode != ConfirmationMode::Code {
+        return;
+    }
+    match state.cognito.resend_code(caller(), email).await {
+        Ok(()) => tracing::info!("sign-up for an unconfirmed account: its code was sent again"),
+        Err(e) => tracing::info!(error = ?e, "sign-up for an existing account: no code sent"),
+    }
+}
+
+#[server(prefix = "/auth", endpoint = "confirm")]
+pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError> {
+    let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
+    let state = state()?;
+    let parsed_email = Email::parse(&email).map_err(back)?;
+    state.limits.check_email(Form::Confirm, &parsed_email).map_err(back)?;
+    let code = ConfirmationCode::parse(&code).map_err(back)?;
+    let outcome = match state.cognito.confirm_sign_up(caller(), &parsed_email, &code).await {
+        // Already confirmed: answered like an unknown address ("wrong code"), or the form would
+        // tell which addresses have an account. The person who confirmed a moment ago has
+        // already been taken to the sign-in page.
+        Err(AppError::InvalidCredentials) => Err(AppError::WrongCode),
+        outcome => outcome,
+    };
+    state.limits.count_failure(Form::Confirm, &parsed_email, &outcome);
+    outcome.map_err(back)?;
+    redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
+    Ok(())
+}
+
+/// Asks Cognito to e-mail a new confirmation code.
+#[server(prefix = "/auth", endpoint = "resend-code")]
+pub async fn resend_code(email: String) -> Result<(), AppError> {
+    let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
+    let state = state()?;
+    let parsed_email = Email::parse(&email).map_err(back)?;
+    state.limits.check_email(Form::Resend, &parsed_email).map_err(back)?;
+    match state.cognito.resend_code(caller(), &parsed_email).await {
+        // A confirmed account reads like an unknown address, which Cognito's answer (and
+        // `hide_unknown_user`) already makes a success.
+        Ok(()) | Err(AppError::AlreadyConfirmed) => {
+            redirect_to(
+                "/confirm",
+                &[("email", parsed_email.as_str()), ("notice", "code_resent")],
+            );
+            Ok(())
+        }
+        Err(e) => Err(back(e)),
+    }
+}
