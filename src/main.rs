@@ -6,6 +6,12 @@ use leptos_cognito::state::AppState;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+/// A page render allocates and frees thousands of small objects (Leptos's reactive owners, the
+/// HTML's pieces); with glibc's allocator that was about a quarter of the server's CPU per page
+/// (`perf` during `scripts/bench`'s `/sign-in` run). mimalloc keeps them in per-thread pages.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
