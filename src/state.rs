@@ -7,6 +7,7 @@ use crate::auth::cognito::Cognito;
 use crate::auth::cognito::pool::Level;
 use crate::auth::limits::RateLimits;
 use crate::auth::session::Sessions;
+use crate::auth::session::store::Revocations;
 use crate::auth::verifier::{Verifier, VerifierConfig};
 use crate::config::Config;
 use aws_config::BehaviorVersion;
@@ -36,6 +37,8 @@ pub struct SharedState {
     pub cognito: Cognito,
     pub sessions: Arc<Sessions>,
     pub verifier: Arc<Verifier>,
+    /// Sessions and people signed out, which the API's verifier refuses.
+    pub revocations: Arc<Revocations>,
     pub sign_up: SignUpSettings,
     /// `/api/me` answers by token, each until its token expires.
     pub me_answers: Arc<MeCache>,
@@ -166,6 +169,8 @@ impl AppState {
             leeway: config.jwt_leeway,
             refetch_penalty: crate::auth::verifier::REFETCH_PENALTY,
         })?;
+        let revocations = Arc::new(Revocations::new());
+        let verifier = verifier.with_revocations(revocations.clone());
         let sessions = Sessions::new(&config, cognito.clone()).map_err(|_| StartError::Sessions)?;
         let limits = Arc::new(RateLimits::new(&config));
         RateLimits::spawn_cleanup(&limits);
@@ -176,6 +181,7 @@ impl AppState {
             cognito,
             sessions: Arc::new(sessions),
             verifier: Arc::new(verifier),
+            revocations,
             sign_up,
             me_answers: Arc::new(MeCache::new(ME_CACHE_MAX)),
             limits,

@@ -32,6 +32,7 @@
 //! working at once.
 
 use crate::auth::expiring::{ExpiringMap, now_unix};
+use crate::auth::session::store::Revocations;
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -86,11 +87,13 @@ pub enum TokenError {
     Client,
     #[error("the token's claims are invalid")]
     Claims,
+    #[error("the token has been revoked")]
+    Revoked,
 }
 
 impl TokenError {
     /// Every reason, in the order of [`Verifier::refusals`].
-    pub const ALL: [TokenError; 14] = [
+    pub const ALL: [TokenError; 15] = [
         Self::TooLarge,
         Self::Malformed,
         Self::Algorithm,
@@ -105,6 +108,7 @@ impl TokenError {
         Self::TokenUse("ID"),
         Self::Client,
         Self::Claims,
+        Self::Revoked,
     ];
 
     /// Its position in [`TokenError::ALL`].
@@ -124,6 +128,7 @@ impl TokenError {
             Self::TokenUse(_) => 11,
             Self::Client => 12,
             Self::Claims => 13,
+            Self::Revoked => 14,
         }
     }
 }
@@ -149,6 +154,10 @@ pub struct AccessClaims {
     pub groups: Vec<String>,
     #[serde(default)]
     pub jti: Option<String>,
+    /// One per refresh token: every access token issued from it carries the same (when the app
+    /// client has token revocation on). What a sign-out revokes (`auth::session::store`).
+    #[serde(default)]
+    pub origin_jti: Option<String>,
 }
 
 impl AccessClaims {
@@ -266,6 +275,8 @@ pub struct Verifier {
     /// Whole token → its claims, for tokens that passed every check.
     verified: ExpiringMap<Arc<AccessClaims>>,
     refusals: Refusals,
+    /// Signed-out sessions and people: asked after every check, cached tokens too.
+    revocations: Arc<Revocations>,
 }
 
 impl Verifier {
@@ -287,7 +298,14 @@ impl Verifier {
                 counts: std::array::from_fn(|_| AtomicU64::new(0)),
                 logged_at: AtomicU64::new(0),
             },
+            revocations: Arc::default(),
         })
+    }
+
+    /// Refuses the tokens `revocations` names (the server's sign-outs), from then on.
+    pub fn with_revocations(mut self, revocations: Arc<Revocations>) -> Self {
+        self.revocations = revocations;
+        self
     }
 
     /// How many times the JWKS has been fetched (for tests and metrics).
@@ -308,18 +326,23 @@ impl Verifier {
     /// Verifies a Cognito access token.
     pub async fn verify_access(&self, token: &str) -> Result<Arc<AccessClaims>, TokenError> {
         let now = now_unix();
-        if let Some(claims) = self.remembered(token, now) {
-            return Ok(claims);
+        let claims = match self.remembered(token, now) {
+            Some(claims) => claims,
+            None => match self.verify(token, Expect::Access(&self.config.client_ids), now).await {
+                Ok(claims) => {
+                    let claims = Arc::new(claims);
+                    self.remember(token, &claims, now);
+                    claims
+                }
+                Err(e) => return Err(self.refused(e, now)),
+            },
+        };
+        // After the cache, never before it: a token remembered as valid is still refused the
+        // moment its session is signed out.
+        if self.revocations.is_revoked(&claims, now as i64) {
+            return Err(self.refused(TokenError::Revoked, now));
         }
-        let result = self.verify(token, Expect::Access(&self.config.client_ids), now).await;
-        match result {
-            Ok(claims) => {
-                let claims = Arc::new(claims);
-                self.remember(token, &claims, now);
-                Ok(claims)
-            }
-            Err(e) => Err(self.refused(e, now)),
-        }
+        Ok(claims)
     }
 
     /// Verifies a Cognito ID token (for routes that ask for one).

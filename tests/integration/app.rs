@@ -974,3 +974,55 @@ async fn confirming_or_resending_for_a_confirmed_account_reads_like_an_unknown_a
         without_email(&unknown, "nobody@example.com")
     );
 }
+
+/// Signs in at the fake Cognito directly, as another client of the pool would, and returns the
+/// access token: the fake gives every sign-in of a user the same token family (`jti`), as
+/// Cognito gives every token of one refresh token the same `origin_jti`.
+async fn access_token_from(cognito: &str) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(cognito)
+        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
+        .header("content-type", "application/x-amz-json-1.1")
+        .body(json!({ "AuthParameters": { "USERNAME": EMAIL, "PASSWORD": PASSWORD } }).to_string())
+        .send()
+        .await
+        .expect("fake cognito")
+        .json()
+        .await
+        .expect("json");
+    answer["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
+}
+
+async fn api_me(app: &Router, token: &str) -> Answer {
+    let request = Request::get("/api/me")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    send(app, request).await
+}
+
+#[tokio::test]
+async fn a_sign_out_is_seen_by_the_api_at_once() {
+    let (fake, url) = fake_cognito().await;
+    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
+    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+    let token = access_token_from(&url).await;
+    // Accepted (and now remembered as verified)...
+    let before = api_me(&app, &token).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    let out = post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
+    assert!(out.status.is_success() || out.status.is_redirection(), "{}", out.status);
+    // ...and refused from the sign-out on, an hour before it expires, though the fake Cognito
+    // refused the RevokeToken call.
+    let after = api_me(&app, &token).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.body);
+    assert_eq!(after.json()["error"], "invalid_token");
+    assert!(
+        after.header("www-authenticate").is_some_and(|c| c.contains("revoked")),
+        "{:?}",
+        after.headers
+    );
+}

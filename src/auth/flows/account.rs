@@ -211,6 +211,7 @@ pub async fn change_password(
         tracing::warn!(error = %e, "password changed, but the other sessions could not be ended");
         return done("password_changed_not_everywhere");
     }
+    state.revocations.revoke_person(&session.sub);
     // This session ended with the others: sign in again with the new password.
     let email = Email::parse(&session.email).map_err(|e| fail(e, forms::PASSWORD))?;
     match state.cognito.sign_in(caller(), &email, &new).await {
@@ -375,6 +376,8 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
         .global_sign_out(&session.access_token)
         .await
         .map_err(|e| fail(e, forms::EVERYWHERE))?;
+    // Cognito refuses those tokens now; the API must too.
+    state.revocations.revoke_person(&session.sub);
     set_cookies(state.sessions.clear());
     redirect_to("/sign-in", &[("notice", "signed_out_everywhere")]);
     Ok(())
@@ -393,6 +396,7 @@ pub async fn delete_account(confirm: Option<String>) -> Result<(), AppError> {
         .delete_user(&session.access_token)
         .await
         .map_err(|e| fail(e, forms::DELETE))?;
+    state.revocations.revoke_person(&session.sub);
     let mut cookies = state.sessions.clear();
     cookies.extend(state.sessions.clear_transient(Transient::Account));
     set_cookies(cookies);

@@ -66,6 +66,11 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 pub async fn sign_out() -> Result<(), AppError> {
     let state = state()?;
     let headers = request_headers();
+    // The API refuses this session's access tokens from now on (Cognito's revocation does
+    // not reach an API that verifies tokens itself).
+    if let Some(session) = session() {
+        state.revocations.revoke_session(&session.access_token);
+    }
     if let Some(refresh_token) = state.sessions.refresh_token(&headers) {
         // This browser only (RevokeToken); other devices stay signed in. The cookies go
         // whatever Cognito says: a person who asked to sign out is signed out of this app even

@@ -23,6 +23,7 @@
 //! sent its headers — and so any `Set-Cookie` — before its data resolves.
 
 pub mod pending;
+pub mod store;
 
 use crate::auth::cognito::{Cognito, Tokens};
 use crate::config::Config;
@@ -128,6 +129,13 @@ struct UnverifiedClaims {
     /// Access tokens: the internal username (the ID token calls it `cognito:username`).
     #[serde(default)]
     username: Option<String>,
+    /// Access tokens: what a revocation names (`store`).
+    #[serde(default)]
+    iat: Option<i64>,
+    #[serde(default)]
+    jti: Option<String>,
+    #[serde(default)]
+    origin_jti: Option<String>,
 }
 
 fn peek_claims(jwt: &str) -> Option<UnverifiedClaims> {

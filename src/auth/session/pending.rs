@@ -13,7 +13,7 @@
 
 use super::{Transient, now_unix};
 use crate::auth::cognito::{AuthStep, Challenge};
-use crate::auth::server::{redirect_to, request_headers, set_cookies};
+use crate::auth::server::{redirect_to, request_headers, session, set_cookies};
 use crate::auth::validate::safe_next;
 use crate::auth::{ChallengeKind, ChallengeView};
 use crate::error::AppError;
@@ -75,9 +75,14 @@ pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) 
             // refresh token is left behind for this browser.
             if let Some(old) = state.sessions.refresh_token(&request_headers())
                 && tokens.refresh_token.as_deref() != Some(old.as_str())
-                && let Err(e) = state.cognito.revoke_refresh_token(&old).await
             {
-                tracing::warn!(error = %e, "the replaced session's refresh token could not be revoked");
+                // And the API refuses its access tokens from now on.
+                if let Some(replaced) = session() {
+                    state.revocations.revoke_session(&replaced.access_token);
+                }
+                if let Err(e) = state.cognito.revoke_refresh_token(&old).await {
+                    tracing::warn!(error = %e, "the replaced session's refresh token could not be revoked");
+                }
             }
             if state.sessions.has_transient(Transient::SignIn, &request_headers()) {
                 cookies.extend(state.sessions.clear_transient(Transient::SignIn));
