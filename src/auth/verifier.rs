@@ -339,7 +339,10 @@ impl Verifier {
         };
         // After the cache, never before it: a token remembered as valid is still refused the
         // moment its session is signed out.
-        if self.revocations.is_revoked(&claims, now as i64) {
+        // Asked with the leeway taken off the clock: a revocation lasts as long as a token it
+        // covers still passes `exp + leeway`.
+        let leeway = self.config.leeway.as_secs() as i64;
+        if self.revocations.is_revoked(&claims, now as i64 - leeway) {
             return Err(self.refused(TokenError::Revoked, now));
         }
         Ok(claims)

@@ -45,6 +45,9 @@ struct Fake {
     calls: Arc<Mutex<HashMap<String, usize>>>,
     /// The pool's issuer on this fake (`<url>/eu-west-1_Test1`), which its tokens carry.
     issuer: String,
+    /// Every access token a sign-in got, in order. Each sign-in is its own refresh token, so
+    /// its tokens have their own `origin_jti`, as on Cognito with token revocation on.
+    issued: Arc<Mutex<Vec<String>>>,
 }
 
 impl Fake {
@@ -139,10 +142,15 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
                         .as_secs()
                         + 3600;
                     let now = exp - 3600;
+                    let mut issued = fake.issued.lock().unwrap();
+                    let n = issued.len() + 1;
+                    let access = signed(json!({ "sub": "s-1", "username": "s-1", "exp": exp, "iat": now,
+                        "token_use": "access", "client_id": "client", "iss": fake.issuer,
+                        "scope": "aws.cognito.signin.user.admin",
+                        "jti": format!("jti-{n}"), "origin_jti": format!("origin-{n}") }));
+                    issued.push(access.clone());
                     ok(json!({ "AuthenticationResult": {
-                        "AccessToken": signed(json!({ "sub": "s-1", "username": "s-1", "exp": exp, "iat": now,
-                            "token_use": "access", "client_id": "client", "iss": fake.issuer,
-                            "scope": "aws.cognito.signin.user.admin", "jti": "jti-s-1" })),
+                        "AccessToken": access,
                         "IdToken": jwt(json!({ "sub": "s-1", "exp": exp, "email": EMAIL })),
                         "RefreshToken": "refresh-token",
                         "ExpiresIn": 3600, "TokenType": "Bearer" } }))
@@ -183,6 +191,7 @@ async fn fake_cognito() -> (Fake, String) {
         others_fail: Arc::default(),
         calls: Arc::default(),
         issuer: format!("{url}/eu-west-1_Test1"),
+        issued: Arc::default(),
     };
     let app = Router::new()
         .route(
@@ -975,9 +984,8 @@ async fn confirming_or_resending_for_a_confirmed_account_reads_like_an_unknown_a
     );
 }
 
-/// Signs in at the fake Cognito directly, as another client of the pool would, and returns the
-/// access token: the fake gives every sign-in of a user the same token family (`jti`), as
-/// Cognito gives every token of one refresh token the same `origin_jti`.
+/// Signs in at the fake Cognito directly, as another client of the pool would (a CLI, a
+/// phone), and returns that session's access token.
 async fn access_token_from(cognito: &str) -> String {
     let answer: Value = reqwest::Client::new()
         .post(cognito)
@@ -1005,19 +1013,24 @@ async fn api_me(app: &Router, token: &str) -> Answer {
 }
 
 #[tokio::test]
-async fn a_sign_out_is_seen_by_the_api_at_once() {
+async fn a_sign_out_is_seen_by_the_api_at_once_and_only_for_that_session() {
     let (fake, url) = fake_cognito().await;
     let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
     let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
-    let token = access_token_from(&url).await;
-    // Accepted (and now remembered as verified)...
-    let before = api_me(&app, &token).await;
-    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    // The token the app's session holds (the fake kept it), and another session's of the
+    // same person.
+    let browser = fake.issued.lock().unwrap().last().cloned().expect("the app signed in");
+    let phone = access_token_from(&url).await;
+    // Both accepted (and remembered as verified)...
+    for token in [&browser, &phone] {
+        let before = api_me(&app, token).await;
+        assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    }
     let out = post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
     assert!(out.status.is_success() || out.status.is_redirection(), "{}", out.status);
-    // ...and refused from the sign-out on, an hour before it expires, though the fake Cognito
-    // refused the RevokeToken call.
-    let after = api_me(&app, &token).await;
+    // ...then the signed-out session's is refused, an hour before it expires (and though the
+    // fake refused the RevokeToken call); the other session goes on.
+    let after = api_me(&app, &browser).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.body);
     assert_eq!(after.json()["error"], "invalid_token");
     assert!(
@@ -1025,4 +1038,6 @@ async fn a_sign_out_is_seen_by_the_api_at_once() {
         "{:?}",
         after.headers
     );
+    let other = api_me(&app, &phone).await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
 }

@@ -18,9 +18,11 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::auth::{
+    cognito::AuthStep,
     limits::Form,
     server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
     session::pending,
+    session::store::family_of,
     session::{Session, Transient, now_unix},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
 };
@@ -211,10 +213,16 @@ pub async fn change_password(
         tracing::warn!(error = %e, "password changed, but the other sessions could not be ended");
         return done("password_changed_not_everywhere");
     }
-    state.revocations.revoke_person(&session.sub);
-    // This session ended with the others: sign in again with the new password.
+    // This session ended with the others: sign in again with the new password. The API then
+    // refuses every token of the person issued up to now but the new session's.
     let email = Email::parse(&session.email).map_err(|e| fail(e, forms::PASSWORD))?;
-    match state.cognito.sign_in(caller(), &email, &new).await {
+    let again = state.cognito.sign_in(caller(), &email, &new).await;
+    let exempt = match &again {
+        Ok(AuthStep::Tokens(tokens)) => family_of(&tokens.access_token).map(|(family, _, _)| family),
+        _ => None,
+    };
+    state.revocations.revoke_person(&session.sub, exempt, now_unix());
+    match again {
         Ok(step) => pending::advance(
             &state,
             step,
@@ -377,7 +385,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
         .await
         .map_err(|e| fail(e, forms::EVERYWHERE))?;
     // Cognito refuses those tokens now; the API must too.
-    state.revocations.revoke_person(&session.sub);
+    state.revocations.revoke_person(&session.sub, None, now_unix());
     set_cookies(state.sessions.clear());
     redirect_to("/sign-in", &[("notice", "signed_out_everywhere")]);
     Ok(())
@@ -396,7 +404,7 @@ pub async fn delete_account(confirm: Option<String>) -> Result<(), AppError> {
         .delete_user(&session.access_token)
         .await
         .map_err(|e| fail(e, forms::DELETE))?;
-    state.revocations.revoke_person(&session.sub);
+    state.revocations.revoke_deleted(&session.sub, now_unix());
     let mut cookies = state.sessions.clear();
     cookies.extend(state.sessions.clear_transient(Transient::Account));
     set_cookies(cookies);

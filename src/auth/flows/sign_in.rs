@@ -69,7 +69,9 @@ pub async fn sign_out() -> Result<(), AppError> {
     // The API refuses this session's access tokens from now on (Cognito's revocation does
     // not reach an API that verifies tokens itself).
     if let Some(session) = session() {
-        state.revocations.revoke_session(&session.access_token);
+        state
+            .revocations
+            .revoke_session(&session.access_token, crate::auth::session::now_unix());
     }
     if let Some(refresh_token) = state.sessions.refresh_token(&headers) {
         // This browser only (RevokeToken); other devices stay signed in. The cookies go

@@ -489,6 +489,14 @@ impl Sessions {
 
     /// Reads the session of a request, refreshing it if it is about to expire.
     pub async fn resolve(&self, headers: &http::HeaderMap) -> Resolved {
+        self.resolve_with(headers, true).await
+    }
+
+    /// [`Sessions::resolve`]; with `may_refresh` false, the session as its cookies hold it, however
+    /// near its end: for the sign-out, which must revoke the refresh token the browser holds and
+    /// the access tokens already issued, not mint new ones first (with rotation, the new
+    /// refresh token would outlive the sign-out).
+    async fn resolve_with(&self, headers: &http::HeaderMap, may_refresh: bool) -> Resolved {
         let jar = jar_of(headers);
         let had_cookies = jar.get(self.session_name()).is_some() || jar.get(self.refresh_name()).is_some();
         let signed_out = || Resolved {
@@ -554,7 +562,7 @@ impl Sessions {
         };
         let now = now_unix();
         if let Some(session) = &current
-            && session.expires_at - now > self.margin.as_secs() as i64
+            && (!may_refresh || session.expires_at - now > self.margin.as_secs() as i64)
         {
             let mut set_cookies = if session_stale {
                 self.session_headers(session).unwrap_or_default()
@@ -664,6 +672,9 @@ fn jar_of(headers: &http::HeaderMap) -> CookieJar {
 }
 
 /// Paths that never need the session: static files and the bearer-token API.
+/// The sign-out server function (`flows/sign_in.rs`): its request never refreshes the session.
+const SIGN_OUT_PATH: &str = "/auth/sign-out";
+
 fn skips_session(path: &str) -> bool {
     path.starts_with("/pkg/") || path.starts_with("/api/") || path == "/health" || path == "/favicon.ico"
 }
@@ -673,7 +684,8 @@ pub async fn session_layer(State(sessions): State<Arc<Sessions>>, mut request: R
     if skips_session(request.uri().path()) {
         return next.run(request).await;
     }
-    let Resolved { session, set_cookies } = sessions.resolve(request.headers()).await;
+    let may_refresh = request.uri().path() != SIGN_OUT_PATH;
+    let Resolved { session, set_cookies } = sessions.resolve_with(request.headers(), may_refresh).await;
     request.extensions_mut().insert(CurrentSession(session));
     let mut response = next.run(request).await;
     // A handler that set a cookie itself (sign-in, sign-out, an account change) has the last

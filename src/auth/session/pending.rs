@@ -78,7 +78,7 @@ pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) 
             {
                 // And the API refuses its access tokens from now on.
                 if let Some(replaced) = session() {
-                    state.revocations.revoke_session(&replaced.access_token);
+                    state.revocations.revoke_session(&replaced.access_token, now_unix());
                 }
                 if let Err(e) = state.cognito.revoke_refresh_token(&old).await {
                     tracing::warn!(error = %e, "the replaced session's refresh token could not be revoked");
