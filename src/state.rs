@@ -171,7 +171,9 @@ impl AppState {
         })?;
         let revocations = Arc::new(Revocations::new());
         let verifier = verifier.with_revocations(revocations.clone());
-        let sessions = Sessions::new(&config, cognito.clone()).map_err(|_| StartError::Sessions)?;
+        let sessions = Sessions::new(&config, cognito.clone())
+            .map_err(|_| StartError::Sessions)?
+            .with_revocations(revocations.clone());
         let limits = Arc::new(RateLimits::new(&config));
         RateLimits::spawn_cleanup(&limits);
         let api = Arc::new(Upstream::new(config.api_url.as_deref())?);

@@ -1041,3 +1041,26 @@ async fn a_sign_out_is_seen_by_the_api_at_once_and_only_for_that_session() {
     let other = api_me(&app, &phone).await;
     assert_eq!(other.status, StatusCode::OK, "{}", other.body);
 }
+
+#[tokio::test]
+async fn cookies_copied_before_a_sign_out_no_longer_sign_anyone_in() {
+    let (fake, url) = fake_cognito().await;
+    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
+    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+    let before = get_page(&app, "/protected", &cookies).await;
+    assert!(before.body.contains(EMAIL), "signed in: {}", before.body);
+    post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
+    // The same cookies again (a copy made before the sign-out): no session, and they are
+    // cleared, though the fake never revoked the refresh token they hold.
+    let after = get_page(&app, "/protected", &cookies).await;
+    assert!(!after.body.contains(EMAIL), "{} {}", after.status, after.body);
+    assert!(
+        after
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|c| c.to_str().is_ok_and(|c| c.contains("Max-Age=0"))),
+        "{:?}",
+        after.headers
+    );
+}

@@ -168,6 +168,9 @@ pub struct Sessions {
     /// arrived reuse the answer instead of calling Cognito again.
     in_flight: Mutex<HashMap<String, (Instant, InFlight)>>,
     refresh_calls: std::sync::atomic::AtomicU64,
+    /// Signed-out sessions and people (shared with the API's verifier): a session whose access
+    /// token is among them is signed out at its next request.
+    revocations: Arc<store::Revocations>,
 }
 
 const IN_FLIGHT_KEEP: Duration = Duration::from_secs(10);
@@ -226,10 +229,17 @@ impl Sessions {
             cognito,
             in_flight: Mutex::new(HashMap::new()),
             refresh_calls: Default::default(),
+            revocations: Arc::default(),
         })
     }
 
     /// How many refresh calls this instance has made to Cognito (for tests and metrics).
+    /// Signs out, at their next request, the sessions `revocations` names.
+    pub fn with_revocations(mut self, revocations: Arc<store::Revocations>) -> Self {
+        self.revocations = revocations;
+        self
+    }
+
     pub fn refresh_calls(&self) -> u64 {
         self.refresh_calls.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -561,6 +571,14 @@ impl Sessions {
             }
         };
         let now = now_unix();
+        // Signed out (here, or everywhere) while these cookies were elsewhere: a copy, or
+        // another browser of the same person. Its refresh token is already revoked at Cognito.
+        if let Some(session) = &current
+            && self.revocations.is_session_revoked(&session.access_token, now)
+        {
+            tracing::info!("the cookies of a signed-out session came back; signing out");
+            return signed_out();
+        }
         if let Some(session) = &current
             && (!may_refresh || session.expires_at - now > self.margin.as_secs() as i64)
         {

@@ -137,6 +137,21 @@ impl Revocations {
     /// leeway, so an entry lasts as long as a token it covers may still pass.
     pub fn is_revoked(&self, claims: &AccessClaims, now: i64) -> bool {
         let family = claims.origin_jti.as_deref().or(claims.jti.as_deref());
+        self.revoked(&claims.sub, claims.iat as i64, family, now)
+    }
+
+    /// Whether the access token in a session's cookie was revoked: the session layer signs such
+    /// a session out (cookies copied before a sign-out, another browser of a person who signed
+    /// out everywhere).
+    pub fn is_session_revoked(&self, jwt: &str, now: i64) -> bool {
+        let Some(claims) = super::peek_claims(jwt) else {
+            return false;
+        };
+        let family = claims.origin_jti.as_deref().or(claims.jti.as_deref());
+        self.revoked(&claims.sub, claims.iat.unwrap_or(claims.exp), family, now)
+    }
+
+    fn revoked(&self, sub: &str, iat: i64, family: Option<&str>, now: i64) -> bool {
         if let Some(family) = family {
             let families = self.families.read().unwrap_or_else(PoisonError::into_inner);
             if families.get(family, now).is_some() {
@@ -147,8 +162,8 @@ impl Revocations {
         // `iat` has whole seconds: a token of the revocation's own second may predate it, so it
         // is refused too, unless it is the exempt session's. (Cognito's clock and this server's
         // are both expected to be NTP-synchronised; a skew of more than a second shifts this.)
-        people.get(&claims.sub, now).is_some_and(|person| {
-            (claims.iat as i64) <= person.before && !(person.exempt.is_some() && person.exempt.as_deref() == family)
+        people.get(sub, now).is_some_and(|person| {
+            iat <= person.before && !(person.exempt.is_some() && person.exempt.as_deref() == family)
         })
     }
 }
@@ -188,6 +203,21 @@ mod tests {
         assert!(store.is_revoked(&claims("a", "t2", Some("rt1"), NOW), NOW));
         // Another session of the same person is not.
         assert!(!store.is_revoked(&claims("a", "t3", Some("rt2"), NOW), NOW));
+    }
+
+    #[test]
+    fn a_sessions_cookie_token_is_judged_by_the_same_rules() {
+        let store = Revocations::new();
+        let token = |jti: &str, origin: &str, iat: i64| {
+            jwt(serde_json::json!({"sub": "a", "jti": jti, "origin_jti": origin, "iat": iat, "exp": iat + 3600}))
+        };
+        store.revoke_session(&token("t1", "rt1", NOW), NOW);
+        assert!(store.is_session_revoked(&token("t1", "rt1", NOW), NOW));
+        assert!(!store.is_session_revoked(&token("t2", "rt2", NOW), NOW));
+        store.revoke_person("a", None, NOW + 10);
+        assert!(store.is_session_revoked(&token("t2", "rt2", NOW), NOW + 10));
+        assert!(!store.is_session_revoked(&token("t3", "rt3", NOW + 11), NOW + 11));
+        assert!(!store.is_session_revoked("not a jwt", NOW));
     }
 
     #[test]
