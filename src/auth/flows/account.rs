@@ -21,9 +21,7 @@ use crate::auth::{
     cognito::AuthStep,
     limits::Form,
     server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
-    session::pending,
-    session::store::family_of,
-    session::{Session, Transient, now_unix},
+    session::{Session, Transient, now_unix, pending, store::family_of},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
 };
 #[cfg(feature = "ssr")]

@@ -1,5 +1,11 @@
 //! The server functions, one file per flow. Each is a `#[server]` function: the server build
 //! runs its body, the browser build gets a stub that posts to it.
+//!
+//! Each validates its input with [`crate::auth::validate`] before Cognito is called and answers
+//! with an [`crate::error::AppError`] a person can read. They are all POST (Leptos' default) and
+//! sit under `/auth/`, where `crate::auth::csrf` refuses cross-site requests. With JavaScript,
+//! `ActionForm` calls them and shows errors inline; without it, the browser posts the form and is
+//! redirected — to the next page on success, back to the form with `?error=…` on failure.
 
 pub mod account;
 mod challenges;

@@ -1,12 +1,5 @@
 //! The password reset: a code by e-mail, then a new password with it. Neither answer tells
 //! whether an account exists.
-//!
-//! Each server function validates its input with [`crate::auth::validate`] before Cognito is
-//! called and answers with an [`AppError`] a person can read. They are all POST (Leptos' default)
-//! and sit under `/auth/`, where [`crate::auth::csrf`] refuses cross-site requests. With
-//! JavaScript, `ActionForm` calls them and shows errors inline; without it, the browser posts the
-//! form and is redirected — to the next page on success, back to the form with `?error=…` on
-//! failure.
 
 use crate::error::AppError;
 use leptos::prelude::*;

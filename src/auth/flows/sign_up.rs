@@ -1,12 +1,5 @@
 //! Sign-up and confirmation: make the account, confirm it with the e-mailed code (or let the
 //! PreSignUp trigger or the server confirm it), send the code again.
-//!
-//! Each server function validates its input with [`crate::auth::validate`] before Cognito is
-//! called and answers with an [`AppError`] a person can read. They are all POST (Leptos' default)
-//! and sit under `/auth/`, where [`crate::auth::csrf`] refuses cross-site requests. With
-//! JavaScript, `ActionForm` calls them and shows errors inline; without it, the browser posts the
-//! form and is redirected — to the next page on success, back to the form with `?error=…` on
-//! failure.
 
 use crate::auth::SignUpSettings;
 use crate::error::AppError;

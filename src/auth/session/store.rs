@@ -34,7 +34,6 @@ pub const KEEP_SLACK: i64 = 60;
 struct Person {
     before: i64,
     exempt: Option<String>,
-    until: i64,
 }
 
 /// A map whose entries end at a Unix time, swept of ended ones when it has doubled in size.
@@ -79,8 +78,13 @@ pub struct Revocations {
 /// `iat` and `exp`.
 pub fn family_of(jwt: &str) -> Option<(String, i64, i64)> {
     let claims = super::peek_claims(jwt)?;
-    let family = claims.origin_jti.or(claims.jti).filter(|id| !id.is_empty())?;
+    let family = family(claims.origin_jti.as_deref(), claims.jti.as_deref())?.to_owned();
     Some((family, claims.iat.unwrap_or(claims.exp), claims.exp))
+}
+
+/// The family a token names: `origin_jti`, else its own `jti`.
+fn family<'a>(origin_jti: Option<&'a str>, jti: Option<&'a str>) -> Option<&'a str> {
+    origin_jti.or(jti).filter(|id| !id.is_empty())
 }
 
 /// How long a revocation of a family must be kept that was made while the session's current
@@ -113,30 +117,25 @@ impl Revocations {
     /// password change that ends the other devices), but those of the family `exempt` (the
     /// session that signed in again with the new password, in that same second perhaps).
     pub fn revoke_person(&self, sub: &str, exempt: Option<String>, now: i64) {
-        let person = Person {
-            before: now,
-            exempt,
-            until: now + MAX_TOKEN_LIFETIME + KEEP_SLACK,
-        };
-        let mut people = self.people.write().unwrap_or_else(PoisonError::into_inner);
-        people.insert(sub.to_owned(), person.until, person, now);
+        self.insert_person(sub, now, exempt, now);
     }
 
     /// Refuses every access token of a deleted account: its `sub` is never given again.
     pub fn revoke_deleted(&self, sub: &str, now: i64) {
-        let person = Person {
-            before: i64::MAX,
-            exempt: None,
-            until: now + MAX_TOKEN_LIFETIME + KEEP_SLACK,
-        };
+        self.insert_person(sub, i64::MAX, None, now);
+    }
+
+    fn insert_person(&self, sub: &str, before: i64, exempt: Option<String>, now: i64) {
+        let until = now + MAX_TOKEN_LIFETIME + KEEP_SLACK;
+        let person = Person { before, exempt };
         let mut people = self.people.write().unwrap_or_else(PoisonError::into_inner);
-        people.insert(sub.to_owned(), person.until, person, now);
+        people.insert(sub.to_owned(), until, person, now);
     }
 
     /// Whether a verified access token was revoked. `now` is the verifier's clock minus its
     /// leeway, so an entry lasts as long as a token it covers may still pass.
     pub fn is_revoked(&self, claims: &AccessClaims, now: i64) -> bool {
-        let family = claims.origin_jti.as_deref().or(claims.jti.as_deref());
+        let family = family(claims.origin_jti.as_deref(), claims.jti.as_deref());
         self.revoked(&claims.sub, claims.iat as i64, family, now)
     }
 
@@ -147,7 +146,7 @@ impl Revocations {
         let Some(claims) = super::peek_claims(jwt) else {
             return false;
         };
-        let family = claims.origin_jti.as_deref().or(claims.jti.as_deref());
+        let family = family(claims.origin_jti.as_deref(), claims.jti.as_deref());
         self.revoked(&claims.sub, claims.iat.unwrap_or(claims.exp), family, now)
     }
 
