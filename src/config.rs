@@ -33,6 +33,10 @@ pub struct Config {
     /// `API_URL`: the origin of an API server the protected page's calls go to; `None`: the
     /// API routes of this process, called in process.
     pub api_url: Option<String>,
+    /// The shared session store (`REDIS_URL`); unset, this process's memory.
+    pub redis_url: Option<RedisUrl>,
+    /// Where `/metrics` listens (`METRICS_ADDR`); unset, nowhere.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub confirmation_mode: ConfirmationMode,
     /// At least 64 bytes; `None` only in development (a random key per process then).
     pub session_key: Option<Vec<u8>>,
@@ -228,6 +232,39 @@ impl Config {
                     .map_err(|_| err(var, "must be a whole number of seconds")),
             }
         };
+        // The session store: revocations every instance sees, shared limits, the sessions list.
+        let redis_url = match get("REDIS_URL") {
+            None => None,
+            Some(url) => {
+                let url = url.trim().to_owned();
+                let (scheme, rest) = url.split_once("://").unwrap_or_default();
+                if !matches!(scheme, "redis" | "rediss") || rest.is_empty() {
+                    return Err(err(
+                        "REDIS_URL",
+                        "must be redis://host:port or rediss://host:port (TLS)",
+                    ));
+                }
+                let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+                let loopback = ["127.0.0.1", "localhost", "[::1]"]
+                    .iter()
+                    .any(|h| host == *h || host.starts_with(&format!("{h}:")) || host.starts_with(&format!("{h}/")));
+                if production && scheme == "redis" && !loopback {
+                    return Err(err(
+                        "REDIS_URL",
+                        "must be rediss:// (TLS) in production: session ids and revocations travel over it",
+                    ));
+                }
+                Some(RedisUrl(url))
+            }
+        };
+        let metrics_addr = match get("METRICS_ADDR") {
+            None => None,
+            Some(addr) => Some(
+                addr.trim()
+                    .parse()
+                    .map_err(|_| err("METRICS_ADDR", "must be an address and port like 127.0.0.1:9100"))?,
+            ),
+        };
         let refresh_margin = secs("SESSION_REFRESH_MARGIN_SECS", 60)?;
         let session_max_age = secs("SESSION_MAX_AGE_SECS", 30 * 24 * 3600)?;
         let jwt_leeway = secs("JWT_LEEWAY_SECS", 0)?;
@@ -298,6 +335,8 @@ impl Config {
             issuer,
             jwks_url,
             api_url,
+            redis_url,
+            metrics_addr,
             api_client_ids,
             confirmation_mode,
             session_key,
@@ -519,5 +558,21 @@ mod tests {
             config(&tls).expect("valid").api_url.as_deref(),
             Some("https://api.example.com")
         );
+    }
+}
+
+/// `REDIS_URL`, which may hold a password (ElastiCache's AUTH token): never printed.
+#[derive(Clone)]
+pub struct RedisUrl(String);
+
+impl RedisUrl {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RedisUrl(…)")
     }
 }

@@ -85,6 +85,8 @@ pub enum AppError {
     InvalidTotpCode,
     SessionExpired,
     Unavailable,
+    /// The session store cannot be reached: no session can be checked, so none is accepted.
+    BrieflyUnavailable,
     Forbidden,
     TooLarge,
     BadRequest,
@@ -142,6 +144,7 @@ impl AppError {
             Self::InvalidTotpCode => text!(invalid_totp_code),
             Self::SessionExpired => text!(session_expired),
             Self::Unavailable => text!(unavailable),
+            Self::BrieflyUnavailable => text!(briefly_unavailable),
             Self::Forbidden => text!(forbidden),
             Self::TooLarge => text!(too_large),
             Self::BadRequest => text!(bad_request),
@@ -213,6 +216,7 @@ impl AppError {
             Self::InvalidTotpCode => "invalid_totp_code",
             Self::SessionExpired => "session_expired",
             Self::Unavailable => "unavailable",
+            Self::BrieflyUnavailable => "briefly_unavailable",
             Self::Forbidden => "forbidden",
             Self::TooLarge => "too_large",
             Self::BadRequest => "bad_request",
@@ -226,7 +230,7 @@ impl AppError {
     }
 
     /// Every error, once each (with a placeholder wait for the rate limit).
-    pub const ALL: [AppError; 45] = [
+    pub const ALL: [AppError; 46] = [
         AppError::InvalidEmail,
         AppError::WeakPassword,
         AppError::InvalidName,
@@ -269,6 +273,7 @@ impl AppError {
         AppError::InvalidTotpCode,
         AppError::SessionExpired,
         AppError::Unavailable,
+        AppError::BrieflyUnavailable,
         AppError::Forbidden,
         AppError::TooLarge,
         AppError::BadRequest,
@@ -292,7 +297,10 @@ impl AppError {
             Self::EmailTaken => 409,
             Self::TooLarge => 413,
             Self::TooManyAttempts | Self::Throttled | Self::RateLimited { .. } => 429,
-            Self::Unavailable | Self::ResendUnavailable | Self::SignOutEverywhereUnavailable => 503,
+            Self::Unavailable
+            | Self::BrieflyUnavailable
+            | Self::ResendUnavailable
+            | Self::SignOutEverywhereUnavailable => 503,
             Self::Internal => 500,
             _ => 400,
         }
@@ -307,6 +315,7 @@ impl AppError {
             Self::RateLimited { seconds } => Some(*seconds),
             Self::Throttled => Some(5),
             Self::Unavailable => Some(10),
+            Self::BrieflyUnavailable => Some(5),
             Self::TriggerFailed | Self::BlockedByFirewall => Some(120),
             Self::ResendUnavailable | Self::SignOutEverywhereUnavailable => Some(60),
             Self::TooManyAttempts => Some(300),

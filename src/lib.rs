@@ -16,6 +16,8 @@ pub mod config;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod telemetry;
 
 /// The browser's entry point. The app runs in islands mode: pages are HTML from the server, and
 /// only the `#[island]` components in them (the forms, the protected page's API call) become

@@ -35,6 +35,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(metrics_addr) = config.metrics_addr
+        && let Err(e) = leptos_cognito::telemetry::serve(metrics_addr).await
+    {
+        eprintln!("start-up failed: {e}");
+        return ExitCode::FAILURE;
+    }
     let addr = leptos.site_addr;
     let state = match AppState::new(config, leptos).await {
         Ok(state) => state,

@@ -263,6 +263,17 @@ async fn guard_server_fns(
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let ip = state.limits.client_ip(request.headers(), peer);
+    // The server functions pass it on to Cognito (`UserContextData`); the session layer
+    // notes its network in the session's record. (An unknown address, 0.0.0.0, is not sent.)
+    let mut request = request;
+    request.extensions_mut().insert(crate::auth::cognito::Caller {
+        ip: Some(ip).filter(|ip| !ip.is_unspecified()),
+    });
     let path = request.uri().path();
     if !path.starts_with(SERVER_FN_PREFIX) {
         return next.run(request).await;
@@ -271,24 +282,14 @@ async fn guard_server_fns(
         tracing::warn!(%path, "refused a cross-site request");
         return (axum::http::StatusCode::FORBIDDEN, "cross-site requests are refused").into_response();
     }
-    let peer = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip());
-    let ip = state.limits.client_ip(request.headers(), peer);
     if request.method() == axum::http::Method::POST
         && let Some(form) = Form::from_path(path)
-        && let Err(err) = state.limits.check_client(form, ip)
+        && let Err(err) = state.limits.check_client(form, ip).await
     {
+        metrics::counter!("rate_limited_total", "form" => form.label()).increment(1);
         let (parts, _) = request.into_parts();
         return refuse(&parts, err);
     }
-    // The server functions pass it on to Cognito (`UserContextData`).
-    let mut request = request;
-    // (An unknown address, 0.0.0.0, is not sent.)
-    request.extensions_mut().insert(crate::auth::cognito::Caller {
-        ip: Some(ip).filter(|ip| !ip.is_unspecified()),
-    });
     status_from_error(next.run(request).await).await
 }
 
@@ -345,6 +346,55 @@ pub fn refuse(request_parts: &axum::http::request::Parts, error: crate::error::A
         }
     };
     if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// The answer while the session store cannot be reached ([`crate::auth::session::store`]):
+/// 503 with `Retry-After`, for a server function in its own shape ([`refuse`]), for a page a
+/// short page in the request's language that says so and offers to try again.
+pub fn briefly_unavailable(parts: &axum::http::request::Parts) -> axum::response::Response {
+    let error = crate::error::AppError::BrieflyUnavailable;
+    if parts.uri.path().starts_with(SERVER_FN_PREFIX) {
+        return refuse(parts, error);
+    }
+    let lang = crate::i18n::request_language(&parts.headers);
+    let message = error.message(lang);
+    let again = crate::t!(lang, site.try_again);
+    let title = (crate::t!(lang, site.title))(&message);
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
+         <body><main><h1>{message}</h1><p><a href=\"{path}\">{again}</a></p></main></body></html>",
+        tag = lang.tag(),
+        title = escape(&title),
+        message = escape(&message),
+        path = escape(path),
+        again = escape(again),
+    );
+    let mut response = (
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        page,
+    )
+        .into_response();
+    if let Some(seconds) = error.retry_after() {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));

@@ -7,7 +7,7 @@ use crate::auth::cognito::Cognito;
 use crate::auth::cognito::pool::Level;
 use crate::auth::limits::RateLimits;
 use crate::auth::session::Sessions;
-use crate::auth::session::store::Revocations;
+use crate::auth::session::store::{Revocations, SessionStore};
 use crate::auth::verifier::{Verifier, VerifierConfig};
 use crate::config::Config;
 use aws_config::BehaviorVersion;
@@ -37,7 +37,8 @@ pub struct SharedState {
     pub cognito: Cognito,
     pub sessions: Arc<Sessions>,
     pub verifier: Arc<Verifier>,
-    /// Sessions and people signed out, which the API's verifier refuses.
+    /// Sessions and people signed out, which the API's verifier refuses, over the session
+    /// store (memory, or Redis with `REDIS_URL`), which also holds the sessions list.
     pub revocations: Arc<Revocations>,
     pub sign_up: SignUpSettings,
     /// `/api/me` answers by token, each until its token expires.
@@ -49,6 +50,21 @@ pub struct SharedState {
     pub api: Arc<Upstream>,
     /// The pool's MFA is `ON`: nobody may turn their second factor off.
     pub mfa_required: bool,
+}
+
+/// One line at start-up on where sessions are kept; a shared store that does not answer yet is
+/// no reason not to start (it is asked again at every request, and pages say "briefly
+/// unavailable" until it answers).
+async fn report_store(store: &SessionStore) {
+    match (store, store.ping().await) {
+        (SessionStore::Memory(_), _) => tracing::info!(
+            "session store: this process's memory (one instance; set REDIS_URL to share sign-outs and limits between instances)"
+        ),
+        (SessionStore::Redis(_), Ok(())) => tracing::info!("session store: Redis, reachable"),
+        (SessionStore::Redis(_), Err(_)) => {
+            tracing::error!("session store: Redis does not answer yet; sessions are refused (503) until it does")
+        }
+    }
 }
 
 impl FromRef<AppState> for Arc<RateLimits> {
@@ -96,6 +112,8 @@ impl FromRef<AppState> for Arc<Sessions> {
 pub enum StartError {
     #[error("could not build the HTTP client for the JWKS or the API: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("REDIS_URL is not a URL the Redis client can use: {0}")]
+    Store(String),
     #[error("could not set up sessions (SESSION_KEY)")]
     Sessions,
     #[error("the user pool or app client cannot work with this app (see the errors above)")]
@@ -169,13 +187,17 @@ impl AppState {
             leeway: config.jwt_leeway,
             refetch_penalty: crate::auth::verifier::REFETCH_PENALTY,
         })?;
-        let revocations = Arc::new(Revocations::new());
+        let store = Arc::new(match &config.redis_url {
+            Some(url) => SessionStore::redis(url.expose()).map_err(|e| StartError::Store(e.to_string()))?,
+            None => SessionStore::memory(),
+        });
+        report_store(&store).await;
+        let revocations = Arc::new(Revocations::new(store.clone(), config.session_max_age));
         let verifier = verifier.with_revocations(revocations.clone());
         let sessions = Sessions::new(&config, cognito.clone())
             .map_err(|_| StartError::Sessions)?
             .with_revocations(revocations.clone());
-        let limits = Arc::new(RateLimits::new(&config));
-        RateLimits::spawn_cleanup(&limits);
+        let limits = Arc::new(RateLimits::new(&config, Some(store)));
         let api = Arc::new(Upstream::new(config.api_url.as_deref())?);
         Ok(Self(Arc::new(SharedState {
             leptos_options,

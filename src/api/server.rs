@@ -45,7 +45,7 @@ impl IntoResponse for ApiError {
                 "the Authorization header must be `Bearer <token>`".to_owned(),
                 format!("Bearer realm=\"{REALM}\", error=\"invalid_request\""),
             ),
-            Self::Invalid(TokenError::JwksUnavailable) | Self::Unavailable => {
+            Self::Invalid(TokenError::JwksUnavailable | TokenError::StoreUnavailable) | Self::Unavailable => {
                 let body = ApiErrorBody {
                     error: "temporarily_unavailable".into(),
                     error_description: "the token cannot be checked right now; try again shortly".into(),

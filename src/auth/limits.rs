@@ -15,20 +15,23 @@
 //! The client's address is the socket's peer, or what a trusted proxy put in its header — only
 //! when the peer is one of `TRUSTED_PROXIES`.
 //!
-//! Limits are per instance: behind a load balancer with N instances a client gets up to N times
-//! the quota, which still keeps Cognito's account-wide quotas (about 120 sign-ins and 50
-//! sign-ups a second) out of reach of one client.
+//! Every limit is a GCRA budget ([`Rule`]). With a shared session store (Redis) the budgets are
+//! counted there, in one Lua script per step, so N instances allow what one does; while the
+//! store cannot be reached they are counted per instance, with a warning in the log (a limit
+//! that lets a little more through for a minute is better than a sign-in page that is down).
+//! Without a shared store they are counted in this process: behind a load balancer with N
+//! instances a client then gets up to N times the quota. E-mail addresses are keyed by their
+//! SHA-256, never in clear.
 
+use super::session::store::{Mode, Rule, SessionStore, StoreDown, memory::Memory, unix_ms};
 use super::validate::Email;
 use crate::config::Config;
 use crate::error::AppError;
 use axum::http::{HeaderMap, HeaderName};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 /// A form whose server function calls Cognito.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -48,6 +51,22 @@ pub enum Form {
 }
 
 impl Form {
+    /// Its name in keys and metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SignUp => "sign-up",
+            Self::Confirm => "confirm",
+            Self::Resend => "resend-code",
+            Self::SignIn => "sign-in",
+            Self::ForgotPassword => "forgot-password",
+            Self::ResetPassword => "reset-password",
+            Self::MfaCode => "mfa-code",
+            Self::ChooseMfa => "choose-mfa",
+            Self::NewPassword => "new-password",
+            Self::Account(_) => "account",
+        }
+    }
+
     /// The form a request path belongs to (the server functions' endpoints).
     pub fn from_path(path: &str) -> Option<Self> {
         Some(match path.strip_prefix(super::csrf::SERVER_FN_PREFIX)? {
@@ -66,31 +85,62 @@ impl Form {
     }
 }
 
-/// Idle keys are dropped once this many are held, and every few minutes anyway.
-const MAX_KEYS: usize = 100_000;
-
 pub struct RateLimits {
-    per_client: DefaultKeyedRateLimiter<IpAddr>,
-    per_form: DefaultKeyedRateLimiter<Form>,
+    per_client: Rule,
+    per_form: Rule,
     /// Attempts, for the account page's forms.
-    per_email: DefaultKeyedRateLimiter<(Form, String)>,
-    failures: Failures,
-    clock: DefaultClock,
+    per_email: Rule,
+    /// Failures (wrong password or code) per e-mail and form.
+    failures: Rule,
+    /// Redis, when the store is shared; the limits count there.
+    shared: Option<Arc<SessionStore>>,
+    /// This instance's count: the only one without a shared store, the fallback while it is down.
+    local: Memory,
+    /// When the fallback was last logged (Unix ms): one warning a minute, not one per request.
+    warned_at: AtomicI64,
     trusted_proxy_header: Option<HeaderName>,
     trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl RateLimits {
-    pub fn new(config: &Config) -> Self {
+    /// Counts in `shared` when it is (Redis), else in this process.
+    pub fn new(config: &Config, shared: Option<Arc<SessionStore>>) -> Self {
         Self {
-            per_client: DefaultKeyedRateLimiter::keyed(Quota::per_minute(config.rate_limit_ip_per_minute)),
-            per_form: DefaultKeyedRateLimiter::keyed(Quota::per_minute(config.rate_limit_form_per_minute)),
-            per_email: DefaultKeyedRateLimiter::keyed(Quota::per_minute(config.rate_limit_email_per_minute)),
-            failures: Failures::per_minute(config.rate_limit_email_per_minute),
-            clock: DefaultClock::default(),
+            per_client: Rule::per_minute(config.rate_limit_ip_per_minute),
+            per_form: Rule::per_minute(config.rate_limit_form_per_minute),
+            per_email: Rule::per_minute(config.rate_limit_email_per_minute),
+            failures: Rule::per_minute(config.rate_limit_email_per_minute),
+            shared: shared.filter(|s| s.is_shared()),
+            local: Memory::default(),
+            warned_at: AtomicI64::new(i64::MIN),
             trusted_proxy_header: config.trusted_proxy_header.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
         }
+    }
+
+    /// One step of `rule` on `key`, in the shared store or, without one or while it is down,
+    /// here. `Err(wait)` when out of budget.
+    async fn step(&self, key: &str, rule: Rule, mode: Mode) -> Result<(), Duration> {
+        if let Some(store) = &self.shared {
+            match store.rate(key, rule, mode).await {
+                Ok(answer) => return answer,
+                Err(StoreDown) => {
+                    let now = unix_ms();
+                    let last = self.warned_at.load(Ordering::Relaxed);
+                    if now.saturating_sub(last) >= 60_000
+                        && self
+                            .warned_at
+                            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                            .is_ok()
+                    {
+                        tracing::warn!(
+                            "the session store is unreachable: rate limits are counted per instance until it is back"
+                        );
+                    }
+                }
+            }
+        }
+        self.local.rate(key, rule, mode, unix_ms())
     }
 
     /// The client's address: the connection's peer, or — when that peer is a trusted proxy —
@@ -136,34 +186,38 @@ impl RateLimits {
 
     /// One post to `form` from `ip`: within the client's quota, and within the form's ceiling
     /// for everyone.
-    pub fn check_client(&self, form: Form, ip: IpAddr) -> Result<(), AppError> {
-        if self.per_client.len() >= MAX_KEYS {
-            self.per_client.retain_recent();
-        }
+    pub async fn check_client(&self, form: Form, ip: IpAddr) -> Result<(), AppError> {
         let client = client_key(ip);
-        self.per_client.check_key(&client).map_err(|not_until| {
-            tracing::info!(%client, "rate limit per client reached");
-            limited(not_until.wait_time_from(self.clock.now()))
-        })?;
-        self.per_form.check_key(&form).map_err(|not_until| {
-            tracing::warn!(?form, "rate limit for all clients together reached");
-            limited(not_until.wait_time_from(self.clock.now()))
-        })
+        self.step(&format!("ip:{client}"), self.per_client, Mode::Take)
+            .await
+            .map_err(|wait| {
+                tracing::info!(%client, "rate limit per client reached");
+                limited(wait)
+            })?;
+        self.step(&format!("form:{}", form.label()), self.per_form, Mode::Take)
+            .await
+            .map_err(|wait| {
+                tracing::warn!(?form, "rate limit for all clients together reached");
+                limited(wait)
+            })
     }
 
     /// Whether `email` may still fail at `form`: checked before Cognito is called, counted
     /// with [`Self::count_failure`] after. Nothing is used up by asking.
-    pub fn check_email(&self, form: Form, email: &Email) -> Result<(), AppError> {
-        self.failures.check(&(form, email.as_str().to_owned())).map_err(|wait| {
-            tracing::info!(?form, "rate limit of failures per e-mail reached");
-            limited(wait)
-        })
+    pub async fn check_email(&self, form: Form, email: &Email) -> Result<(), AppError> {
+        self.step(&email_key("fail", form, email), self.failures, Mode::Check)
+            .await
+            .map_err(|wait| {
+                tracing::info!(?form, "rate limit of failures per e-mail reached");
+                metrics::counter!("rate_limited_total", "form" => form.label()).increment(1);
+                limited(wait)
+            })
     }
 
     /// Counts `outcome` against `email`'s budget at `form` when it is a failure: a wrong
     /// password or code, or Cognito's own "too many attempts". Anything else — success, a typo
     /// caught before the call, Cognito unreachable — costs nothing.
-    pub fn count_failure<T>(&self, form: Form, email: &Email, outcome: &Result<T, AppError>) {
+    pub async fn count_failure<T>(&self, form: Form, email: &Email, outcome: &Result<T, AppError>) {
         if let Err(
             AppError::InvalidCredentials
             | AppError::WrongCode
@@ -173,45 +227,30 @@ impl RateLimits {
             | AppError::TooManyAttempts,
         ) = outcome
         {
-            self.failures.record((form, email.as_str().to_owned()));
+            let _ = self
+                .step(&email_key("fail", form, email), self.failures, Mode::Record)
+                .await;
         }
     }
 
     /// Every attempt counts: for the account page's forms, which only a signed-in person reaches.
-    pub fn check_email_attempt(&self, form: Form, email: &Email) -> Result<(), AppError> {
-        if self.per_email.len() >= MAX_KEYS {
-            self.per_email.retain_recent();
-        }
-        self.per_email
-            .check_key(&(form, email.as_str().to_owned()))
-            .map_err(|not_until| {
+    pub async fn check_email_attempt(&self, form: Form, email: &Email) -> Result<(), AppError> {
+        self.step(&email_key("attempt", form, email), self.per_email, Mode::Take)
+            .await
+            .map_err(|wait| {
                 tracing::info!(?form, "rate limit per e-mail reached");
-                limited(not_until.wait_time_from(self.clock.now()))
+                metrics::counter!("rate_limited_total", "form" => form.label()).increment(1);
+                limited(wait)
             })
     }
+}
 
-    /// Drops the keys whose limit has fully recovered; they hold no information any more.
-    pub fn forget_idle(&self) {
-        self.per_client.retain_recent();
-        self.per_email.retain_recent();
-        self.per_client.shrink_to_fit();
-        self.per_email.shrink_to_fit();
-        self.failures.forget_idle();
-    }
-
-    /// Drops idle keys every few minutes for as long as the limits are in use.
-    pub fn spawn_cleanup(limits: &Arc<Self>) {
-        let weak = Arc::downgrade(limits);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(300));
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                let Some(limits) = weak.upgrade() else { break };
-                limits.forget_idle();
-            }
-        });
-    }
+/// A key for `email` at `form`: its SHA-256, so the store never holds an address in clear.
+fn email_key(kind: &str, form: Form, email: &Email) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, email.as_str().as_bytes());
+    let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    // Debug, not the label: each account form has its own budget.
+    format!("{kind}:{form:?}:{hex}")
 }
 
 /// The key a client is limited by: an IPv4 address, or the /64 an IPv6 address is in.
@@ -239,63 +278,6 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     Some(ip.to_canonical())
 }
 
-/// A GCRA budget that only failures use up, so it can be asked without spending: each key
-/// holds the time its budget is full again ("theoretical arrival time"); a failure pushes it
-/// one interval later; a key more than a burst ahead of now is out of budget.
-struct Failures {
-    interval: Duration,
-    /// How far ahead of now a key may be and still fail once more.
-    tolerance: Duration,
-    keys: Mutex<HashMap<(Form, String), Instant>>,
-}
-
-impl Failures {
-    fn per_minute(n: std::num::NonZeroU32) -> Self {
-        let interval = Duration::from_secs(60) / n.get();
-        Self {
-            interval,
-            tolerance: interval * (n.get() - 1),
-            keys: Mutex::default(),
-        }
-    }
-
-    fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<(Form, String), Instant>> {
-        // A panic elsewhere while holding the lock leaves plain timestamps: still usable.
-        self.keys.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// `Err(wait)`: out of budget for this long.
-    fn check(&self, key: &(Form, String)) -> Result<(), Duration> {
-        let now = Instant::now();
-        let ahead = self
-            .keys()
-            .get(key)
-            .map(|tat| tat.saturating_duration_since(now))
-            .unwrap_or_default();
-        match ahead.checked_sub(self.tolerance) {
-            Some(wait) if !wait.is_zero() => Err(wait),
-            _ => Ok(()),
-        }
-    }
-
-    fn record(&self, key: (Form, String)) {
-        let now = Instant::now();
-        let mut keys = self.keys();
-        if keys.len() >= MAX_KEYS {
-            keys.retain(|_, tat| *tat > now);
-        }
-        let tat = keys.entry(key).or_insert(now);
-        *tat = (*tat).max(now) + self.interval;
-    }
-
-    fn forget_idle(&self) {
-        let now = Instant::now();
-        let mut keys = self.keys();
-        keys.retain(|_, tat| *tat > now);
-        keys.shrink_to_fit();
-    }
-}
-
 fn limited(wait: Duration) -> AppError {
     // Rounded up: "wait 0 seconds" would be a lie a person could act on.
     let seconds = u32::try_from(wait.as_millis().div_ceil(1000))
@@ -310,6 +292,10 @@ mod tests {
     use axum::http::HeaderValue;
 
     fn limits(vars: &[(&str, &str)]) -> RateLimits {
+        limits_on(vars, None)
+    }
+
+    fn limits_on(vars: &[(&str, &str)], shared: Option<Arc<SessionStore>>) -> RateLimits {
         let mut all = vec![
             ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123"),
             ("COGNITO_CLIENT_ID", "client"),
@@ -317,7 +303,7 @@ mod tests {
         all.extend_from_slice(vars);
         let config =
             Config::from_lookup(|k| all.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).expect("config");
-        RateLimits::new(&config)
+        RateLimits::new(&config, shared)
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -394,90 +380,101 @@ mod tests {
         assert_eq!(behind.client_ip(&binary, Some(PEER)), PEER);
     }
 
-    #[test]
-    fn each_client_gets_its_quota_then_a_wait() {
+    #[tokio::test]
+    async fn each_client_gets_its_quota_then_a_wait() {
         let limits = limits(&[("RATE_LIMIT_IP_PER_MINUTE", "3")]);
         for _ in 0..3 {
-            assert_eq!(limits.check_client(Form::SignIn, PEER), Ok(()));
+            assert_eq!(limits.check_client(Form::SignIn, PEER).await, Ok(()));
         }
-        match limits.check_client(Form::SignIn, PEER) {
+        match limits.check_client(Form::SignIn, PEER).await {
             // One token comes back every 20 s.
             Err(AppError::RateLimited { seconds }) => assert!((1..=20).contains(&seconds), "{seconds}"),
             other => panic!("expected a rate limit, got {other:?}"),
         }
         assert_eq!(
-            limits.check_client(Form::SignIn, IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            limits.check_client(Form::SignIn, IpAddr::V4(Ipv4Addr::LOCALHOST)).await,
             Ok(()),
             "other clients are not affected"
         );
     }
 
-    #[test]
-    fn an_ipv6_client_is_its_slash_64() {
+    #[tokio::test]
+    async fn an_ipv6_client_is_its_slash_64() {
         let limits = limits(&[("RATE_LIMIT_IP_PER_MINUTE", "3")]);
         for host in ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff:ffff:ffff:ffff"] {
-            assert_eq!(limits.check_client(Form::SignIn, ip(host)), Ok(()));
+            assert_eq!(limits.check_client(Form::SignIn, ip(host)).await, Ok(()));
         }
         assert!(matches!(
-            limits.check_client(Form::SignIn, ip("2001:db8:1:2:abcd::9")),
+            limits.check_client(Form::SignIn, ip("2001:db8:1:2:abcd::9")).await,
             Err(AppError::RateLimited { .. })
         ));
         // The next /64 is another client.
-        assert_eq!(limits.check_client(Form::SignIn, ip("2001:db8:1:3::1")), Ok(()));
+        assert_eq!(limits.check_client(Form::SignIn, ip("2001:db8:1:3::1")).await, Ok(()));
         assert_eq!(client_key(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
     }
 
-    #[test]
-    fn all_clients_together_meet_the_forms_ceiling() {
+    #[tokio::test]
+    async fn all_clients_together_meet_the_forms_ceiling() {
         let limits = limits(&[("RATE_LIMIT_FORM_PER_MINUTE", "5")]);
         for n in 1..=5u8 {
             assert_eq!(
-                limits.check_client(Form::SignIn, IpAddr::V4(Ipv4Addr::new(192, 0, 2, n))),
+                limits
+                    .check_client(Form::SignIn, IpAddr::V4(Ipv4Addr::new(192, 0, 2, n)))
+                    .await,
                 Ok(())
             );
         }
         assert!(matches!(
-            limits.check_client(Form::SignIn, ip("198.51.100.1")),
+            limits.check_client(Form::SignIn, ip("198.51.100.1")).await,
             Err(AppError::RateLimited { .. })
         ));
         // Each form has its own ceiling.
-        assert_eq!(limits.check_client(Form::ForgotPassword, ip("198.51.100.1")), Ok(()));
+        assert_eq!(
+            limits.check_client(Form::ForgotPassword, ip("198.51.100.1")).await,
+            Ok(())
+        );
     }
 
-    #[test]
-    fn only_failures_use_up_an_emails_budget() {
+    #[tokio::test]
+    async fn only_failures_use_up_an_emails_budget() {
         let limits = limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]);
         let ada = Email::parse("ada@example.com").expect("email");
         let bob = Email::parse("bob@example.com").expect("email");
         // Asking, successes and errors that are not a failed guess cost nothing.
         for outcome in [Ok(()), Err(AppError::Unavailable), Err(AppError::WeakPassword)] {
-            assert_eq!(limits.check_email(Form::SignIn, &ada), Ok(()));
-            limits.count_failure(Form::SignIn, &ada, &outcome);
+            assert_eq!(limits.check_email(Form::SignIn, &ada).await, Ok(()));
+            limits.count_failure(Form::SignIn, &ada, &outcome).await;
         }
         for _ in 0..2 {
-            assert_eq!(limits.check_email(Form::SignIn, &ada), Ok(()));
-            limits.count_failure::<()>(Form::SignIn, &ada, &Err(AppError::InvalidCredentials));
+            assert_eq!(limits.check_email(Form::SignIn, &ada).await, Ok(()));
+            limits
+                .count_failure::<()>(Form::SignIn, &ada, &Err(AppError::InvalidCredentials))
+                .await;
         }
-        match limits.check_email(Form::SignIn, &ada) {
+        match limits.check_email(Form::SignIn, &ada).await {
             // One failure is forgiven every 30 s.
             Err(AppError::RateLimited { seconds }) => assert!((1..=30).contains(&seconds), "{seconds}"),
             other => panic!("expected a rate limit, got {other:?}"),
         }
-        assert_eq!(limits.check_email(Form::ForgotPassword, &ada), Ok(()));
-        assert_eq!(limits.check_email(Form::SignIn, &bob), Ok(()));
-        limits.count_failure::<()>(Form::ResetPassword, &bob, &Err(AppError::WrongCode));
-        limits.count_failure::<()>(Form::ResetPassword, &bob, &Err(AppError::ExpiredCode));
-        assert!(limits.check_email(Form::ResetPassword, &bob).is_err());
+        assert_eq!(limits.check_email(Form::ForgotPassword, &ada).await, Ok(()));
+        assert_eq!(limits.check_email(Form::SignIn, &bob).await, Ok(()));
+        limits
+            .count_failure::<()>(Form::ResetPassword, &bob, &Err(AppError::WrongCode))
+            .await;
+        limits
+            .count_failure::<()>(Form::ResetPassword, &bob, &Err(AppError::ExpiredCode))
+            .await;
+        assert!(limits.check_email(Form::ResetPassword, &bob).await.is_err());
     }
 
-    #[test]
-    fn the_account_forms_count_every_attempt() {
+    #[tokio::test]
+    async fn the_account_forms_count_every_attempt() {
         let limits = limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]);
         let ada = Email::parse("ada@example.com").expect("email");
         let form = Form::Account("password");
-        assert_eq!(limits.check_email_attempt(form, &ada), Ok(()));
-        assert_eq!(limits.check_email_attempt(form, &ada), Ok(()));
-        assert!(limits.check_email_attempt(form, &ada).is_err());
+        assert_eq!(limits.check_email_attempt(form, &ada).await, Ok(()));
+        assert_eq!(limits.check_email_attempt(form, &ada).await, Ok(()));
+        assert!(limits.check_email_attempt(form, &ada).await.is_err());
     }
 
     #[test]
@@ -486,5 +483,71 @@ mod tests {
         assert_eq!(Form::from_path("/auth/reset-password"), Some(Form::ResetPassword));
         assert_eq!(Form::from_path("/auth/api-token"), None);
         assert_eq!(Form::from_path("/sign-in"), None);
+    }
+
+    #[tokio::test]
+    async fn two_instances_on_one_redis_share_one_budget() {
+        let redis = crate::auth::session::store::test_redis::TestRedis::start();
+        let store = Arc::new(SessionStore::redis(&redis.url()).expect("url"));
+        let vars = [
+            ("RATE_LIMIT_IP_PER_MINUTE", "60"),
+            ("RATE_LIMIT_FORM_PER_MINUTE", "1000"),
+        ];
+        let (a, b) = (limits_on(&vars, Some(store.clone())), limits_on(&vars, Some(store)));
+        // 60 posts spread over both instances, then the 61st is refused wherever it lands.
+        for n in 0..60 {
+            let instance = if n % 2 == 0 { &a } else { &b };
+            assert_eq!(instance.check_client(Form::SignIn, PEER).await, Ok(()), "post {n}");
+        }
+        for instance in [&a, &b] {
+            assert!(matches!(
+                instance.check_client(Form::SignIn, PEER).await,
+                Err(AppError::RateLimited { seconds: 1 })
+            ));
+        }
+        // Failures per e-mail too.
+        let ada = Email::parse("ada@example.com").expect("email");
+        let c = limits_on(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")], a.shared.clone());
+        let d = limits_on(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")], a.shared.clone());
+        c.count_failure::<()>(Form::SignIn, &ada, &Err(AppError::InvalidCredentials))
+            .await;
+        d.count_failure::<()>(Form::SignIn, &ada, &Err(AppError::InvalidCredentials))
+            .await;
+        assert!(c.check_email(Form::SignIn, &ada).await.is_err());
+        assert!(d.check_email(Form::SignIn, &ada).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn while_redis_is_down_each_instance_counts_alone() {
+        let mut redis = crate::auth::session::store::test_redis::TestRedis::start();
+        let store = Arc::new(SessionStore::redis(&redis.url()).expect("url"));
+        let a = limits_on(&[("RATE_LIMIT_IP_PER_MINUTE", "2")], Some(store));
+        redis.kill();
+        // Still limited, by this instance's own count: never open, never an error page.
+        assert_eq!(a.check_client(Form::SignIn, PEER).await, Ok(()));
+        assert_eq!(a.check_client(Form::SignIn, PEER).await, Ok(()));
+        assert!(matches!(
+            a.check_client(Form::SignIn, PEER).await,
+            Err(AppError::RateLimited { .. })
+        ));
+        // Back: counted in the store again, with no restart of the app.
+        redis.restart();
+        let store = a.shared.clone().expect("shared");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while store.ping().await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "the store did not come back");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let other = ip("192.0.2.77");
+        assert_eq!(a.check_client(Form::SignIn, other).await, Ok(()));
+        assert_eq!(a.check_client(Form::SignIn, other).await, Ok(()));
+        let b = limits_on(&[("RATE_LIMIT_IP_PER_MINUTE", "2")], Some(store));
+        assert!(
+            matches!(
+                b.check_client(Form::SignIn, other).await,
+                Err(AppError::RateLimited { .. })
+            ),
+            "another instance sees what this one counted"
+        );
     }
 }

@@ -32,7 +32,7 @@
 //! working at once.
 
 use crate::auth::expiring::{ExpiringMap, now_unix};
-use crate::auth::session::store::Revocations;
+use crate::auth::session::store::{Revocations, StoreDown};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -89,11 +89,35 @@ pub enum TokenError {
     Claims,
     #[error("the token has been revoked")]
     Revoked,
+    /// The session store (revocations) could not be asked: a token that cannot be checked
+    /// is not accepted.
+    #[error("the token's revocation cannot be checked right now")]
+    StoreUnavailable,
 }
+
+/// The reasons of [`TokenError::ALL`] as metric labels, in the same order.
+const REFUSAL_LABELS: [&str; TokenError::ALL.len()] = [
+    "too_large",
+    "malformed",
+    "algorithm",
+    "missing_kid",
+    "unknown_kid",
+    "jwks_unavailable",
+    "signature",
+    "expired",
+    "not_yet_valid",
+    "issuer",
+    "not_access",
+    "not_id",
+    "client",
+    "claims",
+    "revoked",
+    "store_unavailable",
+];
 
 impl TokenError {
     /// Every reason, in the order of [`Verifier::refusals`].
-    pub const ALL: [TokenError; 15] = [
+    pub const ALL: [TokenError; 16] = [
         Self::TooLarge,
         Self::Malformed,
         Self::Algorithm,
@@ -109,6 +133,7 @@ impl TokenError {
         Self::Client,
         Self::Claims,
         Self::Revoked,
+        Self::StoreUnavailable,
     ];
 
     /// Its position in [`TokenError::ALL`].
@@ -129,6 +154,7 @@ impl TokenError {
             Self::Client => 12,
             Self::Claims => 13,
             Self::Revoked => 14,
+            Self::StoreUnavailable => 15,
         }
     }
 }
@@ -298,7 +324,7 @@ impl Verifier {
                 counts: std::array::from_fn(|_| AtomicU64::new(0)),
                 logged_at: AtomicU64::new(0),
             },
-            revocations: Arc::default(),
+            revocations: Arc::new(Revocations::in_memory()),
         })
     }
 
@@ -342,9 +368,12 @@ impl Verifier {
         // Asked with the leeway taken off the clock: a revocation lasts as long as a token it
         // covers still passes `exp + leeway`.
         let leeway = self.config.leeway.as_secs() as i64;
-        if self.revocations.is_revoked(&claims, now as i64 - leeway) {
-            return Err(self.refused(TokenError::Revoked, now));
+        match self.revocations.is_revoked(&claims, now as i64 - leeway).await {
+            Ok(false) => {}
+            Ok(true) => return Err(self.refused(TokenError::Revoked, now)),
+            Err(StoreDown) => return Err(self.refused(TokenError::StoreUnavailable, now)),
         }
+        metrics::counter!("api_verifications_total", "outcome" => "ok").increment(1);
         Ok(claims)
     }
 
@@ -359,6 +388,7 @@ impl Verifier {
     /// Counts a refusal; logs one line per [`REFUSAL_LOG_EVERY`] at most, with the totals.
     fn refused(&self, e: TokenError, now: u64) -> TokenError {
         self.refusals.counts[e.index()].fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("api_verifications_total", "outcome" => REFUSAL_LABELS[e.index()]).increment(1);
         let last = self.refusals.logged_at.load(Ordering::Relaxed);
         if now >= last.saturating_add(REFUSAL_LOG_EVERY)
             && self

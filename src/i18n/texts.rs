@@ -42,6 +42,8 @@ pub struct Site {
     pub language: Text,
     /// Between items of a list ("A, B" / "A、B").
     pub list_separator: Text,
+    /// The link on the "briefly unavailable" page.
+    pub try_again: Text,
 }
 
 pub struct Form {
@@ -254,6 +256,26 @@ pub struct Account {
     pub new_email: Text,
     pub send_code: Text,
     pub email_needs_reauth: Text,
+    pub sessions_heading: Text,
+    pub sessions_intro: Text,
+    /// Beside the session the page is open in.
+    pub this_session: Text,
+    pub unknown_device: Text,
+    pub unknown_place: Text,
+    pub signed_in_label: Text,
+    pub last_seen_label: Text,
+    pub place_label: Text,
+    pub method_label: Text,
+    pub method_password: Text,
+    pub method_password_totp: Text,
+    pub method_password_email: Text,
+    pub method_password_sms: Text,
+    /// A time before now, in words ("5 minutes ago").
+    pub ago: fn(i64) -> String,
+    pub end_session: Text,
+    /// The button's accessible name: "Sign out Chrome on macOS".
+    pub end_session_named: fn(&str) -> String,
+    pub session_ended: Text,
     pub everywhere_heading: Text,
     pub everywhere_intro: Text,
     pub signing_out: Text,
@@ -333,6 +355,7 @@ pub struct Errors {
     pub invalid_totp_code: Text,
     pub session_expired: Text,
     pub unavailable: Text,
+    pub briefly_unavailable: Text,
     pub forbidden: Text,
     pub too_large: Text,
     pub bad_request: Text,

@@ -1,11 +1,13 @@
 //! `/account`: a signed-in person looks after their account — name, password, two-step sign-in
-//! with an authenticator app, e-mail, sign out everywhere, delete the account. Guarded on the
+//! with an authenticator app, e-mail, where they are signed in (and signing out any other
+//! browser), sign out everywhere, delete the account. Guarded on the
 //! server like the protected page; every form works without JavaScript.
 
 use crate::auth::account::forms;
 use crate::auth::{
-    AccountView, ChangeEmail, ChangePassword, ConfirmAuthenticator, ConfirmPassword, DeleteAccount, ResendEmailCode,
-    SignOutEverywhere, StartAuthenticator, TurnOffAuthenticator, UpdateName, VerifyNewEmail, get_account,
+    AccountView, ChangeEmail, ChangePassword, ConfirmAuthenticator, ConfirmPassword, DeleteAccount, EndSession,
+    ResendEmailCode, SessionView, SignOutEverywhere, StartAuthenticator, TurnOffAuthenticator, UpdateName,
+    VerifyNewEmail, get_account,
 };
 use crate::components::{
     CodeField, ErrorBanner, MarkHydrated, NewPasswordField, Notice, PasswordField, SubmitButton, TextField,
@@ -15,6 +17,7 @@ use crate::error::{AppError, Field};
 use crate::i18n::{Texts, language, texts};
 use crate::t;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
@@ -66,6 +69,7 @@ fn notice_text(code: &str, t: &Texts) -> Option<&'static str> {
         "email_code_resent" => a.email_code_resent,
         "email_changed" => a.email_changed,
         "email_unchanged" => a.email_unchanged,
+        "session_ended" => a.session_ended,
         _ => return None,
     })
 }
@@ -117,8 +121,73 @@ fn Account(view: AccountView, notice: Option<String>, loaded: Loaded) -> impl In
                 <dt>{a.two_step}</dt>
                 <dd data-testid="account-two-step">{two_step}</dd>
             </dl>
+            <Sessions sessions=view.sessions.clone() error=loaded.error_for(forms::SESSIONS)/>
             <AccountForms view loaded/>
         </section>
+    }
+}
+
+/// Where the person is signed in, each other browser with its own "Sign out". Rendered on the
+/// server only, with plain form posts: it works the same with and without JavaScript and adds
+/// nothing to the page's wasm.
+#[component]
+fn Sessions(sessions: Vec<SessionView>, error: Option<AppError>) -> impl IntoView {
+    let a = &texts().account;
+    let method = move |code: &str| match code {
+        "password" => Some(a.method_password),
+        "password-totp" => Some(a.method_password_totp),
+        "password-email" => Some(a.method_password_email),
+        "password-sms" => Some(a.method_password_sms),
+        _ => None,
+    };
+    let lang = language();
+    let rows = sessions
+        .into_iter()
+        .map(|s| {
+            let device = if s.device.is_empty() {
+                a.unknown_device.to_owned()
+            } else {
+                s.device.clone()
+            };
+            let place = if s.place.is_empty() {
+                a.unknown_place.to_owned()
+            } else {
+                s.place.clone()
+            };
+            let how = method(&s.method);
+            let action = view! {
+                <form method="post" action=EndSession::url()>
+                    <input type="hidden" name="session" value=s.id.clone()/>
+                    <button type="submit" class="secondary" aria-label=(a.end_session_named)(&device)>
+                        {a.end_session}
+                    </button>
+                </form>
+            };
+            view! {
+                <li class="session" data-testid="session" data-current=s.current.to_string()>
+                    <p class="session-device">
+                        <strong>{device}</strong>
+                        {s.current.then(|| view! { " " <span class="badge">{a.this_session}</span> })}
+                    </p>
+                    <dl class="facts">
+                        <dt>{a.signed_in_label}</dt>
+                        <dd>{(a.ago)(s.signed_in_ago)}</dd>
+                        <dt>{a.last_seen_label}</dt>
+                        <dd>{(a.ago)(s.seen_ago)}</dd>
+                        <dt>{a.place_label}</dt>
+                        <dd>{place}</dd>
+                        {how.map(|how| view! { <dt>{a.method_label}</dt> <dd>{how}</dd> })}
+                    </dl>
+                    {(!s.current).then_some(action)}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>{t!(lang, account.sessions_heading)}</h2>
+        <p>{t!(lang, account.sessions_intro)}</p>
+        {error.map(|e| view! { <div class="banner error" role="alert">{e.message(lang)}</div> })}
+        <ul class="sessions" data-testid="sessions">{rows}</ul>
     }
 }
 

@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
-const EMAIL: &str = "ada@example.com";
-const PASSWORD: &str = "Correct-Horse-9";
+pub(crate) const EMAIL: &str = "ada@example.com";
+pub(crate) const PASSWORD: &str = "Correct-Horse-9";
 /// An account that signed up and never confirmed.
 const UNCONFIRMED: &str = "una@example.com";
 /// The load balancer's address, the connection's peer unless a test says otherwise.
@@ -38,16 +38,16 @@ enum SignIn {
 }
 
 #[derive(Clone)]
-struct Fake {
+pub(crate) struct Fake {
     sign_in: Arc<Mutex<SignIn>>,
     /// When set, SignUp and ForgotPassword fail with this status and exception.
     others_fail: Arc<Mutex<Option<(StatusCode, &'static str)>>>,
     calls: Arc<Mutex<HashMap<String, usize>>>,
     /// The pool's issuer on this fake (`<url>/eu-west-1_Test1`), which its tokens carry.
-    issuer: String,
+    pub(crate) issuer: String,
     /// Every access token a sign-in got, in order. Each sign-in is its own refresh token, so
     /// its tokens have their own `origin_jti`, as on Cognito with token revocation on.
-    issued: Arc<Mutex<Vec<String>>>,
+    pub(crate) issued: Arc<Mutex<Vec<String>>>,
 }
 
 impl Fake {
@@ -183,7 +183,7 @@ fn ok_raw(body: &'static str) -> axum::response::Response {
 }
 
 /// Starts the fake on a free port.
-async fn fake_cognito() -> (Fake, String) {
+pub(crate) async fn fake_cognito() -> (Fake, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let fake = Fake {
@@ -214,7 +214,7 @@ async fn closed_port() -> String {
     url
 }
 
-async fn app_at(endpoint: &str, vars: &[(&str, &str)]) -> Router {
+pub(crate) async fn app_at(endpoint: &str, vars: &[(&str, &str)]) -> Router {
     let mut all: HashMap<String, String> = [
         ("COGNITO_USER_POOL_ID", "eu-west-1_Test1"),
         ("COGNITO_CLIENT_ID", "client"),
@@ -247,23 +247,30 @@ async fn app(vars: &[(&str, &str)]) -> (Fake, Router) {
     (fake.clone(), app_at(&url, vars).await)
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
-    fn header(&self, name: &str) -> Option<&str> {
+    /// Whether a `Set-Cookie` of this answer removes a cookie.
+    pub(crate) fn set_cookie_clears(&self) -> bool {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|c| c.to_str().is_ok_and(|c| c.contains("Max-Age=0")))
+    }
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
 /// A server-function call as the hydrated form makes it (form-encoded, JSON answer).
-async fn post(app: &Router, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Answer {
+pub(crate) async fn post(app: &Router, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Answer {
     post_body(app, path, serde_urlencoded::to_string(form).expect("form"), headers).await
 }
 
@@ -312,7 +319,7 @@ async fn send(app: &Router, mut request: Request<Body>) -> Answer {
     }
 }
 
-async fn sign_in(app: &Router, email: &str, password: &str, headers: &[(&str, &str)]) -> Answer {
+pub(crate) async fn sign_in(app: &Router, email: &str, password: &str, headers: &[(&str, &str)]) -> Answer {
     post(
         app,
         "/auth/sign-in",
@@ -750,7 +757,7 @@ async fn unknown_and_known_emails_get_the_same_answer() {
 // --- the protected page's API call, made by the server (backend-for-frontend) -----------------
 
 /// The cookies a response set, as the browser sends them back.
-fn cookies_of(answer: &Answer) -> String {
+pub(crate) fn cookies_of(answer: &Answer) -> String {
     answer
         .headers
         .get_all(header::SET_COOKIE)
@@ -774,7 +781,7 @@ fn has_jwt(text: &str) -> bool {
     })
 }
 
-async fn get_page(app: &Router, path: &str, cookies: &str) -> Answer {
+pub(crate) async fn get_page(app: &Router, path: &str, cookies: &str) -> Answer {
     let request = Request::get(path)
         .header(header::ACCEPT, "text/html")
         .header(header::COOKIE, cookies)
@@ -1004,7 +1011,7 @@ async fn access_token_from(cognito: &str) -> String {
         .to_owned()
 }
 
-async fn api_me(app: &Router, token: &str) -> Answer {
+pub(crate) async fn api_me(app: &Router, token: &str) -> Answer {
     let request = Request::get("/api/me")
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .body(Body::empty())

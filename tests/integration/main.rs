@@ -11,4 +11,5 @@ mod challenges;
 mod cognito_errors;
 mod common;
 mod language;
+mod store;
 mod verifier;

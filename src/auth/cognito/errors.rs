@@ -156,6 +156,7 @@ where
         _ => None,
     };
     let code = err.code().unwrap_or("-").to_owned();
+    metrics::counter!("cognito_errors_total", "op" => format!("{op:?}"), "error" => code.clone()).increment(1);
     let detail = aws_smithy_error_chain(&err);
     if matches!(mapped, AppError::Internal | AppError::Unavailable) {
         tracing::error!(?op, code, request_id, error = %detail, "cognito call failed");

@@ -35,6 +35,7 @@ pub mod forms {
     pub const REAUTH: &str = "reauth";
     pub const AUTHENTICATOR: &str = "authenticator";
     pub const EMAIL: &str = "email";
+    pub const SESSIONS: &str = "sessions";
     pub const EVERYWHERE: &str = "everywhere";
     pub const DELETE: &str = "delete";
 }
@@ -56,6 +57,25 @@ pub struct AccountView {
     /// Until when (Unix seconds) sensitive changes are allowed without the password again.
     pub confirmed_until: Option<i64>,
     pub policy: PasswordPolicy,
+    /// Where this person is signed in (the session store's records), this session first.
+    pub sessions: Vec<SessionView>,
+}
+
+/// One signed-in browser in the sessions list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// What "sign out" names (only its owner can end it).
+    pub id: String,
+    pub current: bool,
+    /// "Chrome on macOS"; empty when the browser did not say.
+    pub device: String,
+    /// "203.0.113.0/24"; empty when unknown.
+    pub place: String,
+    /// `password`, `password-totp`, …; empty when not known (signed in before the list).
+    pub method: String,
+    /// Seconds since it signed in, and since it was last seen.
+    pub signed_in_ago: i64,
+    pub seen_ago: i64,
 }
 
 /// What an account change waiting for a code keeps, in its encrypted cookie.
@@ -77,12 +97,12 @@ const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 
 
 /// The session, or the way to the sign-in page (a 401 with JavaScript).
 #[cfg(feature = "ssr")]
-fn signed_in(form: &'static str) -> Result<(AppState, Session), AppError> {
+async fn signed_in(form: &'static str) -> Result<(AppState, Session), AppError> {
     let state = state()?;
     match session() {
         Some(session) => {
-            let limit = Email::parse(&session.email)
-                .and_then(|email| state.limits.check_email_attempt(Form::Account(form), &email));
+            let email = Email::parse(&session.email).map_err(|e| fail(e, form))?;
+            let limit = state.limits.check_email_attempt(Form::Account(form), &email).await;
             limit.map_err(|e| fail(e, form))?;
             Ok((state, session))
         }
@@ -168,14 +188,39 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
             .filter(|_| session.recently_authenticated(now, state.config.reauth_window))
             .map(|at| at + state.config.reauth_window.as_secs() as i64),
         policy: state.sign_up.policy.clone(),
+        sessions: sessions_of(&state, &session, now).await,
     }))
+}
+
+/// The person's sessions as the list shows them: this one first, then the most recent.
+#[cfg(feature = "ssr")]
+async fn sessions_of(state: &AppState, session: &Session, now: i64) -> Vec<SessionView> {
+    let records = match state.revocations.store().sessions_of(&session.sub, now).await {
+        Ok(records) => records,
+        // The session layer has just asked the store; were it down, this page would not render.
+        Err(_) => return vec![],
+    };
+    let mut views: Vec<SessionView> = records
+        .into_iter()
+        .map(|r| SessionView {
+            current: r.id == session.session_id,
+            id: r.id,
+            device: r.device,
+            place: r.place,
+            method: r.method,
+            signed_in_ago: (now - r.signed_in_at).max(0),
+            seen_ago: (now - r.last_seen).max(0),
+        })
+        .collect();
+    views.sort_by_key(|v| (!v.current, v.seen_ago));
+    views
 }
 
 /// Asks for the password again before a sensitive change: a fresh sign-in as the same person,
 /// through any challenge the account has (an authenticator code), back to the account page.
 #[server(prefix = "/auth", endpoint = "account-confirm-password")]
 pub async fn confirm_password(password: String) -> Result<(), AppError> {
-    let (state, session) = signed_in(forms::REAUTH)?;
+    let (state, session) = signed_in(forms::REAUTH).await?;
     let email = Email::parse(&session.email).map_err(|e| fail(e, forms::REAUTH))?;
     let password = Password::for_sign_in(password).map_err(|_| fail(AppError::WrongPassword, forms::REAUTH))?;
     match state.cognito.sign_in(caller(), &email, &password).await {
@@ -195,7 +240,7 @@ pub async fn change_password(
     new_password: String,
     sign_out_others: Option<String>,
 ) -> Result<(), AppError> {
-    let (state, session) = signed_in(forms::PASSWORD)?;
+    let (state, session) = signed_in(forms::PASSWORD).await?;
     let current =
         Password::for_sign_in(current_password).map_err(|_| fail(AppError::WrongPassword, forms::PASSWORD))?;
     let new = Password::parse(new_password, &state.sign_up.policy).map_err(|e| fail(e, forms::PASSWORD))?;
@@ -219,7 +264,16 @@ pub async fn change_password(
         Ok(AuthStep::Tokens(tokens)) => family_of(&tokens.access_token).map(|(family, _, _)| family),
         _ => None,
     };
-    state.revocations.revoke_person(&session.sub, exempt, now_unix());
+    if state
+        .revocations
+        .revoke_person(&session.sub, exempt, now_unix())
+        .await
+        .is_err()
+    {
+        tracing::error!(
+            "the session store did not take the password change's sign-out; the API accepts the other sessions' access tokens until they expire"
+        );
+    }
     match again {
         Ok(step) => pending::advance(
             &state,
@@ -241,7 +295,7 @@ pub async fn change_password(
 /// Starts adding an authenticator app: Cognito makes a secret; the page shows it as a QR code.
 #[server(prefix = "/auth", endpoint = "account-authenticator")]
 pub async fn start_authenticator() -> Result<(), AppError> {
-    let (state, session) = signed_in(forms::AUTHENTICATOR)?;
+    let (state, session) = signed_in(forms::AUTHENTICATOR).await?;
     // A second authenticator replaces the first once confirmed: like turning it off, that
     // needs the password again.
     if !session.recently_authenticated(now_unix(), state.config.reauth_window) {
@@ -269,7 +323,7 @@ pub async fn start_authenticator() -> Result<(), AppError> {
 /// The first code of the new authenticator app: two-step sign-in is on from now.
 #[server(prefix = "/auth", endpoint = "account-authenticator-confirm")]
 pub async fn confirm_authenticator(code: String) -> Result<(), AppError> {
-    let (state, session) = signed_in(forms::AUTHENTICATOR)?;
+    let (state, session) = signed_in(forms::AUTHENTICATOR).await?;
     let code = MfaCode::parse(&code).map_err(|e| fail(e, forms::AUTHENTICATOR))?;
     let device = format!("{} authenticator", state.config.app_name);
     state
@@ -286,7 +340,7 @@ pub async fn confirm_authenticator(code: String) -> Result<(), AppError> {
 /// Turns two-step sign-in off (after the password again).
 #[server(prefix = "/auth", endpoint = "account-authenticator-off")]
 pub async fn turn_off_authenticator() -> Result<(), AppError> {
-    let (state, session) = signed_in(forms::AUTHENTICATOR)?;
+    let (state, session) = signed_in(forms::AUTHENTICATOR).await?;
     // With the pool's MFA `ON`, AWS refuses this or accepts it and asks for a code anyway.
     if state.mfa_required {
         return Err(fail(AppError::MfaRequired, forms::AUTHENTICATOR));
@@ -303,7 +357,7 @@ pub async fn turn_off_authenticator() -> Result<(), AppError> {
 /// Sets the name shown on the account (empty removes it).
 #[server(prefix = "/auth", endpoint = "account-name")]
 pub async fn update_name(name: String) -> Result<(), AppError> {
-    let (state, session) = signed_in(forms::NAME)?;
+    let (state, session) = signed_in(forms::NAME).await?;
     let back = |e| form_error(e, "/account", &[("form", forms::NAME), ("name", &name)]);
     let parsed = DisplayName::parse(&name).map_err(back)?;
     state
@@ -318,7 +372,7 @@ pub async fn update_name(name: String) -> Result<(), AppError> {
 /// address, and the old one stays in force until the code is entered.
 #[server(prefix = "/auth", endpoint = "account-email")]
 pub async fn change_email(email: String) -> Result<(), AppError> {
-    let (state, session) = signed_in(forms::EMAIL)?;
+    let (state, session) = signed_in(forms::EMAIL).await?;
     let back = |e| form_error(e, "/account", &[("form", forms::EMAIL), ("email", &email)]);
     recently_confirmed(&state, &session, forms::EMAIL)?;
     let parsed = Email::parse(&email).map_err(back)?;
@@ -340,7 +394,7 @@ pub async fn change_email(email: String) -> Result<(), AppError> {
 /// The code sent to the new address: from now on it is the account's e-mail (and username).
 #[server(prefix = "/auth", endpoint = "account-email-verify")]
 pub async fn verify_new_email(code: String) -> Result<(), AppError> {
-    let (state, mut session) = signed_in(forms::EMAIL)?;
+    let (state, mut session) = signed_in(forms::EMAIL).await?;
     let code = ConfirmationCode::parse(&code).map_err(|e| fail(e, forms::EMAIL))?;
     state
         .cognito
@@ -360,7 +414,7 @@ pub async fn verify_new_email(code: String) -> Result<(), AppError> {
 /// Sends the code for the new address again.
 #[server(prefix = "/auth", endpoint = "account-email-resend")]
 pub async fn resend_email_code() -> Result<(), AppError> {
-    let (state, session) = signed_in(forms::EMAIL)?;
+    let (state, session) = signed_in(forms::EMAIL).await?;
     state
         .cognito
         .resend_email_code(&session.access_token)
@@ -369,10 +423,26 @@ pub async fn resend_email_code() -> Result<(), AppError> {
     done("email_code_resent")
 }
 
+/// Signs out one other browser of this person, from the sessions list: at its next request it
+/// lands on the sign-in page, its refresh token is revoked, and the API refuses its tokens.
+#[server(prefix = "/auth", endpoint = "account-end-session")]
+pub async fn end_session(session: String) -> Result<(), AppError> {
+    let (state, current) = signed_in(forms::SESSIONS).await?;
+    if session == current.session_id {
+        // This browser signs out with "Sign out"; the list offers no button for it.
+        return Err(fail(AppError::BadRequest, forms::SESSIONS));
+    }
+    match state.revocations.end_session(&current.sub, &session, now_unix()).await {
+        // Not found: already signed out (another tab, an expiry): the outcome asked for.
+        Ok(_) => done("session_ended"),
+        Err(_) => Err(fail(AppError::BrieflyUnavailable, forms::SESSIONS)),
+    }
+}
+
 /// Ends every session of this account, on every device, and this one too.
 #[server(prefix = "/auth", endpoint = "account-sign-out-everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    let (state, session) = signed_in(forms::EVERYWHERE)?;
+    let (state, session) = signed_in(forms::EVERYWHERE).await?;
     // GlobalSignOut ends every refresh token of the user, this browser's included, and the
     // access tokens issued from them; RevokeToken afterwards would only be refused (its token
     // is already dead), and before it, it would revoke the access token GlobalSignOut needs.
@@ -383,7 +453,16 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
         .await
         .map_err(|e| fail(e, forms::EVERYWHERE))?;
     // Cognito refuses those tokens now; the API must too.
-    state.revocations.revoke_person(&session.sub, None, now_unix());
+    if state
+        .revocations
+        .revoke_person(&session.sub, None, now_unix())
+        .await
+        .is_err()
+    {
+        tracing::error!(
+            "the session store did not take the sign-out everywhere; the API accepts the access tokens until they expire"
+        );
+    }
     set_cookies(state.sessions.clear());
     redirect_to("/sign-in", &[("notice", "signed_out_everywhere")]);
     Ok(())
@@ -392,7 +471,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 /// Deletes the account for good (after the password again and an explicit confirmation).
 #[server(prefix = "/auth", endpoint = "account-delete")]
 pub async fn delete_account(confirm: Option<String>) -> Result<(), AppError> {
-    let (state, session) = signed_in(forms::DELETE)?;
+    let (state, session) = signed_in(forms::DELETE).await?;
     recently_confirmed(&state, &session, forms::DELETE)?;
     if confirm.as_deref() != Some("yes") {
         return Err(fail(AppError::ConfirmDeletion, forms::DELETE));
@@ -402,7 +481,16 @@ pub async fn delete_account(confirm: Option<String>) -> Result<(), AppError> {
         .delete_user(&session.access_token)
         .await
         .map_err(|e| fail(e, forms::DELETE))?;
-    state.revocations.revoke_deleted(&session.sub, now_unix());
+    if state
+        .revocations
+        .revoke_deleted(&session.sub, now_unix())
+        .await
+        .is_err()
+    {
+        tracing::error!(
+            "the session store did not take the deleted account; the API accepts its access tokens until they expire"
+        );
+    }
     let mut cookies = state.sessions.clear();
     cookies.extend(state.sessions.clear_transient(Transient::Account));
     set_cookies(cookies);

@@ -35,7 +35,7 @@ pub async fn get_sign_in_challenge() -> Result<Option<ChallengeView>, AppError> 
 /// The pending sign-in for an answer on `page`, once the e-mail still has failures left. `None`: there is
 /// none (or it waits for another page), and the response already leads back to sign-in.
 #[cfg(feature = "ssr")]
-fn pending_for(
+async fn pending_for(
     state: &AppState,
     kinds: &[ChallengeKind],
     form: Form,
@@ -53,15 +53,22 @@ fn pending_for(
     state
         .limits
         .check_email(form, &email)
+        .await
         .map_err(|e| form_error(e, page, &[]))?;
     Ok(Some(pending))
 }
 
 /// A wrong code uses up the e-mail's budget at `form`; other outcomes do not.
 #[cfg(feature = "ssr")]
-fn count_failure<T>(state: &AppState, form: Form, pending: &PendingSignIn, answer: &Result<T, AppError>) {
+async fn count_failure<T>(state: &AppState, form: Form, pending: &PendingSignIn, answer: &Result<T, AppError>) {
+    metrics::counter!(
+        "challenges_total",
+        "kind" => format!("{:?}", pending.challenge.kind),
+        "outcome" => answer.as_ref().map_or_else(AppError::code, |_| "ok"),
+    )
+    .increment(1);
     if let Ok(email) = Email::parse(&pending.email) {
-        state.limits.count_failure(form, &email, answer);
+        state.limits.count_failure(form, &email, answer).await;
     }
 }
 
@@ -99,12 +106,12 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
         ChallengeKind::EmailOtp,
         ChallengeKind::SmsMfa,
     ];
-    let Some(pending) = pending_for(&state, &kinds, Form::MfaCode, page)? else {
+    let Some(pending) = pending_for(&state, &kinds, Form::MfaCode, page).await? else {
         return Ok(());
     };
     let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]))?;
     let answer = state.cognito.answer_code(caller(), &pending.challenge, &code).await;
-    count_failure(&state, Form::MfaCode, &pending, &answer);
+    count_failure(&state, Form::MfaCode, &pending, &answer).await;
     go_on(&state, &pending, page, answer).await
 }
 
@@ -113,7 +120,7 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
 pub async fn choose_mfa(factor: String) -> Result<(), AppError> {
     let page = ChallengeKind::SelectMfa.path();
     let state = state()?;
-    let Some(pending) = pending_for(&state, &[ChallengeKind::SelectMfa], Form::ChooseMfa, page)? else {
+    let Some(pending) = pending_for(&state, &[ChallengeKind::SelectMfa], Form::ChooseMfa, page).await? else {
         return Ok(());
     };
     // Only what Cognito offered is sent back, exactly as it named it.
@@ -130,7 +137,7 @@ pub async fn choose_mfa(factor: String) -> Result<(), AppError> {
 pub async fn set_new_password(password: String, attributes: Option<HashMap<String, String>>) -> Result<(), AppError> {
     let page = ChallengeKind::NewPassword.path();
     let state = state()?;
-    let Some(pending) = pending_for(&state, &[ChallengeKind::NewPassword], Form::NewPassword, page)? else {
+    let Some(pending) = pending_for(&state, &[ChallengeKind::NewPassword], Form::NewPassword, page).await? else {
         return Ok(());
     };
     // What was typed for the attributes comes back after a no-JS error; the password never.
@@ -179,7 +186,7 @@ pub async fn set_new_password(password: String, attributes: Option<HashMap<Strin
 pub async fn verify_mfa_setup(code: String) -> Result<(), AppError> {
     let page = ChallengeKind::MfaSetup.path();
     let state = state()?;
-    let Some(pending) = pending_for(&state, &[ChallengeKind::MfaSetup], Form::MfaCode, page)? else {
+    let Some(pending) = pending_for(&state, &[ChallengeKind::MfaSetup], Form::MfaCode, page).await? else {
         return Ok(());
     };
     let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]))?;
@@ -188,6 +195,6 @@ pub async fn verify_mfa_setup(code: String) -> Result<(), AppError> {
         .cognito
         .finish_totp_setup(caller(), &pending.challenge, &code, &device)
         .await;
-    count_failure(&state, Form::MfaCode, &pending, &answer);
+    count_failure(&state, Form::MfaCode, &pending, &answer).await;
     go_on(&state, &pending, page, answer).await
 }

@@ -20,11 +20,13 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     state
         .limits
         .check_email(Form::ForgotPassword, &parsed_email)
+        .await
         .map_err(back)?;
     let outcome = state.cognito.forgot_password(caller(), &parsed_email).await;
     state
         .limits
-        .count_failure(Form::ForgotPassword, &parsed_email, &outcome);
+        .count_failure(Form::ForgotPassword, &parsed_email, &outcome)
+        .await;
     match outcome {
         Ok(()) => {
             redirect_to(
@@ -46,6 +48,7 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
     state
         .limits
         .check_email(Form::ResetPassword, &parsed_email)
+        .await
         .map_err(back)?;
     let code = ConfirmationCode::parse(&code).map_err(back)?;
     let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
@@ -53,7 +56,10 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
         .cognito
         .confirm_forgot_password(caller(), &parsed_email, &code, &password)
         .await;
-    state.limits.count_failure(Form::ResetPassword, &parsed_email, &outcome);
+    state
+        .limits
+        .count_failure(Form::ResetPassword, &parsed_email, &outcome)
+        .await;
     outcome.map_err(back)?;
     redirect_to(
         "/sign-in",

@@ -27,10 +27,20 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
-    state.limits.check_email(Form::SignIn, &parsed_email).map_err(back)?;
+    state
+        .limits
+        .check_email(Form::SignIn, &parsed_email)
+        .await
+        .map_err(back)?;
     let password = Password::for_sign_in(password).map_err(back)?;
     let outcome = state.cognito.sign_in(caller(), &parsed_email, &password).await;
-    state.limits.count_failure(Form::SignIn, &parsed_email, &outcome);
+    state.limits.count_failure(Form::SignIn, &parsed_email, &outcome).await;
+    metrics::counter!("sign_in_attempts_total", "outcome" => match &outcome {
+        Ok(crate::auth::cognito::AuthStep::Tokens(_)) => "signed_in",
+        Ok(crate::auth::cognito::AuthStep::Challenge(_)) => "challenge",
+        Err(e) => e.code(),
+    })
+    .increment(1);
     match outcome {
         // Tokens: signed in. A challenge (MFA, an invited user's first password): its page.
         Ok(step) => pending::advance(
@@ -62,9 +72,16 @@ pub async fn sign_out() -> Result<(), AppError> {
     // The API refuses this session's access tokens from now on (Cognito's revocation does
     // not reach an API that verifies tokens itself).
     if let Some(session) = session() {
-        state
+        let now = crate::auth::session::now_unix();
+        let revoked = state
             .revocations
-            .revoke_session(&session.access_token, crate::auth::session::now_unix());
+            .revoke_session(&session.sub, &session.session_id, &session.access_token, now)
+            .await;
+        if revoked.is_err() {
+            tracing::error!(
+                "the session store did not take the sign-out; the API accepts this session's access token until it expires"
+            );
+        }
     }
     if let Some(refresh_token) = state.sessions.refresh_token(&headers) {
         // This browser only (RevokeToken); other devices stay signed in. The cookies go

@@ -31,7 +31,11 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
     let back = |err: AppError| form_error(err, "/sign-up", &[("email", &email), ("name", &name)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
-    state.limits.check_email(Form::SignUp, &parsed_email).map_err(back)?;
+    state
+        .limits
+        .check_email(Form::SignUp, &parsed_email)
+        .await
+        .map_err(back)?;
     let display_name = DisplayName::parse(&name).map_err(back)?;
     // The emulator does not enforce the pool's policy; real Cognito does. Checking here makes
     // both behave the same and spares Cognito a call it would refuse.
@@ -91,7 +95,11 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
-    state.limits.check_email(Form::Confirm, &parsed_email).map_err(back)?;
+    state
+        .limits
+        .check_email(Form::Confirm, &parsed_email)
+        .await
+        .map_err(back)?;
     let code = ConfirmationCode::parse(&code).map_err(back)?;
     let outcome = match state.cognito.confirm_sign_up(caller(), &parsed_email, &code).await {
         // Already confirmed: answered like an unknown address ("wrong code"), or the form would
@@ -100,7 +108,7 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
         Err(AppError::InvalidCredentials) => Err(AppError::WrongCode),
         outcome => outcome,
     };
-    state.limits.count_failure(Form::Confirm, &parsed_email, &outcome);
+    state.limits.count_failure(Form::Confirm, &parsed_email, &outcome).await;
     outcome.map_err(back)?;
     redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
     Ok(())
@@ -112,7 +120,11 @@ pub async fn resend_code(email: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
-    state.limits.check_email(Form::Resend, &parsed_email).map_err(back)?;
+    state
+        .limits
+        .check_email(Form::Resend, &parsed_email)
+        .await
+        .map_err(back)?;
     match state.cognito.resend_code(caller(), &parsed_email).await {
         // A confirmed account reads like an unknown address, which Cognito's answer (and
         // `hide_unknown_user`) already makes a success.

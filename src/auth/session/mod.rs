@@ -4,7 +4,8 @@
 //!
 //! Two cookies, both AES-256-GCM encrypted and authenticated with the server's key (the
 //! `cookie` crate's private jar), so they are opaque and tamper-proof to the browser and any
-//! instance holding the same key can serve any request — no server-side store:
+//! instance holding the same key can serve any request; the tokens are never stored anywhere
+//! else (the session store, `store`, keeps only what revokes and lists sessions):
 //! - the *session* cookie: the access token, its expiry and the user's e-mail and `sub`;
 //! - the *refresh* cookie: the refresh token, which never leaves it except towards Cognito.
 //!
@@ -23,6 +24,7 @@
 //! sent its headers — and so any `Set-Cookie` — before its data resolves.
 
 pub mod pending;
+pub mod records;
 pub mod store;
 
 use crate::auth::cognito::{Cognito, Tokens};
@@ -171,7 +173,21 @@ pub struct Sessions {
     /// Signed-out sessions and people (shared with the API's verifier): a session whose access
     /// token is among them is signed out at its next request.
     revocations: Arc<store::Revocations>,
+    /// Session id → when this instance last wrote its last-seen time, and the family it wrote:
+    /// the store is written at most once a [`SEEN_EVERY`] per session and instance.
+    seen: Mutex<HashMap<String, (Instant, Option<String>)>>,
 }
+
+/// A session's "last seen" is this precise (per instance).
+const SEEN_EVERY: Duration = Duration::from_secs(60);
+/// Past this many, the table of [`Sessions::seen`] starts again (it only saves writes).
+const SEEN_MAX: usize = 100_000;
+
+/// Another instance holding a session's refresh lock: this long, then the lock ends by itself.
+/// It is not let go after a refresh that worked: a request that left the browser with the old
+/// refresh token just before the new one arrived must not use it again (with rotation and no
+/// grace period, that would sign the person out).
+const REFRESH_LOCK: Duration = Duration::from_secs(10);
 
 const IN_FLIGHT_KEEP: Duration = Duration::from_secs(10);
 
@@ -229,17 +245,19 @@ impl Sessions {
             cognito,
             in_flight: Mutex::new(HashMap::new()),
             refresh_calls: Default::default(),
-            revocations: Arc::default(),
+            revocations: Arc::new(store::Revocations::in_memory()),
+            seen: Mutex::new(HashMap::new()),
         })
     }
 
-    /// How many refresh calls this instance has made to Cognito (for tests and metrics).
-    /// Signs out, at their next request, the sessions `revocations` names.
+    /// Signs out, at their next request, the sessions `revocations` names, and keeps the
+    /// sessions' records in its store.
     pub fn with_revocations(mut self, revocations: Arc<store::Revocations>) -> Self {
         self.revocations = revocations;
         self
     }
 
+    /// How many refresh calls this instance has made to Cognito (for tests and metrics).
     pub fn refresh_calls(&self) -> u64 {
         self.refresh_calls.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -512,6 +530,7 @@ impl Sessions {
         let signed_out = || Resolved {
             session: None,
             set_cookies: if had_cookies { self.clear_all(&jar) } else { vec![] },
+            unavailable: false,
         };
         let Some((mut refresh, mut refresh_stale)) = self.read_sealed::<RefreshCookie>(&jar, self.refresh_name())
         else {
@@ -571,13 +590,33 @@ impl Sessions {
             }
         };
         let now = now_unix();
-        // Signed out (here, or everywhere) while these cookies were elsewhere: a copy, or
-        // another browser of the same person. Its refresh token is already revoked at Cognito.
-        if let Some(session) = &current
-            && self.revocations.is_session_revoked(&session.access_token, now)
-        {
-            tracing::info!("the cookies of a signed-out session came back; signing out");
-            return signed_out();
+        // Signed out (here, on another instance, or everywhere) while these cookies were
+        // elsewhere: a copy, another browser of the same person, a session ended from the
+        // sessions list. Its refresh token is revoked at Cognito too (for the last, nobody
+        // else had it), and the cookies cleared.
+        let (sub, jwt) = current
+            .as_ref()
+            .map_or(("", ""), |s| (s.sub.as_str(), s.access_token.as_str()));
+        match self.revocations.is_session_revoked(sub, &session_id, jwt, now).await {
+            Ok(false) => {}
+            Ok(true) => {
+                tracing::info!("the cookies of a signed-out session came back; signing out");
+                let cognito = self.cognito.clone();
+                let refresh_token = refresh.rt.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = cognito.revoke_refresh_token(&refresh_token).await {
+                        tracing::debug!(error = %e, "a signed-out session's refresh token could not be revoked (it may be already)");
+                    }
+                });
+                return signed_out();
+            }
+            Err(store::StoreDown) => {
+                return Resolved {
+                    session: None,
+                    set_cookies: vec![],
+                    unavailable: true,
+                };
+            }
         }
         if let Some(session) = &current
             && (!may_refresh || session.expires_at - now > self.margin.as_secs() as i64)
@@ -591,6 +630,7 @@ impl Sessions {
             return Resolved {
                 session: current,
                 set_cookies,
+                unavailable: false,
             };
         }
         // Cookies from before the username was kept: in pools that sign in with e-mail the
@@ -600,7 +640,7 @@ impl Sessions {
             .clone()
             .or_else(|| current.as_ref().map(|s| s.sub.clone()))
             .unwrap_or_default();
-        match self.refresh(&refresh.rt, &username).await {
+        match self.refresh(&refresh.rt, &username, &session_id).await {
             Ok(tokens) => {
                 let refreshed = self
                     .session_from(&tokens, Some(now), session_id.clone())
@@ -629,12 +669,14 @@ impl Sessions {
                     Ok((session, set_cookies)) => Resolved {
                         session: Some(session),
                         set_cookies,
+                        unavailable: false,
                     },
                     // Tokens this app cannot read or keep (a session too big for its cookies):
                     // signed out, and the sign-in form says why.
                     Err(_) => Resolved {
                         session: None,
                         set_cookies: self.clear(),
+                        unavailable: false,
                     },
                 }
             }
@@ -643,17 +685,20 @@ impl Sessions {
             Err(AppError::SessionExpired) => Resolved {
                 session: None,
                 set_cookies: self.clear(),
+                unavailable: false,
             },
-            // Cognito unreachable or throttling: keep the cookies for the next try, and use the
-            // current access token while it is still valid.
+            // Cognito unreachable or throttling, or another instance refreshing this session
+            // right now: keep the cookies for the next try, and use the current access token
+            // while it is still valid.
             Err(_) => Resolved {
                 session: current.filter(|s| s.expires_at > now),
                 set_cookies: vec![],
+                unavailable: false,
             },
         }
     }
 
-    async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, AppError> {
+    async fn refresh(&self, refresh_token: &str, username: &str, session_id: &str) -> Result<Tokens, AppError> {
         let cell = {
             let mut table = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             table.retain(|_, (started, _)| started.elapsed() < IN_FLIGHT_KEEP);
@@ -664,18 +709,116 @@ impl Sessions {
                 .clone()
         };
         cell.get_or_init(|| async {
+            // The table above holds one refresh per instance; a shared store holds one for all.
+            let store = self.revocations.store();
+            let token = new_session_id();
+            let key = format!("refresh:{session_id}");
+            if store.is_shared() && store.lock(&key, &token, REFRESH_LOCK).await == Ok(false) {
+                tracing::info!("another instance is refreshing this session; using its current token");
+                metrics::counter!("refreshes_total", "outcome" => "elsewhere").increment(1);
+                return Err(AppError::Unavailable);
+            }
             self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.cognito.refresh(refresh_token, username).await
+            let outcome = self.cognito.refresh(refresh_token, username).await;
+            metrics::counter!("refreshes_total", "outcome" => match &outcome {
+                Ok(_) => "ok",
+                Err(AppError::SessionExpired) => "expired",
+                Err(_) => "failed",
+            })
+            .increment(1);
+            // A refresh that did not happen may be tried again at once, from any instance.
+            if outcome.is_err() && store.is_shared() {
+                let _ = store.unlock(&key, &token).await;
+            }
+            outcome
         })
         .await
         .clone()
     }
+
+    /// Keeps the store's record of `session` current: made when missing (a session from before
+    /// the store, or a store that lost it), its last-seen time and family updated at most once
+    /// a [`SEEN_EVERY`] on this instance. A store that is down only loses the update.
+    pub async fn seen(&self, session: &Session, headers: &http::HeaderMap, ip: Option<std::net::IpAddr>) {
+        if session.session_id.is_empty() {
+            return;
+        }
+        let family = store::family_of(&session.access_token).map(|(family, _, _)| family);
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((at, written)) = seen.get(&session.session_id)
+                && at.elapsed() < SEEN_EVERY
+                && *written == family
+            {
+                return;
+            }
+            if seen.len() >= SEEN_MAX {
+                seen.clear();
+            }
+            seen.insert(session.session_id.clone(), (Instant::now(), family.clone()));
+        }
+        let store = self.revocations.store();
+        let now = now_unix();
+        if store.touch_session(&session.session_id, now, family.as_deref()).await == Ok(false) {
+            let record = records::new_record(
+                &session.session_id,
+                &session.sub,
+                "",
+                family,
+                user_agent(headers),
+                ip,
+                session.authenticated_at.unwrap_or(now),
+            );
+            let _ = store
+                .save_session(&record, self.revocations.session_until(now), now)
+                .await;
+        }
+    }
+
+    /// Records a new session, signed in by `method`, for the sessions list.
+    pub async fn record_sign_in(
+        &self,
+        session: &Session,
+        method: &str,
+        headers: &http::HeaderMap,
+        ip: Option<std::net::IpAddr>,
+    ) -> Result<(), store::StoreDown> {
+        let now = now_unix();
+        let family = store::family_of(&session.access_token).map(|(family, _, _)| family);
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(session.session_id.clone(), (Instant::now(), family.clone()));
+        let record = records::new_record(
+            &session.session_id,
+            &session.sub,
+            method,
+            family,
+            user_agent(headers),
+            ip,
+            now,
+        );
+        self.revocations
+            .store()
+            .save_session(&record, self.revocations.session_until(now), now)
+            .await
+    }
+}
+
+fn user_agent(headers: &http::HeaderMap) -> &str {
+    headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// The outcome of [`Sessions::resolve`].
 pub struct Resolved {
     pub session: Option<Session>,
     pub set_cookies: Vec<HeaderValue>,
+    /// The session store could not be asked whether this session was revoked: it is not
+    /// accepted, nor signed out (its cookies are kept for when the store is back).
+    pub unavailable: bool,
 }
 
 fn jar_of(headers: &http::HeaderMap) -> CookieJar {
@@ -703,7 +846,23 @@ pub async fn session_layer(State(sessions): State<Arc<Sessions>>, mut request: R
         return next.run(request).await;
     }
     let may_refresh = request.uri().path() != SIGN_OUT_PATH;
-    let Resolved { session, set_cookies } = sessions.resolve_with(request.headers(), may_refresh).await;
+    let Resolved {
+        session,
+        set_cookies,
+        unavailable,
+    } = sessions.resolve_with(request.headers(), may_refresh).await;
+    if unavailable {
+        // Fail closed: a session that cannot be checked is neither accepted nor signed out.
+        let (parts, _) = request.into_parts();
+        return crate::server::briefly_unavailable(&parts);
+    }
+    if let Some(session) = &session {
+        let ip = request
+            .extensions()
+            .get::<crate::auth::cognito::Caller>()
+            .and_then(|c| c.ip);
+        sessions.seen(session, request.headers(), ip).await;
+    }
     request.extensions_mut().insert(CurrentSession(session));
     let mut response = next.run(request).await;
     // A handler that set a cookie itself (sign-in, sign-out, an account change) has the last

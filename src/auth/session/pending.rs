@@ -13,7 +13,7 @@
 
 use super::{Transient, now_unix};
 use crate::auth::cognito::{AuthStep, Challenge};
-use crate::auth::server::{redirect_to, request_headers, session, set_cookies};
+use crate::auth::server::{caller, redirect_to, request_headers, session, set_cookies};
 use crate::auth::validate::safe_next;
 use crate::auth::{ChallengeKind, ChallengeView};
 use crate::error::AppError;
@@ -57,6 +57,17 @@ impl PendingSignIn {
     }
 }
 
+/// How a sign-in that ends now was made, for the sessions list: the password, and the second
+/// step it went through, if any (the pending sign-in's last challenge).
+fn method_of(pending: Option<&PendingSignIn>) -> &'static str {
+    match pending.map(|p| p.challenge.kind) {
+        Some(ChallengeKind::SoftwareToken | ChallengeKind::MfaSetup) => "password-totp",
+        Some(ChallengeKind::EmailOtp) => "password-email",
+        Some(ChallengeKind::SmsMfa) => "password-sms",
+        Some(ChallengeKind::NewPassword | ChallengeKind::SelectMfa) | None => "password",
+    }
+}
+
 /// The pending sign-in of the current request, unless it has expired.
 pub fn current(state: &AppState) -> Option<PendingSignIn> {
     state
@@ -69,7 +80,19 @@ pub fn current(state: &AppState) -> Option<PendingSignIn> {
 pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) -> Result<(), AppError> {
     match step {
         AuthStep::Tokens(tokens) => {
-            let (_, mut cookies) = state.sessions.start(&tokens)?;
+            let (session_started, mut cookies) = state.sessions.start(&tokens)?;
+            let method = method_of(current(state).as_ref());
+            if state
+                .sessions
+                .record_sign_in(&session_started, method, &request_headers(), caller().ip)
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    "the session store did not take the new session's record; it is written at its next request"
+                );
+            }
+            metrics::counter!("sign_ins_total", "method" => method).increment(1);
             // A sign-in in a browser that was signed in already (the account page's "type your
             // password again"): the session it replaces ends at Cognito too, so no second live
             // refresh token is left behind for this browser.
@@ -78,7 +101,13 @@ pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) 
             {
                 // And the API refuses its access tokens from now on.
                 if let Some(replaced) = session() {
-                    state.revocations.revoke_session(&replaced.access_token, now_unix());
+                    let revoked = state
+                        .revocations
+                        .revoke_session(&replaced.sub, &replaced.session_id, &replaced.access_token, now_unix())
+                        .await;
+                    if revoked.is_err() {
+                        tracing::error!("the session store did not take the replaced session's revocation");
+                    }
                 }
                 if let Err(e) = state.cognito.revoke_refresh_token(&old).await {
                     tracing::warn!(error = %e, "the replaced session's refresh token could not be revoked");

@@ -1,0 +1,205 @@
+//! The store in this process's memory: the default, for one instance (`scripts/dev`, a single
+//! container), and where the rate limits count while Redis is unreachable.
+//!
+//! Entries are never dropped while they matter (a full cache may forget, a denylist may not):
+//! each ends at its own time, and ended ones are swept when a map has doubled since its last
+//! sweep, not on every insert. What fills the maps is bounded by the sign-in limits.
+
+use super::{Found, Mode, Person, Rule, SessionRecord};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Duration;
+
+/// A map whose entries end at a time of their own (any unit, as long as one map keeps to one),
+/// swept of ended ones when it has doubled in size.
+pub(super) struct Expiring<V> {
+    pub(super) entries: HashMap<String, (i64, V)>,
+    pub(super) sweep_at: usize,
+}
+
+impl<V> Default for Expiring<V> {
+    fn default() -> Self {
+        Self {
+            entries: HashMap::new(),
+            sweep_at: 1024,
+        }
+    }
+}
+
+impl<V> Expiring<V> {
+    /// Returns whether ended entries were swept to make room.
+    pub(super) fn insert(&mut self, key: String, until: i64, value: V, now: i64) -> bool {
+        let swept = self.entries.len() >= self.sweep_at;
+        if swept {
+            self.entries.retain(|_, (until, _)| *until >= now);
+            self.sweep_at = (self.entries.len() * 2).max(1024);
+        }
+        self.entries.insert(key, (until, value));
+        swept
+    }
+
+    pub(super) fn get(&self, key: &str, now: i64) -> Option<&V> {
+        self.entries.get(key).filter(|(until, _)| *until >= now).map(|(_, v)| v)
+    }
+
+    fn remove(&mut self, key: &str) -> Option<V> {
+        self.entries.remove(key).map(|(_, v)| v)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Plain data behind every lock: still usable after a panic elsewhere.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[derive(Default)]
+struct Records {
+    /// Session id → its record, until its refresh token's end (Unix seconds).
+    by_id: Expiring<SessionRecord>,
+    /// `sub` → the ids of that person's sessions.
+    by_sub: HashMap<String, HashSet<String>>,
+}
+
+#[derive(Default)]
+pub struct Memory {
+    /// `f:<family>` and `s:<session id>`, until Unix seconds.
+    denied: RwLock<Expiring<()>>,
+    people: RwLock<Expiring<Person>>,
+    records: Mutex<Records>,
+    /// Rate-limit key → its theoretical arrival time (Unix milliseconds), which is also when
+    /// the key holds nothing any more.
+    rates: Mutex<Expiring<()>>,
+    /// Lock key → its token, until Unix milliseconds.
+    locks: Mutex<Expiring<String>>,
+}
+
+impl Memory {
+    pub fn deny(&self, key: String, until: i64, now: i64) {
+        let mut denied = self.denied.write().unwrap_or_else(PoisonError::into_inner);
+        denied.insert(key, until, (), now);
+    }
+
+    pub fn set_person(&self, sub: &str, person: Person, until: i64, now: i64) {
+        let mut people = self.people.write().unwrap_or_else(PoisonError::into_inner);
+        people.insert(sub.to_owned(), until, person, now);
+    }
+
+    pub fn lookup(&self, family: Option<&str>, session: Option<&str>, sub: &str, now: i64) -> Found {
+        let denied = self.denied.read().unwrap_or_else(PoisonError::into_inner);
+        let family = family.is_some_and(|f| denied.get(&format!("f:{f}"), now).is_some());
+        let session = session.is_some_and(|s| denied.get(&format!("s:{s}"), now).is_some());
+        drop(denied);
+        let people = self.people.read().unwrap_or_else(PoisonError::into_inner);
+        let person = people.get(sub, now).cloned();
+        Found {
+            family,
+            session,
+            person,
+        }
+    }
+
+    pub fn save_session(&self, record: &SessionRecord, until: i64, now: i64) {
+        let mut records = lock(&self.records);
+        if records.by_id.insert(record.id.clone(), until, record.clone(), now) {
+            // Rebuilt from what is left, so ended sessions leave no id behind.
+            let mut by_sub: HashMap<String, HashSet<String>> = HashMap::new();
+            for (id, (_, r)) in &records.by_id.entries {
+                by_sub.entry(r.sub.clone()).or_default().insert(id.clone());
+            }
+            records.by_sub = by_sub;
+        }
+        records
+            .by_sub
+            .entry(record.sub.clone())
+            .or_default()
+            .insert(record.id.clone());
+    }
+
+    /// Updates when the session was last seen and its current family; `false` when there is
+    /// no record of it.
+    pub fn touch_session(&self, id: &str, seen: i64, family: Option<&str>, now: i64) -> bool {
+        let mut records = lock(&self.records);
+        match records.by_id.entries.get_mut(id).filter(|(until, _)| *until >= now) {
+            Some((_, record)) => {
+                record.last_seen = seen;
+                if family.is_some() {
+                    record.family = family.map(str::to_owned);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn sessions_of(&self, sub: &str, now: i64) -> Vec<SessionRecord> {
+        let mut records = lock(&self.records);
+        let Records { by_id, by_sub } = &mut *records;
+        let Some(ids) = by_sub.get_mut(sub) else {
+            return vec![];
+        };
+        ids.retain(|id| by_id.get(id, now).is_some());
+        let found = ids.iter().filter_map(|id| by_id.get(id, now).cloned()).collect();
+        if ids.is_empty() {
+            by_sub.remove(sub);
+        }
+        found
+    }
+
+    pub fn forget_session(&self, sub: &str, id: &str) {
+        let mut records = lock(&self.records);
+        records.by_id.remove(id);
+        if let Some(ids) = records.by_sub.get_mut(sub) {
+            ids.remove(id);
+        }
+    }
+
+    /// One GCRA step at `now` (Unix milliseconds): `Err(wait)` when `key` is out of budget.
+    pub fn rate(&self, key: &str, rule: Rule, mode: Mode, now_ms: i64) -> Result<(), Duration> {
+        let mut rates = lock(&self.rates);
+        let tat = rates.entries.get(key).map_or(now_ms, |(tat, ())| (*tat).max(now_ms));
+        let (new_tat, wait) = rule.step(tat, now_ms, mode);
+        if new_tat != tat {
+            rates.insert(key.to_owned(), new_tat, (), now_ms);
+        }
+        match wait {
+            0 => Ok(()),
+            ms => Err(Duration::from_millis(ms as u64)),
+        }
+    }
+
+    /// Takes `key` for `ttl_ms` unless someone holds it: `true` when taken.
+    pub fn lock(&self, key: &str, token: &str, ttl_ms: i64, now_ms: i64) -> bool {
+        let mut locks = lock(&self.locks);
+        if locks.get(key, now_ms).is_some() {
+            return false;
+        }
+        locks.insert(key.to_owned(), now_ms + ttl_ms, token.to_owned(), now_ms);
+        true
+    }
+
+    /// Lets go of `key` if `token` still holds it (not after it timed out and another took it).
+    pub fn unlock(&self, key: &str, token: &str) {
+        let mut locks = lock(&self.locks);
+        if locks.entries.get(key).is_some_and(|(_, t)| t == token) {
+            locks.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_entries_are_swept_once_the_map_has_doubled() {
+        const NOW: i64 = 1_800_000_000;
+        let mut map = Expiring::default();
+        for i in 0..1024 {
+            map.insert(format!("old{i}"), NOW, (), NOW);
+        }
+        assert!(map.insert("new".into(), NOW + 100, (), NOW + 1));
+        assert_eq!(map.entries.len(), 1);
+        assert_eq!(map.sweep_at, 1024);
+        assert!(map.get("new", NOW + 100).is_some());
+    }
+}

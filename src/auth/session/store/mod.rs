@@ -1,0 +1,473 @@
+//! The session store: what every instance and the API must agree on, in one place.
+//!
+//! - **Revocations.** Cognito's revocation (`RevokeToken`, `GlobalSignOut`) stops *Cognito*
+//!   from accepting a token, but the API verifies tokens locally against the pool's keys, and
+//!   a verified signature stays verified until `exp` (an hour by default). So the server
+//!   remembers what it revoked, until the last token it covers has expired, and the verifier
+//!   and the session layer ask here:
+//!   - a **family**: every access token issued from one refresh token. Cognito names it
+//!     `origin_jti` when the app client has token revocation on (the default for new clients;
+//!     the start-up report warns when it is off); a token without it (cognito-local) is its
+//!     own family, named by its `jti`;
+//!   - a **session** (its random id, sealed in its cookies): a session signed out from the
+//!     sessions list, or signed out and then copied;
+//!   - a **person** (`sub`): "sign out everywhere" and a password change that signs out the
+//!     other devices refuse every token issued up to that second, but the session that signs
+//!     in again right then; a deleted account refuses every token of its `sub` (never reused).
+//! - **Session records** for the sessions list: per session its person, how and when it signed
+//!   in, when it was last seen, a coarse device and the client's network (/24, /48). Nothing
+//!   secret and no tokens; each ends with the session's cookies.
+//! - **Rate limits** (`auth::limits`) and the **refresh lock** (`auth::session`): counted and
+//!   held here when the store is shared.
+//!
+//! Two implementations behind one interface ([`SessionStore`]): [`memory`] (the default: one
+//! instance, nothing to run) and [`redis`] (`REDIS_URL`: every instance sees the same).
+//!
+//! When the store cannot be reached, each use decides, and fails safe: a session or a token
+//! that cannot be checked is never accepted (pages answer "briefly unavailable", the API 503
+//! with `Retry-After`); the limits count per instance meanwhile, with a warning in the log.
+
+pub mod memory;
+pub mod redis;
+
+use crate::auth::verifier::AccessClaims;
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Cognito's longest access-token lifetime (a day): no revocation needs to be kept longer.
+pub const MAX_TOKEN_LIFETIME: i64 = 24 * 3600;
+
+/// Kept this much longer than the tokens it covers: a refresh that finished just after the
+/// revocation (within the Cognito call timeout), and a clock that is a little off.
+pub const KEEP_SLACK: i64 = 60;
+
+/// How long the API may reuse a shared store's "not revoked" for one family: a revocation on
+/// another instance is refused by this one within this time (one made here, at once).
+pub const VALID_FOR: Duration = Duration::from_millis(500);
+
+/// The store could not be reached in time. Callers fail closed (revocations) or fall back to
+/// this instance (limits); the error itself is logged where it happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreDown;
+
+/// A person's revocation: tokens issued at or before `before` are refused, except `exempt`'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub before: i64,
+    pub exempt: Option<String>,
+}
+
+/// What a lookup found about one token (or one session's token).
+#[derive(Debug, Default)]
+pub struct Found {
+    pub family: bool,
+    pub session: bool,
+    pub person: Option<Person>,
+}
+
+/// One session, as the sessions list shows it. No tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub sub: String,
+    /// How it signed in ([`crate::auth::SignInMethod::code`]).
+    pub method: String,
+    /// Unix seconds.
+    pub signed_in_at: i64,
+    /// Unix seconds, updated at most once a minute per instance.
+    pub last_seen: i64,
+    /// "Chrome on macOS".
+    pub device: String,
+    /// The client's network: `203.0.113.0/24`, `2001:db8:1::/48`.
+    pub place: String,
+    /// Its current access token's family: what to revoke when it is signed out from the list.
+    pub family: Option<String>,
+}
+
+/// A rate: one event per `interval_ms`, with up to `tolerance_ms` of them early (a burst).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub interval_ms: i64,
+    pub tolerance_ms: i64,
+}
+
+/// What one step of a limit does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Only asks: is there budget left? (Before a call whose failures count.)
+    Check,
+    /// Uses one unit if there is budget, else refuses.
+    Take,
+    /// Uses one unit whatever is left (a failure that happened); the key is never pushed more
+    /// than one unit past a full burst, so a flood cannot lock a key out for long.
+    Record,
+}
+
+impl Rule {
+    /// `n` a minute, all of them at once if need be (as `governor`'s quotas, which this replaces).
+    pub fn per_minute(n: NonZeroU32) -> Self {
+        let interval_ms = 60_000 / i64::from(n.get());
+        Self {
+            interval_ms,
+            tolerance_ms: interval_ms * (i64::from(n.get()) - 1),
+        }
+    }
+
+    /// GCRA: the key's theoretical arrival time `tat` (already no earlier than `now`), in ms.
+    /// Returns the new `tat` and the wait (0: within budget). The Redis script does the same.
+    pub fn step(self, tat: i64, now: i64, mode: Mode) -> (i64, i64) {
+        let wait = (tat - self.tolerance_ms - now).max(0);
+        match mode {
+            Mode::Check => (tat, wait),
+            Mode::Take if wait > 0 => (tat, wait),
+            Mode::Take => (tat + self.interval_ms, 0),
+            Mode::Record => (
+                (tat + self.interval_ms).min(now + self.tolerance_ms + self.interval_ms),
+                0,
+            ),
+        }
+    }
+}
+
+/// The one interface; which implementation is configured (`REDIS_URL`) is decided at start.
+pub enum SessionStore {
+    /// Boxed: its maps are larger than a Redis handle, and the enum lives once per process.
+    Memory(Box<memory::Memory>),
+    Redis(redis::Redis),
+}
+
+pub fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+impl SessionStore {
+    pub fn memory() -> Self {
+        Self::Memory(Box::default())
+    }
+
+    /// Redis at `url` (`redis://`, or `rediss://` for TLS); connects at the first call.
+    pub fn redis(url: &str) -> Result<Self, ::redis::RedisError> {
+        redis::Redis::new(url).map(Self::Redis)
+    }
+
+    /// Whether other instances see what this one writes.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Self::Redis(_))
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Memory(_) => "memory",
+            Self::Redis(_) => "redis",
+        }
+    }
+
+    /// Whether the store answers (the readiness check).
+    pub async fn ping(&self) -> Result<(), StoreDown> {
+        match self {
+            Self::Memory(_) => Ok(()),
+            Self::Redis(r) => r.ping().await,
+        }
+    }
+
+    /// Refuses `key` (`f:<family>` or `s:<session id>`) until `until` (Unix seconds).
+    pub async fn deny(&self, key: String, until: i64, now: i64) -> Result<(), StoreDown> {
+        match self {
+            Self::Memory(m) => {
+                m.deny(key, until, now);
+                Ok(())
+            }
+            Self::Redis(r) => r.deny(key, until).await,
+        }
+    }
+
+    pub async fn set_person(&self, sub: &str, person: Person, until: i64, now: i64) -> Result<(), StoreDown> {
+        match self {
+            Self::Memory(m) => {
+                m.set_person(sub, person, until, now);
+                Ok(())
+            }
+            Self::Redis(r) => r.set_person(sub, &person, until).await,
+        }
+    }
+
+    /// One round trip: is the family, the session or the person revoked?
+    pub async fn lookup(
+        &self,
+        family: Option<&str>,
+        session: Option<&str>,
+        sub: &str,
+        now: i64,
+    ) -> Result<Found, StoreDown> {
+        match self {
+            Self::Memory(m) => Ok(m.lookup(family, session, sub, now)),
+            Self::Redis(r) => r.lookup(family, session, sub).await,
+        }
+    }
+
+    /// Writes a session's record (replacing one of the same id), kept until `until`.
+    pub async fn save_session(&self, record: &SessionRecord, until: i64, now: i64) -> Result<(), StoreDown> {
+        match self {
+            Self::Memory(m) => {
+                m.save_session(record, until, now);
+                Ok(())
+            }
+            Self::Redis(r) => r.save_session(record, until).await,
+        }
+    }
+
+    /// Updates a record's last-seen time and family: `false` when there is no record.
+    pub async fn touch_session(&self, id: &str, seen: i64, family: Option<&str>) -> Result<bool, StoreDown> {
+        match self {
+            Self::Memory(m) => Ok(m.touch_session(id, seen, family, seen)),
+            Self::Redis(r) => r.touch_session(id, seen, family).await,
+        }
+    }
+
+    /// The person's sessions that have not ended, in no particular order.
+    pub async fn sessions_of(&self, sub: &str, now: i64) -> Result<Vec<SessionRecord>, StoreDown> {
+        match self {
+            Self::Memory(m) => Ok(m.sessions_of(sub, now)),
+            Self::Redis(r) => r.sessions_of(sub, now).await,
+        }
+    }
+
+    pub async fn forget_session(&self, sub: &str, id: &str) -> Result<(), StoreDown> {
+        match self {
+            Self::Memory(m) => {
+                m.forget_session(sub, id);
+                Ok(())
+            }
+            Self::Redis(r) => r.forget_session(sub, id).await,
+        }
+    }
+
+    /// One step of a limit on `key`: `Ok(Err(wait))` when it is out of budget.
+    pub async fn rate(&self, key: &str, rule: Rule, mode: Mode) -> Result<Result<(), Duration>, StoreDown> {
+        match self {
+            Self::Memory(m) => Ok(m.rate(key, rule, mode, unix_ms())),
+            Self::Redis(r) => r.rate(key, rule, mode).await,
+        }
+    }
+
+    /// Takes the lock `key` for `ttl` with a token of the caller's: `false` if someone holds it.
+    pub async fn lock(&self, key: &str, token: &str, ttl: Duration) -> Result<bool, StoreDown> {
+        let ttl_ms = ttl.as_millis() as i64;
+        match self {
+            Self::Memory(m) => Ok(m.lock(key, token, ttl_ms, unix_ms())),
+            Self::Redis(r) => r.lock(key, token, ttl_ms).await,
+        }
+    }
+
+    pub async fn unlock(&self, key: &str, token: &str) -> Result<(), StoreDown> {
+        match self {
+            Self::Memory(m) => {
+                m.unlock(key, token);
+                Ok(())
+            }
+            Self::Redis(r) => r.unlock(key, token).await,
+        }
+    }
+}
+
+/// The family of an access token read without a signature check (a session's own: it came from
+/// Cognito over TLS and only names what to refuse): `origin_jti`, else its own `jti`, with its
+/// `iat` and `exp`.
+pub fn family_of(jwt: &str) -> Option<(String, i64, i64)> {
+    let claims = super::peek_claims(jwt)?;
+    let family = family(claims.origin_jti.as_deref(), claims.jti.as_deref())?.to_owned();
+    Some((family, claims.iat.unwrap_or(claims.exp), claims.exp))
+}
+
+/// The family a token names: `origin_jti`, else its own `jti`.
+fn family<'a>(origin_jti: Option<&'a str>, jti: Option<&'a str>) -> Option<&'a str> {
+    origin_jti.or(jti).filter(|id| !id.is_empty())
+}
+
+/// How long a revocation of a family must be kept that was made while the session's current
+/// access token (issued at `iat`, expiring at `exp`) was the newest: past its `exp`, and past a
+/// refresh that raced the sign-out (issued now at the latest, one lifetime long).
+fn family_kept_until(iat: i64, exp: i64, now: i64) -> i64 {
+    let lifetime = (exp - iat).clamp(0, MAX_TOKEN_LIFETIME);
+    exp.max(now + lifetime) + KEEP_SLACK
+}
+
+/// Whether what a lookup found refuses a token of `family`, issued at `iat`.
+fn refuses(found: &Found, iat: i64, family: Option<&str>) -> bool {
+    // `iat` has whole seconds: a token of the revocation's own second may predate it, so it is
+    // refused too, unless it is the exempt session's. (Cognito's clock and this server's are
+    // both expected to be NTP-synchronised; a skew of more than a second shifts this.)
+    found.family
+        || found.session
+        || found.person.as_ref().is_some_and(|person| {
+            iat <= person.before && !(person.exempt.is_some() && person.exempt.as_deref() == family)
+        })
+}
+
+/// The rules of revocation over a [`SessionStore`]: what each sign-out writes, for how long,
+/// and how a token or a session is judged.
+pub struct Revocations {
+    store: Arc<SessionStore>,
+    /// How long a session's cookies live (`SESSION_MAX_AGE_SECS`): a revoked session id and a
+    /// session's record are kept that long.
+    session_lifetime: i64,
+    /// A shared store's recent "not revoked" answers for the API, by `sub` and family, until
+    /// the instant they may no longer be reused ([`VALID_FOR`]); emptied by every revocation
+    /// made here.
+    valid: Mutex<HashMap<(String, String), Instant>>,
+}
+
+/// At most this many remembered answers; past it the map starts again (a cache may forget).
+const VALID_MAX: usize = 65_536;
+
+impl Revocations {
+    pub fn new(store: Arc<SessionStore>, session_lifetime: Duration) -> Self {
+        Self {
+            store,
+            session_lifetime: session_lifetime.as_secs() as i64,
+            valid: Mutex::default(),
+        }
+    }
+
+    /// In memory, with the default session lifetime: for tests and tools.
+    pub fn in_memory() -> Self {
+        Self::new(Arc::new(SessionStore::memory()), Duration::from_secs(30 * 24 * 3600))
+    }
+
+    pub fn store(&self) -> &Arc<SessionStore> {
+        &self.store
+    }
+
+    /// Until when a session's id and record are kept, from `now`.
+    pub fn session_until(&self, now: i64) -> i64 {
+        now + self.session_lifetime + KEEP_SLACK
+    }
+
+    fn forget_valid(&self) {
+        self.valid.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    /// Ends one session: its id, the family of its access token `jwt`, and its record.
+    pub async fn revoke_session(&self, sub: &str, session_id: &str, jwt: &str, now: i64) -> Result<(), StoreDown> {
+        self.forget_valid();
+        match family_of(jwt) {
+            Some((family, iat, exp)) => {
+                let until = family_kept_until(iat, exp, now);
+                self.store.deny(format!("f:{family}"), until, now).await?;
+            }
+            None => tracing::warn!(
+                "a signed-out session's access token names no family (jti, origin_jti); the API accepts it until it expires"
+            ),
+        }
+        if !session_id.is_empty() {
+            self.store
+                .deny(format!("s:{session_id}"), self.session_until(now), now)
+                .await?;
+            self.store.forget_session(sub, session_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends another session of `sub` from the sessions list: its id, the family its record
+    /// names (refused as long as any access token may live, its `exp` being unknown here), and
+    /// its record. `false` when `sub` has no such session.
+    pub async fn end_session(&self, sub: &str, session_id: &str, now: i64) -> Result<bool, StoreDown> {
+        let sessions = self.store.sessions_of(sub, now).await?;
+        let Some(record) = sessions.into_iter().find(|s| s.id == session_id) else {
+            return Ok(false);
+        };
+        self.forget_valid();
+        if let Some(family) = &record.family {
+            let until = now + MAX_TOKEN_LIFETIME + KEEP_SLACK;
+            self.store.deny(format!("f:{family}"), until, now).await?;
+        }
+        self.store
+            .deny(format!("s:{session_id}"), self.session_until(now), now)
+            .await?;
+        self.store.forget_session(sub, session_id).await?;
+        Ok(true)
+    }
+
+    /// Refuses every access token of `sub` issued up to this second ("sign out everywhere", a
+    /// password change that ends the other devices), but those of the family `exempt` (the
+    /// session that signed in again with the new password, in that same second perhaps, whose
+    /// record is written after this), and forgets the records of the sessions it ends.
+    pub async fn revoke_person(&self, sub: &str, exempt: Option<String>, now: i64) -> Result<(), StoreDown> {
+        self.insert_person(sub, now, exempt, now).await?;
+        self.forget_records(sub, now).await
+    }
+
+    /// Refuses every access token of a deleted account: its `sub` is never given again.
+    pub async fn revoke_deleted(&self, sub: &str, now: i64) -> Result<(), StoreDown> {
+        self.insert_person(sub, i64::MAX, None, now).await?;
+        self.forget_records(sub, now).await
+    }
+
+    async fn insert_person(&self, sub: &str, before: i64, exempt: Option<String>, now: i64) -> Result<(), StoreDown> {
+        self.forget_valid();
+        let until = now + MAX_TOKEN_LIFETIME + KEEP_SLACK;
+        self.store.set_person(sub, Person { before, exempt }, until, now).await
+    }
+
+    async fn forget_records(&self, sub: &str, now: i64) -> Result<(), StoreDown> {
+        for record in self.store.sessions_of(sub, now).await? {
+            self.store.forget_session(sub, &record.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether a verified access token was revoked. `now` is the verifier's clock minus its
+    /// leeway, so an entry lasts as long as a token it covers may still pass.
+    pub async fn is_revoked(&self, claims: &AccessClaims, now: i64) -> Result<bool, StoreDown> {
+        let family = family(claims.origin_jti.as_deref(), claims.jti.as_deref());
+        let shared = self.store.is_shared();
+        let key = (claims.sub.clone(), family.unwrap_or_default().to_owned());
+        if shared {
+            let valid = self.valid.lock().unwrap_or_else(PoisonError::into_inner);
+            if valid.get(&key).is_some_and(|until| *until > Instant::now()) {
+                return Ok(false);
+            }
+        }
+        let found = self.store.lookup(family, None, &claims.sub, now).await?;
+        let revoked = refuses(&found, claims.iat as i64, family);
+        if shared && !revoked {
+            let mut valid = self.valid.lock().unwrap_or_else(PoisonError::into_inner);
+            if valid.len() >= VALID_MAX {
+                valid.clear();
+            }
+            valid.insert(key, Instant::now() + VALID_FOR);
+        }
+        Ok(revoked)
+    }
+
+    /// Whether a session was signed out, judged by its id and the access token in its cookie
+    /// (cookies copied before a sign-out, another browser of a person who signed out
+    /// everywhere, a session ended from the list). Never cached: one lookup per request.
+    pub async fn is_session_revoked(
+        &self,
+        sub: &str,
+        session_id: &str,
+        jwt: &str,
+        now: i64,
+    ) -> Result<bool, StoreDown> {
+        let claims = super::peek_claims(jwt);
+        let family = claims
+            .as_ref()
+            .and_then(|c| family(c.origin_jti.as_deref(), c.jti.as_deref()));
+        let iat = claims.as_ref().map_or(now, |c| c.iat.unwrap_or(c.exp));
+        let session_id = Some(session_id).filter(|id| !id.is_empty());
+        let found = self.store.lookup(family, session_id, sub, now).await?;
+        Ok(refuses(&found, iat, family))
+    }
+}
+
+#[cfg(test)]
+pub mod test_redis;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,358 @@
+//! The store in Redis (7, or Valkey; ElastiCache in AWS), shared by every instance: what one
+//! instance revokes, the others and the API refuse at their next request, and the limits count
+//! once for all of them.
+//!
+//! One multiplexed connection per instance (the `redis` crate's `ConnectionManager`: cloned per
+//! call, reconnecting by itself with a short back-off). Every call has a deadline
+//! ([`TIMEOUT`]): an unreachable store answers [`StoreDown`] in at most that long, and the
+//! caller decides (revocations fail closed, limits fall back to this instance's count).
+//! Where a step reads and writes, it is one Lua script, so it is atomic on the server and
+//! costs one round trip; the scripts take their clock from the server (`TIME`), so instances
+//! whose clocks differ a little still count alike.
+//!
+//! Keys, all under `lc:` (nothing secret; e-mail addresses only as SHA-256 in rate keys):
+//! `lc:deny:f:<family>` and `lc:deny:s:<session id>` (revoked), `lc:person:<sub>` ("not
+//! before", and the session exempt from it), `lc:sess:<session id>` (a hash: the session's
+//! record) and `lc:subs:<sub>` (a sorted set of that person's session ids by end time),
+//! `lc:rate:<key>` (a limit's theoretical arrival time, ms), `lc:lock:<key>` (a lock's token).
+//! Each key expires with what it covers.
+
+use super::{Found, Mode, Person, Rule, SessionRecord, StoreDown};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+/// A call's deadline, connecting included: the store is in the same network (loopback, or
+/// ElastiCache in the app's VPC), where a round trip takes well under a millisecond.
+pub const TIMEOUT: Duration = Duration::from_millis(500);
+
+/// One GCRA step (see [`Rule::step`], the same arithmetic): ARGV = interval, tolerance (ms),
+/// mode (0 check, 1 take, 2 record). Returns the wait in ms, 0 when within budget.
+static RATE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval, tolerance, mode = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now)
+local wait = tat - tolerance - now
+local new = tat
+if mode == '1' then
+  if wait > 0 then return wait end
+  new = tat + interval
+elseif mode == '2' then
+  new = math.min(tat + interval, now + tolerance + interval)
+end
+if new ~= tat then redis.call('SET', KEYS[1], new, 'PX', new - now) end
+if mode == '0' and wait > 0 then return wait end
+return 0
+",
+    )
+});
+
+/// Updates a session's record if it has one: ARGV = last seen, family ('' keeps it). 1 if found.
+static TOUCH: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'seen', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'family', ARGV[2]) end
+return 1
+",
+    )
+});
+
+/// Deletes a lock only if it still holds the token of whoever took it.
+static UNLOCK: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+",
+    )
+});
+
+pub struct Redis {
+    connection: ConnectionManager,
+}
+
+impl Redis {
+    /// Does not connect: the first call does, and a store that is down at start-up is the
+    /// same as one that goes down later (the app starts, and answers "briefly unavailable").
+    pub fn new(url: &str) -> Result<Self, redis::RedisError> {
+        let client = redis::Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(400));
+        let connection = ConnectionManager::new_lazy_with_config(client, config)?;
+        Ok(Self { connection })
+    }
+
+    /// Runs one round trip with the deadline, and counts it in the metrics.
+    async fn call<T>(
+        &self,
+        op: &'static str,
+        f: impl AsyncFnOnce(ConnectionManager) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreDown> {
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(TIMEOUT, f(self.connection.clone())).await;
+        metrics::histogram!("store_round_trip_seconds", "op" => op).record(started.elapsed().as_secs_f64());
+        match outcome {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                metrics::counter!("store_errors_total", "op" => op).increment(1);
+                tracing::warn!(op, error = %e, "the session store failed");
+                Err(StoreDown)
+            }
+            Err(_) => {
+                metrics::counter!("store_errors_total", "op" => op).increment(1);
+                tracing::warn!(op, "the session store did not answer in time");
+                Err(StoreDown)
+            }
+        }
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreDown> {
+        self.call("ping", async |mut c| redis::cmd("PING").query_async::<()>(&mut c).await)
+            .await
+    }
+
+    pub async fn deny(&self, key: String, until: i64) -> Result<(), StoreDown> {
+        self.call("deny", async |mut c| {
+            redis::cmd("SET")
+                .arg(format!("lc:deny:{key}"))
+                .arg(1)
+                .arg("EXAT")
+                .arg(until)
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    pub async fn set_person(&self, sub: &str, person: &Person, until: i64) -> Result<(), StoreDown> {
+        let value = match &person.exempt {
+            Some(family) => format!("{} {family}", person.before),
+            None => person.before.to_string(),
+        };
+        self.call("person", async |mut c| {
+            redis::cmd("SET")
+                .arg(format!("lc:person:{sub}"))
+                .arg(value)
+                .arg("EXAT")
+                .arg(until)
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    /// One `MGET`: the family, the session and the person.
+    pub async fn lookup(&self, family: Option<&str>, session: Option<&str>, sub: &str) -> Result<Found, StoreDown> {
+        let keys = [
+            format!("lc:person:{sub}"),
+            format!("lc:deny:f:{}", family.unwrap_or_default()),
+            format!("lc:deny:s:{}", session.unwrap_or_default()),
+        ];
+        let [person, f, s]: [Option<String>; 3] = self
+            .call("lookup", async |mut c| {
+                redis::cmd("MGET").arg(&keys).query_async(&mut c).await
+            })
+            .await?;
+        let person = person.and_then(|v| {
+            let (before, exempt) = match v.split_once(' ') {
+                Some((b, e)) => (b, Some(e.to_owned())),
+                None => (v.as_str(), None),
+            };
+            Some(Person {
+                before: before.parse().ok()?,
+                exempt,
+            })
+        });
+        Ok(Found {
+            family: family.is_some() && f.is_some(),
+            session: session.is_some() && s.is_some(),
+            person,
+        })
+    }
+
+    pub async fn save_session(&self, record: &SessionRecord, until: i64) -> Result<(), StoreDown> {
+        let key = format!("lc:sess:{}", record.id);
+        let index = format!("lc:subs:{}", record.sub);
+        let mut fields = vec![
+            ("sub", record.sub.clone()),
+            ("method", record.method.clone()),
+            ("at", record.signed_in_at.to_string()),
+            ("seen", record.last_seen.to_string()),
+            ("device", record.device.clone()),
+            ("place", record.place.clone()),
+        ];
+        fields.extend(record.family.clone().map(|f| ("family", f)));
+        self.call("save_session", async |mut c| {
+            redis::pipe()
+                .atomic()
+                .cmd("DEL")
+                .arg(&key)
+                .ignore()
+                .cmd("HSET")
+                .arg(&key)
+                .arg(&fields)
+                .ignore()
+                .cmd("EXPIREAT")
+                .arg(&key)
+                .arg(until)
+                .ignore()
+                .cmd("ZADD")
+                .arg(&index)
+                .arg(until)
+                .arg(&record.id)
+                .ignore()
+                // The index lives as long as its longest session.
+                .cmd("EXPIREAT")
+                .arg(&index)
+                .arg(until)
+                .arg("GT")
+                .ignore()
+                .cmd("EXPIREAT")
+                .arg(&index)
+                .arg(until)
+                .arg("NX")
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    pub async fn touch_session(&self, id: &str, seen: i64, family: Option<&str>) -> Result<bool, StoreDown> {
+        let key = format!("lc:sess:{id}");
+        let found: i64 = self
+            .call("touch_session", async |mut c| {
+                TOUCH
+                    .key(&key)
+                    .arg(seen)
+                    .arg(family.unwrap_or_default())
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(found == 1)
+    }
+
+    pub async fn sessions_of(&self, sub: &str, now: i64) -> Result<Vec<SessionRecord>, StoreDown> {
+        let index = format!("lc:subs:{sub}");
+        let ids: Vec<String> = self
+            .call("sessions_of", async |mut c| {
+                redis::cmd("ZRANGE")
+                    .arg(&index)
+                    .arg(now)
+                    .arg("+inf")
+                    .arg("BYSCORE")
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let hashes: Vec<HashMap<String, String>> = self
+            .call("sessions_of", async |mut c| {
+                let mut pipe = redis::pipe();
+                pipe.cmd("ZREMRANGEBYSCORE")
+                    .arg(&index)
+                    .arg("-inf")
+                    .arg(now - 1)
+                    .ignore();
+                for id in &ids {
+                    pipe.cmd("HGETALL").arg(format!("lc:sess:{id}"));
+                }
+                pipe.query_async(&mut c).await
+            })
+            .await?;
+        Ok(ids
+            .into_iter()
+            .zip(hashes)
+            .filter_map(|(id, mut h)| {
+                let number = |h: &HashMap<String, String>, k: &str| h.get(k)?.parse::<i64>().ok();
+                Some(SessionRecord {
+                    signed_in_at: number(&h, "at")?,
+                    last_seen: number(&h, "seen")?,
+                    sub: h.remove("sub")?,
+                    method: h.remove("method").unwrap_or_default(),
+                    device: h.remove("device").unwrap_or_default(),
+                    place: h.remove("place").unwrap_or_default(),
+                    family: h.remove("family"),
+                    id,
+                })
+            })
+            .collect())
+    }
+
+    pub async fn forget_session(&self, sub: &str, id: &str) -> Result<(), StoreDown> {
+        self.call("forget_session", async |mut c| {
+            redis::pipe()
+                .cmd("DEL")
+                .arg(format!("lc:sess:{id}"))
+                .ignore()
+                .cmd("ZREM")
+                .arg(format!("lc:subs:{sub}"))
+                .arg(id)
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    pub async fn rate(&self, key: &str, rule: Rule, mode: Mode) -> Result<Result<(), Duration>, StoreDown> {
+        let key = format!("lc:rate:{key}");
+        let mode = match mode {
+            Mode::Check => 0,
+            Mode::Take => 1,
+            Mode::Record => 2,
+        };
+        let wait: i64 = self
+            .call("rate", async |mut c| {
+                RATE.key(&key)
+                    .arg(rule.interval_ms)
+                    .arg(rule.tolerance_ms)
+                    .arg(mode)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(match wait {
+            ..=0 => Ok(()),
+            ms => Err(Duration::from_millis(ms as u64)),
+        })
+    }
+
+    pub async fn lock(&self, key: &str, token: &str, ttl_ms: i64) -> Result<bool, StoreDown> {
+        let key = format!("lc:lock:{key}");
+        let taken: Option<String> = self
+            .call("lock", async |mut c| {
+                redis::cmd("SET")
+                    .arg(&key)
+                    .arg(token)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl_ms)
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(taken.is_some())
+    }
+
+    pub async fn unlock(&self, key: &str, token: &str) -> Result<(), StoreDown> {
+        let key = format!("lc:lock:{key}");
+        self.call("unlock", async |mut c| {
+            UNLOCK.key(&key).arg(token).invoke_async::<i64>(&mut c).await
+        })
+        .await
+        .map(drop)
+    }
+}

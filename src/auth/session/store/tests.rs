@@ -1,0 +1,380 @@
+//! One suite, two implementations: every rule is checked on the memory store and on a real
+//! Redis (`test_redis`). Times are the real clock's, as Redis expires keys by its own.
+
+use super::test_redis::TestRedis;
+use super::*;
+use crate::auth::session::now_unix;
+use base64::Engine as _;
+
+fn jwt(payload: serde_json::Value) -> String {
+    let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    format!(
+        "{}.{}.sig",
+        b64(br#"{"alg":"RS256"}"#),
+        b64(payload.to_string().as_bytes())
+    )
+}
+
+fn token(sub: &str, jti: &str, origin: Option<&str>, iat: i64) -> String {
+    jwt(serde_json::json!({"sub": sub, "jti": jti, "origin_jti": origin, "iat": iat, "exp": iat + 3600}))
+}
+
+fn claims(sub: &str, jti: &str, origin: Option<&str>, iat: i64) -> AccessClaims {
+    serde_json::from_value(serde_json::json!({
+        "sub": sub, "token_use": "access", "iss": "i", "exp": iat + 3600, "iat": iat,
+        "jti": jti, "origin_jti": origin,
+    }))
+    .expect("claims")
+}
+
+fn record(id: &str, sub: &str, family: &str, now: i64) -> SessionRecord {
+    SessionRecord {
+        id: id.into(),
+        sub: sub.into(),
+        method: "password".into(),
+        signed_in_at: now - 100,
+        last_seen: now - 50,
+        device: "Firefox on Linux".into(),
+        place: "203.0.113.0/24".into(),
+        family: Some(family.into()),
+    }
+}
+
+/// Runs `test` on the memory store, then on a fresh Redis.
+async fn on_both(test: impl AsyncFn(Revocations)) {
+    test(Revocations::in_memory()).await;
+    let redis = TestRedis::start();
+    let store = SessionStore::redis(&redis.url()).expect("redis url");
+    test(Revocations::new(Arc::new(store), Duration::from_secs(3600))).await;
+}
+
+#[tokio::test]
+async fn a_signed_out_family_is_refused_with_every_token_of_it() {
+    on_both(async |r| {
+        let now = now_unix();
+        r.revoke_session("a", "sid1", &token("a", "t2", Some("rt1"), now), now)
+            .await
+            .expect("store");
+        // An older token of the same refresh token, and the current one.
+        assert_eq!(
+            r.is_revoked(&claims("a", "t1", Some("rt1"), now - 600), now).await,
+            Ok(true)
+        );
+        assert_eq!(r.is_revoked(&claims("a", "t2", Some("rt1"), now), now).await, Ok(true));
+        // Another session of the same person is not.
+        assert_eq!(r.is_revoked(&claims("a", "t3", Some("rt2"), now), now).await, Ok(false));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_sessions_cookies_are_judged_by_their_id_and_token() {
+    on_both(async |r| {
+        let now = now_unix();
+        r.revoke_session("a", "sid1", &token("a", "t1", Some("rt1"), now), now)
+            .await
+            .expect("store");
+        let judged = async |sid: &str, jwt: &str, at: i64| r.is_session_revoked("a", sid, jwt, at).await;
+        assert_eq!(judged("sid1", &token("a", "t1", Some("rt1"), now), now).await, Ok(true));
+        // The signed-out id with a token of another family (refreshed elsewhere) is still out.
+        assert_eq!(judged("sid1", &token("a", "t9", Some("rt9"), now), now).await, Ok(true));
+        assert_eq!(
+            judged("sid2", &token("a", "t2", Some("rt2"), now), now).await,
+            Ok(false)
+        );
+        r.revoke_person("a", None, now + 10).await.expect("store");
+        assert_eq!(
+            judged("sid2", &token("a", "t2", Some("rt2"), now), now + 10).await,
+            Ok(true)
+        );
+        assert_eq!(
+            judged("sid3", &token("a", "t3", Some("rt3"), now + 11), now + 11).await,
+            Ok(false)
+        );
+        assert_eq!(judged("sid4", "not a jwt", now + 11).await, Ok(false));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_origin_jti_only_that_token_is_refused() {
+    on_both(async |r| {
+        let now = now_unix();
+        let t1 = jwt(serde_json::json!({"sub": "a", "jti": "t1", "iat": now, "exp": now + 60}));
+        r.revoke_session("a", "", &t1, now).await.expect("store");
+        assert_eq!(r.is_revoked(&claims("a", "t1", None, now), now).await, Ok(true));
+        assert_eq!(r.is_revoked(&claims("a", "t2", None, now), now).await, Ok(false));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn everywhere_refuses_what_was_issued_up_to_its_second_but_the_exempt_session() {
+    on_both(async |r| {
+        let now = now_unix();
+        let store = r.store().clone();
+        for (id, family) in [("s1", "rt1"), ("s9", "rt9")] {
+            store
+                .save_session(&record(id, "a", family, now), now + 3600, now)
+                .await
+                .expect("store");
+        }
+        r.revoke_person("a", Some("rt9".into()), now).await.expect("store");
+        assert_eq!(
+            r.is_revoked(&claims("a", "t1", Some("rt1"), now - 10), now).await,
+            Ok(true)
+        );
+        // The same second: an attacker's refresh just before the sign-out is refused...
+        assert_eq!(r.is_revoked(&claims("a", "t2", Some("rt2"), now), now).await, Ok(true));
+        // ...the session that signed in again with the new password is not.
+        assert_eq!(r.is_revoked(&claims("a", "t9", Some("rt9"), now), now).await, Ok(false));
+        // Nor is anything issued afterwards, or another person's.
+        assert_eq!(
+            r.is_revoked(&claims("a", "t3", Some("rt3"), now + 1), now + 1).await,
+            Ok(false)
+        );
+        assert_eq!(
+            r.is_revoked(&claims("b", "t4", Some("rt4"), now - 10), now).await,
+            Ok(false)
+        );
+        // The ended sessions left the list (the one signed in again writes its own afterwards).
+        assert_eq!(store.sessions_of("a", now).await, Ok(vec![]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_deleted_account_has_no_token_or_session_left() {
+    on_both(async |r| {
+        let now = now_unix();
+        r.store()
+            .save_session(&record("s1", "a", "rt1", now), now + 3600, now)
+            .await
+            .expect("store");
+        r.revoke_deleted("a", now).await.expect("store");
+        assert_eq!(
+            r.is_revoked(&claims("a", "t1", Some("rt1"), now + 5), now + 5).await,
+            Ok(true)
+        );
+        assert_eq!(r.is_revoked(&claims("b", "t2", Some("rt2"), now), now).await, Ok(false));
+        assert_eq!(r.store().sessions_of("a", now).await, Ok(vec![]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_sessions_list_keeps_records_and_ends_one_from_another_device() {
+    on_both(async |r| {
+        let now = now_unix();
+        let store = r.store().clone();
+        store
+            .save_session(&record("s1", "a", "rt1", now), now + 3600, now)
+            .await
+            .expect("store");
+        store
+            .save_session(&record("s2", "a", "rt2", now), now + 3600, now)
+            .await
+            .expect("store");
+        store
+            .save_session(&record("s3", "b", "rt3", now), now + 3600, now)
+            .await
+            .expect("store");
+        // Seen again, refreshed into a new family (no origin_jti: each token is its own).
+        assert_eq!(store.touch_session("s2", now + 30, Some("rt2b")).await, Ok(true));
+        assert_eq!(store.touch_session("gone", now + 30, None).await, Ok(false));
+        let mut mine = store.sessions_of("a", now).await.expect("store");
+        mine.sort_by(|x, y| x.id.cmp(&y.id));
+        assert_eq!(mine[0], record("s1", "a", "rt1", now));
+        assert_eq!((mine[1].last_seen, mine[1].family.as_deref()), (now + 30, Some("rt2b")));
+        assert_eq!(mine.len(), 2);
+
+        // Someone else's session cannot be ended by id.
+        assert_eq!(r.end_session("a", "s3", now).await, Ok(false));
+        assert_eq!(r.end_session("a", "s2", now).await, Ok(true));
+        let left: Vec<String> = store
+            .sessions_of("a", now)
+            .await
+            .expect("store")
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(left, ["s1"]);
+        // Its cookies are signed out at their next request, its family at the API.
+        assert_eq!(
+            r.is_session_revoked("a", "s2", &token("a", "x", Some("rt7"), now), now)
+                .await,
+            Ok(true)
+        );
+        assert_eq!(r.is_revoked(&claims("a", "t", Some("rt2b"), now), now).await, Ok(true));
+        assert_eq!(r.is_revoked(&claims("a", "t", Some("rt1"), now), now).await, Ok(false));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ended_records_leave_the_list() {
+    on_both(async |r| {
+        let now = now_unix();
+        let store = r.store().clone();
+        store
+            .save_session(&record("old", "a", "rt1", now), now - 1, now - 10)
+            .await
+            .expect("store");
+        store
+            .save_session(&record("new", "a", "rt2", now), now + 60, now)
+            .await
+            .expect("store");
+        let left: Vec<String> = store
+            .sessions_of("a", now)
+            .await
+            .expect("store")
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(left, ["new"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn limits_use_up_a_burst_then_wait_one_interval() {
+    on_both(async |r| {
+        let store = r.store();
+        let rule = Rule::per_minute(NonZeroU32::new(3).expect("3"));
+        for _ in 0..3 {
+            assert_eq!(store.rate("ip:1", rule, Mode::Take).await, Ok(Ok(())));
+        }
+        let Ok(Err(wait)) = store.rate("ip:1", rule, Mode::Take).await else {
+            panic!("the fourth within a minute is refused");
+        };
+        assert!(
+            wait > Duration::from_secs(18) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        // Asking spends nothing; another key has its own budget.
+        assert!(matches!(store.rate("ip:1", rule, Mode::Check).await, Ok(Err(_))));
+        assert_eq!(store.rate("ip:2", rule, Mode::Check).await, Ok(Ok(())));
+        // Failures always count, but never push a key more than one interval past a burst.
+        for _ in 0..50 {
+            assert_eq!(store.rate("fail:1", rule, Mode::Record).await, Ok(Ok(())));
+        }
+        let Ok(Err(wait)) = store.rate("fail:1", rule, Mode::Check).await else {
+            panic!("out of budget after failures");
+        };
+        assert!(wait <= Duration::from_secs(20), "{wait:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_lock_is_held_once_until_let_go_or_timed_out() {
+    on_both(async |r| {
+        let store = r.store();
+        let ttl = Duration::from_millis(300);
+        assert_eq!(store.lock("refresh:s1", "A", ttl).await, Ok(true));
+        assert_eq!(store.lock("refresh:s1", "B", ttl).await, Ok(false));
+        // Only its holder lets it go.
+        store.unlock("refresh:s1", "B").await.expect("store");
+        assert_eq!(store.lock("refresh:s1", "B", ttl).await, Ok(false));
+        store.unlock("refresh:s1", "A").await.expect("store");
+        assert_eq!(store.lock("refresh:s1", "B", ttl).await, Ok(true));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(store.lock("refresh:s1", "C", ttl).await, Ok(true));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_family_is_kept_past_a_refresh_that_raced_the_sign_out() {
+    // Token issued 50 min ago, 10 min left: a refresh made just now lives an hour.
+    assert_eq!(family_kept_until(1000, 4600, 4000), 4000 + 3600 + KEEP_SLACK);
+    // A fresh token: kept until its own exp.
+    assert_eq!(family_kept_until(4000, 7600, 4000), 7600 + KEEP_SLACK);
+    // A lifetime beyond Cognito's day counts as a day for the raced refresh; the token's own
+    // exp still holds.
+    assert_eq!(family_kept_until(0, 10 * 86_400, 0), 10 * 86_400 + KEEP_SLACK);
+    assert_eq!(
+        family_kept_until(0, 3 * 86_400, 2 * 86_400 + 1),
+        2 * 86_400 + 1 + 86_400 + KEEP_SLACK
+    );
+}
+
+#[tokio::test]
+async fn in_memory_revocations_end_with_what_they_cover() {
+    const NOW: i64 = 1_800_000_000;
+    let r = Revocations::in_memory();
+    let t1 = jwt(serde_json::json!({"sub": "a", "jti": "t1", "iat": NOW - 100, "exp": NOW - 40}));
+    r.revoke_session("a", "", &t1, NOW).await.expect("store");
+    let until = NOW + 60 + KEEP_SLACK;
+    let t = claims("a", "t1", None, NOW - 100);
+    assert_eq!(r.is_revoked(&t, until).await, Ok(true));
+    assert_eq!(r.is_revoked(&t, until + 1).await, Ok(false));
+}
+
+#[tokio::test]
+async fn redis_keys_expire_with_what_they_cover() {
+    let redis = TestRedis::start();
+    let r = Revocations::new(
+        Arc::new(SessionStore::redis(&redis.url()).expect("url")),
+        Duration::from_secs(3600),
+    );
+    let now = now_unix();
+    r.revoke_session("a", "sid1", &token("a", "t1", Some("rt1"), now), now)
+        .await
+        .expect("store");
+    let client = ::redis::Client::open(redis.url()).expect("url");
+    let mut c = client.get_multiplexed_async_connection().await.expect("connect");
+    let ttl = async |c: &mut ::redis::aio::MultiplexedConnection, key: &str| -> i64 {
+        ::redis::cmd("TTL").arg(key).query_async(c).await.expect("ttl")
+    };
+    let family = ttl(&mut c, "lc:deny:f:rt1").await;
+    assert!(
+        (3600 + KEEP_SLACK - 2..=3600 + KEEP_SLACK).contains(&family),
+        "{family}"
+    );
+    let session = ttl(&mut c, "lc:deny:s:sid1").await;
+    assert!(
+        (3600 + KEEP_SLACK - 2..=3600 + KEEP_SLACK).contains(&session),
+        "{session}"
+    );
+}
+
+#[tokio::test]
+async fn a_stopped_redis_fails_closed_and_is_back_without_a_restart() {
+    let mut redis = TestRedis::start();
+    let r = Revocations::new(
+        Arc::new(SessionStore::redis(&redis.url()).expect("url")),
+        Duration::from_secs(3600),
+    );
+    let now = now_unix();
+    r.revoke_session("a", "sid1", &token("a", "t1", Some("rt1"), now), now)
+        .await
+        .expect("store");
+    redis.kill();
+    let started = Instant::now();
+    assert_eq!(
+        r.is_revoked(&claims("a", "t2", Some("rt2"), now), now).await,
+        Err(StoreDown),
+        "no answer is not a yes"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert_eq!(
+        r.store().rate("k", Rule::per_minute(NonZeroU32::MIN), Mode::Take).await,
+        Err(StoreDown)
+    );
+    redis.restart();
+    // Back, empty (no persistence in this test): answers again without a new client.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match r.is_revoked(&claims("a", "t2", Some("rt2"), now), now).await {
+            Ok(revoked) => {
+                assert!(!revoked);
+                break;
+            }
+            Err(StoreDown) => {
+                assert!(Instant::now() < deadline, "the store did not come back");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
