@@ -108,6 +108,47 @@ start_ministack() {
   echo "ministack on http://127.0.0.1:$port (state: $dir/state, log: $dir/ministack.log)" >&2
 }
 
+# find_redis: sets REDIS_SERVER to a redis-server (Redis 7, or Valkey's valkey-server) for the
+# session store's tests: REDIS_SERVER as given, else one on the PATH; on Debian or Ubuntu as
+# root (CI), Debian's redis-server is installed when there is none.
+find_redis() {
+  local found
+  if [ -n "${REDIS_SERVER:-}" ]; then
+    [ -x "$(command -v "$REDIS_SERVER")" ] || die "REDIS_SERVER=$REDIS_SERVER is not an executable redis-server; point it at one, or unset it"
+  elif found=$(command -v redis-server || command -v valkey-server); then
+    REDIS_SERVER=$found
+  elif is_debian_root; then
+    step "installing Debian's redis-server (the session store's tests)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    REDIS_SERVER=$(command -v redis-server)
+  else
+    die "no redis-server for the session store's tests: install Redis 7 (macOS: brew install redis; Ubuntu/Debian: apt install redis-server; Fedora: dnf install redis), or set REDIS_SERVER"
+  fi
+  "$REDIS_SERVER" --version | grep -qE 'v=([7-9]|[1-9][0-9])\.' ||
+    die "$REDIS_SERVER is older than Redis 7 ($("$REDIS_SERVER" --version | head -c 80)); the store needs 7 (EXPIREAT GT/NX)"
+  export REDIS_SERVER
+}
+
+# start_redis DIR PORT: a Redis on 127.0.0.1:PORT with nothing on disk, until stop_pids DIR.
+start_redis() {
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  if port_answers "$port"; then
+    die "port $port is already in use; stop what listens there or set E2E_REDIS_PORT"
+  fi
+  "$REDIS_SERVER" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 &
+  echo $! >"$dir/redis.pid"
+  for _ in $(seq 100); do
+    if port_answers "$port"; then
+      echo "redis on 127.0.0.1:$port (log: $dir/redis.log)" >&2
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "redis-server did not start on port $port (see $dir/redis.log)"
+}
+
 # start_lambdas DIR APP_URL [cargo-lambda watch flags]: the project's Lambda functions
 # (lambda/custom-message, lambda/pre-sign-up) behind `cargo lambda watch`, the standard Lambda
 # emulator, which serves the Invoke API cognito-local calls on 127.0.0.1:LAMBDA_PORT. The

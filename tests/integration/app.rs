@@ -165,6 +165,7 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
             aws_error(StatusCode::BAD_REQUEST, "UsernameExistsException")
         }
         "SignUp" => ok(json!({ "UserConfirmed": false, "UserSub": "s-2" })),
+        "GlobalSignOut" => ok(json!({})),
         "GetUser" => ok(json!({ "Username": "s-1", "UserAttributes": [{ "Name": "email", "Value": EMAIL }] })),
         "ResendConfirmationCode" if request["Username"] == UNCONFIRMED => ok(json!({ "CodeDeliveryDetails": {
             "Destination": "u***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email" } })),

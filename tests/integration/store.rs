@@ -137,3 +137,56 @@ async fn a_store_that_is_down_accepts_nothing_it_cannot_check_and_comes_back() {
     }
     assert_eq!(api_me(&app, &token).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn sign_out_everywhere_on_one_instance_ends_a_browser_on_the_other() {
+    let redis = TestRedis::start();
+    let (fake, url) = fake_cognito().await;
+    let redis_url = redis.url();
+    let vars = [
+        ("COGNITO_ISSUER", fake.issuer.as_str()),
+        ("REDIS_URL", redis_url.as_str()),
+        ("SESSION_KEY", SESSION_KEY),
+    ];
+    let (a, b) = (app_at(&url, &vars).await, app_at(&url, &vars).await);
+    let laptop = cookies_of(&sign_in(&a, EMAIL, PASSWORD, &[]).await);
+    let phone = cookies_of(&sign_in(&b, EMAIL, PASSWORD, &[]).await);
+    let phone_token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
+    assert!(get_page(&b, "/protected", &phone).await.body.contains(EMAIL));
+    assert_eq!(api_me(&b, &phone_token).await.status, StatusCode::OK);
+
+    let out = post(&a, "/auth/account-sign-out-everywhere", &[], &[("cookie", &laptop)]).await;
+    assert!(out.status.is_success() || out.status.is_redirection(), "{} {}", out.status, out.body);
+    let page = get_page(&b, "/protected", &phone).await;
+    assert!(!page.body.contains(EMAIL), "{} {}", page.status, page.body);
+    assert!(page.set_cookie_clears(), "{:?}", page.headers);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(api_me(&b, &phone_token).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn sixty_posts_over_two_instances_from_one_client_and_the_next_is_refused_on_either() {
+    let redis = TestRedis::start();
+    let (fake, url) = fake_cognito().await;
+    let redis_url = redis.url();
+    let vars = [
+        ("COGNITO_ISSUER", fake.issuer.as_str()),
+        ("REDIS_URL", redis_url.as_str()),
+        ("RATE_LIMIT_IP_PER_MINUTE", "60"),
+    ];
+    let (a, b) = (app_at(&url, &vars).await, app_at(&url, &vars).await);
+    let from = [("peer", "203.0.113.9")];
+    for n in 0..60 {
+        let instance = if n % 2 == 0 { &a } else { &b };
+        let answer = sign_in(instance, EMAIL, "Wrong-Password-1", &from).await;
+        assert_ne!(answer.status, StatusCode::TOO_MANY_REQUESTS, "post {n}: {}", answer.body);
+    }
+    for instance in [&a, &b] {
+        let answer = sign_in(instance, EMAIL, PASSWORD, &from).await;
+        assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS, "{}", answer.body);
+        assert!(answer.header("retry-after").is_some(), "{:?}", answer.headers);
+    }
+    // Another client is not affected.
+    let other = sign_in(&a, EMAIL, PASSWORD, &[("peer", "198.51.100.4")]).await;
+    assert_ne!(other.status, StatusCode::TOO_MANY_REQUESTS);
+}
