@@ -156,7 +156,12 @@ async fn sign_out_everywhere_on_one_instance_ends_a_browser_on_the_other() {
     assert_eq!(api_me(&b, &phone_token).await.status, StatusCode::OK);
 
     let out = post(&a, "/auth/account-sign-out-everywhere", &[], &[("cookie", &laptop)]).await;
-    assert!(out.status.is_success() || out.status.is_redirection(), "{} {}", out.status, out.body);
+    assert!(
+        out.status.is_success() || out.status.is_redirection(),
+        "{} {}",
+        out.status,
+        out.body
+    );
     let page = get_page(&b, "/protected", &phone).await;
     assert!(!page.body.contains(EMAIL), "{} {}", page.status, page.body);
     assert!(page.set_cookie_clears(), "{:?}", page.headers);
@@ -179,7 +184,12 @@ async fn sixty_posts_over_two_instances_from_one_client_and_the_next_is_refused_
     for n in 0..60 {
         let instance = if n % 2 == 0 { &a } else { &b };
         let answer = sign_in(instance, EMAIL, "Wrong-Password-1", &from).await;
-        assert_ne!(answer.status, StatusCode::TOO_MANY_REQUESTS, "post {n}: {}", answer.body);
+        assert_ne!(
+            answer.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "post {n}: {}",
+            answer.body
+        );
     }
     for instance in [&a, &b] {
         let answer = sign_in(instance, EMAIL, PASSWORD, &from).await;
