@@ -130,17 +130,21 @@ find_redis() {
   export REDIS_SERVER
 }
 
+# tcp_open PORT: something accepts TCP connections on 127.0.0.1:PORT (bash's /dev/tcp; an HTTP
+# request, as port_answers sends, is refused by Redis as an attack).
+tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # start_redis DIR PORT: a Redis on 127.0.0.1:PORT with nothing on disk, until stop_pids DIR.
 start_redis() {
   local dir=$1 port=$2
   mkdir -p "$dir"
-  if port_answers "$port"; then
+  if tcp_open "$port"; then
     die "port $port is already in use; stop what listens there or set E2E_REDIS_PORT"
   fi
   "$REDIS_SERVER" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 &
   echo $! >"$dir/redis.pid"
   for _ in $(seq 100); do
-    if port_answers "$port"; then
+    if tcp_open "$port"; then
       echo "redis on 127.0.0.1:$port (log: $dir/redis.log)" >&2
       return 0
     fi
@@ -310,13 +314,24 @@ start_release_stack() {
   export BENCH_EMAIL BENCH_PASSWORD=Correct-Horse-9
   cognito_call SignUp "{\"ClientId\":\"$COGNITO_CLIENT_ID\",\"Username\":\"$BENCH_EMAIL\",\"Password\":\"$BENCH_PASSWORD\"}" >/dev/null
   cognito_call AdminConfirmSignUp "{\"UserPoolId\":\"$COGNITO_USER_POOL_ID\",\"Username\":\"$BENCH_EMAIL\"}" >/dev/null
+  start_release_server "$dir" "$port" server "$@"
+}
+
+# start_release_server DIR PORT NAME [VAR=VALUE...]: one more release server on PORT for the
+# stack of start_release_stack (its pool and client, the same SESSION_KEY: another instance
+# behind the same balancer), logging to DIR/NAME.log; sets SERVER_PID.
+start_release_server() {
+  local dir=$1 port=$2 name=$3
+  shift 3
+  SESSION_KEY=${SESSION_KEY:-$(random_key)}
+  export SESSION_KEY
   env LEPTOS_OUTPUT_NAME=leptos-cognito LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
     LEPTOS_HASH_FILES=true LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_ENV=PROD RUST_LOG=warn APP_URL="$BENCH_URL" \
-    SESSION_KEY="$(random_key)" CONFIRMATION_MODE=admin "$@" \
-    "$CARGO_TARGET_DIR/release/leptos-cognito" >"$dir/server.log" 2>&1 &
+    CONFIRMATION_MODE=admin "$@" \
+    "$CARGO_TARGET_DIR/release/leptos-cognito" >"$dir/$name.log" 2>&1 &
   export SERVER_PID=$!
-  echo "$SERVER_PID" >"$dir/server.pid"
-  wait_for_http "$BENCH_URL/health" 30
+  echo "$SERVER_PID" >"$dir/$name.pid"
+  wait_for_http "http://127.0.0.1:$port/health" 30
 }
 
 # cognito_call OPERATION JSON: one call to the emulator's JSON API (COGNITO_URL).
