@@ -268,6 +268,11 @@ impl Config {
         let refresh_margin = secs("SESSION_REFRESH_MARGIN_SECS", 60)?;
         let session_max_age = secs("SESSION_MAX_AGE_SECS", 30 * 24 * 3600)?;
         let jwt_leeway = secs("JWT_LEEWAY_SECS", 0)?;
+        // A revocation is kept a minute past the tokens it covers (`store::KEEP_SLACK`): a
+        // longer leeway would let a revoked token pass after its entry had expired.
+        if jwt_leeway > Duration::from_secs(60) {
+            return Err(err("JWT_LEEWAY_SECS", "must be at most 60 seconds"));
+        }
         let reauth_window = secs("REAUTH_WINDOW_SECS", 300)?;
 
         let trusted_proxy_header = match get("TRUSTED_PROXY_HEADER") {
@@ -446,6 +451,12 @@ mod tests {
         );
         assert_eq!(
             config(&[POOL, CLIENT, ("JWT_LEEWAY_SECS", "-1")]).expect_err("neg").var,
+            "JWT_LEEWAY_SECS"
+        );
+        assert_eq!(
+            config(&[POOL, CLIENT, ("JWT_LEEWAY_SECS", "61")])
+                .expect_err("too long")
+                .var,
             "JWT_LEEWAY_SECS"
         );
         let msg = config(&[CLIENT]).expect_err("no pool").to_string();

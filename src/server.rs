@@ -365,7 +365,8 @@ pub fn briefly_unavailable(parts: &axum::http::request::Parts) -> axum::response
     let message = error.message(lang);
     let again = crate::t!(lang, site.try_again);
     let title = (crate::t!(lang, site.title))(&message);
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    // Back to the same page, and only ever on this site (`//evil.example` is not a path here).
+    let path = crate::auth::validate::safe_next(parts.uri.path_and_query().map(|p| p.as_str()));
     let escape = |text: &str| {
         text.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -379,7 +380,7 @@ pub fn briefly_unavailable(parts: &axum::http::request::Parts) -> axum::response
         tag = lang.tag(),
         title = escape(&title),
         message = escape(&message),
-        path = escape(path),
+        path = escape(&path),
         again = escape(again),
     );
     let mut response = (

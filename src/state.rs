@@ -55,16 +55,26 @@ pub struct SharedState {
 /// One line at start-up on where sessions are kept; a shared store that does not answer yet is
 /// no reason not to start (it is asked again at every request, and pages say "briefly
 /// unavailable" until it answers).
-async fn report_store(store: &SessionStore) {
-    match (store, store.ping().await) {
-        (SessionStore::Memory(_), _) => tracing::info!(
-            "session store: this process's memory (one instance; set REDIS_URL to share sign-outs and limits between instances)"
-        ),
-        (SessionStore::Redis(_), Ok(())) => tracing::info!("session store: Redis, reachable"),
-        (SessionStore::Redis(_), Err(_)) => {
-            tracing::error!("session store: Redis does not answer yet; sessions are refused (503) until it does")
+async fn report_store(store: &SessionStore) -> Result<(), StartError> {
+    let redis = match store {
+        SessionStore::Memory(_) => {
+            tracing::info!(
+                "session store: this process's memory (one instance; set REDIS_URL to share sign-outs and limits between instances)"
+            );
+            return Ok(());
         }
+        SessionStore::Redis(redis) => redis,
+    };
+    match redis.is_cluster().await {
+        Ok(false) => tracing::info!("session store: Redis, reachable"),
+        Ok(true) => {
+            return Err(StartError::Store(
+                "it is a cluster (cluster mode enabled, or ElastiCache Serverless); the store needs one primary with cluster mode disabled".into(),
+            ));
+        }
+        Err(_) => tracing::error!("session store: Redis does not answer yet; sessions are refused (503) until it does"),
     }
+    Ok(())
 }
 
 impl FromRef<AppState> for Arc<RateLimits> {
@@ -112,7 +122,7 @@ impl FromRef<AppState> for Arc<Sessions> {
 pub enum StartError {
     #[error("could not build the HTTP client for the JWKS or the API: {0}")]
     Http(#[from] reqwest::Error),
-    #[error("REDIS_URL is not a URL the Redis client can use: {0}")]
+    #[error("REDIS_URL cannot be used: {0}")]
     Store(String),
     #[error("could not set up sessions (SESSION_KEY)")]
     Sessions,
@@ -191,7 +201,7 @@ impl AppState {
             Some(url) => SessionStore::redis(url.expose()).map_err(|e| StartError::Store(e.to_string()))?,
             None => SessionStore::memory(),
         });
-        report_store(&store).await;
+        report_store(&store).await?;
         let revocations = Arc::new(Revocations::new(store.clone(), config.session_max_age));
         let verifier = verifier.with_revocations(revocations.clone());
         let sessions = Sessions::new(&config, cognito.clone())

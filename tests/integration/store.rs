@@ -123,6 +123,17 @@ async fn a_store_that_is_down_accepts_nothing_it_cannot_check_and_comes_back() {
     assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
     assert!(api.header("retry-after").is_some());
 
+    // A sign-out still goes through: no store is needed to revoke the refresh token at Cognito
+    // and clear the cookies. (Then sign in again with the cookies kept above.)
+    let out = post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
+    assert!(
+        out.status.is_success() || out.status.is_redirection(),
+        "{} {}",
+        out.status,
+        out.body
+    );
+    assert!(out.set_cookie_clears(), "{:?}", out.headers);
+
     // Back (empty: this Redis keeps nothing on disk): the same cookies work, no restart.
     redis.restart();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);

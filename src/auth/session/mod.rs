@@ -713,7 +713,9 @@ impl Sessions {
             let store = self.revocations.store();
             let token = new_session_id();
             let key = format!("refresh:{session_id}");
-            if store.is_shared() && store.lock(&key, &token, REFRESH_LOCK).await == Ok(false) {
+            // A store that cannot say counts as "held": two refreshes at once would sign the
+            // person out under rotation; the current token serves while it is valid.
+            if store.is_shared() && store.lock(&key, &token, REFRESH_LOCK).await != Ok(true) {
                 tracing::info!("another instance is refreshing this session; using its current token");
                 metrics::counter!("refreshes_total", "outcome" => "elsewhere").increment(1);
                 return Err(AppError::Unavailable);
@@ -851,8 +853,10 @@ pub async fn session_layer(State(sessions): State<Arc<Sessions>>, mut request: R
         set_cookies,
         unavailable,
     } = sessions.resolve_with(request.headers(), may_refresh).await;
-    if unavailable {
-        // Fail closed: a session that cannot be checked is neither accepted nor signed out.
+    // Fail closed: a session that cannot be checked is neither accepted nor signed out. But a
+    // sign-out goes through (as no session: its refresh token is revoked at Cognito and the
+    // cookies cleared, which needs no store), so a shared computer can always be left.
+    if unavailable && request.uri().path() != SIGN_OUT_PATH {
         let (parts, _) = request.into_parts();
         return crate::server::briefly_unavailable(&parts);
     }

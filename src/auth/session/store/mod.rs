@@ -33,6 +33,7 @@ pub mod redis;
 use crate::auth::verifier::AccessClaims;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -320,10 +321,29 @@ pub struct Revocations {
     /// the instant they may no longer be reused ([`VALID_FOR`]); emptied by every revocation
     /// made here.
     valid: Mutex<HashMap<(String, String), Instant>>,
+    /// Bumped by every revocation made here, before and after its write: an answer whose lookup
+    /// began under another generation is not remembered (it may predate the revocation).
+    generation: AtomicU64,
 }
 
 /// At most this many remembered answers; past it the map starts again (a cache may forget).
 const VALID_MAX: usize = 65_536;
+
+/// A revocation is tried this many times, a quarter second apart, before it is given up.
+const WRITE_ATTEMPTS: u32 = 4;
+
+async fn retrying<T, F: Future<Output = Result<T, StoreDown>>>(mut write: impl FnMut() -> F) -> Result<T, StoreDown> {
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Err(StoreDown) if attempt < WRITE_ATTEMPTS => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            done => return done,
+        }
+    }
+}
 
 impl Revocations {
     pub fn new(store: Arc<SessionStore>, session_lifetime: Duration) -> Self {
@@ -331,6 +351,7 @@ impl Revocations {
             store,
             session_lifetime: session_lifetime.as_secs() as i64,
             valid: Mutex::default(),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -350,10 +371,41 @@ impl Revocations {
 
     fn forget_valid(&self) {
         self.valid.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Ends one session: its id, the family of its access token `jwt`, and its record.
+    /// Revocations are written again on failure (they are idempotent), [`WRITE_ATTEMPTS`]
+    /// times: a store that failed over a moment ago must not let a sign-out go unrecorded.
     pub async fn revoke_session(&self, sub: &str, session_id: &str, jwt: &str, now: i64) -> Result<(), StoreDown> {
+        let done = retrying(|| self.revoke_session_once(sub, session_id, jwt, now)).await;
+        self.forget_valid();
+        done
+    }
+
+    /// Ends another session of `sub` from the sessions list ([`Self::end_session_once`]).
+    pub async fn end_session(&self, sub: &str, session_id: &str, now: i64) -> Result<bool, StoreDown> {
+        let done = retrying(|| self.end_session_once(sub, session_id, now)).await;
+        self.forget_valid();
+        done
+    }
+
+    /// "Sign out everywhere", a password change ([`Self::revoke_person_once`]).
+    pub async fn revoke_person(&self, sub: &str, exempt: Option<String>, now: i64) -> Result<(), StoreDown> {
+        let done = retrying(|| self.revoke_person_once(sub, exempt.clone(), now)).await;
+        self.forget_valid();
+        done
+    }
+
+    /// A deleted account ([`Self::revoke_deleted_once`]).
+    pub async fn revoke_deleted(&self, sub: &str, now: i64) -> Result<(), StoreDown> {
+        let done = retrying(|| self.revoke_deleted_once(sub, now)).await;
+        self.forget_valid();
+        done
+    }
+
+    /// Ends one session: its id, the family of its access token `jwt`, and its record.
+    async fn revoke_session_once(&self, sub: &str, session_id: &str, jwt: &str, now: i64) -> Result<(), StoreDown> {
         self.forget_valid();
         match family_of(jwt) {
             Some((family, iat, exp)) => {
@@ -376,7 +428,7 @@ impl Revocations {
     /// Ends another session of `sub` from the sessions list: its id, the family its record
     /// names (refused as long as any access token may live, its `exp` being unknown here), and
     /// its record. `false` when `sub` has no such session.
-    pub async fn end_session(&self, sub: &str, session_id: &str, now: i64) -> Result<bool, StoreDown> {
+    async fn end_session_once(&self, sub: &str, session_id: &str, now: i64) -> Result<bool, StoreDown> {
         let sessions = self.store.sessions_of(sub, now).await?;
         let Some(record) = sessions.into_iter().find(|s| s.id == session_id) else {
             return Ok(false);
@@ -397,13 +449,13 @@ impl Revocations {
     /// password change that ends the other devices), but those of the family `exempt` (the
     /// session that signed in again with the new password, in that same second perhaps, whose
     /// record is written after this), and forgets the records of the sessions it ends.
-    pub async fn revoke_person(&self, sub: &str, exempt: Option<String>, now: i64) -> Result<(), StoreDown> {
+    async fn revoke_person_once(&self, sub: &str, exempt: Option<String>, now: i64) -> Result<(), StoreDown> {
         self.insert_person(sub, now, exempt, now).await?;
         self.forget_records(sub, now).await
     }
 
     /// Refuses every access token of a deleted account: its `sub` is never given again.
-    pub async fn revoke_deleted(&self, sub: &str, now: i64) -> Result<(), StoreDown> {
+    async fn revoke_deleted_once(&self, sub: &str, now: i64) -> Result<(), StoreDown> {
         self.insert_person(sub, i64::MAX, None, now).await?;
         self.forget_records(sub, now).await
     }
@@ -433,14 +485,17 @@ impl Revocations {
                 return Ok(false);
             }
         }
+        let (asked_at, generation) = (Instant::now(), self.generation.load(Ordering::SeqCst));
         let found = self.store.lookup(family, None, &claims.sub, now).await?;
         let revoked = refuses(&found, claims.iat as i64, family);
-        if shared && !revoked {
+        // Counted from the question, not the answer; and not at all if a revocation was made
+        // here meanwhile (the answer may have been read before it was written).
+        if shared && !revoked && self.generation.load(Ordering::SeqCst) == generation {
             let mut valid = self.valid.lock().unwrap_or_else(PoisonError::into_inner);
             if valid.len() >= VALID_MAX {
                 valid.clear();
             }
-            valid.insert(key, Instant::now() + VALID_FOR);
+            valid.insert(key, asked_at + VALID_FOR);
         }
         Ok(revoked)
     }

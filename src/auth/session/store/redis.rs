@@ -120,6 +120,17 @@ impl Redis {
             .await
     }
 
+    /// Whether the server runs in cluster mode, which this store cannot use: its lookups read
+    /// keys of several hash slots in one `MGET` (ElastiCache Serverless is always a cluster).
+    pub async fn is_cluster(&self) -> Result<bool, StoreDown> {
+        let info: String = self
+            .call("info", async |mut c| {
+                redis::cmd("INFO").arg("cluster").query_async(&mut c).await
+            })
+            .await?;
+        Ok(info.lines().any(|l| l.trim() == "cluster_enabled:1"))
+    }
+
     pub async fn deny(&self, key: String, until: i64) -> Result<(), StoreDown> {
         self.call("deny", async |mut c| {
             redis::cmd("SET")
