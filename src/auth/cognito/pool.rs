@@ -277,6 +277,21 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
                     ),
                 ));
             }
+            // A session signed out from the sessions list is refused by its id for the cookie's
+            // lifetime: copied cookies whose refresh token lives longer could sign in again after it.
+            if let Some(seconds) = client.refresh_token_seconds
+                && seconds > config.session_max_age.as_secs()
+            {
+                out.push(finding(
+                    Warn,
+                    format!(
+                        "the refresh token ({seconds} s) outlives SESSION_MAX_AGE_SECS ({}): a browser signed out \
+                         from the sessions list is refused only that long; set SESSION_MAX_AGE_SECS to the \
+                         refresh-token validity",
+                        config.session_max_age.as_secs()
+                    ),
+                ));
+            }
         }
     }
 
@@ -551,6 +566,21 @@ mod tests {
         assert_eq!(worst(&findings), Level::Ok, "{findings:?}");
         assert!(findings.iter().any(|f| f.message.contains("rotation: off")));
         assert!(findings.iter().any(|f| f.message == "MFA: off; factors: none"));
+    }
+
+    #[test]
+    fn a_refresh_token_that_outlives_the_cookies_is_reported() {
+        let long = ClientFacts {
+            refresh_token_seconds: Some(90 * 86_400),
+            ..good_client()
+        };
+        let findings = check(&facts(long), &config(&[]));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.level == Level::Warn && f.message.contains("outlives SESSION_MAX_AGE_SECS")),
+            "{findings:?}"
+        );
     }
 
     #[test]
