@@ -12,6 +12,9 @@ const specsByMode: Record<string, string[]> = {
   ministack: ["code-flow", "challenges"],
   admin: ["admin-flow"],
   lambda: ["lambda-flow"],
+  // A pool with passkeys and e-mail codes, behind the WebAuthn test double (scripts/test), at
+  // http://localhost: the relying party passkeys are made for.
+  passkeys: ["passkeys"],
   // The debug build the run command serves (tests/scripts/dev-smoke.sh): it renders and hydrates.
   dev: ["home"],
 };

@@ -153,6 +153,28 @@ start_redis() {
   die "redis-server did not start on port $port (see $dir/redis.log)"
 }
 
+# start_webauthn_double DIR PORT ENV_FILE ORIGIN: the browser tests' stand-in for Cognito's
+# passwordless sign-in (end2end/doubles/cognito-webauthn.mjs) on 127.0.0.1:PORT, in front of the
+# cognito-local that ENV_FILE (written by `provision`) points at, for pages at ORIGIN (the
+# relying party is ORIGIN's host). ENV_FILE is then pointed at the double, and gains DOUBLE_URL.
+# Tests only: no user of the app runs it, and it is never the default (README, "Passkeys").
+start_webauthn_double() {
+  local dir=$1 port=$2 env_file=$3 origin=$4 upstream pool rp
+  upstream=$(sed -n 's/^AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=//p' "$env_file")
+  pool=$(sed -n 's/^COGNITO_USER_POOL_ID=//p' "$env_file")
+  if [ -z "$upstream" ] || [ -z "$pool" ]; then die "start_webauthn_double: $env_file lacks the endpoint or the pool"; fi
+  rp=${origin#*://}
+  rp=${rp%%[:/]*}
+  mkdir -p "$dir"
+  (cd "$ROOT/end2end" && PORT=$port UPSTREAM=$upstream POOL_ID=$pool ISSUER_DOMAIN=$upstream RP_ID=$rp \
+    ORIGINS=$origin COGNITO_LOCAL_KEY=$ROOT/scripts/cognito-local/node_modules/cognito-local/lib/keys/cognitoLocal.private.json \
+    exec node doubles/cognito-webauthn.mjs) >"$dir/double.log" 2>&1 &
+  echo $! >"$dir/double.pid"
+  for _ in $(seq 1 100); do tcp_open "$port" && break; sleep 0.1; done
+  tcp_open "$port" || die "the WebAuthn double did not start (log: $dir/double.log)"
+  sed -i "s|^AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=.*|AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:$port|" "$env_file"
+  echo "DOUBLE_URL=http://127.0.0.1:$port" >>"$env_file"
+}
 # start_lambdas DIR APP_URL [cargo-lambda watch flags]: the project's Lambda functions
 # (lambda/custom-message, lambda/pre-sign-up) behind `cargo lambda watch`, the standard Lambda
 # emulator, which serves the Invoke API cognito-local calls on 127.0.0.1:LAMBDA_PORT. The

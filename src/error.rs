@@ -83,6 +83,24 @@ pub enum AppError {
     NoVerifiedEmail,
     /// Authenticator apps show 6 digits; Cognito's VerifySoftwareToken takes nothing else.
     InvalidTotpCode,
+    /// No passkey can be used for this e-mail address (none added, or no such account: the same words).
+    NoPasskey,
+    /// The sign-in method asked for is not offered for this address (an e-mail code).
+    MethodUnavailable,
+    /// The browser's passkey prompt was closed, or this device has no passkey for the site.
+    PasskeyCancelled,
+    /// Cognito did not accept the passkey (removed from the account, no user verification, …).
+    PasskeyRefused,
+    /// The passkey or the page belongs to another relying party (site address).
+    PasskeyWrongSite,
+    /// The pool has passkeys switched off.
+    PasskeysUnavailable,
+    /// A passkey step outlived Cognito's options: start it again.
+    PasskeyExpired,
+    /// This device already holds a passkey for the account (the browser refused a second).
+    PasskeyAlreadyAdded,
+    /// The account holds as many passkeys as Cognito allows.
+    TooManyPasskeys,
     SessionExpired,
     Unavailable,
     /// The session store cannot be reached: no session can be checked, so none is accepted.
@@ -142,6 +160,15 @@ impl AppError {
             Self::AlreadyConfirmed => text!(already_confirmed),
             Self::NoVerifiedEmail => text!(no_verified_email),
             Self::InvalidTotpCode => text!(invalid_totp_code),
+            Self::NoPasskey => text!(no_passkey),
+            Self::MethodUnavailable => text!(method_unavailable),
+            Self::PasskeyCancelled => text!(passkey_cancelled),
+            Self::PasskeyRefused => text!(passkey_refused),
+            Self::PasskeyWrongSite => text!(passkey_wrong_site),
+            Self::PasskeysUnavailable => text!(passkeys_unavailable),
+            Self::PasskeyExpired => text!(passkey_expired),
+            Self::PasskeyAlreadyAdded => text!(passkey_already_added),
+            Self::TooManyPasskeys => text!(too_many_passkeys),
             Self::SessionExpired => text!(session_expired),
             Self::Unavailable => text!(unavailable),
             Self::BrieflyUnavailable => text!(briefly_unavailable),
@@ -214,6 +241,15 @@ impl AppError {
             Self::AlreadyConfirmed => "already_confirmed",
             Self::NoVerifiedEmail => "no_verified_email",
             Self::InvalidTotpCode => "invalid_totp_code",
+            Self::NoPasskey => "no_passkey",
+            Self::MethodUnavailable => "method_unavailable",
+            Self::PasskeyCancelled => "passkey_cancelled",
+            Self::PasskeyRefused => "passkey_refused",
+            Self::PasskeyWrongSite => "passkey_wrong_site",
+            Self::PasskeysUnavailable => "passkeys_unavailable",
+            Self::PasskeyExpired => "passkey_expired",
+            Self::PasskeyAlreadyAdded => "passkey_already_added",
+            Self::TooManyPasskeys => "too_many_passkeys",
             Self::SessionExpired => "session_expired",
             Self::Unavailable => "unavailable",
             Self::BrieflyUnavailable => "briefly_unavailable",
@@ -230,7 +266,7 @@ impl AppError {
     }
 
     /// Every error, once each (with a placeholder wait for the rate limit).
-    pub const ALL: [AppError; 46] = [
+    pub const ALL: [AppError; 55] = [
         AppError::InvalidEmail,
         AppError::WeakPassword,
         AppError::InvalidName,
@@ -271,6 +307,15 @@ impl AppError {
         AppError::AlreadyConfirmed,
         AppError::NoVerifiedEmail,
         AppError::InvalidTotpCode,
+        AppError::NoPasskey,
+        AppError::MethodUnavailable,
+        AppError::PasskeyCancelled,
+        AppError::PasskeyRefused,
+        AppError::PasskeyWrongSite,
+        AppError::PasskeysUnavailable,
+        AppError::PasskeyExpired,
+        AppError::PasskeyAlreadyAdded,
+        AppError::TooManyPasskeys,
         AppError::SessionExpired,
         AppError::Unavailable,
         AppError::BrieflyUnavailable,
@@ -292,7 +337,8 @@ impl AppError {
             | Self::BlockedByFirewall
             | Self::NotEnabled
             | Self::UnsupportedChallenge
-            | Self::MfaSetupUnavailable => 403,
+            | Self::MfaSetupUnavailable
+            | Self::PasskeysUnavailable => 403,
             Self::TriggerFailed => 502,
             Self::EmailTaken => 409,
             Self::TooLarge => 413,

@@ -50,6 +50,8 @@ pub struct SharedState {
     pub api: Arc<Upstream>,
     /// The pool's MFA is `ON`: nobody may turn their second factor off.
     pub mfa_required: bool,
+    /// Passkeys and e-mail codes, when the pool and client allow them.
+    pub sign_in_methods: crate::auth::SignInMethods,
 }
 
 /// One line at start-up on where sessions are kept; a shared store that does not answer yet is
@@ -185,6 +187,7 @@ impl AppState {
                     c.challenge_lifetime_secs()
                 }),
         );
+        let sign_in_methods = facts.sign_in_methods();
         let sign_up = SignUpSettings {
             policy: facts.policy.unwrap_or_default(),
             mode: config.confirmation_mode,
@@ -222,6 +225,7 @@ impl AppState {
             challenge_lifetime,
             api,
             mfa_required: facts.mfa.is_some_and(|m| m.required),
+            sign_in_methods,
         })))
     }
 }

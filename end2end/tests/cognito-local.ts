@@ -309,3 +309,18 @@ export async function lastDelivery(email: string): Promise<Delivery> {
   }
   throw new Error(`cognito-local delivered no e-mail to ${email}`);
 }
+
+/**
+ * The sign-in code the WebAuthn double "e-mailed" to `email` (a sign-in without a password),
+ * from its GET /_double/codes (end2end/doubles/cognito-webauthn.mjs). `after`: a code other
+ * than this one (a new code after an earlier sign-in).
+ */
+export async function signInCode(email: string, after?: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const response = await fetch(`${setting("DOUBLE_URL")}/_double/codes`);
+    const codes = (await response.json()) as Record<string, string>;
+    if (codes[email] && codes[email] !== after) return codes[email];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no sign-in code sent to ${email}`);
+}

@@ -152,7 +152,7 @@ export class SignInPage {
   async signIn(email: string, password: string) {
     await this.email().fill(email);
     await this.password().fill(password);
-    await this.page.getByRole("main").getByRole("button", { name: this.w.signIn }).click();
+    await this.page.getByRole("main").getByRole("button", { name: this.w.signIn, exact: true }).click();
   }
 }
 

@@ -48,6 +48,9 @@ pub enum Form {
     NewPassword,
     /// A form of the account page (`auth::account::forms`), keyed by the person's e-mail.
     Account(&'static str),
+    /// A sign-in without a password: every request for a passkey's options or an e-mailed code
+    /// counts (each starts a Cognito sign-in; a code is an e-mail to someone's inbox).
+    Passwordless,
 }
 
 impl Form {
@@ -64,6 +67,7 @@ impl Form {
             Self::ChooseMfa => "choose-mfa",
             Self::NewPassword => "new-password",
             Self::Account(_) => "account",
+            Self::Passwordless => "passwordless",
         }
     }
 
@@ -79,6 +83,7 @@ impl Form {
             "mfa-code" | "mfa-setup" => Self::MfaCode,
             "choose-mfa" => Self::ChooseMfa,
             "new-password" => Self::NewPassword,
+            "passkey-options" | "passkey-sign-in" | "sign-in-email-code" => Self::Passwordless,
             action if action.starts_with("account-") => Self::Account("any"),
             _ => return None,
         })
@@ -224,6 +229,7 @@ impl RateLimits {
             | AppError::ExpiredCode
             | AppError::WrongMfaCode
             | AppError::WrongPassword
+            | AppError::PasskeyRefused
             | AppError::TooManyAttempts,
         ) = outcome
         {

@@ -8,9 +8,10 @@
 //! |---|---|
 //! | **server functions, by flow** (both builds compile them: the browser calls them) | `flows/` |
 //! | sign up, confirm, send the code again | `flows/sign_up.rs` |
-//! | sign in, sign out, what the pages read about the session | `flows/sign_in.rs` |
+//! | sign in (password, e-mail code), sign out, what the pages read about the session | `flows/sign_in.rs` |
 //! | reset the password | `flows/password_reset.rs` |
 //! | answer a sign-in challenge (code, choice, new password, authenticator set-up) | `flows/challenges.rs` |
+//! | passkeys: sign in with one, add, list and remove them on the account page | `flows/passkeys.rs` |
 //! | the account page: password, authenticator, name, e-mail, sign out everywhere, delete | `flows/account.rs` |
 //! | the header's language switch (cookie, and the `locale` attribute when signed in) | `flows/language.rs` |
 //! | **Cognito**: every call, its error mapping, retries, the pool check, `SECRET_HASH` | `cognito/` |
@@ -120,6 +121,8 @@ pub enum ChallengeKind {
     SelectMfa,
     /// MFA_SETUP: the pool requires MFA and the user has none yet: set up an authenticator app.
     MfaSetup,
+    /// WEB_AUTHN: a passkey, answered by the browser on the sign-in page itself.
+    Passkey,
 }
 
 impl ChallengeKind {
@@ -130,6 +133,7 @@ impl ChallengeKind {
             Self::SoftwareToken | Self::EmailOtp | Self::SmsMfa => "/sign-in/code",
             Self::SelectMfa => "/sign-in/choose-method",
             Self::MfaSetup => "/sign-in/authenticator",
+            Self::Passkey => "/sign-in",
         }
     }
 }
@@ -168,6 +172,17 @@ pub struct ChallengeView {
     pub required_attributes: Vec<String>,
     pub policy: PasswordPolicy,
     pub totp: Option<TotpSetup>,
+    /// The code is the whole sign-in (an e-mail code asked for instead of a password).
+    #[serde(default)]
+    pub first_factor: bool,
+}
+
+/// The ways to sign in the pool and its app client allow besides the password (read at start-up
+/// from `SignInPolicy.AllowedFirstAuthFactors` and the client's `ALLOW_USER_AUTH`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInMethods {
+    pub passkey: bool,
+    pub email_code: bool,
 }
 
 /// The label of a user attribute a pool may require of an invited user (Cognito's standard

@@ -309,6 +309,12 @@ where
     S::Error: Send + Sync + 'static,
 {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        // A button with a `formaction` of its own ("E-mail me a code") posts the form there,
+        // as the browser does without JavaScript.
+        #[cfg(feature = "hydrate")]
+        if ev.submitter().is_some_and(|button| button.has_attribute("formaction")) {
+            return;
+        }
         ev.prevent_default();
         if let Some(fields) = Fields::of(&ev) {
             action.dispatch(args(&fields));

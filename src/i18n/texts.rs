@@ -131,6 +131,16 @@ pub struct SignIn {
     pub new_here: Around,
     pub create: Text,
     pub submitting: Text,
+    /// Between the password form and the other ways to sign in.
+    pub or: Text,
+    pub with_passkey: Text,
+    pub waiting_for_passkey: Text,
+    pub email_code: Text,
+    pub sending_code: Text,
+    /// Shown without JavaScript where the passkey button would be.
+    pub passkey_needs_js: Text,
+    /// The code page's heading when the code is the whole sign-in (no password before it).
+    pub code_heading: Text,
 }
 
 pub struct Challenge {
@@ -270,6 +280,8 @@ pub struct Account {
     pub method_password_totp: Text,
     pub method_password_email: Text,
     pub method_password_sms: Text,
+    pub method_passkey: Text,
+    pub method_email_code: Text,
     /// A time before now, in words ("5 minutes ago").
     pub ago: fn(i64) -> String,
     pub end_session: Text,
@@ -284,6 +296,25 @@ pub struct Account {
     pub delete_submit: Text,
     pub deleting: Text,
     pub delete_needs_reauth: Text,
+    pub passkeys_heading: Text,
+    pub passkeys_intro: Text,
+    pub passkeys_none: Text,
+    pub passkey_add: Text,
+    pub passkey_adding: Text,
+    pub passkey_needs_js: Text,
+    pub passkey_needs_reauth: Text,
+    /// When a passkey was added, in words ("3 days ago").
+    pub passkey_added_label: Text,
+    pub passkey_kind_label: Text,
+    pub passkey_platform: Text,
+    pub passkey_cross_platform: Text,
+    pub passkey_unknown_kind: Text,
+    pub passkey_delete: Text,
+    /// The button's accessible name: "Remove Chrome on Mac".
+    pub passkey_delete_named: fn(&str) -> String,
+    pub passkey_unnamed: Text,
+    pub passkey_added: Text,
+    pub passkey_deleted: Text,
 }
 
 pub struct NotFound {
@@ -353,6 +384,15 @@ pub struct Errors {
     pub already_confirmed: Text,
     pub no_verified_email: Text,
     pub invalid_totp_code: Text,
+    pub no_passkey: Text,
+    pub method_unavailable: Text,
+    pub passkey_cancelled: Text,
+    pub passkey_refused: Text,
+    pub passkey_wrong_site: Text,
+    pub passkeys_unavailable: Text,
+    pub passkey_expired: Text,
+    pub passkey_already_added: Text,
+    pub too_many_passkeys: Text,
     pub session_expired: Text,
     pub unavailable: Text,
     pub briefly_unavailable: Text,

@@ -1,13 +1,13 @@
 //! `/account`: a signed-in person looks after their account — name, password, two-step sign-in
 //! with an authenticator app, e-mail, where they are signed in (and signing out any other
-//! browser), sign out everywhere, delete the account. Guarded on the
+//! browser), passkeys, sign out everywhere, delete the account. Guarded on the
 //! server like the protected page; every form works without JavaScript.
 
 use crate::auth::account::forms;
 use crate::auth::{
-    AccountView, ChangeEmail, ChangePassword, ConfirmAuthenticator, ConfirmPassword, DeleteAccount, EndSession,
-    ResendEmailCode, SessionView, SignOutEverywhere, StartAuthenticator, TurnOffAuthenticator, UpdateName,
-    VerifyNewEmail, get_account,
+    AccountView, AddPasskey, ChangeEmail, ChangePassword, ConfirmAuthenticator, ConfirmPassword, DeleteAccount,
+    DeletePasskey, EndSession, PasskeyCreationOptions, PasskeyView, ResendEmailCode, SessionView, SignOutEverywhere,
+    StartAuthenticator, TurnOffAuthenticator, UpdateName, VerifyNewEmail, get_account,
 };
 use crate::components::{
     CodeField, ErrorBanner, MarkHydrated, NewPasswordField, Notice, PasswordField, SubmitButton, TextField,
@@ -70,6 +70,8 @@ fn notice_text(code: &str, t: &Texts) -> Option<&'static str> {
         "email_changed" => a.email_changed,
         "email_unchanged" => a.email_unchanged,
         "session_ended" => a.session_ended,
+        "passkey_added" => a.passkey_added,
+        "passkey_deleted" => a.passkey_deleted,
         _ => return None,
     })
 }
@@ -122,8 +124,84 @@ fn Account(view: AccountView, notice: Option<String>, loaded: Loaded) -> impl In
                 <dd data-testid="account-two-step">{two_step}</dd>
             </dl>
             <Sessions sessions=view.sessions.clone() error=loaded.error_for(forms::SESSIONS)/>
-            <AccountForms view loaded/>
+            <AccountForms view=view.clone() loaded=loaded.clone()/>
+            {view.passkeys.clone().map(|passkeys| view! {
+                <Passkeys passkeys confirmed=view.confirmed_until.is_some() error=loaded.error_for(forms::PASSKEYS)/>
+            })}
         </section>
+    }
+}
+
+/// The account's passkeys, each with its own "Remove" (a plain form post), and "Add a passkey",
+/// which needs the browser's WebAuthn (`public/passkeys.js`): without JavaScript the page says
+/// so. Adding and removing need the password from the last few minutes, like the other
+/// sensitive changes. Rendered on the server only.
+#[component]
+fn Passkeys(passkeys: Vec<PasskeyView>, confirmed: bool, error: Option<AppError>) -> impl IntoView {
+    let a = &texts().account;
+    let lang = language();
+    let rows = passkeys
+        .into_iter()
+        .map(|p| {
+            let name = if p.name.is_empty() {
+                a.passkey_unnamed.to_owned()
+            } else {
+                p.name.clone()
+            };
+            let kind = match p.attachment.as_str() {
+                "platform" => a.passkey_platform,
+                "cross-platform" => a.passkey_cross_platform,
+                _ => a.passkey_unknown_kind,
+            };
+            let remove = view! {
+                <form method="post" action=DeletePasskey::url()>
+                    <input type="hidden" name="id" value=p.id.clone()/>
+                    <button type="submit" class="secondary" aria-label=(a.passkey_delete_named)(&name)>
+                        {a.passkey_delete}
+                    </button>
+                </form>
+            };
+            view! {
+                <li class="session" data-testid="passkey">
+                    <p class="session-device"><strong>{name}</strong></p>
+                    <dl class="facts">
+                        <dt>{a.passkey_added_label}</dt>
+                        <dd>{(a.ago)(p.added_ago)}</dd>
+                        <dt>{a.passkey_kind_label}</dt>
+                        <dd>{kind}</dd>
+                    </dl>
+                    {confirmed.then_some(remove)}
+                </li>
+            }
+        })
+        .collect_view();
+    let empty = rows.is_empty();
+    view! {
+        <h2 id="passkeys">{a.passkeys_heading}</h2>
+        <p>{a.passkeys_intro}</p>
+        {error.map(|e| view! { <div class="banner error" role="alert">{e.message(lang)}</div> })}
+        {empty.then(|| view! { <p data-testid="no-passkeys">{a.passkeys_none}</p> })}
+        <ul class="sessions" data-testid="passkeys">{rows}</ul>
+        {if confirmed {
+            view! {
+                <button
+                    type="button"
+                    data-passkey="add"
+                    data-options-url=PasskeyCreationOptions::url()
+                    data-answer-url=AddPasskey::url()
+                    data-busy-label=a.passkey_adding
+                    hidden
+                >
+                    {a.passkey_add}
+                </button>
+                // Shown until public/passkeys.js finds WebAuthn in the browser.
+                <p data-passkey="needs-js">{a.passkey_needs_js}</p>
+                <script type="module" src="/passkeys.js"></script>
+            }
+            .into_any()
+        } else {
+            view! { <p>{a.passkey_needs_reauth}</p> }.into_any()
+        }}
     }
 }
 
@@ -138,6 +216,8 @@ fn Sessions(sessions: Vec<SessionView>, error: Option<AppError>) -> impl IntoVie
         "password-totp" => Some(a.method_password_totp),
         "password-email" => Some(a.method_password_email),
         "password-sms" => Some(a.method_password_sms),
+        "passkey" => Some(a.method_passkey),
+        "email-code" => Some(a.method_email_code),
         _ => None,
     };
     let lang = language();

@@ -1,7 +1,10 @@
 //! `/sign-in`: e-mail and password; on success the server keeps the tokens and sends the
-//! person on to `next` (a path on this site) or the protected page.
+//! person on to `next` (a path on this site) or the protected page. Where the pool allows them,
+//! also "Sign in with a passkey" (and the browser's passkey autofill) and "E-mail me a code".
 
-use crate::auth::SignIn;
+use crate::auth::{
+    PasskeySignIn, PasskeySignInOptions, SignIn, SignInMethods, SignInWithEmailCode, get_sign_in_methods,
+};
 use crate::components::{
     EmailField, ErrorBanner, MarkHydrated, Notice, PasswordField, PostForm, SubmitButton, banner_error, field_error,
     query_error, query_value, use_form_error,
@@ -10,6 +13,7 @@ use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
 use crate::t;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
@@ -24,13 +28,32 @@ pub fn SignInPage() -> impl IntoView {
         _ => None,
     }
     .map(str::to_owned);
+    let methods = Resource::new(|| (), |_| get_sign_in_methods());
+    let (email, next, error) = (query_value("email"), query_value("next"), query_error());
 
     view! {
         <Title text=(t.site.title)(t.sign_in.heading)/>
         <section class="card">
             <h1>{t.sign_in.heading}</h1>
             <Notice text=notice/>
-            <SignInForm email=query_value("email") next=query_value("next") error=query_error()/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let (email, next, error) = (email.clone(), next.clone(), error.clone());
+                    Suspend::new(async move {
+                        let methods = methods.await.unwrap_or_default();
+                        view! {
+                            <SignInForm email next error methods/>
+                            // Passkeys need the browser's WebAuthn: without JavaScript, say so
+                            // (the e-mail code and the password still work).
+                            {methods.passkey.then(|| view! {
+                                // Shown until public/passkeys.js finds WebAuthn in the browser.
+                                <p class="hint" data-passkey="needs-js">{t.sign_in.passkey_needs_js}</p>
+                                <script type="module" src="/passkeys.js"></script>
+                            })}
+                        }
+                    })
+                }}
+            </Suspense>
             <p><A href="/forgot-password">{t.sign_in.forgot}</A></p>
             <p>{t.sign_in.new_here.0} <A href="/sign-up">{t.sign_in.create}</A> {t.sign_in.new_here.1}</p>
         </section>
@@ -39,7 +62,7 @@ pub fn SignInPage() -> impl IntoView {
 
 /// The form, live in the browser: a pending button and errors next to their fields.
 #[island]
-fn SignInForm(email: String, next: String, error: Option<AppError>) -> impl IntoView {
+fn SignInForm(email: String, next: String, error: Option<AppError>, methods: SignInMethods) -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = use_form_error(move || action.value().get(), error);
     let lang = language();
@@ -58,6 +81,29 @@ fn SignInForm(email: String, next: String, error: Option<AppError>) -> impl Into
             <EmailField value=email error=field_error(error, Field::Email)/>
             <PasswordField label=t!(lang, form.password) autocomplete="current-password" error=field_error(error, Field::Password)/>
             <SubmitButton label=t!(lang, sign_in.heading) busy_label=t!(lang, sign_in.submitting) pending=action.pending()/>
+            {(methods.passkey || methods.email_code).then(|| view! { <p class="or">{t!(lang, sign_in.or)}</p> })}
+            // Shown by public/passkeys.js where the browser has WebAuthn; it also turns on the
+            // browser's passkey autofill on the e-mail field.
+            {methods.passkey.then(|| view! {
+                <button
+                    type="button"
+                    class="secondary"
+                    data-passkey="sign-in"
+                    data-options-url=PasskeySignInOptions::url()
+                    data-answer-url=PasskeySignIn::url()
+                    data-busy-label=t!(lang, sign_in.waiting_for_passkey)
+                    hidden
+                >
+                    {t!(lang, sign_in.with_passkey)}
+                </button>
+            })}
+            // A plain post of this form to another server function, with or without JavaScript
+            // (`PostForm` lets a button with its own `formaction` through). No password needed.
+            {methods.email_code.then(|| view! {
+                <button type="submit" class="secondary" formaction=SignInWithEmailCode::url() formnovalidate>
+                    {t!(lang, sign_in.email_code)}
+                </button>
+            })}
         </PostForm>
     }
 }

@@ -1,6 +1,7 @@
 //! `/sign-in/code`: the second step of a sign-in — the code of an authenticator app
 //! (SOFTWARE_TOKEN_MFA), or the one Cognito sent by e-mail (EMAIL_OTP) or text message
-//! (SMS_MFA), with the wording for each.
+//! (SMS_MFA), with the wording for each; and the e-mailed code of a sign-in without a password
+//! (USER_AUTH's EMAIL_OTP), which answers the same challenge.
 
 use super::challenge::ChallengeGate;
 use crate::auth::{AnswerMfaCode, ChallengeKind};
@@ -25,10 +26,10 @@ pub fn SignInCodePage() -> impl IntoView {
     let error = query_error();
     let t = texts();
     view! {
-        <Title text=(t.site.title)(t.challenge.two_step)/>
         <section class="card">
-            <h1>{t.challenge.two_step}</h1>
             <ChallengeGate kinds=KINDS page=move |challenge| {
+                // A code asked for instead of a password is the whole sign-in, not a second step.
+                let heading = if challenge.first_factor { t.sign_in.code_heading } else { t.challenge.two_step };
                 let to = challenge.destination.clone().unwrap_or_else(|| t.challenge.someone.to_owned());
                 let (intro, label) = match challenge.kind {
                     ChallengeKind::EmailOtp => ((t.challenge.email_intro)(&to), t.form.code_from_email),
@@ -36,6 +37,8 @@ pub fn SignInCodePage() -> impl IntoView {
                     _ => (t.challenge.app_intro.to_owned(), t.form.code_from_app),
                 };
                 view! {
+                    <Title text=(t.site.title)(heading)/>
+                    <h1>{heading}</h1>
                     <p>{t.challenge.signing_in_as.0} <strong>{challenge.email}</strong> {t.challenge.signing_in_as.1}</p>
                     <p id="code-intro">{intro}</p>
                     <CodeForm label=label.to_owned() error=error.clone()/>

@@ -433,6 +433,8 @@ async fn an_authenticator_code_must_have_six_digits() {
         destination: None,
         options: vec![],
         required_attributes: vec![],
+        request_options: None,
+        decoy: false,
     };
     assert_eq!(
         cognito

@@ -25,8 +25,10 @@ use aws_sdk_cognitoidentityprovider::operation::describe_user_pool_client::Descr
 use aws_sdk_cognitoidentityprovider::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigOutput;
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::types::{
-    AuthenticationResultType, ChallengeNameType, ExplicitAuthFlowsType, FeatureType, PreventUserExistenceErrorTypes,
-    RefreshTokenRotationType, SoftwareTokenMfaConfigType, UserPoolClientType, UserPoolMfaType,
+    AuthFactorType, AuthenticationResultType, ChallengeNameType, ExplicitAuthFlowsType, FeatureType,
+    PreventUserExistenceErrorTypes, RefreshTokenRotationType, SignInPolicyType, SoftwareTokenMfaConfigType,
+    UserPoolClientType, UserPoolMfaType, UserPoolPolicyType, UserPoolType, UserVerificationType,
+    WebAuthnConfigurationType,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -68,6 +70,8 @@ pub struct Pool {
     pub write_attributes: Option<&'static [&'static str]>,
     /// The pool's MFA is `ON` (else `OPTIONAL`).
     pub mfa_required: bool,
+    /// Passkeys and e-mail codes: the pool's first factors and the client's `ALLOW_USER_AUTH`.
+    pub passwordless: bool,
 }
 
 pub fn now() -> i64 {
@@ -117,7 +121,19 @@ pub fn aws_error(exception: &str, message: &str) -> HttpResponse {
 pub fn start_up_rules(pool: Pool) -> Vec<Rule> {
     let describe_pool = mock!(Client::describe_user_pool)
         .sequence()
-        .output(|| DescribeUserPoolOutput::builder().build())
+        .output(move || {
+            let mut out = DescribeUserPoolOutput::builder();
+            if pool.passwordless {
+                let factors = SignInPolicyType::builder()
+                    .allowed_first_auth_factors(AuthFactorType::Password)
+                    .allowed_first_auth_factors(AuthFactorType::EmailOtp)
+                    .allowed_first_auth_factors(AuthFactorType::WebAuthn)
+                    .build();
+                let policies = UserPoolPolicyType::builder().sign_in_policy(factors).build();
+                out = out.user_pool(UserPoolType::builder().policies(policies).build());
+            }
+            out.build()
+        })
         .repeatedly()
         .build();
     let mfa = mock!(Client::get_user_pool_mfa_config)
@@ -130,6 +146,12 @@ pub fn start_up_rules(pool: Pool) -> Vec<Rule> {
                     UserPoolMfaType::Optional
                 })
                 .software_token_mfa_configuration(SoftwareTokenMfaConfigType::builder().enabled(true).build())
+                .set_web_authn_configuration(pool.passwordless.then(|| {
+                    WebAuthnConfigurationType::builder()
+                        .relying_party_id("localhost")
+                        .user_verification(UserVerificationType::Required)
+                        .build()
+                }))
                 .build()
         })
         .repeatedly()
@@ -148,6 +170,9 @@ pub fn start_up_rules(pool: Pool) -> Vec<Rule> {
                 .auth_session_validity(3);
             if pool.secret {
                 client = client.client_secret(SECRET);
+            }
+            if pool.passwordless {
+                client = client.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth);
             }
             if let Some(attributes) = pool.write_attributes {
                 client = client.set_write_attributes(Some(attributes.iter().map(|a| a.to_string()).collect()));
@@ -295,6 +320,15 @@ impl Browser {
         let request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "text/html");
+        self.send(app, request, Body::from(body)).await
+    }
+
+    /// A form posted by a script with `fetch` (public/passkeys.js): JSON back, no redirect.
+    pub async fn fetch(&mut self, app: &Router, path: &str, form: &[(&str, &str)]) -> Answer {
+        let body = serde_urlencoded::to_string(form).unwrap();
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
         self.send(app, request, Body::from(body)).await
     }
 

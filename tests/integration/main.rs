@@ -11,5 +11,6 @@ mod challenges;
 mod cognito_errors;
 mod common;
 mod language;
+mod passkeys;
 mod store;
 mod verifier;

@@ -196,7 +196,9 @@ fn english(
             format!("Your {app} sign-in code"),
             vec![
                 format!("Your sign-in code is {code_html}."),
-                format!("If you are not signing in to {app} right now, someone else knows your password: change it."),
+                format!(
+                    "If you did not ask for this code, you can ignore this e-mail: nobody can sign in to {app} without it."
+                ),
             ],
             format!("{app}: your sign-in code is {code}"),
         ),
@@ -223,7 +225,9 @@ fn japanese(
             vec![
                 format!("{app} にご登録いただきありがとうございます。確認コードは {code_html} です。"),
                 format!("{}コードの有効期限は24時間です。", enter("このコード")),
-                format!("{app} に登録した覚えがない場合は、このメールを破棄してください。コードが入力されない限り、アカウントは作成されません。"),
+                format!(
+                    "{app} に登録した覚えがない場合は、このメールを破棄してください。コードが入力されない限り、アカウントは作成されません。"
+                ),
             ],
             format!("{app} の確認コード: {code}"),
         ),
@@ -231,7 +235,10 @@ fn japanese(
             format!("【{app}】パスワード再設定のご案内"),
             vec![
                 format!("{app} のパスワード再設定のリクエストを受け付けました。確認コードは {code_html} です。"),
-                format!("{}コードの有効期限は1時間です。", enter("新しいパスワードとあわせてこのコード")),
+                format!(
+                    "{}コードの有効期限は1時間です。",
+                    enter("新しいパスワードとあわせてこのコード")
+                ),
                 format!("{not_you}パスワードは変更されません。"),
             ],
             format!("{app} のパスワード再設定コード: {code}"),
@@ -239,7 +246,9 @@ fn japanese(
         Source::UpdateUserAttribute | Source::VerifyUserAttribute => (
             format!("【{app}】メールアドレスの確認"),
             vec![
-                format!("このメールアドレスを {app} のアカウントで使うには、確認コード {code_html} を入力してください。"),
+                format!(
+                    "このメールアドレスを {app} のアカウントで使うには、確認コード {code_html} を入力してください。"
+                ),
                 enter("アカウントページでこのコード"),
                 format!("確認が済むまでは、これまでのメールアドレスが引き続き使われます。{not_you}"),
             ],
@@ -251,8 +260,12 @@ fn japanese(
                 format!("{app} にあなたのアカウントが作成されました。"),
                 format!("ユーザー名: <strong>{username}</strong><br>仮パスワード: {code_html}"),
                 match page {
-                    Some(url) => format!("<a href=\"{url}\">{url}</a> からサインインし、ご自身のパスワードを設定してください。"),
-                    None => "このユーザー名と仮パスワードでサインインし、ご自身のパスワードを設定してください。".to_owned(),
+                    Some(url) => {
+                        format!("<a href=\"{url}\">{url}</a> からサインインし、ご自身のパスワードを設定してください。")
+                    }
+                    None => {
+                        "このユーザー名と仮パスワードでサインインし、ご自身のパスワードを設定してください。".to_owned()
+                    }
                 },
             ],
             format!("{app} ユーザー名: {username} 仮パスワード: {code}"),
@@ -261,7 +274,9 @@ fn japanese(
             format!("【{app}】サインイン用のコード"),
             vec![
                 format!("サインイン用のコードは {code_html} です。"),
-                "サインインしようとしていない場合は、パスワードが第三者に知られている可能性があります。パスワードを変更してください。".to_owned(),
+                format!(
+                    "このコードに心当たりがない場合は、このメールを無視してください。コードがなければ {app} にはサインインできません。"
+                ),
             ],
             format!("{app} のサインインコード: {code}"),
         ),

@@ -62,6 +62,34 @@ pub struct Challenge {
     /// NEW_PASSWORD_REQUIRED: the attributes the person must give, without `userAttributes.`.
     #[serde(default)]
     pub required_attributes: Vec<String>,
+    /// WEB_AUTHN: the `CREDENTIAL_REQUEST_OPTIONS` for the browser (public: a challenge, the
+    /// relying party, the account's passkey ids). Handed to the page once, never kept in the cookie.
+    #[serde(skip)]
+    pub request_options: Option<String>,
+    /// An e-mail code "sent" to an address Cognito has no code for (no such account, or no
+    /// e-mail codes for it): the code page looks the same, and every code is wrong, so the
+    /// form never tells who has an account.
+    #[serde(default)]
+    pub decoy: bool,
+}
+
+impl Challenge {
+    /// The code page of an e-mail code that was never sent (see [`Challenge::decoy`]), with the
+    /// address masked the way Cognito masks it.
+    pub fn decoy_email_code(email: &str) -> Self {
+        let (name, domain) = email.split_once('@').unwrap_or((email, ""));
+        let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+        Self {
+            kind: ChallengeKind::EmailOtp,
+            session: String::new(),
+            username: String::new(),
+            destination: Some(format!("{}***@{}***", first(name), first(domain))),
+            options: vec![],
+            required_attributes: vec![],
+            request_options: None,
+            decoy: true,
+        }
+    }
 }
 
 impl fmt::Debug for Challenge {
@@ -74,8 +102,7 @@ impl fmt::Debug for Challenge {
     }
 }
 
-/// The challenge names this app answers; anything else (custom auth, device SRP, passkeys as a
-/// second step) has no page here.
+/// The challenge names this app answers; anything else (custom auth, device SRP) has no page here.
 pub(super) fn challenge_kind(name: &ChallengeNameType) -> Option<ChallengeKind> {
     Some(match name {
         ChallengeNameType::NewPasswordRequired => ChallengeKind::NewPassword,
@@ -84,6 +111,7 @@ pub(super) fn challenge_kind(name: &ChallengeNameType) -> Option<ChallengeKind> 
         ChallengeNameType::SmsMfa => ChallengeKind::SmsMfa,
         ChallengeNameType::SelectMfaType => ChallengeKind::SelectMfa,
         ChallengeNameType::MfaSetup => ChallengeKind::MfaSetup,
+        ChallengeNameType::WebAuthn => ChallengeKind::Passkey,
         _ => return None,
     })
 }
@@ -144,5 +172,7 @@ pub(super) fn step_from(
         destination: params.remove("CODE_DELIVERY_DESTINATION"),
         options,
         required_attributes,
+        request_options: params.remove("CREDENTIAL_REQUEST_OPTIONS"),
+        decoy: false,
     }))
 }

@@ -34,6 +34,13 @@ pub enum Op {
     AccountTotp,
     VerifyEmail,
     GlobalSignOut,
+    /// `InitiateAuth USER_AUTH` and its `SELECT_CHALLENGE` answer: a passkey or an e-mail code
+    /// asked for.
+    Passwordless,
+    /// The `WEB_AUTHN` answer: the browser's signed assertion.
+    Passkey,
+    /// The account's passkeys: Start/CompleteWebAuthnRegistration, List/DeleteWebAuthnCredential(s).
+    AccountPasskey,
 }
 
 /// Maps a Cognito exception name to what the person is told.
@@ -47,13 +54,39 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
         // set-up is at fault, not the person.
         (_, "InvalidLambdaResponseException" | "UnexpectedLambdaException") => E::TriggerFailed,
         (_, "OperationNotEnabledException") => E::NotEnabled,
+        // Passkeys: the pool has them off (or not on its plan, or not for this client).
+        (
+            _,
+            "WebAuthnNotEnabledException" | "WebAuthnConfigurationMissingException" | "WebAuthnClientMismatchException",
+        ) => E::PasskeysUnavailable,
+        // A passkey made for another relying party, or a page at an origin the pool's
+        // relying-party id does not cover.
+        (_, "WebAuthnRelyingPartyMismatchException" | "WebAuthnOriginNotAllowedException") => E::PasskeyWrongSite,
+        // Registration: the options were used up or outlived (Cognito keeps them a few minutes).
+        (_, "WebAuthnChallengeNotFoundException") => E::PasskeyExpired,
+        // A signature that does not check out, a passkey no longer on the account, user
+        // verification missing, an authenticator Cognito does not accept.
+        (Op::Passkey, "NotAuthorizedException" | "WebAuthnCredentialNotSupportedException") => E::PasskeyRefused,
+        (Op::AccountPasskey, "WebAuthnCredentialNotSupportedException") => E::PasskeyRefused,
+        (Op::Passkey, "ExpiredCodeException" | "UserNotFoundException") => E::ChallengeExpired,
+        // USER_AUTH asked of a client without ALLOW_USER_AUTH, or a factor the pool does not allow.
+        (Op::Passwordless, "InvalidParameterException" | "UnsupportedOperationException") => E::MethodUnavailable,
+        // An unknown account (without "prevent user existence errors"): said like an account
+        // without that factor, so the form never tells whether an account exists.
+        (Op::Passwordless, "UserNotFoundException" | "NotAuthorizedException") => E::MethodUnavailable,
+        (Op::AccountPasskey, "NotAuthorizedException" | "UserNotFoundException") => E::SessionExpired,
+        // Cognito keeps at most 20 passkeys per user.
+        (Op::AccountPasskey, "LimitExceededException") => E::TooManyPasskeys,
+        // An unconfirmed account, or one that must reset its password: said like an account
+        // without the factor (no secret was given, so nothing may be revealed).
+        (Op::Passwordless, "UserNotConfirmedException" | "PasswordResetRequiredException") => E::MethodUnavailable,
         // A trigger refused on purpose. Which one depends on the call: pre-sign-up on SignUp
         // (and post-confirmation on AdminConfirmSignUp), pre-authentication and pre-token
         // generation on every sign-in step and refresh, CustomMessage on the calls that e-mail a
         // code, post-confirmation and the like on the rest.
         (Op::SignUp | Op::AdminConfirm, "UserLambdaValidationException") => E::SignUpRejected,
         (
-            Op::SignIn | Op::MfaCode | Op::SelectMfa | Op::NewPassword | Op::MfaSetup,
+            Op::SignIn | Op::MfaCode | Op::SelectMfa | Op::NewPassword | Op::MfaSetup | Op::Passwordless | Op::Passkey,
             "UserLambdaValidationException",
         ) => E::SignInRejected,
         // The session cannot be renewed; signing in again shows the refusal in words.

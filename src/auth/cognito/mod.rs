@@ -10,6 +10,7 @@
 //! |---|---|
 //! | the calls of sign-up, confirmation and the password reset | `sign_up.rs` |
 //! | sign-in, its challenges, refresh, sign-out | `sign_in.rs` |
+//! | sign-in without a password (`USER_AUTH`: passkey, e-mail code), the account's passkeys | `passwordless.rs` |
 //! | the account page's calls (the person's own access token) | `account.rs` |
 //! | what a sign-in step answers: tokens or a challenge | `answers.rs` |
 //! | exception → [`AppError`], and the log line | `errors.rs` |
@@ -23,6 +24,7 @@
 mod account;
 mod answers;
 mod errors;
+mod passwordless;
 pub mod pool;
 mod retry;
 pub mod secret_hash;
@@ -31,6 +33,7 @@ mod sign_up;
 
 pub use answers::*;
 pub use errors::*;
+pub use passwordless::{FirstFactor, PasskeyFacts, to_document, to_json};
 use retry::*;
 
 use crate::auth::ChallengeKind;

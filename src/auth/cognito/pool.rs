@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use aws_sdk_cognitoidentityprovider::types::{
     ExplicitAuthFlowsType, FeatureType, PreventUserExistenceErrorTypes, TimeUnitsType, UserPoolMfaType,
-    VerifiedAttributeType,
+    UserVerificationType, VerifiedAttributeType, WebAuthnFactorConfigurationType,
 };
 
 /// What could be read of the pool and client. `None`: the call failed (IAM, emulator).
@@ -24,6 +24,35 @@ pub struct PoolFacts {
     pub settings: Option<PoolSettings>,
     pub mfa: Option<MfaFacts>,
     pub client: Option<ClientFacts>,
+    /// `SignInPolicy.AllowedFirstAuthFactors`, as Cognito names them (`PASSWORD`, `EMAIL_OTP`,
+    /// `WEB_AUTHN`, …); empty when the pool has no sign-in policy (password only).
+    pub first_factors: Vec<String>,
+    /// The pool's passkey settings (GetUserPoolMfaConfig's `WebAuthnConfiguration`).
+    pub webauthn: Option<WebAuthnFacts>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WebAuthnFacts {
+    /// The relying-party id passkeys are made for; `None`: Cognito's managed-login domain.
+    pub relying_party_id: Option<String>,
+    pub user_verification_required: bool,
+    /// `MULTI_FACTOR_WITH_USER_VERIFICATION`: a passkey counts as two factors (so it can sign in
+    /// to a pool that requires MFA).
+    pub counts_as_mfa: bool,
+}
+
+impl PoolFacts {
+    /// The ways to sign in besides the password that the sign-in page offers: those the pool
+    /// allows as first factors, when the client may use `USER_AUTH` (assumed when the client
+    /// could not be read: Cognito then refuses at use, and the person is told).
+    pub fn sign_in_methods(&self) -> crate::auth::SignInMethods {
+        let user_auth = self.client.as_ref().is_none_or(|c| c.user_auth);
+        let allows = |factor: &str| user_auth && self.first_factors.iter().any(|f| f == factor);
+        crate::auth::SignInMethods {
+            passkey: allows("WEB_AUTHN"),
+            email_code: allows("EMAIL_OTP"),
+        }
+    }
 }
 
 /// The pool's own settings beyond the password policy (DescribeUserPool).
@@ -60,6 +89,8 @@ pub struct ClientFacts {
     /// app sends (only possible on a client with a secret).
     pub propagate_user_context: Option<bool>,
     pub user_password_auth: bool,
+    /// `ALLOW_USER_AUTH`: the choice-based sign-in (passkeys, e-mail codes).
+    pub user_auth: bool,
     pub refresh_token_auth: bool,
     pub rotation: bool,
     pub rotation_grace_seconds: Option<i32>,
@@ -350,7 +381,104 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
             }
         }
     }
+    check_first_factors(facts, config, &mut out);
     out
+}
+
+/// Passkeys and e-mail codes (`USER_AUTH`): which first factors the pool allows, whether the
+/// client may use them, and whether passkeys can work at this app's address.
+fn check_first_factors(facts: &PoolFacts, config: &Config, out: &mut Vec<Finding>) {
+    use Level::{Ok, Warn};
+    let others: Vec<&str> = facts
+        .first_factors
+        .iter()
+        .map(String::as_str)
+        .filter(|f| *f != "PASSWORD")
+        .collect();
+    if others.is_empty() {
+        out.push(finding(
+            Ok,
+            "first factors: password only (no passkeys or e-mail codes in the pool's SignInPolicy)",
+        ));
+        return;
+    }
+    out.push(finding(
+        Ok,
+        format!("first factors: {}", facts.first_factors.join(", ")),
+    ));
+    if facts.client.as_ref().is_some_and(|c| !c.user_auth) {
+        out.push(finding(
+            Warn,
+            format!(
+                "the pool allows {} but the app client lacks ALLOW_USER_AUTH: the sign-in page offers the password \
+                 only; add ALLOW_USER_AUTH to the client's ExplicitAuthFlows",
+                others.join(", ")
+            ),
+        ));
+    }
+    let mfa_required = facts.mfa.is_some_and(|m| m.required);
+    if mfa_required && others.contains(&"EMAIL_OTP") {
+        out.push(finding(
+            Warn,
+            "MFA is required: Cognito does not sign anyone in with an e-mail code alone in such a pool",
+        ));
+    }
+    if !others.contains(&"WEB_AUTHN") {
+        return;
+    }
+    let host = url_host(&config.app_url);
+    match facts.webauthn.as_ref() {
+        None => out.push(finding(
+            Warn,
+            "passkeys: could not read the pool's WebAuthnConfiguration; passkeys work only when its relying-party \
+             id is APP_URL's host or a parent of it",
+        )),
+        Some(w) => {
+            match (&w.relying_party_id, &host) {
+                (Some(rp), Some(host)) if host == rp || host.ends_with(&format!(".{rp}")) => {
+                    out.push(finding(Ok, format!("passkeys: relying party {rp} (covers {host})")));
+                }
+                (Some(rp), host) => out.push(finding(
+                    Warn,
+                    format!(
+                        "passkeys: the relying-party id {rp} does not cover APP_URL's host {}: browsers refuse to make \
+                         or use passkeys here; set WebAuthnRelyingPartyId to the app's host (or a parent domain)",
+                        host.as_deref().unwrap_or("?")
+                    ),
+                )),
+                (None, _) => out.push(finding(
+                    Warn,
+                    "passkeys: no relying-party id is set, so Cognito uses its managed-login domain, which this app's \
+                     pages are not on; set WebAuthnRelyingPartyId to the app's host",
+                )),
+            }
+            if !w.user_verification_required {
+                out.push(finding(
+                    Warn,
+                    "passkeys: user verification is only preferred: a passkey may sign in without the device's \
+                     fingerprint, face or PIN check; set UserVerification to required",
+                ));
+            }
+            if mfa_required && !w.counts_as_mfa {
+                out.push(finding(
+                    Warn,
+                    "MFA is required: Cognito refuses passkey sign-in unless passkeys count as MFA \
+                     (FactorConfiguration MULTI_FACTOR_WITH_USER_VERIFICATION)",
+                ));
+            }
+        }
+    }
+}
+
+/// The host of an `http(s)://host[:port]/…` URL.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 impl Cognito {
@@ -359,22 +487,25 @@ impl Cognito {
     /// read (missing IAM permissions, an emulator without the call) stays `None`.
     #[tracing::instrument(skip_all)]
     pub async fn pool_facts(&self) -> PoolFacts {
-        let (policy, settings) = match self.describe_pool().await {
-            Ok((policy, settings)) => (Some(policy), Some(settings)),
+        let (policy, settings, first_factors) = match self.describe_pool().await {
+            Ok((policy, settings, factors)) => (Some(policy), Some(settings), factors),
             Err(e) => {
                 tracing::warn!(error = %e, "could not read the pool's password policy (DescribeUserPool)");
-                (None, None)
+                (None, None, Vec::new())
             }
         };
+        let (mfa, webauthn) = self.mfa_facts().await.unzip();
         PoolFacts {
             policy,
             settings,
-            mfa: self.mfa_facts().await,
+            mfa,
             client: self.client_facts().await,
+            first_factors,
+            webauthn: webauthn.flatten(),
         }
     }
 
-    async fn mfa_facts(&self) -> Option<MfaFacts> {
+    async fn mfa_facts(&self) -> Option<(MfaFacts, Option<WebAuthnFacts>)> {
         let out = self
             .client
             .get_user_pool_mfa_config()
@@ -383,13 +514,20 @@ impl Cognito {
             .await
             .map_err(|e| fail(Op::DescribePool, e))
             .ok()?;
-        Some(MfaFacts {
+        let webauthn = out.web_authn_configuration.map(|w| WebAuthnFacts {
+            relying_party_id: w.relying_party_id.filter(|id| !id.is_empty()),
+            user_verification_required: w.user_verification == Some(UserVerificationType::Required),
+            counts_as_mfa: w.factor_configuration
+                == Some(WebAuthnFactorConfigurationType::MultiFactorWithUserVerification),
+        });
+        let mfa = MfaFacts {
             required: out.mfa_configuration == Some(UserPoolMfaType::On),
             optional: out.mfa_configuration == Some(UserPoolMfaType::Optional),
             totp: out.software_token_mfa_configuration.is_some_and(|c| c.enabled),
             sms: out.sms_mfa_configuration.and_then(|c| c.sms_configuration).is_some(),
             email: out.email_mfa_configuration.is_some(),
-        })
+        };
+        Some((mfa, webauthn))
     }
 
     async fn client_facts(&self) -> Option<ClientFacts> {
@@ -437,6 +575,7 @@ impl Cognito {
                 ExplicitAuthFlowsType::UserPasswordAuth,
             ),
             // No flows listed: Cognito's default set, which includes refresh.
+            user_auth: flows.contains(&ExplicitAuthFlowsType::AllowUserAuth),
             refresh_token_auth: flows.is_empty() || flows.contains(&ExplicitAuthFlowsType::AllowRefreshTokenAuth),
             rotation: rotation.is_some_and(|r| r.feature == FeatureType::Enabled),
             rotation_grace_seconds: rotation.and_then(|r| r.retry_grace_period_seconds),
@@ -478,7 +617,7 @@ impl Cognito {
 
     /// The pool's password policy and the settings the start-up report checks.
     #[tracing::instrument(skip_all)]
-    async fn describe_pool(&self) -> Result<(PasswordPolicy, PoolSettings), AppError> {
+    async fn describe_pool(&self) -> Result<(PasswordPolicy, PoolSettings, Vec<String>), AppError> {
         let out = self
             .client
             .describe_user_pool()
@@ -496,7 +635,18 @@ impl Cognito {
             // Any DeviceConfiguration at all turns device remembering on.
             remembers_devices: pool.as_ref().is_some_and(|p| p.device_configuration.is_some()),
         };
-        let policy = pool.and_then(|p| p.policies).and_then(|p| p.password_policy);
+        let policies = pool.and_then(|p| p.policies);
+        let first_factors = policies
+            .as_ref()
+            .and_then(|p| p.sign_in_policy.as_ref())
+            .map(|s| {
+                s.allowed_first_auth_factors()
+                    .iter()
+                    .map(|f| f.as_str().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let policy = policies.and_then(|p| p.password_policy);
         let policy = match policy {
             Some(p) => PasswordPolicy {
                 min_length: p.minimum_length.and_then(|n| u32::try_from(n).ok()).unwrap_or(8),
@@ -507,7 +657,7 @@ impl Cognito {
             },
             None => PasswordPolicy::default(),
         };
-        Ok((policy, settings))
+        Ok((policy, settings, first_factors))
     }
 }
 
@@ -532,6 +682,7 @@ mod tests {
             secret_count: None,
             propagate_user_context: None,
             user_password_auth: true,
+            user_auth: false,
             refresh_token_auth: true,
             rotation: false,
             rotation_grace_seconds: None,
@@ -553,6 +704,8 @@ mod tests {
             }),
             mfa: Some(MfaFacts::default()),
             client: Some(client),
+            first_factors: vec![],
+            webauthn: None,
         }
     }
 
@@ -787,6 +940,84 @@ mod tests {
         ] {
             assert!(loose.iter().any(|f| f.message.contains(needle)), "{needle}: {loose:?}");
         }
+    }
+
+    #[test]
+    fn passkeys_and_e_mail_codes_are_offered_only_where_pool_and_client_allow_them() {
+        let passwordless = |user_auth: bool, rp: Option<&str>| PoolFacts {
+            first_factors: vec!["PASSWORD".into(), "EMAIL_OTP".into(), "WEB_AUTHN".into()],
+            webauthn: Some(WebAuthnFacts {
+                relying_party_id: rp.map(str::to_owned),
+                user_verification_required: true,
+                counts_as_mfa: false,
+            }),
+            ..facts(ClientFacts {
+                user_auth,
+                ..good_client()
+            })
+        };
+        let app = config(&[("APP_URL", "https://app.example.com"), ("APP_ENV", "development")]);
+        // Password only: nothing offered, one line.
+        let plain = facts(good_client());
+        assert_eq!(plain.sign_in_methods(), crate::auth::SignInMethods::default());
+        assert!(
+            check(&plain, &app)
+                .iter()
+                .any(|f| f.message.starts_with("first factors: password only"))
+        );
+        // Both allowed, the client may use USER_AUTH, the relying party is a parent of the host.
+        let good = passwordless(true, Some("example.com"));
+        assert_eq!(
+            good.sign_in_methods(),
+            crate::auth::SignInMethods {
+                passkey: true,
+                email_code: true
+            }
+        );
+        let findings = check(&good, &app);
+        assert_eq!(worst(&findings), Level::Ok, "{findings:?}");
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.message == "first factors: PASSWORD, EMAIL_OTP, WEB_AUTHN")
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.message == "passkeys: relying party example.com (covers app.example.com)")
+        );
+        // Without ALLOW_USER_AUTH: the password only, and a warning that says what to add.
+        let no_flow = passwordless(false, Some("example.com"));
+        assert_eq!(no_flow.sign_in_methods(), crate::auth::SignInMethods::default());
+        assert!(
+            check(&no_flow, &app)
+                .iter()
+                .any(|f| f.level == Level::Warn && f.message.contains("ALLOW_USER_AUTH"))
+        );
+        // A relying party that does not cover the host, or none: warnings.
+        for rp in [Some("other.example"), Some("ample.com"), None] {
+            let findings = check(&passwordless(true, rp), &app);
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.level == Level::Warn && f.message.starts_with("passkeys:")),
+                "{rp:?}: {findings:?}"
+            );
+        }
+        // MFA required: passkeys only when they count as MFA, e-mail codes never.
+        let strict = PoolFacts {
+            mfa: Some(MfaFacts {
+                required: true,
+                totp: true,
+                ..MfaFacts::default()
+            }),
+            ..passwordless(true, Some("example.com"))
+        };
+        let findings = check(&strict, &app);
+        assert!(findings.iter().any(|f| f.message.contains("passkeys count as MFA")));
+        assert!(findings.iter().any(|f| f.message.contains("e-mail code alone")));
+        assert_eq!(url_host("http://localhost:3000/x"), Some("localhost".into()));
+        assert_eq!(url_host("https://App.Example.com"), Some("app.example.com".into()));
     }
 
     #[test]

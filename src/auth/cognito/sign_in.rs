@@ -32,7 +32,7 @@ impl Cognito {
 
     /// Answers a challenge with `responses` (without `USERNAME` and `SECRET_HASH`, added here
     /// for the challenge's internal username).
-    async fn respond(
+    pub(super) async fn respond(
         &self,
         op: Op,
         caller: Caller,

@@ -21,7 +21,7 @@ use crate::auth::{
     cognito::AuthStep,
     limits::Form,
     server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
-    session::{Session, Transient, now_unix, pending, store::family_of},
+    session::{Session, Transient, now_unix, pending, pending::Factor, store::family_of},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
 };
 #[cfg(feature = "ssr")]
@@ -36,6 +36,7 @@ pub mod forms {
     pub const AUTHENTICATOR: &str = "authenticator";
     pub const EMAIL: &str = "email";
     pub const SESSIONS: &str = "sessions";
+    pub const PASSKEYS: &str = "passkeys";
     pub const EVERYWHERE: &str = "everywhere";
     pub const DELETE: &str = "delete";
 }
@@ -59,6 +60,8 @@ pub struct AccountView {
     pub policy: PasswordPolicy,
     /// Where this person is signed in (the session store's records), this session first.
     pub sessions: Vec<SessionView>,
+    /// The account's passkeys; `None` when the pool does not offer passkeys.
+    pub passkeys: Option<Vec<super::passkeys::PasskeyView>>,
 }
 
 /// One signed-in browser in the sessions list.
@@ -97,7 +100,7 @@ const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 
 
 /// The session, or the way to the sign-in page (a 401 with JavaScript).
 #[cfg(feature = "ssr")]
-async fn signed_in(form: &'static str) -> Result<(AppState, Session), AppError> {
+pub(super) async fn signed_in(form: &'static str) -> Result<(AppState, Session), AppError> {
     let state = state()?;
     match session() {
         Some(session) => {
@@ -116,13 +119,13 @@ async fn signed_in(form: &'static str) -> Result<(AppState, Session), AppError> 
 
 /// An error for `form`, back on the account page.
 #[cfg(feature = "ssr")]
-fn fail(err: AppError, form: &str) -> AppError {
+pub(super) fn fail(err: AppError, form: &str) -> AppError {
     form_error(err, "/account", &[("form", form)])
 }
 
 /// Sensitive changes need the password from the last few minutes.
 #[cfg(feature = "ssr")]
-fn recently_confirmed(state: &AppState, session: &Session, form: &str) -> Result<(), AppError> {
+pub(super) fn recently_confirmed(state: &AppState, session: &Session, form: &str) -> Result<(), AppError> {
     if session.recently_authenticated(now_unix(), state.config.reauth_window) {
         Ok(())
     } else {
@@ -155,7 +158,7 @@ fn write_pending(state: &AppState, pending: &AccountPending) -> Result<(), AppEr
 }
 
 #[cfg(feature = "ssr")]
-fn done(notice: &str) -> Result<(), AppError> {
+pub(super) fn done(notice: &str) -> Result<(), AppError> {
     redirect_to("/account", &[("notice", notice)]);
     Ok(())
 }
@@ -189,6 +192,7 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
             .map(|at| at + state.config.reauth_window.as_secs() as i64),
         policy: state.sign_up.policy.clone(),
         sessions: sessions_of(&state, &session, now).await,
+        passkeys: super::passkeys::passkeys_of(&state, &session, now).await,
     }))
 }
 
@@ -224,9 +228,15 @@ pub async fn confirm_password(password: String) -> Result<(), AppError> {
     let email = Email::parse(&session.email).map_err(|e| fail(e, forms::REAUTH))?;
     let password = Password::for_sign_in(password).map_err(|_| fail(AppError::WrongPassword, forms::REAUTH))?;
     match state.cognito.sign_in(caller(), &email, &password).await {
-        Ok(step) => pending::advance(&state, step, email.as_str(), "/account?notice=confirmed")
-            .await
-            .map_err(|e| fail(e, forms::REAUTH)),
+        Ok(step) => pending::advance(
+            &state,
+            step,
+            email.as_str(),
+            "/account?notice=confirmed",
+            Factor::Password,
+        )
+        .await
+        .map_err(|e| fail(e, forms::REAUTH)),
         Err(AppError::InvalidCredentials) => Err(fail(AppError::WrongPassword, forms::REAUTH)),
         Err(e) => Err(fail(e, forms::REAUTH)),
     }
@@ -280,6 +290,7 @@ pub async fn change_password(
             step,
             email.as_str(),
             "/account?notice=password_changed_everywhere",
+            Factor::Password,
         )
         .await
         .map_err(|e| fail(e, forms::PASSWORD)),

@@ -35,7 +35,7 @@ pub async fn get_sign_in_challenge() -> Result<Option<ChallengeView>, AppError> 
 /// The pending sign-in for an answer on `page`, once the e-mail still has failures left. `None`: there is
 /// none (or it waits for another page), and the response already leads back to sign-in.
 #[cfg(feature = "ssr")]
-async fn pending_for(
+pub(super) async fn pending_for(
     state: &AppState,
     kinds: &[ChallengeKind],
     form: Form,
@@ -60,7 +60,12 @@ async fn pending_for(
 
 /// A wrong code uses up the e-mail's budget at `form`; other outcomes do not.
 #[cfg(feature = "ssr")]
-async fn count_failure<T>(state: &AppState, form: Form, pending: &PendingSignIn, answer: &Result<T, AppError>) {
+pub(super) async fn count_failure<T>(
+    state: &AppState,
+    form: Form,
+    pending: &PendingSignIn,
+    answer: &Result<T, AppError>,
+) {
     metrics::counter!(
         "challenges_total",
         "kind" => format!("{:?}", pending.challenge.kind),
@@ -83,7 +88,7 @@ async fn go_on(
     answer: Result<crate::auth::cognito::AuthStep, AppError>,
 ) -> Result<(), AppError> {
     let result = match answer {
-        Ok(step) => pending::advance(state, step, &pending.email, &pending.next).await,
+        Ok(step) => pending::advance(state, step, &pending.email, &pending.next, pending.factor).await,
         Err(e) => Err(e),
     };
     match result {
@@ -110,7 +115,12 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
         return Ok(());
     };
     let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]))?;
-    let answer = state.cognito.answer_code(caller(), &pending.challenge, &code).await;
+    // A decoy (an e-mail code for an address Cognito sent none to): every code is wrong.
+    let answer = if pending.challenge.decoy {
+        Err(AppError::WrongMfaCode)
+    } else {
+        state.cognito.answer_code(caller(), &pending.challenge, &code).await
+    };
     count_failure(&state, Form::MfaCode, &pending, &answer).await;
     go_on(&state, &pending, page, answer).await
 }

@@ -10,6 +10,7 @@
 pub mod account;
 mod challenges;
 mod language;
+mod passkeys;
 mod password_reset;
 mod sign_in;
 mod sign_up;
@@ -17,6 +18,7 @@ mod sign_up;
 pub use account::*;
 pub use challenges::*;
 pub use language::*;
+pub use passkeys::*;
 pub use password_reset::*;
 pub use sign_in::*;
 pub use sign_up::*;

@@ -1,16 +1,18 @@
-//! Sign-in and sign-out, and what the pages read about the session. A sign-in that Cognito
-//! answers with a challenge goes on in `challenges.rs`.
+//! Sign-in (with the password, or with a code by e-mail) and sign-out, and what the pages read
+//! about the session. A sign-in that Cognito answers with a challenge goes on in
+//! `challenges.rs`; passkeys are in `passkeys.rs`.
 
-use crate::auth::{CurrentUser, SessionInfo};
+use crate::auth::{CurrentUser, SessionInfo, SignInMethods};
 use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::auth::{
     ConfirmationMode,
+    cognito::{AuthStep, Challenge, FirstFactor},
     limits::Form,
     server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
-    session::pending,
+    session::{pending, pending::Factor},
     validate::{Email, Password, safe_next},
 };
 
@@ -48,6 +50,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
             step,
             parsed_email.as_str(),
             &safe_next(Some(next_raw.as_str()).filter(|n| !n.is_empty())),
+            Factor::Password,
         )
         .await
         .map_err(back),
@@ -61,6 +64,57 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         }
         Err(e) => Err(back(e)),
     }
+}
+
+/// "E-mail me a code": a sign-in without the password (`USER_AUTH` with `EMAIL_OTP`). Cognito
+/// e-mails a code and the person types it on `/sign-in/code`, like a second-step code. An
+/// address Cognito sends no code to (no account, or none for it) gets the same page, and every
+/// code there is wrong, so the form tells nothing about who has an account. Each request counts
+/// against the address's budget: it is an e-mail to someone's inbox.
+#[server(prefix = "/auth", endpoint = "sign-in-email-code")]
+pub async fn sign_in_with_email_code(email: String, next: Option<String>) -> Result<(), AppError> {
+    let next_raw = next.unwrap_or_default();
+    let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
+    let state = state()?;
+    if !state.sign_in_methods.email_code {
+        return Err(back(AppError::MethodUnavailable));
+    }
+    let parsed_email = Email::parse(&email).map_err(back)?;
+    state
+        .limits
+        .check_email(Form::SignIn, &parsed_email)
+        .await
+        .map_err(back)?;
+    state
+        .limits
+        .check_email_attempt(Form::Passwordless, &parsed_email)
+        .await
+        .map_err(back)?;
+    let outcome = state
+        .cognito
+        .start_without_password(caller(), &parsed_email, FirstFactor::EmailCode)
+        .await;
+    metrics::counter!("sign_in_attempts_total", "outcome" => outcome.as_ref().map_or_else(AppError::code, |_| "email_code")).increment(1);
+    let step = match outcome {
+        Ok(step) => step,
+        Err(AppError::MethodUnavailable) => AuthStep::Challenge(Challenge::decoy_email_code(parsed_email.as_str())),
+        Err(e) => return Err(back(e)),
+    };
+    pending::advance(
+        &state,
+        step,
+        parsed_email.as_str(),
+        &safe_next(Some(next_raw.as_str()).filter(|n| !n.is_empty())),
+        Factor::EmailCode,
+    )
+    .await
+    .map_err(back)
+}
+
+/// The sign-in page's choice of ways besides the password.
+#[server(prefix = "/auth", endpoint = "sign-in-methods")]
+pub async fn get_sign_in_methods() -> Result<SignInMethods, AppError> {
+    Ok(state()?.sign_in_methods)
 }
 
 /// Revokes the refresh token at Cognito, clears the cookies and goes home. Works without

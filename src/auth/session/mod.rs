@@ -207,6 +207,10 @@ pub enum Transient {
     /// An account change waiting for a code: a new authenticator's secret, a new e-mail
     /// (`account`).
     Account,
+    /// A passkey sign-in waiting for the browser's answer. A cookie of its own: the passkey
+    /// autofill starts one whenever the e-mail field holds an address, which must not end a
+    /// sign-in waiting for a code.
+    Passkey,
 }
 
 impl Transient {
@@ -216,6 +220,8 @@ impl Transient {
             (Self::SignIn, true) => "__Host-lc-sign-in",
             (Self::Account, false) => "lc-account",
             (Self::Account, true) => "__Host-lc-account",
+            (Self::Passkey, false) => "lc-passkey",
+            (Self::Passkey, true) => "__Host-lc-passkey",
         }
     }
 }
@@ -365,13 +371,16 @@ impl Sessions {
     }
 
     /// `Set-Cookie` values that start a session from fresh sign-in tokens.
-    pub fn start(&self, tokens: &Tokens) -> Result<(Session, Vec<HeaderValue>), AppError> {
+    /// `proves_identity`: the sign-in counts as "the password typed just now" for the account
+    /// page's sensitive changes (a password or a user-verified passkey; an e-mailed code does
+    /// not: inbox access alone must not add a passkey or change the e-mail).
+    pub fn start(&self, tokens: &Tokens, proves_identity: bool) -> Result<(Session, Vec<HeaderValue>), AppError> {
         let refresh_token = tokens.refresh_token.as_deref().ok_or_else(|| {
             tracing::error!("sign-in answer has no refresh token");
             AppError::Internal
         })?;
         let mut session = self.session_from(tokens, None, new_session_id())?;
-        session.authenticated_at = Some(now_unix());
+        session.authenticated_at = proves_identity.then(now_unix);
         let mut headers = self.session_headers(&session)?;
         headers.push(self.refresh_header(refresh_token, &tokens.access_token, &session.session_id)?);
         Ok((session, headers))
@@ -959,7 +968,7 @@ mod tests {
     #[tokio::test]
     async fn rolling_the_key_keeps_sessions_and_seals_them_again() {
         let old = sessions_keyed("a", None);
-        let (_, sealed_old) = old.start(&tokens(now_unix() + 3600)).expect("start");
+        let (_, sealed_old) = old.start(&tokens(now_unix() + 3600), true).expect("start");
         // Without the previous key, the old cookies are as good as forged.
         assert!(
             sessions_keyed("b", None)
@@ -1024,7 +1033,7 @@ mod tests {
     #[tokio::test]
     async fn a_fresh_session_round_trips_without_calling_cognito() {
         let s = sessions(false);
-        let (_, set) = s.start(&tokens(now_unix() + 3600)).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 3600), true).expect("start");
         assert_eq!(set.len(), 2);
         for v in &set {
             let v = v.to_str().expect("ascii");
@@ -1052,7 +1061,7 @@ mod tests {
     #[tokio::test]
     async fn https_uses_host_prefixed_secure_cookies() {
         let s = sessions(true);
-        let (_, set) = s.start(&tokens(now_unix() + 3600)).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 3600), true).expect("start");
         for v in &set {
             let v = v.to_str().expect("ascii");
             assert!(v.starts_with("__Host-") && v.contains("Secure"), "{v}");
@@ -1068,7 +1077,7 @@ mod tests {
         assert!(resolved.session.is_none());
         assert_eq!(resolved.set_cookies.len(), 2, "both cookies removed");
         // A cookie encrypted with another key is as good as forged.
-        let (_, set) = sessions(false).start(&tokens(now_unix() + 3600)).expect("start");
+        let (_, set) = sessions(false).start(&tokens(now_unix() + 3600), true).expect("start");
         assert!(s.resolve(&request_headers(&set)).await.session.is_none());
     }
 
@@ -1094,7 +1103,7 @@ mod tests {
         let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
         let s = Arc::new(sessions_with(false, client));
         // A session whose access token expires within the refresh margin.
-        let (_, set) = s.start(&tokens(now_unix() + 5)).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 5), true).expect("start");
         let headers = request_headers(&set);
         let tasks: Vec<_> = (0..10)
             .map(|_| {
@@ -1129,7 +1138,7 @@ mod tests {
             });
         let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
         let s = sessions_with(false, client);
-        let (_, set) = s.start(&tokens(now_unix() - 1)).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() - 1), true).expect("start");
         let resolved = s.resolve(&request_headers(&set)).await;
         assert!(resolved.session.is_none());
         assert_eq!(resolved.set_cookies.len(), 2);
@@ -1141,8 +1150,8 @@ mod tests {
     #[tokio::test]
     async fn a_refresh_cookie_only_works_with_the_session_cookie_of_its_sign_in() {
         let s = sessions(false);
-        let (ada, ada_set) = s.start(&tokens(now_unix() + 3600)).expect("start");
-        let (bob, bob_set) = s.start(&tokens(now_unix() + 3600)).expect("start");
+        let (ada, ada_set) = s.start(&tokens(now_unix() + 3600), true).expect("start");
+        let (bob, bob_set) = s.start(&tokens(now_unix() + 3600), true).expect("start");
         assert_ne!(ada.session_id, bob.session_id);
         assert_eq!(ada.session_id.len(), 22, "16 bytes, base64url");
         let resolved = s.resolve(&request_headers(&ada_set)).await;
@@ -1186,7 +1195,7 @@ mod tests {
         assert_eq!(again.session.map(|s| s.session_id), Some(session.session_id));
         assert!(again.set_cookies.is_empty());
         // An old refresh cookie next to a new session cookie is not a pair.
-        let (_, new) = s.start(&tokens(now_unix() + 3600)).expect("start");
+        let (_, new) = s.start(&tokens(now_unix() + 3600), true).expect("start");
         let mixed = [new[0].clone(), legacy[1].clone()];
         assert!(s.resolve(&request_headers(&mixed)).await.session.is_none());
     }
@@ -1234,7 +1243,7 @@ mod tests {
         let groups: Vec<String> = (0..80).map(|i| format!("department-{i:02}-readers")).collect();
         let mut t = tokens(exp);
         t.access_token = jwt(serde_json::json!({"exp": exp, "sub": "user-1", "cognito:groups": groups}));
-        let (_, set) = s.start(&t).expect("start");
+        let (_, set) = s.start(&t, true).expect("start");
         assert!(set.len() > 2, "the session cookie is split: {}", set.len());
         for v in &set {
             let pair = v.to_str().expect("ascii").split(';').next().expect("pair").to_owned();
@@ -1256,7 +1265,7 @@ mod tests {
         // Far too many groups: refused at sign-in with its own message.
         let groups: Vec<String> = (0..2000).map(|i| format!("department-{i:04}-readers")).collect();
         t.access_token = jwt(serde_json::json!({"exp": exp, "sub": "user-1", "cognito:groups": groups}));
-        assert!(matches!(s.start(&t), Err(AppError::SessionTooLarge)));
+        assert!(matches!(s.start(&t, true), Err(AppError::SessionTooLarge)));
     }
 
     #[tokio::test]
@@ -1265,7 +1274,7 @@ mod tests {
         let rule = refreshing_to("user-1", Some("rotated-secret"));
         let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
         let s = Arc::new(sessions_with(false, client));
-        let (_, set) = s.start(&tokens(now_unix() + 5)).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 5), true).expect("start");
         let app = axum::Router::new()
             // Like the language switch: a handler that sets a cookie of its own.
             .route("/lang", post(|| async { ([(SET_COOKIE, "lc-lang=ja; Path=/")], "ok") }))

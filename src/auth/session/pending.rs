@@ -23,6 +23,16 @@ use serde::{Deserialize, Serialize};
 /// The factor name Cognito uses for authenticator apps in `MFAS_CAN_SETUP`.
 const TOTP: &str = "SOFTWARE_TOKEN_MFA";
 
+/// What a sign-in began with: the password, a passkey, or a code by e-mail (`USER_AUTH`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Factor {
+    #[default]
+    Password,
+    Passkey,
+    EmailCode,
+}
+
 /// What the server keeps of a sign-in waiting for a challenge's answer.
 #[derive(Serialize, Deserialize)]
 pub struct PendingSignIn {
@@ -36,6 +46,8 @@ pub struct PendingSignIn {
     /// MFA_SETUP: the authenticator secret Cognito made for this sign-in.
     #[serde(default)]
     pub totp_secret: Option<String>,
+    #[serde(default)]
+    pub factor: Factor,
 }
 
 impl PendingSignIn {
@@ -53,35 +65,51 @@ impl PendingSignIn {
                 .totp_secret
                 .as_deref()
                 .and_then(|secret| crate::auth::totp::setup(&state.config.app_name, &self.email, secret).ok()),
+            first_factor: self.factor == Factor::EmailCode && self.challenge.kind == ChallengeKind::EmailOtp,
         }
     }
 }
 
-/// How a sign-in that ends now was made, for the sessions list: the password, and the second
-/// step it went through, if any (the pending sign-in's last challenge).
-fn method_of(pending: Option<&PendingSignIn>) -> &'static str {
-    match pending.map(|p| p.challenge.kind) {
-        Some(ChallengeKind::SoftwareToken | ChallengeKind::MfaSetup) => "password-totp",
-        Some(ChallengeKind::EmailOtp) => "password-email",
-        Some(ChallengeKind::SmsMfa) => "password-sms",
-        Some(ChallengeKind::NewPassword | ChallengeKind::SelectMfa) | None => "password",
+/// How a sign-in that ends now was made, for the sessions list: what it began with and, after
+/// a password, the second step it went through, if any (the pending sign-in's last challenge).
+fn method_of(factor: Factor, last: Option<ChallengeKind>) -> &'static str {
+    match (factor, last) {
+        (Factor::Passkey, _) => "passkey",
+        (Factor::EmailCode, _) => "email-code",
+        (Factor::Password, Some(ChallengeKind::SoftwareToken | ChallengeKind::MfaSetup)) => "password-totp",
+        (Factor::Password, Some(ChallengeKind::EmailOtp)) => "password-email",
+        (Factor::Password, Some(ChallengeKind::SmsMfa)) => "password-sms",
+        (Factor::Password, _) => "password",
     }
 }
 
 /// The pending sign-in of the current request, unless it has expired.
 pub fn current(state: &AppState) -> Option<PendingSignIn> {
+    current_in(state, Transient::SignIn)
+}
+
+/// The pending sign-in kept in `cookie` (the challenge cookie, or the passkey one).
+pub fn current_in(state: &AppState, cookie: Transient) -> Option<PendingSignIn> {
     state
         .sessions
-        .read_transient::<PendingSignIn>(Transient::SignIn, &request_headers())
+        .read_transient::<PendingSignIn>(cookie, &request_headers())
         .filter(|p| p.expires_at > now_unix())
 }
 
-/// Goes on from a sign-in step: into the app with a session, or to the next challenge's page.
-pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) -> Result<(), AppError> {
+/// Goes on from a sign-in step that began with `factor`: into the app with a session, or to the
+/// next challenge's page.
+pub async fn advance(
+    state: &AppState,
+    step: AuthStep,
+    email: &str,
+    next: &str,
+    factor: Factor,
+) -> Result<(), AppError> {
     match step {
         AuthStep::Tokens(tokens) => {
-            let (session_started, mut cookies) = state.sessions.start(&tokens)?;
-            let method = method_of(current(state).as_ref());
+            let (session_started, mut cookies) = state.sessions.start(&tokens, factor != Factor::EmailCode)?;
+            let last = current(state).filter(|p| p.factor == factor).map(|p| p.challenge.kind);
+            let method = method_of(factor, last);
             if state
                 .sessions
                 .record_sign_in(&session_started, method, &request_headers(), caller().ip)
@@ -113,14 +141,22 @@ pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) 
                     tracing::warn!(error = %e, "the replaced session's refresh token could not be revoked");
                 }
             }
-            if state.sessions.has_transient(Transient::SignIn, &request_headers()) {
-                cookies.extend(state.sessions.clear_transient(Transient::SignIn));
+            for done in [Transient::SignIn, Transient::Passkey] {
+                if state.sessions.has_transient(done, &request_headers()) {
+                    cookies.extend(state.sessions.clear_transient(done));
+                }
             }
             set_cookies(cookies);
             redirect_to(&safe_next(Some(next).filter(|n| !n.is_empty())), &[]);
             Ok(())
         }
         AuthStep::Challenge(mut challenge) => {
+            // A passkey asked for as a second step (passkey MFA): its request options would have
+            // to reach the browser from here. The sign-in page asks for passkeys itself.
+            if challenge.kind == ChallengeKind::Passkey {
+                tracing::warn!("cognito asked for a passkey as a second step; this app asks for one only first");
+                return Err(AppError::UnsupportedChallenge);
+            }
             let mut totp_secret = None;
             if challenge.kind == ChallengeKind::MfaSetup {
                 // Cognito lists what may be set up; this app sets up authenticator apps only.
@@ -140,6 +176,7 @@ pub async fn advance(state: &AppState, step: AuthStep, email: &str, next: &str) 
                 next: safe_next(Some(next).filter(|n| !n.is_empty())),
                 expires_at: now_unix() + lifetime.as_secs() as i64,
                 totp_secret,
+                factor,
             };
             set_cookies(vec![state.sessions.transient_cookie(
                 Transient::SignIn,

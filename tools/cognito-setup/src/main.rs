@@ -5,6 +5,7 @@
 //! ```text
 //! cognito-setup create [--pool NAME] [--client NAME] [--with-secret] [--mfa off|optional|required]
 //!                      [--access-token-seconds N] [--pre-sign-up ARN] [--env-file PATH]
+//!                      [--passwordless RELYING_PARTY_ID [--email-codes]]
 //! cognito-setup invite EMAIL [--pool NAME]
 //! cognito-setup delete [--pool NAME]
 //! ```
@@ -14,15 +15,17 @@
 use aws_config::BehaviorVersion;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, DeliveryMediumType, ExplicitAuthFlowsType, LambdaConfigType, PasswordPolicyType,
-    PreventUserExistenceErrorTypes, SoftwareTokenMfaConfigType, TimeUnitsType, TokenValidityUnitsType,
-    UserAttributeUpdateSettingsType, UserPoolMfaType, UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
+    AttributeType, AuthFactorType, DeliveryMediumType, ExplicitAuthFlowsType, LambdaConfigType, PasswordPolicyType,
+    PreventUserExistenceErrorTypes, SignInPolicyType, SoftwareTokenMfaConfigType, TimeUnitsType,
+    TokenValidityUnitsType, UserAttributeUpdateSettingsType, UserPoolMfaType, UserPoolPolicyType, UserPoolTierType,
+    UserVerificationType, UsernameAttributeType, VerifiedAttributeType, WebAuthnConfigurationType,
 };
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   cognito-setup create [--pool NAME] [--client NAME] [--with-secret] [--mfa off|optional|required]
                        [--access-token-seconds N] [--pre-sign-up LAMBDA_ARN] [--env-file PATH]
+                       [--passwordless RELYING_PARTY_ID [--email-codes]]
   cognito-setup invite EMAIL [--pool NAME]
   cognito-setup delete [--pool NAME]
 
@@ -39,6 +42,14 @@ delete  deletes the pool of that name and everything in it.
 --mfa                   two-step sign-in with authenticator apps (TOTP): optional (default:
                         people may turn it on), required (set up at first sign-in), or off.
 
+--passwordless          also sign in with a passkey (USER_AUTH): the pool's first factors
+                        PASSWORD and WEB_AUTHN, the client's ALLOW_USER_AUTH, passkeys for
+                        RELYING_PARTY_ID (the app's host, e.g. app.example.com; localhost
+                        locally) with user verification required. A new pool and client only;
+                        Essentials tier; not with --mfa required.
+--email-codes           with --passwordless, also sign in with a code by e-mail (EMAIL_OTP). On
+                        AWS, Cognito sends those only through the pool's own SES identity
+                        (EmailSendingAccount DEVELOPER): set that up before the first sign-in.
 --access-token-seconds  lifetime of access and ID tokens (default 3600; AWS allows 300 and up,
                         the local emulator any value, which the tests use to see refresh work).";
 
@@ -52,6 +63,8 @@ struct Args {
     pre_sign_up: Option<String>,
     env_file: Option<String>,
     email: Option<String>,
+    passwordless: Option<String>,
+    email_codes: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -70,6 +83,8 @@ fn parse_args() -> Result<Args, String> {
         pre_sign_up: None,
         env_file: None,
         email: None,
+        passwordless: None,
+        email_codes: false,
     };
     if parsed.command == "invite" {
         let email = args.next().filter(|e| e.contains('@') && !e.starts_with('-'));
@@ -98,8 +113,18 @@ fn parse_args() -> Result<Args, String> {
             }
             "--pre-sign-up" => parsed.pre_sign_up = Some(value()?),
             "--env-file" => parsed.env_file = Some(value()?),
+            "--passwordless" => parsed.passwordless = Some(value()?),
+            "--email-codes" => parsed.email_codes = true,
             other => return Err(format!("unknown option `{other}`")),
         }
+    }
+    if parsed.email_codes && parsed.passwordless.is_none() {
+        return Err("--email-codes needs --passwordless".into());
+    }
+    // Cognito refuses passwordless first factors when MFA is required (unless passkeys count as
+    // two factors, which this tool does not set up).
+    if parsed.passwordless.is_some() && parsed.mfa == UserPoolMfaType::On {
+        return Err("--passwordless cannot go with --mfa required".into());
     }
     Ok(parsed)
 }
@@ -148,6 +173,11 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
     let pool_id = match find_pool(client, &args.pool).await? {
         Some(id) => {
             eprintln!("user pool `{}` exists: {id}", args.pool);
+            if args.passwordless.is_some() {
+                eprintln!(
+                    "note: --passwordless sets up a new pool only; the existing pool's sign-in policy is unchanged"
+                );
+            }
             id
         }
         None => {
@@ -170,8 +200,20 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                     UserAttributeUpdateSettingsType::builder()
                         .attributes_require_verification_before_update(VerifiedAttributeType::Email)
                         .build(),
-                )
-                .policies(UserPoolPolicyType::builder().password_policy(policy).build());
+                );
+            let mut policies = UserPoolPolicyType::builder().password_policy(policy);
+            if args.passwordless.is_some() {
+                // Choice-based sign-in (Essentials tier): the password, a code by e-mail, a passkey.
+                let mut factors = SignInPolicyType::builder()
+                    .allowed_first_auth_factors(AuthFactorType::Password)
+                    .allowed_first_auth_factors(AuthFactorType::WebAuthn);
+                if args.email_codes {
+                    factors = factors.allowed_first_auth_factors(AuthFactorType::EmailOtp);
+                }
+                policies = policies.sign_in_policy(factors.build());
+                request = request.user_pool_tier(UserPoolTierType::Essentials);
+            }
+            request = request.policies(policies.build());
             if let Some(arn) = &args.pre_sign_up {
                 request = request.lambda_config(LambdaConfigType::builder().pre_sign_up(arn).build());
             }
@@ -185,7 +227,7 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
             id
         }
     };
-    set_mfa(client, &pool_id, &args.mfa).await?;
+    set_mfa(client, &pool_id, &args.mfa, args.passwordless.as_deref()).await?;
 
     let mut client_id = None;
     let mut pages = client
@@ -204,6 +246,9 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
     let (client_id, secret) = match client_id {
         Some(id) => {
             eprintln!("app client `{}` exists: {id}", args.client);
+            if args.passwordless.is_some() {
+                eprintln!("note: --passwordless does not add ALLOW_USER_AUTH to an existing client");
+            }
             // Its secret, if it has one, goes into the environment again.
             let secret = client
                 .describe_user_pool_client()
@@ -228,7 +273,7 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                 .id_token(TimeUnitsType::Seconds)
                 .refresh_token(TimeUnitsType::Days)
                 .build();
-            let created = client
+            let mut request = client
                 .create_user_pool_client()
                 .user_pool_id(&pool_id)
                 .client_name(&args.client)
@@ -245,7 +290,11 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                 .id_token_validity(args.access_token_seconds)
                 .refresh_token_validity(30)
                 // Sign-in challenges (MFA codes, a new password) may take this long.
-                .auth_session_validity(5)
+                .auth_session_validity(5);
+            if args.passwordless.is_some() {
+                request = request.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth);
+            }
+            let created = request
                 .send()
                 .await?
                 .user_pool_client
@@ -282,18 +331,33 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
 }
 
 /// Two-step sign-in with authenticator apps, as `--mfa` says (idempotent).
-async fn set_mfa(client: &Client, pool_id: &str, mfa: &UserPoolMfaType) -> Result<(), Error> {
+async fn set_mfa(
+    client: &Client,
+    pool_id: &str,
+    mfa: &UserPoolMfaType,
+    passkeys_for: Option<&str>,
+) -> Result<(), Error> {
     let totp = SoftwareTokenMfaConfigType::builder()
         .enabled(*mfa != UserPoolMfaType::Off)
         .build();
-    client
+    let mut request = client
         .set_user_pool_mfa_config()
         .user_pool_id(pool_id)
         .software_token_mfa_configuration(totp)
-        .mfa_configuration(mfa.clone())
-        .send()
-        .await?;
+        .mfa_configuration(mfa.clone());
+    if let Some(rp) = passkeys_for {
+        request = request.web_authn_configuration(
+            WebAuthnConfigurationType::builder()
+                .relying_party_id(rp)
+                .user_verification(UserVerificationType::Required)
+                .build(),
+        );
+    }
+    request.send().await?;
     eprintln!("two-step sign-in (authenticator apps): {}", mfa.as_str().to_lowercase());
+    if let Some(rp) = passkeys_for {
+        eprintln!("passkeys and e-mail codes: on (relying party {rp}, user verification required)");
+    }
     Ok(())
 }
 

@@ -1,0 +1,235 @@
+//! Passkeys: signing in with one, and the account page's list (add, remove).
+//!
+//! A passkey ceremony needs the browser (`navigator.credentials`), so each is two calls with the
+//! smallest script there is in between (`public/passkeys.js`): a server function gives it the
+//! WebAuthn options Cognito made, the browser asks the person's device, and the signed answer
+//! comes back as a plain form post — whose outcome is a redirect like every other form's. The
+//! script sees only those options and the credential; Cognito's `Session` stays in the encrypted
+//! challenge cookie and the tokens in the session cookies, as with a password.
+//!
+//! Cognito requires a username to start (`USER_AUTH` with `USERNAME`): there is no passkey
+//! sign-in before the e-mail is known, so the browser's passkey autofill starts once it is.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::account::{done, fail, forms, recently_confirmed, signed_in};
+#[cfg(feature = "ssr")]
+use super::challenges::count_failure;
+#[cfg(feature = "ssr")]
+use crate::auth::{
+    ChallengeKind,
+    cognito::{AuthStep, FirstFactor},
+    limits::Form,
+    server::{caller, form_error, no_store, redirect_to, set_cookies, state},
+    session::{Session, Transient, now_unix, pending, pending::Factor, pending::PendingSignIn},
+    validate::{Email, safe_next},
+};
+#[cfg(feature = "ssr")]
+use crate::state::AppState;
+
+/// One of the account's passkeys, as the account page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    /// What "remove" names (Cognito's credential id; only its owner can remove it).
+    pub id: String,
+    /// The name the authenticator gave it; empty when it gave none.
+    pub name: String,
+    /// `platform`, `cross-platform`, or empty.
+    pub attachment: String,
+    /// Seconds since it was added.
+    pub added_ago: i64,
+}
+
+/// The largest credential a browser sends back (a passkey's answer is about 1–2 KB; an
+/// attestation with a certificate chain a few KB).
+#[cfg(feature = "ssr")]
+const MAX_CREDENTIAL_BYTES: usize = 16 * 1024;
+
+/// A credential as the browser posted it: JSON, within size.
+#[cfg(feature = "ssr")]
+fn parse_credential(text: &str) -> Result<serde_json::Value, AppError> {
+    if text.len() > MAX_CREDENTIAL_BYTES {
+        return Err(AppError::TooLarge);
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value @ serde_json::Value::Object(_)) => Ok(value),
+        _ => Err(AppError::BadRequest),
+    }
+}
+
+/// Step one of a passkey sign-in: Cognito's request options for the person's passkeys
+/// (`PublicKeyCredentialRequestOptionsJSON`), as JSON text for the script. The challenge's
+/// session goes into the challenge cookie. Without a passkey for the address (or without such
+/// an account) the answer is [`AppError::NoPasskey`].
+#[server(prefix = "/auth", endpoint = "passkey-options")]
+pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Result<String, AppError> {
+    no_store();
+    let next_raw = next.unwrap_or_default();
+    let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
+    let state = state()?;
+    if !state.sign_in_methods.passkey {
+        return Err(back(AppError::PasskeysUnavailable));
+    }
+    let parsed = Email::parse(&email).map_err(back)?;
+    state.limits.check_email(Form::SignIn, &parsed).await.map_err(back)?;
+    state
+        .limits
+        .check_email_attempt(Form::Passwordless, &parsed)
+        .await
+        .map_err(back)?;
+    let challenge = match state
+        .cognito
+        .start_without_password(caller(), &parsed, FirstFactor::Passkey)
+        .await
+        .map_err(back)?
+    {
+        AuthStep::Challenge(challenge) => challenge,
+        AuthStep::Tokens(_) => return Err(back(AppError::NoPasskey)),
+    };
+    let Some(options) = challenge.request_options.clone() else {
+        tracing::warn!("the WEB_AUTHN challenge came without CREDENTIAL_REQUEST_OPTIONS");
+        return Err(back(AppError::Internal));
+    };
+    let lifetime = state.challenge_lifetime;
+    let pending = PendingSignIn {
+        challenge,
+        email: parsed.as_str().to_owned(),
+        next: safe_next(Some(next_raw.as_str()).filter(|n| !n.is_empty())),
+        expires_at: now_unix() + lifetime.as_secs() as i64,
+        totp_secret: None,
+        factor: Factor::Passkey,
+    };
+    set_cookies(vec![state.sessions.transient_cookie(
+        Transient::Passkey,
+        &pending,
+        lifetime,
+    )?]);
+    Ok(options)
+}
+
+/// Step two: the browser's signed answer (`AuthenticationResponseJSON`). Signed in, or back to
+/// the sign-in form with what went wrong and the e-mail kept.
+#[server(prefix = "/auth", endpoint = "passkey-sign-in")]
+pub async fn passkey_sign_in(credential: String) -> Result<(), AppError> {
+    let state = state()?;
+    let pending =
+        pending::current_in(&state, Transient::Passkey).filter(|p| p.challenge.kind == ChallengeKind::Passkey);
+    let Some(pending) = pending else {
+        return back_to_sign_in(&state, None, &AppError::ChallengeExpired);
+    };
+    let email = Email::parse(&pending.email).map_err(|e| form_error(e, "/sign-in", &[]))?;
+    if let Err(e) = state.limits.check_email(Form::SignIn, &email).await {
+        return back_to_sign_in(&state, Some(&pending), &e);
+    }
+    let answer = match parse_credential(&credential) {
+        Ok(credential) => {
+            state
+                .cognito
+                .answer_passkey(caller(), &pending.challenge, &credential)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    count_failure(&state, Form::SignIn, &pending, &answer).await;
+    let result = match answer {
+        Ok(step) => pending::advance(&state, step, &pending.email, &pending.next, Factor::Passkey).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(()),
+        // Cognito's session is spent by a refused answer: the next try starts afresh.
+        Err(e) => back_to_sign_in(&state, Some(&pending), &e),
+    }
+}
+
+/// Ends a passkey sign-in that cannot go on: its cookie goes (a challenge cookie of another
+/// sign-in stays), and the person is back at the form with `error`, the e-mail and `next` kept.
+#[cfg(feature = "ssr")]
+fn back_to_sign_in(state: &AppState, pending: Option<&PendingSignIn>, error: &AppError) -> Result<(), AppError> {
+    set_cookies(state.sessions.clear_transient(Transient::Passkey).into_iter().collect());
+    let mut query = error.query();
+    if let Some(p) = pending {
+        query.push(("email", p.email.clone()));
+        if p.next != "/protected" {
+            query.push(("next", p.next.clone()));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    redirect_to("/sign-in", &pairs);
+    Ok(())
+}
+
+/// The account's passkeys for the account page; `None` when the pool has none to offer (or
+/// Cognito would not list them: the rest of the page still works).
+#[cfg(feature = "ssr")]
+pub(super) async fn passkeys_of(state: &AppState, session: &Session, now: i64) -> Option<Vec<PasskeyView>> {
+    if !state.sign_in_methods.passkey {
+        return None;
+    }
+    match state.cognito.passkeys(&session.access_token).await {
+        Ok(list) => Some(
+            list.into_iter()
+                .map(|p| PasskeyView {
+                    id: p.id,
+                    name: p.name,
+                    attachment: p.attachment.unwrap_or_default(),
+                    added_ago: (now - p.created_at).max(0),
+                })
+                .collect(),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list the account's passkeys");
+            None
+        }
+    }
+}
+
+/// Adding a passkey, step one (after the password again): Cognito's creation options
+/// (`PublicKeyCredentialCreationOptionsJSON`) as JSON text, for `navigator.credentials.create`.
+#[server(prefix = "/auth", endpoint = "account-passkey-options")]
+pub async fn passkey_creation_options() -> Result<String, AppError> {
+    no_store();
+    let (state, session) = signed_in(forms::PASSKEYS).await?;
+    recently_confirmed(&state, &session, forms::PASSKEYS)?;
+    let options = state
+        .cognito
+        .passkey_creation_options(&session.access_token)
+        .await
+        .map_err(|e| fail(e, forms::PASSKEYS))?;
+    Ok(options.to_string())
+}
+
+/// Adding a passkey, step two: the new credential (`RegistrationResponseJSON`) for Cognito to
+/// check and keep.
+#[server(prefix = "/auth", endpoint = "account-passkey-add")]
+pub async fn add_passkey(credential: String) -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::PASSKEYS).await?;
+    recently_confirmed(&state, &session, forms::PASSKEYS)?;
+    let credential = parse_credential(&credential).map_err(|e| fail(e, forms::PASSKEYS))?;
+    state
+        .cognito
+        .add_passkey(&session.access_token, &credential)
+        .await
+        .map_err(|e| fail(e, forms::PASSKEYS))?;
+    done("passkey_added")
+}
+
+/// Removes one of the account's passkeys (after the password again): it no longer signs in.
+#[server(prefix = "/auth", endpoint = "account-passkey-delete")]
+pub async fn delete_passkey(id: String) -> Result<(), AppError> {
+    let (state, session) = signed_in(forms::PASSKEYS).await?;
+    recently_confirmed(&state, &session, forms::PASSKEYS)?;
+    // Cognito's ids are base64url; anything else is not one of the person's passkeys.
+    if id.is_empty() || id.len() > 1024 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(fail(AppError::BadRequest, forms::PASSKEYS));
+    }
+    state
+        .cognito
+        .delete_passkey(&session.access_token, &id)
+        .await
+        .map_err(|e| fail(e, forms::PASSKEYS))?;
+    done("passkey_deleted")
+}
