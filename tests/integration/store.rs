@@ -2,7 +2,7 @@
 //! the API see; a store that goes down refuses what it cannot check, and comes back by itself.
 
 use crate::app::{EMAIL, PASSWORD, api_me, app_at, cookies_of, fake_cognito, get_page, post, sign_in};
-use crate::common::SESSION_KEY;
+use crate::common::{SESSION_KEY, run};
 use axum::http::{StatusCode, header};
 use std::time::Duration;
 
@@ -20,194 +20,202 @@ fn other_session_ids(page: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn two_instances_on_one_redis_share_sign_outs_and_the_sessions_list() {
-    let redis = TestRedis::start();
-    let (fake, url) = fake_cognito().await;
-    let redis_url = redis.url();
-    let vars = [
-        ("COGNITO_ISSUER", fake.issuer.as_str()),
-        ("REDIS_URL", redis_url.as_str()),
-        ("SESSION_KEY", SESSION_KEY),
-    ];
-    let (a, b) = (app_at(&url, &vars).await, app_at(&url, &vars).await);
-    let laptop = cookies_of(
-        &sign_in(
-            &a,
-            EMAIL,
-            PASSWORD,
-            &[(
-                "user-agent",
-                "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-            )],
-        )
-        .await,
-    );
-    let laptop_token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
-    let phone = cookies_of(&sign_in(&b, EMAIL, PASSWORD, &[("user-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1")]).await);
-    let phone_token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
-
-    // The laptop, on A, sees the phone that signed in on B, and signs it out.
-    let account = get_page(&a, "/account", &laptop).await;
-    assert_eq!(account.status, StatusCode::OK, "{}", account.body);
-    assert!(account.body.contains("Safari on iOS"), "{}", account.body);
-    assert!(account.body.contains("Firefox on Linux"), "{}", account.body);
-    let others = other_session_ids(&account.body);
-    assert_eq!(others.len(), 1, "one other browser: {}", account.body);
-    for token in [&laptop_token, &phone_token] {
-        assert_eq!(api_me(&b, token).await.status, StatusCode::OK);
-    }
-    let ended = post(
-        &a,
-        "/auth/account-end-session",
-        &[("session", &others[0])],
-        &[("cookie", &laptop)],
-    )
-    .await;
-    assert!(
-        ended.status.is_success() || ended.status.is_redirection(),
-        "{} {}",
-        ended.status,
-        ended.body
-    );
-
-    // The phone's next request, on B: signed out, cookies cleared; its token refused by B's API
-    // within the cache's half second.
-    let page = get_page(&b, "/protected", &phone).await;
-    assert!(!page.body.contains(EMAIL), "{} {}", page.status, page.body);
-    assert!(page.set_cookie_clears(), "{:?}", page.headers);
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    let refused = api_me(&b, &phone_token).await;
-    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
-    // The laptop is still in, on both instances, and its list has only itself.
-    assert!(get_page(&b, "/protected", &laptop).await.body.contains(EMAIL));
-    let account = get_page(&a, "/account", &laptop).await;
-    assert!(other_session_ids(&account.body).is_empty(), "{}", account.body);
-
-    // A sign-out on A: B's API refuses the token it had just accepted, within a second.
-    assert_eq!(api_me(&b, &laptop_token).await.status, StatusCode::OK);
-    post(&a, "/auth/sign-out", &[], &[("cookie", &laptop)]).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(api_me(&b, &laptop_token).await.status, StatusCode::UNAUTHORIZED);
-}
-
-#[tokio::test]
-async fn a_store_that_is_down_accepts_nothing_it_cannot_check_and_comes_back() {
-    let mut redis = TestRedis::start();
-    let (fake, url) = fake_cognito().await;
-    let redis_url = redis.url();
-    let app = app_at(
-        &url,
-        &[
+#[test]
+fn two_instances_on_one_redis_share_sign_outs_and_the_sessions_list() {
+    run(async {
+        let redis = TestRedis::start();
+        let (fake, url) = fake_cognito().await;
+        let redis_url = redis.url();
+        let vars = [
             ("COGNITO_ISSUER", fake.issuer.as_str()),
             ("REDIS_URL", redis_url.as_str()),
-        ],
-    )
-    .await;
-    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
-    let token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
-    assert!(get_page(&app, "/protected", &cookies).await.body.contains(EMAIL));
-
-    redis.kill();
-    // Pages: 503, a message, a way to try again, and the cookies kept for when it is back.
-    let page = get_page(&app, "/protected", &cookies).await;
-    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{}", page.body);
-    assert!(page.body.contains("briefly unavailable"), "{}", page.body);
-    assert!(page.header("retry-after").is_some(), "{:?}", page.headers);
-    assert!(page.headers.get(header::SET_COOKIE).is_none(), "{:?}", page.headers);
-    // Server functions answer in their own shape.
-    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
-    assert_eq!(call.status, StatusCode::SERVICE_UNAVAILABLE, "{}", call.body);
-    // The API: 503 with Retry-After, never the token accepted unchecked.
-    let api = api_me(&app, &token).await;
-    assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
-    assert!(api.header("retry-after").is_some());
-
-    // A sign-out still goes through: no store is needed to revoke the refresh token at Cognito
-    // and clear the cookies. (Then sign in again with the cookies kept above.)
-    let out = post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
-    assert!(
-        out.status.is_success() || out.status.is_redirection(),
-        "{} {}",
-        out.status,
-        out.body
-    );
-    assert!(out.set_cookie_clears(), "{:?}", out.headers);
-
-    // Back (empty: this Redis keeps nothing on disk): the same cookies work, no restart.
-    redis.restart();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let page = get_page(&app, "/protected", &cookies).await;
-        if page.status == StatusCode::OK {
-            assert!(page.body.contains(EMAIL), "{}", page.body);
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "not back: {}", page.status);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(api_me(&app, &token).await.status, StatusCode::OK);
-}
-
-#[tokio::test]
-async fn sign_out_everywhere_on_one_instance_ends_a_browser_on_the_other() {
-    let redis = TestRedis::start();
-    let (fake, url) = fake_cognito().await;
-    let redis_url = redis.url();
-    let vars = [
-        ("COGNITO_ISSUER", fake.issuer.as_str()),
-        ("REDIS_URL", redis_url.as_str()),
-        ("SESSION_KEY", SESSION_KEY),
-    ];
-    let (a, b) = (app_at(&url, &vars).await, app_at(&url, &vars).await);
-    let laptop = cookies_of(&sign_in(&a, EMAIL, PASSWORD, &[]).await);
-    let phone = cookies_of(&sign_in(&b, EMAIL, PASSWORD, &[]).await);
-    let phone_token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
-    assert!(get_page(&b, "/protected", &phone).await.body.contains(EMAIL));
-    assert_eq!(api_me(&b, &phone_token).await.status, StatusCode::OK);
-
-    let out = post(&a, "/auth/account-sign-out-everywhere", &[], &[("cookie", &laptop)]).await;
-    assert!(
-        out.status.is_success() || out.status.is_redirection(),
-        "{} {}",
-        out.status,
-        out.body
-    );
-    let page = get_page(&b, "/protected", &phone).await;
-    assert!(!page.body.contains(EMAIL), "{} {}", page.status, page.body);
-    assert!(page.set_cookie_clears(), "{:?}", page.headers);
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(api_me(&b, &phone_token).await.status, StatusCode::UNAUTHORIZED);
-}
-
-#[tokio::test]
-async fn sixty_posts_over_two_instances_from_one_client_and_the_next_is_refused_on_either() {
-    let redis = TestRedis::start();
-    let (fake, url) = fake_cognito().await;
-    let redis_url = redis.url();
-    let vars = [
-        ("COGNITO_ISSUER", fake.issuer.as_str()),
-        ("REDIS_URL", redis_url.as_str()),
-        ("RATE_LIMIT_IP_PER_MINUTE", "60"),
-    ];
-    let (a, b) = (app_at(&url, &vars).await, app_at(&url, &vars).await);
-    let from = [("peer", "203.0.113.9")];
-    for n in 0..60 {
-        let instance = if n % 2 == 0 { &a } else { &b };
-        let answer = sign_in(instance, EMAIL, "Wrong-Password-1", &from).await;
-        assert_ne!(
-            answer.status,
-            StatusCode::TOO_MANY_REQUESTS,
-            "post {n}: {}",
-            answer.body
+            ("SESSION_KEY", SESSION_KEY),
+        ];
+        let (a, b) = (app_at(&url, &vars).await, app_at(&url, &vars).await);
+        let laptop = cookies_of(
+            &sign_in(
+                &a,
+                EMAIL,
+                PASSWORD,
+                &[(
+                    "user-agent",
+                    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+                )],
+            )
+            .await,
         );
-    }
-    for instance in [&a, &b] {
-        let answer = sign_in(instance, EMAIL, PASSWORD, &from).await;
-        assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS, "{}", answer.body);
-        assert!(answer.header("retry-after").is_some(), "{:?}", answer.headers);
-    }
-    // Another client is not affected.
-    let other = sign_in(&a, EMAIL, PASSWORD, &[("peer", "198.51.100.4")]).await;
-    assert_ne!(other.status, StatusCode::TOO_MANY_REQUESTS);
+        let laptop_token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
+        let phone = cookies_of(&sign_in(&b, EMAIL, PASSWORD, &[("user-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1")]).await);
+        let phone_token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
+
+        // The laptop, on A, sees the phone that signed in on B, and signs it out.
+        let account = get_page(&a, "/account", &laptop).await;
+        assert_eq!(account.status, StatusCode::OK, "{}", account.body);
+        assert!(account.body.contains("Safari on iOS"), "{}", account.body);
+        assert!(account.body.contains("Firefox on Linux"), "{}", account.body);
+        let others = other_session_ids(&account.body);
+        assert_eq!(others.len(), 1, "one other browser: {}", account.body);
+        for token in [&laptop_token, &phone_token] {
+            assert_eq!(api_me(&b, token).await.status, StatusCode::OK);
+        }
+        let ended = post(
+            &a,
+            "/auth/account-end-session",
+            &[("session", &others[0])],
+            &[("cookie", &laptop)],
+        )
+        .await;
+        assert!(
+            ended.status.is_success() || ended.status.is_redirection(),
+            "{} {}",
+            ended.status,
+            ended.body
+        );
+
+        // The phone's next request, on B: signed out, cookies cleared; its token refused by B's API
+        // within the cache's half second.
+        let page = get_page(&b, "/protected", &phone).await;
+        assert!(!page.body.contains(EMAIL), "{} {}", page.status, page.body);
+        assert!(page.set_cookie_clears(), "{:?}", page.headers);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let refused = api_me(&b, &phone_token).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+        // The laptop is still in, on both instances, and its list has only itself.
+        assert!(get_page(&b, "/protected", &laptop).await.body.contains(EMAIL));
+        let account = get_page(&a, "/account", &laptop).await;
+        assert!(other_session_ids(&account.body).is_empty(), "{}", account.body);
+
+        // A sign-out on A: B's API refuses the token it had just accepted, within a second.
+        assert_eq!(api_me(&b, &laptop_token).await.status, StatusCode::OK);
+        post(&a, "/auth/sign-out", &[], &[("cookie", &laptop)]).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(api_me(&b, &laptop_token).await.status, StatusCode::UNAUTHORIZED);
+    })
+}
+
+#[test]
+fn a_store_that_is_down_accepts_nothing_it_cannot_check_and_comes_back() {
+    run(async {
+        let mut redis = TestRedis::start();
+        let (fake, url) = fake_cognito().await;
+        let redis_url = redis.url();
+        let app = app_at(
+            &url,
+            &[
+                ("COGNITO_ISSUER", fake.issuer.as_str()),
+                ("REDIS_URL", redis_url.as_str()),
+            ],
+        )
+        .await;
+        let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+        let token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
+        assert!(get_page(&app, "/protected", &cookies).await.body.contains(EMAIL));
+
+        redis.kill();
+        // Pages: 503, a message, a way to try again, and the cookies kept for when it is back.
+        let page = get_page(&app, "/protected", &cookies).await;
+        assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{}", page.body);
+        assert!(page.body.contains("briefly unavailable"), "{}", page.body);
+        assert!(page.header("retry-after").is_some(), "{:?}", page.headers);
+        assert!(page.headers.get(header::SET_COOKIE).is_none(), "{:?}", page.headers);
+        // Server functions answer in their own shape.
+        let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+        assert_eq!(call.status, StatusCode::SERVICE_UNAVAILABLE, "{}", call.body);
+        // The API: 503 with Retry-After, never the token accepted unchecked.
+        let api = api_me(&app, &token).await;
+        assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
+        assert!(api.header("retry-after").is_some());
+
+        // A sign-out still goes through: no store is needed to revoke the refresh token at Cognito
+        // and clear the cookies. (Then sign in again with the cookies kept above.)
+        let out = post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
+        assert!(
+            out.status.is_success() || out.status.is_redirection(),
+            "{} {}",
+            out.status,
+            out.body
+        );
+        assert!(out.set_cookie_clears(), "{:?}", out.headers);
+
+        // Back (empty: this Redis keeps nothing on disk): the same cookies work, no restart.
+        redis.restart();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let page = get_page(&app, "/protected", &cookies).await;
+            if page.status == StatusCode::OK {
+                assert!(page.body.contains(EMAIL), "{}", page.body);
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "not back: {}", page.status);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(api_me(&app, &token).await.status, StatusCode::OK);
+    })
+}
+
+#[test]
+fn sign_out_everywhere_on_one_instance_ends_a_browser_on_the_other() {
+    run(async {
+        let redis = TestRedis::start();
+        let (fake, url) = fake_cognito().await;
+        let redis_url = redis.url();
+        let vars = [
+            ("COGNITO_ISSUER", fake.issuer.as_str()),
+            ("REDIS_URL", redis_url.as_str()),
+            ("SESSION_KEY", SESSION_KEY),
+        ];
+        let (a, b) = (app_at(&url, &vars).await, app_at(&url, &vars).await);
+        let laptop = cookies_of(&sign_in(&a, EMAIL, PASSWORD, &[]).await);
+        let phone = cookies_of(&sign_in(&b, EMAIL, PASSWORD, &[]).await);
+        let phone_token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
+        assert!(get_page(&b, "/protected", &phone).await.body.contains(EMAIL));
+        assert_eq!(api_me(&b, &phone_token).await.status, StatusCode::OK);
+
+        let out = post(&a, "/auth/account-sign-out-everywhere", &[], &[("cookie", &laptop)]).await;
+        assert!(
+            out.status.is_success() || out.status.is_redirection(),
+            "{} {}",
+            out.status,
+            out.body
+        );
+        let page = get_page(&b, "/protected", &phone).await;
+        assert!(!page.body.contains(EMAIL), "{} {}", page.status, page.body);
+        assert!(page.set_cookie_clears(), "{:?}", page.headers);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(api_me(&b, &phone_token).await.status, StatusCode::UNAUTHORIZED);
+    })
+}
+
+#[test]
+fn sixty_posts_over_two_instances_from_one_client_and_the_next_is_refused_on_either() {
+    run(async {
+        let redis = TestRedis::start();
+        let (fake, url) = fake_cognito().await;
+        let redis_url = redis.url();
+        let vars = [
+            ("COGNITO_ISSUER", fake.issuer.as_str()),
+            ("REDIS_URL", redis_url.as_str()),
+            ("RATE_LIMIT_IP_PER_MINUTE", "60"),
+        ];
+        let (a, b) = (app_at(&url, &vars).await, app_at(&url, &vars).await);
+        let from = [("peer", "203.0.113.9")];
+        for n in 0..60 {
+            let instance = if n % 2 == 0 { &a } else { &b };
+            let answer = sign_in(instance, EMAIL, "Wrong-Password-1", &from).await;
+            assert_ne!(
+                answer.status,
+                StatusCode::TOO_MANY_REQUESTS,
+                "post {n}: {}",
+                answer.body
+            );
+        }
+        for instance in [&a, &b] {
+            let answer = sign_in(instance, EMAIL, PASSWORD, &from).await;
+            assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS, "{}", answer.body);
+            assert!(answer.header("retry-after").is_some(), "{:?}", answer.headers);
+        }
+        // Another client is not affected.
+        let other = sign_in(&a, EMAIL, PASSWORD, &[("peer", "198.51.100.4")]).await;
+        assert_ne!(other.status, StatusCode::TOO_MANY_REQUESTS);
+    })
 }
