@@ -152,7 +152,8 @@ function signIn(button) {
     email.setAttribute("autocomplete", "username webauthn");
     const start = () => email.value && email.checkValidity() && run("conditional");
     email.addEventListener("change", start);
-    start();
+    // Not straight after a failed attempt (the page shows why): the person chooses again.
+    if (!new URLSearchParams(location.search).has("error")) start();
   });
 }
 
