@@ -31,21 +31,6 @@ fn sign_in_with(password: &'static str) -> Rule {
         .build()
 }
 
-/// The account as GetUser reports it.
-fn get_user() -> Rule {
-    mock!(Client::get_user)
-        .sequence()
-        .output(|| {
-            GetUserOutput::builder()
-                .username(USER_ID)
-                .user_attributes(AttributeType::builder().name("email").value(EMAIL).build().unwrap())
-                .build()
-                .unwrap()
-        })
-        .repeatedly()
-        .build()
-}
-
 #[test]
 fn sign_out_everywhere_ends_the_session_on_aws() {
     run(async {

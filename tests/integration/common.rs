@@ -395,3 +395,24 @@ pub fn answers_as_the_user(pool: Pool, responses: &HashMap<String, String>) -> b
             hash.is_none()
         }
 }
+
+/// The account as GetUser reports it.
+pub fn get_user() -> Rule {
+    mock!(Client::get_user)
+        .sequence()
+        .output(|| {
+            aws_sdk_cognitoidentityprovider::operation::get_user::GetUserOutput::builder()
+                .username(USER_ID)
+                .user_attributes(
+                    aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+                        .name("email")
+                        .value(EMAIL)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap()
+        })
+        .repeatedly()
+        .build()
+}

@@ -8,14 +8,11 @@ use crate::common::*;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::complete_web_authn_registration::CompleteWebAuthnRegistrationOutput;
 use aws_sdk_cognitoidentityprovider::operation::delete_web_authn_credential::DeleteWebAuthnCredentialOutput;
-use aws_sdk_cognitoidentityprovider::operation::get_user::GetUserOutput;
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::operation::list_web_authn_credentials::ListWebAuthnCredentialsOutput;
 use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
 use aws_sdk_cognitoidentityprovider::operation::start_web_authn_registration::StartWebAuthnRegistrationOutput;
-use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, AuthFlowType, ChallengeNameType, WebAuthnCredentialDescription,
-};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, WebAuthnCredentialDescription};
 use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_types::{DateTime, Document, Number};
 use axum::http::StatusCode;
@@ -508,20 +505,6 @@ fn password_sign_in() -> Rule {
             InitiateAuthOutput::builder()
                 .authentication_result(tokens(3600, Some("rt-1")))
                 .build()
-        })
-        .repeatedly()
-        .build()
-}
-
-fn get_user() -> Rule {
-    mock!(Client::get_user)
-        .sequence()
-        .output(|| {
-            GetUserOutput::builder()
-                .username(USER_ID)
-                .user_attributes(AttributeType::builder().name("email").value(EMAIL).build().unwrap())
-                .build()
-                .unwrap()
         })
         .repeatedly()
         .build()

@@ -23,7 +23,7 @@ use crate::auth::{
     ChallengeKind,
     cognito::{AuthStep, FirstFactor},
     limits::Form,
-    server::{caller, form_error, no_store, redirect_to, set_cookies, state},
+    server::{caller, form_error, no_store, set_cookies, state},
     session::{Session, Transient, now_unix, pending, pending::Factor, pending::PendingSignIn},
     validate::{Email, safe_next},
 };
@@ -118,11 +118,11 @@ pub async fn passkey_sign_in(credential: String) -> Result<(), AppError> {
     let pending =
         pending::current_in(&state, Transient::Passkey).filter(|p| p.challenge.kind == ChallengeKind::Passkey);
     let Some(pending) = pending else {
-        return back_to_sign_in(&state, None, &AppError::ChallengeExpired);
+        return pending::restart_in(&state, Transient::Passkey, None, &AppError::ChallengeExpired);
     };
     let email = Email::parse(&pending.email).map_err(|e| form_error(e, "/sign-in", &[]))?;
     if let Err(e) = state.limits.check_email(Form::SignIn, &email).await {
-        return back_to_sign_in(&state, Some(&pending), &e);
+        return pending::restart_in(&state, Transient::Passkey, Some(&pending), &e);
     }
     let answer = match parse_credential(&credential) {
         Ok(credential) => {
@@ -141,25 +141,8 @@ pub async fn passkey_sign_in(credential: String) -> Result<(), AppError> {
     match result {
         Ok(()) => Ok(()),
         // Cognito's session is spent by a refused answer: the next try starts afresh.
-        Err(e) => back_to_sign_in(&state, Some(&pending), &e),
+        Err(e) => pending::restart_in(&state, Transient::Passkey, Some(&pending), &e),
     }
-}
-
-/// Ends a passkey sign-in that cannot go on: its cookie goes (a challenge cookie of another
-/// sign-in stays), and the person is back at the form with `error`, the e-mail and `next` kept.
-#[cfg(feature = "ssr")]
-fn back_to_sign_in(state: &AppState, pending: Option<&PendingSignIn>, error: &AppError) -> Result<(), AppError> {
-    set_cookies(state.sessions.clear_transient(Transient::Passkey).into_iter().collect());
-    let mut query = error.query();
-    if let Some(p) = pending {
-        query.push(("email", p.email.clone()));
-        if p.next != "/protected" {
-            query.push(("next", p.next.clone()));
-        }
-    }
-    let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    redirect_to("/sign-in", &pairs);
-    Ok(())
 }
 
 /// The account's passkeys for the account page; `None` when the pool has none to offer (or

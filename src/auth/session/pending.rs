@@ -193,7 +193,18 @@ pub async fn advance(
 /// cannot answer) and sends the person back to the sign-in form with `error`, keeping the
 /// e-mail and where they were going.
 pub fn restart(state: &AppState, pending: Option<&PendingSignIn>, error: &AppError) -> Result<(), AppError> {
-    set_cookies(state.sessions.clear_transient(Transient::SignIn).into_iter().collect());
+    restart_in(state, Transient::SignIn, pending, error)
+}
+
+/// [`restart`] for the pending sign-in kept in `cookie` (only that cookie goes: a passkey
+/// attempt that fails leaves a sign-in waiting for a code as it was).
+pub fn restart_in(
+    state: &AppState,
+    cookie: Transient,
+    pending: Option<&PendingSignIn>,
+    error: &AppError,
+) -> Result<(), AppError> {
+    set_cookies(state.sessions.clear_transient(cookie).into_iter().collect());
     let mut query = error.query();
     if let Some(p) = pending {
         query.push(("email", p.email.clone()));
