@@ -71,6 +71,64 @@ pub struct Config {
     /// Sensitive account changes need the password typed within this long (default 5 minutes,
     /// as Clerk and Better Auth ask).
     pub reauth_window: Duration,
+    /// The pool's OAuth 2.0 endpoints, for "Continue with Google" and managed login
+    /// (`COGNITO_DOMAIN` and what goes with it); `None`: neither is offered.
+    pub federation: Option<Federation>,
+}
+
+/// Sign-in through the pool's own pages (`/oauth2/authorize`): the identity providers the
+/// sign-in page offers a button for, and whether every sign-in goes to managed login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Federation {
+    /// The pool's domain as an origin: `https://<prefix>.auth.<region>.amazoncognito.com`, a
+    /// custom domain, or an emulator's address.
+    pub domain: String,
+    /// `COGNITO_IDENTITY_PROVIDERS`, in the order given.
+    pub providers: Vec<IdentityProvider>,
+    /// `COGNITO_MANAGED_LOGIN=true`: the sign-in page sends people to Cognito's own.
+    pub managed_login: bool,
+    /// `COGNITO_LOCAL_OAUTH=true`: the domain is cognito-local's, whose OAuth endpoints differ
+    /// from Cognito's in two ways the app must know: no `/logout`, and ID tokens without the
+    /// request's `nonce`. Development only (refused in production).
+    pub cognito_local: bool,
+}
+
+/// A button on the sign-in page: "Continue with {label}".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityProvider {
+    /// The provider's name in the pool (`Google`, `SignInWithApple`, `MyCorpSAML`): what
+    /// `identity_provider=` names.
+    pub name: String,
+    /// What the button says after "Continue with".
+    pub label: String,
+}
+
+impl IdentityProvider {
+    /// `Name` or `Name=Label`; the social providers' pool names get their brand as the label.
+    fn parse(entry: &str) -> Option<Self> {
+        let (name, label) = match entry.split_once('=') {
+            Some((name, label)) => (name.trim(), Some(label.trim())),
+            None => (entry.trim(), None),
+        };
+        // Cognito's provider names: 1–32 characters of letters, digits and `_ -`.
+        let valid = !name.is_empty()
+            && name.len() <= 32
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+        if !valid || label.is_some_and(|l| l.is_empty() || l.chars().count() > 40) {
+            return None;
+        }
+        let brand = match name {
+            "SignInWithApple" => "Apple",
+            "LoginWithAmazon" => "Amazon",
+            other => other,
+        };
+        Some(Self {
+            name: name.to_owned(),
+            label: label.unwrap_or(brand).to_owned(),
+        })
+    }
 }
 
 impl Config {
@@ -330,6 +388,8 @@ impl Config {
             return Err(err("APP_NAME", "must be at most 64 characters, without `:`"));
         }
 
+        let federation = federation(&get, &region, production)?;
+
         Ok(Self {
             production,
             app_url,
@@ -357,7 +417,14 @@ impl Config {
             request_body_timeout,
             app_name,
             reauth_window,
+            federation,
         })
+    }
+
+    /// Where the pool sends people back with an authorization code (one of the app client's
+    /// `CallbackURLs`).
+    pub fn callback_url(&self) -> String {
+        format!("{}/auth/callback", self.app_url)
     }
 
     /// Cookies get `Secure` and the `__Host-` prefix whenever the app is served over https.
@@ -371,6 +438,85 @@ impl Config {
     pub fn hsts(&self) -> Option<&'static str> {
         self.secure_cookies().then_some("max-age=31536000")
     }
+}
+
+/// `COGNITO_DOMAIN` and the settings that need it.
+fn federation(
+    get: &impl Fn(&str) -> Option<String>,
+    region: &str,
+    production: bool,
+) -> Result<Option<Federation>, ConfigError> {
+    let err = |var: &'static str, problem: &str| ConfigError {
+        var,
+        problem: problem.into(),
+    };
+    let flag = |var: &'static str, default: bool| match get(var).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(err(var, "must be `true` or `false`")),
+    };
+    let providers = match get("COGNITO_IDENTITY_PROVIDERS") {
+        None => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(IdentityProvider::parse)
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                err(
+                    "COGNITO_IDENTITY_PROVIDERS",
+                    "must be the pool's provider names, comma-separated (like Google,MyCorpSAML=My Corp)",
+                )
+            })?,
+    };
+    let managed_login = flag("COGNITO_MANAGED_LOGIN", false)?;
+    let cognito_local = flag("COGNITO_LOCAL_OAUTH", false)?;
+    if cognito_local && production {
+        return Err(err(
+            "COGNITO_LOCAL_OAUTH",
+            "is for the local emulator only, not production",
+        ));
+    }
+    let Some(domain) = get("COGNITO_DOMAIN") else {
+        for (var, set) in [
+            ("COGNITO_IDENTITY_PROVIDERS", !providers.is_empty()),
+            ("COGNITO_MANAGED_LOGIN", managed_login),
+        ] {
+            if set {
+                return Err(err(var, "needs COGNITO_DOMAIN, the pool's domain"));
+            }
+        }
+        return Ok(None);
+    };
+    let domain = domain.trim().trim_end_matches('/');
+    // A prefix (`myapp`), a custom domain (`auth.example.com`), or an origin (an emulator).
+    let domain = if domain.contains("://") {
+        domain.to_owned()
+    } else if domain.contains('.') {
+        format!("https://{domain}")
+    } else {
+        format!("https://{domain}.auth.{region}.amazoncognito.com")
+    };
+    let origin_only = domain.split_once("://").is_some_and(|(scheme, rest)| {
+        matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', '@'])
+    });
+    if !origin_only {
+        return Err(err(
+            "COGNITO_DOMAIN",
+            "must be the domain's prefix (myapp), a custom domain (auth.example.com) or an origin (no path)",
+        ));
+    }
+    if production && !is_public_https(&domain) {
+        // The authorization code and the client secret travel to it.
+        return Err(err("COGNITO_DOMAIN", "must be a public https:// domain in production"));
+    }
+    Ok(Some(Federation {
+        domain,
+        providers,
+        managed_login,
+        cognito_local,
+    }))
 }
 
 fn is_public_https(url: &str) -> bool {
@@ -413,6 +559,82 @@ mod tests {
         assert!(var_of(config(&[POOL, CLIENT, previous(other)])).contains("SESSION_KEY_PREVIOUS"));
         assert!(var_of(config(&[POOL, CLIENT, KEY, previous(KEY.1)])).contains("same as SESSION_KEY"));
         assert!(var_of(config(&[POOL, CLIENT, KEY, previous("c2hvcnQ=")])).contains("at least 64 bytes"));
+    }
+
+    #[test]
+    fn the_pool_domain_from_a_prefix_a_custom_domain_or_an_origin() {
+        let domain = |v: &'static str| config(&[POOL, CLIENT, ("COGNITO_DOMAIN", v)]).map(|c| c.federation);
+        let f = domain("myapp").expect("valid").expect("set");
+        assert_eq!(f.domain, "https://myapp.auth.eu-west-1.amazoncognito.com");
+        assert!(f.providers.is_empty() && !f.managed_login && !f.cognito_local);
+        assert_eq!(
+            domain("auth.example.com/").expect("valid").map(|f| f.domain).as_deref(),
+            Some("https://auth.example.com")
+        );
+        assert_eq!(
+            domain("http://127.0.0.1:9229")
+                .expect("valid")
+                .map(|f| f.domain)
+                .as_deref(),
+            Some("http://127.0.0.1:9229")
+        );
+        assert!(domain("https://auth.example.com/oauth2").is_err());
+        assert_eq!(config(&[POOL, CLIENT]).expect("valid").federation, None);
+        // Production: a public https domain only.
+        let prod = |v: &'static str| {
+            config(&[
+                POOL,
+                CLIENT,
+                KEY,
+                ("APP_URL", "https://app.example.com"),
+                ("COGNITO_DOMAIN", v),
+            ])
+        };
+        assert!(prod("myapp").is_ok());
+        assert!(prod("http://127.0.0.1:9229").is_err());
+        let local = config(&[
+            KEY,
+            POOL,
+            CLIENT,
+            ("APP_URL", "https://app.example.com"),
+            ("COGNITO_DOMAIN", "myapp"),
+            ("COGNITO_LOCAL_OAUTH", "true"),
+        ]);
+        assert!(local.err().is_some_and(|e| e.var == "COGNITO_LOCAL_OAUTH"));
+    }
+
+    #[test]
+    fn identity_providers_need_a_domain_and_pool_names() {
+        let providers = |v: &'static str| {
+            config(&[
+                POOL,
+                CLIENT,
+                ("COGNITO_DOMAIN", "myapp"),
+                ("COGNITO_IDENTITY_PROVIDERS", v),
+            ])
+            .map(|c| c.federation.map(|f| f.providers).unwrap_or_default())
+        };
+        let list = providers("Google, SignInWithApple,MyCorpSAML=My Corp,").expect("valid");
+        let labels: Vec<(&str, &str)> = list.iter().map(|p| (p.name.as_str(), p.label.as_str())).collect();
+        assert_eq!(
+            labels,
+            [
+                ("Google", "Google"),
+                ("SignInWithApple", "Apple"),
+                ("MyCorpSAML", "My Corp")
+            ]
+        );
+        for bad in ["Goo gle", "Google=", "a/b", "ThisNameIsFarTooLongForACognitoProvider"] {
+            assert!(providers(bad).is_err(), "{bad}");
+        }
+        let without_domain = config(&[POOL, CLIENT, ("COGNITO_IDENTITY_PROVIDERS", "Google")]);
+        assert!(
+            without_domain
+                .err()
+                .is_some_and(|e| e.to_string().contains("needs COGNITO_DOMAIN"))
+        );
+        let managed = config(&[POOL, CLIENT, ("COGNITO_MANAGED_LOGIN", "true")]);
+        assert!(managed.err().is_some_and(|e| e.var == "COGNITO_MANAGED_LOGIN"));
     }
 
     #[test]

@@ -101,6 +101,19 @@ pub enum AppError {
     PasskeyAlreadyAdded,
     /// The account holds as many passkeys as Cognito allows.
     TooManyPasskeys,
+    /// The person cancelled at the identity provider (Google, a company's sign-in page).
+    FederationCancelled,
+    /// The identity provider or the pool did not sign the person in (a refusal, a trigger, an
+    /// answer this app could not verify).
+    FederationFailed,
+    /// The round trip through the provider cannot be finished: started in another browser or
+    /// tab, taken too long, or its answer already used.
+    FederationExpired,
+    /// The provider is not set up for this app (the pool or app client refuses it).
+    FederationUnavailable,
+    /// The pool linked the provider's sign-in to an existing account on this attempt; the next
+    /// one signs in (Cognito's answer to the first sign-in after `AdminLinkProviderForUser`).
+    FederationLinked,
     SessionExpired,
     Unavailable,
     /// The session store cannot be reached: no session can be checked, so none is accepted.
@@ -169,6 +182,11 @@ impl AppError {
             Self::PasskeyExpired => text!(passkey_expired),
             Self::PasskeyAlreadyAdded => text!(passkey_already_added),
             Self::TooManyPasskeys => text!(too_many_passkeys),
+            Self::FederationCancelled => text!(federation_cancelled),
+            Self::FederationFailed => text!(federation_failed),
+            Self::FederationExpired => text!(federation_expired),
+            Self::FederationUnavailable => text!(federation_unavailable),
+            Self::FederationLinked => text!(federation_linked),
             Self::SessionExpired => text!(session_expired),
             Self::Unavailable => text!(unavailable),
             Self::BrieflyUnavailable => text!(briefly_unavailable),
@@ -250,6 +268,11 @@ impl AppError {
             Self::PasskeyExpired => "passkey_expired",
             Self::PasskeyAlreadyAdded => "passkey_already_added",
             Self::TooManyPasskeys => "too_many_passkeys",
+            Self::FederationCancelled => "federation_cancelled",
+            Self::FederationFailed => "federation_failed",
+            Self::FederationExpired => "federation_expired",
+            Self::FederationUnavailable => "federation_unavailable",
+            Self::FederationLinked => "federation_linked",
             Self::SessionExpired => "session_expired",
             Self::Unavailable => "unavailable",
             Self::BrieflyUnavailable => "briefly_unavailable",
@@ -266,7 +289,7 @@ impl AppError {
     }
 
     /// Every error, once each (with a placeholder wait for the rate limit).
-    pub const ALL: [AppError; 55] = [
+    pub const ALL: [AppError; 60] = [
         AppError::InvalidEmail,
         AppError::WeakPassword,
         AppError::InvalidName,
@@ -316,6 +339,11 @@ impl AppError {
         AppError::PasskeyExpired,
         AppError::PasskeyAlreadyAdded,
         AppError::TooManyPasskeys,
+        AppError::FederationCancelled,
+        AppError::FederationFailed,
+        AppError::FederationExpired,
+        AppError::FederationUnavailable,
+        AppError::FederationLinked,
         AppError::SessionExpired,
         AppError::Unavailable,
         AppError::BrieflyUnavailable,
@@ -338,7 +366,8 @@ impl AppError {
             | Self::NotEnabled
             | Self::UnsupportedChallenge
             | Self::MfaSetupUnavailable
-            | Self::PasskeysUnavailable => 403,
+            | Self::PasskeysUnavailable
+            | Self::FederationUnavailable => 403,
             Self::TriggerFailed => 502,
             Self::EmailTaken => 409,
             Self::TooLarge => 413,

@@ -5,6 +5,7 @@ use crate::api;
 use crate::app::{App, shell};
 use crate::auth::csrf::{SERVER_FN_PREFIX, is_cross_site};
 use crate::auth::limits::Form;
+use crate::auth::managed_login_layer;
 use crate::auth::session::session_layer;
 use crate::state::AppState;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context, page)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), managed_login_layer))
         .layer(middleware::from_fn_with_state(state.sessions.clone(), session_layer))
         .layer(middleware::from_fn_with_state(state.clone(), guard_server_fns))
         // Inside the limit: the body it reads in time is already cut at the limit.

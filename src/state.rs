@@ -4,6 +4,7 @@ use crate::api::bff::Upstream;
 use crate::api::server::{ME_CACHE_MAX, MeCache};
 use crate::auth::SignUpSettings;
 use crate::auth::cognito::Cognito;
+use crate::auth::cognito::oauth::{OAuth, OAuthSetupError};
 use crate::auth::cognito::pool::Level;
 use crate::auth::limits::RateLimits;
 use crate::auth::session::Sessions;
@@ -52,6 +53,8 @@ pub struct SharedState {
     pub mfa_required: bool,
     /// Passkeys and e-mail codes, when the pool and client allow them.
     pub sign_in_methods: crate::auth::SignInMethods,
+    /// The pool's OAuth endpoints ("Continue with …", managed login), with `COGNITO_DOMAIN`.
+    pub oauth: Option<OAuth>,
 }
 
 /// One line at start-up on where sessions are kept; a shared store that does not answer yet is
@@ -126,6 +129,8 @@ pub enum StartError {
     Http(#[from] reqwest::Error),
     #[error("REDIS_URL cannot be used: {0}")]
     Store(String),
+    #[error("{0}")]
+    OAuth(#[from] OAuthSetupError),
     #[error("could not set up sessions (SESSION_KEY)")]
     Sessions,
     #[error("the user pool or app client cannot work with this app (see the errors above)")]
@@ -212,6 +217,11 @@ impl AppState {
             .with_revocations(revocations.clone());
         let limits = Arc::new(RateLimits::new(&config, Some(store)));
         let api = Arc::new(Upstream::new(config.api_url.as_deref())?);
+        let oauth = config
+            .federation
+            .as_ref()
+            .map(|federation| OAuth::new(&config, federation))
+            .transpose()?;
         Ok(Self(Arc::new(SharedState {
             leptos_options,
             config: Arc::new(config),
@@ -226,6 +236,7 @@ impl AppState {
             api,
             mfa_required: facts.mfa.is_some_and(|m| m.required),
             sign_in_methods,
+            oauth,
         })))
     }
 }

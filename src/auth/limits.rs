@@ -51,6 +51,8 @@ pub enum Form {
     /// A sign-in without a password: every request for a passkey's options or an e-mailed code
     /// counts (each starts a Cognito sign-in; a code is an e-mail to someone's inbox).
     Passwordless,
+    /// A round trip through the pool's OAuth endpoints: its start and its callback.
+    Federation,
 }
 
 impl Form {
@@ -68,6 +70,7 @@ impl Form {
             Self::NewPassword => "new-password",
             Self::Account(_) => "account",
             Self::Passwordless => "passwordless",
+            Self::Federation => "federation",
         }
     }
 
@@ -84,6 +87,7 @@ impl Form {
             "choose-mfa" => Self::ChooseMfa,
             "new-password" => Self::NewPassword,
             "passkey-options" | "passkey-sign-in" | "sign-in-email-code" => Self::Passwordless,
+            "continue" | "callback" => Self::Federation,
             action if action.starts_with("account-") => Self::Account("any"),
             _ => return None,
         })

@@ -12,6 +12,7 @@
 //! | reset the password | `flows/password_reset.rs` |
 //! | answer a sign-in challenge (code, choice, new password, authenticator set-up) | `flows/challenges.rs` |
 //! | passkeys: sign in with one, add, list and remove them on the account page | `flows/passkeys.rs` |
+//! | "Continue with Google" and managed login: to the pool's OAuth endpoints and back | `flows/federation.rs` |
 //! | the account page: password, authenticator, name, e-mail, sign out everywhere, delete | `flows/account.rs` |
 //! | the header's language switch (cookie, and the `locale` attribute when signed in) | `flows/language.rs` |
 //! | **Cognito**: every call, its error mapping, retries, the pool check, `SECRET_HASH` | `cognito/` |

@@ -207,6 +207,9 @@ pub struct IdClaims {
     pub username: Option<String>,
     #[serde(default, rename = "cognito:groups")]
     pub groups: Vec<String>,
+    /// The `nonce` of the sign-in request this token answers (the pool's OAuth endpoints).
+    #[serde(default)]
+    pub nonce: Option<String>,
 }
 
 #[derive(Clone, Debug)]

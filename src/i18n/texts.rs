@@ -134,6 +134,10 @@ pub struct SignIn {
     /// Between the password form and the other ways to sign in.
     pub or: Text,
     pub with_passkey: Text,
+    /// "Continue with {provider}" (a provider the pool federates: Google, a company's).
+    pub continue_with: Around,
+    /// The link to Cognito's managed login page.
+    pub managed_login: Text,
     pub waiting_for_passkey: Text,
     pub email_code: Text,
     pub sending_code: Text,
@@ -282,6 +286,8 @@ pub struct Account {
     pub method_password_sms: Text,
     pub method_passkey: Text,
     pub method_email_code: Text,
+    pub method_federated: Text,
+    pub method_managed_login: Text,
     /// A time before now, in words ("5 minutes ago").
     pub ago: fn(i64) -> String,
     pub end_session: Text,
@@ -393,6 +399,11 @@ pub struct Errors {
     pub passkey_expired: Text,
     pub passkey_already_added: Text,
     pub too_many_passkeys: Text,
+    pub federation_cancelled: Text,
+    pub federation_failed: Text,
+    pub federation_expired: Text,
+    pub federation_unavailable: Text,
+    pub federation_linked: Text,
     pub session_expired: Text,
     pub unavailable: Text,
     pub briefly_unavailable: Text,

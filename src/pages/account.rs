@@ -218,6 +218,8 @@ fn Sessions(sessions: Vec<SessionView>, error: Option<AppError>) -> impl IntoVie
         "password-sms" => Some(a.method_password_sms),
         "passkey" => Some(a.method_passkey),
         "email-code" => Some(a.method_email_code),
+        "federated" => Some(a.method_federated),
+        "managed-login" => Some(a.method_managed_login),
         _ => None,
     };
     let lang = language();

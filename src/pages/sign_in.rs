@@ -3,7 +3,8 @@
 //! also "Sign in with a passkey" (and the browser's passkey autofill) and "E-mail me a code".
 
 use crate::auth::{
-    PasskeySignIn, PasskeySignInOptions, SignIn, SignInMethods, SignInWithEmailCode, get_sign_in_methods,
+    ContinueWith, PasskeySignIn, PasskeySignInOptions, PoolSignIn, SignIn, SignInMethods, SignInWithEmailCode,
+    get_pool_sign_in, get_sign_in_methods,
 };
 use crate::components::{
     EmailField, ErrorBanner, MarkHydrated, Notice, PasswordField, PostForm, SubmitButton, banner_error, field_error,
@@ -29,6 +30,7 @@ pub fn SignInPage() -> impl IntoView {
     }
     .map(str::to_owned);
     let methods = Resource::new(|| (), |_| get_sign_in_methods());
+    let pool = Resource::new(|| (), |_| get_pool_sign_in());
     let (email, next, error) = (query_value("email"), query_value("next"), query_error());
 
     view! {
@@ -41,8 +43,10 @@ pub fn SignInPage() -> impl IntoView {
                     let (email, next, error) = (email.clone(), next.clone(), error.clone());
                     Suspend::new(async move {
                         let methods = methods.await.unwrap_or_default();
+                        let pool = pool.await.unwrap_or_default();
                         view! {
-                            <SignInForm email next error methods/>
+                            <SignInForm email next=next.clone() error methods/>
+                            <PoolButtons pool next/>
                             // Passkeys need the browser's WebAuthn: without JavaScript, say so
                             // (the e-mail code and the password still work).
                             {methods.passkey.then(|| view! {
@@ -58,6 +62,41 @@ pub fn SignInPage() -> impl IntoView {
             <p>{t.sign_in.new_here.0} <A href="/sign-up">{t.sign_in.create}</A> {t.sign_in.new_here.1}</p>
         </section>
     }
+}
+
+/// "Continue with Google" (and the other providers), and managed login: one plain `GET` form to
+/// the server, each button naming its provider, which sends the browser on to the pool's
+/// `/oauth2/authorize` (`flows/federation.rs`). Rendered on the server only: it works without
+/// JavaScript and adds nothing to the wasm.
+#[component]
+fn PoolButtons(pool: PoolSignIn, next: String) -> impl IntoView {
+    let t = texts();
+    if pool.providers.is_empty() && !pool.managed_login {
+        return None;
+    }
+    let providers = pool
+        .providers
+        .into_iter()
+        .map(|p| {
+            let (before, after) = t.sign_in.continue_with;
+            view! {
+                <button type="submit" class="secondary" name="provider" value=p.name>
+                    {format!("{before}{}{after}", p.label)}
+                </button>
+            }
+        })
+        .collect_view();
+    let managed = pool
+        .managed_login
+        .then(|| view! { <button type="submit" class="secondary">{t.sign_in.managed_login}</button> });
+    Some(view! {
+        <p class="or">{t.sign_in.or}</p>
+        <form class="providers" method="get" action=ContinueWith::url()>
+            {(!next.is_empty()).then(|| view! { <input type="hidden" name="next" value=next/> })}
+            {providers}
+            {managed}
+        </form>
+    })
 }
 
 /// The form, live in the browser: a pending button and errors next to their fields.

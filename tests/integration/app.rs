@@ -73,14 +73,14 @@ fn jwt(claims: Value) -> String {
 
 /// A token as the fake's pool signs it: RS256 with key A, whose public half its JWKS lists, so
 /// the API's verifier accepts it when `COGNITO_ISSUER` names the fake.
-fn signed(claims: Value) -> String {
+pub(crate) fn signed(claims: Value) -> String {
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     header.kid = Some("kid-a".into());
     let key = jsonwebtoken::EncodingKey::from_rsa_pem(include_str!("../fixtures/key-a.pem").as_bytes()).unwrap();
     jsonwebtoken::encode(&header, &claims, &key).unwrap()
 }
 
-fn jwks() -> Value {
+pub(crate) fn jwks() -> Value {
     let keys: Value = serde_json::from_str(include_str!("../fixtures/keys.json")).unwrap();
     json!({ "keys": [{ "kty": "RSA", "alg": "RS256", "use": "sig", "kid": "kid-a",
         "n": keys["key-a"]["n"], "e": keys["key-a"]["e"] }] })

@@ -10,6 +10,7 @@ mod app;
 mod challenges;
 mod cognito_errors;
 mod common;
+mod federation;
 mod language;
 mod passkeys;
 mod store;

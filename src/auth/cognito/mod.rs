@@ -15,6 +15,7 @@
 //! | what a sign-in step answers: tokens or a challenge | `answers.rs` |
 //! | exception → [`AppError`], and the log line | `errors.rs` |
 //! | which failures the SDK may retry | `retry.rs` |
+//! | the pool's OAuth 2.0 endpoints: "Continue with …", managed login, `/logout` | `oauth.rs` |
 //! | what the pool and client allow, read and checked at start-up | `pool.rs` |
 //! | `SECRET_HASH` for app clients with a secret | `secret_hash.rs` |
 //!
@@ -24,6 +25,7 @@
 mod account;
 mod answers;
 mod errors;
+pub mod oauth;
 mod passwordless;
 pub mod pool;
 mod retry;

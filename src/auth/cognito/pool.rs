@@ -103,6 +103,22 @@ pub struct ClientFacts {
     /// The client may write the standard `locale` attribute, where sign-up keeps the person's
     /// language for Cognito's e-mails.
     pub writes_locale: bool,
+    /// The client's OAuth settings, for sign-in through the pool's own pages.
+    pub oauth: OAuthFacts,
+}
+
+/// An app client's OAuth 2.0 settings (DescribeUserPoolClient), by Cognito's names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OAuthFacts {
+    /// `AllowedOAuthFlowsUserPoolClient`: the client may use the OAuth endpoints at all.
+    pub enabled: bool,
+    /// `AllowedOAuthFlows`: `code`, `implicit`, `client_credentials`.
+    pub flows: Vec<String>,
+    pub scopes: Vec<String>,
+    /// `SupportedIdentityProviders`: `COGNITO` (the pool's own users) and the providers' names.
+    pub providers: Vec<String>,
+    pub callback_urls: Vec<String>,
+    pub logout_urls: Vec<String>,
 }
 
 impl ClientFacts {
@@ -382,7 +398,106 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
         }
     }
     check_first_factors(facts, config, &mut out);
+    check_federation(facts, config, &mut out);
     out
+}
+
+/// Sign-in through the pool's OAuth endpoints (`COGNITO_DOMAIN`): the client must allow the code
+/// flow, the scopes the app asks for, its callback and sign-out URLs and each provider offered.
+/// Any of them missing and Cognito shows its own error page instead of coming back.
+fn check_federation(facts: &PoolFacts, config: &Config, out: &mut Vec<Finding>) {
+    use Level::{Fatal, Ok};
+    let Some(federation) = &config.federation else {
+        if let Some(client) = &facts.client {
+            let others: Vec<&str> = client
+                .oauth
+                .providers
+                .iter()
+                .map(String::as_str)
+                .filter(|p| *p != "COGNITO")
+                .collect();
+            if !others.is_empty() {
+                out.push(finding(
+                    Ok,
+                    format!(
+                        "identity providers: the client allows {}; set COGNITO_DOMAIN and COGNITO_IDENTITY_PROVIDERS to offer them",
+                        others.join(", ")
+                    ),
+                ));
+            }
+        }
+        return;
+    };
+    let Some(client) = &facts.client else {
+        out.push(finding(
+            Ok,
+            format!(
+                "pool domain {}: the client's OAuth settings could not be read (not checked)",
+                federation.domain
+            ),
+        ));
+        return;
+    };
+    let o = &client.oauth;
+    let mut problems = Vec::new();
+    if !o.enabled {
+        problems.push("the client has no OAuth 2.0 (AllowedOAuthFlowsUserPoolClient is off)".to_owned());
+    }
+    if !o.flows.iter().any(|f| f == "code") {
+        problems.push("AllowedOAuthFlows lacks `code` (authorization code grant)".to_owned());
+    }
+    let missing: Vec<&str> = super::oauth::SCOPES
+        .into_iter()
+        .filter(|s| !o.scopes.iter().any(|have| have == s))
+        .collect();
+    if !missing.is_empty() {
+        problems.push(format!("AllowedOAuthScopes lacks {}", missing.join(", ")));
+    }
+    let callback = config.callback_url();
+    if !o.callback_urls.contains(&callback) {
+        problems.push(format!("CallbackURLs lacks {callback}"));
+    }
+    // cognito-local has no `/logout`, so nothing is sent there.
+    let signed_out = format!("{}/", config.app_url);
+    if !federation.cognito_local && !o.logout_urls.contains(&signed_out) {
+        problems.push(format!(
+            "LogoutURLs lacks {signed_out} (signing out ends at the pool's /logout)"
+        ));
+    }
+    for provider in &federation.providers {
+        if !o.providers.contains(&provider.name) {
+            problems.push(format!("SupportedIdentityProviders lacks {}", provider.name));
+        }
+    }
+    if federation.managed_login && !o.providers.iter().any(|p| p == "COGNITO") {
+        problems
+            .push("managed login is on but SupportedIdentityProviders lacks COGNITO (the pool's own users)".to_owned());
+    }
+    if problems.is_empty() {
+        let names: Vec<&str> = federation.providers.iter().map(|p| p.name.as_str()).collect();
+        out.push(finding(
+            Ok,
+            format!(
+                "pool domain {}: code flow with PKCE, callback {callback}{}{}",
+                federation.domain,
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(", providers {}", names.join(", "))
+                },
+                if federation.managed_login {
+                    ", managed login"
+                } else {
+                    ""
+                },
+            ),
+        ));
+    } else {
+        out.push(finding(
+            Fatal,
+            format!("sign-in through the pool's domain cannot work: {}", problems.join("; ")),
+        ));
+    }
 }
 
 /// Passkeys and e-mail codes (`USER_AUTH`): which first factors the pool allows, whether the
@@ -595,6 +710,19 @@ impl Cognito {
             prevent_user_existence_errors: c
                 .prevent_user_existence_errors
                 .map(|p| p == PreventUserExistenceErrorTypes::Enabled),
+            oauth: OAuthFacts {
+                enabled: c.allowed_o_auth_flows_user_pool_client.unwrap_or(false),
+                flows: c
+                    .allowed_o_auth_flows
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|f| f.as_str().to_owned())
+                    .collect(),
+                scopes: c.allowed_o_auth_scopes.unwrap_or_default(),
+                providers: c.supported_identity_providers.unwrap_or_default(),
+                callback_urls: c.callback_urls.unwrap_or_default(),
+                logout_urls: c.logout_urls.unwrap_or_default(),
+            },
         })
     }
 
@@ -692,6 +820,7 @@ mod tests {
             token_revocation: Some(true),
             prevent_user_existence_errors: Some(true),
             writes_locale: true,
+            oauth: OAuthFacts::default(),
         }
     }
 
@@ -711,6 +840,91 @@ mod tests {
 
     fn worst(findings: &[Finding]) -> Level {
         findings.iter().map(|f| f.level).max().unwrap_or(Level::Ok)
+    }
+
+    #[test]
+    fn the_client_must_allow_what_sign_in_through_the_pool_needs() {
+        let vars = [
+            ("APP_URL", "http://localhost:3000"),
+            ("COGNITO_DOMAIN", "myapp"),
+            ("COGNITO_IDENTITY_PROVIDERS", "Google,MyCorp"),
+        ];
+        let ready = OAuthFacts {
+            enabled: true,
+            flows: vec!["code".into()],
+            scopes: super::super::oauth::SCOPES.map(str::to_owned).to_vec(),
+            providers: vec!["COGNITO".into(), "Google".into(), "MyCorp".into()],
+            callback_urls: vec!["http://localhost:3000/auth/callback".into()],
+            logout_urls: vec!["http://localhost:3000/".into()],
+        };
+        let with = |oauth: OAuthFacts| check(&facts(ClientFacts { oauth, ..good_client() }), &config(&vars));
+        let findings = with(ready.clone());
+        assert_eq!(worst(&findings), Level::Ok, "{findings:?}");
+        assert!(findings.iter().any(|f| f.message.contains("providers Google, MyCorp")));
+        let fatal = |oauth: OAuthFacts, says: &str| {
+            let findings = with(oauth);
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.level == Level::Fatal && f.message.contains(says)),
+                "{says}: {findings:?}"
+            );
+        };
+        fatal(
+            OAuthFacts {
+                enabled: false,
+                ..ready.clone()
+            },
+            "AllowedOAuthFlowsUserPoolClient",
+        );
+        fatal(
+            OAuthFacts {
+                flows: vec!["implicit".into()],
+                ..ready.clone()
+            },
+            "lacks `code`",
+        );
+        fatal(
+            OAuthFacts {
+                scopes: vec!["openid".into(), "email".into()],
+                ..ready.clone()
+            },
+            "lacks profile, aws.cognito.signin.user.admin",
+        );
+        fatal(
+            OAuthFacts {
+                callback_urls: vec!["http://localhost:3000/".into()],
+                ..ready.clone()
+            },
+            "CallbackURLs lacks http://localhost:3000/auth/callback",
+        );
+        fatal(
+            OAuthFacts {
+                logout_urls: vec![],
+                ..ready.clone()
+            },
+            "LogoutURLs lacks http://localhost:3000/",
+        );
+        fatal(
+            OAuthFacts {
+                providers: vec!["COGNITO".into(), "Google".into()],
+                ..ready.clone()
+            },
+            "SupportedIdentityProviders lacks MyCorp",
+        );
+        // Without a domain configured, a client with providers only gets a hint.
+        let hint = check(
+            &facts(ClientFacts {
+                oauth: ready,
+                ..good_client()
+            }),
+            &config(&[]),
+        );
+        assert_eq!(worst(&hint), Level::Ok);
+        assert!(
+            hint.iter()
+                .any(|f| f.message.contains("the client allows Google, MyCorp"))
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod account;
 mod challenges;
+mod federation;
 mod language;
 mod passkeys;
 mod password_reset;
@@ -17,6 +18,7 @@ mod sign_up;
 
 pub use account::*;
 pub use challenges::*;
+pub use federation::*;
 pub use language::*;
 pub use passkeys::*;
 pub use password_reset::*;

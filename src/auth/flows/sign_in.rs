@@ -118,11 +118,18 @@ pub async fn get_sign_in_methods() -> Result<SignInMethods, AppError> {
 }
 
 /// Revokes the refresh token at Cognito, clears the cookies and goes home. Works without
-/// JavaScript (a plain form post).
+/// JavaScript (a plain form post). A session signed in through the pool's own pages (Google,
+/// managed login) goes home by the pool's `/logout`, which ends the pool's own session cookie:
+/// the next "Continue with …" then asks who it is instead of signing the same person in.
 #[server(prefix = "/auth", endpoint = "sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
     let state = state()?;
     let headers = request_headers();
+    let pool_logout = state
+        .oauth
+        .as_ref()
+        .filter(|_| state.sessions.through_pool(&headers))
+        .and_then(|oauth| oauth.logout_url());
     // The API refuses this session's access tokens from now on (Cognito's revocation does
     // not reach an API that verifies tokens itself).
     if let Some(session) = session() {
@@ -146,7 +153,10 @@ pub async fn sign_out() -> Result<(), AppError> {
         }
     }
     set_cookies(state.sessions.clear());
-    redirect_to("/", &[]);
+    match pool_logout {
+        Some(url) => leptos_axum::redirect(&url),
+        None => redirect_to("/", &[]),
+    }
     Ok(())
 }
 

@@ -109,6 +109,10 @@ struct RefreshCookie {
     /// [`Session::session_id`]; `None` in cookies from before the two were bound.
     #[serde(default)]
     sid: Option<String>,
+    /// Signed in through the pool's own pages (a provider, managed login): signing out also
+    /// ends the pool's session cookie (`/logout`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pool: bool,
 }
 
 /// 16 random bytes, base64url: a new [`Session::session_id`]. The bytes come from the
@@ -211,6 +215,9 @@ pub enum Transient {
     /// autofill starts one whenever the e-mail field holds an address, which must not end a
     /// sign-in waiting for a code.
     Passkey,
+    /// A sign-in through the pool's OAuth endpoints, between the redirect to the pool and the
+    /// callback (`cognito::oauth::Authorization`).
+    Federation,
 }
 
 impl Transient {
@@ -222,6 +229,8 @@ impl Transient {
             (Self::Account, true) => "__Host-lc-account",
             (Self::Passkey, false) => "lc-passkey",
             (Self::Passkey, true) => "__Host-lc-passkey",
+            (Self::Federation, false) => "lc-federation",
+            (Self::Federation, true) => "__Host-lc-federation",
         }
     }
 }
@@ -374,7 +383,13 @@ impl Sessions {
     /// `proves_identity`: the sign-in counts as "the password typed just now" for the account
     /// page's sensitive changes (a password or a user-verified passkey; an e-mailed code does
     /// not: inbox access alone must not add a passkey or change the e-mail).
-    pub fn start(&self, tokens: &Tokens, proves_identity: bool) -> Result<(Session, Vec<HeaderValue>), AppError> {
+    /// `through_pool`: the tokens came from the pool's OAuth endpoints (see [`Self::through_pool`]).
+    pub fn start(
+        &self,
+        tokens: &Tokens,
+        proves_identity: bool,
+        through_pool: bool,
+    ) -> Result<(Session, Vec<HeaderValue>), AppError> {
         let refresh_token = tokens.refresh_token.as_deref().ok_or_else(|| {
             tracing::error!("sign-in answer has no refresh token");
             AppError::Internal
@@ -382,7 +397,7 @@ impl Sessions {
         let mut session = self.session_from(tokens, None, new_session_id())?;
         session.authenticated_at = proves_identity.then(now_unix);
         let mut headers = self.session_headers(&session)?;
-        headers.push(self.refresh_header(refresh_token, &tokens.access_token, &session.session_id)?);
+        headers.push(self.refresh_header(refresh_token, &tokens.access_token, &session.session_id, through_pool)?);
         Ok((session, headers))
     }
 
@@ -393,12 +408,14 @@ impl Sessions {
         refresh_token: &str,
         access_token: &str,
         session_id: &str,
+        pool: bool,
     ) -> Result<HeaderValue, AppError> {
         let un = peek_claims(access_token).map(|c| c.username.unwrap_or(c.sub));
         let refresh = serde_json::to_string(&RefreshCookie {
             rt: refresh_token.to_owned(),
             un,
             sid: Some(session_id.to_owned()),
+            pool,
         })
         .map_err(|_| AppError::Internal)?;
         self.encrypt(self.cookie(self.refresh_name(), refresh))
@@ -516,6 +533,13 @@ impl Sessions {
                 HeaderValue::from_str(&gone.to_string()).ok()
             })
             .collect()
+    }
+
+    /// Whether this request's session was signed in through the pool's own pages (a provider
+    /// like Google, or managed login), so that signing out must also visit the pool's `/logout`.
+    pub fn through_pool(&self, headers: &http::HeaderMap) -> bool {
+        self.read::<RefreshCookie>(&jar_of(headers), self.refresh_name())
+            .is_some_and(|c| c.pool)
     }
 
     /// The refresh token of this request, for signing out.
@@ -668,7 +692,12 @@ impl Sessions {
                         // Rotation: the old refresh token dies after the grace period, so the new
                         // one must reach the browser with this very response.
                         if let Some(rotated) = tokens.refresh_token.as_deref().filter(|rt| *rt != refresh.rt) {
-                            headers.push(self.refresh_header(rotated, &tokens.access_token, &session_id)?);
+                            headers.push(self.refresh_header(
+                                rotated,
+                                &tokens.access_token,
+                                &session_id,
+                                refresh.pool,
+                            )?);
                         } else {
                             headers.extend(reseal_refresh());
                         }
@@ -968,7 +997,7 @@ mod tests {
     #[tokio::test]
     async fn rolling_the_key_keeps_sessions_and_seals_them_again() {
         let old = sessions_keyed("a", None);
-        let (_, sealed_old) = old.start(&tokens(now_unix() + 3600), true).expect("start");
+        let (_, sealed_old) = old.start(&tokens(now_unix() + 3600), true, false).expect("start");
         // Without the previous key, the old cookies are as good as forged.
         assert!(
             sessions_keyed("b", None)
@@ -1033,7 +1062,7 @@ mod tests {
     #[tokio::test]
     async fn a_fresh_session_round_trips_without_calling_cognito() {
         let s = sessions(false);
-        let (_, set) = s.start(&tokens(now_unix() + 3600), true).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 3600), true, false).expect("start");
         assert_eq!(set.len(), 2);
         for v in &set {
             let v = v.to_str().expect("ascii");
@@ -1061,7 +1090,7 @@ mod tests {
     #[tokio::test]
     async fn https_uses_host_prefixed_secure_cookies() {
         let s = sessions(true);
-        let (_, set) = s.start(&tokens(now_unix() + 3600), true).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 3600), true, false).expect("start");
         for v in &set {
             let v = v.to_str().expect("ascii");
             assert!(v.starts_with("__Host-") && v.contains("Secure"), "{v}");
@@ -1077,7 +1106,9 @@ mod tests {
         assert!(resolved.session.is_none());
         assert_eq!(resolved.set_cookies.len(), 2, "both cookies removed");
         // A cookie encrypted with another key is as good as forged.
-        let (_, set) = sessions(false).start(&tokens(now_unix() + 3600), true).expect("start");
+        let (_, set) = sessions(false)
+            .start(&tokens(now_unix() + 3600), true, false)
+            .expect("start");
         assert!(s.resolve(&request_headers(&set)).await.session.is_none());
     }
 
@@ -1103,7 +1134,7 @@ mod tests {
         let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
         let s = Arc::new(sessions_with(false, client));
         // A session whose access token expires within the refresh margin.
-        let (_, set) = s.start(&tokens(now_unix() + 5), true).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 5), true, false).expect("start");
         let headers = request_headers(&set);
         let tasks: Vec<_> = (0..10)
             .map(|_| {
@@ -1138,7 +1169,7 @@ mod tests {
             });
         let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
         let s = sessions_with(false, client);
-        let (_, set) = s.start(&tokens(now_unix() - 1), true).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() - 1), true, false).expect("start");
         let resolved = s.resolve(&request_headers(&set)).await;
         assert!(resolved.session.is_none());
         assert_eq!(resolved.set_cookies.len(), 2);
@@ -1150,8 +1181,8 @@ mod tests {
     #[tokio::test]
     async fn a_refresh_cookie_only_works_with_the_session_cookie_of_its_sign_in() {
         let s = sessions(false);
-        let (ada, ada_set) = s.start(&tokens(now_unix() + 3600), true).expect("start");
-        let (bob, bob_set) = s.start(&tokens(now_unix() + 3600), true).expect("start");
+        let (ada, ada_set) = s.start(&tokens(now_unix() + 3600), true, false).expect("start");
+        let (bob, bob_set) = s.start(&tokens(now_unix() + 3600), true, false).expect("start");
         assert_ne!(ada.session_id, bob.session_id);
         assert_eq!(ada.session_id.len(), 22, "16 bytes, base64url");
         let resolved = s.resolve(&request_headers(&ada_set)).await;
@@ -1195,7 +1226,7 @@ mod tests {
         assert_eq!(again.session.map(|s| s.session_id), Some(session.session_id));
         assert!(again.set_cookies.is_empty());
         // An old refresh cookie next to a new session cookie is not a pair.
-        let (_, new) = s.start(&tokens(now_unix() + 3600), true).expect("start");
+        let (_, new) = s.start(&tokens(now_unix() + 3600), true, false).expect("start");
         let mixed = [new[0].clone(), legacy[1].clone()];
         assert!(s.resolve(&request_headers(&mixed)).await.session.is_none());
     }
@@ -1243,7 +1274,7 @@ mod tests {
         let groups: Vec<String> = (0..80).map(|i| format!("department-{i:02}-readers")).collect();
         let mut t = tokens(exp);
         t.access_token = jwt(serde_json::json!({"exp": exp, "sub": "user-1", "cognito:groups": groups}));
-        let (_, set) = s.start(&t, true).expect("start");
+        let (_, set) = s.start(&t, true, false).expect("start");
         assert!(set.len() > 2, "the session cookie is split: {}", set.len());
         for v in &set {
             let pair = v.to_str().expect("ascii").split(';').next().expect("pair").to_owned();
@@ -1265,7 +1296,7 @@ mod tests {
         // Far too many groups: refused at sign-in with its own message.
         let groups: Vec<String> = (0..2000).map(|i| format!("department-{i:04}-readers")).collect();
         t.access_token = jwt(serde_json::json!({"exp": exp, "sub": "user-1", "cognito:groups": groups}));
-        assert!(matches!(s.start(&t, true), Err(AppError::SessionTooLarge)));
+        assert!(matches!(s.start(&t, true, false), Err(AppError::SessionTooLarge)));
     }
 
     #[tokio::test]
@@ -1274,7 +1305,7 @@ mod tests {
         let rule = refreshing_to("user-1", Some("rotated-secret"));
         let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
         let s = Arc::new(sessions_with(false, client));
-        let (_, set) = s.start(&tokens(now_unix() + 5), true).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 5), true, false).expect("start");
         let app = axum::Router::new()
             // Like the language switch: a handler that sets a cookie of its own.
             .route("/lang", post(|| async { ([(SET_COOKIE, "lc-lang=ja; Path=/")], "ok") }))

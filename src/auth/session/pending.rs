@@ -31,6 +31,17 @@ pub enum Factor {
     Password,
     Passkey,
     EmailCode,
+    /// Through the pool's OAuth endpoints, at an identity provider (Google, a company's).
+    Federated,
+    /// Through the pool's OAuth endpoints, on Cognito's managed login page.
+    ManagedLogin,
+}
+
+impl Factor {
+    /// The tokens came from the pool's `/oauth2/token`: signing out visits its `/logout` too.
+    pub fn through_pool(self) -> bool {
+        matches!(self, Self::Federated | Self::ManagedLogin)
+    }
 }
 
 /// What the server keeps of a sign-in waiting for a challenge's answer.
@@ -76,6 +87,8 @@ fn method_of(factor: Factor, last: Option<ChallengeKind>) -> &'static str {
     match (factor, last) {
         (Factor::Passkey, _) => "passkey",
         (Factor::EmailCode, _) => "email-code",
+        (Factor::Federated, _) => "federated",
+        (Factor::ManagedLogin, _) => "managed-login",
         (Factor::Password, Some(ChallengeKind::SoftwareToken | ChallengeKind::MfaSetup)) => "password-totp",
         (Factor::Password, Some(ChallengeKind::EmailOtp)) => "password-email",
         (Factor::Password, Some(ChallengeKind::SmsMfa)) => "password-sms",
@@ -107,7 +120,10 @@ pub async fn advance(
 ) -> Result<(), AppError> {
     match step {
         AuthStep::Tokens(tokens) => {
-            let (session_started, mut cookies) = state.sessions.start(&tokens, factor != Factor::EmailCode)?;
+            let (session_started, mut cookies) =
+                state
+                    .sessions
+                    .start(&tokens, factor != Factor::EmailCode, factor.through_pool())?;
             let last = current(state).filter(|p| p.factor == factor).map(|p| p.challenge.kind);
             let method = method_of(factor, last);
             if state

@@ -1,0 +1,399 @@
+//! The pool's OAuth 2.0 endpoints: "Continue with Google" (or any provider the pool federates)
+//! and Cognito's managed login. AWS signs people in through a third-party provider only in the
+//! browser, through the pool's `/oauth2/authorize`; the SDK's `InitiateAuth` cannot. So:
+//!
+//! 1. [`OAuth::authorize`]: the browser goes to `/oauth2/authorize` with
+//!    `identity_provider=…`, a PKCE challenge (S256), `state` and `nonce`; what proves the answer
+//!    is ours ([`Authorization`]) stays in an encrypted HttpOnly cookie (`flows/federation.rs`).
+//! 2. The pool sends the browser back to `APP_URL/auth/callback` with a code; the server, not
+//!    the browser, trades it at `/oauth2/token` ([`OAuth::exchange`]), with the PKCE verifier and
+//!    the client secret when the client has one (HTTP Basic, as Cognito asks).
+//! 3. The ID token's signature, `iss`, `aud`, `exp` are checked by `auth::verifier`, its `nonce`
+//!    against the cookie's (`flows/federation.rs`); the tokens then make the same session as a
+//!    password sign-in.
+//!
+//! The endpoints are set here rather than read from the pool's discovery document: Cognito's
+//! is at the issuer, not the domain, and cognito-local's lists neither endpoint.
+
+use super::Tokens;
+use crate::config::{Config, Federation};
+use crate::error::AppError;
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse,
+    TokenResponse as _, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// What the app asks the pool for: the ID token (`openid`) with the e-mail and name in it. The
+/// app client's `AllowedOAuthScopes` must allow all three (the start-up report checks).
+/// `aws.cognito.signin.user.admin` lets the access token call the user's own Cognito operations
+/// (GetUser, the account page's changes), as a token from `InitiateAuth` can.
+pub const SCOPES: [&str; 4] = ["openid", "email", "profile", "aws.cognito.signin.user.admin"];
+
+/// How long a round trip through the provider may take: time to type a password and a second
+/// factor there, not long enough for a forgotten tab.
+pub const AUTHORIZATION_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// The token endpoint's answer: RFC 6749's fields and the OpenID Connect ID token.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct IdTokenField {
+    id_token: String,
+}
+
+impl ExtraTokenFields for IdTokenField {}
+
+type TokenAnswer = StandardTokenResponse<IdTokenField, BasicTokenType>;
+
+type Client = oauth2::Client<
+    BasicErrorResponse,
+    TokenAnswer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// What the callback checks the pool's answer against, kept in the browser's encrypted
+/// cookie between the two (`Transient::Federation`). Never leaves the server readable.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Authorization {
+    /// Comes back unchanged with the answer: the answer is to this browser's request (no login
+    /// CSRF, no code injected from elsewhere).
+    pub state: String,
+    /// Comes back inside the ID token: the token was minted for this request.
+    pub nonce: String,
+    /// The PKCE secret whose hash went out as the challenge: only this server can trade the code.
+    pub verifier: String,
+    /// Where to go once signed in (already checked by `safe_next`).
+    pub next: String,
+    /// The provider's pool name; `None`: managed login.
+    pub provider: Option<String>,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// The pool's domain and this app's client on it.
+#[derive(Clone)]
+pub struct OAuth {
+    client: Client,
+    http: reqwest::Client,
+    domain: String,
+    client_id: String,
+    /// Where the pool's `/logout` sends the browser back to (one of the client's `LogoutURLs`).
+    signed_out_url: String,
+    cognito_local: bool,
+}
+
+impl std::fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth")
+            .field("domain", &self.domain)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuth {
+    pub fn new(config: &Config, federation: &Federation) -> Result<Self, OAuthSetupError> {
+        let domain = federation.domain.clone();
+        let mut client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
+            .set_auth_uri(AuthUrl::new(format!("{domain}/oauth2/authorize"))?)
+            .set_token_uri(TokenUrl::new(format!("{domain}/oauth2/token"))?)
+            .set_redirect_uri(RedirectUrl::new(config.callback_url())?);
+        if let Some(secret) = &config.client_secret {
+            // HTTP Basic (the crate's default): Cognito's token endpoint takes
+            // `Authorization: Basic base64(client_id:client_secret)`.
+            client = client.set_client_secret(oauth2::ClientSecret::new(secret.expose().to_owned()));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(1500))
+            .timeout(Duration::from_secs(5))
+            // The token endpoint answers itself; a redirect would send the code and the secret
+            // somewhere else (the crate's advice, against SSRF).
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self {
+            client,
+            http,
+            domain,
+            client_id: config.client_id.clone(),
+            signed_out_url: format!("{}/", config.app_url),
+            cognito_local: federation.cognito_local,
+        })
+    }
+
+    /// Where to send the browser to sign in with `provider` (`None`: managed login, in `lang`),
+    /// and what to keep until it comes back.
+    pub fn authorize(&self, provider: Option<&str>, lang: &str, next: String, now: i64) -> (String, Authorization) {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let nonce = CsrfToken::new_random();
+        let mut request = self
+            .client
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(SCOPES.map(|s| Scope::new(s.to_owned())))
+            .set_pkce_challenge(challenge)
+            .add_extra_param("nonce", nonce.secret());
+        request = match provider {
+            Some(provider) => request.add_extra_param("identity_provider", provider),
+            // Managed login's pages in the person's language.
+            None => request.add_extra_param("lang", lang),
+        };
+        let (url, state) = request.url();
+        let authorization = Authorization {
+            state: state.into_secret(),
+            nonce: nonce.into_secret(),
+            verifier: verifier.into_secret(),
+            next,
+            provider: provider.map(str::to_owned),
+            expires_at: now + AUTHORIZATION_LIFETIME.as_secs() as i64,
+        };
+        (url.to_string(), authorization)
+    }
+
+    /// Trades the code from the callback for the user's tokens, from the server.
+    #[tracing::instrument(skip_all)]
+    pub async fn exchange(&self, code: String, verifier: String) -> Result<Tokens, AppError> {
+        let http = self.http.clone();
+        let send = move |request: oauth2::HttpRequest| {
+            let http = http.clone();
+            async move {
+                let response = http.execute(reqwest::Request::try_from(request)?).await?;
+                let mut answer = http::Response::builder().status(response.status());
+                if let Some(headers) = answer.headers_mut() {
+                    headers.extend(response.headers().clone());
+                }
+                let body = response.bytes().await?.to_vec();
+                Ok::<_, reqwest::Error>(answer.body(body).unwrap_or_default())
+            }
+        };
+        let answer = self
+            .client
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+            .request_async(&send)
+            .await
+            .map_err(token_error)?;
+        Ok(Tokens {
+            access_token: answer.access_token().secret().clone(),
+            id_token: answer.extra_fields().id_token.clone(),
+            refresh_token: answer.refresh_token().map(|t| t.secret().clone()),
+        })
+    }
+
+    /// The pool's `/logout`: it ends Cognito's own session cookie for its domain (so the next
+    /// "Continue with …" asks again) and sends the browser back to the app. `None` where the
+    /// domain has none (cognito-local).
+    pub fn logout_url(&self) -> Option<String> {
+        (!self.cognito_local).then(|| {
+            let query = serde_urlencoded::to_string([
+                ("client_id", self.client_id.as_str()),
+                ("logout_uri", self.signed_out_url.as_str()),
+            ])
+            .unwrap_or_default();
+            format!("{}/logout?{query}", self.domain)
+        })
+    }
+
+    /// The URL the pool's `/logout` must be allowed to send people back to.
+    pub fn signed_out_url(&self) -> &str {
+        &self.signed_out_url
+    }
+
+    /// Whether the ID token must carry the request's `nonce` (OpenID Connect Core §3.1.3.7).
+    /// Cognito puts it there; cognito-local leaves it out (its code is still bound to this
+    /// server by PKCE, which it checks).
+    pub fn nonce_required(&self) -> bool {
+        !self.cognito_local
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthSetupError {
+    #[error("COGNITO_DOMAIN or APP_URL does not make a valid endpoint URL: {0}")]
+    Url(#[from] oauth2::url::ParseError),
+    #[error("could not build the HTTP client for the token endpoint: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// What the person is told when the token endpoint says no; the reason goes to the log only.
+fn token_error<RE: std::error::Error + 'static>(e: RequestTokenError<RE, BasicErrorResponse>) -> AppError {
+    match e {
+        RequestTokenError::ServerResponse(answer) => {
+            let description = answer
+                .error_description()
+                .map(|d| d.chars().take(200).collect::<String>());
+            match answer.error() {
+                // The code was used, is older than Cognito's five minutes, or was issued for
+                // another PKCE challenge: start again.
+                BasicErrorResponseType::InvalidGrant => {
+                    tracing::warn!(
+                        ?description,
+                        "the pool's token endpoint refused the code (invalid_grant)"
+                    );
+                    AppError::FederationExpired
+                }
+                // The app client's secret, flows or callback URL do not match this server's
+                // settings: nothing the person can do.
+                BasicErrorResponseType::InvalidClient
+                | BasicErrorResponseType::UnauthorizedClient
+                | BasicErrorResponseType::UnsupportedGrantType
+                | BasicErrorResponseType::InvalidScope => {
+                    tracing::error!(error = %answer.error(), ?description, "the pool's token endpoint refused this app client; check COGNITO_CLIENT_SECRET and the client's OAuth settings");
+                    AppError::FederationUnavailable
+                }
+                other => {
+                    tracing::warn!(error = %other, ?description, "the pool's token endpoint refused the code");
+                    AppError::FederationFailed
+                }
+            }
+        }
+        RequestTokenError::Request(e) => {
+            tracing::error!(error = %e, "the pool's token endpoint could not be reached");
+            AppError::Unavailable
+        }
+        RequestTokenError::Parse(e, _) => {
+            tracing::error!(error = %e, "the pool's token endpoint answered something this app cannot read");
+            AppError::FederationFailed
+        }
+        RequestTokenError::Other(e) => {
+            tracing::error!(error = %e, "the pool's token endpoint answered unexpectedly");
+            AppError::FederationFailed
+        }
+    }
+}
+
+/// What the person is told when the pool sends them back with `error=…` instead of a code.
+/// `error_description` is Cognito's (or the provider's) own text: logged, never shown.
+pub fn callback_error(error: &str, description: Option<&str>) -> AppError {
+    let description = description.map(|d| d.chars().take(200).collect::<String>());
+    match error {
+        // The person said no at the provider (or closed its consent).
+        "access_denied" => AppError::FederationCancelled,
+        // Cognito's answer to the first sign-in after a pre-sign-up trigger linked the
+        // provider to an existing user (`AdminLinkProviderForUser`): the next one works.
+        "invalid_request"
+            if description
+                .as_deref()
+                .is_some_and(|d| d.contains("Already found an entry for username")) =>
+        {
+            tracing::info!("the pool linked a provider's user to an existing one; the next attempt signs in");
+            AppError::FederationLinked
+        }
+        "unauthorized_client" | "invalid_client" | "invalid_scope" | "unsupported_response_type" => {
+            tracing::error!(%error, ?description, "the pool refused this app client's sign-in request; check its OAuth settings (flows, scopes, callback URL, identity providers)");
+            AppError::FederationUnavailable
+        }
+        // A trigger that refused (PreSignUp failed …), attributes the pool could not map, the
+        // provider's own refusal or outage.
+        _ => {
+            tracing::warn!(%error, ?description, "the pool sent the person back without a code");
+            AppError::FederationFailed
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oauth(extra: &[(&str, &str)]) -> OAuth {
+        let mut vars = vec![
+            ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123"),
+            ("COGNITO_CLIENT_ID", "client-1"),
+            ("APP_URL", "http://localhost:3000"),
+            ("COGNITO_DOMAIN", "myapp"),
+        ];
+        vars.extend_from_slice(extra);
+        let config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+            .expect("valid config");
+        let federation = config.federation.clone().expect("a domain");
+        OAuth::new(&config, &federation).expect("oauth")
+    }
+
+    fn query(url: &str) -> Vec<(String, String)> {
+        let (_, query) = url.split_once('?').expect("a query");
+        serde_urlencoded::from_str(query).expect("query")
+    }
+
+    #[test]
+    fn the_authorize_url_carries_pkce_state_nonce_and_the_provider() {
+        let (url, auth) = oauth(&[]).authorize(Some("Google"), "en", "/protected".into(), 1_000);
+        assert!(url.starts_with("https://myapp.auth.eu-west-1.amazoncognito.com/oauth2/authorize?"));
+        let q = query(&url);
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("response_type"), Some("code"));
+        assert_eq!(get("client_id"), Some("client-1"));
+        assert_eq!(get("redirect_uri"), Some("http://localhost:3000/auth/callback"));
+        assert_eq!(get("scope"), Some("openid email profile aws.cognito.signin.user.admin"));
+        assert_eq!(get("identity_provider"), Some("Google"));
+        assert_eq!(get("lang"), None);
+        assert_eq!(get("state"), Some(auth.state.as_str()));
+        assert_eq!(get("nonce"), Some(auth.nonce.as_str()));
+        assert_eq!(get("code_challenge_method"), Some("S256"));
+        // The challenge is the verifier's SHA-256 (RFC 7636 §4.2), and the verifier never leaves.
+        let expected = PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(auth.verifier.clone()));
+        assert_eq!(get("code_challenge"), Some(expected.as_str()));
+        assert!(!url.contains(&auth.verifier));
+        assert_eq!((auth.next.as_str(), auth.expires_at), ("/protected", 1_600));
+        // Fresh secrets every time.
+        let (_, again) = oauth(&[]).authorize(Some("Google"), "en", "/".into(), 1_000);
+        assert!(again.state != auth.state && again.nonce != auth.nonce && again.verifier != auth.verifier);
+        assert!(auth.state.len() >= 22 && auth.verifier.len() >= 43);
+    }
+
+    #[test]
+    fn managed_login_names_the_language_and_no_provider() {
+        let (url, auth) = oauth(&[]).authorize(None, "ja", "/".into(), 0);
+        let q = query(&url);
+        assert!(q.iter().any(|(k, v)| k == "lang" && v == "ja"));
+        assert!(!q.iter().any(|(k, _)| k == "identity_provider"));
+        assert_eq!(auth.provider, None);
+    }
+
+    #[test]
+    fn logout_names_the_client_and_the_way_back() {
+        assert_eq!(
+            oauth(&[]).logout_url().as_deref(),
+            Some(
+                "https://myapp.auth.eu-west-1.amazoncognito.com/logout?client_id=client-1&logout_uri=http%3A%2F%2Flocalhost%3A3000%2F"
+            )
+        );
+        assert_eq!(oauth(&[("COGNITO_LOCAL_OAUTH", "true")]).logout_url(), None);
+    }
+
+    #[test]
+    fn callback_errors_a_person_can_act_on() {
+        assert_eq!(
+            callback_error("access_denied", Some("User cancelled")),
+            AppError::FederationCancelled
+        );
+        assert_eq!(
+            callback_error(
+                "invalid_request",
+                Some("Already found an entry for username google_1234567890")
+            ),
+            AppError::FederationLinked
+        );
+        assert_eq!(
+            callback_error(
+                "invalid_request",
+                Some("PreSignUp failed with error Sign-ups are closed.")
+            ),
+            AppError::FederationFailed
+        );
+        assert_eq!(
+            callback_error("unauthorized_client", None),
+            AppError::FederationUnavailable
+        );
+        assert_eq!(callback_error("server_error", None), AppError::FederationFailed);
+    }
+}

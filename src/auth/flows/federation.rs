@@ -1,0 +1,209 @@
+//! "Continue with Google" (or any provider the pool federates) and Cognito's managed login: the
+//! two ends of a round trip through the pool's OAuth 2.0 endpoints (`cognito::oauth`).
+//!
+//! Both are `GET`: the browser is sent here by a link and comes back by the pool's redirect,
+//! so both work without JavaScript. The start keeps what proves the answer is ours in an
+//! encrypted HttpOnly cookie (`Transient::Federation`, `SameSite=Lax`: a top-level navigation
+//! back from the pool carries it); the callback checks it, trades the code from the server and
+//! starts the same session a password sign-in does. Tokens never reach the browser.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::auth::{
+    cognito::{AuthStep, oauth},
+    limits::Form,
+    server::{caller, form_error, no_store, request_headers, set_cookies, state as app_state},
+    session::{Transient, now_unix, pending, pending::Factor},
+    validate::safe_next,
+};
+
+/// A "Continue with …" button of the sign-in page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderButton {
+    /// The provider's name in the pool: what the link names.
+    pub name: String,
+    pub label: String,
+}
+
+/// What the sign-in page offers through the pool's own pages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolSignIn {
+    /// "Continue with …", in the order configured.
+    pub providers: Vec<ProviderButton>,
+    /// Managed login is on: a button to Cognito's page (shown when the page is seen at all:
+    /// after a failed round trip, with its message).
+    pub managed_login: bool,
+}
+
+/// The sign-in page's buttons to the pool's own pages.
+#[server(prefix = "/auth", endpoint = "pool-sign-in")]
+pub async fn get_pool_sign_in() -> Result<PoolSignIn, AppError> {
+    let state = app_state()?;
+    let Some(federation) = &state.config.federation else {
+        return Ok(PoolSignIn::default());
+    };
+    Ok(PoolSignIn {
+        providers: federation
+            .providers
+            .iter()
+            .map(|p| ProviderButton {
+                name: p.name.clone(),
+                label: p.label.clone(),
+            })
+            .collect(),
+        managed_login: federation.managed_login,
+    })
+}
+
+/// To the pool's `/oauth2/authorize`: at `provider` (one of `COGNITO_IDENTITY_PROVIDERS`), or
+/// without one on managed login. `next` comes back with the person.
+#[server(prefix = "/auth", endpoint = "continue", input = GetUrl)]
+pub async fn continue_with(provider: Option<String>, next: Option<String>) -> Result<(), AppError> {
+    no_store();
+    let next = safe_next(next.as_deref().filter(|n| !n.is_empty()));
+    let back = |err: AppError| form_error(err, "/sign-in", &[("next", &next)]);
+    let state = app_state()?;
+    let (Some(oauth), Some(federation)) = (&state.oauth, &state.config.federation) else {
+        return Err(back(AppError::FederationUnavailable));
+    };
+    // Only the providers this app offers; no provider only where managed login is on.
+    let provider = match provider.as_deref().filter(|p| !p.is_empty()) {
+        Some(name) => match federation.providers.iter().find(|p| p.name == name) {
+            Some(p) => Some(p.name.as_str()),
+            None => return Err(back(AppError::FederationUnavailable)),
+        },
+        None if federation.managed_login => None,
+        None => return Err(back(AppError::FederationUnavailable)),
+    };
+    if let Some(ip) = caller().ip {
+        state.limits.check_client(Form::Federation, ip).await.map_err(back)?;
+    }
+    let lang = crate::i18n::request_language(&request_headers());
+    let (url, authorization) = oauth.authorize(provider, lang.tag(), next.clone(), now_unix());
+    let cookie = state
+        .sessions
+        .transient_cookie(Transient::Federation, &authorization, oauth::AUTHORIZATION_LIFETIME)
+        .map_err(back)?;
+    set_cookies(vec![cookie]);
+    metrics::counter!("federation_starts_total", "provider" => provider.unwrap_or("managed-login").to_owned())
+        .increment(1);
+    leptos_axum::redirect(&url);
+    Ok(())
+}
+
+/// `APP_URL/auth/callback`, where the pool sends the browser back: with `code` and `state`, or
+/// with `error` (and `error_description`, which is logged, never shown).
+#[server(prefix = "/auth", endpoint = "callback", input = GetUrl)]
+pub async fn federation_callback(
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+) -> Result<(), AppError> {
+    no_store();
+    let app = app_state()?;
+    let headers = request_headers();
+    let kept = app
+        .sessions
+        .read_transient::<oauth::Authorization>(Transient::Federation, &headers)
+        .filter(|a| a.expires_at > now_unix());
+    // One answer per round trip, whatever it says.
+    if app.sessions.has_transient(Transient::Federation, &headers) {
+        set_cookies(
+            app.sessions
+                .clear_transient(Transient::Federation)
+                .into_iter()
+                .collect(),
+        );
+    }
+    let next = kept.as_ref().map_or_else(|| safe_next(None), |a| a.next.clone());
+    let back = |err: AppError| form_error(err, "/sign-in", &[("next", &next)]);
+    let Some(oauth) = &app.oauth else {
+        return Err(back(AppError::FederationUnavailable));
+    };
+    if let Some(ip) = caller().ip {
+        app.limits.check_client(Form::Federation, ip).await.map_err(back)?;
+    }
+    // The answer must be to this browser's own request: no cookie (it expired, or the round trip
+    // began in another browser) or another `state` (another tab's, or a link someone planted to
+    // sign this browser in as them) ends here.
+    let Some(kept) = kept else {
+        tracing::info!("a sign-in came back from the pool without its cookie (expired, or another browser)");
+        return Err(back(AppError::FederationExpired));
+    };
+    if state.as_deref() != Some(kept.state.as_str()) {
+        tracing::warn!("a sign-in came back from the pool with another state; refused");
+        return Err(back(AppError::FederationExpired));
+    }
+    if let Some(error) = error {
+        return Err(back(oauth::callback_error(&error, error_description.as_deref())));
+    }
+    let Some(code) = code.filter(|c| !c.is_empty() && c.len() <= 2048) else {
+        tracing::warn!("the pool sent the person back with neither a code nor an error");
+        return Err(back(AppError::FederationFailed));
+    };
+    let tokens = oauth.exchange(code, kept.verifier.clone()).await.map_err(back)?;
+    // The ID token is checked as the API checks tokens (signature by the pool's JWKS, `iss`,
+    // `exp`, `token_use`), for this app client exactly, and for this very request (`nonce`).
+    let claims = app.verifier.verify_id(&tokens.id_token).await.map_err(|e| {
+        tracing::error!(reason = %e, "the ID token from the pool's token endpoint did not verify");
+        back(AppError::FederationFailed)
+    })?;
+    let nonce_ok =
+        claims.nonce.as_deref() == Some(kept.nonce.as_str()) || (claims.nonce.is_none() && !oauth.nonce_required());
+    if claims.aud != app.config.client_id || !nonce_ok {
+        tracing::error!(
+            aud_matches = claims.aud == app.config.client_id,
+            nonce_ok,
+            "the ID token from the pool's token endpoint is not for this request; refused"
+        );
+        return Err(back(AppError::FederationFailed));
+    }
+    let factor = if kept.provider.is_some() {
+        Factor::Federated
+    } else {
+        Factor::ManagedLogin
+    };
+    metrics::counter!("sign_in_attempts_total", "outcome" => "federated").increment(1);
+    let email = claims.email.clone().unwrap_or_default();
+    pending::advance(&app, AuthStep::Tokens(tokens), &email, &kept.next, factor)
+        .await
+        .map_err(back)
+}
+
+/// Managed login (`COGNITO_MANAGED_LOGIN=true`): the sign-in and sign-up pages send people to
+/// Cognito's own page, with where they were going. Not when the page has a message to show
+/// (`?error=…`: a round trip that failed, which would otherwise start again at once, unseen).
+#[cfg(feature = "ssr")]
+pub async fn managed_login_layer(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    request: axum::extract::Request,
+    run: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let managed = state.config.federation.as_ref().is_some_and(|f| f.managed_login);
+    let page = matches!(request.uri().path(), "/sign-in" | "/sign-up");
+    if !(managed && page && request.method() == http::Method::GET) {
+        return run.run(request).await;
+    }
+    let pairs = request
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .unwrap_or_default();
+    if pairs.iter().any(|(k, _)| k == "error") {
+        return run.run(request).await;
+    }
+    let wanted = pairs.into_iter().find(|(k, _)| k == "next").map(|(_, v)| v);
+    let next = safe_next(wanted.as_deref());
+    let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+    axum::response::Redirect::to(&format!(
+        "{}?{query}",
+        <ContinueWith as leptos::server_fn::ServerFn>::PATH
+    ))
+    .into_response()
+}
