@@ -15,6 +15,11 @@ const specsByMode: Record<string, string[]> = {
   // A pool with passkeys and e-mail codes, behind the WebAuthn test double (scripts/test), at
   // http://localhost: the relying party passkeys are made for.
   passkeys: ["passkeys"],
+  // "Continue with Google": ministack federating a real OpenID Provider (oidc-provider) as
+  // Google, with an app client with a secret (scripts/test).
+  federation: ["federation"],
+  // Managed login against cognito-local's own /oauth2/authorize and /oauth2/token.
+  managed: ["managed"],
   // The debug build the run command serves (tests/scripts/dev-smoke.sh): it renders and hydrates.
   dev: ["home"],
 };

@@ -175,6 +175,22 @@ start_webauthn_double() {
   sed -i "s|^AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=.*|AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:$port|" "$env_file"
   echo "DOUBLE_URL=http://127.0.0.1:$port" >>"$env_file"
 }
+# start_test_idp DIR PORT CLIENT_ID SECRET REDIRECT_URI: "Google" for the browser tests, a real
+# OpenID Provider (end2end/doubles/oidc-provider.mjs, npm oidc-provider) on 127.0.0.1:PORT whose
+# one client is the pool's (CLIENT_ID, SECRET), answering at REDIRECT_URI (the pool's
+# /oauth2/idpresponse). Tests only (README, "Social and enterprise sign-in").
+start_test_idp() {
+  local dir=$1 port=$2 client_id=$3 secret=$4 redirect=$5
+  mkdir -p "$dir"
+  if port_answers "$port"; then
+    die "port $port is already in use; stop what listens there or choose another port for the test identity provider"
+  fi
+  (cd "$ROOT/end2end" && IDP_PORT=$port IDP_CLIENT_ID=$client_id IDP_CLIENT_SECRET=$secret \
+    IDP_REDIRECT_URIS=$redirect exec node doubles/oidc-provider.mjs) >"$dir/idp.log" 2>&1 &
+  echo $! >"$dir/idp.pid"
+  wait_for_http "http://127.0.0.1:$port/.well-known/openid-configuration" 30
+}
+
 # start_lambdas DIR APP_URL [cargo-lambda watch flags]: the project's Lambda functions
 # (lambda/custom-message, lambda/pre-sign-up) behind `cargo lambda watch`, the standard Lambda
 # emulator, which serves the Invoke API cognito-local calls on 127.0.0.1:LAMBDA_PORT. The

@@ -57,14 +57,23 @@ fn InlineStylesheet(options: LeptosOptions) -> impl IntoView {
 /// Sets this page's Content-Security-Policy: scripts only from this site or carrying the nonce
 /// Leptos put on its own inline scripts for this response, wasm allowed to compile, nothing
 /// framed, forms posting only here. In development the reload socket of `cargo leptos watch`
-/// is allowed too.
+/// is allowed too. With the pool's domain (`COGNITO_DOMAIN`), forms may also end there: the
+/// browser checks `form-action` on every redirect of a form's answer, and signing out of a
+/// session made there goes on to the pool's `/logout`.
 #[cfg(feature = "ssr")]
 fn content_security_policy() {
     use leptos::nonce::use_nonce;
     let (Some(nonce), Some(response)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
         return;
     };
-    let production = use_context::<crate::state::AppState>().is_some_and(|s| s.config.production);
+    let state = use_context::<crate::state::AppState>();
+    let production = state.as_ref().is_some_and(|s| s.config.production);
+    let pool_domain = state
+        .as_ref()
+        .and_then(|s| s.config.federation.as_ref())
+        .filter(|f| !f.cognito_local)
+        .map(|f| format!(" {}", f.domain))
+        .unwrap_or_default();
     let connect = if production {
         "'self'"
     } else {
@@ -73,7 +82,7 @@ fn content_security_policy() {
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'nonce-{nonce}'; \
          img-src 'self' data:; connect-src {connect}; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
+         form-action 'self'{pool_domain}; frame-ancestors 'none'"
     );
     if let Ok(value) = http::HeaderValue::from_str(&policy) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);

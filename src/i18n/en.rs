@@ -118,6 +118,7 @@ pub const EN: Texts = Texts {
         with_passkey: "Sign in with a passkey",
         continue_with: ("Continue with ", ""),
         managed_login: "Sign in on the sign-in page of Cognito",
+        other_ways: "Other ways to sign in",
         waiting_for_passkey: "Waiting for your passkey…",
         email_code: "E-mail me a code",
         sending_code: "Sending a code…",

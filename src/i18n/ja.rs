@@ -121,6 +121,7 @@ pub const JA: Texts = Texts {
         with_passkey: "パスキーでサインイン",
         continue_with: ("", " で続ける"),
         managed_login: "Cognito のサインインページでサインイン",
+        other_ways: "ほかのサインイン方法",
         waiting_for_passkey: "パスキーを待っています…",
         email_code: "コードをメールで受け取る",
         sending_code: "コードを送信しています…",

@@ -138,6 +138,8 @@ pub struct SignIn {
     pub continue_with: Around,
     /// The link to Cognito's managed login page.
     pub managed_login: Text,
+    /// The accessible name of the "Continue with …" links' group.
+    pub other_ways: Text,
     pub waiting_for_passkey: Text,
     pub email_code: Text,
     pub sending_code: Text,

@@ -64,38 +64,43 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
-/// "Continue with Google" (and the other providers), and managed login: one plain `GET` form to
-/// the server, each button naming its provider, which sends the browser on to the pool's
-/// `/oauth2/authorize` (`flows/federation.rs`). Rendered on the server only: it works without
-/// JavaScript and adds nothing to the wasm.
+/// "Continue with Google" (and the other providers), and managed login: plain links to the
+/// server, which sends the browser on to the pool's `/oauth2/authorize` (`flows/federation.rs`).
+/// Links, not a form: the page's `form-action 'self'` would stop a form's redirect to the pool.
+/// Rendered on the server only: they work without JavaScript and add nothing to the wasm.
 #[component]
 fn PoolButtons(pool: PoolSignIn, next: String) -> impl IntoView {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     let t = texts();
     if pool.providers.is_empty() && !pool.managed_login {
         return None;
     }
+    let href = move |provider: Option<&str>| {
+        let mut query: Vec<String> = provider
+            .map(|p| format!("provider={}", utf8_percent_encode(p, NON_ALPHANUMERIC)))
+            .into_iter()
+            .collect();
+        if !next.is_empty() {
+            query.push(format!("next={}", utf8_percent_encode(&next, NON_ALPHANUMERIC)));
+        }
+        format!("{}?{}", ContinueWith::url(), query.join("&"))
+    };
+    let (before, after) = t.sign_in.continue_with;
     let providers = pool
         .providers
-        .into_iter()
+        .iter()
         .map(|p| {
-            let (before, after) = t.sign_in.continue_with;
             view! {
-                <button type="submit" class="secondary" name="provider" value=p.name>
-                    {format!("{before}{}{after}", p.label)}
-                </button>
+                <a class="button" href=href(Some(&p.name))>{format!("{before}{}{after}", p.label)}</a>
             }
         })
         .collect_view();
     let managed = pool
         .managed_login
-        .then(|| view! { <button type="submit" class="secondary">{t.sign_in.managed_login}</button> });
+        .then(|| view! { <a class="button" href=href(None)>{t.sign_in.managed_login}</a> });
     Some(view! {
         <p class="or">{t.sign_in.or}</p>
-        <form class="providers" method="get" action=ContinueWith::url()>
-            {(!next.is_empty()).then(|| view! { <input type="hidden" name="next" value=next/> })}
-            {providers}
-            {managed}
-        </form>
+        <nav class="providers" aria-label=t.sign_in.other_ways>{providers}{managed}</nav>
     })
 }
 

@@ -170,6 +170,17 @@ impl OAuth {
                 let mut answer = http::Response::builder().status(response.status());
                 if let Some(headers) = answer.headers_mut() {
                     headers.extend(response.headers().clone());
+                    // ministack labels its token endpoint's JSON as AWS's own JSON protocol;
+                    // the crate reads only `application/json` (what Cognito sends).
+                    let amz_json = headers
+                        .get(http::header::CONTENT_TYPE)
+                        .is_some_and(|t| t.as_bytes().starts_with(b"application/x-amz-json-"));
+                    if amz_json {
+                        headers.insert(
+                            http::header::CONTENT_TYPE,
+                            http::HeaderValue::from_static("application/json"),
+                        );
+                    }
                 }
                 let body = response.bytes().await?.to_vec();
                 Ok::<_, reqwest::Error>(answer.body(body).unwrap_or_default())

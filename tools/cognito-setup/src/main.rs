@@ -6,6 +6,7 @@
 //! cognito-setup create [--pool NAME] [--client NAME] [--with-secret] [--mfa off|optional|required]
 //!                      [--access-token-seconds N] [--pre-sign-up ARN] [--env-file PATH]
 //!                      [--passwordless RELYING_PARTY_ID [--email-codes]]
+//!                      [--oauth APP_URL [--domain PREFIX] [--oidc-provider NAME,ISSUER,CLIENT_ID,SECRET]...]
 //! cognito-setup invite EMAIL [--pool NAME]
 //! cognito-setup delete [--pool NAME]
 //! ```
@@ -15,10 +16,11 @@
 use aws_config::BehaviorVersion;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, AuthFactorType, DeliveryMediumType, ExplicitAuthFlowsType, LambdaConfigType, PasswordPolicyType,
-    PreventUserExistenceErrorTypes, SignInPolicyType, SoftwareTokenMfaConfigType, TimeUnitsType,
-    TokenValidityUnitsType, UserAttributeUpdateSettingsType, UserPoolMfaType, UserPoolPolicyType, UserPoolTierType,
-    UserVerificationType, UsernameAttributeType, VerifiedAttributeType, WebAuthnConfigurationType,
+    AttributeType, AuthFactorType, DeliveryMediumType, ExplicitAuthFlowsType, IdentityProviderTypeType,
+    LambdaConfigType, OAuthFlowType, PasswordPolicyType, PreventUserExistenceErrorTypes, SignInPolicyType,
+    SoftwareTokenMfaConfigType, TimeUnitsType, TokenValidityUnitsType, UserAttributeUpdateSettingsType,
+    UserPoolMfaType, UserPoolPolicyType, UserPoolTierType, UserVerificationType, UsernameAttributeType,
+    VerifiedAttributeType, WebAuthnConfigurationType,
 };
 use std::process::ExitCode;
 
@@ -26,6 +28,7 @@ const USAGE: &str = "usage:
   cognito-setup create [--pool NAME] [--client NAME] [--with-secret] [--mfa off|optional|required]
                        [--access-token-seconds N] [--pre-sign-up LAMBDA_ARN] [--env-file PATH]
                        [--passwordless RELYING_PARTY_ID [--email-codes]]
+                       [--oauth APP_URL [--domain PREFIX] [--oidc-provider NAME,ISSUER,CLIENT_ID,SECRET]...]
   cognito-setup invite EMAIL [--pool NAME]
   cognito-setup delete [--pool NAME]
 
@@ -50,6 +53,15 @@ delete  deletes the pool of that name and everything in it.
 --email-codes           with --passwordless, also sign in with a code by e-mail (EMAIL_OTP). On
                         AWS, Cognito sends those only through the pool's own SES identity
                         (EmailSendingAccount DEVELOPER): set that up before the first sign-in.
+--oauth                 sign-in through the pool's own pages (\"Continue with …\", managed login):
+                        the client gets the code flow, the scopes openid, email, profile and
+                        aws.cognito.signin.user.admin, APP_URL/auth/callback as its callback
+                        and APP_URL/ as its sign-out URL. A new client only.
+--domain                with --oauth, the pool's domain PREFIX.auth.<region>.amazoncognito.com
+                        (AWS; the local emulators answer at their own address without one).
+--oidc-provider         with --oauth, an OpenID Connect identity provider NAME (what
+                        COGNITO_IDENTITY_PROVIDERS names) at ISSUER with the client id and secret
+                        it gave this pool; its e-mail and name are mapped. Repeatable.
 --access-token-seconds  lifetime of access and ID tokens (default 3600; AWS allows 300 and up,
                         the local emulator any value, which the tests use to see refresh work).";
 
@@ -65,6 +77,18 @@ struct Args {
     email: Option<String>,
     passwordless: Option<String>,
     email_codes: bool,
+    /// `--oauth`: the app's origin, for the client's callback and sign-out URLs.
+    oauth: Option<String>,
+    domain: Option<String>,
+    oidc_providers: Vec<OidcProvider>,
+}
+
+/// `--oidc-provider NAME,ISSUER,CLIENT_ID,SECRET`.
+struct OidcProvider {
+    name: String,
+    issuer: String,
+    client_id: String,
+    secret: String,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -85,6 +109,9 @@ fn parse_args() -> Result<Args, String> {
         email: None,
         passwordless: None,
         email_codes: false,
+        oauth: None,
+        domain: None,
+        oidc_providers: Vec::new(),
     };
     if parsed.command == "invite" {
         let email = args.next().filter(|e| e.contains('@') && !e.starts_with('-'));
@@ -115,8 +142,32 @@ fn parse_args() -> Result<Args, String> {
             "--env-file" => parsed.env_file = Some(value()?),
             "--passwordless" => parsed.passwordless = Some(value()?),
             "--email-codes" => parsed.email_codes = true,
+            "--oauth" => {
+                let url = value()?.trim_end_matches('/').to_owned();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err("--oauth takes the app's origin, like https://app.example.com".into());
+                }
+                parsed.oauth = Some(url);
+            }
+            "--domain" => parsed.domain = Some(value()?),
+            "--oidc-provider" => {
+                let v = value()?;
+                let parts: Vec<&str> = v.splitn(4, ',').collect();
+                let [name, issuer, client_id, secret] = parts[..] else {
+                    return Err("--oidc-provider takes NAME,ISSUER,CLIENT_ID,SECRET".into());
+                };
+                parsed.oidc_providers.push(OidcProvider {
+                    name: name.into(),
+                    issuer: issuer.into(),
+                    client_id: client_id.into(),
+                    secret: secret.into(),
+                });
+            }
             other => return Err(format!("unknown option `{other}`")),
         }
+    }
+    if parsed.oauth.is_none() && (parsed.domain.is_some() || !parsed.oidc_providers.is_empty()) {
+        return Err("--domain and --oidc-provider need --oauth".into());
     }
     if parsed.email_codes && parsed.passwordless.is_none() {
         return Err("--email-codes needs --passwordless".into());
@@ -228,6 +279,9 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
         }
     };
     set_mfa(client, &pool_id, &args.mfa, args.passwordless.as_deref()).await?;
+    if args.oauth.is_some() {
+        set_up_federation(client, &pool_id, args).await?;
+    }
 
     let mut client_id = None;
     let mut pages = client
@@ -248,6 +302,9 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
             eprintln!("app client `{}` exists: {id}", args.client);
             if args.passwordless.is_some() {
                 eprintln!("note: --passwordless does not add ALLOW_USER_AUTH to an existing client");
+            }
+            if args.oauth.is_some() {
+                eprintln!("note: --oauth does not change an existing client's OAuth settings");
             }
             // Its secret, if it has one, goes into the environment again.
             let secret = client
@@ -294,6 +351,22 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
             if args.passwordless.is_some() {
                 request = request.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth);
             }
+            if let Some(app_url) = &args.oauth {
+                request = request
+                    .allowed_o_auth_flows_user_pool_client(true)
+                    .allowed_o_auth_flows(OAuthFlowType::Code)
+                    .set_allowed_o_auth_scopes(Some(
+                        ["openid", "email", "profile", "aws.cognito.signin.user.admin"]
+                            .map(str::to_owned)
+                            .to_vec(),
+                    ))
+                    .callback_urls(format!("{app_url}/auth/callback"))
+                    .logout_urls(format!("{app_url}/"))
+                    .supported_identity_providers("COGNITO");
+                for provider in &args.oidc_providers {
+                    request = request.supported_identity_providers(&provider.name);
+                }
+            }
             let created = request
                 .send()
                 .await?
@@ -312,6 +385,13 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
     };
 
     let mut env = format!("COGNITO_USER_POOL_ID={pool_id}\nCOGNITO_CLIENT_ID={client_id}\n");
+    if let Some(prefix) = &args.domain {
+        env.push_str(&format!("COGNITO_DOMAIN={prefix}\n"));
+    }
+    if !args.oidc_providers.is_empty() {
+        let names: Vec<&str> = args.oidc_providers.iter().map(|p| p.name.as_str()).collect();
+        env.push_str(&format!("COGNITO_IDENTITY_PROVIDERS={}\n", names.join(",")));
+    }
     if let Some(secret) = &secret {
         env.push_str(&format!("COGNITO_CLIENT_SECRET={secret}\n"));
     }
@@ -326,6 +406,72 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                 .write_all(env.as_bytes())
                 .map_err(|e| format!("writing to stdout: {e}"))?;
         }
+    }
+    Ok(())
+}
+
+/// The pool's domain and identity providers for `--oauth` (idempotent: what exists is kept).
+/// Providers come before the app client, which may only name providers that exist.
+async fn set_up_federation(client: &Client, pool_id: &str, args: &Args) -> Result<(), Error> {
+    if let Some(prefix) = &args.domain {
+        let pool = client
+            .describe_user_pool()
+            .user_pool_id(pool_id)
+            .send()
+            .await?
+            .user_pool;
+        match pool.and_then(|p| p.domain) {
+            Some(existing) => eprintln!("pool domain exists: {existing}"),
+            None => {
+                client
+                    .create_user_pool_domain()
+                    .user_pool_id(pool_id)
+                    .domain(prefix)
+                    .send()
+                    .await?;
+                eprintln!("created pool domain `{prefix}`");
+            }
+        }
+    }
+    for provider in &args.oidc_providers {
+        let exists = client
+            .describe_identity_provider()
+            .user_pool_id(pool_id)
+            .provider_name(&provider.name)
+            .send()
+            .await
+            .is_ok();
+        if exists {
+            eprintln!("identity provider `{}` exists", provider.name);
+            continue;
+        }
+        let details = [
+            ("client_id", provider.client_id.as_str()),
+            ("client_secret", provider.secret.as_str()),
+            ("authorize_scopes", "openid email profile"),
+            ("oidc_issuer", provider.issuer.as_str()),
+            ("attributes_request_method", "GET"),
+        ];
+        client
+            .create_identity_provider()
+            .user_pool_id(pool_id)
+            .provider_name(&provider.name)
+            .provider_type(IdentityProviderTypeType::Oidc)
+            .set_provider_details(Some(
+                details
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            ))
+            // The provider's claims, as the pool's attributes (the ID token's `email`).
+            .attribute_mapping("email", "email")
+            .attribute_mapping("name", "name")
+            .send()
+            .await?;
+        eprintln!(
+            "created OpenID Connect identity provider `{}` ({})",
+            provider.name, provider.issuer
+        );
     }
     Ok(())
 }
