@@ -21,3 +21,109 @@ pub fn pre_sign_up(mut event: CognitoEventUserPoolsPreSignup) -> CognitoEventUse
     }
     event
 }
+
+/// A provider's user to link to an existing account (`link-accounts`): Cognito's `userName`
+/// for them is `<provider>_<their id at the provider>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// The provider's name in the pool, as `AdminLinkProviderForUser` takes it (`Google`).
+    pub provider_name: String,
+    /// The person's id at the provider (`Cognito_Subject`: the provider's `sub`).
+    pub provider_user_id: String,
+    /// The e-mail the provider vouches for: the existing account is looked up by it.
+    pub email: String,
+}
+
+/// What to link for this event: only a first sign-in through a provider
+/// (`PreSignUp_ExternalProvider`) whose e-mail the provider says is verified. An unverified
+/// address must never be linked: anyone can claim any address at some provider, and linking
+/// would hand them the account that owns it.
+pub fn link_request(event: &CognitoEventUserPoolsPreSignup) -> Option<Link> {
+    let header = &event.cognito_event_user_pools_header;
+    if header.trigger_source != Some(CognitoEventUserPoolsPreSignupTriggerSource::ExternalProvider) {
+        return None;
+    }
+    let attributes = &event.request.user_attributes;
+    if !attributes
+        .get("email_verified")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        return None;
+    }
+    let email = attributes
+        .get("email")
+        .filter(|e| e.contains('@'))?
+        .trim()
+        .to_lowercase();
+    let (prefix, id) = header.user_name.as_deref()?.split_once('_')?;
+    if prefix.is_empty() || id.is_empty() {
+        return None;
+    }
+    // Cognito writes the social providers' prefixes in lower case (`google_…`) in some pools and
+    // as named (`Google_…`) in others; AdminLinkProviderForUser wants the provider's own name.
+    let provider_name = match prefix.to_ascii_lowercase().as_str() {
+        "google" => "Google",
+        "facebook" => "Facebook",
+        "loginwithamazon" => "LoginWithAmazon",
+        "signinwithapple" => "SignInWithApple",
+        _ => prefix,
+    };
+    Some(Link {
+        provider_name: provider_name.to_owned(),
+        provider_user_id: id.to_owned(),
+        email,
+    })
+}
+
+/// Links `link` to the pool's one account with its e-mail that signs in with a password
+/// (`link-accounts`). Cognito then ends this very sign-in with "Already found an entry for
+/// username …" and the next one signs in to the existing account (the app tells the person).
+/// `Ok(false)`: nothing to link to (no such account, or more than one).
+#[cfg(feature = "link-accounts")]
+pub async fn link_accounts(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    user_pool_id: &str,
+    link: &Link,
+) -> Result<bool, aws_sdk_cognitoidentityprovider::Error> {
+    use aws_sdk_cognitoidentityprovider::types::{ProviderUserIdentifierType, UserStatusType};
+    // ListUsers' filter takes a quoted string; an address with a quote in it is not looked up.
+    if link.email.contains(['"', '\\']) {
+        return Ok(false);
+    }
+    let found = cognito
+        .list_users()
+        .user_pool_id(user_pool_id)
+        .filter(format!("email = \"{}\"", link.email))
+        .limit(10)
+        .send()
+        .await?;
+    let own: Vec<String> = found
+        .users
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| u.user_status != Some(UserStatusType::ExternalProvider))
+        .filter_map(|u| u.username)
+        .collect();
+    let [destination] = own.as_slice() else {
+        return Ok(false);
+    };
+    cognito
+        .admin_link_provider_for_user()
+        .user_pool_id(user_pool_id)
+        .destination_user(
+            ProviderUserIdentifierType::builder()
+                .provider_name("Cognito")
+                .provider_attribute_value(destination)
+                .build(),
+        )
+        .source_user(
+            ProviderUserIdentifierType::builder()
+                .provider_name(&link.provider_name)
+                .provider_attribute_name("Cognito_Subject")
+                .provider_attribute_value(&link.provider_user_id)
+                .build(),
+        )
+        .send()
+        .await?;
+    Ok(true)
+}

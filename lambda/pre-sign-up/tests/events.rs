@@ -47,3 +47,52 @@ fn no_email_means_no_email_verification() {
     assert_eq!(response(&answer)["autoConfirmUser"], true);
     assert_eq!(response(&answer)["autoVerifyEmail"], false);
 }
+
+#[test]
+fn a_providers_first_sign_in_is_not_confirmed_here_but_may_be_linked() {
+    let event = event(include_str!("events/aws-external-provider.json"));
+    let answer = pre_sign_up(event.clone());
+    // The provider vouches for the person: nothing to confirm.
+    assert_eq!(response(&answer)["autoConfirmUser"], false);
+    assert_eq!(
+        pre_sign_up::link_request(&event),
+        Some(pre_sign_up::Link {
+            provider_name: "Google".into(),
+            provider_user_id: "110169484474386276334".into(),
+            email: "ada@example.com".into(),
+        })
+    );
+}
+
+#[test]
+fn only_a_verified_email_from_a_provider_is_linked() {
+    let mut unverified = event(include_str!("events/aws-external-provider.json"));
+    unverified
+        .request
+        .user_attributes
+        .insert("email_verified".into(), "false".into());
+    assert_eq!(pre_sign_up::link_request(&unverified), None);
+    unverified.request.user_attributes.remove("email_verified");
+    assert_eq!(pre_sign_up::link_request(&unverified), None);
+    // Nor anything but a provider's sign-in.
+    assert_eq!(
+        pre_sign_up::link_request(&event(include_str!("events/aws-sign-up.json"))),
+        None
+    );
+}
+
+#[test]
+fn provider_prefixes_in_any_case_name_the_provider() {
+    let mut lower = event(include_str!("events/aws-external-provider.json"));
+    lower.cognito_event_user_pools_header.user_name = Some("google_1101".into());
+    assert_eq!(
+        pre_sign_up::link_request(&lower).map(|l| l.provider_name),
+        Some("Google".into())
+    );
+    lower.cognito_event_user_pools_header.user_name = Some("MyCorpSAML_ada@corp.example".into());
+    let link = pre_sign_up::link_request(&lower).expect("a link");
+    assert_eq!(
+        (link.provider_name.as_str(), link.provider_user_id.as_str()),
+        ("MyCorpSAML", "ada@corp.example")
+    );
+}
