@@ -511,6 +511,12 @@ fn federation(
         // The authorization code and the client secret travel to it.
         return Err(err("COGNITO_DOMAIN", "must be a public https:// domain in production"));
     }
+    if cognito_local && (domain.starts_with("https://") || domain.contains(".amazoncognito.com")) {
+        return Err(err(
+            "COGNITO_LOCAL_OAUTH",
+            "is for cognito-local's own address, not a Cognito domain",
+        ));
+    }
     Ok(Some(Federation {
         domain,
         providers,

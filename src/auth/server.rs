@@ -83,6 +83,22 @@ pub fn form_error(err: AppError, page: &str, keep: &[(&str, &str)]) -> AppError 
     err
 }
 
+/// Where a sign-out ends: at `page` with `query` — or, for a session signed in through the pool's
+/// own pages (a provider like Google, managed login), first at the pool's `/logout`, which ends
+/// the pool's session cookie (GlobalSignOut and RevokeToken do not) and then sends the browser
+/// home (`logout_uri` must match the client's `LogoutURLs` exactly, so it carries no notice).
+pub fn finish_sign_out(state: &AppState, page: &str, query: &[(&str, &str)]) {
+    let pool_logout = state
+        .oauth
+        .as_ref()
+        .filter(|_| state.sessions.through_pool(&request_headers()))
+        .and_then(|oauth| oauth.logout_url());
+    match pool_logout {
+        Some(url) => leptos_axum::redirect(&url),
+        None => redirect_to(page, query),
+    }
+}
+
 /// Redirects to `page` with the query pairs (works with and without JavaScript).
 pub fn redirect_to(page: &str, query: &[(&str, &str)]) {
     let query = serde_urlencoded::to_string(query).unwrap_or_default();

@@ -439,6 +439,9 @@ fn managed_login_sends_the_sign_in_page_to_cognitos_in_the_persons_language() {
         let back = browser.get(&app, &callback(&query["state"], "code")).await;
         signed_in(&back);
         assert_eq!(back.location(), "/account");
+        // Someone signed in already sees the page, not a new round trip.
+        let signed_in_page = browser.get(&app, "/sign-in").await;
+        assert_eq!(signed_in_page.status, StatusCode::OK);
         // A round trip that failed shows its message here instead of starting again unseen.
         browser.cookies.remove("lang");
         let failed = browser.get(&app, "/sign-in?error=federation_cancelled").await;
@@ -462,5 +465,58 @@ fn an_edited_cookie_is_no_round_trip() {
         let back = browser.get(&app, &callback(&query["state"], "code")).await;
         assert!(back.location().starts_with("/sign-in?error=federation_expired"));
         assert!(domain.requests.lock().unwrap().is_empty(), "no code was traded");
+    });
+}
+
+/// A callback with another `state` (a link from another site) is refused and leaves this
+/// browser's own round trip alive: the real answer still signs in.
+#[test]
+fn a_planted_answer_leaves_the_round_trip_alive() {
+    run(async {
+        let (app, domain, _) = federated_app(Pool::default(), &[]).await;
+        let mut browser = Browser::default();
+        let query = start(&app, &mut browser, &domain, "/auth/continue?provider=Google").await;
+        let planted = browser.get(&app, &callback("planted-state", "planted-code")).await;
+        assert!(planted.location().starts_with("/sign-in?error=federation_expired"));
+        assert!(!planted.removes("lc-federation"), "{:?}", planted.set_cookies());
+        let real = browser.get(&app, &callback(&query["state"], "the-code")).await;
+        signed_in(&real);
+        assert_eq!(
+            domain.requests.lock().unwrap().len(),
+            1,
+            "only the real code was traded"
+        );
+    });
+}
+
+/// A sign-in through the pool is not "the password typed just now" (the pool's and Google's
+/// own sessions sign people in again silently): deleting the account asks for the password; and
+/// "sign out everywhere" ends at the pool's /logout too.
+#[test]
+fn a_pool_sign_in_is_no_recent_password_and_every_sign_out_visits_the_pool() {
+    run(async {
+        let everywhere =
+            aws_smithy_mocks::mock!(aws_sdk_cognitoidentityprovider::Client::global_sign_out).then_output(|| {
+                aws_sdk_cognitoidentityprovider::operation::global_sign_out::GlobalSignOutOutput::builder().build()
+            });
+        let (app, domain, url) = federated_app_with(Pool::default(), &[], &[&get_user(), &everywhere]).await;
+        let mut browser = Browser::default();
+        let query = start(&app, &mut browser, &domain, "/auth/continue?provider=Google").await;
+        signed_in(&browser.get(&app, &callback(&query["state"], "code")).await);
+        let delete = browser.post(&app, "/auth/account-delete", &[("confirm", "yes")]).await;
+        assert!(
+            delete.location().contains("error=reauth_required"),
+            "{}",
+            delete.location()
+        );
+        let out = browser.post(&app, "/auth/account-sign-out-everywhere", &[]).await;
+        assert_eq!(everywhere.num_calls(), 1);
+        assert!(out.removes("lc-session"));
+        assert!(
+            out.location()
+                .starts_with(&format!("{url}/logout?client_id={CLIENT_ID}&")),
+            "{}",
+            out.location()
+        );
     });
 }

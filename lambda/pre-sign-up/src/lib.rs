@@ -10,6 +10,18 @@
 use aws_lambda_events::event::cognito::{CognitoEventUserPoolsPreSignup, CognitoEventUserPoolsPreSignupTriggerSource};
 
 /// Decides the trigger's answer. Cognito reads only `response`; the rest is echoed back.
+///
+/// Built with `link-accounts`, the trigger links and does nothing else: it must never confirm a
+/// sign-up or mark its e-mail verified, since a verified e-mail is what it links by — an
+/// address nobody proved (someone signing up with another person's) would then take over that
+/// person's Google sign-in. Sign-ups then confirm with Cognito's e-mailed code (`code` mode).
+#[cfg(feature = "link-accounts")]
+pub fn pre_sign_up(event: CognitoEventUserPoolsPreSignup) -> CognitoEventUserPoolsPreSignup {
+    event
+}
+
+/// Decides the trigger's answer. Cognito reads only `response`; the rest is echoed back.
+#[cfg(not(feature = "link-accounts"))]
 pub fn pre_sign_up(mut event: CognitoEventUserPoolsPreSignup) -> CognitoEventUserPoolsPreSignup {
     let source = event.cognito_event_user_pools_header.trigger_source.clone();
     // Only self-service sign-up is confirmed here: users an administrator creates get a
@@ -34,11 +46,11 @@ pub struct Link {
     pub email: String,
 }
 
-/// What to link for this event: only a first sign-in through a provider
-/// (`PreSignUp_ExternalProvider`) whose e-mail the provider says is verified. An unverified
-/// address must never be linked: anyone can claim any address at some provider, and linking
-/// would hand them the account that owns it.
-pub fn link_request(event: &CognitoEventUserPoolsPreSignup) -> Option<Link> {
+/// What to link for this event: only a first sign-in through one of `trusted` (providers whose
+/// `email_verified` the pool owner believes: `LINK_PROVIDERS`, Google by default) that says the
+/// e-mail is verified. An unverified address must never be linked: anyone can claim any address
+/// at some provider, and linking would hand them the account that owns it.
+pub fn link_request(event: &CognitoEventUserPoolsPreSignup, trusted: &[&str]) -> Option<Link> {
     let header = &event.cognito_event_user_pools_header;
     if header.trigger_source != Some(CognitoEventUserPoolsPreSignupTriggerSource::ExternalProvider) {
         return None;
@@ -68,6 +80,9 @@ pub fn link_request(event: &CognitoEventUserPoolsPreSignup) -> Option<Link> {
         "signinwithapple" => "SignInWithApple",
         _ => prefix,
     };
+    if !trusted.contains(&provider_name) {
+        return None;
+    }
     Some(Link {
         provider_name: provider_name.to_owned(),
         provider_user_id: id.to_owned(),
@@ -75,8 +90,8 @@ pub fn link_request(event: &CognitoEventUserPoolsPreSignup) -> Option<Link> {
     })
 }
 
-/// Links `link` to the pool's one account with its e-mail that signs in with a password
-/// (`link-accounts`). Cognito then ends this very sign-in with "Already found an entry for
+/// Links `link` to the pool's one confirmed account with its e-mail, verified, that signs in with
+/// a password (`link-accounts`). Cognito then ends this very sign-in with "Already found an entry for
 /// username …" and the next one signs in to the existing account (the app tells the person).
 /// `Ok(false)`: nothing to link to (no such account, or more than one).
 #[cfg(feature = "link-accounts")]
@@ -97,11 +112,18 @@ pub async fn link_accounts(
         .limit(10)
         .send()
         .await?;
+    // Only an account whose owner proved the address (Cognito's code): never one made with
+    // someone else's e-mail and never confirmed, nor another provider's user.
+    let verified = |u: &aws_sdk_cognitoidentityprovider::types::UserType| {
+        u.attributes()
+            .iter()
+            .any(|a| a.name() == "email_verified" && a.value() == Some("true"))
+    };
     let own: Vec<String> = found
         .users
         .unwrap_or_default()
         .into_iter()
-        .filter(|u| u.user_status != Some(UserStatusType::ExternalProvider))
+        .filter(|u| u.user_status == Some(UserStatusType::Confirmed) && verified(u))
         .filter_map(|u| u.username)
         .collect();
     let [destination] = own.as_slice() else {

@@ -16,7 +16,8 @@ async fn main() -> Result<(), Error> {
 }
 
 /// With `link-accounts`: a provider's first sign-in with the verified e-mail of an existing
-/// account is linked to it. A failed lookup or link is logged and the sign-in goes on as a new
+/// account is linked to it (`LINK_PROVIDERS`: which providers' `email_verified` is believed,
+/// `Google` by default). A failed lookup or link is logged and the sign-in goes on as a new
 /// user: the trigger never blocks a sign-in it cannot improve.
 #[cfg(feature = "link-accounts")]
 #[tokio::main]
@@ -24,8 +25,16 @@ async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt().with_ansi(false).without_time().init();
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let cognito = aws_sdk_cognitoidentityprovider::Client::new(&config);
+    // The providers whose `email_verified` is believed (their names in the pool).
+    let trusted: Vec<String> = std::env::var("LINK_PROVIDERS")
+        .unwrap_or_else(|_| "Google".into())
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
     run(service_fn(|event: LambdaEvent<CognitoEventUserPoolsPreSignup>| {
         let cognito = cognito.clone();
+        let trusted: Vec<&str> = trusted.iter().map(String::as_str).collect();
         async move {
             let event = event.payload;
             let pool = event
@@ -33,7 +42,7 @@ async fn main() -> Result<(), Error> {
                 .user_pool_id
                 .clone()
                 .unwrap_or_default();
-            if let Some(link) = pre_sign_up::link_request(&event) {
+            if let Some(link) = pre_sign_up::link_request(&event, &trusted) {
                 match pre_sign_up::link_accounts(&cognito, &pool, &link).await {
                     Ok(true) => tracing::info!(provider = %link.provider_name, "linked to the existing account"),
                     Ok(false) => {

@@ -12,6 +12,7 @@ fn response(answer: &CognitoEventUserPoolsPreSignup) -> serde_json::Value {
     serde_json::to_value(answer).expect("serialisable")["response"].clone()
 }
 
+#[cfg(not(feature = "link-accounts"))]
 #[test]
 fn aws_sign_up_is_confirmed_and_email_verified() {
     let answer = pre_sign_up(event(include_str!("events/aws-sign-up.json")));
@@ -25,6 +26,7 @@ fn aws_sign_up_is_confirmed_and_email_verified() {
     assert_eq!(json["triggerSource"], "PreSignUp_SignUp");
 }
 
+#[cfg(not(feature = "link-accounts"))]
 #[test]
 fn cognito_local_event_is_understood() {
     let answer = pre_sign_up(event(include_str!("events/cognito-local-sign-up.json")));
@@ -39,12 +41,21 @@ fn admin_created_users_are_left_alone() {
     assert_eq!(response(&answer)["autoVerifyEmail"], false);
 }
 
+#[cfg(not(feature = "link-accounts"))]
 #[test]
 fn no_email_means_no_email_verification() {
     let mut e = event(include_str!("events/aws-sign-up.json"));
     e.request.user_attributes.remove("email");
     let answer = pre_sign_up(e);
     assert_eq!(response(&answer)["autoConfirmUser"], true);
+    assert_eq!(response(&answer)["autoVerifyEmail"], false);
+}
+
+#[cfg(feature = "link-accounts")]
+#[test]
+fn with_link_accounts_the_trigger_never_confirms_or_verifies_a_sign_up() {
+    let answer = pre_sign_up(event(include_str!("events/aws-sign-up.json")));
+    assert_eq!(response(&answer)["autoConfirmUser"], false);
     assert_eq!(response(&answer)["autoVerifyEmail"], false);
 }
 
@@ -55,7 +66,7 @@ fn a_providers_first_sign_in_is_not_confirmed_here_but_may_be_linked() {
     // The provider vouches for the person: nothing to confirm.
     assert_eq!(response(&answer)["autoConfirmUser"], false);
     assert_eq!(
-        pre_sign_up::link_request(&event),
+        pre_sign_up::link_request(&event, &["Google"]),
         Some(pre_sign_up::Link {
             provider_name: "Google".into(),
             provider_user_id: "110169484474386276334".into(),
@@ -71,12 +82,12 @@ fn only_a_verified_email_from_a_provider_is_linked() {
         .request
         .user_attributes
         .insert("email_verified".into(), "false".into());
-    assert_eq!(pre_sign_up::link_request(&unverified), None);
+    assert_eq!(pre_sign_up::link_request(&unverified, &["Google"]), None);
     unverified.request.user_attributes.remove("email_verified");
-    assert_eq!(pre_sign_up::link_request(&unverified), None);
+    assert_eq!(pre_sign_up::link_request(&unverified, &["Google"]), None);
     // Nor anything but a provider's sign-in.
     assert_eq!(
-        pre_sign_up::link_request(&event(include_str!("events/aws-sign-up.json"))),
+        pre_sign_up::link_request(&event(include_str!("events/aws-sign-up.json")), &["Google"]),
         None
     );
 }
@@ -86,11 +97,13 @@ fn provider_prefixes_in_any_case_name_the_provider() {
     let mut lower = event(include_str!("events/aws-external-provider.json"));
     lower.cognito_event_user_pools_header.user_name = Some("google_1101".into());
     assert_eq!(
-        pre_sign_up::link_request(&lower).map(|l| l.provider_name),
+        pre_sign_up::link_request(&lower, &["Google"]).map(|l| l.provider_name),
         Some("Google".into())
     );
+    // A provider not trusted for its e-mails is never linked.
+    assert_eq!(pre_sign_up::link_request(&lower, &["MyCorpSAML"]), None);
     lower.cognito_event_user_pools_header.user_name = Some("MyCorpSAML_ada@corp.example".into());
-    let link = pre_sign_up::link_request(&lower).expect("a link");
+    let link = pre_sign_up::link_request(&lower, &["MyCorpSAML"]).expect("a link");
     assert_eq!(
         (link.provider_name.as_str(), link.provider_user_id.as_str()),
         ("MyCorpSAML", "ada@corp.example")

@@ -5,7 +5,7 @@
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::admin_link_provider_for_user::AdminLinkProviderForUserOutput;
 use aws_sdk_cognitoidentityprovider::operation::list_users::ListUsersOutput;
-use aws_sdk_cognitoidentityprovider::types::{UserStatusType, UserType};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserStatusType, UserType};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use pre_sign_up::{Link, link_accounts};
 
@@ -18,7 +18,17 @@ fn link() -> Link {
 }
 
 fn user(username: &str, status: UserStatusType) -> UserType {
-    UserType::builder().username(username).user_status(status).build()
+    UserType::builder()
+        .username(username)
+        .user_status(status)
+        .attributes(
+            AttributeType::builder()
+                .name("email_verified")
+                .value("true")
+                .build()
+                .unwrap(),
+        )
+        .build()
 }
 
 #[tokio::test]

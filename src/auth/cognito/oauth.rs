@@ -92,6 +92,8 @@ pub struct OAuth {
     /// Where the pool's `/logout` sends the browser back to (one of the client's `LogoutURLs`).
     signed_out_url: String,
     cognito_local: bool,
+    /// Development: read an emulator's `application/x-amz-json-*` token answer as JSON.
+    emulator_json: bool,
 }
 
 impl std::fmt::Debug for OAuth {
@@ -128,6 +130,7 @@ impl OAuth {
             client_id: config.client_id.clone(),
             signed_out_url: format!("{}/", config.app_url),
             cognito_local: federation.cognito_local,
+            emulator_json: !config.production,
         })
     }
 
@@ -163,6 +166,7 @@ impl OAuth {
     #[tracing::instrument(skip_all)]
     pub async fn exchange(&self, code: String, verifier: String) -> Result<Tokens, AppError> {
         let http = self.http.clone();
+        let emulator_json = self.emulator_json;
         let send = move |request: oauth2::HttpRequest| {
             let http = http.clone();
             async move {
@@ -171,10 +175,11 @@ impl OAuth {
                 if let Some(headers) = answer.headers_mut() {
                     headers.extend(response.headers().clone());
                     // ministack labels its token endpoint's JSON as AWS's own JSON protocol;
-                    // the crate reads only `application/json` (what Cognito sends).
-                    let amz_json = headers
-                        .get(http::header::CONTENT_TYPE)
-                        .is_some_and(|t| t.as_bytes().starts_with(b"application/x-amz-json-"));
+                    // the crate reads only `application/json` (what Cognito sends). Development only.
+                    let amz_json = emulator_json
+                        && headers
+                            .get(http::header::CONTENT_TYPE)
+                            .is_some_and(|t| t.as_bytes().starts_with(b"application/x-amz-json-"));
                     if amz_json {
                         headers.insert(
                             http::header::CONTENT_TYPE,
@@ -317,13 +322,14 @@ mod tests {
     use super::*;
 
     fn oauth(extra: &[(&str, &str)]) -> OAuth {
-        let mut vars = vec![
+        // `extra` first: the lookup takes the first match.
+        let mut vars = extra.to_vec();
+        vars.extend_from_slice(&[
             ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123"),
             ("COGNITO_CLIENT_ID", "client-1"),
             ("APP_URL", "http://localhost:3000"),
             ("COGNITO_DOMAIN", "myapp"),
-        ];
-        vars.extend_from_slice(extra);
+        ]);
         let config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
             .expect("valid config");
         let federation = config.federation.clone().expect("a domain");
@@ -378,7 +384,12 @@ mod tests {
                 "https://myapp.auth.eu-west-1.amazoncognito.com/logout?client_id=client-1&logout_uri=http%3A%2F%2Flocalhost%3A3000%2F"
             )
         );
-        assert_eq!(oauth(&[("COGNITO_LOCAL_OAUTH", "true")]).logout_url(), None);
+        let local = oauth(&[
+            ("COGNITO_DOMAIN", "http://127.0.0.1:9229"),
+            ("COGNITO_LOCAL_OAUTH", "true"),
+        ]);
+        assert_eq!(local.logout_url(), None);
+        assert!(!local.nonce_required());
     }
 
     #[test]

@@ -446,6 +446,12 @@ fn check_federation(facts: &PoolFacts, config: &Config, out: &mut Vec<Finding>) 
     if !o.flows.iter().any(|f| f == "code") {
         problems.push("AllowedOAuthFlows lacks `code` (authorization code grant)".to_owned());
     }
+    // Anyone could ask for `response_type=token` with this client and its callback URL: the
+    // tokens would come back in the URL, readable by the page's scripts.
+    if o.flows.iter().any(|f| f == "implicit") {
+        problems
+            .push("AllowedOAuthFlows allows `implicit` (tokens in the browser's URL); allow `code` only".to_owned());
+    }
     let missing: Vec<&str> = super::oauth::SCOPES
         .into_iter()
         .filter(|s| !o.scopes.iter().any(|have| have == s))
@@ -883,6 +889,13 @@ mod tests {
                 ..ready.clone()
             },
             "lacks `code`",
+        );
+        fatal(
+            OAuthFacts {
+                flows: vec!["code".into(), "implicit".into()],
+                ..ready.clone()
+            },
+            "allows `implicit`",
         );
         fatal(
             OAuthFacts {

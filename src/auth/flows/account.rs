@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{
     cognito::AuthStep,
     limits::Form,
-    server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
+    server::{
+        caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state,
+    },
     session::{Session, Transient, now_unix, pending, pending::Factor, store::family_of},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
 };
@@ -475,7 +477,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
         );
     }
     set_cookies(state.sessions.clear());
-    redirect_to("/sign-in", &[("notice", "signed_out_everywhere")]);
+    finish_sign_out(&state, "/sign-in", &[("notice", "signed_out_everywhere")]);
     Ok(())
 }
 
@@ -505,6 +507,6 @@ pub async fn delete_account(confirm: Option<String>) -> Result<(), AppError> {
     let mut cookies = state.sessions.clear();
     cookies.extend(state.sessions.clear_transient(Transient::Account));
     set_cookies(cookies);
-    redirect_to("/", &[("notice", "account_deleted")]);
+    finish_sign_out(&state, "/", &[("notice", "account_deleted")]);
     Ok(())
 }

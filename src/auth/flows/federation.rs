@@ -111,26 +111,15 @@ pub async fn federation_callback(
         .sessions
         .read_transient::<oauth::Authorization>(Transient::Federation, &headers)
         .filter(|a| a.expires_at > now_unix());
-    // One answer per round trip, whatever it says.
-    if app.sessions.has_transient(Transient::Federation, &headers) {
-        set_cookies(
-            app.sessions
-                .clear_transient(Transient::Federation)
-                .into_iter()
-                .collect(),
-        );
-    }
     let next = kept.as_ref().map_or_else(|| safe_next(None), |a| a.next.clone());
     let back = |err: AppError| form_error(err, "/sign-in", &[("next", &next)]);
     let Some(oauth) = &app.oauth else {
         return Err(back(AppError::FederationUnavailable));
     };
-    if let Some(ip) = caller().ip {
-        app.limits.check_client(Form::Federation, ip).await.map_err(back)?;
-    }
     // The answer must be to this browser's own request: no cookie (it expired, or the round trip
     // began in another browser) or another `state` (another tab's, or a link someone planted to
-    // sign this browser in as them) ends here.
+    // sign this browser in as them) ends here — and leaves a round trip this browser has under
+    // way alone (a link from another site must not end it).
     let Some(kept) = kept else {
         tracing::info!("a sign-in came back from the pool without its cookie (expired, or another browser)");
         return Err(back(AppError::FederationExpired));
@@ -139,6 +128,14 @@ pub async fn federation_callback(
         tracing::warn!("a sign-in came back from the pool with another state; refused");
         return Err(back(AppError::FederationExpired));
     }
+    // One answer per round trip, whatever it says. (No rate limit here: each answer is to a
+    // start that `/auth/continue` counted, and a person back from Google must not lose it.)
+    set_cookies(
+        app.sessions
+            .clear_transient(Transient::Federation)
+            .into_iter()
+            .collect(),
+    );
     if let Some(error) = error {
         return Err(back(oauth::callback_error(&error, error_description.as_deref())));
     }
@@ -151,7 +148,10 @@ pub async fn federation_callback(
     // `exp`, `token_use`), for this app client exactly, and for this very request (`nonce`).
     let claims = app.verifier.verify_id(&tokens.id_token).await.map_err(|e| {
         tracing::error!(reason = %e, "the ID token from the pool's token endpoint did not verify");
-        back(AppError::FederationFailed)
+        back(match e {
+            crate::auth::verifier::TokenError::JwksUnavailable => AppError::Unavailable,
+            _ => AppError::FederationFailed,
+        })
     })?;
     let nonce_ok =
         claims.nonce.as_deref() == Some(kept.nonce.as_str()) || (claims.nonce.is_none() && !oauth.nonce_required());
@@ -177,7 +177,8 @@ pub async fn federation_callback(
 
 /// Managed login (`COGNITO_MANAGED_LOGIN=true`): the sign-in and sign-up pages send people to
 /// Cognito's own page, with where they were going. Not when the page has a message to show
-/// (`?error=…`: a round trip that failed, which would otherwise start again at once, unseen).
+/// (`?error=…`: a round trip that failed, which would otherwise start again at once, unseen;
+/// `?notice=…`), nor for someone signed in already.
 #[cfg(feature = "ssr")]
 pub async fn managed_login_layer(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
@@ -195,7 +196,12 @@ pub async fn managed_login_layer(
         .query()
         .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
         .unwrap_or_default();
-    if pairs.iter().any(|(k, _)| k == "error") {
+    // Nor with a notice to read (signed out everywhere), nor for someone signed in already.
+    let signed_in = request
+        .extensions()
+        .get::<crate::auth::session::CurrentSession>()
+        .is_some_and(|s| s.0.is_some());
+    if signed_in || pairs.iter().any(|(k, _)| k == "error" || k == "notice") {
         return run.run(request).await;
     }
     let wanted = pairs.into_iter().find(|(k, _)| k == "next").map(|(_, v)| v);

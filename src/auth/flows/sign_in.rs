@@ -11,7 +11,9 @@ use crate::auth::{
     ConfirmationMode,
     cognito::{AuthStep, Challenge, FirstFactor},
     limits::Form,
-    server::{caller, form_error, no_store, redirect_to, request_headers, session, set_cookies, state},
+    server::{
+        caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state,
+    },
     session::{pending, pending::Factor},
     validate::{Email, Password, safe_next},
 };
@@ -125,11 +127,6 @@ pub async fn get_sign_in_methods() -> Result<SignInMethods, AppError> {
 pub async fn sign_out() -> Result<(), AppError> {
     let state = state()?;
     let headers = request_headers();
-    let pool_logout = state
-        .oauth
-        .as_ref()
-        .filter(|_| state.sessions.through_pool(&headers))
-        .and_then(|oauth| oauth.logout_url());
     // The API refuses this session's access tokens from now on (Cognito's revocation does
     // not reach an API that verifies tokens itself).
     if let Some(session) = session() {
@@ -153,10 +150,7 @@ pub async fn sign_out() -> Result<(), AppError> {
         }
     }
     set_cookies(state.sessions.clear());
-    match pool_logout {
-        Some(url) => leptos_axum::redirect(&url),
-        None => redirect_to("/", &[]),
-    }
+    finish_sign_out(&state, "/", &[]);
     Ok(())
 }
 

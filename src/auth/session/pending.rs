@@ -120,10 +120,15 @@ pub async fn advance(
 ) -> Result<(), AppError> {
     match step {
         AuthStep::Tokens(tokens) => {
-            let (session_started, mut cookies) =
-                state
-                    .sessions
-                    .start(&tokens, factor != Factor::EmailCode, factor.through_pool())?;
+            // What counts as "the password typed just now" for the account page's sensitive
+            // changes: a password or a user-verified passkey. Not an e-mailed code (inbox access
+            // alone), and not a round trip through the pool: the pool's and the provider's own
+            // session cookies can sign a person in again without anyone typing anything.
+            let proves_identity = matches!(factor, Factor::Password | Factor::Passkey);
+            // A password typed again in a browser signed in through the pool keeps the pool's
+            // session cookie there: signing out must still visit the pool's `/logout`.
+            let through_pool = factor.through_pool() || state.sessions.through_pool(&request_headers());
+            let (session_started, mut cookies) = state.sessions.start(&tokens, proves_identity, through_pool)?;
             let last = current(state).filter(|p| p.factor == factor).map(|p| p.challenge.kind);
             let method = method_of(factor, last);
             if state
