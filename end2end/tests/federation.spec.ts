@@ -55,8 +55,11 @@ test("Continue with Google: the provider's login, then back signed in where the 
   await page.goto("/protected");
   await hydrated(page);
   await expect(new ProtectedPage(page).apiEmail()).toHaveText(email);
-  // The sessions list says how this session was signed in.
+  // The account page knows a provider's user (no password here), and the sessions list says
+  // how this session was signed in.
   await page.goto("/account");
+  await expect(page.getByTestId("federated")).toContainText("You sign in with Google.");
+  await expect(page.getByLabel("Current password")).toHaveCount(0);
   await expect(page.getByText("Another account (Google, …)")).toBeVisible();
 });
 

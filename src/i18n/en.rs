@@ -266,6 +266,10 @@ pub const EN: Texts = Texts {
         method_passkey: "Passkey",
         method_email_code: "E-mail code",
         method_federated: "Another account (Google, …)",
+        federated_note: (
+            "You sign in with ",
+            ". Your password, two-step sign-in and e-mail address are kept there, so this page cannot change them. To delete this account, contact the site's support.",
+        ),
         method_managed_login: "The sign-in page of Cognito",
         ago: |s| match s {
             ..=59 => "just now".to_owned(),

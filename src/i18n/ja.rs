@@ -269,6 +269,10 @@ pub const JA: Texts = Texts {
         method_passkey: "パスキー",
         method_email_code: "メールのコード",
         method_federated: "別のアカウント（Google など）",
+        federated_note: (
+            "",
+            " でサインインしています。パスワード、2 段階認証、メールアドレスはそちらで管理されているため、このページでは変更できません。アカウントを削除するには、サイトのサポートにお問い合わせください。",
+        ),
         method_managed_login: "Cognito のサインインページ",
         ago: |s| match s {
             ..=59 => "たった今".to_owned(),

@@ -307,59 +307,73 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
             <SubmitButton label=t!(lang, account.save_name) busy_label=t!(lang, form.saving) pending=name_action.pending()/>
         </ActionForm>
 
-        <h2>{t!(lang, form.password)}</h2>
-        <ErrorBanner error=banner_error(password_error)/>
-        <ActionForm action=password_action>
-            <PasswordField
-                label=t!(lang, account.current_password)
-                name="current_password"
-                autocomplete="current-password"
-                error=field_error(password_error, Field::CurrentPassword)
-            />
-            <NewPasswordField
-                label=t!(lang, form.new_password)
-                name="new_password"
-                policy
-                error=field_error(password_error, Field::Password)
-            />
-            <div class="check">
-                <input type="checkbox" id="sign_out_others" name="sign_out_others" value="yes"/>
-                <label for="sign_out_others">{t!(lang, account.sign_out_others)}</label>
-            </div>
-            <SubmitButton
-                label=t!(lang, account.change_password)
-                busy_label=t!(lang, account.changing)
-                pending=password_action.pending()
-            />
-        </ActionForm>
-
-        <h2>{t!(lang, account.reauth_heading)}</h2>
-        {if confirmed {
-            view! { <p data-testid="reauth-state">{t!(lang, account.reauth_done)}</p> }.into_any()
-        } else {
-            view! {
-                <p data-testid="reauth-state">{t!(lang, account.reauth_needed)}</p>
-                <ErrorBanner error=banner_error(reauth_error)/>
-                <ActionForm action=reauth_action>
+        {match account.federated_with.clone() {
+            // Only a provider's user: no password, two-step sign-in or e-mail here to change.
+            Some(provider) => {
+                let (before, after) = t!(lang, account.federated_note);
+                view! {
+                    <p data-testid="federated">{format!("{before}{provider}{after}")}</p>
+                    <Everywhere loaded=loaded.clone()/>
+                }
+                    .into_any()
+            }
+            None => view! {
+                <h2>{t!(lang, form.password)}</h2>
+                <ErrorBanner error=banner_error(password_error)/>
+                <ActionForm action=password_action>
                     <PasswordField
-                        label=t!(lang, form.password)
+                        label=t!(lang, account.current_password)
+                        name="current_password"
                         autocomplete="current-password"
-                        error=field_error(reauth_error, Field::CurrentPassword)
+                        error=field_error(password_error, Field::CurrentPassword)
                     />
+                    <NewPasswordField
+                        label=t!(lang, form.new_password)
+                        name="new_password"
+                        policy
+                        error=field_error(password_error, Field::Password)
+                    />
+                    <div class="check">
+                        <input type="checkbox" id="sign_out_others" name="sign_out_others" value="yes"/>
+                        <label for="sign_out_others">{t!(lang, account.sign_out_others)}</label>
+                    </div>
                     <SubmitButton
-                        label=t!(lang, account.reauth_submit)
-                        busy_label=t!(lang, form.checking)
-                        pending=reauth_action.pending()
+                        label=t!(lang, account.change_password)
+                        busy_label=t!(lang, account.changing)
+                        pending=password_action.pending()
                     />
                 </ActionForm>
-            }
-                .into_any()
-        }}
 
-        <TwoStep account=account.clone() loaded=loaded.clone() confirmed/>
-        <EmailChange account loaded=loaded.clone() confirmed/>
-        <Everywhere loaded=loaded.clone()/>
-        <Delete loaded confirmed/>
+                <h2>{t!(lang, account.reauth_heading)}</h2>
+                {if confirmed {
+                    view! { <p data-testid="reauth-state">{t!(lang, account.reauth_done)}</p> }.into_any()
+                } else {
+                    view! {
+                        <p data-testid="reauth-state">{t!(lang, account.reauth_needed)}</p>
+                        <ErrorBanner error=banner_error(reauth_error)/>
+                        <ActionForm action=reauth_action>
+                            <PasswordField
+                                label=t!(lang, form.password)
+                                autocomplete="current-password"
+                                error=field_error(reauth_error, Field::CurrentPassword)
+                            />
+                            <SubmitButton
+                                label=t!(lang, account.reauth_submit)
+                                busy_label=t!(lang, form.checking)
+                                pending=reauth_action.pending()
+                            />
+                        </ActionForm>
+                    }
+                        .into_any()
+                }}
+
+                <TwoStep account=account.clone() loaded=loaded.clone() confirmed/>
+                <EmailChange account loaded=loaded.clone() confirmed/>
+                <Everywhere loaded=loaded.clone()/>
+                <Delete loaded confirmed/>
+            }
+                .into_any(),
+        }}
     }
 }
 

@@ -520,3 +520,37 @@ fn a_pool_sign_in_is_no_recent_password_and_every_sign_out_visits_the_pool() {
         );
     });
 }
+
+/// A provider's own user (`Google_…`, no password here) gets an account page without the
+/// password, two-step and e-mail forms, which could only fail for them, and says why.
+#[test]
+fn the_account_page_of_a_providers_user() {
+    run(async {
+        use aws_sdk_cognitoidentityprovider::types::AttributeType;
+        let google_user = aws_smithy_mocks::mock!(aws_sdk_cognitoidentityprovider::Client::get_user)
+            .sequence()
+            .output(|| {
+                let attribute = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build().unwrap();
+                aws_sdk_cognitoidentityprovider::operation::get_user::GetUserOutput::builder()
+                    .username(FEDERATED_USER)
+                    .user_attributes(attribute("email", "grace@example.com"))
+                    .user_attributes(attribute(
+                        "identities",
+                        r#"[{"userId":"110169484474386276334","providerName":"Google","providerType":"Google","primary":true}]"#,
+                    ))
+                    .build()
+                    .unwrap()
+            })
+            .repeatedly()
+            .build();
+        let (app, domain, _) = federated_app_with(Pool::default(), &[], &[&google_user]).await;
+        let mut browser = Browser::default();
+        let query = start(&app, &mut browser, &domain, "/auth/continue?provider=Google").await;
+        signed_in(&browser.get(&app, &callback(&query["state"], "code")).await);
+        let page = browser.get(&app, "/account").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("You sign in with Google."), "{}", page.body);
+        assert!(!page.body.contains(r#"name="current_password""#));
+        assert!(page.body.contains("Another account (Google, …)"));
+    });
+}

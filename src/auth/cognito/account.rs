@@ -46,6 +46,7 @@ impl Cognito {
                 .unwrap_or_default()
                 .iter()
                 .any(|m| m == "SOFTWARE_TOKEN_MFA"),
+            federated_with: federated_with(&out.username, attr("identities").as_deref()),
         })
     }
 
@@ -228,5 +229,41 @@ impl Cognito {
             .await
             .map(drop)
             .map_err(|e| fail(Op::Account, e))
+    }
+}
+
+/// A provider's user is named `<provider>_<id>` and lists the provider in its `identities`
+/// attribute (a JSON array of `{"providerName": …}`); a pool user linked to a provider lists it
+/// too but keeps its own name (and its password).
+fn federated_with(username: &str, identities: Option<&str>) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Identity {
+        #[serde(rename = "providerName")]
+        provider_name: String,
+    }
+    let identities: Vec<Identity> = serde_json::from_str(identities?).ok()?;
+    let (prefix, _) = username.split_once('_')?;
+    identities
+        .into_iter()
+        .find(|i| i.provider_name.eq_ignore_ascii_case(prefix))
+        .map(|i| i.provider_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::federated_with;
+
+    #[test]
+    fn only_a_providers_own_user_is_federated() {
+        let google = r#"[{"userId":"1101","providerName":"Google","providerType":"Google","primary":true}]"#;
+        assert_eq!(federated_with("google_1101", Some(google)).as_deref(), Some("Google"));
+        assert_eq!(federated_with("Google_1101", Some(google)).as_deref(), Some("Google"));
+        // Linked to Google, but the pool's own user (with a password).
+        assert_eq!(
+            federated_with("7d5f3c1e-0000-4000-8000-000000000001", Some(google)),
+            None
+        );
+        assert_eq!(federated_with("ada_lovelace", None), None);
+        assert_eq!(federated_with("google_1101", Some("not json")), None);
     }
 }

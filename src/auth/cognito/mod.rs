@@ -93,6 +93,9 @@ pub struct AccountFacts {
     pub name: String,
     /// Two-step sign-in with an authenticator app is on.
     pub totp: bool,
+    /// The provider this user exists through (`Google` for `Google_…`), when they are only a
+    /// provider's user: no password here. `None` for the pool's own users, linked ones included.
+    pub federated_with: Option<String>,
 }
 
 /// What a sign-up led to.

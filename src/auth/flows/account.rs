@@ -64,6 +64,10 @@ pub struct AccountView {
     pub sessions: Vec<SessionView>,
     /// The account's passkeys; `None` when the pool does not offer passkeys.
     pub passkeys: Option<Vec<super::passkeys::PasskeyView>>,
+    /// The provider this person exists through (only a provider's user, no password here): the
+    /// page shows what it can change for them.
+    #[serde(default)]
+    pub federated_with: Option<String>,
 }
 
 /// One signed-in browser in the sessions list.
@@ -183,10 +187,10 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
             .filter(|_| !facts.totp)
             .and_then(|secret| crate::auth::totp::setup(&state.config.app_name, &facts.email, secret).ok()),
         pending_email: pending.new_email.filter(|e| *e != facts.email),
+        totp_enabled: facts.totp,
         email: facts.email,
         email_verified: facts.email_verified,
         name: facts.name,
-        totp_enabled: facts.totp,
         totp_required: state.mfa_required,
         confirmed_until: session
             .authenticated_at
@@ -194,7 +198,12 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
             .map(|at| at + state.config.reauth_window.as_secs() as i64),
         policy: state.sign_up.policy.clone(),
         sessions: sessions_of(&state, &session, now).await,
-        passkeys: super::passkeys::passkeys_of(&state, &session, now).await,
+        passkeys: match facts.federated_with {
+            // A provider's user signs in only through the provider.
+            Some(_) => None,
+            None => super::passkeys::passkeys_of(&state, &session, now).await,
+        },
+        federated_with: facts.federated_with,
     }))
 }
 
