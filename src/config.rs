@@ -511,10 +511,13 @@ fn federation(
         // The authorization code and the client secret travel to it.
         return Err(err("COGNITO_DOMAIN", "must be a public https:// domain in production"));
     }
-    if cognito_local && (domain.starts_with("https://") || domain.contains(".amazoncognito.com")) {
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|origin| domain == *origin || domain.starts_with(&format!("{origin}:")));
+    if cognito_local && !loopback {
         return Err(err(
             "COGNITO_LOCAL_OAUTH",
-            "is for cognito-local's own address, not a Cognito domain",
+            "is for cognito-local on this machine (http://127.0.0.1:PORT), not a Cognito domain",
         ));
     }
     Ok(Some(Federation {
@@ -607,6 +610,12 @@ mod tests {
             ("COGNITO_LOCAL_OAUTH", "true"),
         ]);
         assert!(local.err().is_some_and(|e| e.var == "COGNITO_LOCAL_OAUTH"));
+        // Only for cognito-local on this machine: elsewhere it would switch the nonce check off.
+        let elsewhere =
+            |d: &'static str| config(&[POOL, CLIENT, ("COGNITO_DOMAIN", d), ("COGNITO_LOCAL_OAUTH", "true")]);
+        assert!(elsewhere("http://127.0.0.1:9229").is_ok());
+        assert!(elsewhere("http://10.0.0.5:9229").is_err());
+        assert!(elsewhere("myapp").is_err());
     }
 
     #[test]

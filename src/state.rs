@@ -183,7 +183,15 @@ impl AppState {
             return Err(StartError::Pool);
         }
         let writes_locale = facts.client.as_ref().is_none_or(|c| c.writes_locale);
-        let cognito = cognito.with_locale_attribute(writes_locale);
+        let providers = config
+            .federation
+            .iter()
+            .flat_map(|f| &f.providers)
+            .map(|p| p.name.clone())
+            .collect();
+        let cognito = cognito
+            .with_locale_attribute(writes_locale)
+            .with_identity_providers(providers);
         let challenge_lifetime = Duration::from_secs(
             facts
                 .client

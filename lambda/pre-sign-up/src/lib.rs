@@ -67,24 +67,19 @@ pub fn link_request(event: &CognitoEventUserPoolsPreSignup, trusted: &[&str]) ->
         .filter(|e| e.contains('@'))?
         .trim()
         .to_lowercase();
-    let (prefix, id) = header.user_name.as_deref()?.split_once('_')?;
-    if prefix.is_empty() || id.is_empty() {
-        return None;
-    }
-    // Cognito writes the social providers' prefixes in lower case (`google_…`) in some pools and
-    // as named (`Google_…`) in others; AdminLinkProviderForUser wants the provider's own name.
-    let provider_name = match prefix.to_ascii_lowercase().as_str() {
-        "google" => "Google",
-        "facebook" => "Facebook",
-        "loginwithamazon" => "LoginWithAmazon",
-        "signinwithapple" => "SignInWithApple",
-        _ => prefix,
-    };
-    if !trusted.contains(&provider_name) {
-        return None;
-    }
+    // Cognito names a provider's user `<provider>_<id>`, with the social providers' names in
+    // lower case in some pools (`google_…`); a provider's own name may hold `_` itself. So the
+    // trusted names are matched, case-insensitively, against the start of the name.
+    let username = header.user_name.as_deref()?;
+    let provider_name = trusted.iter().find(|name| {
+        username.len() > name.len() + 1
+            && username.is_char_boundary(name.len())
+            && username[..name.len()].eq_ignore_ascii_case(name)
+            && username.as_bytes()[name.len()] == b'_'
+    })?;
+    let id = &username[provider_name.len() + 1..];
     Some(Link {
-        provider_name: provider_name.to_owned(),
+        provider_name: (*provider_name).to_owned(),
         provider_user_id: id.to_owned(),
         email,
     })

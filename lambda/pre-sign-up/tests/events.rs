@@ -109,3 +109,18 @@ fn provider_prefixes_in_any_case_name_the_provider() {
         ("MyCorpSAML", "ada@corp.example")
     );
 }
+
+#[test]
+fn a_provider_name_with_an_underscore_is_matched_whole() {
+    let mut e = event(include_str!("events/aws-external-provider.json"));
+    e.cognito_event_user_pools_header.user_name = Some("My_Corp_ada.lovelace".into());
+    let link = pre_sign_up::link_request(&e, &["My_Corp"]).expect("a link");
+    assert_eq!(
+        (link.provider_name.as_str(), link.provider_user_id.as_str()),
+        ("My_Corp", "ada.lovelace")
+    );
+    assert_eq!(
+        pre_sign_up::link_request(&e, &["My"]).map(|l| l.provider_user_id),
+        Some("Corp_ada.lovelace".into())
+    );
+}

@@ -46,7 +46,7 @@ impl Cognito {
                 .unwrap_or_default()
                 .iter()
                 .any(|m| m == "SOFTWARE_TOKEN_MFA"),
-            federated_with: federated_with(&out.username, attr("identities").as_deref()),
+            federated_with: federated_with(&out.username, attr("identities").as_deref(), &self.providers),
         })
     }
 
@@ -234,19 +234,27 @@ impl Cognito {
 
 /// A provider's user is named `<provider>_<id>` and lists the provider in its `identities`
 /// attribute (a JSON array of `{"providerName": …}`); a pool user linked to a provider lists it
-/// too but keeps its own name (and its password).
-fn federated_with(username: &str, identities: Option<&str>) -> Option<String> {
+/// too but keeps its own name (and its password). GetUser returns `identities` only when the app
+/// client may read it (`ReadAttributes`), so a name that starts with one of the providers this
+/// app offers (`providers`) counts as well.
+fn federated_with(username: &str, identities: Option<&str>, providers: &[String]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Identity {
         #[serde(rename = "providerName")]
         provider_name: String,
     }
-    let identities: Vec<Identity> = serde_json::from_str(identities?).ok()?;
-    let (prefix, _) = username.split_once('_')?;
-    identities
+    let (prefix, id) = username.split_once('_')?;
+    if id.is_empty() {
+        return None;
+    }
+    let listed: Vec<Identity> = identities
+        .and_then(|i| serde_json::from_str(i).ok())
+        .unwrap_or_default();
+    listed
         .into_iter()
-        .find(|i| i.provider_name.eq_ignore_ascii_case(prefix))
         .map(|i| i.provider_name)
+        .chain(providers.iter().cloned())
+        .find(|name| name.eq_ignore_ascii_case(prefix))
 }
 
 #[cfg(test)]
@@ -256,14 +264,29 @@ mod tests {
     #[test]
     fn only_a_providers_own_user_is_federated() {
         let google = r#"[{"userId":"1101","providerName":"Google","providerType":"Google","primary":true}]"#;
-        assert_eq!(federated_with("google_1101", Some(google)).as_deref(), Some("Google"));
-        assert_eq!(federated_with("Google_1101", Some(google)).as_deref(), Some("Google"));
+        let none: &[String] = &[];
+        assert_eq!(
+            federated_with("google_1101", Some(google), none).as_deref(),
+            Some("Google")
+        );
+        assert_eq!(
+            federated_with("Google_1101", Some(google), none).as_deref(),
+            Some("Google")
+        );
         // Linked to Google, but the pool's own user (with a password).
         assert_eq!(
-            federated_with("7d5f3c1e-0000-4000-8000-000000000001", Some(google)),
+            federated_with("7d5f3c1e-0000-4000-8000-000000000001", Some(google), none),
             None
         );
-        assert_eq!(federated_with("ada_lovelace", None), None);
-        assert_eq!(federated_with("google_1101", Some("not json")), None);
+        assert_eq!(federated_with("ada_lovelace", None, none), None);
+        assert_eq!(federated_with("google_1101", Some("not json"), none), None);
+        // `identities` not readable by the client: the providers the app offers decide.
+        let offered = ["Google".to_owned(), "MyCorp".to_owned()];
+        assert_eq!(federated_with("google_1101", None, &offered).as_deref(), Some("Google"));
+        assert_eq!(federated_with("MyCorp_ada", None, &offered).as_deref(), Some("MyCorp"));
+        assert_eq!(
+            federated_with("7d5f3c1e-0000-4000-8000-000000000001", None, &offered),
+            None
+        );
     }
 }

@@ -118,6 +118,9 @@ pub struct Cognito {
     /// The app client may write the `locale` attribute (Cognito refuses the whole sign-up
     /// when a client writes an attribute it may not).
     writes_locale: bool,
+    /// The providers this app offers (`COGNITO_IDENTITY_PROVIDERS`): a user named after one of
+    /// them (`Google_…`) is that provider's, without a password here.
+    providers: Arc<[String]>,
 }
 
 impl Cognito {
@@ -129,12 +132,19 @@ impl Cognito {
             secret,
             no_get_tokens: Arc::default(),
             writes_locale: true,
+            providers: Arc::from([]),
         }
     }
 
     /// Whether sign-up stores the person's language (`locale`); see [`ClientFacts::writes_locale`].
     pub fn with_locale_attribute(mut self, writes_locale: bool) -> Self {
         self.writes_locale = writes_locale;
+        self
+    }
+
+    /// The providers this app offers, by their pool names (see [`AccountFacts::federated_with`]).
+    pub fn with_identity_providers(mut self, providers: Vec<String>) -> Self {
+        self.providers = providers.into();
         self
     }
 

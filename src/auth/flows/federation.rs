@@ -128,14 +128,17 @@ pub async fn federation_callback(
         tracing::warn!("a sign-in came back from the pool with another state; refused");
         return Err(back(AppError::FederationExpired));
     }
-    // One answer per round trip, whatever it says. (No rate limit here: each answer is to a
-    // start that `/auth/continue` counted, and a person back from Google must not lose it.)
+    // One answer per round trip, whatever it says (in a browser, which drops the cookie; a script
+    // that keeps it is held by the limit below, so it cannot spend the pool's token quota).
     set_cookies(
         app.sessions
             .clear_transient(Transient::Federation)
             .into_iter()
             .collect(),
     );
+    if let Some(ip) = caller().ip {
+        app.limits.check_client(Form::Federation, ip).await.map_err(back)?;
+    }
     if let Some(error) = error {
         return Err(back(oauth::callback_error(&error, error_description.as_deref())));
     }
