@@ -2,10 +2,12 @@
 //! runs its body, the browser build gets a stub that posts to it.
 //!
 //! Each validates its input with [`crate::auth::validate`] before Cognito is called and answers
-//! with an [`crate::error::AppError`] a person can read. They are all POST (Leptos' default) and
+//! with an [`crate::error::AppError`] a person can read. They are POST (Leptos' default) and
 //! sit under `/auth/`, where `crate::auth::csrf` refuses cross-site requests. With JavaScript,
 //! `ActionForm` calls them and shows errors inline; without it, the browser posts the form and is
-//! redirected — to the next page on success, back to the form with `?error=…` on failure.
+//! redirected — to the next page on success, back to the form with `?error=…` on failure. The
+//! two ends of a round trip through the pool (`federation.rs`) are `GET`: a link starts it and the
+//! pool's redirect ends it, both top-level navigations that the `state` check, not `csrf`, guards.
 
 pub mod account;
 mod challenges;
