@@ -71,7 +71,7 @@ fn content_security_policy() {
     let pool_domain = state
         .as_ref()
         .and_then(|s| s.config.federation.as_ref())
-        .filter(|f| !f.cognito_local)
+        .filter(|f| f.has_logout())
         .map(|f| format!(" {}", f.domain))
         .unwrap_or_default();
     let connect = if production {

@@ -93,6 +93,18 @@ pub struct Federation {
     pub cognito_local: bool,
 }
 
+impl Federation {
+    /// The domain answers `/logout` (Cognito's does; cognito-local's does not).
+    pub fn has_logout(&self) -> bool {
+        !self.cognito_local
+    }
+
+    /// The domain's ID tokens carry the request's `nonce` (Cognito's do; cognito-local's do not).
+    pub fn puts_nonce(&self) -> bool {
+        !self.cognito_local
+    }
+}
+
 /// A button on the sign-in page: "Continue with {label}".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdentityProvider {
@@ -207,10 +219,7 @@ impl Config {
             None => None,
             Some(url) => {
                 let url = url.trim().trim_end_matches('/').to_owned();
-                let origin_only = url.split_once("://").is_some_and(|(scheme, rest)| {
-                    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', '@'])
-                });
-                if !origin_only {
+                if !is_origin(&url) {
                     return Err(err(
                         "API_URL",
                         "must be an origin like https://api.example.com (no path)",
@@ -427,6 +436,11 @@ impl Config {
         format!("{}/auth/callback", self.app_url)
     }
 
+    /// Where the pool's `/logout` sends the browser back to (one of the client's `LogoutURLs`).
+    pub fn signed_out_url(&self) -> String {
+        format!("{}/", self.app_url)
+    }
+
     /// Cookies get `Secure` and the `__Host-` prefix whenever the app is served over https.
     pub fn secure_cookies(&self) -> bool {
         self.app_url.starts_with("https://")
@@ -498,10 +512,7 @@ fn federation(
     } else {
         format!("https://{domain}.auth.{region}.amazoncognito.com")
     };
-    let origin_only = domain.split_once("://").is_some_and(|(scheme, rest)| {
-        matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', '@'])
-    });
-    if !origin_only {
+    if !is_origin(&domain) {
         return Err(err(
             "COGNITO_DOMAIN",
             "must be the domain's prefix (myapp), a custom domain (auth.example.com) or an origin (no path)",
@@ -526,6 +537,13 @@ fn federation(
         managed_login,
         cognito_local,
     }))
+}
+
+/// `http(s)://host[:port]` and nothing more: no path, query, fragment or user.
+fn is_origin(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(scheme, rest)| {
+        matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', '@'])
+    })
 }
 
 fn is_public_https(url: &str) -> bool {

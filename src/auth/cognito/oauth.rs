@@ -91,7 +91,10 @@ pub struct OAuth {
     client_id: String,
     /// Where the pool's `/logout` sends the browser back to (one of the client's `LogoutURLs`).
     signed_out_url: String,
-    cognito_local: bool,
+    /// The domain answers `/logout` ([`Federation::has_logout`]).
+    logout: bool,
+    /// Its ID tokens carry the `nonce` ([`Federation::puts_nonce`]).
+    nonce_required: bool,
     /// Development: read an emulator's `application/x-amz-json-*` token answer as JSON.
     emulator_json: bool,
 }
@@ -128,8 +131,9 @@ impl OAuth {
             http,
             domain,
             client_id: config.client_id.clone(),
-            signed_out_url: format!("{}/", config.app_url),
-            cognito_local: federation.cognito_local,
+            signed_out_url: config.signed_out_url(),
+            logout: federation.has_logout(),
+            nonce_required: federation.puts_nonce(),
             emulator_json: !config.production,
         })
     }
@@ -209,7 +213,7 @@ impl OAuth {
     /// "Continue with …" asks again) and sends the browser back to the app. `None` where the
     /// domain has none (cognito-local).
     pub fn logout_url(&self) -> Option<String> {
-        (!self.cognito_local).then(|| {
+        self.logout.then(|| {
             let query = serde_urlencoded::to_string([
                 ("client_id", self.client_id.as_str()),
                 ("logout_uri", self.signed_out_url.as_str()),
@@ -219,16 +223,11 @@ impl OAuth {
         })
     }
 
-    /// The URL the pool's `/logout` must be allowed to send people back to.
-    pub fn signed_out_url(&self) -> &str {
-        &self.signed_out_url
-    }
-
     /// Whether the ID token must carry the request's `nonce` (OpenID Connect Core §3.1.3.7).
     /// Cognito puts it there; cognito-local leaves it out (its code is still bound to this
     /// server by PKCE, which it checks).
     pub fn nonce_required(&self) -> bool {
-        !self.cognito_local
+        self.nonce_required
     }
 }
 

@@ -464,8 +464,8 @@ fn check_federation(facts: &PoolFacts, config: &Config, out: &mut Vec<Finding>) 
         problems.push(format!("CallbackURLs lacks {callback}"));
     }
     // cognito-local has no `/logout`, so nothing is sent there.
-    let signed_out = format!("{}/", config.app_url);
-    if !federation.cognito_local && !o.logout_urls.contains(&signed_out) {
+    let signed_out = config.signed_out_url();
+    if federation.has_logout() && !o.logout_urls.contains(&signed_out) {
         problems.push(format!(
             "LogoutURLs lacks {signed_out} (signing out ends at the pool's /logout)"
         ));
