@@ -23,6 +23,32 @@ port_answers() {
   [ -n "$code" ] && [ "$code" != 000 ]
 }
 
+# kill_tree PID: stops PID and every process it started (cargo, and the test binary it runs).
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+  kill -TERM "$1" 2>/dev/null || true
+}
+
+# with_time_limit SECONDS COMMAND...: runs COMMAND; past SECONDS it is stopped, with one line
+# saying so, and this fails — so a test that hangs fails CI instead of stalling it.
+with_time_limit() {
+  local seconds=$1 pid watcher status=0
+  shift
+  "$@" &
+  pid=$!
+  (
+    sleep "$seconds"
+    printf 'error: still running after %s s, stopped: %s\n' "$seconds" "$*" >&2
+    kill_tree "$pid"
+  ) &
+  watcher=$!
+  wait "$pid" || status=$?
+  kill_tree "$watcher"
+  wait "$watcher" 2>/dev/null || true
+  return "$status"
+}
+
 # Waits until an HTTP URL answers, or fails after $2 seconds.
 wait_for_http() {
   local url=$1 seconds=${2:-30}

@@ -55,14 +55,8 @@ pub struct Config {
     /// The peers whose `trusted_proxy_header` is believed (`TRUSTED_PROXIES`): the load
     /// balancer's addresses. From anyone else the header is the client's own word.
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// Calls to Cognito-backed forms allowed per client per minute (and as a burst). A client
-    /// is an IPv4 address or an IPv6 /64, the block one host or one home gets.
-    pub rate_limit_ip_per_minute: NonZeroU32,
-    /// Failed attempts (a wrong password, a wrong code) per e-mail address and form.
-    pub rate_limit_email_per_minute: NonZeroU32,
-    /// Calls per form from all clients together: a ceiling that many addresses cannot spread
-    /// a password spray past.
-    pub rate_limit_form_per_minute: NonZeroU32,
+    /// The abuse limits (`RATE_LIMIT_*`): see [`Limits`].
+    pub limits: Limits,
     /// A request's whole body must arrive within this long (a slow sender holds a connection
     /// and a task while it trickles).
     pub request_body_timeout: Duration,
@@ -74,6 +68,31 @@ pub struct Config {
     /// The pool's OAuth 2.0 endpoints, for "Continue with Google" and managed login
     /// (`COGNITO_DOMAIN` and what goes with it); `None`: neither is offered.
     pub federation: Option<Federation>,
+}
+
+/// The abuse limits, per minute unless named otherwise (`crate::auth::limits` says how each
+/// one counts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Posts to the Cognito-backed forms per client (an IPv4 address, an IPv6 /64), and per
+    /// browser with a cookie that proves an earlier step (`RATE_LIMIT_IP_PER_MINUTE`).
+    pub per_client: NonZeroU32,
+    /// Posts per network: an IPv4 /24, an IPv6 /48 (`RATE_LIMIT_NETWORK_PER_MINUTE`). An IPv6
+    /// /56, one home's delegation, gets four clients' worth.
+    pub per_network: NonZeroU32,
+    /// Failed attempts (a wrong password, a wrong code) per e-mail address and form, from
+    /// browsers that never signed in to that account; each browser that did has a budget of its
+    /// own (`RATE_LIMIT_EMAIL_PER_MINUTE`).
+    pub failures_per_email: NonZeroU32,
+    /// Failed first-factor attempts from all such browsers together
+    /// (`RATE_LIMIT_FAILURES_PER_MINUTE`): past it the pool is under a spray, and each client
+    /// and network may fail only a few times a minute until it eases.
+    pub failures: NonZeroU32,
+    /// Successful sign-ins per person per hour (`RATE_LIMIT_SIGN_INS_PER_HOUR`).
+    pub sign_ins_per_hour: NonZeroU32,
+    /// E-mails with a code (confirmation, reset, sign-in code, a new address) per address per
+    /// day (`RATE_LIMIT_CODE_EMAILS_PER_DAY`).
+    pub code_emails_per_day: NonZeroU32,
 }
 
 /// Sign-in through the pool's own pages (`/oauth2/authorize`): the identity providers the
@@ -384,9 +403,21 @@ impl Config {
                     .map_err(|_| err(var, "must be a whole number above 0")),
             }
         };
-        let rate_limit_ip_per_minute = per_minute("RATE_LIMIT_IP_PER_MINUTE", 60)?;
-        let rate_limit_email_per_minute = per_minute("RATE_LIMIT_EMAIL_PER_MINUTE", 6)?;
-        let rate_limit_form_per_minute = per_minute("RATE_LIMIT_FORM_PER_MINUTE", 600)?;
+        if get("RATE_LIMIT_FORM_PER_MINUTE").is_some() {
+            return Err(err(
+                "RATE_LIMIT_FORM_PER_MINUTE",
+                "is gone: a ceiling on posts let a few addresses lock everyone out. Failed attempts are \
+                 counted instead: RATE_LIMIT_FAILURES_PER_MINUTE (README, \"Abuse limits\")",
+            ));
+        }
+        let limits = Limits {
+            per_client: per_minute("RATE_LIMIT_IP_PER_MINUTE", 60)?,
+            per_network: per_minute("RATE_LIMIT_NETWORK_PER_MINUTE", 600)?,
+            failures_per_email: per_minute("RATE_LIMIT_EMAIL_PER_MINUTE", 6)?,
+            failures: per_minute("RATE_LIMIT_FAILURES_PER_MINUTE", 600)?,
+            sign_ins_per_hour: per_minute("RATE_LIMIT_SIGN_INS_PER_HOUR", 30)?,
+            code_emails_per_day: per_minute("RATE_LIMIT_CODE_EMAILS_PER_DAY", 20)?,
+        };
         let request_body_timeout = secs("REQUEST_BODY_TIMEOUT_SECS", 10)?;
         if request_body_timeout.is_zero() {
             return Err(err("REQUEST_BODY_TIMEOUT_SECS", "must be at least 1 second"));
@@ -420,9 +451,7 @@ impl Config {
             jwt_leeway,
             trusted_proxy_header,
             trusted_proxies,
-            rate_limit_ip_per_minute,
-            rate_limit_email_per_minute,
-            rate_limit_form_per_minute,
+            limits,
             request_body_timeout,
             app_name,
             reauth_window,

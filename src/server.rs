@@ -272,10 +272,9 @@ async fn guard_server_fns(
     let ip = state.limits.client_ip(request.headers(), peer);
     // The server functions pass it on to Cognito (`UserContextData`); the session layer
     // notes its network in the session's record. (An unknown address, 0.0.0.0, is not sent.)
+    let ip = Some(ip).filter(|ip| !ip.is_unspecified());
     let mut request = request;
-    request.extensions_mut().insert(crate::auth::cognito::Caller {
-        ip: Some(ip).filter(|ip| !ip.is_unspecified()),
-    });
+    request.extensions_mut().insert(crate::auth::cognito::Caller { ip });
     let path = request.uri().path();
     if !path.starts_with(SERVER_FN_PREFIX) {
         return next.run(request).await;
@@ -284,14 +283,17 @@ async fn guard_server_fns(
         tracing::warn!(%path, "refused a cross-site request");
         return (axum::http::StatusCode::FORBIDDEN, "cross-site requests are refused").into_response();
     }
+    // What the browser proved before (a session, a pending sign-in, a device cookie): its posts
+    // are counted by that, and its failures by the device cookie (`auth::limits`).
+    let trust = state.sessions.trust(request.headers(), ip, state.clock.now());
     if request.method() == axum::http::Method::POST
         && let Some(form) = Form::from_path(path)
-        && let Err(err) = state.limits.check_client(form, ip).await
+        && let Err(err) = state.limits.check_source(form, &trust).await
     {
-        metrics::counter!("rate_limited_total", "form" => form.label()).increment(1);
         let (parts, _) = request.into_parts();
         return refuse(&parts, err);
     }
+    request.extensions_mut().insert(trust);
     status_from_error(next.run(request).await).await
 }
 

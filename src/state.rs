@@ -3,6 +3,7 @@
 use crate::api::bff::Upstream;
 use crate::api::server::{ME_CACHE_MAX, MeCache};
 use crate::auth::SignUpSettings;
+use crate::auth::clock::Clock;
 use crate::auth::cognito::Cognito;
 use crate::auth::cognito::oauth::{OAuth, OAuthSetupError};
 use crate::auth::cognito::pool::Level;
@@ -55,6 +56,8 @@ pub struct SharedState {
     pub sign_in_methods: crate::auth::SignInMethods,
     /// The pool's OAuth endpoints ("Continue with …", managed login), with `COGNITO_DOMAIN`.
     pub oauth: Option<OAuth>,
+    /// The time every clock-bound rule reads (a test's own in tests).
+    pub clock: Clock,
 }
 
 /// One line at start-up on where sessions are kept; a shared store that does not answer yet is
@@ -157,6 +160,16 @@ impl AppState {
         leptos_options: LeptosOptions,
         client: aws_sdk_cognitoidentityprovider::Client,
     ) -> Result<Self, StartError> {
+        Self::with_client_at(config, leptos_options, client, Clock::system()).await
+    }
+
+    /// [`AppState::with_client`] on `clock` (a test's, which it moves by hand).
+    pub async fn with_client_at(
+        config: Config,
+        leptos_options: LeptosOptions,
+        client: aws_sdk_cognitoidentityprovider::Client,
+        clock: Clock,
+    ) -> Result<Self, StartError> {
         let cognito = Cognito::new(
             client,
             config.user_pool_id.clone(),
@@ -222,8 +235,9 @@ impl AppState {
         let verifier = verifier.with_revocations(revocations.clone());
         let sessions = Sessions::new(&config, cognito.clone())
             .map_err(|_| StartError::Sessions)?
-            .with_revocations(revocations.clone());
-        let limits = Arc::new(RateLimits::new(&config, Some(store)));
+            .with_revocations(revocations.clone())
+            .with_clock(clock.clone());
+        let limits = Arc::new(RateLimits::new(&config, Some(store), clock.clone()));
         let api = Arc::new(Upstream::new(config.api_url.as_deref())?);
         let oauth = config
             .federation
@@ -245,6 +259,7 @@ impl AppState {
             mfa_required: facts.mfa.is_some_and(|m| m.required),
             sign_in_methods,
             oauth,
+            clock,
         })))
     }
 }

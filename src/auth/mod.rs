@@ -24,6 +24,7 @@
 //! | authenticator-app set-up: `otpauth://` URI and QR code | `totp.rs` |
 //! | what the server functions share: state, session, cookies, form errors | `server.rs` |
 //! | a map whose entries expire (limits, caches) | `expiring.rs` |
+//! | the server's clock (a test's, in tests) | `clock.rs` |
 //!
 //! The parts both sides compile come first; the server-only parts are switched on here, once.
 
@@ -32,6 +33,8 @@ pub mod validate;
 
 pub use flows::*;
 
+#[cfg(feature = "ssr")]
+pub mod clock;
 #[cfg(feature = "ssr")]
 pub mod cognito;
 #[cfg(feature = "ssr")]

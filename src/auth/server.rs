@@ -2,6 +2,7 @@
 //! response, and how a failed form post without JavaScript gets its message back to the page.
 
 use super::cognito::Caller;
+use super::limits::Trust;
 use super::session::{CurrentSession, Session};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -29,6 +30,14 @@ pub fn caller() -> Caller {
     use_context::<Parts>()
         .and_then(|p| p.extensions.get::<Caller>().copied())
         .unwrap_or(Caller { ip: None })
+}
+
+/// What the server-function guard learned about the browser (`crate::server`): the cookies of
+/// earlier steps it carries, its device cookie, its address. Read by the abuse limits.
+pub fn trust() -> Trust {
+    use_context::<Parts>()
+        .and_then(|p| p.extensions.get::<Trust>().cloned())
+        .unwrap_or_default()
 }
 
 /// Headers of the request being served (for the refresh token cookie).

@@ -16,8 +16,15 @@ pub fn run(test: impl std::future::Future<Output = ()>) {
     });
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    RUNTIME.block_on(test);
+    // A test that hangs fails, with its name, instead of stalling the run (`scripts/test` also
+    // stops the whole binary past its time limit).
+    RUNTIME
+        .block_on(async { tokio::time::timeout(TEST_TIME_LIMIT, test).await })
+        .expect("the test did not finish within its time limit");
 }
+
+/// How long one test may take on the shared runtime.
+pub const TEST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::describe_user_pool::DescribeUserPoolOutput;
@@ -38,6 +45,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use base64::Engine as _;
 use leptos::config::LeptosOptions;
+use leptos_cognito::auth::clock::Clock;
 use leptos_cognito::config::Config;
 use leptos_cognito::state::{AppState, StartError};
 use serde_json::{Value, json};
@@ -204,7 +212,10 @@ pub fn config(pool: Pool, extra: &[(&str, &str)]) -> Config {
         ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
         ("TRUSTED_PROXIES", "10.0.0.0/8"),
         ("RATE_LIMIT_IP_PER_MINUTE", "1000"),
+        ("RATE_LIMIT_NETWORK_PER_MINUTE", "100000"),
         ("RATE_LIMIT_EMAIL_PER_MINUTE", "1000"),
+        ("RATE_LIMIT_SIGN_INS_PER_HOUR", "100000"),
+        ("RATE_LIMIT_CODE_EMAILS_PER_DAY", "100000"),
         ("APP_NAME", "Example App"),
     ]
     .into_iter()
@@ -218,11 +229,21 @@ pub fn config(pool: Pool, extra: &[(&str, &str)]) -> Config {
 }
 
 pub async fn state(pool: Pool, rules: &[&Rule], extra: &[(&str, &str)]) -> Result<AppState, StartError> {
+    state_on(pool, rules, extra, Clock::system()).await
+}
+
+/// [`state`] on `clock` (a test's own, moved by hand).
+pub async fn state_on(
+    pool: Pool,
+    rules: &[&Rule],
+    extra: &[(&str, &str)],
+    clock: Clock,
+) -> Result<AppState, StartError> {
     let start_up = start_up_rules(pool);
     let all: Vec<&Rule> = start_up.iter().chain(rules.iter().copied()).collect();
     let client: Client = mock_client!(aws_sdk_cognitoidentityprovider, RuleMode::MatchAny, all);
     let options = LeptosOptions::builder().output_name("leptos-cognito").build();
-    AppState::with_client(config(pool, extra), options, client).await
+    AppState::with_client_at(config(pool, extra), options, client, clock).await
 }
 
 pub async fn app(pool: Pool, rules: &[&Rule]) -> Router {

@@ -12,6 +12,7 @@ mod cognito_errors;
 mod common;
 mod federation;
 mod language;
+mod limits;
 mod passkeys;
 mod store;
 mod verifier;

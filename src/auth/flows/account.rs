@@ -23,7 +23,7 @@ use crate::auth::{
     server::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state,
     },
-    session::{Session, Transient, now_unix, pending, pending::Factor, store::family_of},
+    session::{Session, Transient, pending, pending::Factor, store::family_of},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
 };
 #[cfg(feature = "ssr")]
@@ -132,7 +132,7 @@ pub(super) fn fail(err: AppError, form: &str) -> AppError {
 /// Sensitive changes need the password from the last few minutes.
 #[cfg(feature = "ssr")]
 pub(super) fn recently_confirmed(state: &AppState, session: &Session, form: &str) -> Result<(), AppError> {
-    if session.recently_authenticated(now_unix(), state.config.reauth_window) {
+    if session.recently_authenticated(state.clock.now(), state.config.reauth_window) {
         Ok(())
     } else {
         Err(fail(AppError::ReauthRequired, form))
@@ -179,7 +179,7 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
     };
     let facts = state.cognito.account(&session.access_token).await?;
     let pending = read_pending(&state, &session);
-    let now = now_unix();
+    let now = state.clock.now();
     Ok(Some(AccountView {
         totp_setup: pending
             .totp_secret
@@ -287,7 +287,7 @@ pub async fn change_password(
     };
     if state
         .revocations
-        .revoke_person(&session.sub, exempt, now_unix())
+        .revoke_person(&session.sub, exempt, state.clock.now())
         .await
         .is_err()
     {
@@ -320,7 +320,7 @@ pub async fn start_authenticator() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::AUTHENTICATOR).await?;
     // A second authenticator replaces the first once confirmed: like turning it off, that
     // needs the password again.
-    if !session.recently_authenticated(now_unix(), state.config.reauth_window) {
+    if !session.recently_authenticated(state.clock.now(), state.config.reauth_window) {
         let facts = state
             .cognito
             .account(&session.access_token)
@@ -454,7 +454,11 @@ pub async fn end_session(session: String) -> Result<(), AppError> {
         // This browser signs out with "Sign out"; the list offers no button for it.
         return Err(fail(AppError::BadRequest, forms::SESSIONS));
     }
-    match state.revocations.end_session(&current.sub, &session, now_unix()).await {
+    match state
+        .revocations
+        .end_session(&current.sub, &session, state.clock.now())
+        .await
+    {
         // Not found: already signed out (another tab, an expiry): the outcome asked for.
         Ok(_) => done("session_ended"),
         Err(_) => Err(fail(AppError::BrieflyUnavailable, forms::SESSIONS)),
@@ -477,7 +481,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     // Cognito refuses those tokens now; the API must too.
     if state
         .revocations
-        .revoke_person(&session.sub, None, now_unix())
+        .revoke_person(&session.sub, None, state.clock.now())
         .await
         .is_err()
     {
@@ -505,7 +509,7 @@ pub async fn delete_account(confirm: Option<String>) -> Result<(), AppError> {
         .map_err(|e| fail(e, forms::DELETE))?;
     if state
         .revocations
-        .revoke_deleted(&session.sub, now_unix())
+        .revoke_deleted(&session.sub, state.clock.now())
         .await
         .is_err()
     {

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use crate::auth::{
     ChallengeKind,
     limits::Form,
-    server::{caller, form_error, no_store, state},
+    server::{caller, form_error, no_store, state, trust},
     session::pending::{self, PendingSignIn},
     validate::{Email, MfaCode, Password, attribute_value},
 };
@@ -52,7 +52,7 @@ pub(super) async fn pending_for(
     let email = Email::parse(&pending.email).map_err(|e| form_error(e, page, &[]))?;
     state
         .limits
-        .check_email(form, &email)
+        .check_failures(form, &email, &trust())
         .await
         .map_err(|e| form_error(e, page, &[]))?;
     Ok(Some(pending))
@@ -73,7 +73,7 @@ pub(super) async fn count_failure<T>(
     )
     .increment(1);
     if let Ok(email) = Email::parse(&pending.email) {
-        state.limits.count_failure(form, &email, answer).await;
+        state.limits.count_failure(form, &email, &trust(), answer).await;
     }
 }
 

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{
     cognito::{AuthStep, oauth},
     limits::Form,
-    server::{caller, form_error, no_store, request_headers, set_cookies, state as app_state},
-    session::{Transient, now_unix, pending, pending::Factor},
+    server::{form_error, no_store, request_headers, set_cookies, state as app_state, trust},
+    session::{Transient, pending, pending::Factor},
     validate::safe_next,
 };
 
@@ -79,11 +79,15 @@ pub async fn continue_with(provider: Option<String>, next: Option<String>) -> Re
         None if federation.managed_login => None,
         None => return Err(back(AppError::FederationUnavailable)),
     };
-    if let Some(ip) = caller().ip {
-        state.limits.check_client(Form::Federation, ip).await.map_err(back)?;
-    }
+    // Per source only: a round trip starts no Cognito call, and no budget shared by everyone
+    // may hold "Continue with …" back.
+    state
+        .limits
+        .check_source(Form::Federation, &trust())
+        .await
+        .map_err(back)?;
     let lang = crate::i18n::request_language(&request_headers());
-    let (url, authorization) = oauth.authorize(provider, lang.tag(), next.clone(), now_unix());
+    let (url, authorization) = oauth.authorize(provider, lang.tag(), next.clone(), state.clock.now());
     let cookie = state
         .sessions
         .transient_cookie(Transient::Federation, &authorization, oauth::AUTHORIZATION_LIFETIME)
@@ -110,7 +114,7 @@ pub async fn federation_callback(
     let kept = app
         .sessions
         .read_transient::<oauth::Authorization>(Transient::Federation, &headers)
-        .filter(|a| a.expires_at > now_unix());
+        .filter(|a| a.expires_at > app.clock.now());
     let next = kept.as_ref().map_or_else(|| safe_next(None), |a| a.next.clone());
     let back = |err: AppError| form_error(err, "/sign-in", &[("next", &next)]);
     let Some(oauth) = &app.oauth else {
@@ -136,9 +140,10 @@ pub async fn federation_callback(
             .into_iter()
             .collect(),
     );
-    if let Some(ip) = caller().ip {
-        app.limits.check_client(Form::Federation, ip).await.map_err(back)?;
-    }
+    app.limits
+        .check_source(Form::Federation, &trust())
+        .await
+        .map_err(back)?;
     if let Some(error) = error {
         return Err(back(oauth::callback_error(&error, error_description.as_deref())));
     }

@@ -23,8 +23,8 @@ use crate::auth::{
     ChallengeKind,
     cognito::{AuthStep, FirstFactor},
     limits::Form,
-    server::{caller, form_error, no_store, set_cookies, state},
-    session::{Session, Transient, now_unix, pending, pending::Factor, pending::PendingSignIn},
+    server::{caller, form_error, no_store, set_cookies, state, trust},
+    session::{Session, Transient, pending, pending::Factor, pending::PendingSignIn},
     validate::{Email, safe_next},
 };
 #[cfg(feature = "ssr")]
@@ -74,10 +74,11 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
         return Err(back(AppError::PasskeysUnavailable));
     }
     let parsed = Email::parse(&email).map_err(back)?;
-    state.limits.check_email(Form::SignIn, &parsed).await.map_err(back)?;
+    // Asking for the options is no guess: only refused passkeys count (a count of every request
+    // would let anyone lock a person out of their passkey by asking for theirs).
     state
         .limits
-        .check_email_attempt(Form::Passwordless, &parsed)
+        .check_failures(Form::PasskeyOptions, &parsed, &trust())
         .await
         .map_err(back)?;
     let challenge = match state
@@ -98,7 +99,7 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
         challenge,
         email: parsed.as_str().to_owned(),
         next: safe_next(Some(next_raw.as_str()).filter(|n| !n.is_empty())),
-        expires_at: now_unix() + lifetime.as_secs() as i64,
+        expires_at: state.clock.now() + lifetime.as_secs() as i64,
         totp_secret: None,
         factor: Factor::Passkey,
     };
@@ -121,7 +122,7 @@ pub async fn passkey_sign_in(credential: String) -> Result<(), AppError> {
         return pending::restart_in(&state, Transient::Passkey, None, &AppError::ChallengeExpired);
     };
     let email = Email::parse(&pending.email).map_err(|e| form_error(e, "/sign-in", &[]))?;
-    if let Err(e) = state.limits.check_email(Form::SignIn, &email).await {
+    if let Err(e) = state.limits.check_failures(Form::PasskeyAnswer, &email, &trust()).await {
         return pending::restart_in(&state, Transient::Passkey, Some(&pending), &e);
     }
     let answer = match parse_credential(&credential) {
@@ -133,7 +134,7 @@ pub async fn passkey_sign_in(credential: String) -> Result<(), AppError> {
         }
         Err(e) => Err(e),
     };
-    count_failure(&state, Form::SignIn, &pending, &answer).await;
+    count_failure(&state, Form::PasskeyAnswer, &pending, &answer).await;
     let result = match answer {
         Ok(step) => pending::advance(&state, step, &pending.email, &pending.next, Factor::Passkey).await,
         Err(e) => Err(e),

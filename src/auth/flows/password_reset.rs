@@ -7,7 +7,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::auth::{
     limits::Form,
-    server::{caller, form_error, redirect_to, state},
+    server::{caller, form_error, redirect_to, state, trust},
     validate::{ConfirmationCode, Email, Password},
 };
 
@@ -17,15 +17,21 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
+    let trust = trust();
     state
         .limits
-        .check_email(Form::ForgotPassword, &parsed_email)
+        .check_failures(Form::ForgotPassword, &parsed_email, &trust)
+        .await
+        .map_err(back)?;
+    state
+        .limits
+        .check_code_email(&parsed_email, &trust)
         .await
         .map_err(back)?;
     let outcome = state.cognito.forgot_password(caller(), &parsed_email).await;
     state
         .limits
-        .count_failure(Form::ForgotPassword, &parsed_email, &outcome)
+        .count_failure(Form::ForgotPassword, &parsed_email, &trust, &outcome)
         .await;
     match outcome {
         Ok(()) => {
@@ -45,9 +51,10 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
     let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email), ("step", "reset")]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
+    let trust = trust();
     state
         .limits
-        .check_email(Form::ResetPassword, &parsed_email)
+        .check_failures(Form::ResetPassword, &parsed_email, &trust)
         .await
         .map_err(back)?;
     let code = ConfirmationCode::parse(&code).map_err(back)?;
@@ -58,7 +65,7 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
         .await;
     state
         .limits
-        .count_failure(Form::ResetPassword, &parsed_email, &outcome)
+        .count_failure(Form::ResetPassword, &parsed_email, &trust, &outcome)
         .await;
     outcome.map_err(back)?;
     redirect_to(

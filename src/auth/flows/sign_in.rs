@@ -12,7 +12,7 @@ use crate::auth::{
     cognito::{AuthStep, Challenge, FirstFactor},
     limits::Form,
     server::{
-        caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state,
+        caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
     session::{pending, pending::Factor},
     validate::{Email, Password, safe_next},
@@ -31,14 +31,18 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
+    let trust = trust();
     state
         .limits
-        .check_email(Form::SignIn, &parsed_email)
+        .check_failures(Form::SignIn, &parsed_email, &trust)
         .await
         .map_err(back)?;
     let password = Password::for_sign_in(password).map_err(back)?;
     let outcome = state.cognito.sign_in(caller(), &parsed_email, &password).await;
-    state.limits.count_failure(Form::SignIn, &parsed_email, &outcome).await;
+    state
+        .limits
+        .count_failure(Form::SignIn, &parsed_email, &trust, &outcome)
+        .await;
     metrics::counter!("sign_in_attempts_total", "outcome" => match &outcome {
         Ok(crate::auth::cognito::AuthStep::Tokens(_)) => "signed_in",
         Ok(crate::auth::cognito::AuthStep::Challenge(_)) => "challenge",
@@ -82,14 +86,17 @@ pub async fn sign_in_with_email_code(email: String, next: Option<String>) -> Res
         return Err(back(AppError::MethodUnavailable));
     }
     let parsed_email = Email::parse(&email).map_err(back)?;
+    let trust = trust();
     state
         .limits
-        .check_email(Form::SignIn, &parsed_email)
+        .check_failures(Form::EmailCode, &parsed_email, &trust)
         .await
         .map_err(back)?;
+    // A code is an e-mail to someone's inbox: so many a day per address (a browser that signed
+    // in to the account before has its own day's budget).
     state
         .limits
-        .check_email_attempt(Form::Passwordless, &parsed_email)
+        .check_code_email(&parsed_email, &trust)
         .await
         .map_err(back)?;
     let outcome = state
@@ -130,7 +137,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     // The API refuses this session's access tokens from now on (Cognito's revocation does
     // not reach an API that verifies tokens itself).
     if let Some(session) = session() {
-        let now = crate::auth::session::now_unix();
+        let now = state.clock.now();
         let revoked = state
             .revocations
             .revoke_session(&session.sub, &session.session_id, &session.access_token, now)

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::auth::{
     ConfirmationMode,
     limits::Form,
-    server::{caller, form_error, redirect_to, request_headers, state},
+    server::{caller, form_error, redirect_to, request_headers, state, trust},
     validate::{ConfirmationCode, DisplayName, Email, Password},
 };
 #[cfg(feature = "ssr")]
@@ -31,12 +31,21 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
     let back = |err: AppError| form_error(err, "/sign-up", &[("email", &email), ("name", &name)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
+    let trust = trust();
     state
         .limits
-        .check_email(Form::SignUp, &parsed_email)
+        .check_failures(Form::SignUp, &parsed_email, &trust)
         .await
         .map_err(back)?;
     let display_name = DisplayName::parse(&name).map_err(back)?;
+    // With codes, a sign-up is an e-mail to that address: so many a day, known or not.
+    if state.config.confirmation_mode == ConfirmationMode::Code {
+        state
+            .limits
+            .check_code_email(&parsed_email, &trust)
+            .await
+            .map_err(back)?;
+    }
     // The emulator does not enforce the pool's policy; real Cognito does. Checking here makes
     // both behave the same and spares Cognito a call it would refuse.
     let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
@@ -95,9 +104,10 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
+    let trust = trust();
     state
         .limits
-        .check_email(Form::Confirm, &parsed_email)
+        .check_failures(Form::Confirm, &parsed_email, &trust)
         .await
         .map_err(back)?;
     let code = ConfirmationCode::parse(&code).map_err(back)?;
@@ -108,7 +118,10 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
         Err(AppError::InvalidCredentials) => Err(AppError::WrongCode),
         outcome => outcome,
     };
-    state.limits.count_failure(Form::Confirm, &parsed_email, &outcome).await;
+    state
+        .limits
+        .count_failure(Form::Confirm, &parsed_email, &trust, &outcome)
+        .await;
     outcome.map_err(back)?;
     redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
     Ok(())
@@ -120,9 +133,15 @@ pub async fn resend_code(email: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
+    let trust = trust();
     state
         .limits
-        .check_email(Form::Resend, &parsed_email)
+        .check_failures(Form::Resend, &parsed_email, &trust)
+        .await
+        .map_err(back)?;
+    state
+        .limits
+        .check_code_email(&parsed_email, &trust)
         .await
         .map_err(back)?;
     match state.cognito.resend_code(caller(), &parsed_email).await {

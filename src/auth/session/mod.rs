@@ -23,11 +23,14 @@
 //! `pending`); it is encrypted with the same key. It has to happen there, before rendering starts: a streamed page has
 //! sent its headers — and so any `Set-Cookie` — before its data resolves.
 
+pub mod device;
 pub mod pending;
 pub mod records;
 pub mod store;
 
+use crate::auth::clock::Clock;
 use crate::auth::cognito::{Cognito, Tokens};
+use crate::auth::limits::{Proof, ProofKind, Trust};
 use crate::config::Config;
 use crate::error::AppError;
 use axum::extract::{Request, State};
@@ -123,6 +126,12 @@ fn new_session_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&key.master()[..16])
 }
 
+/// 128 bits of a sealed cookie's SHA-256, hex: names it without revealing it.
+fn digest_of(sealed: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, sealed.as_bytes());
+    digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The claims this module reads from tokens it received straight from Cognito over TLS. Such
 /// tokens need no signature check here (OpenID Connect Core §3.1.3.7 allows this for tokens
 /// from the token endpoint); the API verifies every token it is sent.
@@ -180,6 +189,7 @@ pub struct Sessions {
     /// Session id → when this instance last wrote its last-seen time, and the family it wrote:
     /// the store is written at most once a [`SEEN_EVERY`] per session and instance.
     seen: Mutex<HashMap<String, (Instant, Option<String>)>>,
+    clock: Clock,
 }
 
 /// A session's "last seen" is this precise (per instance).
@@ -262,6 +272,7 @@ impl Sessions {
             refresh_calls: Default::default(),
             revocations: Arc::new(store::Revocations::in_memory()),
             seen: Mutex::new(HashMap::new()),
+            clock: Clock::system(),
         })
     }
 
@@ -269,6 +280,12 @@ impl Sessions {
     /// sessions' records in its store.
     pub fn with_revocations(mut self, revocations: Arc<store::Revocations>) -> Self {
         self.revocations = revocations;
+        self
+    }
+
+    /// Reads the time from `clock` (a test's).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -395,7 +412,7 @@ impl Sessions {
             AppError::Internal
         })?;
         let mut session = self.session_from(tokens, None, new_session_id())?;
-        session.authenticated_at = proves_identity.then(now_unix);
+        session.authenticated_at = proves_identity.then(|| self.clock.now());
         let mut headers = self.session_headers(&session)?;
         headers.push(self.refresh_header(refresh_token, &tokens.access_token, &session.session_id, through_pool)?);
         Ok((session, headers))
@@ -535,6 +552,51 @@ impl Sessions {
             .collect()
     }
 
+    /// What the cookies of `headers` prove about the browser (for the abuse limits, which count
+    /// a post by the cookie of its flow rather than by its network): a session, a sign-in waiting
+    /// for a code, a passkey ceremony — each only when this server sealed it and it has not
+    /// ended — and the accounts this browser signed in to before (its device cookie).
+    pub fn trust(&self, headers: &http::HeaderMap, ip: Option<std::net::IpAddr>, now: i64) -> Trust {
+        #[derive(Deserialize)]
+        struct Ends {
+            expires_at: i64,
+        }
+        let jar = jar_of(headers);
+        let mut proofs = Vec::new();
+        if let Some(session) = self
+            .session_jar(&jar)
+            .and_then(|one| self.read::<SessionCookie>(&one, self.session_name()))
+            .and_then(|c| c.sid)
+        {
+            proofs.push(Proof {
+                kind: ProofKind::Session,
+                id: session,
+            });
+        }
+        for (kind, cookie) in [
+            (ProofKind::PendingSignIn, Transient::SignIn),
+            (ProofKind::Passkey, Transient::Passkey),
+        ] {
+            let name = cookie.name(self.secure);
+            if self.read::<Ends>(&jar, name).is_some_and(|c| c.expires_at > now)
+                && let Some(sealed) = jar.get(name)
+            {
+                proofs.push(Proof {
+                    kind,
+                    id: digest_of(sealed.value()),
+                });
+            }
+        }
+        let devices = self.devices(headers, now);
+        if let Some(device) = devices.first() {
+            proofs.push(Proof {
+                kind: ProofKind::Device,
+                id: device.nonce.clone(),
+            });
+        }
+        Trust { ip, proofs, devices }
+    }
+
     /// Whether this request's session was signed in through the pool's own pages (a provider
     /// like Google, or managed login), so that signing out must also visit the pool's `/logout`.
     pub fn through_pool(&self, headers: &http::HeaderMap) -> bool {
@@ -622,7 +684,7 @@ impl Sessions {
                 None
             }
         };
-        let now = now_unix();
+        let now = self.clock.now();
         // Signed out (here, on another instance, or everywhere) while these cookies were
         // elsewhere: a copy, another browser of the same person, a session ended from the
         // sessions list. Its refresh token is revoked at Cognito too (for the last, nobody
@@ -798,7 +860,7 @@ impl Sessions {
             seen.insert(session.session_id.clone(), (Instant::now(), family.clone()));
         }
         let store = self.revocations.store();
-        let now = now_unix();
+        let now = self.clock.now();
         if store.touch_session(&session.session_id, now, family.as_deref()).await == Ok(false) {
             let record = records::new_record(
                 &session.session_id,
@@ -823,7 +885,7 @@ impl Sessions {
         headers: &http::HeaderMap,
         ip: Option<std::net::IpAddr>,
     ) -> Result<(), store::StoreDown> {
-        let now = now_unix();
+        let now = self.clock.now();
         let family = store::family_of(&session.access_token).map(|(family, _, _)| family);
         self.seen
             .lock()
@@ -941,7 +1003,7 @@ fn cookie_family(value: &HeaderValue) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn sessions(secure: bool) -> Sessions {
+    pub(super) fn sessions(secure: bool) -> Sessions {
         let sdk = aws_sdk_cognitoidentityprovider::Client::from_conf(
             aws_sdk_cognitoidentityprovider::Config::builder()
                 .behavior_version(aws_sdk_cognitoidentityprovider::config::BehaviorVersion::latest())

@@ -11,7 +11,7 @@
 //! token cookies set, the pending cookie removed, a redirect to where the person was going) or
 //! the next challenge's page.
 
-use super::{Transient, now_unix};
+use super::Transient;
 use crate::auth::cognito::{AuthStep, Challenge};
 use crate::auth::server::{caller, redirect_to, request_headers, session, set_cookies};
 use crate::auth::validate::safe_next;
@@ -106,7 +106,7 @@ pub fn current_in(state: &AppState, cookie: Transient) -> Option<PendingSignIn> 
     state
         .sessions
         .read_transient::<PendingSignIn>(cookie, &request_headers())
-        .filter(|p| p.expires_at > now_unix())
+        .filter(|p| p.expires_at > state.clock.now())
 }
 
 /// Goes on from a sign-in step that began with `factor`: into the app with a session, or to the
@@ -129,6 +129,31 @@ pub async fn advance(
             // session cookie there: signing out must still visit the pool's `/logout`.
             let through_pool = factor.through_pool() || state.sessions.through_pool(&request_headers());
             let (session_started, mut cookies) = state.sessions.start(&tokens, proves_identity, through_pool)?;
+            // Each sign-in writes a session record: so many an hour per person. Past that, the
+            // tokens just issued are handed back (nobody else holds them).
+            if let Err(limited) = state.limits.check_sign_in(&session_started.sub).await {
+                if let Some(refresh_token) = tokens.refresh_token.clone() {
+                    let cognito = state.cognito.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = cognito.revoke_refresh_token(&refresh_token).await {
+                            tracing::warn!(error = %e, "a refused sign-in's refresh token could not be revoked");
+                        }
+                    });
+                }
+                return Err(limited);
+            }
+            // This browser is known for this account from now on (`device`): its wrong passwords
+            // count against its own budget, not the account's.
+            // Keyed as the sign-in forms parse the address (trimmed, lower-case).
+            let known_as = crate::auth::validate::Email::parse(email)
+                .or_else(|_| crate::auth::validate::Email::parse(&session_started.email));
+            if let Ok(known_as) = known_as {
+                cookies.extend(
+                    state
+                        .sessions
+                        .device_cookie(&request_headers(), known_as.as_str(), state.clock.now()),
+                );
+            }
             let last = current(state).filter(|p| p.factor == factor).map(|p| p.challenge.kind);
             let method = method_of(factor, last);
             if state
@@ -152,7 +177,12 @@ pub async fn advance(
                 if let Some(replaced) = session() {
                     let revoked = state
                         .revocations
-                        .revoke_session(&replaced.sub, &replaced.session_id, &replaced.access_token, now_unix())
+                        .revoke_session(
+                            &replaced.sub,
+                            &replaced.session_id,
+                            &replaced.access_token,
+                            state.clock.now(),
+                        )
                         .await;
                     if revoked.is_err() {
                         tracing::error!("the session store did not take the replaced session's revocation");
@@ -195,7 +225,7 @@ pub async fn advance(
                 challenge,
                 email: email.to_owned(),
                 next: safe_next(Some(next).filter(|n| !n.is_empty())),
-                expires_at: now_unix() + lifetime.as_secs() as i64,
+                expires_at: state.clock.now() + lifetime.as_secs() as i64,
                 totp_secret,
                 factor,
             };

@@ -153,13 +153,25 @@ impl Memory {
         }
     }
 
-    /// One GCRA step at `now` (Unix milliseconds): `Err(wait)` when `key` is out of budget.
-    pub fn rate(&self, key: &str, rule: Rule, mode: Mode, now_ms: i64) -> Result<(), Duration> {
+    /// One GCRA step of every limit at `now_ms` (Unix milliseconds), all or nothing (see
+    /// [`super::SessionStore::rate`]): `Err(wait)` when a key is out of budget.
+    pub fn rate(&self, limits: &[(&str, Rule)], mode: Mode, now_ms: i64) -> Result<(), Duration> {
         let mut rates = lock(&self.rates);
-        let tat = rates.entries.get(key).map_or(now_ms, |(tat, ())| (*tat).max(now_ms));
-        let (new_tat, wait) = rule.step(tat, now_ms, mode);
-        if new_tat != tat {
-            rates.insert(key.to_owned(), new_tat, (), now_ms);
+        let steps: Vec<(i64, i64, i64)> = limits
+            .iter()
+            .map(|(key, rule)| {
+                let tat = rates.entries.get(*key).map_or(now_ms, |(tat, ())| (*tat).max(now_ms));
+                let (new_tat, wait) = rule.step(tat, now_ms, mode);
+                (tat, new_tat, wait)
+            })
+            .collect();
+        let wait = steps.iter().map(|(_, _, wait)| *wait).max().unwrap_or(0);
+        if !(mode == Mode::Take && wait > 0) {
+            for ((key, _), (tat, new_tat, _)) in limits.iter().zip(&steps) {
+                if new_tat != tat {
+                    rates.insert((*key).to_owned(), *new_tat, (), now_ms);
+                }
+            }
         }
         match wait {
             0 => Ok(()),

@@ -109,10 +109,25 @@ pub enum Mode {
 impl Rule {
     /// `n` a minute, all of them at once if need be (as `governor`'s quotas, which this replaces).
     pub fn per_minute(n: NonZeroU32) -> Self {
-        let interval_ms = 60_000 / i64::from(n.get());
+        Self::per(n, Duration::from_secs(60))
+    }
+
+    /// `n` in every `window`, all of them at once if need be.
+    pub fn per(n: NonZeroU32, window: Duration) -> Self {
+        let interval_ms = (window.as_millis() as i64 / i64::from(n.get())).max(1);
         Self {
             interval_ms,
             tolerance_ms: interval_ms * (i64::from(n.get()) - 1),
+        }
+    }
+
+    /// The same rate with `factor` times the budget (a network holds several clients).
+    pub fn times(self, factor: u32) -> Self {
+        let n = (self.tolerance_ms / self.interval_ms + 1) * i64::from(factor.max(1));
+        let interval_ms = (self.interval_ms / i64::from(factor.max(1))).max(1);
+        Self {
+            interval_ms,
+            tolerance_ms: interval_ms * (n - 1),
         }
     }
 
@@ -248,11 +263,19 @@ impl SessionStore {
         }
     }
 
-    /// One step of a limit on `key`: `Ok(Err(wait))` when it is out of budget.
-    pub async fn rate(&self, key: &str, rule: Rule, mode: Mode) -> Result<Result<(), Duration>, StoreDown> {
+    /// One step of every limit in `limits` at once, all or nothing: with [`Mode::Take`] either
+    /// each key gives one unit or none does (a client refused by its network's budget does not
+    /// spend its own). `Ok(Err(wait))` when out of budget: the longest wait of the keys that are.
+    /// `now_ms` is the caller's clock when it is set by hand (tests); `None` is the store's own.
+    pub async fn rate(
+        &self,
+        limits: &[(&str, Rule)],
+        mode: Mode,
+        now_ms: Option<i64>,
+    ) -> Result<Result<(), Duration>, StoreDown> {
         match self {
-            Self::Memory(m) => Ok(m.rate(key, rule, mode, unix_ms())),
-            Self::Redis(r) => r.rate(key, rule, mode).await,
+            Self::Memory(m) => Ok(m.rate(limits, mode, now_ms.unwrap_or_else(unix_ms))),
+            Self::Redis(r) => r.rate(limits, mode, now_ms).await,
         }
     }
 

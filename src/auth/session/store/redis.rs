@@ -27,25 +27,40 @@ use std::time::{Duration, Instant};
 /// ElastiCache in the app's VPC), where a round trip takes well under a millisecond.
 pub const TIMEOUT: Duration = Duration::from_millis(500);
 
-/// One GCRA step (see [`Rule::step`], the same arithmetic): ARGV = interval, tolerance (ms),
-/// mode (0 check, 1 take, 2 record). Returns the wait in ms, 0 when within budget.
+/// One GCRA step of several limits at once, all or nothing (see [`Rule::step`], the same
+/// arithmetic, and `SessionStore::rate`): KEYS = the limits' keys; ARGV = now in ms ('' for the
+/// server's own `TIME`), mode (0 check, 1 take, 2 record), then each key's interval and
+/// tolerance (ms). Returns the longest wait in ms, 0 when every key is within budget.
 static RATE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval, tolerance, mode = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now)
-local wait = tat - tolerance - now
-local new = tat
-if mode == '1' then
-  if wait > 0 then return wait end
-  new = tat + interval
-elseif mode == '2' then
-  new = math.min(tat + interval, now + tolerance + interval)
+local now
+if ARGV[1] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+else
+  now = tonumber(ARGV[1])
 end
-if new ~= tat then redis.call('SET', KEYS[1], new, 'PX', new - now) end
-if mode == '0' and wait > 0 then return wait end
+local mode = ARGV[2]
+local tats, news, longest = {}, {}, 0
+for i, key in ipairs(KEYS) do
+  local interval, tolerance = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+  local tat = math.max(tonumber(redis.call('GET', key) or now), now)
+  local wait = tat - tolerance - now
+  if wait > longest then longest = wait end
+  local new = tat
+  if mode == '1' then
+    new = tat + interval
+  elseif mode == '2' then
+    new = math.min(tat + interval, now + tolerance + interval)
+  end
+  tats[i], news[i] = tat, new
+end
+if mode == '1' and longest > 0 then return longest end
+for i, key in ipairs(KEYS) do
+  if news[i] ~= tats[i] then redis.call('SET', key, news[i], 'PX', news[i] - now) end
+end
+if mode == '0' then return longest end
 return 0
 ",
     )
@@ -318,8 +333,12 @@ impl Redis {
         .await
     }
 
-    pub async fn rate(&self, key: &str, rule: Rule, mode: Mode) -> Result<Result<(), Duration>, StoreDown> {
-        let key = format!("lc:rate:{key}");
+    pub async fn rate(
+        &self,
+        limits: &[(&str, Rule)],
+        mode: Mode,
+        now_ms: Option<i64>,
+    ) -> Result<Result<(), Duration>, StoreDown> {
         let mode = match mode {
             Mode::Check => 0,
             Mode::Take => 1,
@@ -327,12 +346,17 @@ impl Redis {
         };
         let wait: i64 = self
             .call("rate", async |mut c| {
-                RATE.key(&key)
-                    .arg(rule.interval_ms)
-                    .arg(rule.tolerance_ms)
-                    .arg(mode)
-                    .invoke_async(&mut c)
-                    .await
+                let mut invocation = RATE.prepare_invoke();
+                for (key, _) in limits {
+                    invocation.key(format!("lc:rate:{key}"));
+                }
+                invocation
+                    .arg(now_ms.map(|ms| ms.to_string()).unwrap_or_default())
+                    .arg(mode);
+                for (_, rule) in limits {
+                    invocation.arg(rule.interval_ms).arg(rule.tolerance_ms);
+                }
+                invocation.invoke_async(&mut c).await
             })
             .await?;
         Ok(match wait {

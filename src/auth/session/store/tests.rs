@@ -240,30 +240,76 @@ async fn ended_records_leave_the_list() {
 async fn limits_use_up_a_burst_then_wait_one_interval() {
     on_both(async |r| {
         let store = r.store();
+        // On a clock the test holds (Redis is handed the time, as a manual `Clock` does).
+        let at = Some(1_800_000_000_000);
         let rule = Rule::per_minute(NonZeroU32::new(3).expect("3"));
         for _ in 0..3 {
-            assert_eq!(store.rate("ip:1", rule, Mode::Take).await, Ok(Ok(())));
+            assert_eq!(store.rate(&[("ip:1", rule)], Mode::Take, at).await, Ok(Ok(())));
         }
-        let Ok(Err(wait)) = store.rate("ip:1", rule, Mode::Take).await else {
+        let Ok(Err(wait)) = store.rate(&[("ip:1", rule)], Mode::Take, at).await else {
             panic!("the fourth within a minute is refused");
         };
-        assert!(
-            wait > Duration::from_secs(18) && wait <= Duration::from_secs(20),
-            "{wait:?}"
-        );
+        assert_eq!(wait, Duration::from_secs(20));
         // Asking spends nothing; another key has its own budget.
-        assert!(matches!(store.rate("ip:1", rule, Mode::Check).await, Ok(Err(_))));
-        assert_eq!(store.rate("ip:2", rule, Mode::Check).await, Ok(Ok(())));
+        assert!(matches!(
+            store.rate(&[("ip:1", rule)], Mode::Check, at).await,
+            Ok(Err(_))
+        ));
+        assert_eq!(store.rate(&[("ip:2", rule)], Mode::Check, at).await, Ok(Ok(())));
+        // One interval later, one more.
+        let later = at.map(|ms| ms + 20_000);
+        assert_eq!(store.rate(&[("ip:1", rule)], Mode::Take, later).await, Ok(Ok(())));
         // Failures always count, but never push a key more than one interval past a burst.
         for _ in 0..50 {
-            assert_eq!(store.rate("fail:1", rule, Mode::Record).await, Ok(Ok(())));
+            assert_eq!(store.rate(&[("fail:1", rule)], Mode::Record, at).await, Ok(Ok(())));
         }
-        let Ok(Err(wait)) = store.rate("fail:1", rule, Mode::Check).await else {
+        let Ok(Err(wait)) = store.rate(&[("fail:1", rule)], Mode::Check, at).await else {
             panic!("out of budget after failures");
         };
-        assert!(wait <= Duration::from_secs(20), "{wait:?}");
+        assert_eq!(wait, Duration::from_secs(20));
     })
     .await;
+}
+
+#[tokio::test]
+async fn several_limits_are_taken_all_or_nothing() {
+    on_both(async |r| {
+        let store = r.store();
+        let at = Some(1_800_000_000_000);
+        let (client, network) = (
+            Rule::per_minute(NonZeroU32::new(2).expect("2")),
+            Rule::per_minute(NonZeroU32::new(3).expect("3")),
+        );
+        let a = [("ip:a", client), ("net:1", network)];
+        let b = [("ip:b", client), ("net:1", network)];
+        assert_eq!(store.rate(&a, Mode::Take, at).await, Ok(Ok(())));
+        assert_eq!(store.rate(&a, Mode::Take, at).await, Ok(Ok(())));
+        // `a` is out of its own budget: refused, and the network's is not spent for it.
+        assert!(matches!(store.rate(&a, Mode::Take, at).await, Ok(Err(_))));
+        assert_eq!(store.rate(&b, Mode::Take, at).await, Ok(Ok(())));
+        // The network's third is gone: `b` is refused by it, with the network's wait.
+        let Ok(Err(wait)) = store.rate(&b, Mode::Take, at).await else {
+            panic!("the network's budget is spent");
+        };
+        assert_eq!(wait, Duration::from_secs(20));
+        // Recording counts on every key whatever is left.
+        assert_eq!(store.rate(&b, Mode::Record, at).await, Ok(Ok(())));
+        assert!(matches!(
+            store.rate(&[("ip:b", client)], Mode::Check, at).await,
+            Ok(Err(_))
+        ));
+    })
+    .await;
+}
+
+#[test]
+fn a_rule_scaled_for_a_network_keeps_its_window() {
+    let client = Rule::per_minute(NonZeroU32::new(60).expect("60"));
+    let network = client.times(10);
+    assert_eq!(network, Rule::per_minute(NonZeroU32::new(600).expect("600")));
+    let day = Rule::per(NonZeroU32::new(20).expect("20"), Duration::from_secs(86_400));
+    assert_eq!(day.interval_ms, 4_320_000);
+    assert_eq!(day.tolerance_ms, 19 * 4_320_000);
 }
 
 #[tokio::test]
@@ -359,7 +405,9 @@ async fn a_stopped_redis_fails_closed_and_is_back_without_a_restart() {
     );
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     assert_eq!(
-        r.store().rate("k", Rule::per_minute(NonZeroU32::MIN), Mode::Take).await,
+        r.store()
+            .rate(&[("k", Rule::per_minute(NonZeroU32::MIN))], Mode::Take, None)
+            .await,
         Err(StoreDown)
     );
     redis.restart();
