@@ -62,8 +62,10 @@ pub struct SharedState {
 
 /// One line at start-up on where sessions are kept; a shared store that does not answer yet is
 /// no reason not to start (it is asked again at every request, and pages say "briefly
-/// unavailable" until it answers).
-async fn report_store(store: &SessionStore) -> Result<(), StartError> {
+/// unavailable" until it answers). One that may evict keys is, in production: a full store
+/// would drop revocations (each has an expiry, which `volatile-*` policies evict first) and let
+/// signed-out sessions back in.
+async fn report_store(store: &SessionStore, production: bool) -> Result<(), StartError> {
     let redis = match store {
         SessionStore::Memory(_) => {
             tracing::info!(
@@ -81,6 +83,26 @@ async fn report_store(store: &SessionStore) -> Result<(), StartError> {
             ));
         }
         Err(_) => tracing::error!("session store: Redis does not answer yet; sessions are refused (503) until it does"),
+    }
+    match store.eviction_policy().await {
+        Ok(Some(policy)) if policy == "noeviction" => {
+            tracing::info!(
+                "session store: maxmemory-policy noeviction (a full store refuses writes, never drops a revocation)"
+            );
+        }
+        Ok(policy) => {
+            let policy = policy.unwrap_or_else(|| "unknown".into());
+            let problem = format!(
+                "its maxmemory-policy is {policy}: when full it would evict keys, revocations first (they expire). \
+                 Set maxmemory-policy noeviction (deploy/template.yaml's parameter group does)"
+            );
+            if production {
+                return Err(StartError::Store(problem));
+            }
+            tracing::warn!("session store: {problem}");
+        }
+        // Not answering: said above; checked when it is back at the next start.
+        Err(_) => {}
     }
     Ok(())
 }
@@ -230,7 +252,7 @@ impl AppState {
             Some(url) => SessionStore::redis(url.expose()).map_err(|e| StartError::Store(e.to_string()))?,
             None => SessionStore::memory(),
         });
-        report_store(&store).await?;
+        report_store(&store, config.production).await?;
         let revocations = Arc::new(Revocations::new(store.clone(), config.session_max_age));
         let verifier = verifier.with_revocations(revocations.clone());
         let sessions = Sessions::new(&config, cognito.clone())

@@ -1,6 +1,18 @@
 import { expect, test } from "@playwright/test";
-import { attributeVerificationCode, confirmedUser, totp, wrongTotp } from "./cognito-local";
-import { AccountPage, ChallengePage, Header, PASSWORD, SignInPage, alerts, hydrated, signInAs, uniqueEmail } from "./pages";
+import { accessToken, attributeVerificationCode, confirmedUser, totp, wrongTotp } from "./cognito-local";
+import { type Page } from "@playwright/test";
+import {
+  AccountPage,
+  ChallengePage,
+  Header,
+  PASSWORD,
+  ProtectedPage,
+  SignInPage,
+  alerts,
+  hydrated,
+  signInAs,
+  uniqueEmail,
+} from "./pages";
 
 // The account page on the emulator, each action end to end. scripts/test sets
 // REAUTH_WINDOW_SECS=15, so a sign-in counts as recent for 15 s.
@@ -158,18 +170,84 @@ test("change the e-mail with the code sent to the new address", async ({ page })
   await signInAs(page, newEmail, PASSWORD);
 });
 
-test("sign out everywhere says plainly when the emulator cannot", async ({ page }) => {
+/** The status of `GET /api/me` with `token`, as a command-line tool would call it. */
+async function apiStatus(page: Page, token: string): Promise<number> {
+  const answer = await page.request.get("/api/me", { headers: { Authorization: `Bearer ${token}` } });
+  return answer.status();
+}
+
+// cognito-local has no GlobalSignOut: the app's own sign-out (every instance, the API) does not
+// wait for it, and the page says what Cognito could not do.
+test("sign out everywhere ends another browser and refuses an older token, on the emulator", async ({
+  page,
+  browser,
+}) => {
   const email = uniqueEmail("acct-everywhere");
+  await confirmedUser(email, PASSWORD);
+  const cli = await accessToken(email, PASSWORD);
+  const other = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  const phone = await other.newPage();
+  await signInAs(phone, email, PASSWORD);
+  await signInAs(page, email, PASSWORD);
+  expect(await apiStatus(page, cli)).toBe(200);
+
+  const account = new AccountPage(page);
+  await account.goto();
+  await account.button("Sign out everywhere").click();
+  await expect(page).toHaveURL(/\/sign-in\?notice=signed_out_everywhere_app_only$/);
+  await expect(page.getByRole("status")).toContainText("signed out of this app on every device");
+  await new Header(page).expectSignedOut();
+  await phone.goto("/protected");
+  await expect(phone).toHaveURL(/\/sign-in\?next=/);
+  expect(await apiStatus(page, cli)).toBe(401);
+  await other.close();
+});
+
+test("a new password with “sign out my other devices” ends the other browser and keeps this one", async ({
+  page,
+  browser,
+}) => {
+  const email = uniqueEmail("acct-pw-everywhere");
+  await confirmedUser(email, PASSWORD);
+  const cli = await accessToken(email, PASSWORD);
+  const other = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  const phone = await other.newPage();
+  await signInAs(phone, email, PASSWORD);
+  await signInAs(page, email, PASSWORD);
+  // The tokens of before are a second old by the time the password changes (whole seconds).
+  await page.waitForTimeout(1_100);
+
+  const account = new AccountPage(page);
+  await account.goto();
+  await account.changePassword(PASSWORD, NEW_PASSWORD, { everywhere: true });
+  await expect(account.notice()).toContainText("your other devices are signed out of this app");
+  await new Header(page).expectSignedInAs(email);
+  await phone.goto("/protected");
+  await expect(phone).toHaveURL(/\/sign-in\?next=/);
+  expect(await apiStatus(page, cli)).toBe(401);
+  // This browser's new session is the person's, and its token the API's.
+  await page.goto("/protected");
+  await expect(new ProtectedPage(page).apiEmail()).toHaveText(email);
+  await other.close();
+});
+
+test("an address nobody proved is confirmed on the account page with a code", async ({ page }) => {
+  const email = uniqueEmail("acct-verify");
+  // Confirmed by an administrator: the address is not verified.
   await confirmedUser(email, PASSWORD);
   await signInAs(page, email, PASSWORD);
   const account = new AccountPage(page);
   await account.goto();
-  await account.button("Sign out everywhere").click();
-  // cognito-local has no GlobalSignOut; on AWS this signs out (tests/integration/account.rs).
-  await expect(alerts(page)).toHaveText(
-    "We could not sign you out on your other devices right now. Please try again in a few minutes.",
-  );
-  await new Header(page).expectSignedInAs(email);
+  await expect(account.email()).toHaveText(`${email} (not verified yet)`);
+  await expect(page.getByTestId("verify-email")).toContainText("a password reset cannot reach it");
+  await account.button("E-mail me a code").click();
+  await expect(account.notice()).toHaveText("We e-mailed a code to your address. Enter it below to confirm it.");
+  await hydrated(page);
+  await page.getByLabel("Code from the e-mail").fill(await attributeVerificationCode(email));
+  await account.button("Confirm my address").click();
+  await expect(account.notice()).toHaveText("Your e-mail address is confirmed: password resets can reach it now.");
+  await expect(account.email()).toHaveText(`${email} (verified)`);
+  await expect(page.getByTestId("verify-email")).toHaveCount(0);
 });
 
 test("the account page is for signed-in people only, and never cached", async ({ page }) => {

@@ -219,6 +219,19 @@ export async function enableTotp(email: string, password: string): Promise<strin
   return SecretCode;
 }
 
+/**
+ * An access token straight from the emulator (InitiateAuth USER_PASSWORD_AUTH), as a
+ * command-line tool or a mobile app gets one: no session of the app's holds it.
+ */
+export async function accessToken(email: string, password: string): Promise<string> {
+  const signIn = await cognito("InitiateAuth", {
+    ClientId: setting("COGNITO_CLIENT_ID"),
+    AuthFlow: "USER_PASSWORD_AUTH",
+    AuthParameters: { USERNAME: email, PASSWORD: password, ...(secretHash(email) && { SECRET_HASH: secretHash(email) }) },
+  });
+  return signIn.AuthenticationResult.AccessToken;
+}
+
 /** The 6-digit code an authenticator app shows for `secret` now (RFC 6238, SHA-1, 30 s). */
 export function totp(secret: string, offsetSteps = 0): string {
   const generator = new TOTP({ secret: Secret.fromBase32(secret.replace(/\s+/g, "")), digits: 6, period: 30 });

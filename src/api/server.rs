@@ -205,6 +205,11 @@ pub type MeCache = ExpiringMap<(Arc<str>, Bytes)>;
 /// At most this many answers are remembered (about 400 bytes each).
 pub const ME_CACHE_MAX: usize = 10_000;
 
+/// An answer is reused for at most this long: GetUser is also what notices a token Cognito no
+/// longer accepts (an operator's global sign-out, a disabled user) when nothing told this app's
+/// store, so a reused 200 must not outlive such a revocation by more than this.
+pub const ME_CACHE_SECS: i64 = 60;
+
 async fn me(State(state): State<AppState>, auth: Authenticated) -> Response {
     let claims = &auth.claims;
     let now = now_unix();
@@ -213,8 +218,21 @@ async fn me(State(state): State<AppState>, auth: Authenticated) -> Response {
         Some((_, body)) => body,
         None => {
             // The token is already verified; GetUser adds the e-mail (access tokens carry none)
-            // and, on real Cognito, fails for a token revoked by GlobalSignOut.
-            let email = state.cognito.email_of(auth.token()).await.ok().flatten();
+            // and, on real Cognito, fails for a token Cognito no longer accepts: revoked by a
+            // global sign-out (an operator's too), or of a disabled user. That is a 401 — and a
+            // revocation every instance and the API see from now on, without asking Cognito.
+            let email = match state.cognito.email_of(auth.token()).await {
+                Ok(email) => Some(email),
+                Err(crate::error::AppError::SessionExpired) => {
+                    revoked_at_cognito(&state, &auth, now).await;
+                    return ApiError::Invalid(TokenError::Revoked).into_response();
+                }
+                // Cognito unreachable: the verified claims still answer; the e-mail is left out,
+                // and the answer not kept.
+                Err(_) => None,
+            };
+            let keep = email.is_some();
+            let email = email.flatten();
             let me = Me {
                 sub: claims.sub.clone(),
                 username: claims.username.clone(),
@@ -229,10 +247,11 @@ async fn me(State(state): State<AppState>, auth: Authenticated) -> Response {
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             };
             let body = Bytes::from(body);
-            if let Some(jti) = claims.jti.clone() {
+            if let Some(jti) = claims.jti.clone().filter(|_| keep) {
+                let until = claims.exp.min(now + ME_CACHE_SECS as u64);
                 state
                     .me_answers
-                    .insert(jti, claims.exp, (Arc::from(claims.sub.as_str()), body.clone()), now);
+                    .insert(jti, until, (Arc::from(claims.sub.as_str()), body.clone()), now);
             }
             body
         }
@@ -242,6 +261,21 @@ async fn me(State(state): State<AppState>, auth: Authenticated) -> Response {
         body,
     )
         .into_response()
+}
+
+/// Cognito refused a token this API had verified (GetUser said `NotAuthorized`): its family is
+/// refused from now on in the session store, so the session it belongs to is signed out at its
+/// next page and no other instance asks Cognito again.
+async fn revoked_at_cognito(state: &AppState, auth: &Authenticated, now: u64) {
+    tracing::info!("Cognito no longer accepts a verified token (revoked or disabled there); refused");
+    if state
+        .revocations
+        .revoke_session(&auth.claims.sub, "", auth.token(), now as i64)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the session store did not take a token Cognito refused; this instance refuses it at GetUser");
+    }
 }
 
 /// The token-checked routes, mounted under `/api`.

@@ -127,6 +127,10 @@ pub struct SignIn {
     pub password_reset: Text,
     pub signed_out: Text,
     pub signed_out_everywhere: Text,
+    /// Signed out everywhere in this app; this Cognito has no global sign-out (an emulator).
+    pub signed_out_everywhere_app_only: Text,
+    /// Signed out everywhere in this app; Cognito's global sign-out failed and is tried again.
+    pub signed_out_everywhere_retrying: Text,
     pub forgot: Text,
     pub new_here: Around,
     pub create: Text,
@@ -179,6 +183,8 @@ pub struct Forgot {
     pub heading: Text,
     pub intro: Text,
     pub code_sent: fn(&str) -> String,
+    /// Why a code may not come: Cognito sends reset codes only to a verified address.
+    pub verified_only: Text,
     pub back: Text,
     pub send: Text,
     pub code: Text,
@@ -230,7 +236,13 @@ pub struct Account {
     pub confirmed: Text,
     pub password_changed: Text,
     pub password_changed_everywhere: Text,
-    pub password_changed_not_everywhere: Text,
+    pub password_changed_everywhere_app_only: Text,
+    pub verify_code_sent: Text,
+    pub email_verified: Text,
+    /// The account's address is not verified: why it matters, and how.
+    pub verify_needed: Text,
+    pub verify_send: Text,
+    pub verify_submit: Text,
     pub authenticator_started: Text,
     pub authenticator_on: Text,
     pub authenticator_off: Text,

@@ -60,7 +60,7 @@ fn notice_text(code: &str, t: &Texts) -> Option<&'static str> {
         "confirmed" => a.confirmed,
         "password_changed" => a.password_changed,
         "password_changed_everywhere" => a.password_changed_everywhere,
-        "password_changed_not_everywhere" => a.password_changed_not_everywhere,
+        "password_changed_everywhere_app_only" => a.password_changed_everywhere_app_only,
         "authenticator_started" => a.authenticator_started,
         "authenticator_on" => a.authenticator_on,
         "authenticator_off" => a.authenticator_off,
@@ -68,6 +68,8 @@ fn notice_text(code: &str, t: &Texts) -> Option<&'static str> {
         "email_code_sent" => a.email_code_sent,
         "email_code_resent" => a.email_code_resent,
         "email_changed" => a.email_changed,
+        "verify_code_sent" => a.verify_code_sent,
+        "email_verified" => a.email_verified,
         "email_unchanged" => a.email_unchanged,
         "session_ended" => a.session_ended,
         "passkey_added" => a.passkey_added,
@@ -457,6 +459,20 @@ fn EmailChange(account: AccountView, loaded: Loaded, confirmed: bool) -> impl In
     let current = account.email.clone();
     let lang = language();
     let pending = t!(lang, account.email_pending);
+    // An address nobody proved yet (an account an administrator or the PreSignUp trigger
+    // confirmed): a code to it, without the password again — proving an address is no risk.
+    let unverified = (!account.email_verified && account.pending_email.is_none()).then(|| {
+        view! {
+            <p data-testid="verify-email">{t!(lang, account.verify_needed)}</p>
+            <ActionForm action=resend attr:class="inline">
+                <button type="submit" class="link" disabled=move || resend.pending().get()>{t!(lang, account.verify_send)}</button>
+            </ActionForm>
+            <ActionForm action=verify>
+                <CodeField label=t!(lang, form.code_from_email) id="verify-code" error=field_error(error, Field::Code)/>
+                <SubmitButton label=t!(lang, account.verify_submit) busy_label=t!(lang, form.checking) pending=verify.pending()/>
+            </ActionForm>
+        }
+    });
     let body = match account.pending_email {
         Some(new_email) => view! {
             <p>{pending.0} <strong>{new_email}</strong> {pending.1} {current} {pending.2}</p>
@@ -489,6 +505,7 @@ fn EmailChange(account: AccountView, loaded: Loaded, confirmed: bool) -> impl In
     view! {
         <h2>{t!(lang, form.email)}</h2>
         <ErrorBanner error=banner_error(error)/>
+        {unverified}
         {body}
     }
 }

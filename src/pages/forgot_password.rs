@@ -23,6 +23,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         let notice = (t.forgot.code_sent)(&email);
         view! {
             <Notice text=Some(notice)/>
+            <p class="hint">{t.forgot.verified_only}</p>
             <Suspense fallback=|| ()>
                 {move || {
                     let (email, error) = (email.clone(), error.clone());

@@ -26,6 +26,8 @@ pub fn SignInPage() -> impl IntoView {
         "password_reset" => Some(t.sign_in.password_reset),
         "signed_out" => Some(t.sign_in.signed_out),
         "signed_out_everywhere" => Some(t.sign_in.signed_out_everywhere),
+        "signed_out_everywhere_app_only" => Some(t.sign_in.signed_out_everywhere_app_only),
+        "signed_out_everywhere_retrying" => Some(t.sign_in.signed_out_everywhere_retrying),
         _ => None,
     }
     .map(str::to_owned);

@@ -2,6 +2,7 @@
 //! timeouts and retries — in front of a fake Cognito on a loopback socket that can answer,
 //! throttle, stall, talk nonsense or not be there at all. Requests go through `oneshot`.
 
+use crate::common::run;
 use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -43,6 +44,10 @@ pub(crate) struct Fake {
     sign_in: Arc<Mutex<SignIn>>,
     /// When set, SignUp and ForgotPassword fail with this status and exception.
     others_fail: Arc<Mutex<Option<(StatusCode, &'static str)>>>,
+    /// Operations (by name) answered with this status and exception instead.
+    failing: Arc<Mutex<HashMap<&'static str, (StatusCode, &'static str)>>>,
+    /// The account's password (ChangePassword and ConfirmForgotPassword set another).
+    password: Arc<Mutex<String>>,
     calls: Arc<Mutex<HashMap<String, usize>>>,
     /// The pool's issuer on this fake (`<url>/eu-west-1_Test1`), which its tokens carry.
     pub(crate) issuer: String,
@@ -60,6 +65,14 @@ impl Fake {
     }
     fn fail_others(&self, failure: Option<(StatusCode, &'static str)>) {
         *self.others_fail.lock().unwrap() = failure;
+    }
+    /// `operation` answers `exception` with `status` from now on (`None`: normally again).
+    pub(crate) fn fail(&self, operation: &'static str, failure: Option<(StatusCode, &'static str)>) {
+        let mut failing = self.failing.lock().unwrap();
+        match failure {
+            Some(failure) => failing.insert(operation, failure),
+            None => failing.remove(operation),
+        };
     }
 }
 
@@ -116,6 +129,10 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
     if let (Some((status, exception)), "SignUp" | "ForgotPassword") = (others_fail, target.as_str()) {
         return aws_error(status, exception);
     }
+    let failing = fake.failing.lock().unwrap().get(target.as_str()).copied();
+    if let Some((status, exception)) = failing {
+        return aws_error(status, exception);
+    }
     match target.as_str() {
         "DescribeUserPool" => ok(json!({ "UserPool": { "Policies": { "PasswordPolicy": {
             "MinimumLength": 8, "RequireUppercase": true, "RequireLowercase": true,
@@ -136,7 +153,9 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
                 SignIn::NoTokens => ok(json!({})),
                 // A challenge without the session its answer would need.
                 SignIn::Challenge => ok(json!({ "ChallengeName": "SMS_MFA" })),
-                SignIn::Normal if params["USERNAME"] == EMAIL && params["PASSWORD"] == PASSWORD => {
+                SignIn::Normal
+                    if params["USERNAME"] == EMAIL && params["PASSWORD"] == *fake.password.lock().unwrap() =>
+                {
                     let exp = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
                         .unwrap()
@@ -166,7 +185,10 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
             aws_error(StatusCode::BAD_REQUEST, "UsernameExistsException")
         }
         "SignUp" => ok(json!({ "UserConfirmed": false, "UserSub": "s-2" })),
-        "GlobalSignOut" => ok(json!({})),
+        "GlobalSignOut" | "AdminUserGlobalSignOut" => ok(json!({})),
+        "AdminGetUser" if request["Username"] == EMAIL => ok(json!({ "Username": "s-1", "UserAttributes": [
+            { "Name": "sub", "Value": "s-1" }, { "Name": "email", "Value": EMAIL }] })),
+        "AdminGetUser" => aws_error(StatusCode::BAD_REQUEST, "UserNotFoundException"),
         "GetUser" => ok(json!({ "Username": "s-1", "UserAttributes": [{ "Name": "email", "Value": EMAIL }] })),
         "ResendConfirmationCode" if request["Username"] == UNCONFIRMED => ok(json!({ "CodeDeliveryDetails": {
             "Destination": "u***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email" } })),
@@ -174,7 +196,15 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
             aws_error(StatusCode::BAD_REQUEST, "InvalidParameterException")
         }
         "ResendConfirmationCode" => aws_error(StatusCode::BAD_REQUEST, "UserNotFoundException"),
-        "ConfirmForgotPassword" if request["ConfirmationCode"] == "123456" => ok(json!({})),
+        "ConfirmForgotPassword" if request["ConfirmationCode"] == "123456" => {
+            *fake.password.lock().unwrap() = request["Password"].as_str().unwrap_or_default().to_owned();
+            ok(json!({}))
+        }
+        "ChangePassword" if request["PreviousPassword"] == *fake.password.lock().unwrap() => {
+            *fake.password.lock().unwrap() = request["ProposedPassword"].as_str().unwrap_or_default().to_owned();
+            ok(json!({}))
+        }
+        "ChangePassword" => aws_error(StatusCode::BAD_REQUEST, "NotAuthorizedException"),
         "ConfirmForgotPassword" => aws_error(StatusCode::BAD_REQUEST, "CodeMismatchException"),
         "ConfirmSignUp" if request["Username"] == EMAIL => aws_error(StatusCode::BAD_REQUEST, "NotAuthorizedException"),
         "ConfirmSignUp" => aws_error(StatusCode::BAD_REQUEST, "CodeMismatchException"),
@@ -193,6 +223,8 @@ pub(crate) async fn fake_cognito() -> (Fake, String) {
     let fake = Fake {
         sign_in: Arc::new(Mutex::new(SignIn::Normal)),
         others_fail: Arc::default(),
+        failing: Arc::default(),
+        password: Arc::new(Mutex::new(PASSWORD.to_owned())),
         calls: Arc::default(),
         issuer: format!("{url}/eu-west-1_Test1"),
         issued: Arc::default(),
@@ -351,240 +383,264 @@ fn no_session(answer: &Answer) {
     );
 }
 
-#[tokio::test]
-async fn the_fake_signs_in_for_real() {
-    let (_, app) = app(&[]).await;
-    let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
-    assert!(
-        answer.status.is_success() || answer.status.is_redirection(),
-        "{}",
-        answer.status
-    );
-    // The session's two cookies, and the device cookie of this account (`auth::limits`).
-    assert_eq!(answer.headers.get_all(header::SET_COOKIE).iter().count(), 3);
-    let wrong = sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
-    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(wrong.json()["error"], "invalid_credentials");
+#[test]
+fn the_fake_signs_in_for_real() {
+    run(async {
+        let (_, app) = app(&[]).await;
+        let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+        assert!(
+            answer.status.is_success() || answer.status.is_redirection(),
+            "{}",
+            answer.status
+        );
+        // The session's two cookies, and the device cookie of this account (`auth::limits`).
+        assert_eq!(answer.headers.get_all(header::SET_COOKIE).iter().count(), 3);
+        let wrong = sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(wrong.json()["error"], "invalid_credentials");
+    })
 }
 
 // --- Cognito faults ---------------------------------------------------------------------------
 
-#[tokio::test]
-async fn cognito_refusing_connections_reads_as_unavailable_within_five_seconds() {
-    let app = app_at(&closed_port().await, &[]).await;
-    let started = Instant::now();
-    let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
-    let took = started.elapsed();
-    assert!(took < Duration::from_secs(5), "took {took:?}");
-    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(answer.json()["error"], "unavailable");
-    assert_eq!(answer.header("retry-after"), Some("10"));
-    no_session(&answer);
-}
-
-#[tokio::test]
-async fn a_stalled_cognito_is_cut_by_the_operation_timeout() {
-    let (fake, app) = app(&[]).await;
-    fake.set(SignIn::Stall);
-    let started = Instant::now();
-    let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
-    let took = started.elapsed();
-    // 5 s operation timeout; the 30 s stall never reaches the person.
-    assert!(took < Duration::from_millis(5_500), "took {took:?}");
-    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(answer.json()["error"], "unavailable");
-    no_session(&answer);
-}
-
-#[tokio::test]
-async fn throttling_is_retried_three_times_then_answered_429_with_retry_after() {
-    let (fake, app) = app(&[]).await;
-    fake.set(SignIn::Throttle);
-    let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
-    assert_eq!(fake.calls("InitiateAuth"), 3);
-    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(answer.header("retry-after"), Some("5"));
-    assert_eq!(answer.json()["error"], "throttled");
-    no_session(&answer);
-
-    // A wrong password is never retried.
-    fake.set(SignIn::Normal);
-    let before = fake.calls("InitiateAuth");
-    sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
-    assert_eq!(fake.calls("InitiateAuth") - before, 1);
-}
-
-#[tokio::test]
-async fn calls_that_must_not_run_twice_are_retried_only_when_throttled() {
-    let (fake, app) = app(&[]).await;
-    let sign_up = [("email", "new@example.com"), ("password", PASSWORD)];
-    // A 5xx may mean Cognito made the account (or sent the e-mail): one attempt only.
-    fake.fail_others(Some((StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException")));
-    let answer = post(&app, "/auth/sign-up", &sign_up, &[]).await;
-    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(fake.calls("SignUp"), 1);
-    post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
-    assert_eq!(fake.calls("ForgotPassword"), 1);
-    // Throttled means refused before anything happened: retried like every call.
-    fake.fail_others(Some((StatusCode::BAD_REQUEST, "TooManyRequestsException")));
-    let answer = post(&app, "/auth/sign-up", &sign_up, &[]).await;
-    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(fake.calls("SignUp"), 1 + 3);
-}
-
-#[tokio::test]
-async fn malformed_answers_set_no_session_and_say_something_clear() {
-    let (fake, app) = app(&[]).await;
-    for mode in [SignIn::Html, SignIn::Truncated, SignIn::NoTokens, SignIn::Challenge] {
-        fake.set(mode);
+#[test]
+fn cognito_refusing_connections_reads_as_unavailable_within_five_seconds() {
+    run(async {
+        let app = app_at(&closed_port().await, &[]).await;
+        let started = Instant::now();
         let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
-        assert!(answer.status.is_server_error(), "{mode:?}: {}", answer.status);
-        let error = answer.json()["error"].as_str().map(str::to_owned);
-        assert!(
-            matches!(error.as_deref(), Some("unavailable" | "internal")),
-            "{mode:?}: {}",
-            answer.body
-        );
-        assert!(
-            !answer.body.contains("Exception") && !answer.body.contains("html"),
-            "{}",
-            answer.body
-        );
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(answer.json()["error"], "unavailable");
+        assert_eq!(answer.header("retry-after"), Some("10"));
         no_session(&answer);
-    }
+    })
+}
+
+#[test]
+fn a_stalled_cognito_is_cut_by_the_operation_timeout() {
+    run(async {
+        let (fake, app) = app(&[]).await;
+        fake.set(SignIn::Stall);
+        let started = Instant::now();
+        let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+        let took = started.elapsed();
+        // 5 s operation timeout; the 30 s stall never reaches the person.
+        assert!(took < Duration::from_millis(5_500), "took {took:?}");
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(answer.json()["error"], "unavailable");
+        no_session(&answer);
+    })
+}
+
+#[test]
+fn throttling_is_retried_three_times_then_answered_429_with_retry_after() {
+    run(async {
+        let (fake, app) = app(&[]).await;
+        fake.set(SignIn::Throttle);
+        let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+        assert_eq!(fake.calls("InitiateAuth"), 3);
+        assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(answer.header("retry-after"), Some("5"));
+        assert_eq!(answer.json()["error"], "throttled");
+        no_session(&answer);
+
+        // A wrong password is never retried.
+        fake.set(SignIn::Normal);
+        let before = fake.calls("InitiateAuth");
+        sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
+        assert_eq!(fake.calls("InitiateAuth") - before, 1);
+    })
+}
+
+#[test]
+fn calls_that_must_not_run_twice_are_retried_only_when_throttled() {
+    run(async {
+        let (fake, app) = app(&[]).await;
+        let sign_up = [("email", "new@example.com"), ("password", PASSWORD)];
+        // A 5xx may mean Cognito made the account (or sent the e-mail): one attempt only.
+        fake.fail_others(Some((StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException")));
+        let answer = post(&app, "/auth/sign-up", &sign_up, &[]).await;
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(fake.calls("SignUp"), 1);
+        post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
+        assert_eq!(fake.calls("ForgotPassword"), 1);
+        // Throttled means refused before anything happened: retried like every call.
+        fake.fail_others(Some((StatusCode::BAD_REQUEST, "TooManyRequestsException")));
+        let answer = post(&app, "/auth/sign-up", &sign_up, &[]).await;
+        assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(fake.calls("SignUp"), 1 + 3);
+    })
+}
+
+#[test]
+fn malformed_answers_set_no_session_and_say_something_clear() {
+    run(async {
+        let (fake, app) = app(&[]).await;
+        for mode in [SignIn::Html, SignIn::Truncated, SignIn::NoTokens, SignIn::Challenge] {
+            fake.set(mode);
+            let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+            assert!(answer.status.is_server_error(), "{mode:?}: {}", answer.status);
+            let error = answer.json()["error"].as_str().map(str::to_owned);
+            assert!(
+                matches!(error.as_deref(), Some("unavailable" | "internal")),
+                "{mode:?}: {}",
+                answer.body
+            );
+            assert!(
+                !answer.body.contains("Exception") && !answer.body.contains("html"),
+                "{}",
+                answer.body
+            );
+            no_session(&answer);
+        }
+    })
 }
 
 // --- Bodies and headers -----------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_body_that_trickles_in_is_cut_by_the_read_timeout() {
-    let (fake, app) = app(&[("REQUEST_BODY_TIMEOUT_SECS", "1")]).await;
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await });
-    // The first bytes of the body, then nothing: a slow-loris sender.
-    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    socket
-        .write_all(
-            b"POST /auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\n\
-              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n\r\nemail=ada%40",
+#[test]
+fn a_body_that_trickles_in_is_cut_by_the_read_timeout() {
+    run(async {
+        let (fake, app) = app(&[("REQUEST_BODY_TIMEOUT_SECS", "1")]).await;
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await });
+        // The first bytes of the body, then nothing: a slow-loris sender.
+        let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        socket
+            .write_all(
+                b"POST /auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                  Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n\r\nemail=ada%40",
+            )
+            .await
+            .expect("write");
+        let started = Instant::now();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer))
+            .await
+            .expect("the server closes the connection")
+            .expect("read");
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(3), "took {took:?}");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert_eq!(fake.calls("InitiateAuth"), 0);
+    })
+}
+
+#[test]
+fn huge_bodies_and_fields_are_refused_without_calling_cognito() {
+    run(async {
+        let (fake, app) = app(&[]).await;
+        // 10 MiB: refused on its declared length.
+        let huge = vec![b'a'; 10 * 1024 * 1024];
+        let answer = post_body(&app, "/auth/sign-in", huge, &[]).await;
+        assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(answer.json()["error"], "too_large");
+        // A 1 MiB e-mail is over the body limit too.
+        let mib = "a".repeat(1024 * 1024) + "@example.com";
+        let answer = sign_in(&app, &mib, PASSWORD, &[]).await;
+        assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+        // Just under the body limit, the field's own bound answers.
+        let long = "a".repeat(60 * 1024) + "@example.com";
+        let answer = post(&app, "/auth/sign-up", &[("email", &long), ("password", PASSWORD)], &[]).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer.json()["error"], "invalid_email");
+        // NUL bytes.
+        let answer = post(
+            &app,
+            "/auth/sign-up",
+            &[("email", "ada\0@example.com"), ("password", PASSWORD)],
+            &[],
         )
-        .await
-        .expect("write");
-    let started = Instant::now();
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer))
-        .await
-        .expect("the server closes the connection")
-        .expect("read");
-    let took = started.elapsed();
-    assert!(took < Duration::from_secs(3), "took {took:?}");
-    let answer = String::from_utf8_lossy(&answer);
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert_eq!(fake.calls("InitiateAuth"), 0);
+        .await;
+        assert_eq!(answer.json()["error"], "invalid_email");
+        let answer = sign_in(&app, EMAIL, "Correct\0Horse-9", &[]).await;
+        assert!(answer.status.is_client_error(), "{}", answer.status);
+        assert_eq!(fake.calls("InitiateAuth") + fake.calls("SignUp"), 0);
+    })
 }
 
-#[tokio::test]
-async fn huge_bodies_and_fields_are_refused_without_calling_cognito() {
-    let (fake, app) = app(&[]).await;
-    // 10 MiB: refused on its declared length.
-    let huge = vec![b'a'; 10 * 1024 * 1024];
-    let answer = post_body(&app, "/auth/sign-in", huge, &[]).await;
-    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(answer.json()["error"], "too_large");
-    // A 1 MiB e-mail is over the body limit too.
-    let mib = "a".repeat(1024 * 1024) + "@example.com";
-    let answer = sign_in(&app, &mib, PASSWORD, &[]).await;
-    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
-    // Just under the body limit, the field's own bound answers.
-    let long = "a".repeat(60 * 1024) + "@example.com";
-    let answer = post(&app, "/auth/sign-up", &[("email", &long), ("password", PASSWORD)], &[]).await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer.json()["error"], "invalid_email");
-    // NUL bytes.
-    let answer = post(
-        &app,
-        "/auth/sign-up",
-        &[("email", "ada\0@example.com"), ("password", PASSWORD)],
-        &[],
-    )
-    .await;
-    assert_eq!(answer.json()["error"], "invalid_email");
-    let answer = sign_in(&app, EMAIL, "Correct\0Horse-9", &[]).await;
-    assert!(answer.status.is_client_error(), "{}", answer.status);
-    assert_eq!(fake.calls("InitiateAuth") + fake.calls("SignUp"), 0);
+#[test]
+fn invalid_utf8_is_refused_cleanly() {
+    run(async {
+        let (fake, app) = app(&[]).await;
+        // Percent-encoded bytes that are not UTF-8: decoded lossily, then not an e-mail.
+        let answer = post_body(&app, "/auth/sign-in", "email=%FF%FE%40x.com&password=abc", &[]).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
+        assert_eq!(answer.json()["error"], "invalid_credentials");
+        let raw = post_body(
+            &app,
+            "/auth/sign-in",
+            Bytes::from_static(b"email=\xff\xfe&password=abc"),
+            &[],
+        )
+        .await;
+        assert_eq!(raw.status, StatusCode::BAD_REQUEST, "{}", raw.body);
+        assert_eq!(raw.json()["error"], "bad_request");
+        // A post without its fields.
+        let missing = post_body(&app, "/auth/sign-in", "", &[]).await;
+        assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.body);
+        assert_eq!(fake.calls("InitiateAuth"), 0);
+    })
 }
 
-#[tokio::test]
-async fn invalid_utf8_is_refused_cleanly() {
-    let (fake, app) = app(&[]).await;
-    // Percent-encoded bytes that are not UTF-8: decoded lossily, then not an e-mail.
-    let answer = post_body(&app, "/auth/sign-in", "email=%FF%FE%40x.com&password=abc", &[]).await;
-    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
-    assert_eq!(answer.json()["error"], "invalid_credentials");
-    let raw = post_body(
-        &app,
-        "/auth/sign-in",
-        Bytes::from_static(b"email=\xff\xfe&password=abc"),
-        &[],
-    )
-    .await;
-    assert_eq!(raw.status, StatusCode::BAD_REQUEST, "{}", raw.body);
-    assert_eq!(raw.json()["error"], "bad_request");
-    // A post without its fields.
-    let missing = post_body(&app, "/auth/sign-in", "", &[]).await;
-    assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.body);
-    assert_eq!(fake.calls("InitiateAuth"), 0);
+#[test]
+fn every_page_carries_the_security_headers() {
+    run(async {
+        let (_, app) = app(&[]).await;
+        let answer = send(&app, Request::get("/sign-in").body(Body::empty()).expect("request")).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        let csp = answer.header("content-security-policy").expect("csp");
+        assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(answer.header("referrer-policy"), Some("same-origin"));
+        // Plain http (development): no HSTS, or browsers would refuse http://127.0.0.1 for a year.
+        assert_eq!(answer.header("strict-transport-security"), None);
+    })
 }
 
-#[tokio::test]
-async fn every_page_carries_the_security_headers() {
-    let (_, app) = app(&[]).await;
-    let answer = send(&app, Request::get("/sign-in").body(Body::empty()).expect("request")).await;
-    assert_eq!(answer.status, StatusCode::OK);
-    let csp = answer.header("content-security-policy").expect("csp");
-    assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
-    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
-    assert_eq!(answer.header("referrer-policy"), Some("same-origin"));
-    // Plain http (development): no HSTS, or browsers would refuse http://127.0.0.1 for a year.
-    assert_eq!(answer.header("strict-transport-security"), None);
+#[test]
+fn an_https_app_sends_strict_transport_security() {
+    run(async {
+        let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+        let (_, app) = app(&[
+            ("APP_URL", "https://app.example.com"),
+            ("SESSION_KEY", &key),
+            // The issuer must be public https in production; the fake answers Cognito's calls.
+            (
+                "COGNITO_ISSUER",
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test1",
+            ),
+        ])
+        .await;
+        for path in ["/sign-in", "/health"] {
+            let answer = send(&app, Request::get(path).body(Body::empty()).expect("request")).await;
+            assert_eq!(
+                answer.header("strict-transport-security"),
+                Some("max-age=31536000"),
+                "{path}"
+            );
+        }
+    })
 }
 
-#[tokio::test]
-async fn an_https_app_sends_strict_transport_security() {
-    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
-    let (_, app) = app(&[
-        ("APP_URL", "https://app.example.com"),
-        ("SESSION_KEY", &key),
-        // The issuer must be public https in production; the fake answers Cognito's calls.
-        (
-            "COGNITO_ISSUER",
-            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test1",
-        ),
-    ])
-    .await;
-    for path in ["/sign-in", "/health"] {
-        let answer = send(&app, Request::get(path).body(Body::empty()).expect("request")).await;
-        assert_eq!(
-            answer.header("strict-transport-security"),
-            Some("max-age=31536000"),
-            "{path}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn unknown_and_known_emails_get_the_same_answer() {
-    let (_, app) = app(&[]).await;
-    let known = sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
-    let unknown = sign_in(&app, "nobody@example.com", "Wrong-Horse-9", &[]).await;
-    assert_eq!((known.status, known.json()), (unknown.status, unknown.json()));
-    let known = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
-    let unknown = post(&app, "/auth/forgot-password", &[("email", "nobody@example.com")], &[]).await;
-    assert_eq!(known.status, unknown.status);
+#[test]
+fn unknown_and_known_emails_get_the_same_answer() {
+    run(async {
+        let (_, app) = app(&[]).await;
+        let known = sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
+        let unknown = sign_in(&app, "nobody@example.com", "Wrong-Horse-9", &[]).await;
+        assert_eq!((known.status, known.json()), (unknown.status, unknown.json()));
+        let known = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
+        let unknown = post(&app, "/auth/forgot-password", &[("email", "nobody@example.com")], &[]).await;
+        assert_eq!(known.status, unknown.status);
+    })
 }
 
 // --- the protected page's API call, made by the server (backend-for-frontend) -----------------
@@ -623,72 +679,76 @@ pub(crate) async fn get_page(app: &Router, path: &str, cookies: &str) -> Answer 
     send(app, request).await
 }
 
-#[tokio::test]
-async fn the_api_is_called_by_the_server_and_no_token_comes_back() {
-    let (fake, url) = fake_cognito().await;
-    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
-    let signed_in = sign_in(&app, EMAIL, PASSWORD, &[]).await;
-    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
-    let cookies = cookies_of(&signed_in);
-    assert!(has_jwt(&signed(json!({ "sub": "x" }))), "the JWT check must find a JWT");
-    assert!(!has_jwt(&cookies), "the cookies are encrypted");
+#[test]
+fn the_api_is_called_by_the_server_and_no_token_comes_back() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
+        let signed_in = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+        let cookies = cookies_of(&signed_in);
+        assert!(has_jwt(&signed(json!({ "sub": "x" }))), "the JWT check must find a JWT");
+        assert!(!has_jwt(&cookies), "the cookies are encrypted");
 
-    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
-    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
-    assert!(!has_jwt(&call.body), "a token came back: {}", call.body);
-    let answer = call.json();
-    assert_eq!(answer["method"], "GET");
-    assert_eq!(answer["url"], "/api/me");
-    // The API verified the token the server attached (signature, issuer, client, use) and
-    // read the e-mail with it.
-    assert_eq!(answer["answer"]["Me"]["sub"], "s-1");
-    assert_eq!(answer["answer"]["Me"]["email"], EMAIL);
-    assert_eq!(
-        answer["answer"]["Me"]["scopes"],
-        json!(["aws.cognito.signin.user.admin"])
-    );
-    assert!(answer["token_bytes"].as_u64().unwrap() > 500, "{answer}");
-    assert_eq!(call.header("cache-control"), Some("no-store"));
+        let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+        assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+        assert!(!has_jwt(&call.body), "a token came back: {}", call.body);
+        let answer = call.json();
+        assert_eq!(answer["method"], "GET");
+        assert_eq!(answer["url"], "/api/me");
+        // The API verified the token the server attached (signature, issuer, client, use) and
+        // read the e-mail with it.
+        assert_eq!(answer["answer"]["Me"]["sub"], "s-1");
+        assert_eq!(answer["answer"]["Me"]["email"], EMAIL);
+        assert_eq!(
+            answer["answer"]["Me"]["scopes"],
+            json!(["aws.cognito.signin.user.admin"])
+        );
+        assert!(answer["token_bytes"].as_u64().unwrap() > 500, "{answer}");
+        assert_eq!(call.header("cache-control"), Some("no-store"));
 
-    // The page makes the first call while it renders: the answer is in the HTML, the token not.
-    let page = get_page(&app, "/protected", &cookies).await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.body.contains("GET /api/me") && page.body.contains(EMAIL),
-        "{}",
-        page.body
-    );
-    assert!(!has_jwt(&page.body), "a token is in the page");
+        // The page makes the first call while it renders: the answer is in the HTML, the token not.
+        let page = get_page(&app, "/protected", &cookies).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("GET /api/me") && page.body.contains(EMAIL),
+            "{}",
+            page.body
+        );
+        assert!(!has_jwt(&page.body), "a token is in the page");
 
-    // Signed out: nothing to call with.
-    let none = post(&app, "/auth/call-api", &[], &[]).await;
-    assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{}", none.body);
-    assert_eq!(none.json()["error"], "session_expired", "{}", none.body);
-    // The route that handed the token to the browser is gone.
-    let old = post(&app, "/auth/api-token", &[], &[("cookie", &cookies)]).await;
-    assert!(old.status.is_client_error(), "{}", old.status);
-    assert!(!has_jwt(&old.body));
+        // Signed out: nothing to call with.
+        let none = post(&app, "/auth/call-api", &[], &[]).await;
+        assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{}", none.body);
+        assert_eq!(none.json()["error"], "session_expired", "{}", none.body);
+        // The route that handed the token to the browser is gone.
+        let old = post(&app, "/auth/api-token", &[], &[("cookie", &cookies)]).await;
+        assert!(old.status.is_client_error(), "{}", old.status);
+        assert!(!has_jwt(&old.body));
+    })
 }
 
-#[tokio::test]
-async fn a_token_the_api_refuses_is_shown_as_a_refusal_not_a_failure() {
-    let (fake, url) = fake_cognito().await;
-    // The API expects another issuer than the one the pool signs with.
-    let app = app_at(
-        &url,
-        &[
-            ("COGNITO_ISSUER", &format!("{}-other", fake.issuer)),
-            ("COGNITO_JWKS_URL", &format!("{}/.well-known/jwks.json", fake.issuer)),
-        ],
-    )
-    .await;
-    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
-    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
-    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
-    assert_eq!(
-        call.json()["answer"],
-        json!({ "Refused": { "status": 401, "error": "invalid_token" } })
-    );
+#[test]
+fn a_token_the_api_refuses_is_shown_as_a_refusal_not_a_failure() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        // The API expects another issuer than the one the pool signs with.
+        let app = app_at(
+            &url,
+            &[
+                ("COGNITO_ISSUER", &format!("{}-other", fake.issuer)),
+                ("COGNITO_JWKS_URL", &format!("{}/.well-known/jwks.json", fake.issuer)),
+            ],
+        )
+        .await;
+        let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+        let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+        assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+        assert_eq!(
+            call.json()["answer"],
+            json!({ "Refused": { "status": 401, "error": "invalid_token" } })
+        );
+    })
 }
 
 /// Serves `router` on a loopback port, as a separate API server would be.
@@ -699,65 +759,69 @@ async fn serve(router: Router) -> String {
     url
 }
 
-#[tokio::test]
-async fn with_api_url_the_server_calls_the_api_over_http() {
-    let (fake, url) = fake_cognito().await;
-    // The API server: the same app elsewhere (it only needs the pool's issuer and JWKS).
-    let api = serve(app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await).await;
-    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &api)]).await;
-    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
-    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
-    let answer = call.json();
-    assert_eq!(answer["url"], format!("{api}/api/me"), "{answer}");
-    assert_eq!(answer["answer"]["Me"]["sub"], "s-1", "{answer}");
-    assert!(!has_jwt(&call.body));
+#[test]
+fn with_api_url_the_server_calls_the_api_over_http() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        // The API server: the same app elsewhere (it only needs the pool's issuer and JWKS).
+        let api = serve(app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await).await;
+        let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &api)]).await;
+        let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+        let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+        let answer = call.json();
+        assert_eq!(answer["url"], format!("{api}/api/me"), "{answer}");
+        assert_eq!(answer["answer"]["Me"]["sub"], "s-1", "{answer}");
+        assert!(!has_jwt(&call.body));
 
-    // An API that is not there: a clear "no answer", not an error page.
-    let gone = app_at(
-        &url,
-        &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &closed_port().await)],
-    )
-    .await;
-    let cookies = cookies_of(&sign_in(&gone, EMAIL, PASSWORD, &[]).await);
-    let call = post(&gone, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
-    assert_eq!(call.status, StatusCode::OK, "{}", call.body);
-    assert_eq!(call.json()["answer"], json!("Unreachable"));
+        // An API that is not there: a clear "no answer", not an error page.
+        let gone = app_at(
+            &url,
+            &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &closed_port().await)],
+        )
+        .await;
+        let cookies = cookies_of(&sign_in(&gone, EMAIL, PASSWORD, &[]).await);
+        let call = post(&gone, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+        assert_eq!(call.status, StatusCode::OK, "{}", call.body);
+        assert_eq!(call.json()["answer"], json!("Unreachable"));
+    })
 }
 
-#[tokio::test]
-async fn the_token_never_follows_a_redirect_from_the_api_url() {
-    let (fake, url) = fake_cognito().await;
-    let elsewhere_hits = Arc::new(Mutex::new(0usize));
-    let elsewhere = serve(Router::new().fallback({
-        let hits = elsewhere_hits.clone();
-        move || {
-            *hits.lock().unwrap() += 1;
-            async { StatusCode::OK }
-        }
-    }))
-    .await;
-    let redirecting = serve(Router::new().fallback({
-        let to = format!("{elsewhere}/steal");
-        move || {
-            let to = to.clone();
-            async move { axum::response::Redirect::temporary(&to) }
-        }
-    }))
-    .await;
-    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &redirecting)]).await;
-    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
-    let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
-    assert_eq!(
-        call.json()["answer"],
-        json!({ "Unexpected": { "status": 307 } }),
-        "{}",
-        call.body
-    );
-    assert_eq!(
-        *elsewhere_hits.lock().unwrap(),
-        0,
-        "the token went where the redirect pointed"
-    );
+#[test]
+fn the_token_never_follows_a_redirect_from_the_api_url() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        let elsewhere_hits = Arc::new(Mutex::new(0usize));
+        let elsewhere = serve(Router::new().fallback({
+            let hits = elsewhere_hits.clone();
+            move || {
+                *hits.lock().unwrap() += 1;
+                async { StatusCode::OK }
+            }
+        }))
+        .await;
+        let redirecting = serve(Router::new().fallback({
+            let to = format!("{elsewhere}/steal");
+            move || {
+                let to = to.clone();
+                async move { axum::response::Redirect::temporary(&to) }
+            }
+        }))
+        .await;
+        let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer), ("API_URL", &redirecting)]).await;
+        let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+        let call = post(&app, "/auth/call-api", &[], &[("cookie", &cookies)]).await;
+        assert_eq!(
+            call.json()["answer"],
+            json!({ "Unexpected": { "status": 307 } }),
+            "{}",
+            call.body
+        );
+        assert_eq!(
+            *elsewhere_hits.lock().unwrap(),
+            0,
+            "the token went where the redirect pointed"
+        );
+    })
 }
 
 /// The same answer with the e-mail itself written as `E`, so that answers for two addresses
@@ -767,61 +831,66 @@ fn without_email(answer: &Answer, email: &str) -> (StatusCode, String, Option<St
     (answer.status, hide(&answer.body), answer.header("location").map(hide))
 }
 
-#[tokio::test]
-async fn sign_up_answers_alike_for_new_unconfirmed_and_confirmed_addresses() {
-    let (fake, app) = app(&[]).await;
-    let app = &app;
-    let sign_up = |email: &'static str| async move {
-        post(app, "/auth/sign-up", &[("email", email), ("password", PASSWORD)], &[]).await
-    };
-    let new = sign_up("new@example.com").await;
-    assert!(new.status.is_success(), "{} {}", new.status, new.body);
-    let redirect = new.header("location").or(new.header("x-leptos-redirect"));
-    for (email, answer) in [(UNCONFIRMED, sign_up(UNCONFIRMED).await), (EMAIL, sign_up(EMAIL).await)] {
-        assert_eq!(
-            without_email(&answer, email),
-            without_email(&new, "new@example.com"),
-            "{email}"
-        );
-        let other = answer.header("location").or(answer.header("x-leptos-redirect"));
-        assert_eq!(
-            other.map(|l| l.replace(&email.replace('@', "%40"), "E")),
-            redirect.map(|l| l.replace("new%40example.com", "E"))
-        );
-    }
-    // The unconfirmed account got its code again; the confirmed one nothing.
-    assert_eq!(fake.calls("ResendConfirmationCode"), 2);
-    assert_eq!(fake.calls("SignUp"), 3);
+#[test]
+fn sign_up_answers_alike_for_new_unconfirmed_and_confirmed_addresses() {
+    run(async {
+        let (fake, app) = app(&[]).await;
+        let app = &app;
+        let sign_up = |email: &'static str| async move {
+            post(app, "/auth/sign-up", &[("email", email), ("password", PASSWORD)], &[]).await
+        };
+        let new = sign_up("new@example.com").await;
+        assert!(new.status.is_success(), "{} {}", new.status, new.body);
+        let redirect = new.header("location").or(new.header("x-leptos-redirect"));
+        for (email, answer) in [(UNCONFIRMED, sign_up(UNCONFIRMED).await), (EMAIL, sign_up(EMAIL).await)] {
+            assert_eq!(
+                without_email(&answer, email),
+                without_email(&new, "new@example.com"),
+                "{email}"
+            );
+            let other = answer.header("location").or(answer.header("x-leptos-redirect"));
+            assert_eq!(
+                other.map(|l| l.replace(&email.replace('@', "%40"), "E")),
+                redirect.map(|l| l.replace("new%40example.com", "E"))
+            );
+        }
+        // The unconfirmed account got its code again; the confirmed one nothing.
+        assert_eq!(fake.calls("ResendConfirmationCode"), 2);
+        assert_eq!(fake.calls("SignUp"), 3);
+    })
 }
 
-#[tokio::test]
-async fn confirming_or_resending_for_a_confirmed_account_reads_like_an_unknown_address() {
-    let (_, app) = app(&[]).await;
-    let app = &app;
-    let confirm = |email: &'static str| async move {
-        post(app, "/auth/confirm", &[("email", email), ("code", "123456")], &[]).await
-    };
-    let confirmed = confirm(EMAIL).await;
-    let unknown = confirm("nobody@example.com").await;
-    assert_eq!(confirmed.json()["error"], "wrong_code", "{}", confirmed.body);
-    assert_eq!(
-        without_email(&confirmed, EMAIL),
-        without_email(&unknown, "nobody@example.com")
-    );
+#[test]
+fn confirming_or_resending_for_a_confirmed_account_reads_like_an_unknown_address() {
+    run(async {
+        let (_, app) = app(&[]).await;
+        let app = &app;
+        let confirm = |email: &'static str| async move {
+            post(app, "/auth/confirm", &[("email", email), ("code", "123456")], &[]).await
+        };
+        let confirmed = confirm(EMAIL).await;
+        let unknown = confirm("nobody@example.com").await;
+        assert_eq!(confirmed.json()["error"], "wrong_code", "{}", confirmed.body);
+        assert_eq!(
+            without_email(&confirmed, EMAIL),
+            without_email(&unknown, "nobody@example.com")
+        );
 
-    let resend = |email: &'static str| async move { post(app, "/auth/resend-code", &[("email", email)], &[]).await };
-    let confirmed = resend(EMAIL).await;
-    let unknown = resend("nobody@example.com").await;
-    let waiting = resend(UNCONFIRMED).await;
-    assert!(confirmed.status.is_success(), "{} {}", confirmed.status, confirmed.body);
-    assert_eq!(
-        without_email(&confirmed, EMAIL),
-        without_email(&unknown, "nobody@example.com")
-    );
-    assert_eq!(
-        without_email(&waiting, UNCONFIRMED),
-        without_email(&unknown, "nobody@example.com")
-    );
+        let resend =
+            |email: &'static str| async move { post(app, "/auth/resend-code", &[("email", email)], &[]).await };
+        let confirmed = resend(EMAIL).await;
+        let unknown = resend("nobody@example.com").await;
+        let waiting = resend(UNCONFIRMED).await;
+        assert!(confirmed.status.is_success(), "{} {}", confirmed.status, confirmed.body);
+        assert_eq!(
+            without_email(&confirmed, EMAIL),
+            without_email(&unknown, "nobody@example.com")
+        );
+        assert_eq!(
+            without_email(&waiting, UNCONFIRMED),
+            without_email(&unknown, "nobody@example.com")
+        );
+    })
 }
 
 /// Signs in at the fake Cognito directly, as another client of the pool would (a CLI, a
@@ -852,55 +921,59 @@ pub(crate) async fn api_me(app: &Router, token: &str) -> Answer {
     send(app, request).await
 }
 
-#[tokio::test]
-async fn a_sign_out_is_seen_by_the_api_at_once_and_only_for_that_session() {
-    let (fake, url) = fake_cognito().await;
-    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
-    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
-    // The token the app's session holds (the fake kept it), and another session's of the
-    // same person.
-    let browser = fake.issued.lock().unwrap().last().cloned().expect("the app signed in");
-    let phone = access_token_from(&url).await;
-    // Both accepted (and remembered as verified)...
-    for token in [&browser, &phone] {
-        let before = api_me(&app, token).await;
-        assert_eq!(before.status, StatusCode::OK, "{}", before.body);
-    }
-    let out = post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
-    assert!(out.status.is_success() || out.status.is_redirection(), "{}", out.status);
-    // ...then the signed-out session's is refused, an hour before it expires (and though the
-    // fake refused the RevokeToken call); the other session goes on.
-    let after = api_me(&app, &browser).await;
-    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.body);
-    assert_eq!(after.json()["error"], "invalid_token");
-    assert!(
-        after.header("www-authenticate").is_some_and(|c| c.contains("revoked")),
-        "{:?}",
-        after.headers
-    );
-    let other = api_me(&app, &phone).await;
-    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+#[test]
+fn a_sign_out_is_seen_by_the_api_at_once_and_only_for_that_session() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
+        let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+        // The token the app's session holds (the fake kept it), and another session's of the
+        // same person.
+        let browser = fake.issued.lock().unwrap().last().cloned().expect("the app signed in");
+        let phone = access_token_from(&url).await;
+        // Both accepted (and remembered as verified)...
+        for token in [&browser, &phone] {
+            let before = api_me(&app, token).await;
+            assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+        }
+        let out = post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
+        assert!(out.status.is_success() || out.status.is_redirection(), "{}", out.status);
+        // ...then the signed-out session's is refused, an hour before it expires (and though the
+        // fake refused the RevokeToken call); the other session goes on.
+        let after = api_me(&app, &browser).await;
+        assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.body);
+        assert_eq!(after.json()["error"], "invalid_token");
+        assert!(
+            after.header("www-authenticate").is_some_and(|c| c.contains("revoked")),
+            "{:?}",
+            after.headers
+        );
+        let other = api_me(&app, &phone).await;
+        assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+    })
 }
 
-#[tokio::test]
-async fn cookies_copied_before_a_sign_out_no_longer_sign_anyone_in() {
-    let (fake, url) = fake_cognito().await;
-    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
-    let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
-    let before = get_page(&app, "/protected", &cookies).await;
-    assert!(before.body.contains(EMAIL), "signed in: {}", before.body);
-    post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
-    // The same cookies again (a copy made before the sign-out): no session, and they are
-    // cleared, though the fake never revoked the refresh token they hold.
-    let after = get_page(&app, "/protected", &cookies).await;
-    assert!(!after.body.contains(EMAIL), "{} {}", after.status, after.body);
-    assert!(
-        after
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .any(|c| c.to_str().is_ok_and(|c| c.contains("Max-Age=0"))),
-        "{:?}",
-        after.headers
-    );
+#[test]
+fn cookies_copied_before_a_sign_out_no_longer_sign_anyone_in() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
+        let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+        let before = get_page(&app, "/protected", &cookies).await;
+        assert!(before.body.contains(EMAIL), "signed in: {}", before.body);
+        post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
+        // The same cookies again (a copy made before the sign-out): no session, and they are
+        // cleared, though the fake never revoked the refresh token they hold.
+        let after = get_page(&app, "/protected", &cookies).await;
+        assert!(!after.body.contains(EMAIL), "{} {}", after.status, after.body);
+        assert!(
+            after
+                .headers
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .any(|c| c.to_str().is_ok_and(|c| c.contains("Max-Age=0"))),
+            "{:?}",
+            after.headers
+        );
+    })
 }

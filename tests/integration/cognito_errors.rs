@@ -478,38 +478,85 @@ async fn an_authenticator_code_must_have_six_digits() {
     );
 }
 
-/// Admin-confirm mode: AdminConfirmSignUp leaves `email_verified` false, and Cognito sends reset
-/// codes only to a verified address, so the app marks it verified right after.
+/// Admin-confirm mode: AdminConfirmSignUp confirms the account, and nothing marks its address
+/// verified: nobody proved it (the person does later, with a code on the account page). A
+/// rule for AdminUpdateUserAttributes stands by to catch a regression.
 #[tokio::test]
-async fn admin_confirmation_marks_the_e_mail_verified() {
+async fn admin_confirmation_vouches_for_no_address() {
     use aws_sdk_cognitoidentityprovider::operation::admin_confirm_sign_up::AdminConfirmSignUpOutput;
     use aws_sdk_cognitoidentityprovider::operation::admin_update_user_attributes::AdminUpdateUserAttributesOutput;
     let confirm = mock!(Client::admin_confirm_sign_up)
         .match_requests(|r| r.user_pool_id() == Some("eu-west-1_Test1") && r.username() == Some("ada@example.com"))
         .then_output(|| AdminConfirmSignUpOutput::builder().build());
-    let verified = mock!(Client::admin_update_user_attributes)
-        .match_requests(|r| {
-            let attributes = r.user_attributes();
-            r.user_pool_id() == Some("eu-west-1_Test1")
-                && r.username() == Some("ada@example.com")
-                && attributes.len() == 1
-                && attributes[0].name() == "email_verified"
-                && attributes[0].value() == Some("true")
-        })
-        .then_output(|| AdminUpdateUserAttributesOutput::builder().build());
+    let verified =
+        mock!(Client::admin_update_user_attributes).then_output(|| AdminUpdateUserAttributesOutput::builder().build());
     assert_eq!(
         cognito_with(&[&confirm, &verified]).admin_confirm(&email()).await,
         Ok(())
     );
-    assert_eq!((confirm.num_calls(), verified.num_calls()), (1, 1));
+    assert_eq!((confirm.num_calls(), verified.num_calls()), (1, 0));
+}
 
-    // The account is confirmed even when the second call is refused (missing IAM permission):
-    // the sign-up goes on, the log says what is missing.
-    let confirm = mock!(Client::admin_confirm_sign_up).then_output(|| AdminConfirmSignUpOutput::builder().build());
-    let denied =
-        mock!(Client::admin_update_user_attributes).then_http_response(|| aws_error(400, "NotAuthorizedException"));
-    assert_eq!(cognito_with(&[&confirm, &denied]).admin_confirm(&email()).await, Ok(()));
-    assert_eq!(denied.num_calls(), 1);
+/// After a password reset the server finds whose sessions to end (AdminGetUser, its `sub`) and
+/// ends them at Cognito (AdminUserGlobalSignOut), on the pool, by the address as typed.
+#[tokio::test]
+async fn a_reset_finds_the_person_and_signs_them_out_at_cognito() {
+    use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput;
+    use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutOutput;
+    use aws_sdk_cognitoidentityprovider::types::AttributeType;
+    let get = mock!(Client::admin_get_user)
+        .match_requests(|r| r.user_pool_id() == Some("eu-west-1_Test1") && r.username() == Some("ada@example.com"))
+        .then_output(|| {
+            AdminGetUserOutput::builder()
+                .username("7d5f3c1e-0000-4000-8000-000000000001")
+                .user_attributes(
+                    AttributeType::builder()
+                        .name("email")
+                        .value("ada@example.com")
+                        .build()
+                        .unwrap(),
+                )
+                .user_attributes(
+                    AttributeType::builder()
+                        .name("sub")
+                        .value("7d5f3c1e-0000-4000-8000-000000000001")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap()
+        });
+    let out = mock!(Client::admin_user_global_sign_out)
+        .match_requests(|r| r.user_pool_id() == Some("eu-west-1_Test1") && r.username() == Some("ada@example.com"))
+        .then_output(|| AdminUserGlobalSignOutOutput::builder().build());
+    let cognito = cognito_with(&[&get, &out]);
+    assert_eq!(
+        cognito.admin_sub_of(&email()).await.as_deref(),
+        Ok("7d5f3c1e-0000-4000-8000-000000000001")
+    );
+    assert_eq!(cognito.admin_sign_out(&email()).await, Ok(()));
+    // cognito-local has neither global sign-out: its "unsupported" is told apart, never retried
+    // as if Cognito were down.
+    let missing = always!(Client::admin_user_global_sign_out, unsupported());
+    assert_eq!(
+        cognito_with(&[&missing]).admin_sign_out(&email()).await,
+        Err(AppError::NotEnabled)
+    );
+    let missing = always!(Client::global_sign_out, unsupported());
+    assert_eq!(
+        cognito_with(&[&missing]).global_sign_out("ey.token").await,
+        Err(AppError::NotEnabled)
+    );
+}
+
+/// cognito-local's answer for a call it does not have, as it sends it.
+fn unsupported() -> HttpResponse {
+    let body = r#"{"__type":"CognitoLocal#Unsupported","message":"Cognito Local unsupported feature: Unsupported x-amz-target header \"GlobalSignOut\""}"#;
+    let mut response = HttpResponse::new(500.try_into().unwrap(), SdkBody::from(body));
+    response
+        .headers_mut()
+        .insert("content-type", "application/x-amz-json-1.1");
+    response
 }
 
 /// On AWS every refresh goes through GetTokensFromRefreshToken, whatever the client's rotation

@@ -4,167 +4,178 @@
 //! clock the test moves (`Clock::manual`).
 
 use crate::app::{EMAIL, PASSWORD, app, app_on, cookies_of, fake_cognito, post, sign_in};
+use crate::common::run;
 use axum::Router;
 use axum::http::StatusCode;
 use leptos_cognito::auth::clock::Clock;
 use std::time::Duration;
 
-#[tokio::test]
-async fn each_client_ip_is_limited_before_cognito_is_called() {
-    let (fake, app) = app(&[
-        ("RATE_LIMIT_IP_PER_MINUTE", "3"),
-        ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
-        ("TRUSTED_PROXIES", "10.0.0.0/8"),
-    ])
-    .await;
-    let from = |ip: &'static str| [("x-forwarded-for", ip)];
-    for _ in 0..3 {
-        let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &from("203.0.113.7")).await;
-        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-    }
-    let limited = sign_in(&app, EMAIL, "Wrong-Horse-9", &from("203.0.113.7")).await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(limited.json()["error"], "rate_limited");
-    let seconds = limited.json()["seconds"].as_u64().expect("seconds");
-    assert!((1..=20).contains(&seconds), "{seconds}");
-    assert_eq!(limited.header("retry-after"), Some(seconds.to_string().as_str()));
-    assert_eq!(fake.calls("InitiateAuth"), 3, "the limited call never reached Cognito");
-    // The other forms share the client's quota; another client has its own.
-    let sign_up = post(
-        &app,
-        "/auth/sign-up",
-        &[("email", "x@example.com")],
-        &from("203.0.113.7"),
-    )
-    .await;
-    assert_eq!(sign_up.status, StatusCode::TOO_MANY_REQUESTS);
-    let other = sign_in(&app, EMAIL, PASSWORD, &from("198.51.100.2")).await;
-    assert!(!other.status.is_client_error(), "{}", other.status);
+#[test]
+fn each_client_ip_is_limited_before_cognito_is_called() {
+    run(async {
+        let (fake, app) = app(&[
+            ("RATE_LIMIT_IP_PER_MINUTE", "3"),
+            ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8"),
+        ])
+        .await;
+        let from = |ip: &'static str| [("x-forwarded-for", ip)];
+        for _ in 0..3 {
+            let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &from("203.0.113.7")).await;
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        }
+        let limited = sign_in(&app, EMAIL, "Wrong-Horse-9", &from("203.0.113.7")).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(limited.json()["error"], "rate_limited");
+        let seconds = limited.json()["seconds"].as_u64().expect("seconds");
+        assert!((1..=20).contains(&seconds), "{seconds}");
+        assert_eq!(limited.header("retry-after"), Some(seconds.to_string().as_str()));
+        assert_eq!(fake.calls("InitiateAuth"), 3, "the limited call never reached Cognito");
+        // The other forms share the client's quota; another client has its own.
+        let sign_up = post(
+            &app,
+            "/auth/sign-up",
+            &[("email", "x@example.com")],
+            &from("203.0.113.7"),
+        )
+        .await;
+        assert_eq!(sign_up.status, StatusCode::TOO_MANY_REQUESTS);
+        let other = sign_in(&app, EMAIL, PASSWORD, &from("198.51.100.2")).await;
+        assert!(!other.status.is_client_error(), "{}", other.status);
 
-    // A form posted without JavaScript goes back to its page with the wait.
-    let plain = post(
-        &app,
-        "/auth/sign-in",
-        &[("email", EMAIL), ("password", "x")],
-        &[
-            ("x-forwarded-for", "203.0.113.7"),
-            ("accept", "text/html"),
-            ("referer", "http://127.0.0.1:3000/sign-in?next=/protected"),
-        ],
-    )
-    .await;
-    assert!(plain.status.is_redirection(), "{}", plain.status);
-    let location = plain.header("location").expect("location");
-    assert!(
-        location.starts_with("/sign-in?error=rate_limited&retry_after="),
-        "{location}"
-    );
+        // A form posted without JavaScript goes back to its page with the wait.
+        let plain = post(
+            &app,
+            "/auth/sign-in",
+            &[("email", EMAIL), ("password", "x")],
+            &[
+                ("x-forwarded-for", "203.0.113.7"),
+                ("accept", "text/html"),
+                ("referer", "http://127.0.0.1:3000/sign-in?next=/protected"),
+            ],
+        )
+        .await;
+        assert!(plain.status.is_redirection(), "{}", plain.status);
+        let location = plain.header("location").expect("location");
+        assert!(
+            location.starts_with("/sign-in?error=rate_limited&retry_after="),
+            "{location}"
+        );
+    })
 }
 
-#[tokio::test]
-async fn an_ipv6_client_is_limited_per_slash_64_whatever_address_it_picks() {
-    let (fake, app) = app(&[("RATE_LIMIT_IP_PER_MINUTE", "3")]).await;
-    // One host, three of its 2^64 addresses.
-    for host in ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3"] {
-        let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("peer", host)]).await;
-        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{host}");
-    }
-    let limited = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("peer", "2001:db8:1:2:abcd::4")]).await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(limited.json()["error"], "rate_limited");
-    let seconds = limited.json()["seconds"].as_u64().expect("seconds");
-    assert_eq!(limited.header("retry-after"), Some(seconds.to_string().as_str()));
-    assert_eq!(fake.calls("InitiateAuth"), 3, "the limited call never reached Cognito");
-    // The neighbouring /64 is someone else.
-    let other = sign_in(&app, EMAIL, PASSWORD, &[("peer", "2001:db8:1:3::1")]).await;
-    assert!(!other.status.is_client_error(), "{}", other.status);
+#[test]
+fn an_ipv6_client_is_limited_per_slash_64_whatever_address_it_picks() {
+    run(async {
+        let (fake, app) = app(&[("RATE_LIMIT_IP_PER_MINUTE", "3")]).await;
+        // One host, three of its 2^64 addresses.
+        for host in ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3"] {
+            let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("peer", host)]).await;
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{host}");
+        }
+        let limited = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("peer", "2001:db8:1:2:abcd::4")]).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(limited.json()["error"], "rate_limited");
+        let seconds = limited.json()["seconds"].as_u64().expect("seconds");
+        assert_eq!(limited.header("retry-after"), Some(seconds.to_string().as_str()));
+        assert_eq!(fake.calls("InitiateAuth"), 3, "the limited call never reached Cognito");
+        // The neighbouring /64 is someone else.
+        let other = sign_in(&app, EMAIL, PASSWORD, &[("peer", "2001:db8:1:3::1")]).await;
+        assert!(!other.status.is_client_error(), "{}", other.status);
+    })
 }
 
-#[tokio::test]
-async fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
-    let (_, app) = app(&[
-        ("RATE_LIMIT_IP_PER_MINUTE", "2"),
-        ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
-        ("TRUSTED_PROXIES", "10.0.0.0/8"),
-    ])
-    .await;
-    // A client talking to the app directly cannot pick a fresh address per request.
-    for n in 1..=2 {
-        let forged = format!("203.0.113.{n}");
+#[test]
+fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
+    run(async {
+        let (_, app) = app(&[
+            ("RATE_LIMIT_IP_PER_MINUTE", "2"),
+            ("TRUSTED_PROXY_HEADER", "x-forwarded-for"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8"),
+        ])
+        .await;
+        // A client talking to the app directly cannot pick a fresh address per request.
+        for n in 1..=2 {
+            let forged = format!("203.0.113.{n}");
+            let answer = sign_in(
+                &app,
+                EMAIL,
+                "Wrong-Horse-9",
+                &[("peer", "198.51.100.7"), ("x-forwarded-for", &forged)],
+            )
+            .await;
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        }
         let answer = sign_in(
             &app,
             EMAIL,
             "Wrong-Horse-9",
-            &[("peer", "198.51.100.7"), ("x-forwarded-for", &forged)],
+            &[("peer", "198.51.100.7"), ("x-forwarded-for", "203.0.113.3")],
         )
         .await;
-        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-    }
-    let answer = sign_in(
-        &app,
-        EMAIL,
-        "Wrong-Horse-9",
-        &[("peer", "198.51.100.7"), ("x-forwarded-for", "203.0.113.3")],
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
-    // Behind the balancer, values with ports are the client's address (each its own quota).
-    for value in ["[2001:db8::9]:4711", "203.0.113.9:4711"] {
-        let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("x-forwarded-for", value)]).await;
-        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{value}");
-    }
+        assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+        // Behind the balancer, values with ports are the client's address (each its own quota).
+        for value in ["[2001:db8::9]:4711", "203.0.113.9:4711"] {
+            let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("x-forwarded-for", value)]).await;
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{value}");
+        }
+    })
 }
 
-#[tokio::test]
-async fn junk_posts_with_a_persons_address_do_not_lock_them_out() {
-    let (fake, app) = app(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "6")]).await;
-    // Six posts a minute that are not a wrong guess: an empty password, a code that is no code,
-    // a stray reset request. None may use up the person's budget.
-    for _ in 0..6 {
-        assert_eq!(sign_in(&app, EMAIL, "", &[]).await.status, StatusCode::UNAUTHORIZED);
-        let reset = [("email", EMAIL), ("code", "junk"), ("password", PASSWORD)];
-        let answer = post(&app, "/auth/reset-password", &reset, &[]).await;
-        assert_eq!(answer.json()["error"], "invalid_code");
-        post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
-    }
-    let real = sign_in(&app, EMAIL, PASSWORD, &[]).await;
-    assert!(
-        real.status.is_redirection() || real.status.is_success(),
-        "{}",
-        real.status
-    );
-    let forgot = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
-    assert!(!forgot.status.is_client_error(), "{}", forgot.status);
-    assert_eq!(fake.calls("InitiateAuth"), 1);
+#[test]
+fn junk_posts_with_a_persons_address_do_not_lock_them_out() {
+    run(async {
+        let (fake, app) = app(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "6")]).await;
+        // Six posts a minute that are not a wrong guess: an empty password, a code that is no code,
+        // a stray reset request. None may use up the person's budget.
+        for _ in 0..6 {
+            assert_eq!(sign_in(&app, EMAIL, "", &[]).await.status, StatusCode::UNAUTHORIZED);
+            let reset = [("email", EMAIL), ("code", "junk"), ("password", PASSWORD)];
+            let answer = post(&app, "/auth/reset-password", &reset, &[]).await;
+            assert_eq!(answer.json()["error"], "invalid_code");
+            post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
+        }
+        let real = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+        assert!(
+            real.status.is_redirection() || real.status.is_success(),
+            "{}",
+            real.status
+        );
+        let forgot = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
+        assert!(!forgot.status.is_client_error(), "{}", forgot.status);
+        assert_eq!(fake.calls("InitiateAuth"), 1);
 
-    // Six wrong passwords are six failures: the seventh try waits, with Retry-After.
-    for _ in 0..6 {
-        let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
-        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-    }
-    let limited = sign_in(&app, EMAIL, PASSWORD, &[]).await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-    let seconds = limited.json()["seconds"].as_u64().expect("seconds");
-    assert_eq!(limited.header("retry-after"), Some(seconds.to_string().as_str()));
-    assert_eq!(fake.calls("InitiateAuth"), 7, "the limited call never reached Cognito");
-}
-
-#[tokio::test]
-async fn each_email_is_limited_whatever_the_ip_and_whether_or_not_it_exists() {
-    let (fake, app) = app(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]).await;
-    for email in [EMAIL, "nobody@example.com"] {
-        for ip in ["192.0.2.1", "192.0.2.2"] {
-            let answer = sign_in(&app, email, "Wrong-Horse-9", &[("x-forwarded-for", ip)]).await;
+        // Six wrong passwords are six failures: the seventh try waits, with Retry-After.
+        for _ in 0..6 {
+            let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
             assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
         }
-        let limited = sign_in(&app, email, "Wrong-Horse-9", &[("x-forwarded-for", "192.0.2.3")]).await;
-        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{email}");
-        assert_eq!(limited.json()["error"], "rate_limited");
-    }
-    assert_eq!(fake.calls("InitiateAuth"), 4);
-    // Password reset has its own quota per e-mail.
-    let forgot = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
-    assert!(!forgot.status.is_client_error(), "{}", forgot.status);
+        let limited = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        let seconds = limited.json()["seconds"].as_u64().expect("seconds");
+        assert_eq!(limited.header("retry-after"), Some(seconds.to_string().as_str()));
+        assert_eq!(fake.calls("InitiateAuth"), 7, "the limited call never reached Cognito");
+    })
+}
+
+#[test]
+fn each_email_is_limited_whatever_the_ip_and_whether_or_not_it_exists() {
+    run(async {
+        let (fake, app) = app(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]).await;
+        for email in [EMAIL, "nobody@example.com"] {
+            for ip in ["192.0.2.1", "192.0.2.2"] {
+                let answer = sign_in(&app, email, "Wrong-Horse-9", &[("x-forwarded-for", ip)]).await;
+                assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+            }
+            let limited = sign_in(&app, email, "Wrong-Horse-9", &[("x-forwarded-for", "192.0.2.3")]).await;
+            assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{email}");
+            assert_eq!(limited.json()["error"], "rate_limited");
+        }
+        assert_eq!(fake.calls("InitiateAuth"), 4);
+        // Password reset has its own quota per e-mail.
+        let forgot = post(&app, "/auth/forgot-password", &[("email", EMAIL)], &[]).await;
+        assert!(!forgot.status.is_client_error(), "{}", forgot.status);
+    })
 }
 
 /// 1,000 sources: 500 IPv4 addresses, each in a /24 of its own, and 500 IPv6 ones, each in a
@@ -237,146 +248,148 @@ fn signed_in(answer: &crate::app::Answer) -> bool {
             .any(|c| c.to_str().is_ok_and(|c| c.starts_with("lc-session=")))
 }
 
-#[tokio::test]
-async fn a_spray_from_a_thousand_sources_slows_the_attacker_and_not_the_people() {
-    let (fake, url) = fake_cognito().await;
-    let clock = Clock::manual_now();
-    let vars = [
-        ("RATE_LIMIT_IP_PER_MINUTE", "3"),
-        ("RATE_LIMIT_NETWORK_PER_MINUTE", "600"),
-        ("RATE_LIMIT_EMAIL_PER_MINUTE", "6"),
-        ("RATE_LIMIT_FAILURES_PER_MINUTE", "100"),
-        ("RATE_LIMIT_CODE_EMAILS_PER_DAY", "20"),
-        ("COGNITO_ISSUER", fake.issuer.as_str()),
-    ];
-    let app = app_on(&url, &vars, clock.clone()).await;
-    // Ada has signed in from home before: her browser holds the device cookie of her account.
-    // Her husband's laptop, next to it, never has.
-    let mut home = Person {
-        peer: "192.0.2.10",
-        cookies: String::new(),
-    };
-    assert!(signed_in(&home.sign_in(&app, PASSWORD).await));
-    home.cookies = home
-        .cookies
-        .split("; ")
-        .filter(|c| c.starts_with("lc-device="))
-        .collect::<Vec<_>>()
-        .join("; ");
-    assert!(home.cookies.starts_with("lc-device="), "{}", home.cookies);
-    let mut laptop = Person {
-        peer: "192.0.2.11",
-        cookies: String::new(),
-    };
-    clock.advance(Duration::from_secs(60));
+#[test]
+fn a_spray_from_a_thousand_sources_slows_the_attacker_and_not_the_people() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        let clock = Clock::manual_now();
+        let vars = [
+            ("RATE_LIMIT_IP_PER_MINUTE", "3"),
+            ("RATE_LIMIT_NETWORK_PER_MINUTE", "600"),
+            ("RATE_LIMIT_EMAIL_PER_MINUTE", "6"),
+            ("RATE_LIMIT_FAILURES_PER_MINUTE", "100"),
+            ("RATE_LIMIT_CODE_EMAILS_PER_DAY", "20"),
+            ("COGNITO_ISSUER", fake.issuer.as_str()),
+        ];
+        let app = app_on(&url, &vars, clock.clone()).await;
+        // Ada has signed in from home before: her browser holds the device cookie of her account.
+        // Her husband's laptop, next to it, never has.
+        let mut home = Person {
+            peer: "192.0.2.10",
+            cookies: String::new(),
+        };
+        assert!(signed_in(&home.sign_in(&app, PASSWORD).await));
+        home.cookies = home
+            .cookies
+            .split("; ")
+            .filter(|c| c.starts_with("lc-device="))
+            .collect::<Vec<_>>()
+            .join("; ");
+        assert!(home.cookies.starts_with("lc-device="), "{}", home.cookies);
+        let mut laptop = Person {
+            peer: "192.0.2.11",
+            cookies: String::new(),
+        };
+        clock.advance(Duration::from_secs(60));
 
-    // 1. Credential stuffing: every source at its limit, a wrong password for a new account
-    // each time. Past the ceiling, each source may fail twice a minute: fewer guesses than its
-    // posts, and never more than that reach Cognito.
-    let before = fake.calls("InitiateAuth");
-    let refused = spray(&app, "/auth/sign-in", 3, |n| {
-        pairs(&[
-            ("email", &format!("victim{n}@example.com")),
-            ("password", "Summer-2026"),
-        ])
-    })
-    .await;
-    let reached = fake.calls("InitiateAuth") - before;
-    assert!(reached <= 100 + 2 * 1000, "{reached} guesses reached Cognito");
-    assert!(refused >= 900, "{refused} of 3000 refused");
-    // Meanwhile both people sign in at once: a right password is no failure, and neither
-    // browser is one of the sources.
-    assert!(signed_in(&home.sign_in(&app, PASSWORD).await));
-    assert!(signed_in(&laptop.sign_in(&app, PASSWORD).await));
-    laptop.cookies.clear();
-
-    // 2. A spray of wrong passwords at Ada's own address, from every source. Her account's
-    // budget (for browsers that never signed in to it) is gone within six guesses…
-    clock.advance(Duration::from_secs(120));
-    spray(&app, "/auth/sign-in", 3, |_| {
-        pairs(&[("email", EMAIL), ("password", "Summer-2026")])
-    })
-    .await;
-    assert!(
-        fake.calls("InitiateAuth") - before - reached <= 6 + 3,
-        "the account's budget held"
-    );
-    // … but her own browser has a budget of its own: she is in at once, even after a typo.
-    assert_eq!(home.sign_in(&app, "Summer-2026").await.status, StatusCode::UNAUTHORIZED);
-    assert!(signed_in(&home.sign_in(&app, PASSWORD).await));
-    // The laptop waits — told for how long, never longer than the spray's own window (one
-    // failure is forgiven every ten seconds) — and is in once the spray stops.
-    let waiting = laptop.sign_in(&app, PASSWORD).await;
-    assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS, "{}", waiting.body);
-    let seconds: u64 = waiting.headers["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=10).contains(&seconds), "{seconds}");
-    clock.advance(Duration::from_secs(seconds));
-    assert!(signed_in(&laptop.sign_in(&app, PASSWORD).await));
-
-    // 3. Every other form sprayed at its limit from the same 1,000 sources: the people's own
-    // posts still go through (the sources' budgets are theirs alone) — Ada at home, and a
-    // visitor who never signed in anywhere here.
-    let visitor = Person {
-        peer: "192.0.2.12",
-        cookies: String::new(),
-    };
-    let others: [(&str, Fields); 6] = [
-        // Junk costs the attacker least: a password the policy refuses never reaches Cognito.
-        ("/auth/sign-up", |n| {
-            pairs(&[("email", &format!("new{n}@example.com")), ("password", "short")])
-        }),
-        ("/auth/forgot-password", |n| {
-            pairs(&[("email", &format!("r{n}@example.com"))])
-        }),
-        ("/auth/reset-password", |n| {
+        // 1. Credential stuffing: every source at its limit, a wrong password for a new account
+        // each time. Past the ceiling, each source may fail twice a minute: fewer guesses than its
+        // posts, and never more than that reach Cognito.
+        let before = fake.calls("InitiateAuth");
+        let refused = spray(&app, "/auth/sign-in", 3, |n| {
             pairs(&[
-                ("email", &format!("r{n}@example.com")),
-                ("code", "654321"),
-                ("password", "Correct-Horse-9"),
+                ("email", &format!("victim{n}@example.com")),
+                ("password", "Summer-2026"),
             ])
-        }),
-        ("/auth/confirm", |n| {
-            pairs(&[("email", &format!("c{n}@example.com")), ("code", "654321")])
-        }),
-        ("/auth/resend-code", |n| {
-            pairs(&[("email", &format!("c{n}@example.com"))])
-        }),
-        ("/auth/mfa-code", |_| pairs(&[("code", "123456")])),
-    ];
-    for (path, form) in others {
+        })
+        .await;
+        let reached = fake.calls("InitiateAuth") - before;
+        assert!(reached <= 100 + 2 * 1000, "{reached} guesses reached Cognito");
+        assert!(refused >= 900, "{refused} of 3000 refused");
+        // Meanwhile both people sign in at once: a right password is no failure, and neither
+        // browser is one of the sources.
+        assert!(signed_in(&home.sign_in(&app, PASSWORD).await));
+        assert!(signed_in(&laptop.sign_in(&app, PASSWORD).await));
+        laptop.cookies.clear();
+
+        // 2. A spray of wrong passwords at Ada's own address, from every source. Her account's
+        // budget (for browsers that never signed in to it) is gone within six guesses…
         clock.advance(Duration::from_secs(120));
-        spray(&app, path, 3, form).await;
-        for person in [&home, &visitor] {
-            let (fields, expect_ok): (Vec<(&str, &str)>, bool) = match path {
-                "/auth/sign-up" => (
-                    vec![("email", "fresh@example.com"), ("password", "Correct-Horse-9")],
-                    true,
-                ),
-                "/auth/forgot-password" | "/auth/resend-code" => (vec![("email", EMAIL)], true),
-                "/auth/reset-password" => (
-                    vec![("email", EMAIL), ("code", "123456"), ("password", "Correct-Horse-9")],
-                    true,
-                ),
-                "/auth/confirm" => (vec![("email", "una@example.com"), ("code", "123456")], false),
-                // No pending sign-in: back to the sign-in form, never a 429.
-                _ => (vec![("code", "123456")], false),
-            };
-            let answer = post(
-                &app,
-                path,
-                &fields,
-                &[("peer", person.peer), ("cookie", &person.cookies)],
-            )
-            .await;
-            assert_ne!(answer.status, StatusCode::TOO_MANY_REQUESTS, "{path}: {}", answer.body);
-            if expect_ok {
-                assert!(
-                    !answer.status.is_client_error(),
-                    "{path}: {} {}",
-                    answer.status,
-                    answer.body
-                );
+        spray(&app, "/auth/sign-in", 3, |_| {
+            pairs(&[("email", EMAIL), ("password", "Summer-2026")])
+        })
+        .await;
+        assert!(
+            fake.calls("InitiateAuth") - before - reached <= 6 + 3,
+            "the account's budget held"
+        );
+        // … but her own browser has a budget of its own: she is in at once, even after a typo.
+        assert_eq!(home.sign_in(&app, "Summer-2026").await.status, StatusCode::UNAUTHORIZED);
+        assert!(signed_in(&home.sign_in(&app, PASSWORD).await));
+        // The laptop waits — told for how long, never longer than the spray's own window (one
+        // failure is forgiven every ten seconds) — and is in once the spray stops.
+        let waiting = laptop.sign_in(&app, PASSWORD).await;
+        assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS, "{}", waiting.body);
+        let seconds: u64 = waiting.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=10).contains(&seconds), "{seconds}");
+        clock.advance(Duration::from_secs(seconds));
+        assert!(signed_in(&laptop.sign_in(&app, PASSWORD).await));
+
+        // 3. Every other form sprayed at its limit from the same 1,000 sources: the people's own
+        // posts still go through (the sources' budgets are theirs alone) — Ada at home, and a
+        // visitor who never signed in anywhere here.
+        let visitor = Person {
+            peer: "192.0.2.12",
+            cookies: String::new(),
+        };
+        let others: [(&str, Fields); 6] = [
+            // Junk costs the attacker least: a password the policy refuses never reaches Cognito.
+            ("/auth/sign-up", |n| {
+                pairs(&[("email", &format!("new{n}@example.com")), ("password", "short")])
+            }),
+            ("/auth/forgot-password", |n| {
+                pairs(&[("email", &format!("r{n}@example.com"))])
+            }),
+            ("/auth/reset-password", |n| {
+                pairs(&[
+                    ("email", &format!("r{n}@example.com")),
+                    ("code", "654321"),
+                    ("password", "Correct-Horse-9"),
+                ])
+            }),
+            ("/auth/confirm", |n| {
+                pairs(&[("email", &format!("c{n}@example.com")), ("code", "654321")])
+            }),
+            ("/auth/resend-code", |n| {
+                pairs(&[("email", &format!("c{n}@example.com"))])
+            }),
+            ("/auth/mfa-code", |_| pairs(&[("code", "123456")])),
+        ];
+        for (path, form) in others {
+            clock.advance(Duration::from_secs(120));
+            spray(&app, path, 3, form).await;
+            for person in [&home, &visitor] {
+                let (fields, expect_ok): (Vec<(&str, &str)>, bool) = match path {
+                    "/auth/sign-up" => (
+                        vec![("email", "fresh@example.com"), ("password", "Correct-Horse-9")],
+                        true,
+                    ),
+                    "/auth/forgot-password" | "/auth/resend-code" => (vec![("email", EMAIL)], true),
+                    "/auth/reset-password" => (
+                        vec![("email", EMAIL), ("code", "123456"), ("password", "Correct-Horse-9")],
+                        true,
+                    ),
+                    "/auth/confirm" => (vec![("email", "una@example.com"), ("code", "123456")], false),
+                    // No pending sign-in: back to the sign-in form, never a 429.
+                    _ => (vec![("code", "123456")], false),
+                };
+                let answer = post(
+                    &app,
+                    path,
+                    &fields,
+                    &[("peer", person.peer), ("cookie", &person.cookies)],
+                )
+                .await;
+                assert_ne!(answer.status, StatusCode::TOO_MANY_REQUESTS, "{path}: {}", answer.body);
+                if expect_ok {
+                    assert!(
+                        !answer.status.is_client_error(),
+                        "{path}: {} {}",
+                        answer.status,
+                        answer.body
+                    );
+                }
             }
         }
-    }
+    })
 }

@@ -14,5 +14,6 @@ mod federation;
 mod language;
 mod limits;
 mod passkeys;
+mod sign_out;
 mod store;
 mod verifier;

@@ -1,8 +1,11 @@
-//! The PreSignUp trigger of the scenario: confirms every self-service sign-up and marks its
-//! e-mail verified, so nobody waits for a code.
+//! The PreSignUp trigger of the scenario: confirms every self-service sign-up (`autoConfirmUser`),
+//! so nobody waits for a code to start.
 //!
-//! `autoVerifyEmail` matters as much as `autoConfirmUser`: an account whose e-mail is not
-//! verified cannot receive a password-reset code later.
+//! It does not mark the e-mail verified (`autoVerifyEmail`): nobody proved the address, and a
+//! verified address is what a pool links a provider's sign-in by — someone signing up with
+//! another person's address would then own that person's later Google sign-in. The person
+//! proves it later with a code on the app's account page; until then Cognito sends no
+//! password-reset code to it (the reset page says so).
 //!
 //! The same binary (`src/main.rs`, the `bootstrap` of `cargo lambda build --release`) runs in
 //! AWS Lambda and locally under `cargo lambda watch`, which cognito-local calls.
@@ -28,8 +31,6 @@ pub fn pre_sign_up(mut event: CognitoEventUserPoolsPreSignup) -> CognitoEventUse
     // temporary password instead, and federated users are confirmed by their provider.
     if matches!(source, None | Some(CognitoEventUserPoolsPreSignupTriggerSource::SignUp)) {
         event.response.auto_confirm_user = true;
-        // Cognito refuses autoVerifyEmail for a sign-up without an e-mail attribute.
-        event.response.auto_verify_email = event.request.user_attributes.contains_key("email");
     }
     event
 }

@@ -14,11 +14,11 @@ fn response(answer: &CognitoEventUserPoolsPreSignup) -> serde_json::Value {
 
 #[cfg(not(feature = "link-accounts"))]
 #[test]
-fn aws_sign_up_is_confirmed_and_email_verified() {
+fn aws_sign_up_is_confirmed_and_its_address_left_to_prove() {
     let answer = pre_sign_up(event(include_str!("events/aws-sign-up.json")));
     assert_eq!(
         response(&answer),
-        serde_json::json!({ "autoConfirmUser": true, "autoVerifyEmail": true, "autoVerifyPhone": false })
+        serde_json::json!({ "autoConfirmUser": true, "autoVerifyEmail": false, "autoVerifyPhone": false })
     );
     // Everything else goes back as it came.
     let json = serde_json::to_value(&answer).expect("serialisable");
@@ -31,23 +31,13 @@ fn aws_sign_up_is_confirmed_and_email_verified() {
 fn cognito_local_event_is_understood() {
     let answer = pre_sign_up(event(include_str!("events/cognito-local-sign-up.json")));
     assert_eq!(response(&answer)["autoConfirmUser"], true);
-    assert_eq!(response(&answer)["autoVerifyEmail"], true);
+    assert_eq!(response(&answer)["autoVerifyEmail"], false);
 }
 
 #[test]
 fn admin_created_users_are_left_alone() {
     let answer = pre_sign_up(event(include_str!("events/aws-admin-create-user.json")));
     assert_eq!(response(&answer)["autoConfirmUser"], false);
-    assert_eq!(response(&answer)["autoVerifyEmail"], false);
-}
-
-#[cfg(not(feature = "link-accounts"))]
-#[test]
-fn no_email_means_no_email_verification() {
-    let mut e = event(include_str!("events/aws-sign-up.json"));
-    e.request.user_attributes.remove("email");
-    let answer = pre_sign_up(e);
-    assert_eq!(response(&answer)["autoConfirmUser"], true);
     assert_eq!(response(&answer)["autoVerifyEmail"], false);
 }
 

@@ -34,6 +34,9 @@ pub enum Op {
     AccountTotp,
     VerifyEmail,
     GlobalSignOut,
+    /// The server's own calls with AWS credentials about one account (AdminGetUser,
+    /// AdminUserGlobalSignOut).
+    Admin,
     /// `InitiateAuth USER_AUTH` and its `SELECT_CHALLENGE` answer: a passkey or an e-mail code
     /// asked for.
     Passwordless,
@@ -48,6 +51,10 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
     use AppError as E;
     match (op, code.unwrap_or_default()) {
         (_, "TooManyRequestsException") => E::Throttled,
+        // cognito-local's answer (HTTP 500, `CognitoLocal#Unsupported`) for a call it does not
+        // have: GlobalSignOut and AdminUserGlobalSignOut among them. The app's own revocation
+        // has been done by then; this says Cognito's part cannot be, here, ever.
+        (Op::GlobalSignOut | Op::Admin, "Unsupported") => E::NotEnabled,
         // The pool's AWS WAF web ACL blocked the request (bot control, rate rules, geo blocks).
         (_, "ForbiddenException") => E::BlockedByFirewall,
         // A trigger crashed, timed out or answered in a shape Cognito could not read: the pool's

@@ -166,6 +166,33 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
     use Level::{Fatal, Ok, Warn};
     let mut out = Vec::new();
 
+    // Accounts confirmed without a code own an address nobody proved. Offered beside sign-in
+    // through a provider, that lets a sign-up in someone else's name sit waiting for the real
+    // owner's Google sign-in — captured by a pool that links by e-mail (the link-accounts
+    // trigger, or one added later). Refused in production.
+    let providers = config.federation.as_ref().is_some_and(|f| !f.providers.is_empty());
+    if providers && config.confirmation_mode != crate::auth::ConfirmationMode::Code {
+        out.push(finding(
+            Fatal,
+            format!(
+                "CONFIRMATION_MODE={} confirms sign-ups without proof of the address, and this app offers sign-in \
+                 through {}: a sign-up in another person's name could capture their later sign-in there. \
+                 Use CONFIRMATION_MODE=code with identity providers (README, \"Social and enterprise sign-in\")",
+                match config.confirmation_mode {
+                    crate::auth::ConfirmationMode::Admin => "admin",
+                    _ => "lambda",
+                },
+                config
+                    .federation
+                    .iter()
+                    .flat_map(|f| &f.providers)
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        ));
+    }
+
     if facts.policy.is_none() {
         out.push(finding(
             Warn,
@@ -846,6 +873,25 @@ mod tests {
 
     fn worst(findings: &[Finding]) -> Level {
         findings.iter().map(|f| f.level).max().unwrap_or(Level::Ok)
+    }
+
+    #[test]
+    fn confirming_without_proof_beside_a_provider_is_refused() {
+        let with = |mode: &str, providers: Option<&str>| {
+            let mut vars = vec![("APP_URL", "http://localhost:3000"), ("CONFIRMATION_MODE", mode)];
+            if let Some(providers) = providers {
+                vars.extend([("COGNITO_DOMAIN", "myapp"), ("COGNITO_IDENTITY_PROVIDERS", providers)]);
+            }
+            check(&facts(good_client()), &config(&vars))
+                .into_iter()
+                .filter(|f| f.message.contains("without proof"))
+                .map(|f| f.level)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(with("admin", Some("Google")), [Level::Fatal]);
+        assert_eq!(with("lambda", Some("MyCorp")), [Level::Fatal]);
+        assert_eq!(with("code", Some("Google")), []);
+        assert_eq!(with("admin", None), []);
     }
 
     #[test]

@@ -81,11 +81,12 @@ impl Cognito {
     /// The administrator's way to confirm: needs IAM credentials on the server, which is why
     /// it never belongs in browser code.
     ///
-    /// AdminConfirmSignUp confirms the account but leaves `email_verified` false, and Cognito
-    /// sends password-reset codes only to a verified address: without the second call these
-    /// people could never reset their password. Marking it verified is the administrator's
-    /// promise that the address is theirs, which admin-confirm mode makes anyway. If only that
-    /// second call fails, the account works; the log says what is missing.
+    /// AdminConfirmSignUp confirms the account and leaves `email_verified` false — and so it
+    /// stays until the person proves the address with a code (the account page asks for one;
+    /// Cognito sends reset codes only to a verified address). Marking it verified here would
+    /// vouch for an address nobody proved: someone could sign up with another person's address,
+    /// and a pool that links a provider's sign-in to a verified account of the same address
+    /// would later hand the real owner's Google sign-in to that account.
     #[tracing::instrument(skip(self))]
     pub async fn admin_confirm(&self, email: &Email) -> Result<(), AppError> {
         self.client
@@ -95,23 +96,45 @@ impl Cognito {
             .send()
             .await
             .map_err(|e| fail(Op::AdminConfirm, e))?;
-        let verified = self
+        Ok(())
+    }
+
+    /// The `sub` of the account `email` names (AdminGetUser), to revoke its sessions after a
+    /// password reset: the reset form knows only the address.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_sub_of(&self, email: &Email) -> Result<String, AppError> {
+        let out = self
             .client
-            .admin_update_user_attributes()
+            .admin_get_user()
             .user_pool_id(&self.user_pool_id)
             .username(email.as_str())
-            .user_attributes(attr("email_verified", "true")?)
             .send()
-            .await;
-        if let Err(e) = verified {
-            let err = fail(Op::AdminConfirm, e);
-            tracing::error!(
-                error = %err,
-                "confirmed, but email_verified could not be set: this account cannot reset its password \
-                 (grant cognito-idp:AdminUpdateUserAttributes)"
-            );
-        }
-        Ok(())
+            .await
+            .map_err(|e| fail(Op::Admin, e))?;
+        out.user_attributes
+            .unwrap_or_default()
+            .into_iter()
+            .find(|a| a.name == "sub")
+            .and_then(|a| a.value)
+            .ok_or_else(|| {
+                tracing::error!("AdminGetUser answered without the user's sub");
+                AppError::Internal
+            })
+    }
+
+    /// Ends every refresh token of the account `email` names, and the tokens issued from them
+    /// (AdminUserGlobalSignOut): after a password reset, an intruder who knew the old password
+    /// is out everywhere, not only in this app.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_sign_out(&self, email: &Email) -> Result<(), AppError> {
+        self.client
+            .admin_user_global_sign_out()
+            .user_pool_id(&self.user_pool_id)
+            .username(email.as_str())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| fail(Op::Admin, e))
     }
 
     #[tracing::instrument(skip(self))]

@@ -21,7 +21,7 @@ use crate::auth::{
     cognito::AuthStep,
     limits::Form,
     server::{
-        caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state,
+        caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
     session::{Session, Transient, pending, pending::Factor, store::family_of},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
@@ -177,7 +177,32 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
     let Some(session) = session() else {
         return Ok(None);
     };
-    let facts = state.cognito.account(&session.access_token).await?;
+    // A GetUser each: so many a minute per person.
+    state.limits.check_account_view(&session.sub).await?;
+    let facts = match state.cognito.account(&session.access_token).await {
+        Ok(facts) => facts,
+        // Cognito no longer accepts this session's token: signed out there (an operator's global
+        // sign-out, a disabled or deleted user). This app signs the session out too — in the
+        // store, so the next request (the sign-in page the account page sends it to) clears its
+        // cookies on whichever instance it lands, and the API refuses its tokens.
+        Err(AppError::SessionExpired) => {
+            tracing::info!("Cognito refused the session's token on the account page; signing the session out");
+            let revoked = state
+                .revocations
+                .revoke_session(
+                    &session.sub,
+                    &session.session_id,
+                    &session.access_token,
+                    state.clock.now(),
+                )
+                .await;
+            if revoked.is_err() {
+                tracing::warn!("the session store did not take the sign-out of a session Cognito refused");
+            }
+            return Err(AppError::SessionExpired);
+        }
+        Err(e) => return Err(e),
+    };
     let pending = read_pending(&state, &session);
     let now = state.clock.now();
     Ok(Some(AccountView {
@@ -253,8 +278,10 @@ pub async fn confirm_password(password: String) -> Result<(), AppError> {
     }
 }
 
-/// Changes the password. With `sign_out_others`, every other session ends (GlobalSignOut) and
-/// this browser signs in afresh with the new password, so it stays signed in.
+/// Changes the password. With `sign_out_others`, every other session ends — in this app first
+/// (every instance and the API refuse them from now on, whatever Cognito says next), then at
+/// Cognito (GlobalSignOut) — and this browser signs in afresh with the new password, so it stays
+/// signed in.
 #[server(prefix = "/auth", endpoint = "account-password")]
 pub async fn change_password(
     current_password: String,
@@ -273,38 +300,47 @@ pub async fn change_password(
     if sign_out_others.is_none() {
         return done("password_changed");
     }
-    if let Err(e) = state.cognito.global_sign_out(&session.access_token).await {
-        tracing::warn!(error = %e, "password changed, but the other sessions could not be ended");
-        return done("password_changed_not_everywhere");
+    // The app's own sign-out first: every token and session of this person issued up to this
+    // second is refused on every instance and by the API from now on. It must never wait for
+    // Cognito's answer (an emulator has no GlobalSignOut; AWS may be unreachable).
+    let now = state.clock.now();
+    if state.revocations.revoke_person(&session.sub, None, now).await.is_err() {
+        tracing::error!("the session store did not take the password change's sign-out of the other devices");
+        return Err(fail(AppError::SignOutEverywhereUnavailable, forms::PASSWORD));
     }
-    // This session ended with the others: sign in again with the new password. The API then
-    // refuses every token of the person issued up to now but the new session's.
+    // Then Cognito's, with this session's token (it ends this session's refresh token too, so
+    // it comes before signing in again: a later call would end the new session as well — which
+    // is why a failure here is said, not retried in the background).
+    let at_cognito = state.cognito.global_sign_out(&session.access_token).await;
+    if let Err(e) = &at_cognito {
+        tracing::warn!(error = %e, "password changed and the other devices signed out of this app, but Cognito's GlobalSignOut failed");
+    }
+    // This browser signs in again with the new password; the revocation above keeps refusing
+    // everything of up to `now` but the new session (which may share that second).
     let email = Email::parse(&session.email).map_err(|e| fail(e, forms::PASSWORD))?;
     let again = state.cognito.sign_in(caller(), &email, &new).await;
-    let exempt = match &again {
-        Ok(AuthStep::Tokens(tokens)) => family_of(&tokens.access_token).map(|(family, _, _)| family),
-        _ => None,
-    };
-    if state
-        .revocations
-        .revoke_person(&session.sub, exempt, state.clock.now())
-        .await
-        .is_err()
+    if let Ok(AuthStep::Tokens(tokens)) = &again
+        && let Some((family, _, _)) = family_of(&tokens.access_token)
+        && state
+            .revocations
+            .revoke_person(&session.sub, Some(family), now)
+            .await
+            .is_err()
     {
-        tracing::error!(
-            "the session store did not take the password change's sign-out; the API accepts the other sessions' access tokens until they expire"
+        tracing::warn!(
+            "the session store did not take the new session's exemption; it signs in again at its next request"
         );
     }
+    // Said, not retried: a later GlobalSignOut would end the session signed in just below.
+    let notice = if at_cognito.is_ok() {
+        "/account?notice=password_changed_everywhere"
+    } else {
+        "/account?notice=password_changed_everywhere_app_only"
+    };
     match again {
-        Ok(step) => pending::advance(
-            &state,
-            step,
-            email.as_str(),
-            "/account?notice=password_changed_everywhere",
-            Factor::Password,
-        )
-        .await
-        .map_err(|e| fail(e, forms::PASSWORD)),
+        Ok(step) => pending::advance(&state, step, email.as_str(), notice, Factor::Password)
+            .await
+            .map_err(|e| fail(e, forms::PASSWORD)),
         Err(e) => {
             tracing::warn!(error = %e, "signing in again after the password change failed");
             set_cookies(state.sessions.clear());
@@ -401,6 +437,7 @@ pub async fn change_email(email: String) -> Result<(), AppError> {
     if parsed.as_str() == session.email {
         return done("email_unchanged");
     }
+    state.limits.check_code_email(&parsed, &trust()).await.map_err(back)?;
     state
         .cognito
         .change_email(&session.access_token, &parsed)
@@ -413,7 +450,9 @@ pub async fn change_email(email: String) -> Result<(), AppError> {
     done("email_code_sent")
 }
 
-/// The code sent to the new address: from now on it is the account's e-mail (and username).
+/// The code sent to the new address: from now on it is the account's e-mail (and username). Or,
+/// without a change waiting, the code sent to the account's own address: it is verified from now
+/// on (an account confirmed by an administrator or the PreSignUp trigger starts without).
 #[server(prefix = "/auth", endpoint = "account-email-verify")]
 pub async fn verify_new_email(code: String) -> Result<(), AppError> {
     let (state, mut session) = signed_in(forms::EMAIL).await?;
@@ -425,24 +464,37 @@ pub async fn verify_new_email(code: String) -> Result<(), AppError> {
         .map_err(|e| fail(e, forms::EMAIL))?;
     let mut pending = read_pending(&state, &session);
     // The session's ID token still names the old address until the next refresh.
-    if let Some(new_email) = pending.new_email.take() {
-        session.email = new_email;
-    }
+    let Some(new_email) = pending.new_email.take() else {
+        return done("email_verified");
+    };
+    session.email = new_email;
     set_cookies(state.sessions.rewrite(&session)?);
     write_pending(&state, &pending)?;
     done("email_changed")
 }
 
-/// Sends the code for the new address again.
+/// E-mails a code: to the new address while a change waits for it, else to the account's own
+/// address, to verify it. Each is an e-mail to someone's inbox: so many a day per address.
 #[server(prefix = "/auth", endpoint = "account-email-resend")]
 pub async fn resend_email_code() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::EMAIL).await?;
+    let changing = read_pending(&state, &session).new_email;
+    let to = Email::parse(changing.as_deref().unwrap_or(&session.email)).map_err(|e| fail(e, forms::EMAIL))?;
+    state
+        .limits
+        .check_code_email(&to, &trust())
+        .await
+        .map_err(|e| fail(e, forms::EMAIL))?;
     state
         .cognito
         .resend_email_code(&session.access_token)
         .await
         .map_err(|e| fail(e, forms::EMAIL))?;
-    done("email_code_resent")
+    done(if changing.is_some() {
+        "email_code_resent"
+    } else {
+        "verify_code_sent"
+    })
 }
 
 /// Signs out one other browser of this person, from the sessions list: at its next request it
@@ -469,29 +521,143 @@ pub async fn end_session(session: String) -> Result<(), AppError> {
 #[server(prefix = "/auth", endpoint = "account-sign-out-everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::EVERYWHERE).await?;
-    // GlobalSignOut ends every refresh token of the user, this browser's included, and the
-    // access tokens issued from them; RevokeToken afterwards would only be refused (its token
-    // is already dead), and before it, it would revoke the access token GlobalSignOut needs.
-    // So one call, then this browser's cookies.
-    state
-        .cognito
-        .global_sign_out(&session.access_token)
-        .await
-        .map_err(|e| fail(e, forms::EVERYWHERE))?;
-    // Cognito refuses those tokens now; the API must too.
-    if state
-        .revocations
-        .revoke_person(&session.sub, None, state.clock.now())
-        .await
-        .is_err()
-    {
-        tracing::error!(
-            "the session store did not take the sign-out everywhere; the API accepts the access tokens until they expire"
-        );
+    // The app's own sign-out first, and whatever Cognito answers next: every instance and the
+    // API refuse every session and token of this person issued up to this second.
+    let now = state.clock.now();
+    if state.revocations.revoke_person(&session.sub, None, now).await.is_err() {
+        tracing::error!("the session store did not take the sign-out everywhere; nothing was signed out");
+        return Err(fail(AppError::SignOutEverywhereUnavailable, forms::EVERYWHERE));
     }
+    // Then Cognito's: GlobalSignOut ends every refresh token of the person — sign-ins outside
+    // this app too (another app of the pool, a command-line tool), which only Cognito can end.
+    // One call with this session's token (RevokeToken before it would revoke the token it
+    // needs; after it, it would only be refused), then this browser's cookies.
+    let notice = match state.cognito.global_sign_out(&session.access_token).await {
+        Ok(()) => "signed_out_everywhere",
+        // This Cognito has no GlobalSignOut (an emulator): the app's own sign-out is all there is.
+        Err(AppError::NotEnabled) => {
+            tracing::info!("this Cognito has no GlobalSignOut: signed out everywhere in this app only");
+            "signed_out_everywhere_app_only"
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "signed out everywhere in this app; Cognito's GlobalSignOut failed, asking again");
+            retry_global_sign_out(&state, &session, now);
+            "signed_out_everywhere_retrying"
+        }
+    };
     set_cookies(state.sessions.clear());
-    finish_sign_out(&state, "/sign-in", &[("notice", "signed_out_everywhere")]);
+    finish_sign_out(&state, "/sign-in", &[("notice", notice)]);
     Ok(())
+}
+
+/// Asks Cognito again, in the background, to end every refresh token of the person whose
+/// session asked for "sign out everywhere" at `revoked_at`: a few times over a few minutes,
+/// while the session's access token is valid — and only while the person has not signed in
+/// again since (GlobalSignOut would end that new session at Cognito too; the app's revocation
+/// has forgotten every session record of the person, so any record is a new sign-in).
+#[cfg(feature = "ssr")]
+fn retry_global_sign_out(state: &AppState, session: &Session, revoked_at: i64) {
+    const WAITS: [std::time::Duration; 4] = [
+        std::time::Duration::from_secs(10),
+        std::time::Duration::from_secs(30),
+        std::time::Duration::from_secs(90),
+        std::time::Duration::from_secs(270),
+    ];
+    let (state, access_token, sub, expires_at) = (
+        state.clone(),
+        session.access_token.clone(),
+        session.sub.clone(),
+        session.expires_at,
+    );
+    tokio::spawn(async move {
+        let still_wanted = || async {
+            let now = state.clock.now();
+            let signed_in_again = state
+                .revocations
+                .store()
+                .sessions_of(&sub, now)
+                .await
+                .map_or(true, |sessions| sessions.iter().any(|s| s.signed_in_at >= revoked_at));
+            now < expires_at && !signed_in_again
+        };
+        let done = try_again(&WAITS, still_wanted, || state.cognito.global_sign_out(&access_token)).await;
+        if done {
+            tracing::info!("Cognito's GlobalSignOut went through on a later try");
+        } else {
+            tracing::error!(
+                "Cognito's GlobalSignOut could not be made: sign-ins outside this app keep their refresh tokens \
+                 (this app refuses its own sessions and the API this person's older tokens)"
+            );
+        }
+    });
+}
+
+/// Tries `attempt` again after each of `waits`, while `wanted` says it still is: `true` once it
+/// went through; `false` when it stopped being wanted, ran out of tries, or can never work
+/// (the call is not there, or the token it needs is no longer accepted).
+#[cfg(feature = "ssr")]
+async fn try_again<W, A>(waits: &[std::time::Duration], wanted: impl Fn() -> W, attempt: impl Fn() -> A) -> bool
+where
+    W: Future<Output = bool>,
+    A: Future<Output = Result<(), AppError>>,
+{
+    for wait in waits {
+        tokio::time::sleep(*wait).await;
+        if !wanted().await {
+            return false;
+        }
+        match attempt().await {
+            Ok(()) => return true,
+            Err(AppError::NotEnabled | AppError::SessionExpired) => return false,
+            Err(_) => {}
+        }
+    }
+    false
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_failed_call_is_tried_again_while_wanted_and_only_while_it_can_work() {
+        let waits = [Duration::ZERO; 4];
+        let tries = AtomicUsize::new(0);
+        // Fails twice (Cognito unreachable), then goes through.
+        let flaky = || async {
+            match tries.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(AppError::Unavailable),
+                _ => Ok(()),
+            }
+        };
+        assert!(try_again(&waits, || async { true }, flaky).await);
+        assert_eq!(tries.load(Ordering::SeqCst), 3);
+        // Never while not wanted (the person signed in again): no call at all.
+        let calls = AtomicUsize::new(0);
+        let counted = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(AppError::Unavailable)
+        };
+        assert!(!try_again(&waits, || async { false }, counted).await);
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        // Not again once it cannot work; at most one try per wait otherwise.
+        let calls = AtomicUsize::new(0);
+        let missing = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(AppError::NotEnabled)
+        };
+        assert!(!try_again(&waits, || async { true }, missing).await);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let calls = AtomicUsize::new(0);
+        let down = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(AppError::Unavailable)
+        };
+        assert!(!try_again(&waits, || async { true }, down).await);
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+    }
 }
 
 /// Deletes the account for good (after the password again and an explicit confirmation).

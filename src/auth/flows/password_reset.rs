@@ -1,5 +1,6 @@
 //! The password reset: a code by e-mail, then a new password with it. Neither answer tells
-//! whether an account exists.
+//! whether an account exists. A reset ends every session of the person — often the reason for
+//! it is someone else who knew the old password.
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -28,7 +29,16 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
         .check_code_email(&parsed_email, &trust)
         .await
         .map_err(back)?;
-    let outcome = state.cognito.forgot_password(caller(), &parsed_email).await;
+    let outcome = match state.cognito.forgot_password(caller(), &parsed_email).await {
+        // Cognito sends reset codes only to a verified address. An account whose address was
+        // never verified is answered like an unknown one (the reset page says why a code may
+        // not come), or the form would tell which addresses have an account.
+        Err(AppError::NoVerifiedEmail) => {
+            tracing::info!("password reset for an account without a verified e-mail; answered like an unknown one");
+            Ok(())
+        }
+        outcome => outcome,
+    };
     state
         .limits
         .count_failure(Form::ForgotPassword, &parsed_email, &trust, &outcome)
@@ -68,9 +78,45 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
         .count_failure(Form::ResetPassword, &parsed_email, &trust, &outcome)
         .await;
     outcome.map_err(back)?;
+    end_every_session(&state, &parsed_email).await;
     redirect_to(
         "/sign-in",
         &[("email", parsed_email.as_str()), ("notice", "password_reset")],
     );
     Ok(())
+}
+
+/// After a reset: every session of the person ends — in this app first (every instance and the
+/// API refuse their sessions and older tokens at once), then at Cognito (AdminUserGlobalSignOut:
+/// sign-ins outside this app too). Both need the server's AWS credentials (AdminGetUser finds
+/// whose sessions these are: the form knows only the address). Neither failure undoes the
+/// reset; each is logged for the operator.
+#[cfg(feature = "ssr")]
+async fn end_every_session(state: &crate::state::AppState, email: &Email) {
+    match state.cognito.admin_sub_of(email).await {
+        Ok(sub) => {
+            if state
+                .revocations
+                .revoke_person(&sub, None, state.clock.now())
+                .await
+                .is_err()
+            {
+                tracing::error!("password reset: the session store did not take the sign-out of the person's sessions");
+            }
+        }
+        Err(e) => tracing::error!(
+            error = %e,
+            "password reset: could not find whose sessions to end (the server needs cognito-idp:AdminGetUser)"
+        ),
+    }
+    match state.cognito.admin_sign_out(email).await {
+        Ok(()) => {}
+        Err(AppError::NotEnabled) => {
+            tracing::info!("password reset: this Cognito has no AdminUserGlobalSignOut; signed out in this app only");
+        }
+        Err(e) => tracing::error!(
+            error = %e,
+            "password reset: Cognito did not end the person's other sign-ins (the server needs cognito-idp:AdminUserGlobalSignOut)"
+        ),
+    }
 }

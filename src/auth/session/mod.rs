@@ -116,6 +116,15 @@ struct RefreshCookie {
     /// ends the pool's session cookie (`/logout`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pool: bool,
+    /// Whose session it is (the access token's `sub`): a person's revocation reaches a browser
+    /// that kept only this cookie.
+    #[serde(default)]
+    sub: Option<String>,
+    /// When the session began (Unix seconds), kept through refreshes and rotations: a session
+    /// is over `SESSION_MAX_AGE_SECS` after it, whatever the browser kept — revocations are
+    /// kept that long and no longer. `None` in cookies from before it was kept.
+    #[serde(default)]
+    at: Option<i64>,
 }
 
 /// 16 random bytes, base64url: a new [`Session::session_id`]. The bytes come from the
@@ -414,7 +423,13 @@ impl Sessions {
         let mut session = self.session_from(tokens, None, new_session_id())?;
         session.authenticated_at = proves_identity.then(|| self.clock.now());
         let mut headers = self.session_headers(&session)?;
-        headers.push(self.refresh_header(refresh_token, &tokens.access_token, &session.session_id, through_pool)?);
+        headers.push(self.refresh_header(
+            refresh_token,
+            &tokens.access_token,
+            &session.session_id,
+            through_pool,
+            self.clock.now(),
+        )?);
         Ok((session, headers))
     }
 
@@ -426,13 +441,18 @@ impl Sessions {
         access_token: &str,
         session_id: &str,
         pool: bool,
+        started_at: i64,
     ) -> Result<HeaderValue, AppError> {
-        let un = peek_claims(access_token).map(|c| c.username.unwrap_or(c.sub));
+        let claims = peek_claims(access_token);
+        let sub = claims.as_ref().map(|c| c.sub.clone());
+        let un = claims.map(|c| c.username.unwrap_or(c.sub));
         let refresh = serde_json::to_string(&RefreshCookie {
             rt: refresh_token.to_owned(),
             un,
             sid: Some(session_id.to_owned()),
             pool,
+            sub,
+            at: Some(started_at),
         })
         .map_err(|_| AppError::Internal)?;
         self.encrypt(self.cookie(self.refresh_name(), refresh))
@@ -675,7 +695,24 @@ impl Sessions {
             s.session_id.clone_from(&session_id);
             s
         });
-        // A cookie sealed with the previous key (or without an id) is sealed again, so that the
+        let now = self.clock.now();
+        // Cookies from before the session's start and owner were kept get them now (a deploy
+        // signs nobody out; such a session's clock starts here).
+        let started_at = match refresh.at {
+            Some(at) => at,
+            None => {
+                refresh.at = Some(now);
+                refresh_stale = true;
+                now
+            }
+        };
+        if refresh.sub.is_none()
+            && let Some(session) = &current
+        {
+            refresh.sub = Some(session.sub.clone());
+            refresh_stale = true;
+        }
+        // A cookie sealed with the previous key (or without an id, a start or an owner) is sealed again, so that the
         // previous key can be dropped once every session has passed by.
         let reseal_refresh = || {
             if refresh_stale {
@@ -684,25 +721,31 @@ impl Sessions {
                 None
             }
         };
-        let now = self.clock.now();
+        // Past its lifetime a session is over, whatever the browser kept: a session ended from
+        // the list (its revocation is kept exactly that long) must not come back after it.
+        if now - started_at > self.max_age.as_secs() as i64 {
+            tracing::info!("a session older than SESSION_MAX_AGE_SECS came back; signing out");
+            self.revoke_at_cognito(&refresh.rt);
+            return signed_out();
+        }
         // Signed out (here, on another instance, or everywhere) while these cookies were
         // elsewhere: a copy, another browser of the same person, a session ended from the
         // sessions list. Its refresh token is revoked at Cognito too (for the last, nobody
         // else had it), and the cookies cleared.
         let (sub, jwt) = current
             .as_ref()
-            .map_or(("", ""), |s| (s.sub.as_str(), s.access_token.as_str()));
-        match self.revocations.is_session_revoked(sub, &session_id, jwt, now).await {
+            .map_or((refresh.sub.as_deref().unwrap_or_default(), ""), |s| {
+                (s.sub.as_str(), s.access_token.as_str())
+            });
+        match self
+            .revocations
+            .is_session_revoked(sub, &session_id, jwt, Some(started_at), now)
+            .await
+        {
             Ok(false) => {}
             Ok(true) => {
                 tracing::info!("the cookies of a signed-out session came back; signing out");
-                let cognito = self.cognito.clone();
-                let refresh_token = refresh.rt.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = cognito.revoke_refresh_token(&refresh_token).await {
-                        tracing::debug!(error = %e, "a signed-out session's refresh token could not be revoked (it may be already)");
-                    }
-                });
+                self.revoke_at_cognito(&refresh.rt);
                 return signed_out();
             }
             Err(store::StoreDown) => {
@@ -759,6 +802,7 @@ impl Sessions {
                                 &tokens.access_token,
                                 &session_id,
                                 refresh.pool,
+                                started_at,
                             )?);
                         } else {
                             headers.extend(reseal_refresh());
@@ -796,6 +840,18 @@ impl Sessions {
                 unavailable: false,
             },
         }
+    }
+
+    /// Revokes a refresh token at Cognito in the background (a session this app has ended: nobody
+    /// else holds it, and Cognito may have revoked it already).
+    fn revoke_at_cognito(&self, refresh_token: &str) {
+        let cognito = self.cognito.clone();
+        let refresh_token = refresh_token.to_owned();
+        tokio::spawn(async move {
+            if let Err(e) = cognito.revoke_refresh_token(&refresh_token).await {
+                tracing::debug!(error = %e, "a signed-out session's refresh token could not be revoked (it may be already)");
+            }
+        });
     }
 
     async fn refresh(&self, refresh_token: &str, username: &str, session_id: &str) -> Result<Tokens, AppError> {
@@ -871,9 +927,7 @@ impl Sessions {
                 ip,
                 session.authenticated_at.unwrap_or(now),
             );
-            let _ = store
-                .save_session(&record, self.revocations.session_until(now), now)
-                .await;
+            let _ = self.revocations.save_session(&record, now).await;
         }
     }
 
@@ -900,10 +954,7 @@ impl Sessions {
             ip,
             now,
         );
-        self.revocations
-            .store()
-            .save_session(&record, self.revocations.session_until(now), now)
-            .await
+        self.revocations.save_session(&record, now).await
     }
 }
 
@@ -1147,6 +1198,28 @@ mod tests {
             s.refresh_token(&request_headers(&set)).as_deref(),
             Some("refresh-secret")
         );
+    }
+
+    #[tokio::test]
+    async fn a_session_ends_at_its_lifetime_whatever_the_browser_kept() {
+        // Kept past SESSION_MAX_AGE (a copy, a browser that ignored Max-Age): refused, because
+        // a session ended from the list is refused exactly that long and no longer.
+        let clock = Clock::manual_now();
+        let s = sessions(false).with_clock(clock.clone());
+        let (_, set) = s.start(&tokens(clock.now() + 3600), true, false).expect("start");
+        assert!(s.resolve(&request_headers(&set)).await.session.is_some());
+        clock.advance(s.max_age + Duration::from_secs(1));
+        // Signed out before any refresh is tried (none could be: no Cognito here).
+        let resolved = s.resolve(&request_headers(&set)).await;
+        assert!(resolved.session.is_none());
+        assert!(
+            resolved
+                .set_cookies
+                .iter()
+                .any(|c| c.to_str().is_ok_and(|c| c.contains("Max-Age=0"))),
+            "its cookies are cleared"
+        );
+        assert_eq!(s.refresh_calls(), 0);
     }
 
     #[tokio::test]

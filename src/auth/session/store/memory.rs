@@ -79,8 +79,14 @@ impl Memory {
         denied.insert(key, until, (), now);
     }
 
+    /// Writes a person's revocation unless a later one is there (the same rule as Redis's).
     pub fn set_person(&self, sub: &str, person: Person, until: i64, now: i64) {
         let mut people = self.people.write().unwrap_or_else(PoisonError::into_inner);
+        let until = match people.entries.get(sub).filter(|(ends, _)| *ends >= now) {
+            Some((_, old)) if old.before > person.before => return,
+            Some((ends, _)) => until.max(*ends),
+            None => until,
+        };
         people.insert(sub.to_owned(), until, person, now);
     }
 
@@ -98,7 +104,10 @@ impl Memory {
         }
     }
 
-    pub fn save_session(&self, record: &SessionRecord, until: i64, now: i64) {
+    /// Writes `record` until `until`; past [`super::MAX_SESSIONS_PER_PERSON`] the person's
+    /// oldest sessions end, their ids refused until `deny`, their families until `deny_family`.
+    /// Returns how many ended.
+    pub fn save_session(&self, record: &SessionRecord, until: i64, now: i64, deny: i64, deny_family: i64) -> usize {
         let mut records = lock(&self.records);
         if records.by_id.insert(record.id.clone(), until, record.clone(), now) {
             // Rebuilt from what is left, so ended sessions leave no id behind.
@@ -108,11 +117,50 @@ impl Memory {
             }
             records.by_sub = by_sub;
         }
-        records
-            .by_sub
-            .entry(record.sub.clone())
-            .or_default()
-            .insert(record.id.clone());
+        let Records { by_id, by_sub } = &mut *records;
+        let ids = by_sub.entry(record.sub.clone()).or_default();
+        ids.insert(record.id.clone());
+        ids.retain(|id| by_id.get(id, now).is_some());
+        let over = ids.len().saturating_sub(super::MAX_SESSIONS_PER_PERSON);
+        if over == 0 {
+            return 0;
+        }
+        // The oldest go: those that end first (every session lives as long from its sign-in).
+        let mut by_end: Vec<(i64, String)> = ids
+            .iter()
+            .filter_map(|id| by_id.entries.get(id).map(|(end, _)| (*end, id.clone())))
+            .collect();
+        by_end.sort();
+        let mut ended = Vec::with_capacity(over);
+        for (_, id) in by_end.into_iter().take(over) {
+            ids.remove(&id);
+            if let Some(old) = by_id.remove(&id) {
+                ended.push(old);
+            }
+        }
+        drop(records);
+        let mut denied = self.denied.write().unwrap_or_else(PoisonError::into_inner);
+        for old in &ended {
+            denied.insert(format!("s:{}", old.id), deny, (), now);
+            if let Some(family) = &old.family {
+                denied.insert(format!("f:{family}"), deny_family, (), now);
+            }
+        }
+        ended.len()
+    }
+
+    /// One session's record, by its id.
+    pub fn session(&self, id: &str, now: i64) -> Option<SessionRecord> {
+        lock(&self.records).by_id.get(id, now).cloned()
+    }
+
+    /// Forgets every session record of `sub`.
+    pub fn forget_sessions_of(&self, sub: &str) {
+        let mut records = lock(&self.records);
+        let Records { by_id, by_sub } = &mut *records;
+        for id in by_sub.remove(sub).unwrap_or_default() {
+            by_id.remove(&id);
+        }
     }
 
     /// Updates when the session was last seen and its current family; `false` when there is

@@ -44,6 +44,11 @@ pub const MAX_TOKEN_LIFETIME: i64 = 24 * 3600;
 /// revocation (within the Cognito call timeout), and a clock that is a little off.
 pub const KEEP_SLACK: i64 = 60;
 
+/// At most this many sessions per person: a sign-in past it ends the oldest, which is then
+/// refused like a session signed out from the list. Keeps the person's index, the sessions list
+/// and what a leaked password can write into the store bounded.
+pub const MAX_SESSIONS_PER_PERSON: usize = 50;
+
 /// How long the API may reuse a shared store's "not revoked" for one family: a revocation on
 /// another instance is refused by this one within this time (one made here, at once).
 pub const VALID_FOR: Duration = Duration::from_millis(500);
@@ -149,9 +154,9 @@ impl Rule {
 
 /// The one interface; which implementation is configured (`REDIS_URL`) is decided at start.
 pub enum SessionStore {
-    /// Boxed: its maps are larger than a Redis handle, and the enum lives once per process.
+    /// Boxed, as is Redis: each is larger than a pointer, and the enum lives once per process.
     Memory(Box<memory::Memory>),
-    Redis(redis::Redis),
+    Redis(Box<redis::Redis>),
 }
 
 pub fn unix_ms() -> i64 {
@@ -168,7 +173,7 @@ impl SessionStore {
 
     /// Redis at `url` (`redis://`, or `rediss://` for TLS); connects at the first call.
     pub fn redis(url: &str) -> Result<Self, ::redis::RedisError> {
-        redis::Redis::new(url).map(Self::Redis)
+        redis::Redis::new(url).map(|r| Self::Redis(Box::new(r)))
     }
 
     /// Whether other instances see what this one writes.
@@ -226,14 +231,41 @@ impl SessionStore {
         }
     }
 
-    /// Writes a session's record (replacing one of the same id), kept until `until`.
-    pub async fn save_session(&self, record: &SessionRecord, until: i64, now: i64) -> Result<(), StoreDown> {
+    /// Writes a session's record (replacing one of the same id), kept until `until`; past
+    /// [`MAX_SESSIONS_PER_PERSON`] the person's oldest sessions end (their ids refused until
+    /// `until`, their families as long as a token may live). Returns how many ended.
+    pub async fn save_session(&self, record: &SessionRecord, until: i64, now: i64) -> Result<usize, StoreDown> {
+        let deny_family = now + MAX_TOKEN_LIFETIME + KEEP_SLACK;
+        match self {
+            Self::Memory(m) => Ok(m.save_session(record, until, now, until, deny_family)),
+            Self::Redis(r) => r.save_session(record, until, now, until, deny_family).await,
+        }
+    }
+
+    /// One session's record, by its id.
+    pub async fn session(&self, id: &str, now: i64) -> Result<Option<SessionRecord>, StoreDown> {
+        match self {
+            Self::Memory(m) => Ok(m.session(id, now)),
+            Self::Redis(r) => r.session(id).await,
+        }
+    }
+
+    /// Forgets every session record of `sub` at once (a person signed out everywhere).
+    pub async fn forget_sessions_of(&self, sub: &str) -> Result<(), StoreDown> {
         match self {
             Self::Memory(m) => {
-                m.save_session(record, until, now);
+                m.forget_sessions_of(sub);
                 Ok(())
             }
-            Self::Redis(r) => r.save_session(record, until).await,
+            Self::Redis(r) => r.forget_sessions_of(sub).await,
+        }
+    }
+
+    /// The eviction policy of a shared store (`None` for memory, which never evicts).
+    pub async fn eviction_policy(&self) -> Result<Option<String>, StoreDown> {
+        match self {
+            Self::Memory(_) => Ok(None),
+            Self::Redis(r) => r.eviction_policy().await,
         }
     }
 
@@ -245,7 +277,8 @@ impl SessionStore {
         }
     }
 
-    /// The person's sessions that have not ended, in no particular order.
+    /// The person's sessions that have not ended (at most [`MAX_SESSIONS_PER_PERSON`]), in no
+    /// particular order.
     pub async fn sessions_of(&self, sub: &str, now: i64) -> Result<Vec<SessionRecord>, StoreDown> {
         match self {
             Self::Memory(m) => Ok(m.sessions_of(sub, now)),
@@ -452,8 +485,8 @@ impl Revocations {
     /// names (refused as long as any access token may live, its `exp` being unknown here), and
     /// its record. `false` when `sub` has no such session.
     async fn end_session_once(&self, sub: &str, session_id: &str, now: i64) -> Result<bool, StoreDown> {
-        let sessions = self.store.sessions_of(sub, now).await?;
-        let Some(record) = sessions.into_iter().find(|s| s.id == session_id) else {
+        // Read by its id, and only its owner's.
+        let Some(record) = self.store.session(session_id, now).await?.filter(|r| r.sub == sub) else {
             return Ok(false);
         };
         self.forget_valid();
@@ -474,24 +507,35 @@ impl Revocations {
     /// record is written after this), and forgets the records of the sessions it ends.
     async fn revoke_person_once(&self, sub: &str, exempt: Option<String>, now: i64) -> Result<(), StoreDown> {
         self.insert_person(sub, now, exempt, now).await?;
-        self.forget_records(sub, now).await
+        self.forget_records(sub).await
     }
 
     /// Refuses every access token of a deleted account: its `sub` is never given again.
     async fn revoke_deleted_once(&self, sub: &str, now: i64) -> Result<(), StoreDown> {
         self.insert_person(sub, i64::MAX, None, now).await?;
-        self.forget_records(sub, now).await
+        self.forget_records(sub).await
     }
 
     async fn insert_person(&self, sub: &str, before: i64, exempt: Option<String>, now: i64) -> Result<(), StoreDown> {
         self.forget_valid();
-        let until = now + MAX_TOKEN_LIFETIME + KEEP_SLACK;
+        // As long as a token, or a session's cookies, of before it may come back: Cognito may
+        // not have ended the refresh tokens (its call failed, or an emulator has no
+        // GlobalSignOut), and a browser away for a week must still find itself signed out.
+        let until = now + self.session_lifetime.max(MAX_TOKEN_LIFETIME) + KEEP_SLACK;
         self.store.set_person(sub, Person { before, exempt }, until, now).await
     }
 
-    async fn forget_records(&self, sub: &str, now: i64) -> Result<(), StoreDown> {
-        for record in self.store.sessions_of(sub, now).await? {
-            self.store.forget_session(sub, &record.id).await?;
+    async fn forget_records(&self, sub: &str) -> Result<(), StoreDown> {
+        self.store.forget_sessions_of(sub).await
+    }
+
+    /// Writes a new session's record (see [`SessionStore::save_session`]): past the person's cap,
+    /// the oldest sessions end, and the API's remembered answers with them.
+    pub async fn save_session(&self, record: &SessionRecord, now: i64) -> Result<(), StoreDown> {
+        let ended = self.store.save_session(record, self.session_until(now), now).await?;
+        if ended > 0 {
+            tracing::info!(ended, "a person's sessions over the cap; the oldest were signed out");
+            self.forget_valid();
         }
         Ok(())
     }
@@ -525,19 +569,26 @@ impl Revocations {
 
     /// Whether a session was signed out, judged by its id and the access token in its cookie
     /// (cookies copied before a sign-out, another browser of a person who signed out
-    /// everywhere, a session ended from the list). Never cached: one lookup per request.
+    /// everywhere, a session ended from the list) — or, without a session cookie, by when the
+    /// session began (`started_at`, from its refresh cookie). Never cached: one lookup per
+    /// request.
     pub async fn is_session_revoked(
         &self,
         sub: &str,
         session_id: &str,
         jwt: &str,
+        started_at: Option<i64>,
         now: i64,
     ) -> Result<bool, StoreDown> {
         let claims = super::peek_claims(jwt);
         let family = claims
             .as_ref()
             .and_then(|c| family(c.origin_jti.as_deref(), c.jti.as_deref()));
-        let iat = claims.as_ref().map_or(now, |c| c.iat.unwrap_or(c.exp));
+        let iat = claims
+            .as_ref()
+            .map(|c| c.iat.unwrap_or(c.exp))
+            .or(started_at)
+            .unwrap_or(now);
         let session_id = Some(session_id).filter(|id| !id.is_empty());
         let found = self.store.lookup(family, session_id, sub, now).await?;
         Ok(refuses(&found, iat, family))

@@ -3,9 +3,16 @@
 //! once for all of them.
 //!
 //! One multiplexed connection per instance (the `redis` crate's `ConnectionManager`: cloned per
-//! call, reconnecting by itself with a short back-off). Every call has a deadline
-//! ([`TIMEOUT`]): an unreachable store answers [`StoreDown`] in at most that long, and the
-//! caller decides (revocations fail closed, limits fall back to this instance's count).
+//! call, reconnecting by itself with a short back-off when the connection drops). Every call has
+//! a deadline ([`TIMEOUT`]): an unreachable store answers [`StoreDown`] in at most that long, and
+//! the caller decides (revocations fail closed, limits fall back to this instance's count).
+//!
+//! A connection that is dead without having been closed — a primary black-holed by a failover,
+//! a NAT that forgot the flow — never drops by itself: the manager keeps sending into it and
+//! every call times out (the crate does not reconnect on a timeout, on purpose). So the socket
+//! has TCP keepalive and, on Linux, `TCP_USER_TIMEOUT` (the kernel gives up on it within
+//! seconds), and after [`TIMEOUTS_BEFORE_RECONNECT`] timeouts in a row this store makes a new
+//! connection itself, whatever the kernel says.
 //! Where a step reads and writes, it is one Lua script, so it is atomic on the server and
 //! costs one round trip; the scripts take their clock from the server (`TIME`), so instances
 //! whose clocks differ a little still count alike.
@@ -18,14 +25,27 @@
 //! Each key expires with what it covers.
 
 use super::{Found, Mode, Person, Rule, SessionRecord, StoreDown};
+use redis::IntoConnectionInfo as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::io::tcp::TcpSettings;
+use redis::io::tcp::socket2::TcpKeepalive;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{LazyLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 /// A call's deadline, connecting included: the store is in the same network (loopback, or
 /// ElastiCache in the app's VPC), where a round trip takes well under a millisecond.
 pub const TIMEOUT: Duration = Duration::from_millis(500);
+
+/// After this many calls in a row that timed out, the connection is replaced: a half-open one is
+/// gone within a couple of seconds of traffic.
+pub const TIMEOUTS_BEFORE_RECONNECT: u32 = 3;
+
+/// At most this many sessions per person: a sign-in past it ends the oldest (its id and family
+/// are refused, like a session signed out from the list). Keeps a person's index and list
+/// bounded, and what one leaked password can fill the store with.
+pub const MAX_SESSIONS_PER_PERSON: usize = super::MAX_SESSIONS_PER_PERSON;
 
 /// One GCRA step of several limits at once, all or nothing (see [`Rule::step`], the same
 /// arithmetic, and `SessionStore::rate`): KEYS = the limits' keys; ARGV = now in ms ('' for the
@@ -78,6 +98,72 @@ return 1
     )
 });
 
+/// Writes a session's record and its person's index, then ends the oldest sessions past the cap:
+/// KEYS = the record, the index; ARGV = the session id, its end (Unix s), now, the cap, until
+/// when an ended session's id and family are refused, then the record's fields and values.
+/// Returns how many sessions it ended.
+static SAVE_SESSION: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local id, ends, now, cap = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local deny_session, deny_family = tonumber(ARGV[5]), tonumber(ARGV[6])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+redis.call('EXPIREAT', KEYS[1], ends)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 1)
+redis.call('ZADD', KEYS[2], ends, id)
+-- The index lives as long as its longest session.
+redis.call('EXPIREAT', KEYS[2], ends, 'GT')
+redis.call('EXPIREAT', KEYS[2], ends, 'NX')
+local over = redis.call('ZCARD', KEYS[2]) - cap
+if over <= 0 then return 0 end
+local oldest = redis.call('ZPOPMIN', KEYS[2], over)
+for i = 1, #oldest, 2 do
+  local old = oldest[i]
+  local family = redis.call('HGET', 'lc:sess:' .. old, 'family')
+  redis.call('SET', 'lc:deny:s:' .. old, 1, 'EXAT', deny_session)
+  if family then redis.call('SET', 'lc:deny:f:' .. family, 1, 'EXAT', deny_family) end
+  redis.call('DEL', 'lc:sess:' .. old)
+end
+return over
+",
+    )
+});
+
+/// Writes a person's revocation unless a later one is there: KEYS = `lc:person:<sub>`; ARGV =
+/// its `before`, the value, until when. A revocation is never lowered — not by a late delivery
+/// of an operator's action (`lambda/admin-events` writes the same key by the same rule), not
+/// over a deleted account — but one of the same second is replaced (it names the exempt
+/// session the first could not). Its expiry only grows.
+static SET_PERSON: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local old = redis.call('GET', KEYS[1])
+if old then
+  local before = tonumber(string.match(old, '^(%d+)'))
+  if before and before > tonumber(ARGV[1]) then return 0 end
+end
+local ends = tonumber(ARGV[3])
+local expiry = redis.call('EXPIRETIME', KEYS[1])
+if expiry > ends then ends = expiry end
+redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ends)
+return 1
+",
+    )
+});
+
+/// Forgets every session record of a person and the index, in one step: KEYS = the index.
+static FORGET_SESSIONS: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  redis.call('DEL', 'lc:sess:' .. id)
+end
+return redis.call('DEL', KEYS[1])
+",
+    )
+});
+
 /// Deletes a lock only if it still holds the token of whoever took it.
 static UNLOCK: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
@@ -89,21 +175,67 @@ return 0
 });
 
 pub struct Redis {
-    connection: ConnectionManager,
+    client: redis::Client,
+    connection: RwLock<ConnectionManager>,
+    /// Calls in a row that timed out on the current connection.
+    timeouts: AtomicU32,
+}
+
+/// TCP keepalive and, on Linux, `TCP_USER_TIMEOUT`: the kernel gives up on a peer that stopped
+/// answering within seconds (by default, after about fifteen minutes of retransmissions).
+fn tcp_settings() -> TcpSettings {
+    let keepalive = TcpKeepalive::new()
+        .with_time(Duration::from_secs(10))
+        .with_interval(Duration::from_secs(5))
+        .with_retries(3);
+    let settings = TcpSettings::default().set_nodelay(true).set_keepalive(keepalive);
+    #[cfg(target_os = "linux")]
+    let settings = settings.set_user_timeout(Duration::from_secs(10));
+    settings
 }
 
 impl Redis {
     /// Does not connect: the first call does, and a store that is down at start-up is the
     /// same as one that goes down later (the app starts, and answers "briefly unavailable").
     pub fn new(url: &str) -> Result<Self, redis::RedisError> {
-        let client = redis::Client::open(url)?;
+        let info = url.into_connection_info()?.set_tcp_settings(tcp_settings());
+        let client = redis::Client::open(info)?;
+        let connection = RwLock::new(Self::connect(&client)?);
+        Ok(Self {
+            client,
+            connection,
+            timeouts: AtomicU32::new(0),
+        })
+    }
+
+    fn connect(client: &redis::Client) -> Result<ConnectionManager, redis::RedisError> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(TIMEOUT))
             .set_response_timeout(Some(TIMEOUT))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(400));
-        let connection = ConnectionManager::new_lazy_with_config(client, config)?;
-        Ok(Self { connection })
+        ConnectionManager::new_lazy_with_config(client.clone(), config)
+    }
+
+    fn connection(&self) -> ConnectionManager {
+        self.connection.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Counts a call that timed out; past [`TIMEOUTS_BEFORE_RECONNECT`] in a row, the connection
+    /// is replaced by a new one (made at its first call).
+    fn timed_out(&self) {
+        if self.timeouts.fetch_add(1, Ordering::SeqCst) + 1 < TIMEOUTS_BEFORE_RECONNECT {
+            return;
+        }
+        self.timeouts.store(0, Ordering::SeqCst);
+        match Self::connect(&self.client) {
+            Ok(fresh) => {
+                *self.connection.write().unwrap_or_else(PoisonError::into_inner) = fresh;
+                metrics::counter!("store_reconnects_total").increment(1);
+                tracing::warn!("the session store's connection stopped answering; replaced with a new one");
+            }
+            Err(e) => tracing::warn!(error = %e, "could not make a new connection to the session store"),
+        }
     }
 
     /// Runs one round trip with the deadline, and counts it in the metrics.
@@ -113,8 +245,18 @@ impl Redis {
         f: impl AsyncFnOnce(ConnectionManager) -> redis::RedisResult<T>,
     ) -> Result<T, StoreDown> {
         let started = Instant::now();
-        let outcome = tokio::time::timeout(TIMEOUT, f(self.connection.clone())).await;
+        let outcome = tokio::time::timeout(TIMEOUT, f(self.connection())).await;
         metrics::histogram!("store_round_trip_seconds", "op" => op).record(started.elapsed().as_secs_f64());
+        let timed_out = match &outcome {
+            Err(_) => true,
+            Ok(Err(e)) => e.is_timeout(),
+            Ok(Ok(_)) => false,
+        };
+        if timed_out {
+            self.timed_out();
+        } else {
+            self.timeouts.store(0, Ordering::SeqCst);
+        }
         match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => {
@@ -128,6 +270,19 @@ impl Redis {
                 Err(StoreDown)
             }
         }
+    }
+
+    /// The server's `maxmemory-policy` (from `INFO memory`: ElastiCache refuses `CONFIG`).
+    pub async fn eviction_policy(&self) -> Result<Option<String>, StoreDown> {
+        let info: String = self
+            .call("info", async |mut c| {
+                redis::cmd("INFO").arg("memory").query_async(&mut c).await
+            })
+            .await?;
+        Ok(info
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("maxmemory_policy:"))
+            .map(str::to_owned))
     }
 
     pub async fn ping(&self) -> Result<(), StoreDown> {
@@ -165,15 +320,16 @@ impl Redis {
             None => person.before.to_string(),
         };
         self.call("person", async |mut c| {
-            redis::cmd("SET")
-                .arg(format!("lc:person:{sub}"))
+            SET_PERSON
+                .key(format!("lc:person:{sub}"))
+                .arg(person.before)
                 .arg(value)
-                .arg("EXAT")
                 .arg(until)
-                .query_async::<()>(&mut c)
+                .invoke_async::<i64>(&mut c)
                 .await
         })
         .await
+        .map(drop)
     }
 
     /// One `MGET`: the family, the session and the person.
@@ -205,7 +361,16 @@ impl Redis {
         })
     }
 
-    pub async fn save_session(&self, record: &SessionRecord, until: i64) -> Result<(), StoreDown> {
+    /// Writes `record` until `until`, and ends its person's oldest sessions past the cap (their
+    /// ids refused until `deny`, their families until `deny_family`). Returns how many ended.
+    pub async fn save_session(
+        &self,
+        record: &SessionRecord,
+        until: i64,
+        now: i64,
+        deny: i64,
+        deny_family: i64,
+    ) -> Result<usize, StoreDown> {
         let key = format!("lc:sess:{}", record.id);
         let index = format!("lc:subs:{}", record.sub);
         let mut fields = vec![
@@ -217,40 +382,25 @@ impl Redis {
             ("place", record.place.clone()),
         ];
         fields.extend(record.family.clone().map(|f| ("family", f)));
-        self.call("save_session", async |mut c| {
-            redis::pipe()
-                .atomic()
-                .cmd("DEL")
-                .arg(&key)
-                .ignore()
-                .cmd("HSET")
-                .arg(&key)
-                .arg(&fields)
-                .ignore()
-                .cmd("EXPIREAT")
-                .arg(&key)
-                .arg(until)
-                .ignore()
-                .cmd("ZADD")
-                .arg(&index)
-                .arg(until)
-                .arg(&record.id)
-                .ignore()
-                // The index lives as long as its longest session.
-                .cmd("EXPIREAT")
-                .arg(&index)
-                .arg(until)
-                .arg("GT")
-                .ignore()
-                .cmd("EXPIREAT")
-                .arg(&index)
-                .arg(until)
-                .arg("NX")
-                .ignore()
-                .query_async::<()>(&mut c)
-                .await
-        })
-        .await
+        let ended: i64 = self
+            .call("save_session", async |mut c| {
+                let mut invocation = SAVE_SESSION.prepare_invoke();
+                invocation
+                    .key(&key)
+                    .key(&index)
+                    .arg(&record.id)
+                    .arg(until)
+                    .arg(now)
+                    .arg(MAX_SESSIONS_PER_PERSON)
+                    .arg(deny)
+                    .arg(deny_family);
+                for (field, value) in &fields {
+                    invocation.arg(*field).arg(value);
+                }
+                invocation.invoke_async(&mut c).await
+            })
+            .await?;
+        Ok(usize::try_from(ended).unwrap_or_default())
     }
 
     pub async fn touch_session(&self, id: &str, seen: i64, family: Option<&str>) -> Result<bool, StoreDown> {
@@ -270,6 +420,7 @@ impl Redis {
 
     pub async fn sessions_of(&self, sub: &str, now: i64) -> Result<Vec<SessionRecord>, StoreDown> {
         let index = format!("lc:subs:{sub}");
+        // Bounded: the cap keeps an index at most this long, and a read never reads more.
         let ids: Vec<String> = self
             .call("sessions_of", async |mut c| {
                 redis::cmd("ZRANGE")
@@ -277,6 +428,9 @@ impl Redis {
                     .arg(now)
                     .arg("+inf")
                     .arg("BYSCORE")
+                    .arg("LIMIT")
+                    .arg(0)
+                    .arg(MAX_SESSIONS_PER_PERSON)
                     .query_async(&mut c)
                     .await
             })
@@ -315,6 +469,41 @@ impl Redis {
                 })
             })
             .collect())
+    }
+
+    /// One session's record, read by its id (no scan of the person's list).
+    pub async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreDown> {
+        let mut h: HashMap<String, String> = self
+            .call("session", async |mut c| {
+                redis::cmd("HGETALL")
+                    .arg(format!("lc:sess:{id}"))
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        let number = |h: &HashMap<String, String>, k: &str| h.get(k)?.parse::<i64>().ok();
+        Ok((|| {
+            Some(SessionRecord {
+                signed_in_at: number(&h, "at")?,
+                last_seen: number(&h, "seen")?,
+                sub: h.remove("sub")?,
+                method: h.remove("method").unwrap_or_default(),
+                device: h.remove("device").unwrap_or_default(),
+                place: h.remove("place").unwrap_or_default(),
+                family: h.remove("family"),
+                id: id.to_owned(),
+            })
+        })())
+    }
+
+    /// Forgets every session record of `sub`, and the index, in one call.
+    pub async fn forget_sessions_of(&self, sub: &str) -> Result<(), StoreDown> {
+        let index = format!("lc:subs:{sub}");
+        self.call("forget_sessions_of", async |mut c| {
+            FORGET_SESSIONS.key(&index).invoke_async::<i64>(&mut c).await
+        })
+        .await
+        .map(drop)
     }
 
     pub async fn forget_session(&self, sub: &str, id: &str) -> Result<(), StoreDown> {

@@ -10,17 +10,29 @@ pub struct TestRedis {
     pub port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// Settings beyond the defaults (`--maxmemory-policy …`).
+    extra: Vec<String>,
 }
 
 impl TestRedis {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A server with `extra` settings on its command line.
+    pub fn start_with(extra: &[&str]) -> Self {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
         let dir = std::env::temp_dir().join(format!("lc-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("redis dir");
-        let mut redis = Self { port, dir, child: None };
+        let mut redis = Self {
+            port,
+            dir,
+            child: None,
+            extra: extra.iter().map(|s| (*s).to_owned()).collect(),
+        };
         redis.restart();
         redis
     }
@@ -45,6 +57,7 @@ impl TestRedis {
             ])
             .arg("--dir")
             .arg(&self.dir)
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -74,7 +74,7 @@ async fn a_sessions_cookies_are_judged_by_their_id_and_token() {
         r.revoke_session("a", "sid1", &token("a", "t1", Some("rt1"), now), now)
             .await
             .expect("store");
-        let judged = async |sid: &str, jwt: &str, at: i64| r.is_session_revoked("a", sid, jwt, at).await;
+        let judged = async |sid: &str, jwt: &str, at: i64| r.is_session_revoked("a", sid, jwt, None, at).await;
         assert_eq!(judged("sid1", &token("a", "t1", Some("rt1"), now), now).await, Ok(true));
         // The signed-out id with a token of another family (refreshed elsewhere) is still out.
         assert_eq!(judged("sid1", &token("a", "t9", Some("rt9"), now), now).await, Ok(true));
@@ -92,6 +92,10 @@ async fn a_sessions_cookies_are_judged_by_their_id_and_token() {
             Ok(false)
         );
         assert_eq!(judged("sid4", "not a jwt", now + 11).await, Ok(false));
+        // Without a session cookie (only the refresh cookie was kept), by when it began.
+        let started = async |sid: &str, at: i64| r.is_session_revoked("a", sid, "", Some(at), now + 11).await;
+        assert_eq!(started("sid5", now + 9).await, Ok(true));
+        assert_eq!(started("sid6", now + 11).await, Ok(false));
     })
     .await;
 }
@@ -201,7 +205,7 @@ async fn the_sessions_list_keeps_records_and_ends_one_from_another_device() {
         assert_eq!(left, ["s1"]);
         // Its cookies are signed out at their next request, its family at the API.
         assert_eq!(
-            r.is_session_revoked("a", "s2", &token("a", "x", Some("rt7"), now), now)
+            r.is_session_revoked("a", "s2", &token("a", "x", Some("rt7"), now), None, now)
                 .await,
             Ok(true)
         );
@@ -425,4 +429,215 @@ async fn a_stopped_redis_fails_closed_and_is_back_without_a_restart() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_persons_sessions_are_capped_and_the_oldest_signed_out() {
+    on_both(async |r| {
+        let now = now_unix();
+        let store = r.store();
+        for n in 0..MAX_SESSIONS_PER_PERSON + 2 {
+            let mut record = record(&format!("s{n}"), "a", &format!("rt{n}"), now);
+            record.signed_in_at = now + n as i64;
+            // Each later sign-in ends later: the first ones are the oldest.
+            let until = r.session_until(now) + n as i64;
+            store.save_session(&record, until, now).await.expect("store");
+        }
+        let mut left: Vec<String> = store
+            .sessions_of("a", now)
+            .await
+            .expect("store")
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        left.sort_by_key(|id| id[1..].parse::<usize>().unwrap_or_default());
+        assert_eq!(left.len(), MAX_SESSIONS_PER_PERSON);
+        assert_eq!(left.first().map(String::as_str), Some("s2"));
+        // The two oldest are refused like sessions signed out from the list: by id, by family.
+        for (id, family) in [("s0", "rt0"), ("s1", "rt1")] {
+            assert_eq!(
+                r.is_session_revoked("a", id, &token("a", "x", Some(family), now), None, now)
+                    .await,
+                Ok(true),
+                "{id}"
+            );
+            assert_eq!(r.is_revoked(&claims("a", "y", Some(family), now), now).await, Ok(true));
+        }
+        assert_eq!(
+            r.is_session_revoked("a", "s2", &token("a", "x", Some("rt2"), now), None, now)
+                .await,
+            Ok(false)
+        );
+        // Read by id, no scan: only its owner's.
+        assert_eq!(
+            store.session("s7", now).await.expect("store").map(|s| s.sub),
+            Some("a".into())
+        );
+        assert_eq!(r.end_session("b", "s7", now).await, Ok(false));
+        assert_eq!(r.end_session("a", "s7", now).await, Ok(true));
+        // Everywhere forgets every record (and the index) at once.
+        r.revoke_person("a", None, now).await.expect("store");
+        assert!(store.sessions_of("a", now).await.expect("store").is_empty());
+        assert_eq!(store.session("s9", now).await.expect("store"), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_person_revocation_lasts_as_long_as_a_session_can() {
+    // A browser back after a week (its refresh token alive when Cognito had no global
+    // sign-out) is still refused: the entry outlives the day a token lives.
+    let redis = TestRedis::start();
+    let week = Duration::from_secs(7 * 24 * 3600);
+    let r = Revocations::new(Arc::new(SessionStore::redis(&redis.url()).expect("url")), week * 4);
+    let now = now_unix();
+    r.revoke_person("a", None, now).await.expect("store");
+    let client = ::redis::Client::open(redis.url()).expect("url");
+    let mut c = client.get_multiplexed_async_connection().await.expect("connect");
+    let ttl: i64 = ::redis::cmd("TTL")
+        .arg("lc:person:a")
+        .query_async(&mut c)
+        .await
+        .expect("ttl");
+    assert!(ttl > 27 * 24 * 3600, "{ttl}");
+    let m = Revocations::new(Arc::new(SessionStore::memory()), week * 4);
+    m.revoke_person("a", None, now).await.expect("store");
+    assert_eq!(
+        m.is_session_revoked("a", "s", "", Some(now - 10), now + 8 * 24 * 3600)
+            .await,
+        Ok(true)
+    );
+}
+
+#[tokio::test]
+async fn the_eviction_policy_is_read_from_the_server() {
+    let evicting = TestRedis::start_with(&["--maxmemory-policy", "volatile-lru"]);
+    let store = SessionStore::redis(&evicting.url()).expect("url");
+    assert_eq!(store.eviction_policy().await, Ok(Some("volatile-lru".into())));
+    let safe = TestRedis::start();
+    let store = SessionStore::redis(&safe.url()).expect("url");
+    assert_eq!(store.eviction_policy().await, Ok(Some("noeviction".into())));
+    assert_eq!(SessionStore::memory().eviction_policy().await, Ok(None));
+}
+
+/// A TCP proxy on loopback in front of Redis that can go silent: its connections stay open but
+/// nothing passes any more, as with a primary black-holed by a failover. Connections made after
+/// that pass again (the new primary behind the same endpoint).
+struct SilentProxy {
+    port: u16,
+    /// Connections numbered at or below this are silent.
+    silent_up_to: Arc<std::sync::atomic::AtomicUsize>,
+    made: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Copies `from` to `to` until either ends, swallowing everything (and keeping both open) once
+/// connection `number` is silenced.
+async fn pass(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    number: usize,
+    silent: Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        let Ok(n) = from.read(&mut buffer).await else { return };
+        if n == 0 {
+            return;
+        }
+        if number <= silent.load(std::sync::atomic::Ordering::SeqCst) {
+            continue;
+        }
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl SilentProxy {
+    async fn start(upstream: u16) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let silent_up_to = Arc::new(AtomicUsize::new(0));
+        let made = Arc::new(AtomicUsize::new(0));
+        let (silent, count) = (silent_up_to.clone(), made.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let number = count.fetch_add(1, Ordering::SeqCst) + 1;
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await else {
+                    continue;
+                };
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::spawn(pass(client_read, server_write, number, silent.clone()));
+                tokio::spawn(pass(server_read, client_write, number, silent.clone()));
+            }
+        });
+        Self {
+            port,
+            silent_up_to,
+            made,
+        }
+    }
+
+    /// Every connection made so far goes silent.
+    fn black_hole(&self) {
+        use std::sync::atomic::Ordering;
+        self.silent_up_to
+            .store(self.made.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_connection_that_went_silent_is_replaced_within_seconds() {
+    let redis = TestRedis::start();
+    let proxy = SilentProxy::start(redis.port).await;
+    let store = SessionStore::redis(&format!("redis://127.0.0.1:{}", proxy.port)).expect("url");
+    assert_eq!(store.ping().await, Ok(()));
+    proxy.black_hole();
+    // Nothing closes the connection: without more, every call would time out for as long as the
+    // kernel kept the socket (minutes). A few timeouts in a row, and a new connection is made.
+    let started = Instant::now();
+    let mut answered = false;
+    while started.elapsed() < Duration::from_secs(10) {
+        if store.ping().await.is_ok() {
+            answered = true;
+            break;
+        }
+    }
+    assert!(answered, "no answer within 10 s of the connection going silent");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    // The store works as before on the new connection.
+    let r = Revocations::new(Arc::new(store), Duration::from_secs(3600));
+    let now = now_unix();
+    r.revoke_person("a", None, now).await.expect("store");
+    assert_eq!(r.is_session_revoked("a", "s", "", Some(now - 1), now).await, Ok(true));
+}
+
+#[tokio::test]
+async fn a_person_revocation_is_never_lowered() {
+    on_both(async |r| {
+        let now = now_unix();
+        // A deleted account, then a late "sign out everywhere" of an hour before: still deleted.
+        r.revoke_deleted("a", now).await.expect("store");
+        r.revoke_person("a", None, now - 3600).await.expect("store");
+        assert_eq!(
+            r.is_revoked(&claims("a", "t", None, now + 600), now + 601).await,
+            Ok(true)
+        );
+        // The same second again names the exempt session; an older one changes nothing.
+        r.revoke_person("b", None, now).await.expect("store");
+        r.revoke_person("b", Some("rt-new".into()), now).await.expect("store");
+        r.revoke_person("b", None, now - 10).await.expect("store");
+        assert_eq!(
+            r.is_revoked(&claims("b", "t", Some("rt-new"), now), now).await,
+            Ok(false)
+        );
+        assert_eq!(
+            r.is_revoked(&claims("b", "t", Some("rt-old"), now), now).await,
+            Ok(true)
+        );
+    })
+    .await;
 }
