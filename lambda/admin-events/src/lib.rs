@@ -171,8 +171,10 @@ pub enum Ignored {
     BadSub,
 }
 
-/// The decision, from the event alone (no clock: the revocation is dated by `eventTime`).
-pub fn decide(event: &Event, config: &Config) -> Decision {
+/// The decision, from the event (the revocation is dated by `eventTime`, never later than `now`,
+/// the function's clock: an event from the future — a hand-made invoke — cannot refuse
+/// sign-ins that have not happened yet).
+pub fn decide(event: &Event, config: &Config, now: i64) -> Decision {
     let detail = &event.detail;
     if event.source != "aws.cognito-idp"
         || event.detail_type != "AWS API Call via CloudTrail"
@@ -206,7 +208,7 @@ pub fn decide(event: &Event, config: &Config) -> Decision {
     if sub.len() > 64 || !sub.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Decision::Ignore(Ignored::BadSub);
     }
-    let at = detail.event_time.timestamp();
+    let at = detail.event_time.timestamp().min(now);
     let before = if detail.event_name == "AdminDeleteUser" {
         DELETED
     } else {
@@ -343,6 +345,14 @@ async fn write(
 /// (That is also why the payload arrives as JSON and is parsed here: the runtime's own parse
 /// would fail the invocation, and Lambda would retry it.)
 pub async fn handle(store: &Store, config: &Config, payload: serde_json::Value) -> redis::RedisResult<()> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    handle_at(store, config, payload, now).await
+}
+
+/// [`handle`] with the function's clock at `now` (Unix seconds).
+pub async fn handle_at(store: &Store, config: &Config, payload: serde_json::Value, now: i64) -> redis::RedisResult<()> {
     let event: Event = match serde_json::from_value(payload) {
         Ok(event) => event,
         Err(e) => {
@@ -355,7 +365,7 @@ pub async fn handle(store: &Store, config: &Config, payload: serde_json::Value) 
     // neither.
     let id = detail.event_id.as_deref().unwrap_or("-");
     let name = detail.event_name.as_str();
-    match decide(&event, config) {
+    match decide(&event, config, now) {
         Decision::Ignore(Ignored::NoSub) => {
             tracing::warn!(
                 event_id = id,

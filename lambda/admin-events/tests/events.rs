@@ -20,12 +20,15 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// A clock well after every fixture's event (they are dated 2090).
+const LATER: i64 = 4_200_000_000;
+
 fn parse(json: Value) -> Result<Event, serde_json::Error> {
     serde_json::from_value(json)
 }
 
 fn decision(json: Value) -> Decision {
-    decide(&parse(json).expect("the event parses"), &config())
+    decide(&parse(json).expect("the event parses"), &config(), LATER)
 }
 
 /// `at` (Unix seconds) plus 30 days and a minute.
@@ -114,7 +117,7 @@ fn a_short_session_lifetime_still_keeps_a_day() {
         session_max_age_secs: 3600,
     };
     let event = parse(fixture("admin-disable-user.json")).expect("parses");
-    let Decision::Revoke { before, until, .. } = decide(&event, &short) else {
+    let Decision::Revoke { before, until, .. } = decide(&event, &short, LATER) else {
         panic!("a revocation");
     };
     assert_eq!(until, before + 24 * 3600 + 60);
@@ -187,4 +190,15 @@ fn the_configuration_comes_from_the_environment() {
     assert!(Config::from_lookup(vars(&[("SESSION_MAX_AGE_SECS", "60")])).is_err());
     assert!(Config::from_lookup(vars(&[("COGNITO_USER_POOL_ID", " ")])).is_err());
     assert!(Config::from_lookup(vars(&[("COGNITO_USER_POOL_ID", POOL), ("SESSION_MAX_AGE_SECS", "30d")])).is_err());
+}
+
+#[test]
+fn an_event_from_the_future_is_dated_now() {
+    let event = parse(fixture("admin-disable-user.json")).expect("parses");
+    // The function's clock says 2023: an event dated 2026 is one from the future.
+    let now = 1_700_000_000;
+    let Decision::Revoke { before, .. } = decide(&event, &config(), now) else {
+        panic!("a revocation");
+    };
+    assert_eq!(before, now);
 }
