@@ -151,9 +151,10 @@ function signIn(button) {
     if (!available) return;
     email.setAttribute("autocomplete", "username webauthn");
     const start = () => email.value && email.checkValidity() && run("conditional");
+    // Only once the person has typed or chosen an address: never on page load for one the
+    // link filled in (`?email=`), or a link sent to someone would start a sign-in for that
+    // address each time it is opened.
     email.addEventListener("change", start);
-    // Not straight after a failed attempt (the page shows why): the person chooses again.
-    if (!new URLSearchParams(location.search).has("error")) start();
   });
 }
 

@@ -345,11 +345,22 @@ impl Config {
         };
         let metrics_addr = match get("METRICS_ADDR") {
             None => None,
-            Some(addr) => Some(
-                addr.trim()
+            Some(addr) => {
+                let addr: std::net::SocketAddr = addr
+                    .trim()
                     .parse()
-                    .map_err(|_| err("METRICS_ADDR", "must be an address and port like 127.0.0.1:9100"))?,
-            ),
+                    .map_err(|_| err("METRICS_ADDR", "must be an address and port like 127.0.0.1:9100"))?;
+                // The counters tell an outsider how many people sign in, fail and are limited:
+                // never on an address the internet reaches.
+                if production && is_public(addr.ip()) {
+                    return Err(err(
+                        "METRICS_ADDR",
+                        "must not be a public address in production: use loopback, a private address, or 0.0.0.0 \
+                         behind a firewall that keeps the port in your network",
+                    ));
+                }
+                Some(addr)
+            }
         };
         let refresh_margin = secs("SESSION_REFRESH_MARGIN_SECS", 60)?;
         let session_max_age = secs("SESSION_MAX_AGE_SECS", 30 * 24 * 3600)?;
@@ -588,8 +599,49 @@ fn is_public_https(url: &str) -> bool {
         || host == "0.0.0.0")
 }
 
+/// An address other hosts on the internet can reach: not loopback, private, link-local, shared
+/// (CGNAT), unique-local or "every interface" (which binds the host's own addresses: its firewall
+/// decides).
+fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let shared = v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64;
+            !(v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || shared)
+        }
+        IpAddr::V6(v6) => {
+            let unique_local = (v6.segments()[0] & 0xfe00) == 0xfc00;
+            let link_local = (v6.segments()[0] & 0xffc0) == 0xfe80;
+            !(v6.is_loopback() || v6.is_unspecified() || unique_local || link_local)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn metrics_never_listen_on_a_public_address_in_production() {
+        for public in ["203.0.113.9:9100", "[2001:db8::1]:9100"] {
+            assert!(
+                is_public(public.parse::<std::net::SocketAddr>().expect("addr").ip()),
+                "{public}"
+            );
+        }
+        for private in [
+            "127.0.0.1:9100",
+            "10.0.0.5:9100",
+            "0.0.0.0:9100",
+            "[::1]:9100",
+            "[fd00::5]:9100",
+            "100.64.0.1:9100",
+        ] {
+            assert!(
+                !is_public(private.parse::<std::net::SocketAddr>().expect("addr").ip()),
+                "{private}"
+            );
+        }
+    }
+
     use super::*;
     use std::collections::HashMap;
 

@@ -56,6 +56,8 @@ pub enum AppError {
     /// The pool requires a second factor (MFA `ON`): it cannot be turned off.
     MfaRequired,
     TooManyAttempts,
+    /// An e-mailed sign-in code was wrong three times: a new code is needed.
+    CodeAttemptsUsed,
     Throttled,
     /// Our own limit per client IP or per e-mail, reached before Cognito was called.
     RateLimited {
@@ -159,6 +161,7 @@ impl AppError {
             Self::SessionTooLarge => text!(session_too_large),
             Self::MfaRequired => text!(mfa_required),
             Self::TooManyAttempts => text!(too_many_attempts),
+            Self::CodeAttemptsUsed => text!(code_attempts_used),
             Self::Throttled => text!(throttled),
             Self::RateLimited { seconds } => t!(lang, errors.rate_limited)(*seconds),
             Self::ResendUnavailable => text!(resend_unavailable),
@@ -245,6 +248,7 @@ impl AppError {
             Self::SessionTooLarge => "session_too_large",
             Self::MfaRequired => "mfa_required",
             Self::TooManyAttempts => "too_many_attempts",
+            Self::CodeAttemptsUsed => "code_attempts_used",
             Self::Throttled => "throttled",
             Self::RateLimited { .. } => "rate_limited",
             Self::ResendUnavailable => "resend_unavailable",
@@ -289,7 +293,7 @@ impl AppError {
     }
 
     /// Every error, once each (with a placeholder wait for the rate limit).
-    pub const ALL: [AppError; 60] = [
+    pub const ALL: [AppError; 61] = [
         AppError::InvalidEmail,
         AppError::WeakPassword,
         AppError::InvalidName,
@@ -315,6 +319,7 @@ impl AppError {
         AppError::SessionTooLarge,
         AppError::MfaRequired,
         AppError::TooManyAttempts,
+        AppError::CodeAttemptsUsed,
         AppError::Throttled,
         // The wait comes back in its own query parameter (see `with_retry_after`).
         AppError::RateLimited { seconds: 60 },

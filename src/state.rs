@@ -45,6 +45,8 @@ pub struct SharedState {
     pub sign_up: SignUpSettings,
     /// `/api/me` answers by token, each until its token expires.
     pub me_answers: Arc<MeCache>,
+    /// The language each session last stored in the person's `locale` (the header's switch).
+    pub locales_written: crate::auth::expiring::ExpiringMap<String>,
     pub limits: Arc<RateLimits>,
     /// How long a sign-in challenge may take: the app client's `AuthSessionValidity`.
     pub challenge_lifetime: Duration,
@@ -54,6 +56,9 @@ pub struct SharedState {
     pub mfa_required: bool,
     /// Passkeys and e-mail codes, when the pool and client allow them.
     pub sign_in_methods: crate::auth::SignInMethods,
+    /// The pool requires user verification (the device's fingerprint, face or PIN) for every
+    /// passkey: only then does a passkey sign-in prove who is at the keyboard, as a password does.
+    pub passkeys_verify_user: bool,
     /// The pool's OAuth endpoints ("Continue with …", managed login), with `COGNITO_DOMAIN`.
     pub oauth: Option<OAuth>,
     /// The time every clock-bound rule reads (a test's own in tests).
@@ -65,8 +70,8 @@ pub struct SharedState {
 /// unavailable" until it answers). One that may evict keys is, in production: a full store
 /// would drop revocations (each has an expiry, which `volatile-*` policies evict first) and let
 /// signed-out sessions back in.
-async fn report_store(store: &SessionStore, production: bool) -> Result<(), StartError> {
-    let redis = match store {
+async fn report_store(store: &Arc<SessionStore>, production: bool) -> Result<(), StartError> {
+    let redis = match &**store {
         SessionStore::Memory(_) => {
             tracing::info!(
                 "session store: this process's memory (one instance; set REDIS_URL to share sign-outs and limits between instances)"
@@ -101,8 +106,27 @@ async fn report_store(store: &SessionStore, production: bool) -> Result<(), Star
             }
             tracing::warn!("session store: {problem}");
         }
-        // Not answering: said above; checked when it is back at the next start.
-        Err(_) => {}
+        // Not answering yet: checked once it answers (too late to refuse to start, so said as
+        // an error every time, until the policy is fixed).
+        Err(_) => {
+            let store = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    match store.eviction_policy().await {
+                        Ok(Some(policy)) if policy == "noeviction" => return,
+                        Ok(policy) => {
+                            tracing::error!(
+                                policy = policy.as_deref().unwrap_or("unknown"),
+                                "session store: its maxmemory-policy evicts keys, revocations first; set noeviction"
+                            );
+                            return;
+                        }
+                        Err(_) => {}
+                    }
+                }
+            });
+        }
     }
     Ok(())
 }
@@ -259,7 +283,12 @@ impl AppState {
             .map_err(|_| StartError::Sessions)?
             .with_revocations(revocations.clone())
             .with_clock(clock.clone());
-        let limits = Arc::new(RateLimits::new(&config, Some(store), clock.clone()));
+        let limits = Arc::new(RateLimits::new(
+            &config,
+            Some(store),
+            sessions.account_ids().clone(),
+            clock.clone(),
+        ));
         let api = Arc::new(Upstream::new(config.api_url.as_deref())?);
         let oauth = config
             .federation
@@ -275,11 +304,13 @@ impl AppState {
             revocations,
             sign_up,
             me_answers: Arc::new(MeCache::new(ME_CACHE_MAX)),
+            locales_written: crate::auth::expiring::ExpiringMap::new(ME_CACHE_MAX),
             limits,
             challenge_lifetime,
             api,
             mfa_required: facts.mfa.is_some_and(|m| m.required),
             sign_in_methods,
+            passkeys_verify_user: facts.webauthn.as_ref().is_some_and(|w| w.user_verification_required),
             oauth,
             clock,
         })))

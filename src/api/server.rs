@@ -210,6 +210,10 @@ pub const ME_CACHE_MAX: usize = 10_000;
 /// store, so a reused 200 must not outlive such a revocation by more than this.
 pub const ME_CACHE_SECS: i64 = 60;
 
+/// A token GetUser refuses with more than this left (by this server's clock) was revoked at
+/// Cognito; with less, it may just have run out by Cognito's clock.
+const REVOKED_IF_LEFT_SECS: u64 = 30;
+
 async fn me(State(state): State<AppState>, auth: Authenticated) -> Response {
     let claims = &auth.claims;
     let now = now_unix();
@@ -223,8 +227,12 @@ async fn me(State(state): State<AppState>, auth: Authenticated) -> Response {
             // revocation every instance and the API see from now on, without asking Cognito.
             let email = match state.cognito.email_of(auth.token()).await {
                 Ok(email) => Some(email),
+                // Cognito also says this of a token in its last seconds (by its clock): only one
+                // with time to spare was revoked, and only that is remembered as revoked.
                 Err(crate::error::AppError::SessionExpired) => {
-                    revoked_at_cognito(&state, &auth, now).await;
+                    if claims.exp > now + REVOKED_IF_LEFT_SECS {
+                        revoked_at_cognito(&state, &auth, now).await;
+                    }
                     return ApiError::Invalid(TokenError::Revoked).into_response();
                 }
                 // Cognito unreachable: the verified claims still answer; the e-mail is left out,

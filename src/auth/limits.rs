@@ -42,7 +42,7 @@
 //! addresses are keyed by their SHA-256, never in clear.
 
 use super::clock::Clock;
-use super::session::device::Device;
+use super::session::device::{AccountIds, Device};
 use super::session::store::{Mode, Rule, SessionStore, StoreDown, memory::Memory};
 use super::validate::Email;
 use crate::config::{Config, Limits};
@@ -116,8 +116,11 @@ impl Form {
             "choose-mfa" => Self::ChooseMfa,
             "new-password" => Self::NewPassword,
             "continue" | "callback" => Self::Federation,
-            // The header's language switch writes the person's `locale` at Cognito.
+            // The header's language switch writes the person's `locale` at Cognito; a sign-out
+            // revokes a refresh token there; the account page (read by a script) is a GetUser.
             "language" => Self::Account("language"),
+            "sign-out" => Self::Account("sign-out"),
+            "account" => Self::Account("view"),
             action if action.starts_with("account-") => Self::Account("any"),
             _ => return None,
         })
@@ -139,10 +142,12 @@ impl Form {
         )
     }
 
-    /// Which failure budget a form's failures use: the ways into one account share one.
+    /// Which failure budget a form's failures use. Each way in has its own: a spray of wrong
+    /// passwords must not close a person's passkey or their e-mailed code.
     fn failure_group(self) -> &'static str {
         match self {
-            Self::SignIn | Self::EmailCode | Self::PasskeyOptions | Self::PasskeyAnswer => "sign-in",
+            Self::SignIn => "password",
+            Self::PasskeyOptions | Self::PasskeyAnswer => "passkey",
             other => other.label(),
         }
     }
@@ -153,20 +158,24 @@ impl Form {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Proof {
     pub kind: ProofKind,
-    /// What names this cookie (a session id, a digest of a pending step's sealed value, a device
+    /// What names this cookie (a session id, a digest of a step's sealed value, a device
     /// cookie's nonce): one budget per cookie, however many addresses send it.
     pub id: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProofKind {
-    /// The session cookies: the account page's forms and the language switch.
+    /// The session cookies: the account page's forms, the language switch, the sign-out.
     Session,
     /// A sign-in waiting for a challenge's answer: the challenge pages' forms.
     PendingSignIn,
     /// A passkey ceremony: the browser's answer.
     Passkey,
-    /// This browser signed in here before (its device cookie): the first-factor forms.
+    /// A password reset this browser asked for (its code and new password).
+    Reset,
+    /// This browser signed in here before (its device cookie): the first-factor forms — for the
+    /// account it names only (`RateLimits::check_failures` makes any other address pay its
+    /// source's budget after all).
     Device,
 }
 
@@ -177,6 +186,7 @@ impl Proof {
             ProofKind::Session => matches!(form, Form::Account(_)),
             ProofKind::PendingSignIn => matches!(form, Form::MfaCode | Form::ChooseMfa | Form::NewPassword),
             ProofKind::Passkey => form == Form::PasskeyAnswer,
+            ProofKind::Reset => form == Form::ResetPassword,
             ProofKind::Device => form.first_factor(),
         }
     }
@@ -194,7 +204,8 @@ pub struct Trust {
     pub ip: Option<IpAddr>,
     /// The cookies of earlier steps this request carries.
     pub proofs: Vec<Proof>,
-    /// The accounts this browser has signed in to before (its device cookie).
+    /// The accounts this browser has signed in to before (its device cookie), as it claims
+    /// them: [`RateLimits`] checks each against the account's latest password change.
     pub devices: Vec<Device>,
 }
 
@@ -204,30 +215,55 @@ impl Trust {
         self.proofs.iter().find(|p| p.covers(form))
     }
 
-    /// The device cookie's nonce for `email`'s account, when this browser has signed in to it
-    /// before: its failures are its own.
-    pub fn device_for(&self, email: &Email) -> Option<&str> {
-        let account = super::session::device::account_of(email.as_str());
-        self.devices
-            .iter()
-            .find(|d| d.account == account)
-            .map(|d| d.nonce.as_str())
+    /// The cookie of `kind` this request carries, if any.
+    pub fn proof(&self, kind: ProofKind) -> Option<&Proof> {
+        self.proofs.iter().find(|p| p.kind == kind)
+    }
+}
+
+/// Whose failures an attempt counts against: one account's (the e-mail address), and how.
+#[derive(Clone, Copy, Debug)]
+pub struct Against<'a> {
+    pub email: &'a Email,
+    /// The cookie of the step the attempt answers (a pending sign-in, a passkey ceremony, a
+    /// reset): its own budget, so a replayed copy of it is bounded too.
+    pub step: Option<&'a str>,
+    /// Counted against the account's budget too (or the browser's device budget for it): a
+    /// password, a code that follows a password. Not a step anyone can start for any address
+    /// (an e-mailed sign-in code, a passkey ceremony, a reset with its own cookie), or anyone
+    /// could spend the person's budget through it.
+    pub per_account: bool,
+}
+
+impl<'a> Against<'a> {
+    /// A first factor (a password): the account's budget, from this browser.
+    pub fn account(email: &'a Email) -> Self {
+        Self {
+            email,
+            step: None,
+            per_account: true,
+        }
     }
 }
 
 /// Account page views per person per minute: each one is a GetUser.
 const ACCOUNT_VIEWS_PER_MINUTE: u32 = 60;
 /// While the pool is under a spray: failures per client, and per network, per minute.
-const SPRAY_FAILURES_PER_CLIENT: u32 = 2;
-const SPRAY_FAILURES_PER_NETWORK: u32 = 20;
+const SPRAY_FAILURES_PER_CLIENT: u32 = 3;
+const SPRAY_FAILURES_PER_NETWORK: u32 = 30;
+/// Every budget of one account together (its devices', its steps', its own) is capped at this
+/// many times one budget: a pile of device cookies collected with the password gets no more.
+const ACCOUNT_CAP: u32 = 5;
 
 pub struct RateLimits {
     per_client: Rule,
     /// An IPv6 /56: one home's delegation.
     per_home: Rule,
     per_network: Rule,
-    /// Failures per e-mail (or device) and form.
+    /// Failures per account (or device, or step) and group.
     failures: Rule,
+    /// Every failure of one account and group, whoever made it.
+    account_cap: Rule,
     /// First-factor failures of everyone without a device cookie for the account.
     ceiling: Rule,
     /// Failures per client and per network while the ceiling is passed.
@@ -237,7 +273,9 @@ pub struct RateLimits {
     attempts: Rule,
     sign_ins: Rule,
     account_views: Rule,
+    /// E-mails with a code per address and source network, and per address from anywhere.
     code_emails: Rule,
+    code_emails_cap: Rule,
     /// Redis, when the store is shared; the limits count there.
     shared: Option<Arc<SessionStore>>,
     /// This instance's count: the only one without a shared store, the fallback while it is down.
@@ -246,6 +284,7 @@ pub struct RateLimits {
     warned_at: AtomicI64,
     trusted_proxy_header: Option<HeaderName>,
     trusted_proxies: Vec<ipnet::IpNet>,
+    account_ids: AccountIds,
     clock: Clock,
 }
 
@@ -253,9 +292,81 @@ fn n(value: u32) -> NonZeroU32 {
     NonZeroU32::new(value).unwrap_or(NonZeroU32::MIN)
 }
 
+/// The kind of e-mail with a code, each with budgets of its own: filling someone's inbox with
+/// confirmation codes must not stop their password reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mail {
+    /// A password reset's code.
+    Reset,
+    /// Any other code: confirming a sign-up, signing in by e-mail, verifying an address.
+    Code,
+}
+
+/// A failure budget taken by [`RateLimits::check_failures`]: given back when the attempt turns
+/// out to be no failure ([`Attempt::finish`]), and when it is dropped unfinished (an early
+/// return: a typo caught before Cognito was asked is no guess).
+#[must_use = "finish it with the outcome, or the budget is given back when it is dropped"]
+pub struct Attempt {
+    limits: Arc<RateLimits>,
+    /// Taken now, given back unless it was a failure.
+    taken: Vec<(String, Rule)>,
+    /// Counted only for a failure (the ceiling, the spray budgets).
+    shared: Vec<(String, Rule)>,
+    finished: bool,
+}
+
+impl Attempt {
+    /// Counts `outcome`: a wrong password or code, or Cognito's own "too many attempts", keeps
+    /// what was taken (and counts for everyone); anything else — success, a typo caught before
+    /// the call, Cognito unreachable — gives it back.
+    pub async fn finish<T>(mut self, outcome: &Result<T, AppError>) {
+        self.finished = true;
+        if is_failure(outcome) {
+            if !self.shared.is_empty() {
+                let _ = self.limits.step(&self.shared, Mode::Record).await;
+            }
+        } else {
+            let _ = self.limits.step(&self.taken, Mode::Refund).await;
+        }
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if self.finished || self.taken.is_empty() {
+            return;
+        }
+        let (limits, taken) = (self.limits.clone(), std::mem::take(&mut self.taken));
+        if limits.shared.is_none() {
+            // This process's count: given back at once.
+            let keys: Vec<(&str, Rule)> = taken.iter().map(|(k, r)| (k.as_str(), *r)).collect();
+            let _ = limits.local.rate(&keys, Mode::Refund, limits.clock.now_ms());
+        } else if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = limits.step(&taken, Mode::Refund).await;
+            });
+        }
+    }
+}
+
+/// The outcomes that count as a failed guess.
+fn is_failure<T>(outcome: &Result<T, AppError>) -> bool {
+    matches!(
+        outcome,
+        Err(AppError::InvalidCredentials
+            | AppError::WrongCode
+            | AppError::ExpiredCode
+            | AppError::WrongMfaCode
+            | AppError::WrongPassword
+            | AppError::PasskeyRefused
+            | AppError::TooManyAttempts)
+    )
+}
+
 impl RateLimits {
-    /// Counts in `shared` when it is (Redis), else in this process, on `clock`.
-    pub fn new(config: &Config, shared: Option<Arc<SessionStore>>, clock: Clock) -> Self {
+    /// Counts in `shared` when it is (Redis), else in this process, on `clock`; keys accounts by
+    /// `account_ids` (the device cookie's).
+    pub fn new(config: &Config, shared: Option<Arc<SessionStore>>, account_ids: AccountIds, clock: Clock) -> Self {
         let Limits {
             per_client,
             per_network,
@@ -265,23 +376,29 @@ impl RateLimits {
             code_emails_per_day,
         } = config.limits;
         let per_client = Rule::per_minute(per_client);
+        let per_network = Rule::per_minute(per_network);
+        let failures_per_email = Rule::per_minute(failures_per_email);
+        let code_emails = Rule::per(code_emails_per_day, Duration::from_secs(24 * 3600));
         Self {
             per_client,
             per_home: per_client.times(4),
-            per_network: Rule::per_minute(per_network),
-            failures: Rule::per_minute(failures_per_email),
+            per_network,
+            failures: failures_per_email,
+            account_cap: failures_per_email.times(ACCOUNT_CAP),
             ceiling: Rule::per_minute(failures),
             spray_client: Rule::per_minute(n(SPRAY_FAILURES_PER_CLIENT)),
             spray_network: Rule::per_minute(n(SPRAY_FAILURES_PER_NETWORK)),
-            attempts: Rule::per_minute(failures_per_email),
+            attempts: failures_per_email,
             sign_ins: Rule::per(sign_ins_per_hour, Duration::from_secs(3600)),
             account_views: Rule::per_minute(n(ACCOUNT_VIEWS_PER_MINUTE)),
-            code_emails: Rule::per(code_emails_per_day, Duration::from_secs(24 * 3600)),
+            code_emails,
+            code_emails_cap: code_emails.times(ACCOUNT_CAP),
             shared: shared.filter(|s| s.is_shared()),
             local: Memory::default(),
             warned_at: AtomicI64::new(i64::MIN),
             trusted_proxy_header: config.trusted_proxy_header.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
+            account_ids,
             clock,
         }
     }
@@ -295,22 +412,42 @@ impl RateLimits {
             let at = self.clock.is_manual().then_some(now_ms);
             match store.rate(&limits, mode, at).await {
                 Ok(answer) => return answer,
-                Err(StoreDown) => {
-                    let last = self.warned_at.load(Ordering::Relaxed);
-                    if now_ms.saturating_sub(last) >= 60_000
-                        && self
-                            .warned_at
-                            .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
-                            .is_ok()
-                    {
-                        tracing::warn!(
-                            "the session store is unreachable: rate limits are counted per instance until it is back"
-                        );
-                    }
-                }
+                Err(StoreDown) => self.fell_back(now_ms),
             }
         }
         self.local.rate(&limits, mode, now_ms)
+    }
+
+    fn fell_back(&self, now_ms: i64) {
+        let last = self.warned_at.load(Ordering::Relaxed);
+        if now_ms.saturating_sub(last) >= 60_000
+            && self
+                .warned_at
+                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!("the session store is unreachable: rate limits are counted per instance until it is back");
+        }
+    }
+
+    /// A value the limits keep beside their counts (a device epoch), shared or here.
+    async fn get_value(&self, key: &str) -> Result<Option<String>, StoreDown> {
+        let now = self.clock.now();
+        match &self.shared {
+            Some(store) => store.get_blob(key, now).await,
+            None => Ok(self.local.get_blob(key, now)),
+        }
+    }
+
+    async fn put_value(&self, key: &str, value: &str, until: i64) -> Result<(), StoreDown> {
+        let now = self.clock.now();
+        match &self.shared {
+            Some(store) => store.put_blob(key, value, until, now).await,
+            None => {
+                self.local.put_blob(key, value, until, now);
+                Ok(())
+            }
+        }
     }
 
     /// The client's address: the connection's peer, or — when that peer is a trusted proxy —
@@ -366,18 +503,27 @@ impl RateLimits {
                 (format!("{kind}:{}/64", mask_v6(v6, 64)), client),
                 (format!("{kind}:{}/56", mask_v6(v6, 56)), home),
                 (format!("{kind}:{}/48", mask_v6(v6, 48)), network),
+                // A /32 is one provider's whole allocation (or an attacker's: they are cheap).
+                (format!("{kind}:{}/32", mask_v6(v6, 32)), network.times(4)),
             ],
+        }
+    }
+
+    /// The post budgets of a request's source (no proof).
+    fn post_limits(&self, trust: &Trust) -> Vec<(String, Rule)> {
+        match trust.ip {
+            Some(ip) => self.source("post", ip, self.per_client, self.per_home, self.per_network),
+            // No address known (no peer): one bucket for all such posts.
+            None => vec![("post:unknown".to_owned(), self.per_network)],
         }
     }
 
     /// One post to `form`: within its cookie's budget when it carries one of `form`'s flow,
     /// else within the budgets of its client and networks.
     pub async fn check_source(&self, form: Form, trust: &Trust) -> Result<(), AppError> {
-        let limits = match (trust.proof_for(form), trust.ip) {
-            (Some(proof), _) => vec![(proof.key(), self.per_client)],
-            (None, Some(ip)) => self.source("post", ip, self.per_client, self.per_home, self.per_network),
-            // No address known (no peer): one bucket for all such posts.
-            (None, None) => vec![("post:unknown".to_owned(), self.per_network)],
+        let limits = match trust.proof_for(form) {
+            Some(proof) => vec![(proof.key(), self.per_client)],
+            None => self.post_limits(trust),
         };
         self.step(&limits, Mode::Take).await.map_err(|wait| {
             tracing::info!(form = form.label(), "rate limit per source reached");
@@ -386,35 +532,76 @@ impl RateLimits {
         })
     }
 
-    /// The failure budgets a failure at `form` with `email` from this browser counts against:
-    /// the device's own when it signed in to that account before; else the address's and — for
-    /// a first-factor form — the ceiling for everyone and the source's spray budgets.
-    fn failure_limits(&self, form: Form, email: &Email, trust: &Trust) -> (Vec<(String, Rule)>, bool) {
-        let group = form.failure_group();
-        if let Some(nonce) = trust.device_for(email) {
-            return (vec![(format!("fail:device:{nonce}:{group}"), self.failures)], false);
-        }
-        let mut limits = vec![(email_key("fail", group, email), self.failures)];
-        let shared = form.first_factor();
-        if shared {
-            limits.push((format!("ceiling:{group}"), self.ceiling));
-            if let Some(ip) = trust.ip {
-                limits.extend(self.source(
-                    "fail",
-                    ip,
-                    self.spray_client,
-                    self.spray_client.times(4),
-                    self.spray_network,
-                ));
-            }
-        }
-        (limits, shared)
+    /// The nonce of this browser's device cookie for the account `id`, when it has one issued
+    /// after the account's last password change, reset or "sign out everywhere"
+    /// ([`Self::forget_devices`]). A store that cannot say counts as no device: the account's
+    /// own budget applies.
+    async fn device<'t>(&self, id: &str, trust: &'t Trust) -> Option<&'t str> {
+        let device = trust.devices.iter().find(|d| d.account == id)?;
+        let since = match self.get_value(&format!("devices:{id}")).await {
+            Ok(since) => since.and_then(|v| v.parse::<i64>().ok()).unwrap_or(i64::MIN),
+            Err(StoreDown) => return None,
+        };
+        (device.issued > since).then_some(device.nonce.as_str())
     }
 
-    /// Whether `email` may still fail at `form` from this browser: checked before Cognito is
-    /// called, counted with [`Self::count_failure`] after. Nothing is used up by asking.
-    pub async fn check_failures(&self, form: Form, email: &Email, trust: &Trust) -> Result<(), AppError> {
-        let (limits, shared) = self.failure_limits(form, email, trust);
+    /// Ends every device cookie of `email`'s account issued up to now (a password change or
+    /// reset, "sign out everywhere", a deleted account): a browser that knew the old password
+    /// proves nothing any more.
+    pub async fn forget_devices(&self, email: &Email) -> Result<(), StoreDown> {
+        let id = self.account_ids.of(email.as_str());
+        let now = self.clock.now();
+        let until = now + super::session::device::LIFETIME.as_secs() as i64;
+        self.put_value(&format!("devices:{id}"), &now.to_string(), until).await
+    }
+
+    /// Whether one more attempt `against` an account at `form` may go to Cognito: its budgets are
+    /// taken now, and given back by [`Attempt::finish`] unless it was a failure (so many attempts
+    /// at once cannot all pass a check made before any of them failed).
+    pub async fn check_failures(
+        self: &Arc<Self>,
+        form: Form,
+        against: Against<'_>,
+        trust: &Trust,
+    ) -> Result<Attempt, AppError> {
+        let group = form.failure_group();
+        let id = self.account_ids.of(against.email.as_str());
+        let mut taken = vec![(format!("fail:cap:{group}:{id}"), self.account_cap)];
+        let mut shared = vec![];
+        if let Some(step) = against.step {
+            taken.push((format!("fail:step:{group}:{step}"), self.failures));
+        }
+        let device = self.device(&id, trust).await;
+        // A device cookie stood in for this post's source budget (`check_source`), but it names
+        // another account: the source pays after all.
+        if device.is_none() && trust.proof_for(form).is_some_and(|p| p.kind == ProofKind::Device) {
+            self.step(&self.post_limits(trust), Mode::Take).await.map_err(|wait| {
+                metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "source").increment(1);
+                limited(wait)
+            })?;
+        }
+        if against.per_account {
+            match device {
+                Some(nonce) => taken.push((format!("fail:device:{group}:{nonce}"), self.failures)),
+                None => {
+                    taken.push((format!("fail:{group}:{id}"), self.failures));
+                    // Everyone's first-factor failures, and this source's while they pass the
+                    // ceiling (a spray).
+                    if form.first_factor() && against.step.is_none() {
+                        shared.push((format!("ceiling:{group}"), self.ceiling));
+                        if let Some(ip) = trust.ip {
+                            shared.extend(self.source(
+                                "fail",
+                                ip,
+                                self.spray_client,
+                                self.spray_client.times(4),
+                                self.spray_network,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         let refused = |which: &'static str| {
             move |wait| {
                 tracing::info!(form = form.label(), which, "rate limit of failures reached");
@@ -422,41 +609,27 @@ impl RateLimits {
                 limited(wait)
             }
         };
-        self.step(&limits[..1], Mode::Check).await.map_err(refused("account"))?;
-        if !shared {
-            return Ok(());
+        if let Some((ceiling, sources)) = shared.split_first() {
+            // Past the ceiling, the pool is under a spray: this source's own failures decide.
+            let under_spray = self.step(std::slice::from_ref(ceiling), Mode::Check).await.is_err();
+            if under_spray {
+                metrics::counter!("spray_checks_total", "form" => form.label()).increment(1);
+                self.step(sources, Mode::Check).await.map_err(refused("spray"))?;
+            }
         }
-        // Past the ceiling, the pool is under a spray: this source's own failures decide.
-        let under_spray = self.step(&limits[1..2], Mode::Check).await.is_err();
-        if under_spray {
-            metrics::counter!("spray_checks_total", "form" => form.label()).increment(1);
-            self.step(&limits[2..], Mode::Check).await.map_err(refused("spray"))?;
-        }
-        Ok(())
-    }
-
-    /// Counts `outcome` against the budgets of [`Self::check_failures`] when it is a failure: a
-    /// wrong password or code, or Cognito's own "too many attempts". Anything else — success, a
-    /// typo caught before the call, Cognito unreachable — costs nothing.
-    pub async fn count_failure<T>(&self, form: Form, email: &Email, trust: &Trust, outcome: &Result<T, AppError>) {
-        if let Err(
-            AppError::InvalidCredentials
-            | AppError::WrongCode
-            | AppError::ExpiredCode
-            | AppError::WrongMfaCode
-            | AppError::WrongPassword
-            | AppError::PasskeyRefused
-            | AppError::TooManyAttempts,
-        ) = outcome
-        {
-            let (limits, _) = self.failure_limits(form, email, trust);
-            let _ = self.step(&limits, Mode::Record).await;
-        }
+        self.step(&taken, Mode::Take).await.map_err(refused("account"))?;
+        Ok(Attempt {
+            limits: self.clone(),
+            taken,
+            shared,
+            finished: false,
+        })
     }
 
     /// Every attempt counts: for the account page's forms, which only a signed-in person reaches.
     pub async fn check_email_attempt(&self, form: Form, email: &Email) -> Result<(), AppError> {
-        let key = email_key("attempt", &format!("{form:?}"), email);
+        let id = self.account_ids.of(email.as_str());
+        let key = format!("attempt:{form:?}:{id}");
         self.step(&[(key, self.attempts)], Mode::Take).await.map_err(|wait| {
             tracing::info!(form = form.label(), "rate limit per e-mail reached");
             metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "person").increment(1);
@@ -486,26 +659,47 @@ impl RateLimits {
             })
     }
 
-    /// One more e-mail with a code to `email` today; a browser that signed in to that account
-    /// before has a day's budget of its own, so nobody can use up the person's.
-    pub async fn check_code_email(&self, email: &Email, trust: &Trust) -> Result<(), AppError> {
-        let key = match trust.device_for(email) {
-            Some(nonce) => format!("mail:device:{nonce}"),
-            None => email_key("mail", "code", email),
+    /// The budgets of an e-mail of `mail` to `email` from this browser: its device cookie's for
+    /// the account, else the address's from this source network — and, from anywhere, the
+    /// address's ceiling.
+    async fn mail_limits(&self, mail: Mail, email: &Email, trust: &Trust) -> Vec<(String, Rule)> {
+        let id = self.account_ids.of(email.as_str());
+        let kind = match mail {
+            Mail::Reset => "reset",
+            Mail::Code => "code",
         };
-        self.step(&[(key, self.code_emails)], Mode::Take).await.map_err(|wait| {
-            tracing::info!("code e-mails to one address over the day's limit");
+        let mut limits = vec![(format!("mail:{kind}:{id}"), self.code_emails_cap)];
+        match self.device(&id, trust).await {
+            Some(nonce) => limits.push((format!("mail:{kind}:device:{nonce}"), self.code_emails)),
+            None => {
+                let network = match trust.ip.map(|ip| ip.to_canonical()) {
+                    Some(IpAddr::V4(v4)) => format!("{}/24", mask_v4(v4, 24)),
+                    Some(IpAddr::V6(v6)) => format!("{}/48", mask_v6(v6, 48)),
+                    None => "unknown".to_owned(),
+                };
+                limits.push((format!("mail:{kind}:{id}:{network}"), self.code_emails));
+            }
+        }
+        limits
+    }
+
+    /// Whether one more e-mail of `mail` may go to `email` today from this browser. Nothing is
+    /// spent by asking: only a code that really went out counts ([`Self::count_code_email`]), so
+    /// posts that send nothing (a decoy, an account that has one already, a typo) spend nothing.
+    pub async fn check_code_email(&self, mail: Mail, email: &Email, trust: &Trust) -> Result<(), AppError> {
+        let limits = self.mail_limits(mail, email, trust).await;
+        self.step(&limits, Mode::Check).await.map_err(|wait| {
+            tracing::info!(?mail, "code e-mails to one address over the day's limit");
             metrics::counter!("rate_limited_total", "form" => "code-email", "limit" => "day").increment(1);
             limited(wait)
         })
     }
-}
 
-/// A key for `email` in `group`: its SHA-256, so the store never holds an address in clear.
-fn email_key(kind: &str, group: &str, email: &Email) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, email.as_str().as_bytes());
-    let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{kind}:{group}:{hex}")
+    /// Counts an e-mail of `mail` that went out to `email`.
+    pub async fn count_code_email(&self, mail: Mail, email: &Email, trust: &Trust) {
+        let limits = self.mail_limits(mail, email, trust).await;
+        let _ = self.step(&limits, Mode::Record).await;
+    }
 }
 
 fn mask_v4(ip: Ipv4Addr, bits: u32) -> Ipv4Addr {
@@ -552,6 +746,23 @@ mod tests {
         limits_on(vars, None, Clock::manual(START))
     }
 
+    fn ids() -> AccountIds {
+        AccountIds::new(&cookie::Key::from(&[7u8; 64]))
+    }
+
+    fn device_for(email: &str, nonce: &str, issued: i64) -> Device {
+        Device {
+            account: ids().of(email),
+            nonce: nonce.into(),
+            issued,
+        }
+    }
+
+    /// The outcome of a wrong password.
+    fn wrong() -> Result<(), AppError> {
+        Err(AppError::InvalidCredentials)
+    }
+
     fn limits_on(vars: &[(&str, &str)], shared: Option<Arc<SessionStore>>, clock: Clock) -> RateLimits {
         let mut all = vec![
             ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123"),
@@ -560,7 +771,7 @@ mod tests {
         all.extend_from_slice(vars);
         let config =
             Config::from_lookup(|k| all.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).expect("config");
-        RateLimits::new(&config, shared, clock)
+        RateLimits::new(&config, shared, ids(), clock)
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -744,95 +955,310 @@ mod tests {
         assert!(limits.check_source(Form::SignIn, &session).await.is_err());
     }
 
-    #[tokio::test]
-    async fn only_failures_use_up_an_emails_budget() {
-        let limits = limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]);
-        let ada = Email::parse("ada@example.com").expect("email");
-        let bob = Email::parse("bob@example.com").expect("email");
-        let here = from("192.0.2.1");
-        // Asking, successes and errors that are not a failed guess cost nothing.
-        for outcome in [Ok(()), Err(AppError::Unavailable), Err(AppError::WeakPassword)] {
-            assert_eq!(limits.check_failures(Form::SignIn, &ada, &here).await, Ok(()));
-            limits.count_failure(Form::SignIn, &ada, &here, &outcome).await;
-        }
-        for n in 0..2 {
-            // From another address each time: the account's budget, wherever it is guessed from.
-            let there = from(&format!("198.51.100.{n}"));
-            assert_eq!(limits.check_failures(Form::SignIn, &ada, &there).await, Ok(()));
-            limits
-                .count_failure::<()>(Form::SignIn, &ada, &there, &Err(AppError::InvalidCredentials))
-                .await;
-        }
-        // One failure is forgiven every 30 s.
-        assert_eq!(
-            limits.check_failures(Form::SignIn, &ada, &here).await,
-            Err(AppError::RateLimited { seconds: 30 })
-        );
-        // A passkey refused counts where a wrong password does: one budget per account.
-        assert!(limits.check_failures(Form::PasskeyAnswer, &ada, &here).await.is_err());
-        assert_eq!(limits.check_failures(Form::ForgotPassword, &ada, &here).await, Ok(()));
-        assert_eq!(limits.check_failures(Form::SignIn, &bob, &here).await, Ok(()));
-        limits
-            .count_failure::<()>(Form::ResetPassword, &bob, &here, &Err(AppError::WrongCode))
-            .await;
-        limits
-            .count_failure::<()>(Form::ResetPassword, &bob, &here, &Err(AppError::ExpiredCode))
-            .await;
-        assert!(limits.check_failures(Form::ResetPassword, &bob, &here).await.is_err());
+    /// One attempt against `email`'s account from `trust`, finished with `outcome`.
+    async fn attempt(
+        limits: &Arc<RateLimits>,
+        form: Form,
+        against: Against<'_>,
+        trust: &Trust,
+        outcome: Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        let attempt = limits.check_failures(form, against, trust).await?;
+        attempt.finish(&outcome).await;
+        Ok(())
     }
 
     #[tokio::test]
-    async fn a_browser_that_signed_in_before_keeps_its_own_failures() {
-        let limits = limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]);
+    async fn only_failures_use_up_an_emails_budget() {
+        let limits = Arc::new(limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]));
+        let ada = Email::parse("ada@example.com").expect("email");
+        let bob = Email::parse("bob@example.com").expect("email");
+        let here = from("192.0.2.1");
+        // Successes, and errors that are not a failed guess, give back what they took; so does
+        // an attempt dropped before it was finished (an early return).
+        for outcome in [Ok(()), Err(AppError::Unavailable), Err(AppError::WeakPassword)] {
+            assert_eq!(
+                attempt(&limits, Form::SignIn, Against::account(&ada), &here, outcome).await,
+                Ok(())
+            );
+        }
+        for _ in 0..5 {
+            drop(
+                limits
+                    .check_failures(Form::SignIn, Against::account(&ada), &here)
+                    .await
+                    .expect("budget"),
+            );
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        for n in 0..2 {
+            // From another address each time: the account's budget, wherever it is guessed from.
+            let there = from(&format!("198.51.100.{n}"));
+            assert_eq!(
+                attempt(&limits, Form::SignIn, Against::account(&ada), &there, wrong()).await,
+                Ok(())
+            );
+        }
+        // One failure is forgiven every 30 s.
+        assert_eq!(
+            attempt(&limits, Form::SignIn, Against::account(&ada), &here, Ok(())).await,
+            Err(AppError::RateLimited { seconds: 30 })
+        );
+        // Each way in has its own: a reset code, another account.
+        assert_eq!(
+            attempt(&limits, Form::ResetPassword, Against::account(&ada), &here, Ok(())).await,
+            Ok(())
+        );
+        assert_eq!(
+            attempt(&limits, Form::SignIn, Against::account(&bob), &here, Ok(())).await,
+            Ok(())
+        );
+    }
+
+    #[tokio::test]
+    async fn many_attempts_at_once_cannot_all_pass_one_check() {
+        // Taken when checked, so ten guesses in flight at once get two through, not ten.
+        let limits = Arc::new(limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]));
+        let ada = Email::parse("ada@example.com").expect("email");
+        let here = from("192.0.2.1");
+        let mut held = vec![];
+        for _ in 0..10 {
+            if let Ok(attempt) = limits.check_failures(Form::SignIn, Against::account(&ada), &here).await {
+                held.push(attempt);
+            }
+        }
+        assert_eq!(held.len(), 2);
+        for attempt in held {
+            attempt.finish(&wrong()).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_browser_that_signed_in_before_keeps_its_own_failures_until_the_password_changes() {
+        let limits = Arc::new(limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]));
         let ada = Email::parse("ada@example.com").expect("email");
         let attacker = from("203.0.113.66");
-        for _ in 0..5 {
-            limits
-                .count_failure::<()>(Form::SignIn, &ada, &attacker, &Err(AppError::InvalidCredentials))
-                .await;
+        for _ in 0..2 {
+            attempt(&limits, Form::SignIn, Against::account(&ada), &attacker, wrong())
+                .await
+                .expect("budget");
         }
-        assert!(limits.check_failures(Form::SignIn, &ada, &attacker).await.is_err());
+        assert!(
+            attempt(&limits, Form::SignIn, Against::account(&ada), &attacker, Ok(()))
+                .await
+                .is_err()
+        );
         // Ada at home, with the device cookie of her account: her own budget.
+        let issued = limits.clock.now() - 60;
         let home = Trust {
-            devices: vec![Device {
-                account: crate::auth::session::device::account_of("ada@example.com"),
-                nonce: "n1".into(),
-                issued: 0,
-            }],
+            devices: vec![device_for("ada@example.com", "n1", issued)],
             ..from("203.0.113.66")
         };
-        assert_eq!(limits.check_failures(Form::SignIn, &ada, &home).await, Ok(()));
-        // The cookie names Ada's account only.
+        assert_eq!(
+            attempt(&limits, Form::SignIn, Against::account(&ada), &home, Ok(())).await,
+            Ok(())
+        );
+        // The cookie names Ada's account only: for Bob it is no device.
         let bob = Email::parse("bob@example.com").expect("email");
-        assert_eq!(home.device_for(&bob), None);
+        let bobs_id = ids().of(bob.as_str());
+        assert_eq!(limits.device(&bobs_id, &home).await, None);
+        // Her password changed (or was reset): cookies issued before count for nothing.
+        limits.clock.advance(Duration::from_secs(1));
+        limits.forget_devices(&ada).await.expect("store");
+        assert!(
+            attempt(&limits, Form::SignIn, Against::account(&ada), &home, Ok(()))
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pile_of_device_cookies_gets_no_more_than_five_budgets() {
+        let limits = Arc::new(limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]));
+        let ada = Email::parse("ada@example.com").expect("email");
+        let issued = limits.clock.now() - 60;
+        let mut refused = 0;
+        for n in 0..30 {
+            let trust = Trust {
+                devices: vec![device_for("ada@example.com", &format!("n{n}"), issued)],
+                ..from("203.0.113.66")
+            };
+            if attempt(&limits, Form::SignIn, Against::account(&ada), &trust, wrong())
+                .await
+                .is_err()
+            {
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, 30 - 2 * 5, "the account's cap: five budgets of two");
+    }
+
+    #[tokio::test]
+    async fn a_device_cookie_for_one_account_is_no_pass_for_another_address() {
+        let limits = Arc::new(limits(&[("RATE_LIMIT_IP_PER_MINUTE", "2")]));
+        let issued = limits.clock.now() - 60;
+        let trust = Trust {
+            proofs: vec![Proof {
+                kind: ProofKind::Device,
+                id: "n1".into(),
+            }],
+            devices: vec![device_for("mallory@example.com", "n1", issued)],
+            ..from("192.0.2.9")
+        };
+        // The guard counted these posts by the device cookie; for other addresses, the source
+        // pays after all: two posts a minute, as any other browser there.
+        let victim = Email::parse("ada@example.com").expect("email");
+        for _ in 0..2 {
+            assert_eq!(
+                attempt(&limits, Form::SignIn, Against::account(&victim), &trust, wrong()).await,
+                Ok(())
+            );
+        }
+        let refused = attempt(&limits, Form::SignIn, Against::account(&victim), &trust, wrong()).await;
+        assert!(matches!(refused, Err(AppError::RateLimited { .. })), "{refused:?}");
+        // For its own account it is the cookie's budget.
+        let own = Email::parse("mallory@example.com").expect("email");
+        assert_eq!(
+            attempt(&limits, Form::SignIn, Against::account(&own), &trust, Ok(())).await,
+            Ok(())
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_passwords_close_no_passkey_and_no_e_mailed_code() {
+        let limits = Arc::new(limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]));
+        let ada = Email::parse("ada@example.com").expect("email");
+        let here = from("192.0.2.1");
+        for _ in 0..2 {
+            attempt(&limits, Form::SignIn, Against::account(&ada), &here, wrong())
+                .await
+                .expect("budget");
+        }
+        assert!(
+            attempt(&limits, Form::SignIn, Against::account(&ada), &here, Ok(()))
+                .await
+                .is_err()
+        );
+        // A passkey ceremony and an e-mailed code's pending sign-in count by their own cookie.
+        let ceremony = Against {
+            email: &ada,
+            step: Some("ceremony-1"),
+            per_account: false,
+        };
+        assert_eq!(
+            attempt(&limits, Form::PasskeyAnswer, ceremony, &here, Ok(())).await,
+            Ok(())
+        );
+        let code = Against {
+            email: &ada,
+            step: Some("pending-1"),
+            per_account: false,
+        };
+        for _ in 0..2 {
+            attempt(&limits, Form::MfaCode, code, &here, Err(AppError::WrongMfaCode))
+                .await
+                .expect("budget");
+        }
+        // That one cookie is spent; a fresh code (another pending sign-in) is not, and the
+        // person's own second step after their password has the account's budget untouched.
+        assert!(attempt(&limits, Form::MfaCode, code, &here, Ok(())).await.is_err());
+        let fresh = Against {
+            step: Some("pending-2"),
+            ..code
+        };
+        assert_eq!(attempt(&limits, Form::MfaCode, fresh, &here, Ok(())).await, Ok(()));
+        let after_password = Against {
+            email: &ada,
+            step: Some("pending-3"),
+            per_account: true,
+        };
+        assert_eq!(
+            attempt(&limits, Form::MfaCode, after_password, &here, Ok(())).await,
+            Ok(())
+        );
     }
 
     #[tokio::test]
     async fn under_a_spray_each_source_may_fail_only_a_few_times_and_clean_ones_pass() {
-        let limits = limits(&[
+        let limits = Arc::new(limits(&[
             ("RATE_LIMIT_FAILURES_PER_MINUTE", "100"),
             ("RATE_LIMIT_IP_PER_MINUTE", "1000"),
-        ]);
-        let failed = Err::<(), _>(AppError::InvalidCredentials);
+        ]));
         // A spray: 200 addresses, one wrong password each for 200 accounts.
         for n in 0..200u32 {
             let source = from(&format!("198.{}.{}.1", 18 + n / 256, n % 256));
             let victim = Email::parse(&format!("v{n}@example.com")).expect("email");
-            limits.count_failure(Form::SignIn, &victim, &source, &failed).await;
+            attempt(&limits, Form::SignIn, Against::account(&victim), &source, wrong())
+                .await
+                .expect("budget");
         }
-        // Under a spray: a source that failed twice waits; a clean one is let through.
+        // Under a spray: a source that failed three times waits; a clean one is let through.
         let sprayer = from("198.18.0.1");
-        let target = Email::parse("w@example.com").expect("email");
-        limits.count_failure(Form::SignIn, &target, &sprayer, &failed).await;
-        assert!(limits.check_failures(Form::SignIn, &target, &sprayer).await.is_err());
+        for n in 0..2 {
+            let target = Email::parse(&format!("w{n}@example.com")).expect("email");
+            attempt(&limits, Form::SignIn, Against::account(&target), &sprayer, wrong())
+                .await
+                .expect("budget");
+        }
+        let target = Email::parse("w9@example.com").expect("email");
+        assert!(
+            attempt(&limits, Form::SignIn, Against::account(&target), &sprayer, Ok(()))
+                .await
+                .is_err()
+        );
         let person = Email::parse("ada@example.com").expect("email");
         assert_eq!(
-            limits.check_failures(Form::SignIn, &person, &from("192.0.2.44")).await,
+            attempt(
+                &limits,
+                Form::SignIn,
+                Against::account(&person),
+                &from("192.0.2.44"),
+                Ok(())
+            )
+            .await,
             Ok(())
         );
         // Once it eases (a minute without failures), the sprayer's source is judged as before.
         limits.clock.advance(Duration::from_secs(61));
-        assert_eq!(limits.check_failures(Form::SignIn, &target, &sprayer).await, Ok(()));
+        assert_eq!(
+            attempt(&limits, Form::SignIn, Against::account(&target), &sprayer, Ok(())).await,
+            Ok(())
+        );
+    }
+
+    #[tokio::test]
+    async fn code_emails_are_counted_only_when_sent_and_per_network() {
+        let limits = limits(&[("RATE_LIMIT_CODE_EMAILS_PER_DAY", "2")]);
+        let ada = Email::parse("ada@example.com").expect("email");
+        let attacker = from("203.0.113.66");
+        // Asking spends nothing: posts that sent nothing (a decoy, a typo) cannot use it up.
+        for _ in 0..10 {
+            assert_eq!(limits.check_code_email(Mail::Code, &ada, &attacker).await, Ok(()));
+        }
+        for _ in 0..2 {
+            limits.count_code_email(Mail::Code, &ada, &attacker).await;
+        }
+        assert!(limits.check_code_email(Mail::Code, &ada, &attacker).await.is_err());
+        // Ada, elsewhere, still gets her codes — and her reset has a budget of its own.
+        let home = from("192.0.2.10");
+        assert_eq!(limits.check_code_email(Mail::Code, &ada, &home).await, Ok(()));
+        for _ in 0..2 {
+            limits.count_code_email(Mail::Code, &ada, &attacker).await;
+        }
+        assert_eq!(limits.check_code_email(Mail::Reset, &ada, &attacker).await, Ok(()));
+        // From anywhere together, the address's ceiling (five networks' worth) holds.
+        for n in 0..5 {
+            let net = from(&format!("198.51.{n}.1"));
+            limits.count_code_email(Mail::Code, &ada, &net).await;
+            limits.count_code_email(Mail::Code, &ada, &net).await;
+        }
+        assert!(
+            limits
+                .check_code_email(Mail::Code, &ada, &from("192.0.2.77"))
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]
@@ -846,11 +1272,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn sign_ins_views_and_code_emails_per_person_are_bounded() {
-        let limits = limits(&[
-            ("RATE_LIMIT_SIGN_INS_PER_HOUR", "3"),
-            ("RATE_LIMIT_CODE_EMAILS_PER_DAY", "2"),
-        ]);
+    async fn sign_ins_and_views_per_person_are_bounded() {
+        let limits = limits(&[("RATE_LIMIT_SIGN_INS_PER_HOUR", "3")]);
         for _ in 0..3 {
             assert_eq!(limits.check_sign_in("sub-a").await, Ok(()));
         }
@@ -863,21 +1286,6 @@ mod tests {
             assert_eq!(limits.check_account_view("sub-a").await, Ok(()));
         }
         assert!(limits.check_account_view("sub-a").await.is_err());
-        let ada = Email::parse("ada@example.com").expect("email");
-        let anyone = from("192.0.2.1");
-        assert_eq!(limits.check_code_email(&ada, &anyone).await, Ok(()));
-        assert_eq!(limits.check_code_email(&ada, &anyone).await, Ok(()));
-        assert!(limits.check_code_email(&ada, &anyone).await.is_err());
-        // Ada's own browser still gets her a code.
-        let home = Trust {
-            devices: vec![Device {
-                account: crate::auth::session::device::account_of("ada@example.com"),
-                nonce: "n1".into(),
-                issued: 0,
-            }],
-            ..anyone
-        };
-        assert_eq!(limits.check_code_email(&ada, &home).await, Ok(()));
     }
 
     #[test]
@@ -914,23 +1322,33 @@ mod tests {
         }
         // Failures per e-mail too.
         let ada = Email::parse("ada@example.com").expect("email");
-        let c = limits_on(
+        let c = Arc::new(limits_on(
             &[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")],
             a.shared.clone(),
             a.clock.clone(),
-        );
-        let d = limits_on(
+        ));
+        let d = Arc::new(limits_on(
             &[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")],
             a.shared.clone(),
             a.clock.clone(),
-        );
+        ));
         let here = from("192.0.2.1");
-        c.count_failure::<()>(Form::SignIn, &ada, &here, &Err(AppError::InvalidCredentials))
-            .await;
-        d.count_failure::<()>(Form::SignIn, &ada, &here, &Err(AppError::InvalidCredentials))
-            .await;
-        assert!(c.check_failures(Form::SignIn, &ada, &here).await.is_err());
-        assert!(d.check_failures(Form::SignIn, &ada, &here).await.is_err());
+        attempt(&c, Form::SignIn, Against::account(&ada), &here, wrong())
+            .await
+            .expect("budget");
+        attempt(&d, Form::SignIn, Against::account(&ada), &here, wrong())
+            .await
+            .expect("budget");
+        assert!(
+            attempt(&c, Form::SignIn, Against::account(&ada), &here, Ok(()))
+                .await
+                .is_err()
+        );
+        assert!(
+            attempt(&d, Form::SignIn, Against::account(&ada), &here, Ok(()))
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]

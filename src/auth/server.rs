@@ -35,9 +35,13 @@ pub fn caller() -> Caller {
 /// What the server-function guard learned about the browser (`crate::server`): the cookies of
 /// earlier steps it carries, its device cookie, its address. Read by the abuse limits.
 pub fn trust() -> Trust {
-    use_context::<Parts>()
-        .and_then(|p| p.extensions.get::<Trust>().cloned())
-        .unwrap_or_default()
+    let trust = use_context::<Parts>().and_then(|p| p.extensions.get::<Trust>().cloned());
+    trust.unwrap_or_else(|| {
+        // The guard runs before every server function; without it the request is counted with
+        // every other unknown source, never let past the limits.
+        tracing::warn!("a server function ran without the guard's view of its browser");
+        Trust::default()
+    })
 }
 
 /// Headers of the request being served (for the refresh token cookie).

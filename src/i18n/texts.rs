@@ -131,6 +131,10 @@ pub struct SignIn {
     pub signed_out_everywhere_app_only: Text,
     /// Signed out everywhere in this app; Cognito's global sign-out failed and is tried again.
     pub signed_out_everywhere_retrying: Text,
+    /// Signed out at Cognito, but this app could not record it (its store is down).
+    pub signed_out_everywhere_cognito_only: Text,
+    /// "Continue with …" from a browser signed in already: what going on does.
+    pub replace_session: Text,
     pub forgot: Text,
     pub new_here: Around,
     pub create: Text,
@@ -237,7 +241,9 @@ pub struct Account {
     pub password_changed: Text,
     pub password_changed_everywhere: Text,
     pub password_changed_everywhere_app_only: Text,
+    pub password_changed_everywhere_cognito_only: Text,
     pub verify_code_sent: Text,
+    pub totp_needs_reauth: Text,
     pub email_verified: Text,
     /// The account's address is not verified: why it matters, and how.
     pub verify_needed: Text,
@@ -392,6 +398,7 @@ pub struct Errors {
     pub session_too_large: Text,
     pub mfa_required: Text,
     pub too_many_attempts: Text,
+    pub code_attempts_used: Text,
     pub throttled: Text,
     pub rate_limited: fn(u32) -> String,
     pub resend_unavailable: Text,

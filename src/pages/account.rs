@@ -61,6 +61,7 @@ fn notice_text(code: &str, t: &Texts) -> Option<&'static str> {
         "password_changed" => a.password_changed,
         "password_changed_everywhere" => a.password_changed_everywhere,
         "password_changed_everywhere_app_only" => a.password_changed_everywhere_app_only,
+        "password_changed_everywhere_cognito_only" => a.password_changed_everywhere_cognito_only,
         "authenticator_started" => a.authenticator_started,
         "authenticator_on" => a.authenticator_on,
         "authenticator_off" => a.authenticator_off,
@@ -426,11 +427,16 @@ fn TwoStep(account: AccountView, loaded: Loaded, confirmed: bool) -> impl IntoVi
             </ActionForm>
         }
         .into_any(),
-        (false, None) => view! {
+        (false, None) if confirmed => view! {
             <p>{t!(lang, account.totp_off)}</p>
             <ActionForm action=start>
                 <SubmitButton label=t!(lang, account.set_up) busy_label=t!(lang, account.preparing) pending=start.pending()/>
             </ActionForm>
+        }
+        .into_any(),
+        (false, None) => view! {
+            <p>{t!(lang, account.totp_off)}</p>
+            <p>{t!(lang, account.totp_needs_reauth)}</p>
         }
         .into_any(),
     };

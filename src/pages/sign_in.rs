@@ -28,12 +28,16 @@ pub fn SignInPage() -> impl IntoView {
         "signed_out_everywhere" => Some(t.sign_in.signed_out_everywhere),
         "signed_out_everywhere_app_only" => Some(t.sign_in.signed_out_everywhere_app_only),
         "signed_out_everywhere_retrying" => Some(t.sign_in.signed_out_everywhere_retrying),
+        "replace_session" => Some(t.sign_in.replace_session),
+        "signed_out_everywhere_cognito_only" => Some(t.sign_in.signed_out_everywhere_cognito_only),
         _ => None,
     }
     .map(str::to_owned);
     let methods = Resource::new(|| (), |_| get_sign_in_methods());
     let pool = Resource::new(|| (), |_| get_pool_sign_in());
     let (email, next, error) = (query_value("email"), query_value("next"), query_error());
+    // "Continue with …" asked in a browser signed in already: its buttons now go on for real.
+    let replace = query_value("notice") == "replace_session";
 
     view! {
         <Title text=(t.site.title)(t.sign_in.heading)/>
@@ -48,7 +52,7 @@ pub fn SignInPage() -> impl IntoView {
                         let pool = pool.await.unwrap_or_default();
                         view! {
                             <SignInForm email next=next.clone() error methods/>
-                            <PoolButtons pool next/>
+                            <PoolButtons pool next replace/>
                             // Passkeys need the browser's WebAuthn: without JavaScript, say so
                             // (the e-mail code and the password still work).
                             {methods.passkey.then(|| view! {
@@ -71,7 +75,7 @@ pub fn SignInPage() -> impl IntoView {
 /// Links, not a form: the page's `form-action 'self'` would stop a form's redirect to the pool.
 /// Rendered on the server only: they work without JavaScript and add nothing to the wasm.
 #[component]
-fn PoolButtons(pool: PoolSignIn, next: String) -> impl IntoView {
+fn PoolButtons(pool: PoolSignIn, next: String, replace: bool) -> impl IntoView {
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     let t = texts();
     if pool.providers.is_empty() && !pool.managed_login {
@@ -84,6 +88,9 @@ fn PoolButtons(pool: PoolSignIn, next: String) -> impl IntoView {
             .collect();
         if !next.is_empty() {
             query.push(format!("next={}", utf8_percent_encode(&next, NON_ALPHANUMERIC)));
+        }
+        if replace {
+            query.push("replace=yes".to_owned());
         }
         format!("{}?{}", ContinueWith::url(), query.join("&"))
     };

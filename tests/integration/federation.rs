@@ -429,11 +429,19 @@ fn managed_login_sends_the_sign_in_page_to_cognitos_in_the_persons_language() {
         )
         .await;
         let mut browser = Browser::default();
+        // Straight to the pool (a link to this sign-in page from anywhere reaches it), in the
+        // person's language.
+        browser.cookies.insert("lang".into(), "ja".into());
         let page = browser.get(&app, "/sign-in?next=%2Faccount").await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
-        assert_eq!(page.location(), "/auth/continue?next=%2Faccount");
-        browser.cookies.insert("lang".into(), "ja".into());
-        let query = start(&app, &mut browser, &domain, page.location()).await;
+        assert!(
+            page.location().starts_with(&format!("{url}/oauth2/authorize?")),
+            "{}",
+            page.location()
+        );
+        assert!(page.sets("lc-federation"), "{:?}", page.set_cookies());
+        let query = query_of(page.location());
+        *domain.nonce.lock().unwrap() = query["nonce"].clone();
         assert_eq!(query["lang"], "ja");
         assert!(!query.contains_key("identity_provider"));
         let back = browser.get(&app, &callback(&query["state"], "code")).await;
@@ -518,6 +526,54 @@ fn a_pool_sign_in_is_no_recent_password_and_every_sign_out_visits_the_pool() {
             "{}",
             out.location()
         );
+    });
+}
+
+/// `/auth/continue` is a `GET` another site could send a browser to: refused from another site,
+/// and a browser signed in already is asked before its session is replaced.
+#[test]
+fn a_round_trip_starts_only_from_this_site_and_asks_before_replacing_a_session() {
+    run(async {
+        let (app, domain, _) = federated_app_with(Pool::default(), &[], &[&get_user(), &revoke()]).await;
+        let mut browser = Browser::default();
+        // From another site's page (an image, a link): no round trip, no cookie.
+        let request = axum::http::Request::get("/auth/continue?provider=Google")
+            .header("accept", "text/html")
+            .header("sec-fetch-site", "cross-site");
+        let refused = browser.send(&app, request, axum::body::Body::empty()).await;
+        assert!(!refused.sets("lc-federation"), "{:?}", refused.set_cookies());
+        assert!(
+            refused.location().starts_with("/sign-in?error=federation_expired"),
+            "{}",
+            refused.location()
+        );
+        // From this site: it starts.
+        let query = start(&app, &mut browser, &domain, "/auth/continue?provider=Google").await;
+        signed_in(&browser.get(&app, &callback(&query["state"], "code")).await);
+        // Signed in now: asked first, on the sign-in page, whose buttons then go on.
+        let asked = browser
+            .get(&app, "/auth/continue?provider=Google&next=%2Faccount")
+            .await;
+        assert!(!asked.sets("lc-federation"));
+        assert_eq!(
+            asked.location(),
+            "/sign-in?notice=replace_session&provider=Google&next=%2Faccount"
+        );
+        let page = browser.get(&app, asked.location()).await;
+        assert!(page.body.contains("You are signed in already"), "{}", page.body);
+        assert!(
+            page.body
+                .contains("/auth/continue?provider=Google&amp;next=%2Faccount&amp;replace=yes"),
+            "{}",
+            page.body
+        );
+        start(
+            &app,
+            &mut browser,
+            &domain,
+            "/auth/continue?provider=Google&next=%2Faccount&replace=yes",
+        )
+        .await;
     });
 }
 

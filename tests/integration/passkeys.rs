@@ -373,7 +373,12 @@ fn an_e_mailed_code_signs_in_without_a_password_after_a_wrong_one() {
         assert_eq!(sent.location(), "/sign-in/code");
         let page = browser.get(&app, "/sign-in/code").await;
         assert!(page.body.contains("Enter your sign-in code"), "{}", page.body);
-        assert!(page.body.contains("We sent a sign-in code to a***@e***.com"));
+        // The address as typed, masked by the app (a decoy's page reads the same).
+        assert!(
+            page.body.contains("We sent a sign-in code to a***@e***."),
+            "{}",
+            page.body
+        );
 
         let again = browser.post(&app, "/auth/mfa-code", &[("code", "11111111")]).await;
         assert_eq!(again.location(), "/sign-in/code?error=wrong_mfa_code");
@@ -393,35 +398,77 @@ fn an_e_mailed_code_signs_in_without_a_password_after_a_wrong_one() {
 #[test]
 fn an_address_cognito_sends_no_code_to_gets_the_same_page_and_every_code_is_wrong() {
     // Cognito's answer to an unknown address (with user-existence errors prevented) is a
-    // challenge picked at random among the pool's: here the password.
-    for answer in ["PASSWORD", "SELECT_CHALLENGE"] {
+    // challenge picked at random among the pool's: here the password; an account-only refusal
+    // (too many codes) gets the decoy too. And a real code, for comparison: "EMAIL_OTP".
+    let mut pages = vec![];
+    for answer in ["PASSWORD", "SELECT_CHALLENGE", "LimitExceededException", "EMAIL_OTP"] {
         run(async {
             let start = user_auth("EMAIL_OTP", move || {
                 let mut out = InitiateAuthOutput::builder()
                     .session("session-1")
                     .challenge_parameters("USERNAME", USER_ID);
-                out = if answer == "PASSWORD" {
-                    out.challenge_name(ChallengeNameType::Password)
-                } else {
-                    out.challenge_name(ChallengeNameType::SelectChallenge)
-                        .available_challenges(ChallengeNameType::Password)
+                out = match answer {
+                    "PASSWORD" => out.challenge_name(ChallengeNameType::Password),
+                    "EMAIL_OTP" => out
+                        .challenge_name(ChallengeNameType::EmailOtp)
+                        // Cognito's own mask, which must not reach the page.
+                        .challenge_parameters("CODE_DELIVERY_DESTINATION", "a***@e***.com"),
+                    _ => out
+                        .challenge_name(ChallengeNameType::SelectChallenge)
+                        .available_challenges(ChallengeNameType::Password),
                 };
                 out.build()
             });
-            // No RespondToAuthChallenge rule: a code sent to Cognito would fail the test.
-            let app = app(PASSWORDLESS, &[&start]).await;
+            let too_many = mock!(Client::initiate_auth)
+                .then_http_response(|| aws_error("LimitExceededException", "Attempt limit exceeded"));
+            let wrong_code = mock!(Client::respond_to_auth_challenge)
+                .then_http_response(|| aws_error("CodeMismatchException", "Invalid code received for user"));
+            let rules: Vec<&aws_smithy_mocks::Rule> = match answer {
+                "LimitExceededException" => vec![&too_many],
+                // Only the real code is ever checked by Cognito.
+                "EMAIL_OTP" => vec![&start, &wrong_code],
+                _ => vec![&start],
+            };
+            let app = app(PASSWORDLESS, &rules).await;
             let mut browser = Browser::default();
+            // Never faster than a real code's request: the decoy's answer is padded.
+            let started = std::time::Instant::now();
             let sent = browser
                 .post(&app, "/auth/sign-in-email-code", &[("email", EMAIL)])
                 .await;
+            assert!(started.elapsed() >= std::time::Duration::from_millis(1500), "{answer}");
             assert_eq!(sent.location(), "/sign-in/code", "{answer}");
             let page = browser.get(&app, "/sign-in/code").await;
             assert!(page.body.contains("Enter your sign-in code"), "{answer}: {}", page.body);
-            assert!(page.body.contains("We sent a sign-in code to a***@e***"), "{answer}");
-            let wrong = browser.post(&app, "/auth/mfa-code", &[("code", "12345678")]).await;
-            assert_eq!(wrong.location(), "/sign-in/code?error=wrong_mfa_code", "{answer}");
+            let intro = page
+                .body
+                .split(r#"<p id="code-intro">"#)
+                .nth(1)
+                .and_then(|r| r.split("</p>").next());
+            assert_eq!(
+                intro,
+                Some("We sent a sign-in code to a***@e***. Enter it below.<!>"),
+                "{answer}"
+            );
+            pages.push(intro.map(str::to_owned));
+            // Wrong, and wrong, and wrong: then a new code, for the decoy as for a real one.
+            for n in 0..2 {
+                let started = std::time::Instant::now();
+                let wrong = browser.post(&app, "/auth/mfa-code", &[("code", "12345678")]).await;
+                assert!(started.elapsed() >= std::time::Duration::from_millis(600), "{answer}");
+                assert_eq!(wrong.location(), "/sign-in/code?error=wrong_mfa_code", "{answer} {n}");
+            }
+            let third = browser.post(&app, "/auth/mfa-code", &[("code", "12345678")]).await;
+            assert!(
+                third
+                    .location()
+                    .starts_with("/sign-in?error=code_attempts_used&email=ada%40example.com"),
+                "{answer}: {}",
+                third.location()
+            );
         });
     }
+    assert!(pages.windows(2).all(|w| w[0] == w[1]), "{pages:?}");
 }
 
 #[test]
@@ -435,9 +482,12 @@ fn code_emails_are_capped_per_address_and_asking_for_a_passkey_is_no_guess() {
                 .build()
         });
         let passkey = user_auth("WEB_AUTHN", passkey_challenge);
+        let forgot = mock!(Client::forgot_password).then_output(|| {
+            aws_sdk_cognitoidentityprovider::operation::forgot_password::ForgotPasswordOutput::builder().build()
+        });
         let state = state(
             PASSWORDLESS,
-            &[&start, &passkey],
+            &[&start, &passkey, &forgot],
             &[
                 ("RATE_LIMIT_EMAIL_PER_MINUTE", "3"),
                 ("RATE_LIMIT_CODE_EMAILS_PER_DAY", "2"),
@@ -477,9 +527,9 @@ fn code_emails_are_capped_per_address_and_asking_for_a_passkey_is_no_guess() {
             .parse()
             .unwrap();
         assert!(seconds > 3600, "a day's budget comes back over the day: {seconds}");
-        // A password reset is a code e-mail too.
+        // A password reset has a budget of its own: sign-in codes cannot use it up.
         let reset = browser.post(&app, "/auth/forgot-password", &[("email", EMAIL)]).await;
-        assert!(reset.location().contains("error=rate_limited"), "{}", reset.location());
+        assert_eq!(reset.location(), "/forgot-password?email=ada%40example.com&step=reset");
         assert_eq!(options(&app, &mut browser).await.status, StatusCode::OK);
     });
 }

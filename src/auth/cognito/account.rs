@@ -5,6 +5,8 @@ use super::*;
 impl Cognito {
     /// The account's e-mail, read with the user's own access token.
     #[tracing::instrument(skip_all)]
+    /// `Err(Forbidden)`: the token lacks the scope GetUser needs (`aws.cognito.signin.user.admin`):
+    /// it is valid, just not for this call — never a sign of a revocation.
     pub async fn email_of(&self, access_token: &str) -> Result<Option<String>, AppError> {
         let out = self
             .client
@@ -12,7 +14,15 @@ impl Cognito {
             .access_token(access_token)
             .send()
             .await
-            .map_err(|e| fail(Op::GetUser, e))?;
+            .map_err(|e| {
+                let scope =
+                    e.code() == Some("NotAuthorizedException") && e.message().is_some_and(|m| m.contains("scope"));
+                if scope {
+                    AppError::Forbidden
+                } else {
+                    fail(Op::GetUser, e)
+                }
+            })?;
         Ok(out
             .user_attributes
             .into_iter()
@@ -106,7 +116,7 @@ impl Cognito {
     }
 
     /// Turns the authenticator app on or off as the second factor.
-    #[tracing::instrument(skip(self, access_token))]
+    #[tracing::instrument(skip_all)]
     pub async fn set_totp(&self, access_token: &str, enabled: bool) -> Result<(), AppError> {
         let settings = SoftwareTokenMfaSettingsType::builder()
             .enabled(enabled)

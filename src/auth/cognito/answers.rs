@@ -75,21 +75,28 @@ pub struct Challenge {
 
 impl Challenge {
     /// The code page of an e-mail code that was never sent (see [`Challenge::decoy`]), with the
-    /// address masked the way Cognito masks it.
+    /// address masked as [`mask_email`] masks a real one's.
     pub fn decoy_email_code(email: &str) -> Self {
-        let (name, domain) = email.split_once('@').unwrap_or((email, ""));
-        let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
         Self {
             kind: ChallengeKind::EmailOtp,
             session: String::new(),
             username: String::new(),
-            destination: Some(format!("{}***@{}***", first(name), first(domain))),
+            destination: Some(mask_email(email)),
             options: vec![],
             required_attributes: vec![],
             request_options: None,
             decoy: true,
         }
     }
+}
+
+/// An address as the e-mail-code page shows it, `a***@e***`: made here from what the person typed,
+/// for a real code and a decoy alike. Cognito's own mask of a real account's address (and the
+/// random one it makes for an unknown address) would tell the two apart.
+pub fn mask_email(email: &str) -> String {
+    let (name, domain) = email.split_once('@').unwrap_or((email, ""));
+    let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+    format!("{}***@{}***", first(name), first(domain))
 }
 
 impl fmt::Debug for Challenge {

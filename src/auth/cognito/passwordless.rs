@@ -63,7 +63,7 @@ impl Cognito {
     /// straight away (a passkey's request options, or "code sent") when the account has it, else
     /// with `SELECT_CHALLENGE` and the challenges it does offer — answered here with `factor` if
     /// it is among them.
-    #[tracing::instrument(skip(self, caller))]
+    #[tracing::instrument(skip_all)]
     pub async fn start_without_password(
         &self,
         caller: Caller,

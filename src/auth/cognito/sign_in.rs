@@ -5,7 +5,7 @@ use super::*;
 impl Cognito {
     /// `USER_PASSWORD_AUTH`: the password goes to Cognito over TLS from this server (there is
     /// no browser to run SRP in). Cognito answers with tokens or with the first challenge.
-    #[tracing::instrument(skip(self, password))]
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in(&self, caller: Caller, email: &Email, password: &Password) -> Result<AuthStep, AppError> {
         let mut request = self
             .client

@@ -3,7 +3,7 @@
 use super::*;
 
 impl Cognito {
-    #[tracing::instrument(skip(self, password, name))]
+    #[tracing::instrument(skip_all)]
     pub async fn sign_up(
         &self,
         caller: Caller,
@@ -42,7 +42,7 @@ impl Cognito {
 
     // The code is a secret while it is valid: never in a log line.
 
-    #[tracing::instrument(skip(self, code))]
+    #[tracing::instrument(skip_all)]
     pub async fn confirm_sign_up(
         &self,
         caller: Caller,
@@ -62,7 +62,7 @@ impl Cognito {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn resend_code(&self, caller: Caller, email: &Email) -> Result<(), AppError> {
         self.client
             .resend_confirmation_code()
@@ -87,7 +87,7 @@ impl Cognito {
     /// vouch for an address nobody proved: someone could sign up with another person's address,
     /// and a pool that links a provider's sign-in to a verified account of the same address
     /// would later hand the real owner's Google sign-in to that account.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn admin_confirm(&self, email: &Email) -> Result<(), AppError> {
         self.client
             .admin_confirm_sign_up()
@@ -137,7 +137,7 @@ impl Cognito {
             .map_err(|e| fail(Op::Admin, e))
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn forgot_password(&self, caller: Caller, email: &Email) -> Result<(), AppError> {
         self.client
             .forgot_password()
@@ -153,7 +153,7 @@ impl Cognito {
             .or_else(|e| hide_unknown_user(Op::ForgotPassword, e))
     }
 
-    #[tracing::instrument(skip(self, code, password))]
+    #[tracing::instrument(skip_all)]
     pub async fn confirm_forgot_password(
         &self,
         caller: Caller,

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::auth::{
     cognito::AuthStep,
-    limits::Form,
+    limits::{Form, Mail},
     server::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
@@ -186,18 +186,18 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
         // store, so the next request (the sign-in page the account page sends it to) clears its
         // cookies on whichever instance it lands, and the API refuses its tokens.
         Err(AppError::SessionExpired) => {
-            tracing::info!("Cognito refused the session's token on the account page; signing the session out");
-            let revoked = state
-                .revocations
-                .revoke_session(
-                    &session.sub,
-                    &session.session_id,
-                    &session.access_token,
-                    state.clock.now(),
-                )
-                .await;
-            if revoked.is_err() {
-                tracing::warn!("the session store did not take the sign-out of a session Cognito refused");
+            // With time to spare on the token, Cognito revoked it; in its last seconds (a refresh
+            // that failed), it may just have run out by Cognito's clock: no sign-out for that.
+            let now = state.clock.now();
+            if session.expires_at > now + 30 {
+                tracing::info!("Cognito refused the session's token on the account page; signing the session out");
+                let revoked = state
+                    .revocations
+                    .revoke_session(&session.sub, &session.session_id, &session.access_token, now)
+                    .await;
+                if revoked.is_err() {
+                    tracing::warn!("the session store did not take the sign-out of a session Cognito refused");
+                }
             }
             return Err(AppError::SessionExpired);
         }
@@ -297,16 +297,25 @@ pub async fn change_password(
         .change_password(&session.access_token, &current, &new)
         .await
         .map_err(|e| fail(e, forms::PASSWORD))?;
+    let email = Email::parse(&session.email).map_err(|e| fail(e, forms::PASSWORD))?;
+    // A browser that knew the old password is no longer known for this account.
+    if state.limits.forget_devices(&email).await.is_err() {
+        tracing::warn!("the session store did not take the end of the account's device cookies");
+    }
     if sign_out_others.is_none() {
         return done("password_changed");
     }
     // The app's own sign-out first: every token and session of this person issued up to this
-    // second is refused on every instance and by the API from now on. It must never wait for
-    // Cognito's answer (an emulator has no GlobalSignOut; AWS may be unreachable).
-    let now = state.clock.now();
-    if state.revocations.revoke_person(&session.sub, None, now).await.is_err() {
+    // second is refused on every instance and by the API from now on. It never waits for
+    // Cognito's answer (an emulator has no GlobalSignOut; AWS may be unreachable) — nor does
+    // Cognito's part wait for a store that is down.
+    let here = state
+        .revocations
+        .revoke_person(&session.sub, None, state.clock.now())
+        .await
+        .is_ok();
+    if !here {
         tracing::error!("the session store did not take the password change's sign-out of the other devices");
-        return Err(fail(AppError::SignOutEverywhereUnavailable, forms::PASSWORD));
     }
     // Then Cognito's, with this session's token (it ends this session's refresh token too, so
     // it comes before signing in again: a later call would end the new session as well — which
@@ -315,27 +324,25 @@ pub async fn change_password(
     if let Err(e) = &at_cognito {
         tracing::warn!(error = %e, "password changed and the other devices signed out of this app, but Cognito's GlobalSignOut failed");
     }
-    // This browser signs in again with the new password; the revocation above keeps refusing
-    // everything of up to `now` but the new session (which may share that second).
-    let email = Email::parse(&session.email).map_err(|e| fail(e, forms::PASSWORD))?;
+    // This browser signs in again with the new password. The revocation is written again now,
+    // after Cognito's call: a refresh that crossed into a new second while it ran is refused
+    // too — all but the new session (which may share that second).
     let again = state.cognito.sign_in(caller(), &email, &new).await;
-    if let Ok(AuthStep::Tokens(tokens)) = &again
-        && let Some((family, _, _)) = family_of(&tokens.access_token)
+    let exempt = match &again {
+        Ok(AuthStep::Tokens(tokens)) => family_of(&tokens.access_token).map(|(family, _, _)| family),
+        _ => None,
+    };
+    let here = here
         && state
             .revocations
-            .revoke_person(&session.sub, Some(family), now)
+            .revoke_person(&session.sub, exempt, state.clock.now())
             .await
-            .is_err()
-    {
-        tracing::warn!(
-            "the session store did not take the new session's exemption; it signs in again at its next request"
-        );
-    }
+            .is_ok();
     // Said, not retried: a later GlobalSignOut would end the session signed in just below.
-    let notice = if at_cognito.is_ok() {
-        "/account?notice=password_changed_everywhere"
-    } else {
-        "/account?notice=password_changed_everywhere_app_only"
+    let notice = match (here, at_cognito.is_ok()) {
+        (true, true) => "/account?notice=password_changed_everywhere",
+        (true, false) => "/account?notice=password_changed_everywhere_app_only",
+        (false, _) => "/account?notice=password_changed_everywhere_cognito_only",
     };
     match again {
         Ok(step) => pending::advance(&state, step, email.as_str(), notice, Factor::Password)
@@ -354,18 +361,10 @@ pub async fn change_password(
 #[server(prefix = "/auth", endpoint = "account-authenticator")]
 pub async fn start_authenticator() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::AUTHENTICATOR).await?;
-    // A second authenticator replaces the first once confirmed: like turning it off, that
-    // needs the password again.
-    if !session.recently_authenticated(state.clock.now(), state.config.reauth_window) {
-        let facts = state
-            .cognito
-            .account(&session.access_token)
-            .await
-            .map_err(|e| fail(e, forms::AUTHENTICATOR))?;
-        if facts.totp {
-            return Err(fail(AppError::ReauthRequired, forms::AUTHENTICATOR));
-        }
-    }
+    // Whoever holds this session (a browser left signed in, a copied cookie) could otherwise
+    // put their own phone between the person and every later sign-in, or replace theirs: like
+    // any sensitive change, the password again first.
+    recently_confirmed(&state, &session, forms::AUTHENTICATOR)?;
     let secret = state
         .cognito
         .new_totp_secret(&session.access_token)
@@ -437,12 +436,18 @@ pub async fn change_email(email: String) -> Result<(), AppError> {
     if parsed.as_str() == session.email {
         return done("email_unchanged");
     }
-    state.limits.check_code_email(&parsed, &trust()).await.map_err(back)?;
+    let trust = trust();
+    state
+        .limits
+        .check_code_email(Mail::Code, &parsed, &trust)
+        .await
+        .map_err(back)?;
     state
         .cognito
         .change_email(&session.access_token, &parsed)
         .await
         .map_err(back)?;
+    state.limits.count_code_email(Mail::Code, &parsed, &trust).await;
     let mut pending = read_pending(&state, &session);
     pending.sub.clone_from(&session.sub);
     pending.new_email = Some(parsed.as_str().to_owned());
@@ -468,7 +473,7 @@ pub async fn verify_new_email(code: String) -> Result<(), AppError> {
         return done("email_verified");
     };
     session.email = new_email;
-    set_cookies(state.sessions.rewrite(&session)?);
+    set_cookies(state.sessions.rewrite(&session).await?);
     write_pending(&state, &pending)?;
     done("email_changed")
 }
@@ -480,9 +485,10 @@ pub async fn resend_email_code() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::EMAIL).await?;
     let changing = read_pending(&state, &session).new_email;
     let to = Email::parse(changing.as_deref().unwrap_or(&session.email)).map_err(|e| fail(e, forms::EMAIL))?;
+    let trust = trust();
     state
         .limits
-        .check_code_email(&to, &trust())
+        .check_code_email(Mail::Code, &to, &trust)
         .await
         .map_err(|e| fail(e, forms::EMAIL))?;
     state
@@ -490,6 +496,7 @@ pub async fn resend_email_code() -> Result<(), AppError> {
         .resend_email_code(&session.access_token)
         .await
         .map_err(|e| fail(e, forms::EMAIL))?;
+    state.limits.count_code_email(Mail::Code, &to, &trust).await;
     done(if changing.is_some() {
         "email_code_resent"
     } else {
@@ -524,15 +531,32 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     // The app's own sign-out first, and whatever Cognito answers next: every instance and the
     // API refuse every session and token of this person issued up to this second.
     let now = state.clock.now();
-    if state.revocations.revoke_person(&session.sub, None, now).await.is_err() {
-        tracing::error!("the session store did not take the sign-out everywhere; nothing was signed out");
-        return Err(fail(AppError::SignOutEverywhereUnavailable, forms::EVERYWHERE));
+    let here = state.revocations.revoke_person(&session.sub, None, now).await.is_ok();
+    if !here {
+        tracing::error!("the session store did not take the sign-out everywhere; asking Cognito anyway");
+    }
+    if let Ok(email) = Email::parse(&session.email)
+        && state.limits.forget_devices(&email).await.is_err()
+    {
+        tracing::warn!("the session store did not take the end of the account's device cookies");
     }
     // Then Cognito's: GlobalSignOut ends every refresh token of the person — sign-ins outside
     // this app too (another app of the pool, a command-line tool), which only Cognito can end.
     // One call with this session's token (RevokeToken before it would revoke the token it
     // needs; after it, it would only be refused), then this browser's cookies.
-    let notice = match state.cognito.global_sign_out(&session.access_token).await {
+    let at_cognito = state.cognito.global_sign_out(&session.access_token).await;
+    // Written again now that Cognito has answered: a refresh that crossed into a new second
+    // while the call ran is refused too.
+    let here = here
+        && state
+            .revocations
+            .revoke_person(&session.sub, None, state.clock.now())
+            .await
+            .is_ok();
+    let notice = match at_cognito {
+        // This app could not record it: Cognito's part holds (no refresh token works any more),
+        // and this app's other sessions end when their access tokens do.
+        Ok(()) if !here => "signed_out_everywhere_cognito_only",
         Ok(()) => "signed_out_everywhere",
         // This Cognito has no GlobalSignOut (an emulator): the app's own sign-out is all there is.
         Err(AppError::NotEnabled) => {
@@ -673,6 +697,12 @@ pub async fn delete_account(confirm: Option<String>) -> Result<(), AppError> {
         .delete_user(&session.access_token)
         .await
         .map_err(|e| fail(e, forms::DELETE))?;
+    // An address given up may be someone else's next: no browser is known for it any more.
+    if let Ok(email) = Email::parse(&session.email)
+        && state.limits.forget_devices(&email).await.is_err()
+    {
+        tracing::warn!("the session store did not take the end of the account's device cookies");
+    }
     if state
         .revocations
         .revoke_deleted(&session.sub, state.clock.now())

@@ -16,9 +16,9 @@ use std::collections::HashMap;
 #[cfg(feature = "ssr")]
 use crate::auth::{
     ChallengeKind,
-    limits::Form,
-    server::{caller, form_error, no_store, state, trust},
-    session::pending::{self, PendingSignIn},
+    limits::{Against, Attempt, Form, ProofKind},
+    server::{caller, form_error, no_store, set_cookies, state, trust},
+    session::pending::{self, Factor, PendingSignIn},
     validate::{Email, MfaCode, Password, attribute_value},
 };
 #[cfg(feature = "ssr")]
@@ -32,15 +32,10 @@ pub async fn get_sign_in_challenge() -> Result<Option<ChallengeView>, AppError> 
     Ok(pending::current(&state).map(|p| p.view(&state)))
 }
 
-/// The pending sign-in for an answer on `page`, once the e-mail still has failures left. `None`: there is
-/// none (or it waits for another page), and the response already leads back to sign-in.
+/// The pending sign-in for an answer on `page`. `None`: there is none (or it waits for another
+/// page), and the response already leads back to sign-in.
 #[cfg(feature = "ssr")]
-pub(super) async fn pending_for(
-    state: &AppState,
-    kinds: &[ChallengeKind],
-    form: Form,
-    page: &str,
-) -> Result<Option<PendingSignIn>, AppError> {
+pub(super) async fn pending_for(state: &AppState, kinds: &[ChallengeKind]) -> Result<Option<PendingSignIn>, AppError> {
     let Some(pending) = pending::current(state) else {
         pending::restart(state, None, &AppError::ChallengeExpired)?;
         return Ok(None);
@@ -49,32 +44,41 @@ pub(super) async fn pending_for(
         pending::restart(state, Some(&pending), &AppError::ChallengeExpired)?;
         return Ok(None);
     }
-    let email = Email::parse(&pending.email).map_err(|e| form_error(e, page, &[]))?;
-    state
-        .limits
-        .check_failures(form, &email, &trust())
-        .await
-        .map_err(|e| form_error(e, page, &[]))?;
     Ok(Some(pending))
 }
 
-/// A wrong code uses up the e-mail's budget at `form`; other outcomes do not.
+/// One answer to `pending`'s code at `form`, within its budgets: the pending sign-in's own (its
+/// cookie, `proof`), and — only after a password — the account's. A code anyone can start for
+/// any address (an e-mailed sign-in code, a passkey ceremony) never spends the account's, or
+/// anyone could close the person's own second step that way.
 #[cfg(feature = "ssr")]
-pub(super) async fn count_failure<T>(
+pub(super) async fn attempt_for(
     state: &AppState,
     form: Form,
+    proof: ProofKind,
     pending: &PendingSignIn,
-    answer: &Result<T, AppError>,
-) {
+) -> Result<Attempt, AppError> {
+    let email = Email::parse(&pending.email)?;
+    let trust = trust();
+    let step = trust.proof(proof).map(|p| p.id.clone());
+    let against = Against {
+        email: &email,
+        step: step.as_deref(),
+        per_account: pending.factor == Factor::Password,
+    };
+    state.limits.check_failures(form, against, &trust).await
+}
+
+/// Counts an answer to a challenge (a wrong code keeps what [`attempt_for`] took).
+#[cfg(feature = "ssr")]
+pub(super) async fn finish<T>(attempt: Attempt, pending: &PendingSignIn, answer: &Result<T, AppError>) {
     metrics::counter!(
         "challenges_total",
         "kind" => format!("{:?}", pending.challenge.kind),
         "outcome" => answer.as_ref().map_or_else(AppError::code, |_| "ok"),
     )
     .increment(1);
-    if let Ok(email) = Email::parse(&pending.email) {
-        state.limits.count_failure(form, &email, &trust(), answer).await;
-    }
+    attempt.finish(answer).await;
 }
 
 /// Goes on from Cognito's answer to a challenge: into the app or to the next challenge
@@ -111,26 +115,56 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
         ChallengeKind::EmailOtp,
         ChallengeKind::SmsMfa,
     ];
-    let Some(pending) = pending_for(&state, &kinds, Form::MfaCode, page).await? else {
+    let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]));
+    let Some(pending) = pending_for(&state, &kinds).await? else {
         return Ok(());
     };
-    let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]))?;
+    let code = code?;
+    let attempt = attempt_for(&state, Form::MfaCode, ProofKind::PendingSignIn, &pending)
+        .await
+        .map_err(|e| form_error(e, page, &[]))?;
+    // An e-mailed code that is the whole sign-in: a decoy's page must behave as a real one's —
+    // no faster, and over after the same number of wrong codes (whatever Cognito's own count).
+    let email_code = pending.is_email_code_sign_in();
+    let started = tokio::time::Instant::now();
     // A decoy (an e-mail code for an address Cognito sent none to): every code is wrong.
     let answer = if pending.challenge.decoy {
         Err(AppError::WrongMfaCode)
     } else {
         state.cognito.answer_code(caller(), &pending.challenge, &code).await
     };
-    count_failure(&state, Form::MfaCode, &pending, &answer).await;
+    finish(attempt, &pending, &answer).await;
+    if email_code {
+        tokio::time::sleep_until(started + EMAIL_CODE_CHECK_TIME).await;
+        if matches!(answer, Err(AppError::WrongMfaCode)) {
+            let mut pending = pending;
+            pending.wrong_codes = pending.wrong_codes.saturating_add(1);
+            if pending.wrong_codes >= pending::EMAIL_CODE_TRIES {
+                return pending::restart(&state, Some(&pending), &AppError::CodeAttemptsUsed);
+            }
+            let lifetime =
+                std::time::Duration::from_secs(pending.expires_at.saturating_sub(state.clock.now()).max(1) as u64);
+            set_cookies(vec![state.sessions.transient_cookie(
+                crate::auth::session::Transient::SignIn,
+                &pending,
+                lifetime,
+            )?]);
+            return go_on(&state, &pending, page, answer).await;
+        }
+    }
     go_on(&state, &pending, page, answer).await
 }
+
+/// An answer to an e-mailed sign-in code takes at least this long: a decoy's is checked by no one.
+#[cfg(feature = "ssr")]
+const EMAIL_CODE_CHECK_TIME: std::time::Duration = std::time::Duration::from_millis(600);
 
 /// SELECT_MFA_TYPE: which of the offered factors to use for this sign-in.
 #[server(prefix = "/auth", endpoint = "choose-mfa")]
 pub async fn choose_mfa(factor: String) -> Result<(), AppError> {
     let page = ChallengeKind::SelectMfa.path();
     let state = state()?;
-    let Some(pending) = pending_for(&state, &[ChallengeKind::SelectMfa], Form::ChooseMfa, page).await? else {
+    let Some(pending) = pending_for(&state, &[ChallengeKind::SelectMfa]).await? else {
         return Ok(());
     };
     // Only what Cognito offered is sent back, exactly as it named it.
@@ -147,7 +181,7 @@ pub async fn choose_mfa(factor: String) -> Result<(), AppError> {
 pub async fn set_new_password(password: String, attributes: Option<HashMap<String, String>>) -> Result<(), AppError> {
     let page = ChallengeKind::NewPassword.path();
     let state = state()?;
-    let Some(pending) = pending_for(&state, &[ChallengeKind::NewPassword], Form::NewPassword, page).await? else {
+    let Some(pending) = pending_for(&state, &[ChallengeKind::NewPassword]).await? else {
         return Ok(());
     };
     // What was typed for the attributes comes back after a no-JS error; the password never.
@@ -196,15 +230,19 @@ pub async fn set_new_password(password: String, attributes: Option<HashMap<Strin
 pub async fn verify_mfa_setup(code: String) -> Result<(), AppError> {
     let page = ChallengeKind::MfaSetup.path();
     let state = state()?;
-    let Some(pending) = pending_for(&state, &[ChallengeKind::MfaSetup], Form::MfaCode, page).await? else {
+    let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]));
+    let Some(pending) = pending_for(&state, &[ChallengeKind::MfaSetup]).await? else {
         return Ok(());
     };
-    let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]))?;
+    let code = code?;
+    let attempt = attempt_for(&state, Form::MfaCode, ProofKind::PendingSignIn, &pending)
+        .await
+        .map_err(|e| form_error(e, page, &[]))?;
     let device = format!("{} authenticator", state.config.app_name);
     let answer = state
         .cognito
         .finish_totp_setup(caller(), &pending.challenge, &code, &device)
         .await;
-    count_failure(&state, Form::MfaCode, &pending, &answer).await;
+    finish(attempt, &pending, &answer).await;
     go_on(&state, &pending, page, answer).await
 }

@@ -61,24 +61,35 @@ pub async fn get_pool_sign_in() -> Result<PoolSignIn, AppError> {
 
 /// To the pool's `/oauth2/authorize`: at `provider` (one of `COGNITO_IDENTITY_PROVIDERS`), or
 /// without one on managed login. `next` comes back with the person.
+///
+/// A `GET`, so a page of another site could send a browser here (an image, a link): that is
+/// refused (`Sec-Fetch-Site`), and a browser signed in already is asked first — the round trip
+/// would replace its session with whoever the provider's own session signs in (`replace=yes`
+/// is the sign-in page's answer to that question).
 #[server(prefix = "/auth", endpoint = "continue", input = GetUrl)]
-pub async fn continue_with(provider: Option<String>, next: Option<String>) -> Result<(), AppError> {
+pub async fn continue_with(
+    provider: Option<String>,
+    next: Option<String>,
+    replace: Option<String>,
+) -> Result<(), AppError> {
     no_store();
     let next = safe_next(next.as_deref().filter(|n| !n.is_empty()));
     let back = |err: AppError| form_error(err, "/sign-in", &[("next", &next)]);
     let state = app_state()?;
-    let (Some(oauth), Some(federation)) = (&state.oauth, &state.config.federation) else {
-        return Err(back(AppError::FederationUnavailable));
-    };
-    // Only the providers this app offers; no provider only where managed login is on.
-    let provider = match provider.as_deref().filter(|p| !p.is_empty()) {
-        Some(name) => match federation.providers.iter().find(|p| p.name == name) {
-            Some(p) => Some(p.name.as_str()),
-            None => return Err(back(AppError::FederationUnavailable)),
-        },
-        None if federation.managed_login => None,
-        None => return Err(back(AppError::FederationUnavailable)),
-    };
+    let headers = request_headers();
+    if !from_this_site(&headers) {
+        tracing::warn!("a round trip through the pool was started from another site; refused");
+        return Err(back(AppError::FederationExpired));
+    }
+    if crate::auth::server::session().is_some() && replace.as_deref() != Some("yes") {
+        let mut query = vec![("notice", "replace_session")];
+        if let Some(provider) = provider.as_deref().filter(|p| !p.is_empty()) {
+            query.push(("provider", provider));
+        }
+        query.push(("next", &next));
+        crate::auth::server::redirect_to("/sign-in", &query);
+        return Ok(());
+    }
     // Per source only: a round trip starts no Cognito call, and no budget shared by everyone
     // may hold "Continue with …" back.
     state
@@ -86,17 +97,54 @@ pub async fn continue_with(provider: Option<String>, next: Option<String>) -> Re
         .check_source(Form::Federation, &trust())
         .await
         .map_err(back)?;
-    let lang = crate::i18n::request_language(&request_headers());
-    let (url, authorization) = oauth.authorize(provider, lang.tag(), next.clone(), state.clock.now());
-    let cookie = state
-        .sessions
-        .transient_cookie(Transient::Federation, &authorization, oauth::AUTHORIZATION_LIFETIME)
-        .map_err(back)?;
+    let lang = crate::i18n::request_language(&headers);
+    let (url, cookie) = begin_round_trip(&state, provider.as_deref(), &next, lang).map_err(back)?;
     set_cookies(vec![cookie]);
-    metrics::counter!("federation_starts_total", "provider" => provider.unwrap_or("managed-login").to_owned())
-        .increment(1);
     leptos_axum::redirect(&url);
     Ok(())
+}
+
+/// Whether a navigation comes from this site (or from no site: a typed address, a bookmark),
+/// by the browser's `Sec-Fetch-Site`. A browser that sends none is believed (it is old; a
+/// forged header needs a script, which cannot navigate another site's window with it).
+#[cfg(feature = "ssr")]
+fn from_this_site(headers: &http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|site| matches!(site, "same-origin" | "none"))
+}
+
+/// The start of a round trip through the pool: where to send the browser (the pool's
+/// `/oauth2/authorize`, at `provider` or — `None`, managed login on — at Cognito's own page) and
+/// the encrypted cookie that proves the answer is this browser's. Only the providers this app
+/// offers.
+#[cfg(feature = "ssr")]
+pub(crate) fn begin_round_trip(
+    state: &crate::state::AppState,
+    provider: Option<&str>,
+    next: &str,
+    lang: crate::i18n::Language,
+) -> Result<(String, http::HeaderValue), AppError> {
+    let (Some(oauth), Some(federation)) = (&state.oauth, &state.config.federation) else {
+        return Err(AppError::FederationUnavailable);
+    };
+    let provider = match provider.filter(|p| !p.is_empty()) {
+        Some(name) => match federation.providers.iter().find(|p| p.name == name) {
+            Some(p) => Some(p.name.as_str()),
+            None => return Err(AppError::FederationUnavailable),
+        },
+        None if federation.managed_login => None,
+        None => return Err(AppError::FederationUnavailable),
+    };
+    let (url, authorization) = oauth.authorize(provider, lang.tag(), next.to_owned(), state.clock.now());
+    let cookie =
+        state
+            .sessions
+            .transient_cookie(Transient::Federation, &authorization, oauth::AUTHORIZATION_LIFETIME)?;
+    metrics::counter!("federation_starts_total", "provider" => provider.unwrap_or("managed-login").to_owned())
+        .increment(1);
+    Ok((url, cookie))
 }
 
 /// `APP_URL/auth/callback`, where the pool sends the browser back: with `code` and `state`, or
@@ -214,10 +262,21 @@ pub async fn managed_login_layer(
     }
     let wanted = pairs.into_iter().find(|(k, _)| k == "next").map(|(_, v)| v);
     let next = safe_next(wanted.as_deref());
-    let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
-    axum::response::Redirect::to(&format!(
-        "{}?{query}",
-        <ContinueWith as leptos::server_fn::ServerFn>::PATH
-    ))
-    .into_response()
+    // Straight to the pool (not through `/auth/continue`, which refuses a navigation that began
+    // on another site: a link to this sign-in page from anywhere must still reach managed login).
+    let lang = crate::i18n::request_language(request.headers());
+    match begin_round_trip(&state, None, &next, lang) {
+        Ok((url, cookie)) => {
+            let mut response = axum::response::Redirect::to(&url).into_response();
+            response.headers_mut().append(http::header::SET_COOKIE, cookie);
+            response
+                .headers_mut()
+                .insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "managed login could not start a round trip");
+            run.run(request).await
+        }
+    }
 }

@@ -39,9 +39,21 @@ pub async fn set_language(lang: String, next: String) -> Result<(), AppError> {
         set_cookies(vec![value]);
     }
     if let Some(session) = session() {
-        // The page switches whatever Cognito says; the e-mails just keep the old language.
-        if let Err(e) = state.cognito.set_locale(&session.access_token, language).await {
-            tracing::warn!(error = %e, "could not store the language in the locale attribute");
+        // Once per session and language: switching back and forth (or a script posting the
+        // switch) costs Cognito one write per change, not one per post.
+        let now = state.clock.now().max(0) as u64;
+        let written = state.locales_written.get(&session.session_id, now);
+        if written.as_deref() != Some(language.tag()) {
+            // The page switches whatever Cognito says; the e-mails just keep the old language.
+            match state.cognito.set_locale(&session.access_token, language).await {
+                Ok(()) => state.locales_written.insert(
+                    session.session_id.clone(),
+                    session.expires_at.max(0) as u64,
+                    language.tag().to_owned(),
+                    now,
+                ),
+                Err(e) => tracing::warn!(error = %e, "could not store the language in the locale attribute"),
+            }
         }
     }
     redirect_to(&back, &[]);

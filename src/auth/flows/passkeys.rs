@@ -17,13 +17,13 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use super::account::{done, fail, forms, recently_confirmed, signed_in};
 #[cfg(feature = "ssr")]
-use super::challenges::count_failure;
+use super::challenges::{attempt_for, finish};
 #[cfg(feature = "ssr")]
 use crate::auth::{
     ChallengeKind,
     cognito::{AuthStep, FirstFactor},
-    limits::Form,
-    server::{caller, form_error, no_store, set_cookies, state, trust},
+    limits::{Form, ProofKind},
+    server::{caller, form_error, no_store, set_cookies, state},
     session::{Session, Transient, pending, pending::Factor, pending::PendingSignIn},
     validate::{Email, safe_next},
 };
@@ -73,14 +73,9 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
     if !state.sign_in_methods.passkey {
         return Err(back(AppError::PasskeysUnavailable));
     }
+    // Asking for the options is no guess and is never refused for failures: refused passkeys
+    // count against their own ceremony, and a wrong password elsewhere closes no passkey.
     let parsed = Email::parse(&email).map_err(back)?;
-    // Asking for the options is no guess: only refused passkeys count (a count of every request
-    // would let anyone lock a person out of their passkey by asking for theirs).
-    state
-        .limits
-        .check_failures(Form::PasskeyOptions, &parsed, &trust())
-        .await
-        .map_err(back)?;
     let challenge = match state
         .cognito
         .start_without_password(caller(), &parsed, FirstFactor::Passkey)
@@ -102,6 +97,7 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
         expires_at: state.clock.now() + lifetime.as_secs() as i64,
         totp_secret: None,
         factor: Factor::Passkey,
+        wrong_codes: 0,
     };
     set_cookies(vec![state.sessions.transient_cookie(
         Transient::Passkey,
@@ -121,10 +117,12 @@ pub async fn passkey_sign_in(credential: String) -> Result<(), AppError> {
     let Some(pending) = pending else {
         return pending::restart_in(&state, Transient::Passkey, None, &AppError::ChallengeExpired);
     };
-    let email = Email::parse(&pending.email).map_err(|e| form_error(e, "/sign-in", &[]))?;
-    if let Err(e) = state.limits.check_failures(Form::PasskeyAnswer, &email, &trust()).await {
-        return pending::restart_in(&state, Transient::Passkey, Some(&pending), &e);
-    }
+    // Counted against this ceremony (its cookie), never against the account: a passkey cannot
+    // be guessed, and a ceremony anyone can start must not spend the person's budget.
+    let attempt = match attempt_for(&state, Form::PasskeyAnswer, ProofKind::Passkey, &pending).await {
+        Ok(attempt) => attempt,
+        Err(e) => return pending::restart_in(&state, Transient::Passkey, Some(&pending), &e),
+    };
     let answer = match parse_credential(&credential) {
         Ok(credential) => {
             state
@@ -134,7 +132,7 @@ pub async fn passkey_sign_in(credential: String) -> Result<(), AppError> {
         }
         Err(e) => Err(e),
     };
-    count_failure(&state, Form::PasskeyAnswer, &pending, &answer).await;
+    finish(attempt, &pending, &answer).await;
     let result = match answer {
         Ok(step) => pending::advance(&state, step, &pending.email, &pending.next, Factor::Passkey).await,
         Err(e) => Err(e),

@@ -7,10 +7,23 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::auth::{
-    limits::Form,
-    server::{caller, form_error, redirect_to, state, trust},
+    limits::{Against, Form, Mail, ProofKind},
+    server::{caller, form_error, redirect_to, request_headers, set_cookies, state, trust},
+    session::Transient,
     validate::{ConfirmationCode, Email, Password},
 };
+
+/// A reset this browser asked for, in its encrypted cookie (`Transient::Reset`).
+#[cfg(feature = "ssr")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ResetCookie {
+    email: String,
+    expires_at: i64,
+}
+
+/// How long a reset's cookie is kept: Cognito's reset codes last an hour.
+#[cfg(feature = "ssr")]
+const RESET_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Starts a password reset. The answer is the same whether or not the e-mail has an account.
 #[server(prefix = "/auth", endpoint = "forgot-password")]
@@ -19,17 +32,18 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
     let trust = trust();
+    // Its own budget, per address and source network: filling someone's inbox with other codes
+    // cannot stop their reset. Only a code that goes out counts.
     state
         .limits
-        .check_failures(Form::ForgotPassword, &parsed_email, &trust)
-        .await
-        .map_err(back)?;
-    state
-        .limits
-        .check_code_email(&parsed_email, &trust)
+        .check_code_email(Mail::Reset, &parsed_email, &trust)
         .await
         .map_err(back)?;
     let outcome = match state.cognito.forgot_password(caller(), &parsed_email).await {
+        Ok(()) => {
+            state.limits.count_code_email(Mail::Reset, &parsed_email, &trust).await;
+            Ok(())
+        }
         // Cognito sends reset codes only to a verified address. An account whose address was
         // never verified is answered like an unknown one (the reset page says why a code may
         // not come), or the form would tell which addresses have an account.
@@ -39,12 +53,21 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
         }
         outcome => outcome,
     };
-    state
-        .limits
-        .count_failure(Form::ForgotPassword, &parsed_email, &trust, &outcome)
-        .await;
     match outcome {
         Ok(()) => {
+            // This browser's reset: its wrong codes count against this cookie, not against the
+            // address anyone can type.
+            let reset = ResetCookie {
+                email: parsed_email.as_str().to_owned(),
+                expires_at: state.clock.now() + RESET_LIFETIME.as_secs() as i64,
+            };
+            set_cookies(
+                state
+                    .sessions
+                    .transient_cookie(Transient::Reset, &reset, RESET_LIFETIME)
+                    .into_iter()
+                    .collect(),
+            );
             redirect_to(
                 "/forgot-password",
                 &[("email", parsed_email.as_str()), ("step", "reset")],
@@ -61,23 +84,34 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
     let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email), ("step", "reset")]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
-    let trust = trust();
-    state
-        .limits
-        .check_failures(Form::ResetPassword, &parsed_email, &trust)
-        .await
-        .map_err(back)?;
     let code = ConfirmationCode::parse(&code).map_err(back)?;
     let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
+    let trust = trust();
+    // With this browser's own reset (its cookie, for this address), wrong codes count against
+    // that; without it, against the address.
+    let mine = state
+        .sessions
+        .read_transient::<ResetCookie>(Transient::Reset, &request_headers())
+        .filter(|r| r.email == parsed_email.as_str() && r.expires_at > state.clock.now())
+        .and(trust.proof(ProofKind::Reset))
+        .map(|p| p.id.clone());
+    let against = Against {
+        email: &parsed_email,
+        step: mine.as_deref(),
+        per_account: mine.is_none(),
+    };
+    let attempt = state
+        .limits
+        .check_failures(Form::ResetPassword, against, &trust)
+        .await
+        .map_err(back)?;
     let outcome = state
         .cognito
         .confirm_forgot_password(caller(), &parsed_email, &code, &password)
         .await;
-    state
-        .limits
-        .count_failure(Form::ResetPassword, &parsed_email, &trust, &outcome)
-        .await;
+    attempt.finish(&outcome).await;
     outcome.map_err(back)?;
+    set_cookies(state.sessions.clear_transient(Transient::Reset).into_iter().collect());
     end_every_session(&state, &parsed_email).await;
     redirect_to(
         "/sign-in",
@@ -93,6 +127,10 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
 /// reset; each is logged for the operator.
 #[cfg(feature = "ssr")]
 async fn end_every_session(state: &crate::state::AppState, email: &Email) {
+    // Browsers that knew the old password are no longer known for this account.
+    if state.limits.forget_devices(email).await.is_err() {
+        tracing::warn!("password reset: the session store did not take the end of the account's device cookies");
+    }
     match state.cognito.admin_sub_of(email).await {
         Ok(sub) => {
             if state

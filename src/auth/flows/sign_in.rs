@@ -9,8 +9,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::auth::{
     ConfirmationMode,
-    cognito::{AuthStep, Challenge, FirstFactor},
-    limits::Form,
+    cognito::{AuthStep, Challenge, FirstFactor, mask_email},
+    limits::{Against, Form, Mail},
     server::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
@@ -31,18 +31,14 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
-    let trust = trust();
-    state
+    let password = Password::for_sign_in(password).map_err(back)?;
+    let attempt = state
         .limits
-        .check_failures(Form::SignIn, &parsed_email, &trust)
+        .check_failures(Form::SignIn, Against::account(&parsed_email), &trust())
         .await
         .map_err(back)?;
-    let password = Password::for_sign_in(password).map_err(back)?;
     let outcome = state.cognito.sign_in(caller(), &parsed_email, &password).await;
-    state
-        .limits
-        .count_failure(Form::SignIn, &parsed_email, &trust, &outcome)
-        .await;
+    attempt.finish(&outcome).await;
     metrics::counter!("sign_in_attempts_total", "outcome" => match &outcome {
         Ok(crate::auth::cognito::AuthStep::Tokens(_)) => "signed_in",
         Ok(crate::auth::cognito::AuthStep::Challenge(_)) => "challenge",
@@ -79,6 +75,20 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 /// against the address's budget: it is an e-mail to someone's inbox.
 #[server(prefix = "/auth", endpoint = "sign-in-email-code")]
 pub async fn sign_in_with_email_code(email: String, next: Option<String>) -> Result<(), AppError> {
+    // Every answer takes at least this long: the decoy must not answer faster than a real code.
+    let started = tokio::time::Instant::now();
+    let outcome = email_code_sign_in(email, next).await;
+    tokio::time::sleep_until(started + EMAIL_CODE_ANSWER_TIME).await;
+    outcome
+}
+
+/// An e-mail-code request answers no sooner than this, whatever happened: Cognito's sending of
+/// a real code takes a few hundred milliseconds (more when it is slow), a decoy none.
+#[cfg(feature = "ssr")]
+pub(super) const EMAIL_CODE_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(1500);
+
+#[cfg(feature = "ssr")]
+async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), AppError> {
     let next_raw = next.unwrap_or_default();
     let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
@@ -87,16 +97,12 @@ pub async fn sign_in_with_email_code(email: String, next: Option<String>) -> Res
     }
     let parsed_email = Email::parse(&email).map_err(back)?;
     let trust = trust();
+    // A code is an e-mail to someone's inbox: so many a day per address and source network (a
+    // browser that signed in to the account before has its own day's budget). Only a code that
+    // goes out counts.
     state
         .limits
-        .check_failures(Form::EmailCode, &parsed_email, &trust)
-        .await
-        .map_err(back)?;
-    // A code is an e-mail to someone's inbox: so many a day per address (a browser that signed
-    // in to the account before has its own day's budget).
-    state
-        .limits
-        .check_code_email(&parsed_email, &trust)
+        .check_code_email(Mail::Code, &parsed_email, &trust)
         .await
         .map_err(back)?;
     let outcome = state
@@ -105,9 +111,29 @@ pub async fn sign_in_with_email_code(email: String, next: Option<String>) -> Res
         .await;
     metrics::counter!("sign_in_attempts_total", "outcome" => outcome.as_ref().map_or_else(AppError::code, |_| "email_code")).increment(1);
     let step = match outcome {
+        // The page shows the address as typed, masked here: Cognito's mask (and the random
+        // challenge it makes up for an unknown address) would tell real from decoy.
+        Ok(AuthStep::Challenge(mut challenge)) => {
+            challenge.destination = Some(mask_email(parsed_email.as_str()));
+            state.limits.count_code_email(Mail::Code, &parsed_email, &trust).await;
+            AuthStep::Challenge(challenge)
+        }
         Ok(step) => step,
-        Err(AppError::MethodUnavailable) => AuthStep::Challenge(Challenge::decoy_email_code(parsed_email.as_str())),
-        Err(e) => return Err(back(e)),
+        // What the pool as a whole answers is said as it is: it is the same for every address.
+        Err(
+            e @ (AppError::Unavailable
+            | AppError::Throttled
+            | AppError::BlockedByFirewall
+            | AppError::TriggerFailed
+            | AppError::NotEnabled
+            | AppError::Internal),
+        ) => return Err(back(e)),
+        // Anything only an account can get (no code for it, too many codes, an address that
+        // bounces, a trigger refusing that person) looks like any other address: a code "sent".
+        Err(e) => {
+            tracing::info!(error = %e, "no e-mail code for this address; answered with the decoy");
+            AuthStep::Challenge(Challenge::decoy_email_code(parsed_email.as_str()))
+        }
     };
     pending::advance(
         &state,

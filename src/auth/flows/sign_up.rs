@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::auth::{
     ConfirmationMode,
-    limits::Form,
+    limits::{Against, Form, Mail},
     server::{caller, form_error, redirect_to, request_headers, state, trust},
     validate::{ConfirmationCode, DisplayName, Email, Password},
 };
@@ -32,23 +32,20 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
     let trust = trust();
-    state
-        .limits
-        .check_failures(Form::SignUp, &parsed_email, &trust)
-        .await
-        .map_err(back)?;
     let display_name = DisplayName::parse(&name).map_err(back)?;
-    // With codes, a sign-up is an e-mail to that address: so many a day, known or not.
-    if state.config.confirmation_mode == ConfirmationMode::Code {
-        state
-            .limits
-            .check_code_email(&parsed_email, &trust)
-            .await
-            .map_err(back)?;
-    }
     // The emulator does not enforce the pool's policy; real Cognito does. Checking here makes
     // both behave the same and spares Cognito a call it would refuse.
     let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
+    // With codes, a sign-up is an e-mail to that address: so many a day, known or not (counted
+    // when one goes out).
+    let codes = state.config.confirmation_mode == ConfirmationMode::Code;
+    if codes {
+        state
+            .limits
+            .check_code_email(Mail::Code, &parsed_email, &trust)
+            .await
+            .map_err(back)?;
+    }
 
     let signed_up = state
         .cognito
@@ -67,10 +64,15 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
                 state.cognito.admin_confirm(&parsed_email).await.map_err(back)?;
                 true
             }
-            (false, _) => false,
+            (false, _) => {
+                state.limits.count_code_email(Mail::Code, &parsed_email, &trust).await;
+                false
+            }
         },
         Err(AppError::EmailTaken) => {
-            resend_to_existing(&state, &parsed_email).await;
+            if resend_to_existing(&state, &parsed_email).await {
+                state.limits.count_code_email(Mail::Code, &parsed_email, &trust).await;
+            }
             // What a new account in this mode would have been told.
             state.config.confirmation_mode != ConfirmationMode::Code
         }
@@ -89,13 +91,19 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
 /// one. Whatever Cognito says stays in the log: the answer must be the one a new account gets.
 /// (The emulator has no ResendConfirmationCode; that failure is logged the same way.)
 #[cfg(feature = "ssr")]
-async fn resend_to_existing(state: &crate::state::AppState, email: &Email) {
+async fn resend_to_existing(state: &crate::state::AppState, email: &Email) -> bool {
     if state.config.confirmation_mode != ConfirmationMode::Code {
-        return;
+        return false;
     }
     match state.cognito.resend_code(caller(), email).await {
-        Ok(()) => tracing::info!("sign-up for an unconfirmed account: its code was sent again"),
-        Err(e) => tracing::info!(error = ?e, "sign-up for an existing account: no code sent"),
+        Ok(()) => {
+            tracing::info!("sign-up for an unconfirmed account: its code was sent again");
+            true
+        }
+        Err(e) => {
+            tracing::info!(error = ?e, "sign-up for an existing account: no code sent");
+            false
+        }
     }
 }
 
@@ -104,13 +112,12 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
-    let trust = trust();
-    state
+    let code = ConfirmationCode::parse(&code).map_err(back)?;
+    let attempt = state
         .limits
-        .check_failures(Form::Confirm, &parsed_email, &trust)
+        .check_failures(Form::Confirm, Against::account(&parsed_email), &trust())
         .await
         .map_err(back)?;
-    let code = ConfirmationCode::parse(&code).map_err(back)?;
     let outcome = match state.cognito.confirm_sign_up(caller(), &parsed_email, &code).await {
         // Already confirmed: answered like an unknown address ("wrong code"), or the form would
         // tell which addresses have an account. The person who confirmed a moment ago has
@@ -118,10 +125,7 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
         Err(AppError::InvalidCredentials) => Err(AppError::WrongCode),
         outcome => outcome,
     };
-    state
-        .limits
-        .count_failure(Form::Confirm, &parsed_email, &trust, &outcome)
-        .await;
+    attempt.finish(&outcome).await;
     outcome.map_err(back)?;
     redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
     Ok(())
@@ -136,15 +140,14 @@ pub async fn resend_code(email: String) -> Result<(), AppError> {
     let trust = trust();
     state
         .limits
-        .check_failures(Form::Resend, &parsed_email, &trust)
+        .check_code_email(Mail::Code, &parsed_email, &trust)
         .await
         .map_err(back)?;
-    state
-        .limits
-        .check_code_email(&parsed_email, &trust)
-        .await
-        .map_err(back)?;
-    match state.cognito.resend_code(caller(), &parsed_email).await {
+    let sent = state.cognito.resend_code(caller(), &parsed_email).await;
+    if sent.is_ok() {
+        state.limits.count_code_email(Mail::Code, &parsed_email, &trust).await;
+    }
+    match sent {
         // A confirmed account reads like an unknown address, which Cognito's answer (and
         // `hide_unknown_user`) already makes a success.
         Ok(()) | Err(AppError::AlreadyConfirmed) => {

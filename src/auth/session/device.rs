@@ -5,10 +5,13 @@
 //! wrong passwords at a person's address from elsewhere, the person at home still signs in.
 //!
 //! The cookie holds, for each of up to [`MAX_ACCOUNTS`] accounts (a shared family computer),
-//! a SHA-256 of the e-mail address (never the address itself), a random nonce (what its budget
-//! is keyed by) and when it was issued. It proves nothing about who is at the keyboard — it is no
-//! session and signs nobody in — only that this browser once knew the password: a stolen copy
-//! gets a thief one more budget of guesses, never the person's own.
+//! the account's id ([`AccountIds`]: an HMAC of the e-mail address with the server's key, so the
+//! cookie cannot be used to test guessed addresses), a random nonce (what its budget is keyed
+//! by) and when it was issued. It proves nothing about who is at the keyboard — it is no session
+//! and signs nobody in — only that this browser once knew the password: a stolen copy gets a
+//! thief one more budget of guesses, never the person's own, and every budget of the account's
+//! device cookies together is capped (`limits`). A password change or reset, "sign out
+//! everywhere" and a deleted account end the cookies issued before them (`limits::forget_devices`).
 
 use super::{Sessions, new_session_id};
 use aws_lc_rs::hmac;
@@ -26,7 +29,7 @@ pub const MAX_ACCOUNTS: usize = 3;
 /// One account a browser signed in to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Device {
-    /// [`account_of`] the e-mail address.
+    /// [`AccountIds::of`] the e-mail address.
     #[serde(rename = "a")]
     pub account: String,
     /// Random, made at that sign-in: what this browser's own failure budget is keyed by.
@@ -37,11 +40,35 @@ pub struct Device {
     pub issued: i64,
 }
 
-/// The account an e-mail address names, as the cookie and the limits key it: 128 bits of its
-/// SHA-256 (the address is already lower-case once parsed).
-pub fn account_of(email: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, email.as_bytes());
-    digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
+/// The id an e-mail address has in the device cookie and in the limits' keys: 128 bits of its
+/// HMAC-SHA-256 with a key of the server's, so neither a cookie nor the store lets anyone test
+/// guessed addresses (a bare hash of an address is one dictionary away from it).
+#[derive(Clone)]
+pub struct AccountIds(hmac::Key);
+
+impl AccountIds {
+    /// Ids keyed by `key`'s signing half (the device cookie's own key is derived from it too).
+    pub fn new(key: &cookie::Key) -> Self {
+        let mut derived = [0u8; 32];
+        let tag = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, key.signing()),
+            b"leptos-cognito account ids",
+        );
+        derived.copy_from_slice(&tag.as_ref()[..32]);
+        Self(hmac::Key::new(hmac::HMAC_SHA256, &derived))
+    }
+
+    /// The id of `email` (already lower-case once parsed).
+    pub fn of(&self, email: &str) -> String {
+        let tag = hmac::sign(&self.0, email.as_bytes());
+        tag.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl std::fmt::Debug for AccountIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccountIds(..)")
+    }
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -97,7 +124,7 @@ impl Sessions {
         if email.is_empty() {
             return None;
         }
-        let account = account_of(email);
+        let account = self.account_ids().of(email);
         let mut devices = self.devices(headers, now);
         devices.retain(|d| d.account != account);
         devices.insert(
@@ -146,9 +173,14 @@ mod tests {
         let first = s.device_cookie(&none, "ada@example.com", now).expect("cookie");
         let devices = s.devices(&sent(&first), now + 10);
         assert_eq!(devices.len(), 1);
-        assert_eq!(devices[0].account, account_of("ada@example.com"));
-        // The cookie never names the address.
+        assert_eq!(devices[0].account, s.account_ids().of("ada@example.com"));
+        // The cookie never names the address, nor an unkeyed hash of it.
         assert!(!first.to_str().expect("ascii").contains("ada"));
+        let bare: String = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b"ada@example.com").as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_ne!(devices[0].account, bare);
         // A second account is added before the first, a fourth pushes out the oldest.
         let mut value = first;
         for email in ["bob@example.com", "cy@example.com", "di@example.com"] {
@@ -159,9 +191,10 @@ mod tests {
             .into_iter()
             .map(|d| d.account)
             .collect();
+        let ids = s.account_ids();
         assert_eq!(
             accounts,
-            ["di@example.com", "cy@example.com", "bob@example.com"].map(account_of)
+            ["di@example.com", "cy@example.com", "bob@example.com"].map(|e| ids.of(e))
         );
         // Tampered, or signed by another server: nothing.
         let text = value.to_str().expect("ascii").replace("lc-device=", "");

@@ -135,6 +135,21 @@ fn new_session_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&key.master()[..16])
 }
 
+/// A sealed session larger than this (bytes) is kept in the store (`Sessions::seal_session`): an
+/// access token of a person in a few groups fits under it; with the refresh cookie (about 2.7 kB)
+/// and a pending sign-in's (about 2 kB), the browser then sends under 7 kB.
+const IN_STORE_OVER: usize = 2048;
+
+/// What the session cookie holds when the session is kept in the store.
+#[derive(Serialize, Deserialize)]
+struct InStore {
+    stored: String,
+}
+
+fn in_store_key(session_id: &str) -> String {
+    format!("session:{session_id}")
+}
+
 /// 128 bits of a sealed cookie's SHA-256, hex: names it without revealing it.
 fn digest_of(sealed: &str) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, sealed.as_bytes());
@@ -198,8 +213,17 @@ pub struct Sessions {
     /// Session id → when this instance last wrote its last-seen time, and the family it wrote:
     /// the store is written at most once a [`SEEN_EVERY`] per session and instance.
     seen: Mutex<HashMap<String, (Instant, Option<String>)>>,
+    /// Signed-out sessions whose refresh token this instance has already revoked at Cognito: a
+    /// copy of their cookies replayed a thousand times costs Cognito one call, not a thousand.
+    revoked_here: crate::auth::expiring::ExpiringMap<()>,
+    /// The ids of accounts in device cookies and the limits' keys (keyed by `key`).
+    account_ids: device::AccountIds,
     clock: Clock,
 }
+
+/// At most this many sessions are remembered as revoked at Cognito (the map starts again past
+/// it: one more call each, no more).
+const REVOKED_HERE_MAX: usize = 10_000;
 
 /// A session's "last seen" is this precise (per instance).
 const SEEN_EVERY: Duration = Duration::from_secs(60);
@@ -237,6 +261,9 @@ pub enum Transient {
     /// A sign-in through the pool's OAuth endpoints, between the redirect to the pool and the
     /// callback (`cognito::oauth::Authorization`).
     Federation,
+    /// A password reset this browser asked for: the address, until the code's end. Its wrong
+    /// codes count against it, not against the address (which anyone can type).
+    Reset,
 }
 
 impl Transient {
@@ -250,6 +277,8 @@ impl Transient {
             (Self::Passkey, true) => "__Host-lc-passkey",
             (Self::Federation, false) => "lc-federation",
             (Self::Federation, true) => "__Host-lc-federation",
+            (Self::Reset, false) => "lc-reset",
+            (Self::Reset, true) => "__Host-lc-reset",
         }
     }
 }
@@ -270,6 +299,7 @@ impl Sessions {
             Some(bytes) => Some(Key::try_from(bytes.as_slice()).map_err(|_| AppError::Internal)?),
             None => None,
         };
+        let account_ids = device::AccountIds::new(&key);
         Ok(Self {
             key,
             previous_key,
@@ -281,6 +311,8 @@ impl Sessions {
             refresh_calls: Default::default(),
             revocations: Arc::new(store::Revocations::in_memory()),
             seen: Mutex::new(HashMap::new()),
+            revoked_here: crate::auth::expiring::ExpiringMap::new(REVOKED_HERE_MAX),
+            account_ids,
             clock: Clock::system(),
         })
     }
@@ -290,6 +322,12 @@ impl Sessions {
     pub fn with_revocations(mut self, revocations: Arc<store::Revocations>) -> Self {
         self.revocations = revocations;
         self
+    }
+
+    /// The ids of accounts (an HMAC of the address with this server's key), which the device
+    /// cookie and the abuse limits key by.
+    pub fn account_ids(&self) -> &device::AccountIds {
+        &self.account_ids
     }
 
     /// Reads the time from `clock` (a test's).
@@ -332,19 +370,46 @@ impl Sessions {
         HeaderValue::from_str(&encrypted.encoded().to_string()).ok()
     }
 
-    /// The session cookie holding `value`, split into parts when it is too big for one.
+    /// The session cookie holding `value` — sealed, and kept in the store when it is large.
     ///
-    /// Browsers drop a cookie over 4,096 bytes without a word, and the access token grows with
-    /// every group the user is in (`cognito:groups`): 80 groups make a sealed session of about
-    /// 6 kB. So the sealed value is cut into parts of [`PART_LEN`] characters: the first keeps
-    /// the cookie's name and starts with the number of parts (`3.`, never part of the sealed
-    /// value's base64), the others are named `…-2`, `…-3`. Only that many parts are read back,
-    /// so parts left over from a bigger session are ignored until they expire.
-    fn seal_session(&self, value: String) -> Result<Vec<HeaderValue>, AppError> {
+    /// Browsers drop a cookie over 4,096 bytes without a word, proxies refuse a `Cookie` header
+    /// past 8 kB (nginx's default), and the access token grows with every group the user is in
+    /// (`cognito:groups`): 80 groups make a sealed session of about 6 kB. So a sealed session
+    /// over [`IN_STORE_OVER`] is kept in the session store, keyed by the session's id (sealed
+    /// first: the store holds ciphertext only), and the cookie names it ([`InStore`]): with the
+    /// refresh cookie and any other of the app's, the browser sends well under 7 kB.
+    ///
+    /// Where the store cannot take it (down), the sealed value is cut into parts of
+    /// [`PART_LEN`] characters instead: the first keeps the cookie's name and starts with the
+    /// number of parts (`3.`, never part of the sealed value's base64), the others are named
+    /// `…-2`, `…-3`. Only that many parts are read back, so parts left over from a bigger session
+    /// are ignored until they expire.
+    async fn seal_session(&self, session_id: &str, value: String) -> Result<Vec<HeaderValue>, AppError> {
         let name = self.session_name();
         let mut jar = CookieJar::new();
         jar.private_mut(&self.key).add(self.cookie(name, value));
         let sealed = jar.get(name).map(|c| c.value().to_owned()).ok_or(AppError::Internal)?;
+        if sealed.len() > IN_STORE_OVER && !session_id.is_empty() {
+            let now = self.clock.now();
+            let until = now + self.max_age.as_secs() as i64 + store::KEEP_SLACK;
+            let kept = self
+                .revocations
+                .store()
+                .put_blob(&in_store_key(session_id), &sealed, until, now)
+                .await;
+            match kept {
+                Ok(()) => {
+                    let reference = serde_json::to_string(&InStore {
+                        stored: session_id.to_owned(),
+                    })
+                    .map_err(|_| AppError::Internal)?;
+                    return Ok(self.encrypt(self.cookie(name, reference)).into_iter().collect());
+                }
+                Err(store::StoreDown) => {
+                    tracing::warn!("a large session could not be kept in the store; it goes in several cookies");
+                }
+            }
+        }
         // The sealed value is base64: one byte per character, so any index is a boundary.
         let chunks: Vec<&str> = sealed
             .as_bytes()
@@ -368,6 +433,47 @@ impl Sessions {
                 HeaderValue::from_str(&cookie.encoded().to_string()).map_err(|_| AppError::Internal)
             })
             .collect()
+    }
+
+    /// The session cookie's value, put back together from its parts or fetched from the store
+    /// (see [`Self::seal_session`]), and whether it was sealed with the previous key. `Err`: the
+    /// store, which holds it, cannot be asked now.
+    async fn open_session(&self, jar: &CookieJar) -> Result<Option<(SessionCookie, bool)>, store::StoreDown> {
+        let Some(one) = self.session_jar(jar) else {
+            return Ok(None);
+        };
+        let name = self.session_name();
+        if let Some(opened) = self.read_sealed::<SessionCookie>(&one, name) {
+            return Ok(Some(opened));
+        }
+        let Some((reference, _)) = self.read_sealed::<InStore>(&one, name) else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let Some(sealed) = self
+            .revocations
+            .store()
+            .get_blob(&in_store_key(&reference.stored), now)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut kept = CookieJar::new();
+        kept.add_original(Cookie::new(name, sealed));
+        // The kept value is the session of the id the cookie names, and no other.
+        Ok(self
+            .read_sealed::<SessionCookie>(&kept, name)
+            .filter(|(c, _)| c.sid.as_deref() == Some(reference.stored.as_str())))
+    }
+
+    /// The session id the session cookie names, whether it holds the session or points to the
+    /// store (no store call: for the abuse limits' proof of a session).
+    fn session_id_of(&self, jar: &CookieJar) -> Option<String> {
+        let one = self.session_jar(jar)?;
+        let name = self.session_name();
+        self.read::<SessionCookie>(&one, name)
+            .and_then(|c| c.sid)
+            .or_else(|| self.read::<InStore>(&one, name).map(|r| r.stored))
     }
 
     /// The session cookie's parts put back together, ready to be opened.
@@ -410,7 +516,7 @@ impl Sessions {
     /// page's sensitive changes (a password or a user-verified passkey; an e-mailed code does
     /// not: inbox access alone must not add a passkey or change the e-mail).
     /// `through_pool`: the tokens came from the pool's OAuth endpoints (see [`Self::through_pool`]).
-    pub fn start(
+    pub async fn start(
         &self,
         tokens: &Tokens,
         proves_identity: bool,
@@ -422,7 +528,7 @@ impl Sessions {
         })?;
         let mut session = self.session_from(tokens, None, new_session_id())?;
         session.authenticated_at = proves_identity.then(|| self.clock.now());
-        let mut headers = self.session_headers(&session)?;
+        let mut headers = self.session_headers(&session).await?;
         headers.push(self.refresh_header(
             refresh_token,
             &tokens.access_token,
@@ -501,8 +607,8 @@ impl Sessions {
     }
 
     /// `Set-Cookie` values for `session` as it is now (after the account page changed it).
-    pub fn rewrite(&self, session: &Session) -> Result<Vec<HeaderValue>, AppError> {
-        self.session_headers(session)
+    pub async fn rewrite(&self, session: &Session) -> Result<Vec<HeaderValue>, AppError> {
+        self.session_headers(session).await
     }
 
     fn session_from(
@@ -530,7 +636,7 @@ impl Sessions {
         }
     }
 
-    fn session_headers(&self, session: &Session) -> Result<Vec<HeaderValue>, AppError> {
+    async fn session_headers(&self, session: &Session) -> Result<Vec<HeaderValue>, AppError> {
         let value = serde_json::to_string(&SessionCookie {
             at: session.access_token.clone(),
             exp: session.expires_at,
@@ -541,7 +647,7 @@ impl Sessions {
             sid: Some(session.session_id.clone()),
         })
         .map_err(|_| AppError::Internal)?;
-        self.seal_session(value)
+        self.seal_session(&session.session_id, value).await
     }
 
     /// `Set-Cookie` values that remove both cookies. Further parts of a split session cookie
@@ -583,11 +689,7 @@ impl Sessions {
         }
         let jar = jar_of(headers);
         let mut proofs = Vec::new();
-        if let Some(session) = self
-            .session_jar(&jar)
-            .and_then(|one| self.read::<SessionCookie>(&one, self.session_name()))
-            .and_then(|c| c.sid)
-        {
+        if let Some(session) = self.session_id_of(&jar) {
             proofs.push(Proof {
                 kind: ProofKind::Session,
                 id: session,
@@ -596,6 +698,7 @@ impl Sessions {
         for (kind, cookie) in [
             (ProofKind::PendingSignIn, Transient::SignIn),
             (ProofKind::Passkey, Transient::Passkey),
+            (ProofKind::Reset, Transient::Reset),
         ] {
             let name = cookie.name(self.secure);
             if self.read::<Ends>(&jar, name).is_some_and(|c| c.expires_at > now)
@@ -652,9 +755,17 @@ impl Sessions {
             // No usable refresh token: no session. Stale or forged cookies are removed.
             return signed_out();
         };
-        let sealed_session = self
-            .session_jar(&jar)
-            .and_then(|one| self.read_sealed::<SessionCookie>(&one, self.session_name()));
+        let sealed_session = match self.open_session(&jar).await {
+            Ok(opened) => opened,
+            // Kept in the store, which cannot be asked: neither accepted nor signed out.
+            Err(store::StoreDown) => {
+                return Resolved {
+                    session: None,
+                    set_cookies: vec![],
+                    unavailable: true,
+                };
+            }
+        };
         let (current, mut session_stale) = match sealed_session {
             Some((c, stale)) => {
                 // The two cookies must come from the same sign-in. A pair that does not (a
@@ -697,7 +808,9 @@ impl Sessions {
         });
         let now = self.clock.now();
         // Cookies from before the session's start and owner were kept get them now (a deploy
-        // signs nobody out; such a session's clock starts here).
+        // signs nobody out; such a session's clock starts here). Until the browser keeps the
+        // new cookie, its start is unknown: any revocation of the person refuses it.
+        let start_known = refresh.at.is_some();
         let started_at = match refresh.at {
             Some(at) => at,
             None => {
@@ -725,7 +838,7 @@ impl Sessions {
         // the list (its revocation is kept exactly that long) must not come back after it.
         if now - started_at > self.max_age.as_secs() as i64 {
             tracing::info!("a session older than SESSION_MAX_AGE_SECS came back; signing out");
-            self.revoke_at_cognito(&refresh.rt);
+            self.revoke_at_cognito(&session_id, &refresh.rt);
             return signed_out();
         }
         // Signed out (here, on another instance, or everywhere) while these cookies were
@@ -737,15 +850,16 @@ impl Sessions {
             .map_or((refresh.sub.as_deref().unwrap_or_default(), ""), |s| {
                 (s.sub.as_str(), s.access_token.as_str())
             });
+        let judged_start = if start_known { started_at } else { 0 };
         match self
             .revocations
-            .is_session_revoked(sub, &session_id, jwt, Some(started_at), now)
+            .is_session_revoked(sub, &session_id, jwt, Some(judged_start), now)
             .await
         {
             Ok(false) => {}
             Ok(true) => {
                 tracing::info!("the cookies of a signed-out session came back; signing out");
-                self.revoke_at_cognito(&refresh.rt);
+                self.revoke_at_cognito(&session_id, &refresh.rt);
                 return signed_out();
             }
             Err(store::StoreDown) => {
@@ -760,7 +874,7 @@ impl Sessions {
             && (!may_refresh || session.expires_at - now > self.margin.as_secs() as i64)
         {
             let mut set_cookies = if session_stale {
-                self.session_headers(session).unwrap_or_default()
+                self.session_headers(session).await.unwrap_or_default()
             } else {
                 vec![]
             };
@@ -780,35 +894,50 @@ impl Sessions {
             .unwrap_or_default();
         match self.refresh(&refresh.rt, &username, &session_id).await {
             Ok(tokens) => {
-                let refreshed = self
-                    .session_from(&tokens, Some(now), session_id.clone())
-                    .and_then(|mut session| {
-                        let same_person = current.as_ref().filter(|old| old.sub == session.sub);
-                        // A refresh answer carries no e-mail when the ID token lacks it; keep the old one.
-                        if session.email.is_empty()
-                            && let Some(old) = same_person
-                        {
-                            session.email.clone_from(&old.email);
-                        }
-                        // The password typed at sign-in counts for this session only while it
-                        // is the same person's.
-                        session.authenticated_at = same_person.and_then(|old| old.authenticated_at);
-                        let mut headers = self.session_headers(&session)?;
-                        // Rotation: the old refresh token dies after the grace period, so the new
-                        // one must reach the browser with this very response.
-                        if let Some(rotated) = tokens.refresh_token.as_deref().filter(|rt| *rt != refresh.rt) {
-                            headers.push(self.refresh_header(
-                                rotated,
-                                &tokens.access_token,
-                                &session_id,
-                                refresh.pool,
-                                started_at,
-                            )?);
-                        } else {
-                            headers.extend(reseal_refresh());
-                        }
-                        Ok((session, headers))
-                    });
+                let refreshed: Result<(Session, Vec<HeaderValue>), AppError> = async {
+                    let mut session = self.session_from(&tokens, Some(now), session_id.clone())?;
+                    let same_person = current.as_ref().filter(|old| old.sub == session.sub);
+                    // A refresh answer carries no e-mail when the ID token lacks it; keep the old one.
+                    if session.email.is_empty()
+                        && let Some(old) = same_person
+                    {
+                        session.email.clone_from(&old.email);
+                    }
+                    // The password typed at sign-in counts for this session only while it
+                    // is the same person's.
+                    session.authenticated_at = same_person.and_then(|old| old.authenticated_at);
+                    let mut headers = self.session_headers(&session).await?;
+                    // Rotation: the old refresh token dies after the grace period, so the new
+                    // one must reach the browser with this very response.
+                    if let Some(rotated) = tokens.refresh_token.as_deref().filter(|rt| *rt != refresh.rt) {
+                        headers.push(self.refresh_header(
+                            rotated,
+                            &tokens.access_token,
+                            &session_id,
+                            refresh.pool,
+                            started_at,
+                        )?);
+                    } else {
+                        headers.extend(reseal_refresh());
+                    }
+                    Ok((session, headers))
+                }
+                .await;
+                // A session whose owner its cookies did not say (an old refresh cookie alone) is
+                // judged again now that the refresh named them.
+                let owner_unknown = current.is_none() && sub.is_empty();
+                if let Ok((session, _)) = &refreshed
+                    && owner_unknown
+                    && self
+                        .revocations
+                        .is_session_revoked(&session.sub, &session_id, "", Some(judged_start), now)
+                        .await
+                        != Ok(false)
+                {
+                    tracing::info!("a refresh cookie without its owner came back for a signed-out person; signing out");
+                    self.revoke_at_cognito(&session_id, &refresh.rt);
+                    return signed_out();
+                }
                 match refreshed {
                     Ok((session, set_cookies)) => Resolved {
                         session: Some(session),
@@ -843,8 +972,14 @@ impl Sessions {
     }
 
     /// Revokes a refresh token at Cognito in the background (a session this app has ended: nobody
-    /// else holds it, and Cognito may have revoked it already).
-    fn revoke_at_cognito(&self, refresh_token: &str) {
+    /// else holds it, and Cognito may have revoked it already) — once per session on this instance.
+    fn revoke_at_cognito(&self, session_id: &str, refresh_token: &str) {
+        let now = self.clock.now().max(0) as u64;
+        if self.revoked_here.get(session_id, now).is_some() {
+            return;
+        }
+        self.revoked_here
+            .insert(session_id.to_owned(), now + self.max_age.as_secs(), (), now);
         let cognito = self.cognito.clone();
         let refresh_token = refresh_token.to_owned();
         tokio::spawn(async move {
@@ -1110,7 +1245,7 @@ mod tests {
     #[tokio::test]
     async fn rolling_the_key_keeps_sessions_and_seals_them_again() {
         let old = sessions_keyed("a", None);
-        let (_, sealed_old) = old.start(&tokens(now_unix() + 3600), true, false).expect("start");
+        let (_, sealed_old) = old.start(&tokens(now_unix() + 3600), true, false).await.expect("start");
         // Without the previous key, the old cookies are as good as forged.
         assert!(
             sessions_keyed("b", None)
@@ -1175,7 +1310,7 @@ mod tests {
     #[tokio::test]
     async fn a_fresh_session_round_trips_without_calling_cognito() {
         let s = sessions(false);
-        let (_, set) = s.start(&tokens(now_unix() + 3600), true, false).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 3600), true, false).await.expect("start");
         assert_eq!(set.len(), 2);
         for v in &set {
             let v = v.to_str().expect("ascii");
@@ -1206,7 +1341,7 @@ mod tests {
         // a session ended from the list is refused exactly that long and no longer.
         let clock = Clock::manual_now();
         let s = sessions(false).with_clock(clock.clone());
-        let (_, set) = s.start(&tokens(clock.now() + 3600), true, false).expect("start");
+        let (_, set) = s.start(&tokens(clock.now() + 3600), true, false).await.expect("start");
         assert!(s.resolve(&request_headers(&set)).await.session.is_some());
         clock.advance(s.max_age + Duration::from_secs(1));
         // Signed out before any refresh is tried (none could be: no Cognito here).
@@ -1225,7 +1360,7 @@ mod tests {
     #[tokio::test]
     async fn https_uses_host_prefixed_secure_cookies() {
         let s = sessions(true);
-        let (_, set) = s.start(&tokens(now_unix() + 3600), true, false).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 3600), true, false).await.expect("start");
         for v in &set {
             let v = v.to_str().expect("ascii");
             assert!(v.starts_with("__Host-") && v.contains("Secure"), "{v}");
@@ -1243,6 +1378,7 @@ mod tests {
         // A cookie encrypted with another key is as good as forged.
         let (_, set) = sessions(false)
             .start(&tokens(now_unix() + 3600), true, false)
+            .await
             .expect("start");
         assert!(s.resolve(&request_headers(&set)).await.session.is_none());
     }
@@ -1269,7 +1405,7 @@ mod tests {
         let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
         let s = Arc::new(sessions_with(false, client));
         // A session whose access token expires within the refresh margin.
-        let (_, set) = s.start(&tokens(now_unix() + 5), true, false).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 5), true, false).await.expect("start");
         let headers = request_headers(&set);
         let tasks: Vec<_> = (0..10)
             .map(|_| {
@@ -1304,7 +1440,7 @@ mod tests {
             });
         let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
         let s = sessions_with(false, client);
-        let (_, set) = s.start(&tokens(now_unix() - 1), true, false).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() - 1), true, false).await.expect("start");
         let resolved = s.resolve(&request_headers(&set)).await;
         assert!(resolved.session.is_none());
         assert_eq!(resolved.set_cookies.len(), 2);
@@ -1316,8 +1452,8 @@ mod tests {
     #[tokio::test]
     async fn a_refresh_cookie_only_works_with_the_session_cookie_of_its_sign_in() {
         let s = sessions(false);
-        let (ada, ada_set) = s.start(&tokens(now_unix() + 3600), true, false).expect("start");
-        let (bob, bob_set) = s.start(&tokens(now_unix() + 3600), true, false).expect("start");
+        let (ada, ada_set) = s.start(&tokens(now_unix() + 3600), true, false).await.expect("start");
+        let (bob, bob_set) = s.start(&tokens(now_unix() + 3600), true, false).await.expect("start");
         assert_ne!(ada.session_id, bob.session_id);
         assert_eq!(ada.session_id.len(), 22, "16 bytes, base64url");
         let resolved = s.resolve(&request_headers(&ada_set)).await;
@@ -1361,7 +1497,7 @@ mod tests {
         assert_eq!(again.session.map(|s| s.session_id), Some(session.session_id));
         assert!(again.set_cookies.is_empty());
         // An old refresh cookie next to a new session cookie is not a pair.
-        let (_, new) = s.start(&tokens(now_unix() + 3600), true, false).expect("start");
+        let (_, new) = s.start(&tokens(now_unix() + 3600), true, false).await.expect("start");
         let mixed = [new[0].clone(), legacy[1].clone()];
         assert!(s.resolve(&request_headers(&mixed)).await.session.is_none());
     }
@@ -1402,36 +1538,88 @@ mod tests {
         }
     }
 
+    fn pairs(set: &[HeaderValue]) -> Vec<String> {
+        set.iter()
+            .map(|v| v.to_str().expect("ascii").split(';').next().expect("pair").to_owned())
+            .collect()
+    }
+
     #[tokio::test]
-    async fn a_user_in_80_groups_gets_a_session_split_across_cookies() {
+    async fn a_user_in_80_groups_keeps_the_session_in_the_store_and_the_cookies_small() {
         let s = sessions(true);
         let exp = now_unix() + 3600;
         let groups: Vec<String> = (0..80).map(|i| format!("department-{i:02}-readers")).collect();
         let mut t = tokens(exp);
         t.access_token = jwt(serde_json::json!({"exp": exp, "sub": "user-1", "cognito:groups": groups}));
-        let (_, set) = s.start(&t, true, false).expect("start");
-        assert!(set.len() > 2, "the session cookie is split: {}", set.len());
-        for v in &set {
-            let pair = v.to_str().expect("ascii").split(';').next().expect("pair").to_owned();
-            assert!(pair.len() <= 4096, "{} bytes", pair.len());
-        }
-        let session = s
+        // A refresh token as long as Cognito's (about 1,800 characters).
+        t.refresh_token = Some("r".repeat(1800));
+        let (session, set) = s.start(&t, true, false).await.expect("start");
+        let sent = pairs(&set);
+        assert_eq!(
+            sent.len(),
+            2,
+            "one session cookie naming the stored session, one refresh cookie"
+        );
+        // With a pending sign-in's cookie and a device cookie beside them, well under 7 kB.
+        let total: usize = sent.iter().map(String::len).sum();
+        assert!(total + 2 * 1024 + 512 < 7 * 1024, "{total} bytes");
+        let read = s
             .resolve(&request_headers(&set))
             .await
             .session
             .expect("read back whole");
-        assert_eq!(session.access_token, t.access_token);
+        assert_eq!(read.access_token, t.access_token);
+        // The store holds it sealed: no token in clear.
+        let kept = s
+            .revocations
+            .store()
+            .get_blob(&in_store_key(&session.session_id), now_unix())
+            .await
+            .expect("store")
+            .expect("kept");
+        assert!(!kept.contains("department-00") && !kept.contains(&t.access_token[..20]));
+        // Gone from the store (a sign-out): no session, however the cookie is kept.
+        s.revocations
+            .store()
+            .forget_blob(&in_store_key(&session.session_id))
+            .await
+            .expect("store");
+        assert!(s.resolve(&request_headers(&set)).await.session.is_none());
+    }
+
+    #[tokio::test]
+    async fn when_the_store_cannot_keep_it_a_large_session_is_split_across_cookies() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("redis://{}", closed.local_addr().expect("addr"));
+        drop(closed);
+        let down = Arc::new(store::Revocations::new(
+            Arc::new(store::SessionStore::redis(&url).expect("url")),
+            Duration::from_secs(3600),
+        ));
+        let s = sessions(true).with_revocations(down);
+        let exp = now_unix() + 3600;
+        let groups: Vec<String> = (0..80).map(|i| format!("department-{i:02}-readers")).collect();
+        let mut t = tokens(exp);
+        t.access_token = jwt(serde_json::json!({"exp": exp, "sub": "user-1", "cognito:groups": groups}));
+        let (_, set) = s.start(&t, true, false).await.expect("start");
+        assert!(set.len() > 2, "the session cookie is split: {}", set.len());
+        for pair in pairs(&set) {
+            assert!(pair.len() <= 4096, "{} bytes", pair.len());
+        }
+        let jar = jar_of(&request_headers(&set));
+        let opened = s
+            .open_session(&jar)
+            .await
+            .expect("no store needed")
+            .expect("read back whole");
+        assert_eq!(opened.0.at, t.access_token);
         // Losing a part loses the session, never half of one.
-        assert!(
-            s.resolve(&request_headers(&[set[0].clone(), set[2].clone()]))
-                .await
-                .session
-                .is_none()
-        );
-        // Far too many groups: refused at sign-in with its own message.
+        let partial = jar_of(&request_headers(&[set[0].clone(), set[2].clone()]));
+        assert!(s.open_session(&partial).await.expect("no store needed").is_none());
+        // Far too many groups for four cookies: refused at sign-in with its own message.
         let groups: Vec<String> = (0..2000).map(|i| format!("department-{i:04}-readers")).collect();
         t.access_token = jwt(serde_json::json!({"exp": exp, "sub": "user-1", "cognito:groups": groups}));
-        assert!(matches!(s.start(&t, true, false), Err(AppError::SessionTooLarge)));
+        assert!(matches!(s.start(&t, true, false).await, Err(AppError::SessionTooLarge)));
     }
 
     #[tokio::test]
@@ -1440,7 +1628,7 @@ mod tests {
         let rule = refreshing_to("user-1", Some("rotated-secret"));
         let client = aws_smithy_mocks::mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
         let s = Arc::new(sessions_with(false, client));
-        let (_, set) = s.start(&tokens(now_unix() + 5), true, false).expect("start");
+        let (_, set) = s.start(&tokens(now_unix() + 5), true, false).await.expect("start");
         let app = axum::Router::new()
             // Like the language switch: a handler that sets a cookie of its own.
             .route("/lang", post(|| async { ([(SET_COOKIE, "lc-lang=ja; Path=/")], "ok") }))

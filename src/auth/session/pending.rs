@@ -59,6 +59,20 @@ pub struct PendingSignIn {
     pub totp_secret: Option<String>,
     #[serde(default)]
     pub factor: Factor,
+    /// Wrong answers so far to an e-mailed sign-in code (the whole sign-in): after
+    /// [`EMAIL_CODE_TRIES`] the sign-in starts again, for a real code and a decoy alike.
+    #[serde(default)]
+    pub wrong_codes: u8,
+}
+
+/// Wrong answers an e-mailed sign-in code takes before a new one is needed.
+pub const EMAIL_CODE_TRIES: u8 = 3;
+
+impl PendingSignIn {
+    /// A sign-in whose whole first factor is an e-mailed code (`USER_AUTH` `EMAIL_OTP`).
+    pub fn is_email_code_sign_in(&self) -> bool {
+        self.factor == Factor::EmailCode && self.challenge.kind == ChallengeKind::EmailOtp
+    }
 }
 
 impl PendingSignIn {
@@ -121,14 +135,19 @@ pub async fn advance(
     match step {
         AuthStep::Tokens(tokens) => {
             // What counts as "the password typed just now" for the account page's sensitive
-            // changes: a password or a user-verified passkey. Not an e-mailed code (inbox access
-            // alone), and not a round trip through the pool: the pool's and the provider's own
-            // session cookies can sign a person in again without anyone typing anything.
-            let proves_identity = matches!(factor, Factor::Password | Factor::Passkey);
+            // changes: a password, or a passkey when the pool requires user verification (with
+            // it only "preferred", a stolen security key alone would do). Not an e-mailed code
+            // (inbox access alone), and not a round trip through the pool: the pool's and the
+            // provider's own session cookies can sign a person in again without anyone typing.
+            let proves_identity = match factor {
+                Factor::Password => true,
+                Factor::Passkey => state.passkeys_verify_user,
+                Factor::EmailCode | Factor::Federated | Factor::ManagedLogin => false,
+            };
             // A password typed again in a browser signed in through the pool keeps the pool's
             // session cookie there: signing out must still visit the pool's `/logout`.
             let through_pool = factor.through_pool() || state.sessions.through_pool(&request_headers());
-            let (session_started, mut cookies) = state.sessions.start(&tokens, proves_identity, through_pool)?;
+            let (session_started, mut cookies) = state.sessions.start(&tokens, proves_identity, through_pool).await?;
             // Each sign-in writes a session record: so many an hour per person. Past that, the
             // tokens just issued are handed back (nobody else holds them).
             if let Err(limited) = state.limits.check_sign_in(&session_started.sub).await {
@@ -144,10 +163,13 @@ pub async fn advance(
             }
             // This browser is known for this account from now on (`device`): its wrong passwords
             // count against its own budget, not the account's.
-            // Keyed as the sign-in forms parse the address (trimmed, lower-case).
+            // Keyed as the sign-in forms parse the address (trimmed, lower-case). Only for a
+            // sign-in by this pool's own account with the address typed here: a provider's user
+            // has no password here to guess, and its address may be another account's.
             let known_as = crate::auth::validate::Email::parse(email)
-                .or_else(|_| crate::auth::validate::Email::parse(&session_started.email));
-            if let Ok(known_as) = known_as {
+                .ok()
+                .filter(|_| matches!(factor, Factor::Password | Factor::Passkey | Factor::EmailCode));
+            if let Some(known_as) = known_as {
                 cookies.extend(
                     state
                         .sessions
@@ -228,6 +250,7 @@ pub async fn advance(
                 expires_at: state.clock.now() + lifetime.as_secs() as i64,
                 totp_secret,
                 factor,
+                wrong_codes: 0,
             };
             set_cookies(vec![state.sessions.transient_cookie(
                 Transient::SignIn,

@@ -71,6 +71,8 @@ pub struct Memory {
     rates: Mutex<Expiring<()>>,
     /// Lock key → its token, until Unix milliseconds.
     locks: Mutex<Expiring<String>>,
+    /// Sealed values kept for a cookie (a large session's), until Unix seconds.
+    blobs: Mutex<Expiring<String>>,
 }
 
 impl Memory {
@@ -199,6 +201,18 @@ impl Memory {
         if let Some(ids) = records.by_sub.get_mut(sub) {
             ids.remove(id);
         }
+    }
+
+    pub fn put_blob(&self, key: &str, value: &str, until: i64, now: i64) {
+        lock(&self.blobs).insert(key.to_owned(), until, value.to_owned(), now);
+    }
+
+    pub fn get_blob(&self, key: &str, now: i64) -> Option<String> {
+        lock(&self.blobs).get(key, now).cloned()
+    }
+
+    pub fn forget_blob(&self, key: &str) {
+        lock(&self.blobs).remove(key);
     }
 
     /// One GCRA step of every limit at `now_ms` (Unix milliseconds), all or nothing (see

@@ -109,6 +109,8 @@ pub enum Mode {
     /// Uses one unit whatever is left (a failure that happened); the key is never pushed more
     /// than one unit past a full burst, so a flood cannot lock a key out for long.
     Record,
+    /// Gives back one unit taken (an attempt that turned out to be no failure).
+    Refund,
 }
 
 impl Rule {
@@ -148,6 +150,7 @@ impl Rule {
                 (tat + self.interval_ms).min(now + self.tolerance_ms + self.interval_ms),
                 0,
             ),
+            Mode::Refund => ((tat - self.interval_ms).max(now), 0),
         }
     }
 }
@@ -293,6 +296,35 @@ impl SessionStore {
                 Ok(())
             }
             Self::Redis(r) => r.forget_session(sub, id).await,
+        }
+    }
+
+    /// Keeps `value` (already sealed by the caller: the store never holds a token in clear) under
+    /// `key` until `until`.
+    pub async fn put_blob(&self, key: &str, value: &str, until: i64, now: i64) -> Result<(), StoreDown> {
+        match self {
+            Self::Memory(m) => {
+                m.put_blob(key, value, until, now);
+                Ok(())
+            }
+            Self::Redis(r) => r.put_blob(key, value, until).await,
+        }
+    }
+
+    pub async fn get_blob(&self, key: &str, now: i64) -> Result<Option<String>, StoreDown> {
+        match self {
+            Self::Memory(m) => Ok(m.get_blob(key, now)),
+            Self::Redis(r) => r.get_blob(key).await,
+        }
+    }
+
+    pub async fn forget_blob(&self, key: &str) -> Result<(), StoreDown> {
+        match self {
+            Self::Memory(m) => {
+                m.forget_blob(key);
+                Ok(())
+            }
+            Self::Redis(r) => r.forget_blob(key).await,
         }
     }
 
@@ -477,6 +509,8 @@ impl Revocations {
                 .deny(format!("s:{session_id}"), self.session_until(now), now)
                 .await?;
             self.store.forget_session(sub, session_id).await?;
+            // A large session's sealed tokens kept here (`session::seal_session`): gone with it.
+            self.store.forget_blob(&format!("session:{session_id}")).await?;
         }
         Ok(())
     }

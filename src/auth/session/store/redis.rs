@@ -30,7 +30,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::io::tcp::TcpSettings;
 use redis::io::tcp::socket2::TcpKeepalive;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{LazyLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -50,7 +50,8 @@ pub const MAX_SESSIONS_PER_PERSON: usize = super::MAX_SESSIONS_PER_PERSON;
 /// One GCRA step of several limits at once, all or nothing (see [`Rule::step`], the same
 /// arithmetic, and `SessionStore::rate`): KEYS = the limits' keys; ARGV = now in ms ('' for the
 /// server's own `TIME`), mode (0 check, 1 take, 2 record), then each key's interval and
-/// tolerance (ms). Returns the longest wait in ms, 0 when every key is within budget.
+/// tolerance (ms). Mode 3 gives one unit back. Returns the longest wait in ms, 0 when every key
+/// is within budget.
 static RATE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
@@ -73,12 +74,16 @@ for i, key in ipairs(KEYS) do
     new = tat + interval
   elseif mode == '2' then
     new = math.min(tat + interval, now + tolerance + interval)
+  elseif mode == '3' then
+    new = math.max(tat - interval, now)
   end
   tats[i], news[i] = tat, new
 end
 if mode == '1' and longest > 0 then return longest end
 for i, key in ipairs(KEYS) do
-  if news[i] ~= tats[i] then redis.call('SET', key, news[i], 'PX', news[i] - now) end
+  if news[i] ~= tats[i] then
+    if news[i] > now then redis.call('SET', key, news[i], 'PX', news[i] - now) else redis.call('DEL', key) end
+  end
 end
 if mode == '0' then return longest end
 return 0
@@ -177,6 +182,9 @@ return 0
 pub struct Redis {
     client: redis::Client,
     connection: RwLock<ConnectionManager>,
+    /// Which connection `connection` is (bumped by each replacement): a call that began on an
+    /// older one and times out late counts against none.
+    generation: AtomicU64,
     /// Calls in a row that timed out on the current connection.
     timeouts: AtomicU32,
 }
@@ -204,6 +212,7 @@ impl Redis {
         Ok(Self {
             client,
             connection,
+            generation: AtomicU64::new(0),
             timeouts: AtomicU32::new(0),
         })
     }
@@ -217,24 +226,38 @@ impl Redis {
         ConnectionManager::new_lazy_with_config(client.clone(), config)
     }
 
-    fn connection(&self) -> ConnectionManager {
-        self.connection.read().unwrap_or_else(PoisonError::into_inner).clone()
+    /// The current connection and its generation.
+    fn connection(&self) -> (ConnectionManager, u64) {
+        let connection = self.connection.read().unwrap_or_else(PoisonError::into_inner);
+        (connection.clone(), self.generation.load(Ordering::SeqCst))
     }
 
-    /// Counts a call that timed out; past [`TIMEOUTS_BEFORE_RECONNECT`] in a row, the connection
-    /// is replaced by a new one (made at its first call).
-    fn timed_out(&self) {
-        if self.timeouts.fetch_add(1, Ordering::SeqCst) + 1 < TIMEOUTS_BEFORE_RECONNECT {
+    /// Counts a call on connection `generation` that timed out; past
+    /// [`TIMEOUTS_BEFORE_RECONNECT`] in a row on the current connection, it is replaced by a new
+    /// one (made at its first call) — by one caller only, however many time out at once.
+    fn timed_out(&self, generation: u64) {
+        if generation != self.generation.load(Ordering::SeqCst)
+            || self.timeouts.fetch_add(1, Ordering::SeqCst) + 1 < TIMEOUTS_BEFORE_RECONNECT
+        {
             return;
         }
-        self.timeouts.store(0, Ordering::SeqCst);
-        match Self::connect(&self.client) {
-            Ok(fresh) => {
-                *self.connection.write().unwrap_or_else(PoisonError::into_inner) = fresh;
-                metrics::counter!("store_reconnects_total").increment(1);
-                tracing::warn!("the session store's connection stopped answering; replaced with a new one");
+        let fresh = match Self::connect(&self.client) {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not make a new connection to the session store");
+                return;
             }
-            Err(e) => tracing::warn!(error = %e, "could not make a new connection to the session store"),
+        };
+        let mut connection = self.connection.write().unwrap_or_else(PoisonError::into_inner);
+        if self
+            .generation
+            .compare_exchange(generation, generation + 1, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            *connection = fresh;
+            self.timeouts.store(0, Ordering::SeqCst);
+            metrics::counter!("store_reconnects_total").increment(1);
+            tracing::warn!("the session store's connection stopped answering; replaced with a new one");
         }
     }
 
@@ -245,7 +268,8 @@ impl Redis {
         f: impl AsyncFnOnce(ConnectionManager) -> redis::RedisResult<T>,
     ) -> Result<T, StoreDown> {
         let started = Instant::now();
-        let outcome = tokio::time::timeout(TIMEOUT, f(self.connection())).await;
+        let (connection, generation) = self.connection();
+        let outcome = tokio::time::timeout(TIMEOUT, f(connection)).await;
         metrics::histogram!("store_round_trip_seconds", "op" => op).record(started.elapsed().as_secs_f64());
         let timed_out = match &outcome {
             Err(_) => true,
@@ -253,8 +277,8 @@ impl Redis {
             Ok(Ok(_)) => false,
         };
         if timed_out {
-            self.timed_out();
-        } else {
+            self.timed_out(generation);
+        } else if generation == self.generation.load(Ordering::SeqCst) {
             self.timeouts.store(0, Ordering::SeqCst);
         }
         match outcome {
@@ -532,6 +556,7 @@ impl Redis {
             Mode::Check => 0,
             Mode::Take => 1,
             Mode::Record => 2,
+            Mode::Refund => 3,
         };
         let wait: i64 = self
             .call("rate", async |mut c| {
@@ -552,6 +577,39 @@ impl Redis {
             ..=0 => Ok(()),
             ms => Err(Duration::from_millis(ms as u64)),
         })
+    }
+
+    pub async fn put_blob(&self, key: &str, value: &str, until: i64) -> Result<(), StoreDown> {
+        self.call("put_blob", async |mut c| {
+            redis::cmd("SET")
+                .arg(format!("lc:blob:{key}"))
+                .arg(value)
+                .arg("EXAT")
+                .arg(until)
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    pub async fn get_blob(&self, key: &str) -> Result<Option<String>, StoreDown> {
+        self.call("get_blob", async |mut c| {
+            redis::cmd("GET")
+                .arg(format!("lc:blob:{key}"))
+                .query_async(&mut c)
+                .await
+        })
+        .await
+    }
+
+    pub async fn forget_blob(&self, key: &str) -> Result<(), StoreDown> {
+        self.call("forget_blob", async |mut c| {
+            redis::cmd("DEL")
+                .arg(format!("lc:blob:{key}"))
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
     }
 
     pub async fn lock(&self, key: &str, token: &str, ttl_ms: i64) -> Result<bool, StoreDown> {
