@@ -104,6 +104,11 @@ export function setting(name: string): string {
   return value;
 }
 
+/** One setting of the server under test, or `undefined` when it is not set. */
+export function optionalSetting(name: string): string | undefined {
+  return settings()[name] || undefined;
+}
+
 /** Whether the tests run against ministack (scripts/lib.sh's `ministack_env` sets its URL). */
 function onMinistack(): boolean {
   return !!settings().MINISTACK_URL;

@@ -1,5 +1,5 @@
-import { expect, type Page } from "@playwright/test";
-import { confirmationCode, emailVerified, userStatus } from "./cognito-local";
+import { expect, type Page, test } from "@playwright/test";
+import { confirmationCode, emailVerified, optionalSetting, userStatus } from "./cognito-local";
 import {
   ConfirmPage,
   EN,
@@ -30,6 +30,7 @@ export async function wholeScenario(page: Page, mode: Mode, words: Words = EN) {
   page.on("console", (msg) => {
     if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
   });
+  const secretWatch = watchForSecret(page);
 
   const signUp = new SignUpPage(page, words);
   await signUp.goto();
@@ -97,4 +98,45 @@ export async function wholeScenario(page: Page, mode: Mode, words: Words = EN) {
   await page.goto("/protected");
   await expect(page).toHaveURL(/\/sign-in\?next=(%2F|\/)protected$/);
   expect(violations).toEqual([]);
+  await secretWatch?.();
+}
+
+/**
+ * With an app client secret (COGNITO_CLIENT_SECRET in the server's settings): nothing the
+ * running server sends the browser — a page, a bundle file, a server function's answer, a
+ * header — carries it. Returns the check to run at the end (it also makes sure each kind was
+ * seen, so that it cannot pass by looking at nothing); without a secret, nothing.
+ */
+function watchForSecret(page: Page): (() => Promise<void>) | undefined {
+  const secret = optionalSetting("COGNITO_CLIENT_SECRET");
+  if (!secret) return undefined;
+  const origin = new URL(test.info().project.use.baseURL ?? "http://127.0.0.1:3000").origin;
+  const seen = { page: 0, bundle: 0, serverFunction: 0 };
+  const carrying: string[] = [];
+  const reads: Promise<void>[] = [];
+  page.on("response", (response) => {
+    const url = new URL(response.url());
+    if (url.origin !== origin) return;
+    reads.push(
+      (async () => {
+        const headers = JSON.stringify(await response.allHeaders());
+        // A redirect has no body to read.
+        const redirect = response.status() >= 300 && response.status() < 400;
+        const body = redirect ? Buffer.alloc(0) : await response.body().catch(() => Buffer.alloc(0));
+        if (headers.includes(secret) || body.includes(secret)) carrying.push(response.url());
+        // Counted only when there was a body to look in.
+        if (body.length === 0) return;
+        if (url.pathname.startsWith("/pkg/")) seen.bundle += 1;
+        else if (url.pathname.startsWith("/auth/") || url.pathname.startsWith("/api/")) seen.serverFunction += 1;
+        else if (response.request().resourceType() === "document") seen.page += 1;
+      })(),
+    );
+  });
+  return async () => {
+    await Promise.all(reads);
+    expect(carrying, "answers that carry the client secret").toEqual([]);
+    expect(seen.page, "pages seen").toBeGreaterThan(3);
+    expect(seen.bundle, "bundle files seen").toBeGreaterThan(1);
+    expect(seen.serverFunction, "server-function answers seen").toBeGreaterThan(2);
+  };
 }

@@ -185,7 +185,7 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
             aws_error(StatusCode::BAD_REQUEST, "UsernameExistsException")
         }
         "SignUp" => ok(json!({ "UserConfirmed": false, "UserSub": "s-2" })),
-        "GlobalSignOut" | "AdminUserGlobalSignOut" => ok(json!({})),
+        "GlobalSignOut" | "AdminUserGlobalSignOut" | "DeleteUser" | "RevokeToken" => ok(json!({})),
         "AdminGetUser" if request["Username"] == EMAIL => ok(json!({ "Username": "s-1", "UserAttributes": [
             { "Name": "sub", "Value": "s-1" }, { "Name": "email", "Value": EMAIL }] })),
         "AdminGetUser" => aws_error(StatusCode::BAD_REQUEST, "UserNotFoundException"),

@@ -474,6 +474,48 @@ fn sign_out_revokes_this_browsers_refresh_token_and_nothing_else() {
     });
 }
 
+/// A sign-out whose access token is about to expire revokes the refresh token the browser holds
+/// and refreshes nothing first: with rotation, a refresh would mint a new refresh token that
+/// nobody revokes, and that the browser never gets.
+#[test]
+fn sign_out_never_refreshes_first() {
+    run(async {
+        let pool = Pool {
+            secret: true,
+            rotation: true,
+            ..Pool::default()
+        };
+        let calls = Calls::default();
+        let (revoke, global) = sign_out_rules(&calls);
+        let log = calls.clone();
+        let refresh = mock!(Client::get_tokens_from_refresh_token)
+            .match_requests(move |_| {
+                log.lock().unwrap().push("GetTokensFromRefreshToken");
+                true
+            })
+            .then_output(|| {
+                GetTokensFromRefreshTokenOutput::builder()
+                    .authentication_result(tokens(3600, Some("rt-2")))
+                    .build()
+            });
+        // Tokens for five seconds: any other request now would refresh them.
+        let sign_in = plain_sign_in();
+        let app = app(pool, &[&sign_in, &refresh, &revoke, &global]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let answer = browser.post(&app, "/auth/sign-out", &[]).await;
+        assert_eq!(answer.location(), "/");
+        assert!(answer.removes("lc-session") && answer.removes("lc-refresh"));
+        assert_eq!(*calls.lock().unwrap(), ["RevokeToken"]);
+        assert_eq!(refresh.num_calls(), 0);
+        // The same tokens on any other request are refreshed: the sign-out had the choice.
+        let mut other = Browser::default();
+        signed_in(&other.sign_in(&app).await);
+        assert_eq!(other.get(&app, "/").await.status, StatusCode::OK);
+        assert_eq!(refresh.num_calls(), 1);
+    });
+}
+
 /// "Sign out everywhere" is GlobalSignOut with the access token, then this browser's cookies; no
 /// RevokeToken (GlobalSignOut already ended this refresh token too).
 #[test]

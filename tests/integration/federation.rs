@@ -24,6 +24,8 @@ const FEDERATED_USER: &str = "Google_110169484474386276334";
 enum TokenAnswer {
     /// Tokens whose ID token carries this nonce (`None`: the nonce of the last authorize URL).
     Tokens { nonce: Option<String>, aud: &'static str },
+    /// Tokens whose ID token carries no nonce at all.
+    TokensWithoutNonce,
     /// `400 {"error": …}`, as Cognito refuses a code.
     Error(&'static str),
 }
@@ -50,7 +52,18 @@ async fn token(State(domain): State<Domain>, headers: HeaderMap, body: String) -
         .map(str::to_owned);
     domain.requests.lock().unwrap().push((form, auth));
     let answer = domain.answer.lock().unwrap().clone();
+    let (answer, omit_nonce) = match answer {
+        TokenAnswer::TokensWithoutNonce => (
+            TokenAnswer::Tokens {
+                nonce: None,
+                aud: CLIENT_ID,
+            },
+            true,
+        ),
+        answer => (answer, false),
+    };
     match answer {
+        TokenAnswer::TokensWithoutNonce => unreachable!("mapped above"),
         TokenAnswer::Error(code) => (
             StatusCode::BAD_REQUEST,
             [("content-type", "application/json")],
@@ -65,11 +78,15 @@ async fn token(State(domain): State<Domain>, headers: HeaderMap, body: String) -
                 "scope": "openid email profile aws.cognito.signin.user.admin",
                 "iss": domain.issuer, "exp": exp, "iat": now(), "jti": "access-1", "origin_jti": "origin-1",
             }));
-            let id = signed(json!({
+            let mut id_claims = json!({
                 "sub": USER_ID, "aud": aud, "token_use": "id", "iss": domain.issuer, "exp": exp, "iat": now(),
                 "email": "grace@example.com", "cognito:username": FEDERATED_USER, "nonce": nonce,
                 "identities": [{ "providerName": "Google", "userId": "110169484474386276334" }],
-            }));
+            });
+            if omit_nonce {
+                id_claims.as_object_mut().expect("claims").remove("nonce");
+            }
+            let id = signed(id_claims);
             axum::Json(json!({
                 "access_token": access, "id_token": id, "refresh_token": "refresh-federated",
                 "token_type": "Bearer", "expires_in": 3600,
@@ -409,6 +426,9 @@ fn an_id_token_for_another_request_or_client_is_refused() {
                 nonce: None,
                 aud: "another-client",
             },
+            // The pool puts the nonce it was sent into the ID token; one without it is not an
+            // answer to this request.
+            TokenAnswer::TokensWithoutNonce,
         ] {
             *domain.answer.lock().unwrap() = answer;
             let mut browser = Browser::default();
@@ -473,6 +493,42 @@ fn an_edited_cookie_is_no_round_trip() {
         let back = browser.get(&app, &callback(&query["state"], "code")).await;
         assert!(back.location().starts_with("/sign-in?error=federation_expired"));
         assert!(domain.requests.lock().unwrap().is_empty(), "no code was traded");
+    });
+}
+
+/// The round trip's cookie says until when it is good; past that (ten minutes, whatever the
+/// browser kept) its answer is refused on the server, and no code is traded.
+#[test]
+fn a_round_trip_ends_on_the_server_after_ten_minutes() {
+    run(async {
+        let (domain, url) = fake_domain().await;
+        let vars = [
+            ("APP_URL", APP_URL),
+            ("COGNITO_DOMAIN", url.as_str()),
+            ("COGNITO_ISSUER", domain.issuer.as_str()),
+            ("COGNITO_IDENTITY_PROVIDERS", "Google"),
+        ];
+        let clock = leptos_cognito::auth::clock::Clock::manual_now();
+        let state = state_on(Pool::default(), &[&revoke()], &vars, clock.clone())
+            .await
+            .expect("state");
+        let app = leptos_cognito::server::router(state);
+        let mut slow = Browser::default();
+        let mut in_time = Browser::default();
+        let late = start(&app, &mut slow, &domain, "/auth/continue?provider=Google").await;
+        clock.advance(std::time::Duration::from_secs(9 * 60));
+        let query = start(&app, &mut in_time, &domain, "/auth/continue?provider=Google").await;
+        clock.advance(std::time::Duration::from_secs(61));
+        let back = slow.get(&app, &callback(&late["state"], "code")).await;
+        assert!(
+            back.location().starts_with("/sign-in?error=federation_expired"),
+            "{}",
+            back.location()
+        );
+        assert!(!back.sets("lc-session"));
+        assert!(domain.requests.lock().unwrap().is_empty(), "no code was traded");
+        // One begun nine minutes later is still good.
+        signed_in(&in_time.get(&app, &callback(&query["state"], "code")).await);
     });
 }
 

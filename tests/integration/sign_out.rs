@@ -130,6 +130,45 @@ fn a_new_password_signs_out_the_other_devices_and_keeps_this_one_without_global_
     })
 }
 
+/// Deleting the account ends every browser of it and refuses every token it ever had, here
+/// first: the tokens Cognito issued carry `iat` and `jti`, so a revocation that missed them
+/// would show.
+#[test]
+fn deleting_the_account_ends_every_browser_and_refuses_every_token() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        let app = app(&fake, &url).await;
+        let (_, cli) = browser(&app, &fake, PASSWORD).await;
+        let (phone, phone_token) = browser(&app, &fake, PASSWORD).await;
+        let (laptop, laptop_token) = browser(&app, &fake, PASSWORD).await;
+        for token in [&cli, &phone_token, &laptop_token] {
+            assert_eq!(api_me(&app, token).await.status, StatusCode::OK);
+        }
+        let deleted = post(
+            &app,
+            "/auth/account-delete",
+            &[("confirm", "yes")],
+            &[("cookie", &laptop)],
+        )
+        .await;
+        assert_eq!(
+            location(&deleted),
+            "/?notice=account_deleted",
+            "{} {}",
+            deleted.status,
+            deleted.body
+        );
+        assert_eq!(fake.calls("DeleteUser"), 1);
+        assert!(deleted.set_cookie_clears());
+        signed_out(&app, &laptop).await;
+        signed_out(&app, &phone).await;
+        for token in [&cli, &phone_token, &laptop_token] {
+            let refused = api_me(&app, token).await;
+            assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+        }
+    })
+}
+
 #[test]
 fn a_password_reset_ends_every_session_here_and_at_cognito() {
     run(async {

@@ -18,17 +18,29 @@ fn link() -> Link {
 }
 
 fn user(username: &str, status: UserStatusType) -> UserType {
-    UserType::builder()
-        .username(username)
-        .user_status(status)
-        .attributes(
+    user_with(username, status, Some("true"))
+}
+
+/// A user whose `email_verified` is `verified` (`None`: the attribute is absent, as for an
+/// account confirmed by an administrator that never proved its address).
+fn user_with(username: &str, status: UserStatusType, verified: Option<&str>) -> UserType {
+    let mut user = UserType::builder().username(username).user_status(status).attributes(
+        AttributeType::builder()
+            .name("email")
+            .value("ada@example.com")
+            .build()
+            .unwrap(),
+    );
+    if let Some(verified) = verified {
+        user = user.attributes(
             AttributeType::builder()
                 .name("email_verified")
-                .value("true")
+                .value(verified)
                 .build()
                 .unwrap(),
-        )
-        .build()
+        );
+    }
+    user.build()
 }
 
 #[tokio::test]
@@ -75,4 +87,36 @@ async fn no_account_or_two_of_them_means_no_link() {
         assert!(!link_accounts(&cognito, "eu-west-1_AbC123xyz", &link()).await.unwrap());
         assert_eq!(link_call.num_calls(), 0);
     }
+}
+
+/// A confirmed account whose owner never proved the address (made with someone else's e-mail and
+/// confirmed by an administrator or a trigger) is never given the provider: linking it would hand
+/// the address's real owner's Google sign-in to whoever made it.
+#[tokio::test]
+async fn an_account_that_never_proved_its_address_is_never_linked() {
+    for verified in [Some("false"), None] {
+        let list = mock!(Client::list_users).then_output(move || {
+            ListUsersOutput::builder()
+                .users(user_with("squatter", UserStatusType::Confirmed, verified))
+                .build()
+        });
+        let link_call = mock!(Client::admin_link_provider_for_user)
+            .then_output(|| AdminLinkProviderForUserOutput::builder().build());
+        let cognito = mock_client!(aws_sdk_cognitoidentityprovider, RuleMode::MatchAny, [&list, &link_call]);
+        assert!(!link_accounts(&cognito, "eu-west-1_AbC123xyz", &link()).await.unwrap());
+        assert_eq!(link_call.num_calls(), 0, "{verified:?}");
+    }
+    // Beside the owner's own verified account, the unverified one is no rival: the owner's is linked.
+    let list = mock!(Client::list_users).then_output(|| {
+        ListUsersOutput::builder()
+            .users(user_with("squatter", UserStatusType::Confirmed, Some("false")))
+            .users(user("owner", UserStatusType::Confirmed))
+            .build()
+    });
+    let link_call = mock!(Client::admin_link_provider_for_user)
+        .match_requests(|r| r.destination_user().and_then(|d| d.provider_attribute_value()) == Some("owner"))
+        .then_output(|| AdminLinkProviderForUserOutput::builder().build());
+    let cognito = mock_client!(aws_sdk_cognitoidentityprovider, RuleMode::MatchAny, [&list, &link_call]);
+    assert!(link_accounts(&cognito, "eu-west-1_AbC123xyz", &link()).await.unwrap());
+    assert_eq!(link_call.num_calls(), 1);
 }
