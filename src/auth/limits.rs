@@ -39,7 +39,7 @@
 //! counted there, one Lua script per step, so N instances allow what one does; while the store
 //! cannot be reached they are counted per instance, with a warning in the log (a limit that lets
 //! a little more through for a minute is better than a sign-in page that is down). E-mail
-//! addresses are keyed by their SHA-256, never in clear.
+//! addresses are keyed by their [`AccountIds`] (an HMAC with the server's key), never in clear.
 
 use super::clock::Clock;
 use super::session::device::{AccountIds, Device};

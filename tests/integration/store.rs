@@ -111,6 +111,9 @@ fn a_store_that_is_down_accepts_nothing_it_cannot_check_and_comes_back() {
         let cookies = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
         let token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
         assert!(get_page(&app, "/protected", &cookies).await.body.contains(EMAIL));
+        // A second browser, which signs out while the store is down.
+        let leaving = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+        let leaving_token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
 
         redis.kill();
         // Pages: 503, a message, a way to try again, and the cookies kept for when it is back.
@@ -128,8 +131,8 @@ fn a_store_that_is_down_accepts_nothing_it_cannot_check_and_comes_back() {
         assert!(api.header("retry-after").is_some());
 
         // A sign-out still goes through: no store is needed to revoke the refresh token at Cognito
-        // and clear the cookies. (Then sign in again with the cookies kept above.)
-        let out = post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
+        // and clear the cookies; what the store must refuse is written when it is back.
+        let out = post(&app, "/auth/sign-out", &[], &[("cookie", &leaving)]).await;
         assert!(
             out.status.is_success() || out.status.is_redirection(),
             "{} {}",
@@ -151,6 +154,14 @@ fn a_store_that_is_down_accepts_nothing_it_cannot_check_and_comes_back() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(api_me(&app, &token).await.status, StatusCode::OK);
+        // The sign-out made meanwhile holds: a copy of those cookies and their token are refused.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while api_me(&app, &leaving_token).await.status != StatusCode::UNAUTHORIZED {
+            assert!(std::time::Instant::now() < deadline, "the sign-out was lost");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let page = get_page(&app, "/protected", &leaving).await;
+        assert!(!page.body.contains(EMAIL), "{} {}", page.status, page.body);
     })
 }
 
@@ -229,5 +240,111 @@ fn sixty_posts_over_two_instances_from_one_client_and_the_next_is_refused_on_eit
         );
         let other = sign_in(&a, EMAIL, PASSWORD, &[("peer", "198.51.100.4")]).await;
         assert_ne!(other.status, StatusCode::TOO_MANY_REQUESTS);
+    })
+}
+
+/// One session on two instances over one Redis: its refresh is one call to Cognito wherever the
+/// requests land (the other instance serves the current token meanwhile); a refresh that failed
+/// lets go at once, so the next request, on either instance, tries again; and a store that
+/// cannot say who is refreshing counts as "someone is": no refresh at all.
+#[test]
+fn two_instances_refresh_a_session_once_let_go_when_it_fails_and_hold_when_the_store_is_down() {
+    use crate::common::{Browser, Pool, aws_error, signed_in, state, tokens};
+    use aws_sdk_cognitoidentityprovider::Client;
+    use aws_sdk_cognitoidentityprovider::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenOutput;
+    use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
+    use aws_smithy_mocks::mock;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    run(async {
+        let mut redis = TestRedis::start();
+        let redis_url = redis.url();
+        let vars = [("REDIS_URL", redis_url.as_str())];
+        let pool = Pool {
+            rotation: true,
+            ..Pool::default()
+        };
+        // Each sign-in is its own refresh token (rt-1, rt-2, …), its tokens good for 5 seconds:
+        // the next request refreshes.
+        let signed = Arc::new(AtomicUsize::new(0));
+        let sign_in = mock!(Client::initiate_auth).then_output(move || {
+            let n = signed.fetch_add(1, Ordering::SeqCst) + 1;
+            InitiateAuthOutput::builder()
+                .authentication_result(tokens(5, Some(&format!("rt-{n}"))))
+                .build()
+        });
+        let first = mock!(Client::get_tokens_from_refresh_token)
+            .match_requests(|r| r.refresh_token() == Some("rt-1"))
+            .then_output(|| {
+                GetTokensFromRefreshTokenOutput::builder()
+                    .authentication_result(tokens(3600, Some("rt-1b")))
+                    .build()
+            });
+        // Cognito fails the second session's first refresh (a 400 the SDK does not retry), then
+        // answers.
+        let second = mock!(Client::get_tokens_from_refresh_token)
+            .match_requests(|r| r.refresh_token() == Some("rt-2"))
+            .sequence()
+            .http_response(|| aws_error("InvalidParameterException", "something was off"))
+            .output(|| {
+                GetTokensFromRefreshTokenOutput::builder()
+                    .authentication_result(tokens(3600, Some("rt-2b")))
+                    .build()
+            })
+            .build();
+        let third = mock!(Client::get_tokens_from_refresh_token)
+            .match_requests(|r| r.refresh_token() == Some("rt-3"))
+            .then_output(|| {
+                GetTokensFromRefreshTokenOutput::builder()
+                    .authentication_result(tokens(3600, Some("rt-3b")))
+                    .build()
+            });
+        let rules = [&sign_in, &first, &second, &third];
+        let state_a = state(pool, &rules, &vars).await.expect("state");
+        let state_b = state(pool, &rules, &vars).await.expect("state");
+        let (a, b) = (
+            leptos_cognito::server::router(state_a.clone()),
+            leptos_cognito::server::router(state_b.clone()),
+        );
+
+        // The hold: A refreshes; B, meeting the same cookies a moment later, leaves it to A and
+        // serves the token the cookies hold.
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&a).await);
+        let mut on_b = browser.clone();
+        let page = browser.get(&a, "/").await;
+        assert!(page.sets("lc-refresh"), "{:?}", page.set_cookies());
+        let page = on_b.get(&b, "/").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(crate::common::EMAIL), "signed in on B too");
+        assert!(!page.sets("lc-refresh"), "B did not refresh: {:?}", page.set_cookies());
+        assert_eq!(first.num_calls(), 1);
+        assert_eq!(
+            (state_a.sessions.refresh_calls(), state_b.sessions.refresh_calls()),
+            (1, 0)
+        );
+
+        // The unlock: A's refresh fails; B's right after tries again, and gets the new tokens.
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&a).await);
+        let mut on_b = browser.clone();
+        let page = browser.get(&a, "/").await;
+        assert!(page.body.contains(crate::common::EMAIL), "the current token serves");
+        assert!(!page.sets("lc-refresh"));
+        let page = on_b.get(&b, "/").await;
+        assert!(page.sets("lc-refresh"), "B refreshed: {:?}", page.set_cookies());
+        assert_eq!(second.num_calls(), 2);
+        assert_eq!(state_b.sessions.refresh_calls(), 1);
+
+        // The store down: nobody can say who refreshes, so nobody does.
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&a).await);
+        redis.kill();
+        for app in [&a, &b] {
+            let page = browser.get(app, "/protected").await;
+            assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{}", page.body);
+        }
+        assert_eq!(third.num_calls(), 0);
     })
 }

@@ -129,9 +129,11 @@ async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), A
             | AppError::Internal),
         ) => return Err(back(e)),
         // Anything only an account can get (no code for it, too many codes, an address that
-        // bounces, a trigger refusing that person) looks like any other address: a code "sent".
+        // bounces, a trigger refusing that person) looks like any other address: a code "sent",
+        // and counted like one (else the day's budget would run out for every address but these).
         Err(e) => {
             tracing::info!(error = %e, "no e-mail code for this address; answered with the decoy");
+            state.limits.count_code_email(Mail::Code, &parsed_email, &trust).await;
             AuthStep::Challenge(Challenge::decoy_email_code(parsed_email.as_str()))
         }
     };
@@ -161,17 +163,20 @@ pub async fn sign_out() -> Result<(), AppError> {
     let state = state()?;
     let headers = request_headers();
     // The API refuses this session's access tokens from now on (Cognito's revocation does
-    // not reach an API that verifies tokens itself).
-    if let Some(session) = session() {
+    // not reach an API that verifies tokens itself). While the store is down there is no
+    // checked session, but the cookies still name it: written as soon as the store is back.
+    let ended = match session() {
+        Some(session) => Some((session.sub, session.session_id, session.access_token)),
+        None => state.sessions.ids_in_cookies(&headers),
+    };
+    if let Some((sub, session_id, access_token)) = ended {
         let now = state.clock.now();
         let revoked = state
             .revocations
-            .revoke_session(&session.sub, &session.session_id, &session.access_token, now)
+            .revoke_session_or_later(&sub, &session_id, &access_token, now)
             .await;
         if revoked.is_err() {
-            tracing::error!(
-                "the session store did not take the sign-out; the API accepts this session's access token until it expires"
-            );
+            tracing::error!("the session store did not take the sign-out; it is written when the store is back");
         }
     }
     if let Some(refresh_token) = state.sessions.refresh_token(&headers) {

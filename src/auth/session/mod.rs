@@ -733,6 +733,26 @@ impl Sessions {
             .map(|c| c.rt)
     }
 
+    /// What a sign-out must revoke, from the cookies alone (their seal checked, nothing asked of
+    /// the store): `(sub, session id, access token)`, the last two empty where the cookies do not
+    /// hold them (a session kept in the store). For a sign-out while the store is down.
+    pub fn ids_in_cookies(&self, headers: &http::HeaderMap) -> Option<(String, String, String)> {
+        let jar = jar_of(headers);
+        let refresh = self.read::<RefreshCookie>(&jar, self.refresh_name())?;
+        let session = self
+            .session_jar(&jar)
+            .and_then(|one| self.read::<SessionCookie>(&one, self.session_name()))
+            .filter(|s| s.sid.is_some() && s.sid == refresh.sid);
+        let session_id = refresh.sid.clone()?;
+        let sub = session
+            .as_ref()
+            .map(|s| s.sub.clone())
+            .or(refresh.sub)
+            .unwrap_or_default();
+        let access_token = session.map(|s| s.at).unwrap_or_default();
+        Some((sub, session_id, access_token))
+    }
+
     /// Reads the session of a request, refreshing it if it is about to expire.
     pub async fn resolve(&self, headers: &http::HeaderMap) -> Resolved {
         self.resolve_with(headers, true).await

@@ -31,9 +31,9 @@ pub mod memory;
 pub mod redis;
 
 use crate::auth::verifier::AccessClaims;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -412,7 +412,28 @@ pub struct Revocations {
     /// Bumped by every revocation made here, before and after its write: an answer whose lookup
     /// began under another generation is not remembered (it may predate the revocation).
     generation: AtomicU64,
+    /// Sign-outs the store did not take (it was down), written by a background task as soon as
+    /// it is back ([`Revocations::revoke_session_or_later`]).
+    later: Mutex<VecDeque<SignedOut>>,
+    /// Whether that task runs.
+    writing_later: AtomicBool,
 }
+
+/// A sign-out waiting for the store: what [`Revocations::revoke_session`] writes, and when it
+/// happened (its entries last from then).
+struct SignedOut {
+    sub: String,
+    session_id: String,
+    jwt: String,
+    at: i64,
+}
+
+/// At most this many sign-outs wait for the store on one instance (each a few hundred bytes);
+/// past it the oldest is dropped, with an error in the log.
+const LATER_MAX: usize = 100_000;
+
+/// How often the waiting sign-outs are tried again while the store is down.
+const LATER_EVERY: Duration = Duration::from_millis(250);
 
 /// At most this many remembered answers; past it the map starts again (a cache may forget).
 const VALID_MAX: usize = 65_536;
@@ -440,6 +461,8 @@ impl Revocations {
             session_lifetime: session_lifetime.as_secs() as i64,
             valid: Mutex::default(),
             generation: AtomicU64::new(0),
+            later: Mutex::default(),
+            writing_later: AtomicBool::new(false),
         }
     }
 
@@ -469,6 +492,87 @@ impl Revocations {
         let done = retrying(|| self.revoke_session_once(sub, session_id, jwt, now)).await;
         self.forget_valid();
         done
+    }
+
+    /// [`Self::revoke_session`] for a sign-out, which goes through even while the store is down
+    /// (the browser's cookies are cleared; a shared computer can always be left): what the store
+    /// did not take waits on this instance and is written as soon as the store is back, before
+    /// anything that copied the cookies could be accepted for long (every instance refuses all
+    /// sessions while the store is down). `Err` says it was not written yet.
+    pub async fn revoke_session_or_later(
+        self: &Arc<Self>,
+        sub: &str,
+        session_id: &str,
+        jwt: &str,
+        now: i64,
+    ) -> Result<(), StoreDown> {
+        // One try: what fails waits for the store in the background, not in the person's request.
+        let done = self.revoke_session_once(sub, session_id, jwt, now).await;
+        self.forget_valid();
+        if done.is_err() {
+            self.later(SignedOut {
+                sub: sub.to_owned(),
+                session_id: session_id.to_owned(),
+                jwt: jwt.to_owned(),
+                at: now,
+            });
+        }
+        done
+    }
+
+    /// How many sign-outs wait for the store on this instance.
+    pub fn waiting(&self) -> usize {
+        self.later.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    fn later(self: &Arc<Self>, signed_out: SignedOut) {
+        {
+            let mut later = self.later.lock().unwrap_or_else(PoisonError::into_inner);
+            if later.len() >= LATER_MAX {
+                later.pop_front();
+                tracing::error!("too many sign-outs wait for the session store; the oldest is dropped");
+            }
+            later.push_back(signed_out);
+        }
+        if self.writing_later.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(LATER_EVERY).await;
+                // Oldest first; one that fails stays first, and the next try waits.
+                loop {
+                    let next = {
+                        let later = this.later.lock().unwrap_or_else(PoisonError::into_inner);
+                        later
+                            .front()
+                            .map(|s| (s.sub.clone(), s.session_id.clone(), s.jwt.clone(), s.at))
+                    };
+                    let Some((sub, session_id, jwt, at)) = next else {
+                        break;
+                    };
+                    if this.revoke_session_once(&sub, &session_id, &jwt, at).await.is_err() {
+                        break;
+                    }
+                    this.forget_valid();
+                    let mut later = this.later.lock().unwrap_or_else(PoisonError::into_inner);
+                    // Unless it was dropped meanwhile (the queue was full).
+                    if later.front().is_some_and(|s| s.session_id == session_id && s.at == at) {
+                        later.pop_front();
+                    }
+                    drop(later);
+                    tracing::info!("a sign-out made while the session store was down is written now");
+                }
+                // Done, unless one came in meanwhile (it found the flag set and left it to us).
+                let mut later = this.later.lock().unwrap_or_else(PoisonError::into_inner);
+                if later.is_empty() {
+                    this.writing_later.store(false, Ordering::SeqCst);
+                    later.shrink_to_fit();
+                    return;
+                }
+            }
+        });
     }
 
     /// Ends another session of `sub` from the sessions list ([`Self::end_session_once`]).

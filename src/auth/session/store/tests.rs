@@ -641,3 +641,35 @@ async fn a_person_revocation_is_never_lowered() {
     })
     .await;
 }
+
+/// A sign-out the store could not take (it was down) waits on the instance and is written as
+/// soon as the store is back: its session and its tokens are refused from then on.
+#[tokio::test]
+async fn a_sign_out_while_redis_is_down_is_written_when_it_is_back() {
+    let mut redis = TestRedis::start();
+    let r = Arc::new(Revocations::new(
+        Arc::new(SessionStore::redis(&redis.url()).expect("url")),
+        Duration::from_secs(3600),
+    ));
+    let now = now_unix();
+    let jwt = token("a", "t1", Some("rt1"), now);
+    redis.kill();
+    assert_eq!(r.revoke_session_or_later("a", "sid1", &jwt, now).await, Err(StoreDown));
+    assert_eq!(r.revoke_session_or_later("a", "sid2", "", now).await, Err(StoreDown));
+    assert_eq!(r.waiting(), 2);
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while r.waiting() > 0 {
+        assert!(Instant::now() < deadline, "still waiting: {}", r.waiting());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(r.is_revoked(&claims("a", "t1", Some("rt1"), now), now).await, Ok(true));
+    for sid in ["sid1", "sid2"] {
+        assert_eq!(
+            r.is_session_revoked("a", sid, "", Some(now), now).await,
+            Ok(true),
+            "{sid}"
+        );
+    }
+    assert_eq!(r.is_session_revoked("a", "sid3", "", Some(now), now).await, Ok(false));
+}
