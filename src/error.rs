@@ -56,6 +56,10 @@ pub enum AppError {
     /// The pool requires a second factor (MFA `ON`): it cannot be turned off.
     MfaRequired,
     TooManyAttempts,
+    /// Cognito locked the account's password after wrong ones (its own lockout, up to about
+    /// fifteen minutes). Said only to a browser known for the account; any other is told what
+    /// a wrong password gets.
+    PasswordAttemptsExceeded,
     /// An e-mailed sign-in code was wrong three times: a new code is needed.
     CodeAttemptsUsed,
     Throttled,
@@ -161,6 +165,7 @@ impl AppError {
             Self::SessionTooLarge => text!(session_too_large),
             Self::MfaRequired => text!(mfa_required),
             Self::TooManyAttempts => text!(too_many_attempts),
+            Self::PasswordAttemptsExceeded => text!(password_attempts_exceeded),
             Self::CodeAttemptsUsed => text!(code_attempts_used),
             Self::Throttled => text!(throttled),
             Self::RateLimited { seconds } => t!(lang, errors.rate_limited)(*seconds),
@@ -248,6 +253,7 @@ impl AppError {
             Self::SessionTooLarge => "session_too_large",
             Self::MfaRequired => "mfa_required",
             Self::TooManyAttempts => "too_many_attempts",
+            Self::PasswordAttemptsExceeded => "password_attempts_exceeded",
             Self::CodeAttemptsUsed => "code_attempts_used",
             Self::Throttled => "throttled",
             Self::RateLimited { .. } => "rate_limited",
@@ -293,7 +299,7 @@ impl AppError {
     }
 
     /// Every error, once each (with a placeholder wait for the rate limit).
-    pub const ALL: [AppError; 61] = [
+    pub const ALL: [AppError; 62] = [
         AppError::InvalidEmail,
         AppError::WeakPassword,
         AppError::InvalidName,
@@ -319,6 +325,7 @@ impl AppError {
         AppError::SessionTooLarge,
         AppError::MfaRequired,
         AppError::TooManyAttempts,
+        AppError::PasswordAttemptsExceeded,
         AppError::CodeAttemptsUsed,
         AppError::Throttled,
         // The wait comes back in its own query parameter (see `with_retry_after`).
@@ -376,7 +383,7 @@ impl AppError {
             Self::TriggerFailed => 502,
             Self::EmailTaken => 409,
             Self::TooLarge => 413,
-            Self::TooManyAttempts | Self::Throttled | Self::RateLimited { .. } => 429,
+            Self::TooManyAttempts | Self::PasswordAttemptsExceeded | Self::Throttled | Self::RateLimited { .. } => 429,
             Self::Unavailable
             | Self::BrieflyUnavailable
             | Self::ResendUnavailable
@@ -399,6 +406,7 @@ impl AppError {
             Self::TriggerFailed | Self::BlockedByFirewall => Some(120),
             Self::ResendUnavailable | Self::SignOutEverywhereUnavailable => Some(60),
             Self::TooManyAttempts => Some(300),
+            Self::PasswordAttemptsExceeded => Some(900),
             _ => None,
         }
     }

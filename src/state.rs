@@ -89,46 +89,63 @@ async fn report_store(store: &Arc<SessionStore>, production: bool) -> Result<(),
         }
         Err(_) => tracing::error!("session store: Redis does not answer yet; sessions are refused (503) until it does"),
     }
+    // In production, sessions are refused until the policy is read as noeviction (a store that
+    // does not answer at start is read once it does), and it is read again every minute: a
+    // parameter group changed later is refused too, never trusted with revocations.
+    if production {
+        redis.require_noeviction();
+    }
     match store.eviction_policy().await {
         Ok(Some(policy)) if policy == "noeviction" => {
+            redis.policy_read(true);
             tracing::info!(
                 "session store: maxmemory-policy noeviction (a full store refuses writes, never drops a revocation)"
             );
         }
         Ok(policy) => {
-            let policy = policy.unwrap_or_else(|| "unknown".into());
-            let problem = format!(
-                "its maxmemory-policy is {policy}: when full it would evict keys, revocations first (they expire). \
-                 Set maxmemory-policy noeviction (deploy/template.yaml's parameter group does)"
-            );
+            let problem = eviction_problem(policy.as_deref());
             if production {
                 return Err(StartError::Store(problem));
             }
             tracing::warn!("session store: {problem}");
         }
-        // Not answering yet: checked once it answers (too late to refuse to start, so said as
-        // an error every time, until the policy is fixed).
-        Err(_) => {
-            let store = store.clone();
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-                    match store.eviction_policy().await {
-                        Ok(Some(policy)) if policy == "noeviction" => return,
-                        Ok(policy) => {
-                            tracing::error!(
-                                policy = policy.as_deref().unwrap_or("unknown"),
-                                "session store: its maxmemory-policy evicts keys, revocations first; set noeviction"
-                            );
-                            return;
-                        }
-                        Err(_) => {}
-                    }
-                }
-            });
-        }
+        Err(_) => {}
     }
+    let store = store.clone();
+    tokio::spawn(async move {
+        let SessionStore::Redis(redis) = &*store else {
+            return;
+        };
+        let mut said: Option<String> = None;
+        loop {
+            let wait = if said.is_none() && production { 5 } else { 60 };
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            let Ok(policy) = store.eviction_policy().await else {
+                continue;
+            };
+            let noeviction = policy.as_deref() == Some("noeviction");
+            redis.policy_read(noeviction);
+            let now = policy.unwrap_or_else(|| "unknown".into());
+            if !noeviction && said.as_deref() != Some(now.as_str()) {
+                let refused = if production {
+                    "; sessions are refused until it is"
+                } else {
+                    ""
+                };
+                tracing::error!("session store: {}{refused}", eviction_problem(Some(&now)));
+            }
+            said = Some(now);
+        }
+    });
     Ok(())
+}
+
+fn eviction_problem(policy: Option<&str>) -> String {
+    format!(
+        "its maxmemory-policy is {}: when full it would evict keys, revocations first (they expire). \
+         Set maxmemory-policy noeviction (deploy/template.yaml's parameter group does)",
+        policy.unwrap_or("unknown")
+    )
 }
 
 impl FromRef<AppState> for Arc<RateLimits> {

@@ -43,7 +43,7 @@
 
 use super::clock::Clock;
 use super::session::device::{AccountIds, Device};
-use super::session::store::{Mode, Rule, SessionStore, StoreDown, memory::Memory};
+use super::session::store::{Mode, Rule, SessionStore, StoreDown, Tally, memory::Memory};
 use super::validate::Email;
 use crate::config::{Config, Limits};
 use crate::error::AppError;
@@ -255,6 +255,21 @@ const SPRAY_FAILURES_PER_NETWORK: u32 = 30;
 /// many times one budget: a pile of device cookies collected with the password gets no more.
 const ACCOUNT_CAP: u32 = 5;
 
+/// Cognito's own lockout of a password (AWS, "Lockout behavior for failed sign-in attempts"):
+/// after five failures it refuses every sign-in for 2^(n-5) seconds, up to about fifteen
+/// minutes — the right password too ("Password attempts exceeded") — until a success, or
+/// until fifteen minutes without any attempt. Anyone can send wrong passwords for an address,
+/// so browsers without a device cookie for the account stop two short of it (until
+/// [`COGNITO_QUIET`] after the last attempt sent): the person's own browser is never locked
+/// out by someone else's guesses, and may even mistype once.
+const COGNITO_LOCKOUT_AT: u32 = 5;
+const STRANGERS_STOP_AT: u32 = COGNITO_LOCKOUT_AT - 2;
+const COGNITO_QUIET: Duration = Duration::from_secs(15 * 60);
+
+/// New device cookies per account a day: each is a budget of its own, so they are not to be
+/// collected by the hundred.
+const DEVICES_PER_DAY: u32 = 10;
+
 pub struct RateLimits {
     per_client: Rule,
     /// An IPv6 /56: one home's delegation.
@@ -276,6 +291,8 @@ pub struct RateLimits {
     /// E-mails with a code per address and source network, and per address from anywhere.
     code_emails: Rule,
     code_emails_cap: Rule,
+    /// New device cookies per account.
+    devices_issued: Rule,
     /// Redis, when the store is shared; the limits count there.
     shared: Option<Arc<SessionStore>>,
     /// This instance's count: the only one without a shared store, the fallback while it is down.
@@ -302,16 +319,19 @@ pub enum Mail {
     Code,
 }
 
-/// A failure budget taken by [`RateLimits::check_failures`]: given back when the attempt turns
-/// out to be no failure ([`Attempt::finish`]), and when it is dropped unfinished (an early
-/// return: a typo caught before Cognito was asked is no guess).
-#[must_use = "finish it with the outcome, or the budget is given back when it is dropped"]
+/// A failure budget taken by [`RateLimits::check_failures`] just before Cognito is asked: given
+/// back when the attempt turns out to be no failure ([`Attempt::finish`]). One dropped
+/// unfinished (the request went away while Cognito answered) keeps it: the guess may have been
+/// made.
+#[must_use = "finish it with the outcome, or the budget stays spent"]
 pub struct Attempt {
     limits: Arc<RateLimits>,
     /// Taken now, given back unless it was a failure.
     taken: Vec<(String, Rule)>,
     /// Counted only for a failure (the ceiling, the spray budgets).
     shared: Vec<(String, Rule)>,
+    /// The account's tally of Cognito's lockout, forgotten by a success.
+    lockout: Option<String>,
     finished: bool,
 }
 
@@ -326,25 +346,23 @@ impl Attempt {
                 let _ = self.limits.step(&self.shared, Mode::Record).await;
             }
         } else {
-            let _ = self.limits.step(&self.taken, Mode::Refund).await;
+            if !self.taken.is_empty() {
+                let _ = self.limits.step(&self.taken, Mode::Refund).await;
+            }
+            // Cognito starts its count again after a right password; anything else that is no
+            // failure (Cognito unreachable, its lockout) it did not count either.
+            if let Some(key) = &self.lockout {
+                let op = if outcome.is_ok() { Tally::Forget } else { Tally::Remove };
+                self.limits.tally(key, op, COGNITO_QUIET).await;
+            }
         }
     }
 }
 
 impl Drop for Attempt {
     fn drop(&mut self) {
-        if self.finished || self.taken.is_empty() {
-            return;
-        }
-        let (limits, taken) = (self.limits.clone(), std::mem::take(&mut self.taken));
-        if limits.shared.is_none() {
-            // This process's count: given back at once.
-            let keys: Vec<(&str, Rule)> = taken.iter().map(|(k, r)| (k.as_str(), *r)).collect();
-            let _ = limits.local.rate(&keys, Mode::Refund, limits.clock.now_ms());
-        } else if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                let _ = limits.step(&taken, Mode::Refund).await;
-            });
+        if !self.finished {
+            tracing::debug!("an attempt ended before Cognito's answer was read; its budget stays spent");
         }
     }
 }
@@ -393,6 +411,7 @@ impl RateLimits {
             account_views: Rule::per_minute(n(ACCOUNT_VIEWS_PER_MINUTE)),
             code_emails,
             code_emails_cap: code_emails.times(ACCOUNT_CAP),
+            devices_issued: Rule::per(n(DEVICES_PER_DAY), Duration::from_secs(24 * 3600)),
             shared: shared.filter(|s| s.is_shared()),
             local: Memory::default(),
             warned_at: AtomicI64::new(i64::MIN),
@@ -428,6 +447,21 @@ impl RateLimits {
         {
             tracing::warn!("the session store is unreachable: rate limits are counted per instance until it is back");
         }
+    }
+
+    /// A tally the limits keep (Cognito's lockout, a step's wrong codes), shared or here; a store
+    /// that is down counts here meanwhile.
+    async fn tally(&self, key: &str, op: Tally, ttl: Duration) -> (u32, Duration) {
+        let now_ms = self.clock.now_ms();
+        if let Some(store) = &self.shared {
+            let at = self.clock.is_manual().then_some(now_ms);
+            match store.tally(key, op, ttl, at).await {
+                Ok(tally) => return tally,
+                Err(StoreDown) => self.fell_back(now_ms),
+            }
+        }
+        let (count, left) = self.local.tally(key, op, ttl.as_millis() as i64, now_ms);
+        (count, Duration::from_millis(left.max(0) as u64))
     }
 
     /// A value the limits keep beside their counts (a device epoch), shared or here.
@@ -522,6 +556,19 @@ impl RateLimits {
     /// else within the budgets of its client and networks.
     pub async fn check_source(&self, form: Form, trust: &Trust) -> Result<(), AppError> {
         let limits = match trust.proof_for(form) {
+            // A device cookie stands in for the source only while it is still good for its
+            // account, and all of one account's device cookies together get at most a few
+            // sources' worth.
+            Some(proof) if proof.kind == ProofKind::Device => match trust.devices.first() {
+                Some(device) if self.device(&device.account, trust).await.is_some() => vec![
+                    (proof.key(), self.per_client),
+                    (
+                        format!("post:account:{}", device.account),
+                        self.per_client.times(ACCOUNT_CAP),
+                    ),
+                ],
+                _ => self.post_limits(trust),
+            },
             Some(proof) => vec![(proof.key(), self.per_client)],
             None => self.post_limits(trust),
         };
@@ -542,7 +589,53 @@ impl RateLimits {
             Ok(since) => since.and_then(|v| v.parse::<i64>().ok()).unwrap_or(i64::MIN),
             Err(StoreDown) => return None,
         };
-        (device.issued > since).then_some(device.nonce.as_str())
+        // In the same second as the change counts as after it: the browser that changed the
+        // password signs in again (and gets its new cookie) within it.
+        (device.issued >= since).then_some(device.nonce.as_str())
+    }
+
+    /// Whether this browser is known for `email`'s account (a device cookie issued since its
+    /// last password change): such a browser may hear what only the account's owner may.
+    pub async fn knows_device(&self, email: &Email, trust: &Trust) -> bool {
+        let id = self.account_ids.of(email.as_str());
+        self.device(&id, trust).await.is_some()
+    }
+
+    /// A post to `form` for `email` that a device cookie let through in place of its source
+    /// (`check_source`), for an account the cookie does not name: the source pays after all.
+    /// For the forms whose server function knows the address only once it runs.
+    pub async fn check_device_covers(&self, form: Form, email: &Email, trust: &Trust) -> Result<(), AppError> {
+        if !trust.proof_for(form).is_some_and(|p| p.kind == ProofKind::Device) || self.knows_device(email, trust).await
+        {
+            return Ok(());
+        }
+        self.step(&self.post_limits(trust), Mode::Take).await.map_err(|wait| {
+            metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "source").increment(1);
+            limited(wait)
+        })
+    }
+
+    /// Whether a new device cookie may be given for `email`'s account now (at most
+    /// [`DEVICES_PER_DAY`] a day): without one, the browser counts by its source as before.
+    pub async fn may_issue_device(&self, email: &Email) -> bool {
+        let id = self.account_ids.of(email.as_str());
+        self.step(&[(format!("devices:new:{id}"), self.devices_issued)], Mode::Take)
+            .await
+            .is_ok()
+    }
+
+    /// One more wrong answer to the step `step` (a pending sign-in's e-mailed code), kept in the
+    /// store for as long as the step lives, so a copy of its cookie from before gets no more
+    /// tries: how many there have been.
+    pub async fn wrong_answer(&self, step: &str, lifetime: Duration) -> u32 {
+        self.tally(&format!("wrong:{step}"), Tally::Add, lifetime).await.0
+    }
+
+    /// How many wrong answers the step `step` has had ([`Self::wrong_answer`]).
+    pub async fn wrong_answers(&self, step: &str) -> u32 {
+        self.tally(&format!("wrong:{step}"), Tally::Read, Duration::ZERO)
+            .await
+            .0
     }
 
     /// Ends every device cookie of `email`'s account issued up to now (a password change or
@@ -566,7 +659,7 @@ impl RateLimits {
     ) -> Result<Attempt, AppError> {
         let group = form.failure_group();
         let id = self.account_ids.of(against.email.as_str());
-        let mut taken = vec![(format!("fail:cap:{group}:{id}"), self.account_cap)];
+        let mut taken = vec![];
         let mut shared = vec![];
         if let Some(step) = against.step {
             taken.push((format!("fail:step:{group}:{step}"), self.failures));
@@ -574,13 +667,27 @@ impl RateLimits {
         let device = self.device(&id, trust).await;
         // A device cookie stood in for this post's source budget (`check_source`), but it names
         // another account: the source pays after all.
-        if device.is_none() && trust.proof_for(form).is_some_and(|p| p.kind == ProofKind::Device) {
-            self.step(&self.post_limits(trust), Mode::Take).await.map_err(|wait| {
-                metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "source").increment(1);
-                limited(wait)
-            })?;
+        self.check_device_covers(form, against.email, trust).await?;
+        // Cognito's own lockout: a password from a browser not known for the account is not
+        // sent once it would be the fifth failure since the last quiet quarter of an hour.
+        let lockout = (form == Form::SignIn && against.per_account).then(|| format!("lockout:{id}"));
+        if let Some(key) = &lockout
+            && device.is_none()
+        {
+            let (failures, left) = self.tally(key, Tally::Read, COGNITO_QUIET).await;
+            if failures >= STRANGERS_STOP_AT {
+                tracing::info!(
+                    "a password for an account near Cognito's lockout, from a browser not known for it; not sent"
+                );
+                metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "lockout").increment(1);
+                return Err(limited(left));
+            }
         }
+        // Only what follows a password spends the account's own budgets: a step anyone can
+        // start for any address (an e-mailed code, a passkey ceremony, a reset with its own
+        // cookie) is bounded by its cookie alone, or anyone could close the person's own way in.
         if against.per_account {
+            taken.push((format!("fail:cap:{group}:{id}"), self.account_cap));
             match device {
                 Some(nonce) => taken.push((format!("fail:device:{group}:{nonce}"), self.failures)),
                 None => {
@@ -618,10 +725,15 @@ impl RateLimits {
             }
         }
         self.step(&taken, Mode::Take).await.map_err(refused("account"))?;
+        // Counted as it is sent: a request dropped while Cognito answers may have failed there.
+        if let Some(key) = &lockout {
+            self.tally(key, Tally::Add, COGNITO_QUIET).await;
+        }
         Ok(Attempt {
             limits: self.clone(),
             taken,
             shared,
+            lockout,
             finished: false,
         })
     }
@@ -683,22 +795,25 @@ impl RateLimits {
         limits
     }
 
-    /// Whether one more e-mail of `mail` may go to `email` today from this browser. Nothing is
-    /// spent by asking: only a code that really went out counts ([`Self::count_code_email`]), so
-    /// posts that send nothing (a decoy, an account that has one already, a typo) spend nothing.
-    pub async fn check_code_email(&self, mail: Mail, email: &Email, trust: &Trust) -> Result<(), AppError> {
+    /// One more e-mail of `mail` to `email` today from this browser, taken before Cognito is
+    /// asked (so many requests at once cannot all pass one check). Every answer that reads
+    /// "sent" keeps it — a code that went out, a decoy, an account that has a code already —
+    /// so the budget runs out alike for every address; only what the pool answers for everyone
+    /// (Cognito unreachable, throttled) gives it back ([`Self::refund_code_email`]).
+    pub async fn take_code_email(&self, mail: Mail, email: &Email, trust: &Trust) -> Result<(), AppError> {
         let limits = self.mail_limits(mail, email, trust).await;
-        self.step(&limits, Mode::Check).await.map_err(|wait| {
+        self.step(&limits, Mode::Take).await.map_err(|wait| {
             tracing::info!(?mail, "code e-mails to one address over the day's limit");
             metrics::counter!("rate_limited_total", "form" => "code-email", "limit" => "day").increment(1);
             limited(wait)
         })
     }
 
-    /// Counts an e-mail of `mail` that went out to `email`.
-    pub async fn count_code_email(&self, mail: Mail, email: &Email, trust: &Trust) {
+    /// Gives back what [`Self::take_code_email`] took, when nothing went out for a reason that
+    /// is the same for every address.
+    pub async fn refund_code_email(&self, mail: Mail, email: &Email, trust: &Trust) {
         let limits = self.mail_limits(mail, email, trust).await;
-        let _ = self.step(&limits, Mode::Record).await;
+        let _ = self.step(&limits, Mode::Refund).await;
     }
 }
 
@@ -943,6 +1058,11 @@ mod tests {
             kind: ProofKind::Device,
             id: "nonce".into(),
         });
+        trust.devices.push(Device {
+            account: "ada".into(),
+            nonce: "nonce".into(),
+            issued: 0,
+        });
         assert_eq!(limits.check_source(Form::SignIn, &trust).await, Ok(()));
         let session = Trust {
             proofs: vec![Proof {
@@ -974,24 +1094,13 @@ mod tests {
         let ada = Email::parse("ada@example.com").expect("email");
         let bob = Email::parse("bob@example.com").expect("email");
         let here = from("192.0.2.1");
-        // Successes, and errors that are not a failed guess, give back what they took; so does
-        // an attempt dropped before it was finished (an early return).
+        // Successes, and errors that are not a failed guess, give back what they took.
         for outcome in [Ok(()), Err(AppError::Unavailable), Err(AppError::WeakPassword)] {
             assert_eq!(
                 attempt(&limits, Form::SignIn, Against::account(&ada), &here, outcome).await,
                 Ok(())
             );
         }
-        for _ in 0..5 {
-            drop(
-                limits
-                    .check_failures(Form::SignIn, Against::account(&ada), &here)
-                    .await
-                    .expect("budget"),
-            );
-        }
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(20)).await;
         for n in 0..2 {
             // From another address each time: the account's budget, wherever it is guessed from.
             let there = from(&format!("198.51.100.{n}"));
@@ -1032,6 +1141,130 @@ mod tests {
         for attempt in held {
             attempt.finish(&wrong()).await;
         }
+    }
+
+    #[tokio::test]
+    async fn an_attempt_dropped_while_cognito_answers_stays_spent() {
+        let limits = Arc::new(limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]));
+        let ada = Email::parse("ada@example.com").expect("email");
+        let here = from("192.0.2.1");
+        // A browser that goes away mid-call has made its guess: Cognito may have counted it.
+        for _ in 0..2 {
+            drop(
+                limits
+                    .check_failures(Form::SignIn, Against::account(&ada), &here)
+                    .await
+                    .expect("budget"),
+            );
+        }
+        assert!(
+            limits
+                .check_failures(Form::SignIn, Against::account(&ada), &here)
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn passwords_stop_short_of_cognitos_lockout_except_from_the_owners_browser() {
+        // Budgets wide enough that only the lockout's count decides.
+        let limits = Arc::new(limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "100")]));
+        let ada = Email::parse("ada@example.com").expect("email");
+        let issued = limits.clock.now() - 60;
+        let home = Trust {
+            devices: vec![device_for("ada@example.com", "home", issued)],
+            ..from("192.0.2.10")
+        };
+        // Three wrong passwords from anywhere (Cognito locks at the fifth), and what Cognito
+        // does not count (unreachable) changes nothing.
+        for n in 0..3 {
+            let there = from(&format!("198.51.100.{n}"));
+            attempt(
+                &limits,
+                Form::SignIn,
+                Against::account(&ada),
+                &there,
+                Err(AppError::Unavailable),
+            )
+            .await
+            .expect("sent");
+            attempt(&limits, Form::SignIn, Against::account(&ada), &there, wrong())
+                .await
+                .expect("sent");
+        }
+        // A fourth from a browser not known for the account is not sent: Ada could not mistype
+        // once without being locked out.
+        let stranger = from("203.0.113.9");
+        let refused = attempt(&limits, Form::SignIn, Against::account(&ada), &stranger, Ok(())).await;
+        assert!(
+            matches!(refused, Err(AppError::RateLimited { seconds }) if seconds > 800 && seconds <= 900),
+            "{refused:?}"
+        );
+        // Ada's own browser is sent whatever the count; her right password starts it again.
+        attempt(&limits, Form::SignIn, Against::account(&ada), &home, Ok(()))
+            .await
+            .expect("the owner is never held");
+        assert_eq!(
+            attempt(&limits, Form::SignIn, Against::account(&ada), &stranger, Ok(())).await,
+            Ok(())
+        );
+        // Three more; then a quarter of an hour without any attempt, and Cognito (and this) forget.
+        for _ in 0..3 {
+            attempt(&limits, Form::SignIn, Against::account(&ada), &stranger, wrong())
+                .await
+                .expect("sent");
+            limits.clock.advance(Duration::from_secs(30));
+        }
+        assert!(
+            attempt(&limits, Form::SignIn, Against::account(&ada), &stranger, Ok(()))
+                .await
+                .is_err()
+        );
+        limits.clock.advance(COGNITO_QUIET);
+        assert_eq!(
+            attempt(&limits, Form::SignIn, Against::account(&ada), &stranger, Ok(())).await,
+            Ok(())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_step_anyone_can_start_never_spends_the_accounts_budgets() {
+        let limits = Arc::new(limits(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "2")]));
+        let ada = Email::parse("ada@example.com").expect("email");
+        let attacker = from("203.0.113.66");
+        // E-mailed codes and passkey ceremonies started for Ada's address, each failed as often
+        // as its own budget allows: many steps, none after a password.
+        for n in 0..40 {
+            let step = format!("step-{n}");
+            for form in [Form::MfaCode, Form::PasskeyAnswer] {
+                let against = Against {
+                    email: &ada,
+                    step: Some(&step),
+                    per_account: false,
+                };
+                for _ in 0..2 {
+                    attempt(&limits, form, against, &attacker, wrong())
+                        .await
+                        .expect("its own budget");
+                }
+                assert!(attempt(&limits, form, against, &attacker, wrong()).await.is_err());
+            }
+        }
+        // Ada's password, and the code that follows it, are untouched.
+        let home = from("192.0.2.10");
+        assert_eq!(
+            attempt(&limits, Form::SignIn, Against::account(&ada), &home, Ok(())).await,
+            Ok(())
+        );
+        let after_password = Against {
+            email: &ada,
+            step: Some("ada's step"),
+            per_account: true,
+        };
+        assert_eq!(
+            attempt(&limits, Form::MfaCode, after_password, &home, Ok(())).await,
+            Ok(())
+        );
     }
 
     #[tokio::test]
@@ -1123,6 +1356,75 @@ mod tests {
             attempt(&limits, Form::SignIn, Against::account(&own), &trust, Ok(())).await,
             Ok(())
         );
+        // The same for the forms that never count failures (codes e-mailed, passkey options,
+        // sign-up, resend, reset): the source pays for any address but the cookie's own.
+        let fresh = Trust {
+            ip: Some(ip("192.0.2.99")),
+            ..trust.clone()
+        };
+        for form in [
+            Form::EmailCode,
+            Form::PasskeyOptions,
+            Form::SignUp,
+            Form::Resend,
+            Form::ForgotPassword,
+        ] {
+            assert_eq!(limits.check_device_covers(form, &own, &fresh).await, Ok(()), "{form:?}");
+        }
+        for _ in 0..2 {
+            assert_eq!(
+                limits.check_device_covers(Form::EmailCode, &victim, &fresh).await,
+                Ok(())
+            );
+        }
+        assert!(
+            limits
+                .check_device_covers(Form::PasskeyOptions, &victim, &fresh)
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pile_of_device_cookies_posts_no_more_than_a_few_sources() {
+        let limits = Arc::new(limits(&[("RATE_LIMIT_IP_PER_MINUTE", "2")]));
+        let issued = limits.clock.now() - 60;
+        let mut passed = 0;
+        for n in 0..40 {
+            let nonce = format!("n{n}");
+            let trust = Trust {
+                proofs: vec![Proof {
+                    kind: ProofKind::Device,
+                    id: nonce.clone(),
+                }],
+                devices: vec![device_for("mallory@example.com", &nonce, issued)],
+                ..from("192.0.2.9")
+            };
+            for _ in 0..2 {
+                if limits.check_source(Form::PasskeyOptions, &trust).await.is_ok() {
+                    passed += 1;
+                }
+            }
+        }
+        assert_eq!(
+            passed,
+            2 * ACCOUNT_CAP as usize,
+            "one account's cookies together: five sources"
+        );
+        // And no more than a few new cookies a day for one account.
+        let mallory = Email::parse("mallory@example.com").expect("email");
+        let issued = futures_count(&limits, &mallory).await;
+        assert_eq!(issued, DEVICES_PER_DAY as usize);
+    }
+
+    async fn futures_count(limits: &RateLimits, email: &Email) -> usize {
+        let mut issued = 0;
+        for _ in 0..30 {
+            if limits.may_issue_device(email).await {
+                issued += 1;
+            }
+        }
+        issued
     }
 
     #[tokio::test]
@@ -1228,34 +1530,35 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn code_emails_are_counted_only_when_sent_and_per_network() {
-        let limits = limits(&[("RATE_LIMIT_CODE_EMAILS_PER_DAY", "2")]);
+    async fn code_emails_are_taken_before_cognito_and_counted_per_network() {
+        let limits = Arc::new(limits(&[("RATE_LIMIT_CODE_EMAILS_PER_DAY", "2")]));
         let ada = Email::parse("ada@example.com").expect("email");
         let attacker = from("203.0.113.66");
-        // Asking spends nothing: posts that sent nothing (a decoy, a typo) cannot use it up.
-        for _ in 0..10 {
-            assert_eq!(limits.check_code_email(Mail::Code, &ada, &attacker).await, Ok(()));
+        // Twenty requests at once: two pass, whatever Cognito answers them.
+        let mut at_once = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let (limits, ada, attacker) = (limits.clone(), ada.clone(), attacker.clone());
+            at_once.spawn(async move { limits.take_code_email(Mail::Code, &ada, &attacker).await });
         }
-        for _ in 0..2 {
-            limits.count_code_email(Mail::Code, &ada, &attacker).await;
-        }
-        assert!(limits.check_code_email(Mail::Code, &ada, &attacker).await.is_err());
+        let passed = at_once.join_all().await.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(passed, 2);
+        // One that sent nothing for everyone's reason (Cognito unreachable) is given back.
+        limits.refund_code_email(Mail::Code, &ada, &attacker).await;
+        assert_eq!(limits.take_code_email(Mail::Code, &ada, &attacker).await, Ok(()));
+        assert!(limits.take_code_email(Mail::Code, &ada, &attacker).await.is_err());
         // Ada, elsewhere, still gets her codes — and her reset has a budget of its own.
         let home = from("192.0.2.10");
-        assert_eq!(limits.check_code_email(Mail::Code, &ada, &home).await, Ok(()));
-        for _ in 0..2 {
-            limits.count_code_email(Mail::Code, &ada, &attacker).await;
-        }
-        assert_eq!(limits.check_code_email(Mail::Reset, &ada, &attacker).await, Ok(()));
-        // From anywhere together, the address's ceiling (five networks' worth) holds.
-        for n in 0..5 {
+        assert_eq!(limits.take_code_email(Mail::Code, &ada, &home).await, Ok(()));
+        assert_eq!(limits.take_code_email(Mail::Reset, &ada, &attacker).await, Ok(()));
+        // From anywhere together, the address's ceiling (five networks' worth, 10) holds: three
+        // so far, seven more from new networks, then none.
+        for n in 0..7 {
             let net = from(&format!("198.51.{n}.1"));
-            limits.count_code_email(Mail::Code, &ada, &net).await;
-            limits.count_code_email(Mail::Code, &ada, &net).await;
+            assert_eq!(limits.take_code_email(Mail::Code, &ada, &net).await, Ok(()), "{n}");
         }
         assert!(
             limits
-                .check_code_email(Mail::Code, &ada, &from("192.0.2.77"))
+                .take_code_email(Mail::Code, &ada, &from("192.0.2.77"))
                 .await
                 .is_err()
         );

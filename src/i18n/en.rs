@@ -369,6 +369,7 @@ pub const EN: Texts = Texts {
         mfa_required: "This app requires two-step sign-in, so it cannot be turned off.",
         session_too_large: "Your account is in too many groups for this app to keep you signed in. Ask the administrator of this app to remove groups you do not need, then sign in again.",
         too_many_attempts: "Too many attempts. Please wait a few minutes and try again.",
+        password_attempts_exceeded: "Too many wrong passwords were tried for this account, so it is locked for a while. Please wait up to 15 minutes, then try again.",
         code_attempts_used: "That code was not right three times. Ask for a new code and try again.",
         throttled: "The service is busy. Please wait a few seconds and try again.",
         rate_limited: |seconds| format!("Too many attempts. Please wait {seconds} seconds and try again."),

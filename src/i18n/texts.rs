@@ -398,6 +398,7 @@ pub struct Errors {
     pub session_too_large: Text,
     pub mfa_required: Text,
     pub too_many_attempts: Text,
+    pub password_attempts_exceeded: Text,
     pub code_attempts_used: Text,
     pub throttled: Text,
     pub rate_limited: fn(u32) -> String,

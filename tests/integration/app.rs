@@ -54,7 +54,13 @@ pub(crate) struct Fake {
     /// Every access token a sign-in got, in order. Each sign-in is its own refresh token, so
     /// its tokens have their own `origin_jti`, as on Cognito with token revocation on.
     pub(crate) issued: Arc<Mutex<Vec<String>>>,
+    /// Cognito's lockout of the account's password (real time: the lockout is Cognito's, not
+    /// the app's).
+    lockout: Arc<Mutex<Lockout>>,
 }
+
+/// Failed passwords so far, locked until when, and when the last attempt came.
+type Lockout = (u32, Option<Instant>, Option<Instant>);
 
 impl Fake {
     pub(crate) fn calls(&self, operation: &str) -> usize {
@@ -66,6 +72,37 @@ impl Fake {
     fn fail_others(&self, failure: Option<(StatusCode, &'static str)>) {
         *self.others_fail.lock().unwrap() = failure;
     }
+    /// Whether Cognito would refuse [`EMAIL`]'s sign-in now for its lockout (and notes the attempt).
+    fn locked_out(&self) -> bool {
+        let mut lockout = self.lockout.lock().unwrap();
+        let now = Instant::now();
+        if lockout.2.is_some_and(|last| now - last >= Duration::from_secs(15 * 60)) {
+            *lockout = (0, None, None);
+        }
+        lockout.2 = Some(now);
+        lockout.1.is_some_and(|until| now < until)
+    }
+
+    fn failed_password(&self) {
+        let mut lockout = self.lockout.lock().unwrap();
+        lockout.0 += 1;
+        if lockout.0 >= 5 {
+            let seconds = 2u64.saturating_pow(lockout.0 - 5).min(900);
+            lockout.1 = Some(Instant::now() + Duration::from_secs(seconds));
+        }
+    }
+
+    /// Cognito locks [`EMAIL`]'s password for a minute, as after wrong passwords tried
+    /// elsewhere (another app on the pool, its API called directly).
+    pub(crate) fn lock_out(&self) {
+        *self.lockout.lock().unwrap() = (6, Some(Instant::now() + Duration::from_secs(60)), Some(Instant::now()));
+    }
+
+    /// How many wrong passwords Cognito has counted for [`EMAIL`].
+    pub(crate) fn failed_passwords(&self) -> u32 {
+        self.lockout.lock().unwrap().0
+    }
+
     /// `operation` answers `exception` with `status` from now on (`None`: normally again).
     pub(crate) fn fail(&self, operation: &'static str, failure: Option<(StatusCode, &'static str)>) {
         let mut failing = self.failing.lock().unwrap();
@@ -101,13 +138,17 @@ pub(crate) fn jwks() -> Value {
 }
 
 fn aws_error(status: StatusCode, exception: &str) -> axum::response::Response {
+    aws_error_saying(status, exception, &format!("fake {exception}"))
+}
+
+fn aws_error_saying(status: StatusCode, exception: &str, message: &str) -> axum::response::Response {
     (
         status,
         [
             ("content-type", "application/x-amz-json-1.1"),
             ("x-amzn-requestid", "fake-request"),
         ],
-        json!({ "__type": exception, "message": format!("fake {exception}") }).to_string(),
+        json!({ "__type": exception, "message": message }).to_string(),
     )
         .into_response()
 }
@@ -153,9 +194,18 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
                 SignIn::NoTokens => ok(json!({})),
                 // A challenge without the session its answer would need.
                 SignIn::Challenge => ok(json!({ "ChallengeName": "SMS_MFA" })),
+                // Cognito's lockout (AWS, "Lockout behavior for failed sign-in attempts"): after
+                // five failed passwords, 2^(n-5) s for every attempt — the right one too — and
+                // forgotten after a success or fifteen quiet minutes.
+                SignIn::Normal if params["USERNAME"] == EMAIL && fake.locked_out() => aws_error_saying(
+                    StatusCode::BAD_REQUEST,
+                    "NotAuthorizedException",
+                    "Password attempts exceeded",
+                ),
                 SignIn::Normal
                     if params["USERNAME"] == EMAIL && params["PASSWORD"] == *fake.password.lock().unwrap() =>
                 {
+                    *fake.lockout.lock().unwrap() = (0, None, None);
                     let exp = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
                         .unwrap()
@@ -175,7 +225,12 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
                         "RefreshToken": "refresh-token",
                         "ExpiresIn": 3600, "TokenType": "Bearer" } }))
                 }
-                SignIn::Normal => aws_error(StatusCode::BAD_REQUEST, "NotAuthorizedException"),
+                SignIn::Normal => {
+                    if params["USERNAME"] == EMAIL {
+                        fake.failed_password();
+                    }
+                    aws_error(StatusCode::BAD_REQUEST, "NotAuthorizedException")
+                }
             }
         }
         "ForgotPassword" => ok(json!({ "CodeDeliveryDetails": {
@@ -228,6 +283,7 @@ pub(crate) async fn fake_cognito() -> (Fake, String) {
         calls: Arc::default(),
         issuer: format!("{url}/eu-west-1_Test1"),
         issued: Arc::default(),
+        lockout: Arc::default(),
     };
     let app = Router::new()
         .route(

@@ -21,10 +21,10 @@ fn each_client_ip_is_limited_before_cognito_is_called() {
         .await;
         let from = |ip: &'static str| [("x-forwarded-for", ip)];
         for _ in 0..3 {
-            let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &from("203.0.113.7")).await;
+            let answer = sign_in(&app, &another_address(), "Wrong-Horse-9", &from("203.0.113.7")).await;
             assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
         }
-        let limited = sign_in(&app, EMAIL, "Wrong-Horse-9", &from("203.0.113.7")).await;
+        let limited = sign_in(&app, &another_address(), "Wrong-Horse-9", &from("203.0.113.7")).await;
         assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(limited.json()["error"], "rate_limited");
         let seconds = limited.json()["seconds"].as_u64().expect("seconds");
@@ -64,16 +64,32 @@ fn each_client_ip_is_limited_before_cognito_is_called() {
     })
 }
 
+/// A new address each time: a client's budget is what these tests count, not an account's (whose
+/// wrong passwords stop short of Cognito's lockout after three).
+fn another_address() -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    format!(
+        "guess{}@example.com",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
 #[test]
 fn an_ipv6_client_is_limited_per_slash_64_whatever_address_it_picks() {
     run(async {
         let (fake, app) = app(&[("RATE_LIMIT_IP_PER_MINUTE", "3")]).await;
         // One host, three of its 2^64 addresses.
         for host in ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3"] {
-            let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("peer", host)]).await;
+            let answer = sign_in(&app, &another_address(), "Wrong-Horse-9", &[("peer", host)]).await;
             assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{host}");
         }
-        let limited = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("peer", "2001:db8:1:2:abcd::4")]).await;
+        let limited = sign_in(
+            &app,
+            &another_address(),
+            "Wrong-Horse-9",
+            &[("peer", "2001:db8:1:2:abcd::4")],
+        )
+        .await;
         assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(limited.json()["error"], "rate_limited");
         let seconds = limited.json()["seconds"].as_u64().expect("seconds");
@@ -99,7 +115,7 @@ fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
             let forged = format!("203.0.113.{n}");
             let answer = sign_in(
                 &app,
-                EMAIL,
+                &another_address(),
                 "Wrong-Horse-9",
                 &[("peer", "198.51.100.7"), ("x-forwarded-for", &forged)],
             )
@@ -108,7 +124,7 @@ fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
         }
         let answer = sign_in(
             &app,
-            EMAIL,
+            &another_address(),
             "Wrong-Horse-9",
             &[("peer", "198.51.100.7"), ("x-forwarded-for", "203.0.113.3")],
         )
@@ -116,7 +132,7 @@ fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
         assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
         // Behind the balancer, values with ports are the client's address (each its own quota).
         for value in ["[2001:db8::9]:4711", "203.0.113.9:4711"] {
-            let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[("x-forwarded-for", value)]).await;
+            let answer = sign_in(&app, &another_address(), "Wrong-Horse-9", &[("x-forwarded-for", value)]).await;
             assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{value}");
         }
     })
@@ -145,16 +161,55 @@ fn junk_posts_with_a_persons_address_do_not_lock_them_out() {
         assert!(!forgot.status.is_client_error(), "{}", forgot.status);
         assert_eq!(fake.calls("InitiateAuth"), 1);
 
-        // Six wrong passwords are six failures: the seventh try waits, with Retry-After.
-        for _ in 0..6 {
+        // Wrong passwords are failures, and Cognito locks the account at its fifth: from a
+        // browser not known for it, three are sent; the fourth try waits (until a quarter of an
+        // hour without attempts has passed, as Cognito's own count), with Retry-After.
+        for _ in 0..3 {
             let answer = sign_in(&app, EMAIL, "Wrong-Horse-9", &[]).await;
             assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
         }
         let limited = sign_in(&app, EMAIL, PASSWORD, &[]).await;
         assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
         let seconds = limited.json()["seconds"].as_u64().expect("seconds");
+        assert!((850..=900).contains(&seconds), "{seconds}");
         assert_eq!(limited.header("retry-after"), Some(seconds.to_string().as_str()));
-        assert_eq!(fake.calls("InitiateAuth"), 7, "the limited call never reached Cognito");
+        assert_eq!(fake.calls("InitiateAuth"), 4, "the limited call never reached Cognito");
+        assert_eq!(fake.failed_passwords(), 3, "never near Cognito's lockout");
+    })
+}
+
+/// Cognito's lockout after wrong passwords tells that the account exists: a browser known for
+/// the account hears it (and is charged nothing for it); any other is told what a wrong password
+/// gets. Either way the person's own budget is not spent.
+#[test]
+fn cognitos_lockout_is_said_only_to_a_browser_known_for_the_account() {
+    run(async {
+        let (fake, app) = app(&[]).await;
+        let mut home = Person {
+            peer: "192.0.2.10",
+            cookies: String::new(),
+        };
+        assert!(signed_in(&home.sign_in(&app, PASSWORD).await));
+        home.cookies = home
+            .cookies
+            .split("; ")
+            .filter(|c| c.starts_with("lc-device="))
+            .collect::<Vec<_>>()
+            .join("; ");
+        fake.lock_out();
+        let mut stranger = Person {
+            peer: "198.51.100.20",
+            cookies: String::new(),
+        };
+        let told = stranger.sign_in(&app, PASSWORD).await;
+        assert_eq!(told.status, StatusCode::UNAUTHORIZED, "{}", told.body);
+        assert_eq!(told.json()["error"], "invalid_credentials");
+        for _ in 0..10 {
+            let told = home.sign_in(&app, PASSWORD).await;
+            assert_eq!(told.status, StatusCode::TOO_MANY_REQUESTS, "{}", told.body);
+            assert_eq!(told.json()["error"], "password_attempts_exceeded");
+            assert_eq!(told.header("retry-after"), Some("900"));
+        }
     })
 }
 
@@ -187,26 +242,38 @@ fn sources() -> Vec<String> {
         .collect()
 }
 
-/// The spray's posts: each source at its per-source limit (`per_source` posts) to `path`.
+/// The spray's posts: each source at its per-source limit (`per_source` posts) to `path`, each
+/// source's posts in order. The sign-in is sprayed one source after another (so the counts
+/// below are exact); the other forms with every source at once (a botnet does not wait for
+/// answers, and the forms that answer no sooner than a second would take an hour in a row).
 async fn spray(app: &Router, path: &str, per_source: usize, form: impl Fn(usize) -> Vec<(String, String)>) -> usize {
-    let mut refused = 0;
-    for (n, source) in sources().iter().enumerate() {
-        for k in 0..per_source {
-            let fields = form(n * per_source + k);
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let answer = post(app, path, &fields, &[("peer", source)]).await;
-            assert_ne!(
-                answer.status,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "{path}: {}",
-                answer.body
-            );
-            if answer.status == StatusCode::TOO_MANY_REQUESTS {
-                refused += 1;
+    let at_once = if path == "/auth/sign-in" { 1 } else { 1000 };
+    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(at_once));
+    let mut sprayers = tokio::task::JoinSet::new();
+    for (n, source) in sources().into_iter().enumerate() {
+        let posts: Vec<Vec<(String, String)>> = (0..per_source).map(|k| form(n * per_source + k)).collect();
+        let (app, path) = (app.clone(), path.to_owned());
+        let turn = turns.clone().acquire_owned().await.expect("semaphore");
+        sprayers.spawn(async move {
+            let _turn = turn;
+            let mut refused = 0;
+            for fields in posts {
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let answer = post(&app, &path, &fields, &[("peer", &source)]).await;
+                assert_ne!(
+                    answer.status,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "{path}: {}",
+                    answer.body
+                );
+                if answer.status == StatusCode::TOO_MANY_REQUESTS {
+                    refused += 1;
+                }
             }
-        }
+            refused
+        });
     }
-    refused
+    sprayers.join_all().await.into_iter().sum()
 }
 
 /// The fields of a sprayed post, by its number.
@@ -302,26 +369,43 @@ fn a_spray_from_a_thousand_sources_slows_the_attacker_and_not_the_people() {
         assert!(signed_in(&laptop.sign_in(&app, PASSWORD).await));
         laptop.cookies.clear();
 
-        // 2. A spray of wrong passwords at Ada's own address, from every source. Her account's
-        // budget (for browsers that never signed in to it) is gone within six guesses…
+        // 2. A spray of wrong passwords at Ada's own address, from every source. Cognito would
+        // lock her account at the fifth failure (the right password too, for up to fifteen
+        // minutes): from browsers that never signed in to it, three are sent, no more…
         clock.advance(Duration::from_secs(120));
         spray(&app, "/auth/sign-in", 3, |_| {
             pairs(&[("email", EMAIL), ("password", "Summer-2026")])
         })
         .await;
-        assert!(
-            fake.calls("InitiateAuth") - before - reached <= 6 + 3,
-            "the account's budget held"
+        // (Two of the calls since are the people's sign-ins above.)
+        assert_eq!(
+            fake.calls("InitiateAuth") - before - reached,
+            2 + 3,
+            "three of the spray's guesses"
         );
-        // … but her own browser has a budget of its own: she is in at once, even after a typo.
-        assert_eq!(home.sign_in(&app, "Summer-2026").await.status, StatusCode::UNAUTHORIZED);
-        assert!(signed_in(&home.sign_in(&app, PASSWORD).await));
-        // The laptop waits — told for how long, never longer than the spray's own window (one
-        // failure is forgiven every ten seconds) — and is in once the spray stops.
+        assert_eq!(fake.failed_passwords(), 3);
+        // The laptop waits — told for how long: until a quarter of an hour after the last guess
+        // that was sent, when Cognito forgets them too…
         let waiting = laptop.sign_in(&app, PASSWORD).await;
         assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS, "{}", waiting.body);
         let seconds: u64 = waiting.headers["retry-after"].to_str().unwrap().parse().unwrap();
-        assert!((1..=10).contains(&seconds), "{seconds}");
+        assert!((850..=900).contains(&seconds), "{seconds}");
+        // … while her own browser, which counts apart, is in at once, even after a typo: Cognito
+        // never locked her out.
+        assert_eq!(home.sign_in(&app, "Summer-2026").await.status, StatusCode::UNAUTHORIZED);
+        assert!(signed_in(&home.sign_in(&app, PASSWORD).await));
+        // Her sign-in started Cognito's count again: the laptop is in too.
+        assert!(signed_in(&laptop.sign_in(&app, PASSWORD).await));
+        // Had she not come, the laptop would have been in once the quarter of an hour passed.
+        clock.advance(Duration::from_secs(120));
+        spray(&app, "/auth/sign-in", 3, |_| {
+            pairs(&[("email", EMAIL), ("password", "Summer-2026")])
+        })
+        .await;
+        laptop.cookies.clear();
+        let waiting = laptop.sign_in(&app, PASSWORD).await;
+        assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS, "{}", waiting.body);
+        let seconds: u64 = waiting.headers["retry-after"].to_str().unwrap().parse().unwrap();
         clock.advance(Duration::from_secs(seconds));
         assert!(signed_in(&laptop.sign_in(&app, PASSWORD).await));
 

@@ -401,11 +401,13 @@ fn an_address_cognito_sends_no_code_to_gets_the_same_page_and_every_code_is_wron
     // challenge picked at random among the pool's: here the password; an account-only refusal
     // (too many codes) gets the decoy too. And a real code, for comparison: "EMAIL_OTP".
     let mut pages = vec![];
+    let mut cookie_lengths = vec![];
     for answer in ["PASSWORD", "SELECT_CHALLENGE", "LimitExceededException", "EMAIL_OTP"] {
         run(async {
             let start = user_auth("EMAIL_OTP", move || {
                 let mut out = InitiateAuthOutput::builder()
-                    .session("session-1")
+                    // As long as Cognito's sessions are (about a thousand characters).
+                    .session(format!("AYABe{}", "x".repeat(995)))
                     .challenge_parameters("USERNAME", USER_ID);
                 out = match answer {
                     "PASSWORD" => out.challenge_name(ChallengeNameType::Password),
@@ -438,6 +440,16 @@ fn an_address_cognito_sends_no_code_to_gets_the_same_page_and_every_code_is_wron
                 .await;
             assert!(started.elapsed() >= std::time::Duration::from_millis(1500), "{answer}");
             assert_eq!(sent.location(), "/sign-in/code", "{answer}");
+            // The sealed step is as long for a decoy as for a real code.
+            let sealed = sent
+                .set_cookies()
+                .into_iter()
+                .find(|c| c.starts_with("lc-sign-in="))
+                .expect("the step's cookie");
+            // (As sealed: percent-encoding makes the header's length vary with the random bytes.)
+            let pair = sealed.split(';').next().expect("pair");
+            cookie_lengths.push(pair.len() - 2 * pair.matches('%').count());
+            let before_any_guess = browser.clone();
             let page = browser.get(&app, "/sign-in/code").await;
             assert!(page.body.contains("Enter your sign-in code"), "{answer}: {}", page.body);
             let intro = page
@@ -466,9 +478,21 @@ fn an_address_cognito_sends_no_code_to_gets_the_same_page_and_every_code_is_wron
                 "{answer}: {}",
                 third.location()
             );
+            // A copy of the step's cookie from before the first guess gets no more tries.
+            let mut replayed = before_any_guess;
+            let again = replayed.post(&app, "/auth/mfa-code", &[("code", "12345678")]).await;
+            assert!(
+                again.location().starts_with("/sign-in?error=code_attempts_used"),
+                "{answer}: {}",
+                again.location()
+            );
+            if answer == "EMAIL_OTP" {
+                assert_eq!(wrong_code.num_calls(), 3, "the copy never reached Cognito");
+            }
         });
     }
     assert!(pages.windows(2).all(|w| w[0] == w[1]), "{pages:?}");
+    assert!(cookie_lengths.windows(2).all(|w| w[0] == w[1]), "{cookie_lengths:?}");
 }
 
 #[test]

@@ -169,6 +169,54 @@ fn deleting_the_account_ends_every_browser_and_refuses_every_token() {
     })
 }
 
+/// A new password ends the device cookies issued before it — but this browser, which just typed
+/// both passwords, gets a new one at once: it stays known for the account.
+#[test]
+fn a_new_password_keeps_this_browser_known_for_the_account() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        let app = app(&fake, &url).await;
+        let (cookies, _) = browser(&app, &fake, PASSWORD).await;
+        let changed = post(
+            &app,
+            "/auth/account-password",
+            &[("current_password", PASSWORD), ("new_password", "Battery-Staple-10")],
+            &[("cookie", &cookies)],
+        )
+        .await;
+        assert_eq!(
+            location(&changed),
+            "/account?notice=password_changed",
+            "{}",
+            changed.body
+        );
+        let device = changed
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|c| c.to_str().ok())
+            .any(|c| c.starts_with("lc-device=") && !c.contains("Max-Age=0"));
+        assert!(device, "{:?}", changed.headers);
+    })
+}
+
+/// The same cookies posted to sign-out again (a double click, a replay) revoke the refresh token
+/// at Cognito once, however often they come back.
+#[test]
+fn signing_out_again_with_the_same_cookies_asks_cognito_once() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        let app = app(&fake, &url).await;
+        let (cookies, _) = browser(&app, &fake, PASSWORD).await;
+        for _ in 0..3 {
+            let out = post(&app, "/auth/sign-out", &[], &[("cookie", &cookies)]).await;
+            assert!(out.set_cookie_clears(), "{:?}", out.headers);
+            signed_out(&app, &cookies).await;
+        }
+        assert_eq!(fake.calls("RevokeToken"), 1);
+    })
+}
+
 #[test]
 fn a_password_reset_ends_every_session_here_and_at_cognito() {
     run(async {

@@ -5,6 +5,8 @@ use crate::app::{EMAIL, PASSWORD, api_me, app_at, app_on, cookies_of, fake_cogni
 use crate::common::{SESSION_KEY, run};
 use axum::http::{StatusCode, header};
 use leptos_cognito::auth::clock::Clock;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 #[path = "../../src/auth/session/store/test_redis.rs"]
@@ -219,7 +221,8 @@ fn sixty_posts_over_two_instances_from_one_client_and_the_next_is_refused_on_eit
         let from = [("peer", "203.0.113.9")];
         for n in 0..60 {
             let instance = if n % 2 == 0 { &a } else { &b };
-            let answer = sign_in(instance, EMAIL, "Wrong-Password-1", &from).await;
+            // Each for another address: the client's budget is what is counted here.
+            let answer = sign_in(instance, &format!("user{n}@example.com"), "Wrong-Password-1", &from).await;
             assert_ne!(
                 answer.status,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -254,8 +257,6 @@ fn two_instances_refresh_a_session_once_let_go_when_it_fails_and_hold_when_the_s
     use aws_sdk_cognitoidentityprovider::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenOutput;
     use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
     use aws_smithy_mocks::mock;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     run(async {
         let mut redis = TestRedis::start();
@@ -346,5 +347,134 @@ fn two_instances_refresh_a_session_once_let_go_when_it_fails_and_hold_when_the_s
             assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{}", page.body);
         }
         assert_eq!(third.num_calls(), 0);
+    })
+}
+
+/// A proxy in front of Redis that can swallow everything, on every connection old and new,
+/// without closing any (a black-holed primary), then let new connections through again.
+struct BlackHole {
+    port: u16,
+    silent: Arc<AtomicBool>,
+    /// Bumped when traffic passes again: connections from before are dropped.
+    epoch: Arc<AtomicUsize>,
+}
+
+impl BlackHole {
+    async fn start(upstream: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (silent, epoch) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
+        let (s, e) = (silent.clone(), epoch.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await else {
+                    continue;
+                };
+                let born = e.load(Ordering::SeqCst);
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::spawn(Self::pass(client_read, server_write, s.clone(), e.clone(), born));
+                tokio::spawn(Self::pass(server_read, client_write, s.clone(), e.clone(), born));
+            }
+        });
+        Self { port, silent, epoch }
+    }
+
+    /// Copies one direction until it ends or its epoch is over; swallows all while silent.
+    async fn pass(
+        mut from: tokio::net::tcp::OwnedReadHalf,
+        mut to: tokio::net::tcp::OwnedWriteHalf,
+        silent: Arc<AtomicBool>,
+        epoch: Arc<AtomicUsize>,
+        born: usize,
+    ) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let mut buffer = [0u8; 16 * 1024];
+        loop {
+            let Ok(n) = from.read(&mut buffer).await else { return };
+            if n == 0 || epoch.load(Ordering::SeqCst) != born {
+                return;
+            }
+            if silent.load(Ordering::SeqCst) {
+                continue;
+            }
+            if to.write_all(&buffer[..n]).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    fn silence(&self) {
+        self.silent.store(true, Ordering::SeqCst);
+    }
+
+    fn restore(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.silent.store(false, Ordering::SeqCst);
+    }
+}
+
+/// A sign-out while Redis is silent (no answer, nothing closed) goes through, and holds once
+/// Redis answers again: neither the page nor the API accepts what it ended.
+#[test]
+fn a_sign_out_while_redis_is_silent_holds_when_it_answers_again() {
+    run(async {
+        let redis = TestRedis::start();
+        let hole = BlackHole::start(redis.port).await;
+        let (fake, url) = fake_cognito().await;
+        let redis_url = format!("redis://127.0.0.1:{}", hole.port);
+        let app = app_at(
+            &url,
+            &[
+                ("COGNITO_ISSUER", fake.issuer.as_str()),
+                ("REDIS_URL", redis_url.as_str()),
+            ],
+        )
+        .await;
+        let staying = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+        let leaving = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+        let leaving_token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
+        assert!(get_page(&app, "/protected", &leaving).await.body.contains(EMAIL));
+
+        hole.silence();
+        let page = get_page(&app, "/protected", &leaving).await;
+        assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+        let out = post(&app, "/auth/sign-out", &[], &[("cookie", &leaving)]).await;
+        assert!(
+            out.status.is_success() || out.status.is_redirection(),
+            "{} {}",
+            out.status,
+            out.body
+        );
+        assert!(out.set_cookie_clears(), "{:?}", out.headers);
+        // One who signs in while the store is silent, and out again.
+        let brief = cookies_of(&sign_in(&app, EMAIL, PASSWORD, &[]).await);
+        let brief_token = fake.issued.lock().unwrap().last().cloned().expect("signed in");
+        let out = post(&app, "/auth/sign-out", &[], &[("cookie", &brief)]).await;
+        assert!(out.set_cookie_clears(), "{:?}", out.headers);
+
+        hole.restore();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while get_page(&app, "/protected", &staying).await.status != StatusCode::OK {
+            assert!(std::time::Instant::now() < deadline, "the store did not come back");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let page = get_page(&app, "/protected", &leaving).await;
+        assert!(
+            !page.body.contains(EMAIL),
+            "signed in again: {} {}",
+            page.status,
+            page.body
+        );
+        let page = get_page(&app, "/protected", &brief).await;
+        assert!(
+            !page.body.contains(EMAIL),
+            "signed in again: {} {}",
+            page.status,
+            page.body
+        );
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(api_me(&app, &leaving_token).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(api_me(&app, &brief_token).await.status, StatusCode::UNAUTHORIZED);
     })
 }

@@ -75,12 +75,29 @@ pub struct Challenge {
 
 impl Challenge {
     /// The code page of an e-mail code that was never sent (see [`Challenge::decoy`]), with the
-    /// address masked as [`mask_email`] masks a real one's.
+    /// address masked as [`mask_email`] masks a real one's. Its session and username are random,
+    /// as long as Cognito's (a session of about 1,100 characters, a UUID), so that its sealed
+    /// cookie is no shorter than a real one's (the cookies are also padded to whole kilobytes).
     pub fn decoy_email_code(email: &str) -> Self {
+        use base64::Engine as _;
+        let mut random = [0u8; 825 + 16];
+        // The system's random source does not fail on the platforms this runs on; a decoy with
+        // zeros would still look the same from outside.
+        let _ = aws_lc_rs::rand::fill(&mut random);
+        let (session, id) = random.split_at(825);
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        let username = format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        );
         Self {
             kind: ChallengeKind::EmailOtp,
-            session: String::new(),
-            username: String::new(),
+            session: base64::engine::general_purpose::STANDARD.encode(session),
+            username,
             destination: Some(mask_email(email)),
             options: vec![],
             required_attributes: vec![],

@@ -163,7 +163,11 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
 /// policy ("Password does not conform to policy: …").
 pub(super) const EMULATOR_WRONG_PASSWORD: &str = "Invalid password";
 
-/// [`map_exception`], plus the one case where the exception name alone is ambiguous: the
+/// AWS's text for a sign-in during its lockout after wrong passwords.
+pub(super) const PASSWORD_ATTEMPTS_EXCEEDED: &str = "Password attempts exceeded";
+
+/// [`map_exception`], plus the cases where the exception name alone is ambiguous: Cognito's
+/// lockout after wrong passwords (a NotAuthorizedException like a wrong password), and the
 /// emulator's InvalidPasswordException for a wrong current password. Only that exact text
 /// means "wrong password"; anything else is AWS's meaning, a new password the policy refuses
 /// (the app checks the policy first, but the pool may be stricter than what DescribeUserPool
@@ -172,6 +176,12 @@ pub fn map_service_error(op: Op, code: Option<&str>, message: Option<&str>) -> A
     match (op, code, message) {
         (Op::ChangePassword, Some("InvalidPasswordException"), Some(EMULATOR_WRONG_PASSWORD)) => {
             AppError::WrongPassword
+        }
+        // Cognito's own lockout after wrong passwords: NotAuthorizedException, told apart only
+        // by its text. Not a wrong password (it counts against no budget); whether the person
+        // may hear it is the sign-in form's call.
+        (Op::SignIn, Some("NotAuthorizedException"), Some(message)) if message.contains(PASSWORD_ATTEMPTS_EXCEEDED) => {
+            AppError::PasswordAttemptsExceeded
         }
         _ => map_exception(op, code),
     }

@@ -298,11 +298,21 @@ pub async fn change_password(
         .await
         .map_err(|e| fail(e, forms::PASSWORD))?;
     let email = Email::parse(&session.email).map_err(|e| fail(e, forms::PASSWORD))?;
-    // A browser that knew the old password is no longer known for this account.
+    // A browser that knew the old password is no longer known for this account — but this one,
+    // which just typed it, is again (its device cookie is issued afresh).
     if state.limits.forget_devices(&email).await.is_err() {
         tracing::warn!("the session store did not take the end of the account's device cookies");
     }
     if sign_out_others.is_none() {
+        if state.limits.may_issue_device(&email).await {
+            set_cookies(
+                state
+                    .sessions
+                    .device_cookie(&request_headers(), email.as_str(), state.clock.now())
+                    .into_iter()
+                    .collect(),
+            );
+        }
         return done("password_changed");
     }
     // The app's own sign-out first: every token and session of this person issued up to this
@@ -439,15 +449,13 @@ pub async fn change_email(email: String) -> Result<(), AppError> {
     let trust = trust();
     state
         .limits
-        .check_code_email(Mail::Code, &parsed, &trust)
+        .take_code_email(Mail::Code, &parsed, &trust)
         .await
         .map_err(back)?;
-    state
-        .cognito
-        .change_email(&session.access_token, &parsed)
-        .await
-        .map_err(back)?;
-    state.limits.count_code_email(Mail::Code, &parsed, &trust).await;
+    if let Err(e) = state.cognito.change_email(&session.access_token, &parsed).await {
+        state.limits.refund_code_email(Mail::Code, &parsed, &trust).await;
+        return Err(back(e));
+    }
     let mut pending = read_pending(&state, &session);
     pending.sub.clone_from(&session.sub);
     pending.new_email = Some(parsed.as_str().to_owned());
@@ -488,15 +496,13 @@ pub async fn resend_email_code() -> Result<(), AppError> {
     let trust = trust();
     state
         .limits
-        .check_code_email(Mail::Code, &to, &trust)
+        .take_code_email(Mail::Code, &to, &trust)
         .await
         .map_err(|e| fail(e, forms::EMAIL))?;
-    state
-        .cognito
-        .resend_email_code(&session.access_token)
-        .await
-        .map_err(|e| fail(e, forms::EMAIL))?;
-    state.limits.count_code_email(Mail::Code, &to, &trust).await;
+    if let Err(e) = state.cognito.resend_email_code(&session.access_token).await {
+        state.limits.refund_code_email(Mail::Code, &to, &trust).await;
+        return Err(fail(e, forms::EMAIL));
+    }
     done(if changing.is_some() {
         "email_code_resent"
     } else {

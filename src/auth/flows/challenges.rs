@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use crate::auth::{
     ChallengeKind,
     limits::{Against, Attempt, Form, ProofKind},
-    server::{caller, form_error, no_store, set_cookies, state, trust},
+    server::{caller, form_error, no_store, state, trust},
     session::pending::{self, Factor, PendingSignIn},
     validate::{Email, MfaCode, Password, attribute_value},
 };
@@ -120,12 +120,21 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
         return Ok(());
     };
     let code = code?;
+    // An e-mailed code that is the whole sign-in: a decoy's page must behave as a real one's —
+    // no faster, and over after the same number of wrong codes (whatever Cognito's own count),
+    // counted by the step in the store, so a copy of the cookie from before gets no more tries.
+    let email_code = pending.is_email_code_sign_in();
+    let step = if pending.step.is_empty() {
+        pending.challenge.session.clone()
+    } else {
+        pending.step.clone()
+    };
+    if email_code && state.limits.wrong_answers(&step).await >= pending::EMAIL_CODE_TRIES {
+        return pending::restart(&state, Some(&pending), &AppError::CodeAttemptsUsed);
+    }
     let attempt = attempt_for(&state, Form::MfaCode, ProofKind::PendingSignIn, &pending)
         .await
         .map_err(|e| form_error(e, page, &[]))?;
-    // An e-mailed code that is the whole sign-in: a decoy's page must behave as a real one's —
-    // no faster, and over after the same number of wrong codes (whatever Cognito's own count).
-    let email_code = pending.is_email_code_sign_in();
     let started = tokio::time::Instant::now();
     // A decoy (an e-mail code for an address Cognito sent none to): every code is wrong.
     let answer = if pending.challenge.decoy {
@@ -137,19 +146,12 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
     if email_code {
         tokio::time::sleep_until(started + EMAIL_CODE_CHECK_TIME).await;
         if matches!(answer, Err(AppError::WrongMfaCode)) {
-            let mut pending = pending;
-            pending.wrong_codes = pending.wrong_codes.saturating_add(1);
-            if pending.wrong_codes >= pending::EMAIL_CODE_TRIES {
-                return pending::restart(&state, Some(&pending), &AppError::CodeAttemptsUsed);
-            }
+            // Counted in the store by the step's id: the same for every copy of the cookie.
             let lifetime =
                 std::time::Duration::from_secs(pending.expires_at.saturating_sub(state.clock.now()).max(1) as u64);
-            set_cookies(vec![state.sessions.transient_cookie(
-                crate::auth::session::Transient::SignIn,
-                &pending,
-                lifetime,
-            )?]);
-            return go_on(&state, &pending, page, answer).await;
+            if state.limits.wrong_answer(&step, lifetime).await >= pending::EMAIL_CODE_TRIES {
+                return pending::restart(&state, Some(&pending), &AppError::CodeAttemptsUsed);
+            }
         }
     }
     go_on(&state, &pending, page, answer).await

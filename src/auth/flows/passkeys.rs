@@ -23,7 +23,7 @@ use crate::auth::{
     ChallengeKind,
     cognito::{AuthStep, FirstFactor},
     limits::{Form, ProofKind},
-    server::{caller, form_error, no_store, set_cookies, state},
+    server::{caller, form_error, no_store, set_cookies, state, trust},
     session::{Session, Transient, pending, pending::Factor, pending::PendingSignIn},
     validate::{Email, safe_next},
 };
@@ -76,6 +76,11 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
     // Asking for the options is no guess and is never refused for failures: refused passkeys
     // count against their own ceremony, and a wrong password elsewhere closes no passkey.
     let parsed = Email::parse(&email).map_err(back)?;
+    state
+        .limits
+        .check_device_covers(Form::PasskeyOptions, &parsed, &trust())
+        .await
+        .map_err(back)?;
     let challenge = match state
         .cognito
         .start_without_password(caller(), &parsed, FirstFactor::Passkey)
@@ -97,7 +102,7 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
         expires_at: state.clock.now() + lifetime.as_secs() as i64,
         totp_secret: None,
         factor: Factor::Passkey,
-        wrong_codes: 0,
+        step: crate::auth::session::new_session_id(),
     };
     set_cookies(vec![state.sessions.transient_cookie(
         Transient::Passkey,

@@ -19,39 +19,70 @@ use crate::auth::{
 struct ResetCookie {
     email: String,
     expires_at: i64,
+    /// Random, made with the cookie: what its budget is keyed by (`auth::limits::Proof`), the
+    /// same however often the cookie is sealed again.
+    #[serde(default)]
+    step: String,
 }
 
 /// How long a reset's cookie is kept: Cognito's reset codes last an hour.
 #[cfg(feature = "ssr")]
 const RESET_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Starts a password reset. The answer is the same whether or not the e-mail has an account.
+/// Starts a password reset. The answer is the same whether or not the e-mail has an account:
+/// the same page, the same budget spent, no sooner than [`FORGOT_ANSWER_TIME`].
 #[server(prefix = "/auth", endpoint = "forgot-password")]
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    let started = tokio::time::Instant::now();
+    let outcome = start_reset(email).await;
+    tokio::time::sleep_until(started + FORGOT_ANSWER_TIME).await;
+    outcome
+}
+
+/// A reset request answers no sooner than this, whatever happened: Cognito's sending of a real
+/// code takes a few hundred milliseconds, its answer for an unknown address less.
+#[cfg(feature = "ssr")]
+const FORGOT_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(1000);
+
+#[cfg(feature = "ssr")]
+async fn start_reset(email: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
     let trust = trust();
-    // Its own budget, per address and source network: filling someone's inbox with other codes
-    // cannot stop their reset. Only a code that goes out counts.
     state
         .limits
-        .check_code_email(Mail::Reset, &parsed_email, &trust)
+        .check_device_covers(Form::ForgotPassword, &parsed_email, &trust)
+        .await
+        .map_err(back)?;
+    // Its own budget, per address and source network: filling someone's inbox with other codes
+    // cannot stop their reset. Taken now, kept by every answer that reads "sent".
+    state
+        .limits
+        .take_code_email(Mail::Reset, &parsed_email, &trust)
         .await
         .map_err(back)?;
     let outcome = match state.cognito.forgot_password(caller(), &parsed_email).await {
-        Ok(()) => {
-            state.limits.count_code_email(Mail::Reset, &parsed_email, &trust).await;
+        Ok(()) => Ok(()),
+        // What the pool answers for everyone is said as it is (and costs no code).
+        Err(
+            e @ (AppError::Unavailable
+            | AppError::Throttled
+            | AppError::BlockedByFirewall
+            | AppError::TriggerFailed
+            | AppError::NotEnabled
+            | AppError::Internal),
+        ) => {
+            state.limits.refund_code_email(Mail::Reset, &parsed_email, &trust).await;
+            Err(e)
+        }
+        // Anything only an account can get is answered like an unknown address: Cognito sends
+        // reset codes only to a verified address (the reset page says why a code may not
+        // come), refuses past its own count per person, a trigger may refuse that person.
+        Err(e) => {
+            tracing::info!(error = %e, "no reset code for this address; answered like an unknown one");
             Ok(())
         }
-        // Cognito sends reset codes only to a verified address. An account whose address was
-        // never verified is answered like an unknown one (the reset page says why a code may
-        // not come), or the form would tell which addresses have an account.
-        Err(AppError::NoVerifiedEmail) => {
-            tracing::info!("password reset for an account without a verified e-mail; answered like an unknown one");
-            Ok(())
-        }
-        outcome => outcome,
     };
     match outcome {
         Ok(()) => {
@@ -60,6 +91,7 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
             let reset = ResetCookie {
                 email: parsed_email.as_str().to_owned(),
                 expires_at: state.clock.now() + RESET_LIFETIME.as_secs() as i64,
+                step: crate::auth::session::new_session_id(),
             };
             set_cookies(
                 state

@@ -32,13 +32,22 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
     let password = Password::for_sign_in(password).map_err(back)?;
+    let trust = trust();
     let attempt = state
         .limits
-        .check_failures(Form::SignIn, Against::account(&parsed_email), &trust())
+        .check_failures(Form::SignIn, Against::account(&parsed_email), &trust)
         .await
         .map_err(back)?;
     let outcome = state.cognito.sign_in(caller(), &parsed_email, &password).await;
     attempt.finish(&outcome).await;
+    // Cognito's lockout tells that the account exists: only a browser known for it hears it.
+    // (It is no wrong guess of this browser's: it spent nothing above.)
+    let outcome = match outcome {
+        Err(AppError::PasswordAttemptsExceeded) if !state.limits.knows_device(&parsed_email, &trust).await => {
+            Err(AppError::InvalidCredentials)
+        }
+        outcome => outcome,
+    };
     metrics::counter!("sign_in_attempts_total", "outcome" => match &outcome {
         Ok(crate::auth::cognito::AuthStep::Tokens(_)) => "signed_in",
         Ok(crate::auth::cognito::AuthStep::Challenge(_)) => "challenge",
@@ -98,11 +107,16 @@ async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), A
     let parsed_email = Email::parse(&email).map_err(back)?;
     let trust = trust();
     // A code is an e-mail to someone's inbox: so many a day per address and source network (a
-    // browser that signed in to the account before has its own day's budget). Only a code that
-    // goes out counts.
+    // browser that signed in to the account before has its own day's budget), taken now and
+    // kept whenever the answer reads "sent" — a decoy's too.
     state
         .limits
-        .check_code_email(Mail::Code, &parsed_email, &trust)
+        .check_device_covers(Form::EmailCode, &parsed_email, &trust)
+        .await
+        .map_err(back)?;
+    state
+        .limits
+        .take_code_email(Mail::Code, &parsed_email, &trust)
         .await
         .map_err(back)?;
     let outcome = state
@@ -115,7 +129,6 @@ async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), A
         // challenge it makes up for an unknown address) would tell real from decoy.
         Ok(AuthStep::Challenge(mut challenge)) => {
             challenge.destination = Some(mask_email(parsed_email.as_str()));
-            state.limits.count_code_email(Mail::Code, &parsed_email, &trust).await;
             AuthStep::Challenge(challenge)
         }
         Ok(step) => step,
@@ -127,13 +140,15 @@ async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), A
             | AppError::TriggerFailed
             | AppError::NotEnabled
             | AppError::Internal),
-        ) => return Err(back(e)),
+        ) => {
+            state.limits.refund_code_email(Mail::Code, &parsed_email, &trust).await;
+            return Err(back(e));
+        }
         // Anything only an account can get (no code for it, too many codes, an address that
         // bounces, a trigger refusing that person) looks like any other address: a code "sent",
         // and counted like one (else the day's budget would run out for every address but these).
         Err(e) => {
             tracing::info!(error = %e, "no e-mail code for this address; answered with the decoy");
-            state.limits.count_code_email(Mail::Code, &parsed_email, &trust).await;
             AuthStep::Challenge(Challenge::decoy_email_code(parsed_email.as_str()))
         }
     };
@@ -166,20 +181,26 @@ pub async fn sign_out() -> Result<(), AppError> {
     // not reach an API that verifies tokens itself). While the store is down there is no
     // checked session, but the cookies still name it: written as soon as the store is back.
     let ended = match session() {
-        Some(session) => Some((session.sub, session.session_id, session.access_token)),
-        None => state.sessions.ids_in_cookies(&headers),
+        Some(session) => Some(crate::auth::session::store::Ended {
+            family: None,
+            sub: session.sub,
+            session_id: session.session_id,
+            access_token: session.access_token,
+        }),
+        None => state.sessions.ended_in_cookies(&headers),
     };
-    if let Some((sub, session_id, access_token)) = ended {
+    let session_id = ended.as_ref().map(|e| e.session_id.clone()).unwrap_or_default();
+    if let Some(ended) = ended {
         let now = state.clock.now();
-        let revoked = state
-            .revocations
-            .revoke_session_or_later(&sub, &session_id, &access_token, now)
-            .await;
+        let revoked = state.revocations.revoke_session_or_later(ended, now).await;
         if revoked.is_err() {
             tracing::error!("the session store did not take the sign-out; it is written when the store is back");
         }
     }
-    if let Some(refresh_token) = state.sessions.refresh_token(&headers) {
+    // Once per session on this instance: posting the same cookies again calls Cognito no more.
+    if let Some(refresh_token) = state.sessions.refresh_token(&headers)
+        && state.sessions.first_revocation(&session_id)
+    {
         // This browser only (RevokeToken); other devices stay signed in. The cookies go
         // whatever Cognito says: a person who asked to sign out is signed out of this app even
         // while Cognito is unreachable.

@@ -36,13 +36,18 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
     // The emulator does not enforce the pool's policy; real Cognito does. Checking here makes
     // both behave the same and spares Cognito a call it would refuse.
     let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
-    // With codes, a sign-up is an e-mail to that address: so many a day, known or not (counted
-    // when one goes out).
+    state
+        .limits
+        .check_device_covers(Form::SignUp, &parsed_email, &trust)
+        .await
+        .map_err(back)?;
+    // With codes, a sign-up is an e-mail to that address: so many a day, known or not — taken
+    // now, and kept whether the address was new or had an account (the answers must not differ).
     let codes = state.config.confirmation_mode == ConfirmationMode::Code;
     if codes {
         state
             .limits
-            .check_code_email(Mail::Code, &parsed_email, &trust)
+            .take_code_email(Mail::Code, &parsed_email, &trust)
             .await
             .map_err(back)?;
     }
@@ -64,19 +69,21 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
                 state.cognito.admin_confirm(&parsed_email).await.map_err(back)?;
                 true
             }
-            (false, _) => {
-                state.limits.count_code_email(Mail::Code, &parsed_email, &trust).await;
-                false
-            }
+            (false, _) => false,
         },
         Err(AppError::EmailTaken) => {
-            if resend_to_existing(&state, &parsed_email).await {
-                state.limits.count_code_email(Mail::Code, &parsed_email, &trust).await;
-            }
+            resend_to_existing(&state, &parsed_email).await;
             // What a new account in this mode would have been told.
             state.config.confirmation_mode != ConfirmationMode::Code
         }
-        Err(e) => return Err(back(e)),
+        // Refused for what was typed (a weak password, a trigger's refusal) or by the pool as
+        // a whole: no code went out, whoever has the address.
+        Err(e) => {
+            if codes {
+                state.limits.refund_code_email(Mail::Code, &parsed_email, &trust).await;
+            }
+            return Err(back(e));
+        }
     };
     if confirmed {
         redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
@@ -91,19 +98,13 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
 /// one. Whatever Cognito says stays in the log: the answer must be the one a new account gets.
 /// (The emulator has no ResendConfirmationCode; that failure is logged the same way.)
 #[cfg(feature = "ssr")]
-async fn resend_to_existing(state: &crate::state::AppState, email: &Email) -> bool {
+async fn resend_to_existing(state: &crate::state::AppState, email: &Email) {
     if state.config.confirmation_mode != ConfirmationMode::Code {
-        return false;
+        return;
     }
     match state.cognito.resend_code(caller(), email).await {
-        Ok(()) => {
-            tracing::info!("sign-up for an unconfirmed account: its code was sent again");
-            true
-        }
-        Err(e) => {
-            tracing::info!(error = ?e, "sign-up for an existing account: no code sent");
-            false
-        }
+        Ok(()) => tracing::info!("sign-up for an unconfirmed account: its code was sent again"),
+        Err(e) => tracing::info!(error = ?e, "sign-up for an existing account: no code sent"),
     }
 }
 
@@ -131,32 +132,64 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
     Ok(())
 }
 
-/// Asks Cognito to e-mail a new confirmation code.
+/// Asks Cognito to e-mail a new confirmation code. The answer is the same whether or not the
+/// address has an account waiting for one, and comes no sooner than [`RESEND_ANSWER_TIME`].
 #[server(prefix = "/auth", endpoint = "resend-code")]
 pub async fn resend_code(email: String) -> Result<(), AppError> {
+    let started = tokio::time::Instant::now();
+    let outcome = resend(email).await;
+    tokio::time::sleep_until(started + RESEND_ANSWER_TIME).await;
+    outcome
+}
+
+/// A resend answers no sooner than this: a code that goes out takes Cognito longer than its
+/// answer for an address without an unconfirmed account.
+#[cfg(feature = "ssr")]
+const RESEND_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(1000);
+
+#[cfg(feature = "ssr")]
+async fn resend(email: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(back)?;
     let trust = trust();
     state
         .limits
-        .check_code_email(Mail::Code, &parsed_email, &trust)
+        .check_device_covers(Form::Resend, &parsed_email, &trust)
         .await
         .map_err(back)?;
-    let sent = state.cognito.resend_code(caller(), &parsed_email).await;
-    if sent.is_ok() {
-        state.limits.count_code_email(Mail::Code, &parsed_email, &trust).await;
-    }
-    match sent {
-        // A confirmed account reads like an unknown address, which Cognito's answer (and
-        // `hide_unknown_user`) already makes a success.
-        Ok(()) | Err(AppError::AlreadyConfirmed) => {
+    state
+        .limits
+        .take_code_email(Mail::Code, &parsed_email, &trust)
+        .await
+        .map_err(back)?;
+    match state.cognito.resend_code(caller(), &parsed_email).await {
+        // What the pool answers for everyone is said as it is (and costs no code): the
+        // emulator's missing ResendConfirmationCode among it.
+        Err(
+            e @ (AppError::Unavailable
+            | AppError::Throttled
+            | AppError::BlockedByFirewall
+            | AppError::TriggerFailed
+            | AppError::NotEnabled
+            | AppError::ResendUnavailable
+            | AppError::Internal),
+        ) => {
+            state.limits.refund_code_email(Mail::Code, &parsed_email, &trust).await;
+            Err(back(e))
+        }
+        // Sent; or what only an account can get — already confirmed, Cognito's own count per
+        // person, an address that bounces — read like an unknown address, which Cognito's
+        // answer (and `hide_unknown_user`) already makes a success.
+        outcome => {
+            if let Err(e) = outcome {
+                tracing::info!(error = %e, "no new confirmation code for this address; answered as if sent");
+            }
             redirect_to(
                 "/confirm",
                 &[("email", parsed_email.as_str()), ("notice", "code_resent")],
             );
             Ok(())
         }
-        Err(e) => Err(back(e)),
     }
 }

@@ -125,15 +125,27 @@ struct RefreshCookie {
     /// kept that long and no longer. `None` in cookies from before it was kept.
     #[serde(default)]
     at: Option<i64>,
+    /// The family of the session's access tokens (`origin_jti`, else the last token's `jti`): a
+    /// sign-out while the store is down names it even when the session is kept in the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fam: Option<String>,
 }
+
+/// Refresh cookies without their session's start (`RefreshCookie::at`) were last issued on this
+/// day (2026-12-07, Unix seconds); such a cookie is accepted, and given a start, only until a
+/// whole session lifetime after it — later it can only be a copy that never kept the new one.
+const START_KEPT_SINCE: i64 = 1_796_601_600;
 
 /// 16 random bytes, base64url: a new [`Session::session_id`]. The bytes come from the
 /// operating system's CSPRNG, through the cookie crate's key generator (already a dependency;
 /// no second random-number crate for one call).
-fn new_session_id() -> String {
+pub(crate) fn new_session_id() -> String {
     let key = Key::generate();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&key.master()[..16])
 }
+
+/// Transient cookies hold their JSON padded to a multiple of this many bytes.
+const TRANSIENT_PAD: usize = 1024;
 
 /// A sealed session larger than this (bytes) is kept in the store (`Sessions::seal_session`): an
 /// access token of a person in a few groups fits under it; with the refresh cookie (about 2.7 kB)
@@ -559,6 +571,7 @@ impl Sessions {
             pool,
             sub,
             at: Some(started_at),
+            fam: store::family_of(access_token).map(|(family, _, _)| family),
         })
         .map_err(|_| AppError::Internal)?;
         self.encrypt(self.cookie(self.refresh_name(), refresh))
@@ -579,7 +592,15 @@ impl Sessions {
         value: &T,
         lifetime: Duration,
     ) -> Result<HeaderValue, AppError> {
-        let json = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
+        let mut json = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
+        // Padded to whole kilobytes (spaces before the closing brace, which JSON ignores): the
+        // sealed length tells nothing finer about what is inside (a decoy's sign-in, a real one).
+        if json.ends_with('}') {
+            let padded = json.len().div_ceil(TRANSIENT_PAD) * TRANSIENT_PAD;
+            json.pop();
+            json.extend(std::iter::repeat_n(' ', padded - json.len() - 1));
+            json.push('}');
+        }
         let mut cookie = self.cookie(kind.name(self.secure), json);
         cookie.set_max_age(cookie::time::Duration::seconds(lifetime.as_secs() as i64));
         self.encrypt(cookie).ok_or(AppError::Internal)
@@ -686,10 +707,19 @@ impl Sessions {
         #[derive(Deserialize)]
         struct Ends {
             expires_at: i64,
+            /// The step's own id (`PendingSignIn::step`, a reset's): the same in every copy of
+            /// the cookie, however often it was sealed again.
+            #[serde(default)]
+            step: String,
         }
         let jar = jar_of(headers);
         let mut proofs = Vec::new();
-        if let Some(session) = self.session_id_of(&jar) {
+        // A session only within its lifetime (its refresh cookie says when it began): an old
+        // cookie is no budget of its own.
+        let live = self
+            .read::<RefreshCookie>(&jar, self.refresh_name())
+            .is_some_and(|r| r.at.is_some_and(|at| now - at <= self.max_age.as_secs() as i64));
+        if live && let Some(session) = self.session_id_of(&jar) {
             proofs.push(Proof {
                 kind: ProofKind::Session,
                 id: session,
@@ -701,13 +731,15 @@ impl Sessions {
             (ProofKind::Reset, Transient::Reset),
         ] {
             let name = cookie.name(self.secure);
-            if self.read::<Ends>(&jar, name).is_some_and(|c| c.expires_at > now)
+            if let Some(ends) = self.read::<Ends>(&jar, name).filter(|c| c.expires_at > now)
                 && let Some(sealed) = jar.get(name)
             {
-                proofs.push(Proof {
-                    kind,
-                    id: digest_of(sealed.value()),
-                });
+                let id = if ends.step.is_empty() {
+                    digest_of(sealed.value())
+                } else {
+                    ends.step
+                };
+                proofs.push(Proof { kind, id });
             }
         }
         let devices = self.devices(headers, now);
@@ -734,9 +766,9 @@ impl Sessions {
     }
 
     /// What a sign-out must revoke, from the cookies alone (their seal checked, nothing asked of
-    /// the store): `(sub, session id, access token)`, the last two empty where the cookies do not
-    /// hold them (a session kept in the store). For a sign-out while the store is down.
-    pub fn ids_in_cookies(&self, headers: &http::HeaderMap) -> Option<(String, String, String)> {
+    /// the store): for a sign-out while the store is down. The access token is empty where the
+    /// cookies do not hold it (a session kept in the store); its family is in the refresh cookie.
+    pub fn ended_in_cookies(&self, headers: &http::HeaderMap) -> Option<store::Ended> {
         let jar = jar_of(headers);
         let refresh = self.read::<RefreshCookie>(&jar, self.refresh_name())?;
         let session = self
@@ -749,8 +781,12 @@ impl Sessions {
             .map(|s| s.sub.clone())
             .or(refresh.sub)
             .unwrap_or_default();
-        let access_token = session.map(|s| s.at).unwrap_or_default();
-        Some((sub, session_id, access_token))
+        Some(store::Ended {
+            sub,
+            session_id,
+            access_token: session.map(|s| s.at).unwrap_or_default(),
+            family: refresh.fam,
+        })
     }
 
     /// Reads the session of a request, refreshing it if it is about to expire.
@@ -831,6 +867,13 @@ impl Sessions {
         // signs nobody out; such a session's clock starts here). Until the browser keeps the
         // new cookie, its start is unknown: any revocation of the person refuses it.
         let start_known = refresh.at.is_some();
+        if !start_known && now > START_KEPT_SINCE + self.max_age.as_secs() as i64 {
+            tracing::info!(
+                "a refresh cookie without its session's start, past the last day it could be current; signing out"
+            );
+            self.revoke_at_cognito(&session_id, &refresh.rt);
+            return signed_out();
+        }
         let started_at = match refresh.at {
             Some(at) => at,
             None => {
@@ -991,15 +1034,28 @@ impl Sessions {
         }
     }
 
-    /// Revokes a refresh token at Cognito in the background (a session this app has ended: nobody
-    /// else holds it, and Cognito may have revoked it already) — once per session on this instance.
-    fn revoke_at_cognito(&self, session_id: &str, refresh_token: &str) {
+    /// Whether this is the first time this instance revokes `session_id`'s refresh token at
+    /// Cognito (it is marked as done from now on): a replayed cookie calls Cognito once, not
+    /// once per request.
+    pub fn first_revocation(&self, session_id: &str) -> bool {
         let now = self.clock.now().max(0) as u64;
+        if session_id.is_empty() {
+            return true;
+        }
         if self.revoked_here.get(session_id, now).is_some() {
-            return;
+            return false;
         }
         self.revoked_here
             .insert(session_id.to_owned(), now + self.max_age.as_secs(), (), now);
+        true
+    }
+
+    /// Revokes a refresh token at Cognito in the background (a session this app has ended: nobody
+    /// else holds it, and Cognito may have revoked it already) — once per session on this instance.
+    fn revoke_at_cognito(&self, session_id: &str, refresh_token: &str) {
+        if !self.first_revocation(session_id) {
+            return;
+        }
         let cognito = self.cognito.clone();
         let refresh_token = refresh_token.to_owned();
         tokio::spawn(async move {
@@ -1520,6 +1576,22 @@ mod tests {
         let (_, new) = s.start(&tokens(now_unix() + 3600), true, false).await.expect("start");
         let mixed = [new[0].clone(), legacy[1].clone()];
         assert!(s.resolve(&request_headers(&mixed)).await.session.is_none());
+    }
+
+    #[tokio::test]
+    async fn cookies_without_their_start_are_refused_a_lifetime_after_they_stopped_being_made() {
+        let day = 24 * 3600;
+        for (at, kept) in [
+            (START_KEPT_SINCE + 10 * day, true),
+            (START_KEPT_SINCE + 40 * day, false),
+        ] {
+            let clock = Clock::manual(at * 1000);
+            let s = sessions(false).with_clock(clock);
+            assert_eq!(s.max_age.as_secs() as i64, 30 * day, "the default lifetime");
+            let legacy = legacy_cookies(&s, at + 3600, None);
+            let resolved = s.resolve(&request_headers(&legacy)).await;
+            assert_eq!(resolved.session.is_some(), kept, "{at}");
+        }
     }
 
     /// A refresh that answers with tokens of `sub`, rotated to `rotated`.

@@ -59,14 +59,16 @@ pub struct PendingSignIn {
     pub totp_secret: Option<String>,
     #[serde(default)]
     pub factor: Factor,
-    /// Wrong answers so far to an e-mailed sign-in code (the whole sign-in): after
-    /// [`EMAIL_CODE_TRIES`] the sign-in starts again, for a real code and a decoy alike.
+    /// Random, made with the sign-in step: what its budgets and its count of wrong e-mailed codes
+    /// are keyed by (in the store, not in this cookie: a copy of the cookie from before a wrong
+    /// code must not get its tries back).
     #[serde(default)]
-    pub wrong_codes: u8,
+    pub step: String,
 }
 
-/// Wrong answers an e-mailed sign-in code takes before a new one is needed.
-pub const EMAIL_CODE_TRIES: u8 = 3;
+/// Wrong answers an e-mailed sign-in code takes before a new one is needed (for a real code and
+/// a decoy alike).
+pub const EMAIL_CODE_TRIES: u32 = 3;
 
 impl PendingSignIn {
     /// A sign-in whose whole first factor is an e-mailed code (`USER_AUTH` `EMAIL_OTP`).
@@ -166,9 +168,14 @@ pub async fn advance(
             // Keyed as the sign-in forms parse the address (trimmed, lower-case). Only for a
             // sign-in by this pool's own account with the address typed here: a provider's user
             // has no password here to guess, and its address may be another account's.
+            // At most a few new ones a day per account: each is a budget of its own.
             let known_as = crate::auth::validate::Email::parse(email)
                 .ok()
                 .filter(|_| matches!(factor, Factor::Password | Factor::Passkey | Factor::EmailCode));
+            let known_as = match known_as {
+                Some(email) if state.limits.may_issue_device(&email).await => Some(email),
+                _ => None,
+            };
             if let Some(known_as) = known_as {
                 cookies.extend(
                     state
@@ -250,7 +257,7 @@ pub async fn advance(
                 expires_at: state.clock.now() + lifetime.as_secs() as i64,
                 totp_secret,
                 factor,
-                wrong_codes: 0,
+                step: super::new_session_id(),
             };
             set_cookies(vec![state.sessions.transient_cookie(
                 Transient::SignIn,

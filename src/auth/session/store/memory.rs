@@ -73,6 +73,8 @@ pub struct Memory {
     locks: Mutex<Expiring<String>>,
     /// Sealed values kept for a cookie (a large session's), until Unix seconds.
     blobs: Mutex<Expiring<String>>,
+    /// Tallies ([`super::SessionStore::tally`]), until Unix milliseconds.
+    tallies: Mutex<Expiring<u32>>,
 }
 
 impl Memory {
@@ -238,6 +240,34 @@ impl Memory {
         match wait {
             0 => Ok(()),
             ms => Err(Duration::from_millis(ms as u64)),
+        }
+    }
+
+    /// See [`super::SessionStore::tally`]: the count and the milliseconds it has left.
+    pub fn tally(&self, key: &str, op: super::Tally, ttl_ms: i64, now_ms: i64) -> (u32, i64) {
+        let mut tallies = lock(&self.tallies);
+        let (count, ends) = tallies
+            .entries
+            .get(key)
+            .filter(|(ends, _)| *ends > now_ms)
+            .map_or((0, 0), |(ends, count)| (*count, *ends));
+        match op {
+            super::Tally::Read => (count, (ends - now_ms).max(0)),
+            super::Tally::Add => {
+                tallies.insert(key.to_owned(), now_ms + ttl_ms, count + 1, now_ms);
+                (count + 1, ttl_ms)
+            }
+            super::Tally::Remove => {
+                let count = count.saturating_sub(1);
+                if ends > now_ms {
+                    tallies.insert(key.to_owned(), ends, count, now_ms);
+                }
+                (count, (ends - now_ms).max(0))
+            }
+            super::Tally::Forget => {
+                tallies.remove(key);
+                (0, 0)
+            }
         }
     }
 

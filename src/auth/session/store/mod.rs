@@ -31,7 +31,7 @@ pub mod memory;
 pub mod redis;
 
 use crate::auth::verifier::AccessClaims;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -97,6 +97,19 @@ pub struct SessionRecord {
 pub struct Rule {
     pub interval_ms: i64,
     pub tolerance_ms: i64,
+}
+
+/// What [`SessionStore::tally`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tally {
+    /// Reads the count.
+    Read,
+    /// Adds one, and starts the time again.
+    Add,
+    /// Takes one back (an event that turned out not to count), leaving the time as it is.
+    Remove,
+    /// Starts again from nothing.
+    Forget,
 }
 
 /// What one step of a limit does.
@@ -344,6 +357,24 @@ impl SessionStore {
         }
     }
 
+    /// A count of events that ends `ttl` after the last one was added (every [`Tally::Add`]
+    /// starts its time again), as Cognito's lockout counts failed passwords until fifteen quiet
+    /// minutes: the count and how long it has left. `now_ms` as for [`Self::rate`].
+    pub async fn tally(
+        &self,
+        key: &str,
+        op: Tally,
+        ttl: Duration,
+        now_ms: Option<i64>,
+    ) -> Result<(u32, Duration), StoreDown> {
+        let ttl_ms = ttl.as_millis() as i64;
+        let (count, left) = match self {
+            Self::Memory(m) => m.tally(key, op, ttl_ms, now_ms.unwrap_or_else(unix_ms)),
+            Self::Redis(r) => r.tally(key, op, ttl_ms, now_ms).await?,
+        };
+        Ok((count, Duration::from_millis(left.max(0) as u64)))
+    }
+
     /// Takes the lock `key` for `ttl` with a token of the caller's: `false` if someone holds it.
     pub async fn lock(&self, key: &str, token: &str, ttl: Duration) -> Result<bool, StoreDown> {
         let ttl_ms = ttl.as_millis() as i64;
@@ -412,24 +443,59 @@ pub struct Revocations {
     /// Bumped by every revocation made here, before and after its write: an answer whose lookup
     /// began under another generation is not remembered (it may predate the revocation).
     generation: AtomicU64,
-    /// Sign-outs the store did not take (it was down), written by a background task as soon as
-    /// it is back ([`Revocations::revoke_session_or_later`]).
-    later: Mutex<VecDeque<SignedOut>>,
+    /// Sign-outs the store did not take (it was down), by session id: refused here at once, and
+    /// written by a background task as soon as the store is back
+    /// ([`Revocations::revoke_session_or_later`]).
+    later: Mutex<Later>,
     /// Whether that task runs.
     writing_later: AtomicBool,
 }
 
-/// A sign-out waiting for the store: what [`Revocations::revoke_session`] writes, and when it
-/// happened (its entries last from then).
-struct SignedOut {
-    sub: String,
-    session_id: String,
-    jwt: String,
-    at: i64,
+/// A session a sign-out ended (`Revocations::revoke_session_or_later`).
+#[derive(Clone, Debug)]
+pub struct Ended {
+    pub sub: String,
+    pub session_id: String,
+    /// Its access token, to name its family; empty when the cookies did not hold it.
+    pub access_token: String,
+    /// Its family as the refresh cookie names it, for when the access token is not at hand.
+    pub family: Option<String>,
+}
+
+/// The sign-outs waiting for the store on this instance.
+#[derive(Default)]
+struct Later {
+    /// By session id, with when each happened (its entries last from then).
+    by_session: HashMap<String, (Ended, i64)>,
+    /// Their families, refused by this instance's API meanwhile.
+    families: HashMap<String, usize>,
+}
+
+impl Later {
+    fn family(ended: &Ended) -> Option<String> {
+        family_of(&ended.access_token)
+            .map(|(family, _, _)| family)
+            .or_else(|| ended.family.clone())
+    }
+
+    fn remove(&mut self, session_id: &str) {
+        let Some((ended, _)) = self.by_session.remove(session_id) else {
+            return;
+        };
+        if let Some(family) = Self::family(&ended)
+            && let Some(n) = self.families.get_mut(&family)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.families.remove(&family);
+            }
+        }
+    }
 }
 
 /// At most this many sign-outs wait for the store on one instance (each a few hundred bytes);
-/// past it the oldest is dropped, with an error in the log.
+/// past it a new one is not kept (the ones waiting are not pushed out by a flood of copies),
+/// with an error in the log.
 const LATER_MAX: usize = 100_000;
 
 /// How often the waiting sign-outs are tried again while the store is down.
@@ -499,40 +565,46 @@ impl Revocations {
     /// did not take waits on this instance and is written as soon as the store is back, before
     /// anything that copied the cookies could be accepted for long (every instance refuses all
     /// sessions while the store is down). `Err` says it was not written yet.
-    pub async fn revoke_session_or_later(
-        self: &Arc<Self>,
-        sub: &str,
-        session_id: &str,
-        jwt: &str,
-        now: i64,
-    ) -> Result<(), StoreDown> {
+    pub async fn revoke_session_or_later(self: &Arc<Self>, ended: Ended, now: i64) -> Result<(), StoreDown> {
         // One try: what fails waits for the store in the background, not in the person's request.
-        let done = self.revoke_session_once(sub, session_id, jwt, now).await;
+        let done = self.revoke_ended_once(&ended, now).await;
         self.forget_valid();
         if done.is_err() {
-            self.later(SignedOut {
-                sub: sub.to_owned(),
-                session_id: session_id.to_owned(),
-                jwt: jwt.to_owned(),
-                at: now,
-            });
+            self.later(ended, now);
         }
         done
     }
 
     /// How many sign-outs wait for the store on this instance.
     pub fn waiting(&self) -> usize {
-        self.later.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.later
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .by_session
+            .len()
     }
 
-    fn later(self: &Arc<Self>, signed_out: SignedOut) {
+    /// Whether a sign-out waiting here ended this session, or the family of `jwt`.
+    fn waiting_for(&self, session_id: Option<&str>, family: Option<&str>) -> bool {
+        let later = self.later.lock().unwrap_or_else(PoisonError::into_inner);
+        session_id.is_some_and(|id| later.by_session.contains_key(id))
+            || family.is_some_and(|f| later.families.contains_key(f))
+    }
+
+    fn later(self: &Arc<Self>, ended: Ended, at: i64) {
         {
             let mut later = self.later.lock().unwrap_or_else(PoisonError::into_inner);
-            if later.len() >= LATER_MAX {
-                later.pop_front();
-                tracing::error!("too many sign-outs wait for the session store; the oldest is dropped");
+            if later.by_session.contains_key(&ended.session_id) {
+                // The same session signed out again (a copy of its cookies): one is enough.
+            } else if later.by_session.len() >= LATER_MAX {
+                tracing::error!("too many sign-outs wait for the session store; this one is not kept");
+                return;
+            } else {
+                if let Some(family) = Later::family(&ended) {
+                    *later.families.entry(family).or_default() += 1;
+                }
+                later.by_session.insert(ended.session_id.clone(), (ended, at));
             }
-            later.push_back(signed_out);
         }
         if self.writing_later.swap(true, Ordering::SeqCst) {
             return;
@@ -541,38 +613,45 @@ impl Revocations {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(LATER_EVERY).await;
-                // Oldest first; one that fails stays first, and the next try waits.
-                loop {
-                    let next = {
-                        let later = this.later.lock().unwrap_or_else(PoisonError::into_inner);
-                        later
-                            .front()
-                            .map(|s| (s.sub.clone(), s.session_id.clone(), s.jwt.clone(), s.at))
-                    };
-                    let Some((sub, session_id, jwt, at)) = next else {
-                        break;
-                    };
-                    if this.revoke_session_once(&sub, &session_id, &jwt, at).await.is_err() {
+                let waiting: Vec<(Ended, i64)> = {
+                    let later = this.later.lock().unwrap_or_else(PoisonError::into_inner);
+                    later.by_session.values().cloned().collect()
+                };
+                for (ended, at) in waiting {
+                    // The store is still down: try them all again at the next turn.
+                    if this.revoke_ended_once(&ended, at).await.is_err() {
                         break;
                     }
                     this.forget_valid();
-                    let mut later = this.later.lock().unwrap_or_else(PoisonError::into_inner);
-                    // Unless it was dropped meanwhile (the queue was full).
-                    if later.front().is_some_and(|s| s.session_id == session_id && s.at == at) {
-                        later.pop_front();
-                    }
-                    drop(later);
+                    this.later
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .remove(&ended.session_id);
                     tracing::info!("a sign-out made while the session store was down is written now");
                 }
                 // Done, unless one came in meanwhile (it found the flag set and left it to us).
                 let mut later = this.later.lock().unwrap_or_else(PoisonError::into_inner);
-                if later.is_empty() {
+                if later.by_session.is_empty() {
                     this.writing_later.store(false, Ordering::SeqCst);
-                    later.shrink_to_fit();
+                    *later = Later::default();
                     return;
                 }
             }
         });
+    }
+
+    /// [`Self::revoke_session_once`] for a session ended from its cookies: its family from the
+    /// access token, or as the refresh cookie names it (kept as long as any access token lives).
+    async fn revoke_ended_once(&self, ended: &Ended, now: i64) -> Result<(), StoreDown> {
+        if family_of(&ended.access_token).is_none()
+            && let Some(family) = &ended.family
+        {
+            self.store
+                .deny(format!("f:{family}"), now + MAX_TOKEN_LIFETIME + KEEP_SLACK, now)
+                .await?;
+        }
+        self.revoke_session_once(&ended.sub, &ended.session_id, &ended.access_token, now)
+            .await
     }
 
     /// Ends another session of `sub` from the sessions list ([`Self::end_session_once`]).
@@ -682,6 +761,10 @@ impl Revocations {
     /// leeway, so an entry lasts as long as a token it covers may still pass.
     pub async fn is_revoked(&self, claims: &AccessClaims, now: i64) -> Result<bool, StoreDown> {
         let family = family(claims.origin_jti.as_deref(), claims.jti.as_deref());
+        // A sign-out waiting here for the store: refused by this instance already.
+        if self.waiting_for(None, family) {
+            return Ok(true);
+        }
         let shared = self.store.is_shared();
         let key = (claims.sub.clone(), family.unwrap_or_default().to_owned());
         if shared {
@@ -728,6 +811,9 @@ impl Revocations {
             .or(started_at)
             .unwrap_or(now);
         let session_id = Some(session_id).filter(|id| !id.is_empty());
+        if self.waiting_for(session_id, family) {
+            return Ok(true);
+        }
         let found = self.store.lookup(family, session_id, sub, now).await?;
         Ok(refuses(&found, iat, family))
     }

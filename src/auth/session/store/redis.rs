@@ -30,8 +30,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::io::tcp::TcpSettings;
 use redis::io::tcp::socket2::TcpKeepalive;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{LazyLock, PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 /// A call's deadline, connecting included: the store is in the same network (loopback, or
@@ -169,6 +169,40 @@ return redis.call('DEL', KEYS[1])
     )
 });
 
+/// A tally that ends `ttl` after it was last added to: ARGV = now (ms, '' for the server's),
+/// ttl (ms), op ('r' read, 'a' add, 'd' take one back, 'f' forget). Returns {count, ms left}. The value is
+/// "count until_ms", so a test's clock moved by hand is honoured; the key's own expiry only
+/// clears it away.
+static TALLY: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local now
+if ARGV[1] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+else
+  now = tonumber(ARGV[1])
+end
+local ttl, op = tonumber(ARGV[2]), ARGV[3]
+if op == 'f' then redis.call('DEL', KEYS[1]) return {0, 0} end
+local count, ends = 0, 0
+local value = redis.call('GET', KEYS[1])
+if value then
+  local c, e = string.match(value, '^(%d+) (%d+)$')
+  if c and tonumber(e) > now then count, ends = tonumber(c), tonumber(e) end
+end
+if op == 'a' then
+  count, ends = count + 1, now + ttl
+  redis.call('SET', KEYS[1], count .. ' ' .. ends, 'PX', ttl)
+elseif op == 'd' and count > 0 then
+  count = count - 1
+  redis.call('SET', KEYS[1], count .. ' ' .. ends, 'PX', math.max(ends - now, 1))
+end
+return {count, math.max(ends - now, 0)}
+",
+    )
+});
+
 /// Deletes a lock only if it still holds the token of whoever took it.
 static UNLOCK: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
@@ -187,6 +221,14 @@ pub struct Redis {
     generation: AtomicU64,
     /// Calls in a row that timed out on the current connection.
     timeouts: AtomicU32,
+    /// The store refused a write for want of memory (`noeviction` at `maxmemory`): a revocation
+    /// may be missing, so lookups are refused until it takes a write again (a probe, each
+    /// second).
+    full: Arc<AtomicBool>,
+    /// Production: lookups are refused until the eviction policy is read as `noeviction`
+    /// ([`Redis::require_noeviction`]).
+    policy_required: AtomicBool,
+    policy_confirmed: AtomicBool,
 }
 
 /// TCP keepalive and, on Linux, `TCP_USER_TIMEOUT`: the kernel gives up on a peer that stopped
@@ -214,7 +256,69 @@ impl Redis {
             connection,
             generation: AtomicU64::new(0),
             timeouts: AtomicU32::new(0),
+            full: Arc::new(AtomicBool::new(false)),
+            policy_required: AtomicBool::new(false),
+            policy_confirmed: AtomicBool::new(false),
         })
+    }
+
+    /// From now on, lookups are refused unless the eviction policy was last read as
+    /// `noeviction` ([`Self::policy_read`]): for production, where an evicting store could drop
+    /// revocations.
+    pub fn require_noeviction(&self) {
+        self.policy_required.store(true, Ordering::SeqCst);
+    }
+
+    /// What the eviction policy was read as (by the server's start-up and its periodic check).
+    pub fn policy_read(&self, noeviction: bool) {
+        self.policy_confirmed.store(noeviction, Ordering::SeqCst);
+    }
+
+    /// Whether lookups are refused, and why: a revocation may be missing or may go missing.
+    fn refusing(&self) -> Option<&'static str> {
+        if self.full.load(Ordering::SeqCst) {
+            Some("full")
+        } else if self.policy_required.load(Ordering::SeqCst) && !self.policy_confirmed.load(Ordering::SeqCst) {
+            Some("eviction policy not confirmed")
+        } else {
+            None
+        }
+    }
+
+    /// The store refused a write for want of memory: lookups are refused from now on, until a
+    /// probe written each second is taken.
+    fn became_full(&self) {
+        if self.full.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        tracing::error!(
+            "the session store is full (it refused a write): sessions and tokens are refused until it takes writes again"
+        );
+        metrics::counter!("store_full_total").increment(1);
+        let (client, full) = (self.client.clone(), self.full.clone());
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let probe = async {
+                    let mut c = client.get_multiplexed_async_connection().await?;
+                    redis::cmd("SET")
+                        .arg("lc:probe")
+                        .arg(1)
+                        .arg("PX")
+                        .arg(10_000)
+                        .query_async::<()>(&mut c)
+                        .await
+                };
+                if matches!(tokio::time::timeout(TIMEOUT, probe).await, Ok(Ok(()))) {
+                    full.store(false, Ordering::SeqCst);
+                    tracing::warn!("the session store takes writes again; sessions are accepted again");
+                    return;
+                }
+            }
+        });
     }
 
     fn connect(client: &redis::Client) -> Result<ConnectionManager, redis::RedisError> {
@@ -284,6 +388,9 @@ impl Redis {
         match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => {
+                if e.code() == Some("OOM") {
+                    self.became_full();
+                }
                 metrics::counter!("store_errors_total", "op" => op).increment(1);
                 tracing::warn!(op, error = %e, "the session store failed");
                 Err(StoreDown)
@@ -358,6 +465,10 @@ impl Redis {
 
     /// One `MGET`: the family, the session and the person.
     pub async fn lookup(&self, family: Option<&str>, session: Option<&str>, sub: &str) -> Result<Found, StoreDown> {
+        if let Some(why) = self.refusing() {
+            tracing::debug!(why, "the session store cannot be trusted with a lookup; refused");
+            return Err(StoreDown);
+        }
         let keys = [
             format!("lc:person:{sub}"),
             format!("lc:deny:f:{}", family.unwrap_or_default()),
@@ -610,6 +721,33 @@ impl Redis {
                 .await
         })
         .await
+    }
+
+    pub async fn tally(
+        &self,
+        key: &str,
+        op: super::Tally,
+        ttl_ms: i64,
+        now_ms: Option<i64>,
+    ) -> Result<(u32, i64), StoreDown> {
+        let op = match op {
+            super::Tally::Read => "r",
+            super::Tally::Add => "a",
+            super::Tally::Remove => "d",
+            super::Tally::Forget => "f",
+        };
+        let (count, left): (u32, i64) = self
+            .call("tally", async |mut c| {
+                TALLY
+                    .key(format!("lc:tally:{key}"))
+                    .arg(now_ms.map(|ms| ms.to_string()).unwrap_or_default())
+                    .arg(ttl_ms)
+                    .arg(op)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok((count, left))
     }
 
     pub async fn lock(&self, key: &str, token: &str, ttl_ms: i64) -> Result<bool, StoreDown> {

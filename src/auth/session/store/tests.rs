@@ -652,11 +652,26 @@ async fn a_sign_out_while_redis_is_down_is_written_when_it_is_back() {
         Duration::from_secs(3600),
     ));
     let now = now_unix();
-    let jwt = token("a", "t1", Some("rt1"), now);
+    let ended = |sid: &str, jwt: String, family: Option<&str>| Ended {
+        sub: "a".into(),
+        session_id: sid.into(),
+        access_token: jwt,
+        family: family.map(str::to_owned),
+    };
     redis.kill();
-    assert_eq!(r.revoke_session_or_later("a", "sid1", &jwt, now).await, Err(StoreDown));
-    assert_eq!(r.revoke_session_or_later("a", "sid2", "", now).await, Err(StoreDown));
+    let sid1 = ended("sid1", token("a", "t1", Some("rt1"), now), None);
+    assert_eq!(r.revoke_session_or_later(sid1.clone(), now).await, Err(StoreDown));
+    // A session kept in the store: no token in its cookies, its family from the refresh cookie.
+    let sid2 = ended("sid2", String::new(), Some("rt2"));
+    assert_eq!(r.revoke_session_or_later(sid2, now).await, Err(StoreDown));
+    // Copies of the same cookies signing out again wait once.
+    for _ in 0..3 {
+        assert_eq!(r.revoke_session_or_later(sid1.clone(), now).await, Err(StoreDown));
+    }
     assert_eq!(r.waiting(), 2);
+    // Meanwhile this instance refuses them without asking the store.
+    assert_eq!(r.is_session_revoked("a", "sid1", "", Some(now), now).await, Ok(true));
+    assert_eq!(r.is_revoked(&claims("a", "t9", Some("rt2"), now), now).await, Ok(true));
     redis.restart();
     let deadline = Instant::now() + Duration::from_secs(10);
     while r.waiting() > 0 {
@@ -664,6 +679,7 @@ async fn a_sign_out_while_redis_is_down_is_written_when_it_is_back() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(r.is_revoked(&claims("a", "t1", Some("rt1"), now), now).await, Ok(true));
+    assert_eq!(r.is_revoked(&claims("a", "t9", Some("rt2"), now), now).await, Ok(true));
     for sid in ["sid1", "sid2"] {
         assert_eq!(
             r.is_session_revoked("a", sid, "", Some(now), now).await,
@@ -672,4 +688,60 @@ async fn a_sign_out_while_redis_is_down_is_written_when_it_is_back() {
         );
     }
     assert_eq!(r.is_session_revoked("a", "sid3", "", Some(now), now).await, Ok(false));
+}
+
+/// A full store (`noeviction` at `maxmemory`) refuses writes, revocations among them: lookups
+/// are refused from the first refused write, until the store takes writes again.
+#[tokio::test]
+async fn a_store_that_refused_a_write_for_memory_is_not_trusted_until_it_takes_one() {
+    let redis = TestRedis::start_with(&["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"]);
+    let store = SessionStore::redis(&redis.url()).expect("url");
+    let now = now_unix();
+    assert!(store.lookup(Some("f"), Some("s"), "a", now).await.is_ok());
+    // Fill it: large values until one is refused.
+    let big = "x".repeat(64 * 1024);
+    let mut n = 0;
+    while store
+        .put_blob(&format!("fill:{n}"), &big, now + 3600, now)
+        .await
+        .is_ok()
+    {
+        n += 1;
+        assert!(n < 1000, "the store never filled");
+    }
+    assert!(matches!(
+        store.lookup(Some("f"), Some("s"), "a", now).await,
+        Err(StoreDown)
+    ));
+    // Room again (the operator, or keys that expired): back within seconds, no restart.
+    let client = ::redis::Client::open(redis.url()).expect("url");
+    let mut c = client.get_multiplexed_async_connection().await.expect("connect");
+    ::redis::cmd("FLUSHALL").query_async::<()>(&mut c).await.expect("flush");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while store.lookup(Some("f"), Some("s"), "a", now).await.is_err() {
+        assert!(Instant::now() < deadline, "not trusted again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// In production the store is trusted with lookups only once its eviction policy was read as
+/// `noeviction`, and no longer once it reads otherwise.
+#[tokio::test]
+async fn a_store_whose_policy_is_not_confirmed_is_not_trusted_where_it_must_be() {
+    let redis = TestRedis::start();
+    let store = SessionStore::redis(&redis.url()).expect("url");
+    let SessionStore::Redis(r) = &store else {
+        unreachable!("a Redis store")
+    };
+    let now = now_unix();
+    assert!(
+        store.lookup(None, Some("s"), "a", now).await.is_ok(),
+        "not required: trusted"
+    );
+    r.require_noeviction();
+    assert!(matches!(store.lookup(None, Some("s"), "a", now).await, Err(StoreDown)));
+    r.policy_read(true);
+    assert!(store.lookup(None, Some("s"), "a", now).await.is_ok());
+    r.policy_read(false);
+    assert!(matches!(store.lookup(None, Some("s"), "a", now).await, Err(StoreDown)));
 }
