@@ -78,5 +78,6 @@ test("the fourth wrong password is refused with the wait, before Cognito could l
 
   // The form shows it, also without JavaScript.
   await page.goto(`/sign-in?error=rate_limited&retry_after=${wait}&email=${encodeURIComponent(email)}`);
-  await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toHaveText(`Too many attempts. Please wait ${wait} seconds and try again.`);
+  const words = wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`;
+  await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toHaveText(`Too many attempts. Please wait ${words} and try again.`);
 });

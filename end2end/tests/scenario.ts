@@ -137,6 +137,6 @@ function watchForSecret(page: Page): (() => Promise<void>) | undefined {
     expect(carrying, "answers that carry the client secret").toEqual([]);
     expect(seen.page, "pages seen").toBeGreaterThan(3);
     expect(seen.bundle, "bundle files seen").toBeGreaterThan(1);
-    expect(seen.serverFunction, "server-function answers seen").toBeGreaterThan(2);
+    expect(seen.serverFunction, "server-function answers seen").toBeGreaterThan(0);
   };
 }

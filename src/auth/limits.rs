@@ -43,7 +43,7 @@
 
 use super::clock::Clock;
 use super::session::device::{AccountIds, Device};
-use super::session::store::{Mode, Rule, SessionStore, StoreDown, Tally, memory::Memory};
+use super::session::store::{Counted, Mode, Rule, SessionStore, StoreDown, Tally, memory::Memory};
 use super::validate::Email;
 use crate::config::{Config, Limits};
 use crate::error::AppError;
@@ -264,7 +264,9 @@ const ACCOUNT_CAP: u32 = 5;
 /// out by someone else's guesses, and may even mistype once.
 const COGNITO_LOCKOUT_AT: u32 = 5;
 const STRANGERS_STOP_AT: u32 = COGNITO_LOCKOUT_AT - 2;
-const COGNITO_QUIET: Duration = Duration::from_secs(15 * 60);
+/// Cognito's quarter of an hour, and a minute more: its clock starts when the attempt reaches
+/// it, a little after this count's.
+const COGNITO_QUIET: Duration = Duration::from_secs(16 * 60);
 
 /// New device cookies per account a day: each is a budget of its own, so they are not to be
 /// collected by the hundred.
@@ -349,8 +351,10 @@ impl Attempt {
             if !self.taken.is_empty() {
                 let _ = self.limits.step(&self.taken, Mode::Refund).await;
             }
-            // Cognito starts its count again after a right password; anything else that is no
-            // failure (Cognito unreachable, its lockout) it did not count either.
+            // Cognito starts its count again after a right password; what was no wrong one
+            // (throttled, its firewall, its own lockout, no answer) is taken back. (A request
+            // that timed out after Cognito counted it is the one case this misses: rare, and
+            // outside anyone's control; the other way round, an outage would close accounts.)
             if let Some(key) = &self.lockout {
                 let op = if outcome.is_ok() { Tally::Forget } else { Tally::Remove };
                 self.limits.tally(key, op, COGNITO_QUIET).await;
@@ -451,7 +455,7 @@ impl RateLimits {
 
     /// A tally the limits keep (Cognito's lockout, a step's wrong codes), shared or here; a store
     /// that is down counts here meanwhile.
-    async fn tally(&self, key: &str, op: Tally, ttl: Duration) -> (u32, Duration) {
+    async fn tally(&self, key: &str, op: Tally, ttl: Duration) -> Counted {
         let now_ms = self.clock.now_ms();
         if let Some(store) = &self.shared {
             let at = self.clock.is_manual().then_some(now_ms);
@@ -460,8 +464,12 @@ impl RateLimits {
                 Err(StoreDown) => self.fell_back(now_ms),
             }
         }
-        let (count, left) = self.local.tally(key, op, ttl.as_millis() as i64, now_ms);
-        (count, Duration::from_millis(left.max(0) as u64))
+        let (count, left, added) = self.local.tally(key, op, ttl.as_millis() as i64, now_ms);
+        Counted {
+            count,
+            left: Duration::from_millis(left.max(0) as u64),
+            added,
+        }
     }
 
     /// A value the limits keep beside their counts (a device epoch), shared or here.
@@ -605,8 +613,16 @@ impl RateLimits {
     /// (`check_source`), for an account the cookie does not name: the source pays after all.
     /// For the forms whose server function knows the address only once it runs.
     pub async fn check_device_covers(&self, form: Form, email: &Email, trust: &Trust) -> Result<(), AppError> {
-        if !trust.proof_for(form).is_some_and(|p| p.kind == ProofKind::Device) || self.knows_device(email, trust).await
-        {
+        let stood_in = trust
+            .devices
+            .first()
+            .filter(|_| trust.proof_for(form).is_some_and(|p| p.kind == ProofKind::Device));
+        let Some(first) = stood_in else {
+            return Ok(());
+        };
+        // Known for this address too; or the cookie was no longer good, and the guard made the
+        // source pay then already.
+        if self.knows_device(email, trust).await || self.device(&first.account, trust).await.is_none() {
             return Ok(());
         }
         self.step(&self.post_limits(trust), Mode::Take).await.map_err(|wait| {
@@ -624,18 +640,22 @@ impl RateLimits {
             .is_ok()
     }
 
-    /// One more wrong answer to the step `step` (a pending sign-in's e-mailed code), kept in the
-    /// store for as long as the step lives, so a copy of its cookie from before gets no more
-    /// tries: how many there have been.
-    pub async fn wrong_answer(&self, step: &str, lifetime: Duration) -> u32 {
-        self.tally(&format!("wrong:{step}"), Tally::Add, lifetime).await.0
+    /// One of the `tries` answers the step `step` gets in all (an e-mailed sign-in code, a reset
+    /// code), reserved before Cognito is asked and kept in the store for as long as the step
+    /// lives, so neither a copy of its cookie from before nor answers sent at once get more:
+    /// which try this is (from 1), or `None` when they are used up. Give it back with
+    /// [`Self::answer_was_no_try`] when the answer turns out not to have been a wrong one.
+    pub async fn try_answer(&self, step: &str, tries: u32, lifetime: Duration) -> Option<u32> {
+        let counted = self
+            .tally(&format!("tries:{step}"), Tally::AddBelow(tries), lifetime)
+            .await;
+        counted.added.then_some(counted.count)
     }
 
-    /// How many wrong answers the step `step` has had ([`Self::wrong_answer`]).
-    pub async fn wrong_answers(&self, step: &str) -> u32 {
-        self.tally(&format!("wrong:{step}"), Tally::Read, Duration::ZERO)
-            .await
-            .0
+    /// Gives back a try [`Self::try_answer`] reserved (the answer was right, or never checked).
+    pub async fn answer_was_no_try(&self, step: &str) {
+        self.tally(&format!("tries:{step}"), Tally::Remove, Duration::ZERO)
+            .await;
     }
 
     /// Ends every device cookie of `email`'s account issued up to now (a password change or
@@ -671,18 +691,6 @@ impl RateLimits {
         // Cognito's own lockout: a password from a browser not known for the account is not
         // sent once it would be the fifth failure since the last quiet quarter of an hour.
         let lockout = (form == Form::SignIn && against.per_account).then(|| format!("lockout:{id}"));
-        if let Some(key) = &lockout
-            && device.is_none()
-        {
-            let (failures, left) = self.tally(key, Tally::Read, COGNITO_QUIET).await;
-            if failures >= STRANGERS_STOP_AT {
-                tracing::info!(
-                    "a password for an account near Cognito's lockout, from a browser not known for it; not sent"
-                );
-                metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "lockout").increment(1);
-                return Err(limited(left));
-            }
-        }
         // Only what follows a password spends the account's own budgets: a step anyone can
         // start for any address (an e-mailed code, a passkey ceremony, a reset with its own
         // cookie) is bounded by its cookie alone, or anyone could close the person's own way in.
@@ -725,9 +733,24 @@ impl RateLimits {
             }
         }
         self.step(&taken, Mode::Take).await.map_err(refused("account"))?;
-        // Counted as it is sent: a request dropped while Cognito answers may have failed there.
+        // Counted as it is sent (a request dropped while Cognito answers may have failed there),
+        // in one step with the check: guesses sent at once cannot all pass the last place.
         if let Some(key) = &lockout {
-            self.tally(key, Tally::Add, COGNITO_QUIET).await;
+            let op = match device {
+                Some(_) => Tally::Add,
+                None => Tally::AddBelow(STRANGERS_STOP_AT),
+            };
+            let counted = self.tally(key, op, COGNITO_QUIET).await;
+            if !counted.added {
+                if !taken.is_empty() {
+                    let _ = self.step(&taken, Mode::Refund).await;
+                }
+                tracing::info!(
+                    "a password for an account near Cognito's lockout, from a browser not known for it; not sent"
+                );
+                metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "lockout").increment(1);
+                return Err(limited(counted.left));
+            }
         }
         Ok(Attempt {
             limits: self.clone(),
@@ -1094,8 +1117,9 @@ mod tests {
         let ada = Email::parse("ada@example.com").expect("email");
         let bob = Email::parse("bob@example.com").expect("email");
         let here = from("192.0.2.1");
-        // Successes, and errors that are not a failed guess, give back what they took.
-        for outcome in [Ok(()), Err(AppError::Unavailable), Err(AppError::WeakPassword)] {
+        // Successes, and errors that are not a failed guess, give back what they took (the last
+        // a success: Cognito's count, which the others may have added to, starts again).
+        for outcome in [Err(AppError::Unavailable), Err(AppError::WeakPassword), Ok(())] {
             assert_eq!(
                 attempt(&limits, Form::SignIn, Against::account(&ada), &here, outcome).await,
                 Ok(())
@@ -1176,7 +1200,7 @@ mod tests {
             ..from("192.0.2.10")
         };
         // Three wrong passwords from anywhere (Cognito locks at the fifth), and what Cognito
-        // does not count (unreachable) changes nothing.
+        // surely did not count (throttled) changes nothing.
         for n in 0..3 {
             let there = from(&format!("198.51.100.{n}"));
             attempt(
@@ -1184,7 +1208,7 @@ mod tests {
                 Form::SignIn,
                 Against::account(&ada),
                 &there,
-                Err(AppError::Unavailable),
+                Err(AppError::Throttled),
             )
             .await
             .expect("sent");
@@ -1197,7 +1221,7 @@ mod tests {
         let stranger = from("203.0.113.9");
         let refused = attempt(&limits, Form::SignIn, Against::account(&ada), &stranger, Ok(())).await;
         assert!(
-            matches!(refused, Err(AppError::RateLimited { seconds }) if seconds > 800 && seconds <= 900),
+            matches!(refused, Err(AppError::RateLimited { seconds }) if seconds > 850 && seconds <= 960),
             "{refused:?}"
         );
         // Ada's own browser is sent whatever the count; her right password starts it again.

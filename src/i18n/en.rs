@@ -112,7 +112,7 @@ pub const EN: Texts = Texts {
         signed_out_everywhere: "You have been signed out on every device.",
         signed_out_everywhere_app_only: "You have been signed out of this app on every device. This Cognito has no global sign-out, so sign-ins made outside this app (another app, a command-line tool) last until their tokens expire.",
         replace_session: "You are signed in already. Continuing below signs this browser in as the account you choose there, and signs out the one you are in now.",
-        signed_out_everywhere_cognito_only: "You have been signed out at Cognito on every device. This app could not record it just now, so its other sessions end when their current access (within an hour) runs out.",
+        signed_out_everywhere_cognito_only: "You have been signed out at Cognito on every device. This app will record it as soon as it can; until then its other sessions may last until their current access (within an hour) runs out.",
         signed_out_everywhere_retrying: "You have been signed out of this app on every device. Cognito could not also end sign-ins made outside this app just now; we keep asking it for a few minutes.",
         forgot: "Forgot your password?",
         new_here: ("New here? ", ""),
@@ -217,7 +217,7 @@ pub const EN: Texts = Texts {
         verify_needed: "Your e-mail address is not confirmed yet, so a password reset cannot reach it. Confirm it with a code we e-mail you.",
         verify_send: "E-mail me a code",
         verify_submit: "Confirm my address",
-        password_changed_everywhere_cognito_only: "Your password has been changed and your other devices are signed out at Cognito. This app could not record it just now, so its other sessions end when their current access (within an hour) runs out.",
+        password_changed_everywhere_cognito_only: "Your password has been changed and your other devices are signed out at Cognito. This app will record it as soon as it can; until then its other sessions may last until their current access (within an hour) runs out.",
         password_changed_everywhere_app_only: "Your password has been changed, and your other devices are signed out of this app. Cognito could not also end sign-ins made outside this app (another app, a command-line tool) just now: their tokens last until they expire.",
         authenticator_started: "Add this site to your authenticator app, then enter the code it shows.",
         authenticator_on: "Two-step sign-in is on: from now on you sign in with your password and a code from your app.",
@@ -372,7 +372,13 @@ pub const EN: Texts = Texts {
         password_attempts_exceeded: "Too many wrong passwords were tried for this account, so it is locked for a while. Please wait up to 15 minutes, then try again.",
         code_attempts_used: "That code was not right three times. Ask for a new code and try again.",
         throttled: "The service is busy. Please wait a few seconds and try again.",
-        rate_limited: |seconds| format!("Too many attempts. Please wait {seconds} seconds and try again."),
+        rate_limited: |seconds| match seconds {
+            0..120 => format!("Too many attempts. Please wait {seconds} seconds and try again."),
+            _ => format!(
+                "Too many attempts. Please wait {} minutes and try again.",
+                seconds.div_ceil(60)
+            ),
+        },
         resend_unavailable: "We could not send a new code right now. Please try again in a few minutes.",
         code_delivery_failed: "We could not deliver the code to that address. Check the e-mail and try again.",
         sign_up_rejected: "Sign-up is not allowed for this address.",

@@ -29,14 +29,14 @@ use crate::state::AppState;
 pub async fn get_sign_in_challenge() -> Result<Option<ChallengeView>, AppError> {
     no_store();
     let state = state()?;
-    Ok(pending::current(&state).map(|p| p.view(&state)))
+    Ok(pending::current(&state).await.map(|p| p.view(&state)))
 }
 
 /// The pending sign-in for an answer on `page`. `None`: there is none (or it waits for another
 /// page), and the response already leads back to sign-in.
 #[cfg(feature = "ssr")]
 pub(super) async fn pending_for(state: &AppState, kinds: &[ChallengeKind]) -> Result<Option<PendingSignIn>, AppError> {
-    let Some(pending) = pending::current(state) else {
+    let Some(pending) = pending::current(state).await else {
         pending::restart(state, None, &AppError::ChallengeExpired)?;
         return Ok(None);
     };
@@ -129,9 +129,19 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
     } else {
         pending.step.clone()
     };
-    if email_code && state.limits.wrong_answers(&step).await >= pending::EMAIL_CODE_TRIES {
-        return pending::restart(&state, Some(&pending), &AppError::CodeAttemptsUsed);
-    }
+    let lifetime = std::time::Duration::from_secs(pending.expires_at.saturating_sub(state.clock.now()).max(1) as u64);
+    let this_try = if email_code {
+        match state
+            .limits
+            .try_answer(&step, pending::EMAIL_CODE_TRIES, lifetime)
+            .await
+        {
+            Some(n) => n,
+            None => return pending::restart(&state, Some(&pending), &AppError::CodeAttemptsUsed),
+        }
+    } else {
+        0
+    };
     let attempt = attempt_for(&state, Form::MfaCode, ProofKind::PendingSignIn, &pending)
         .await
         .map_err(|e| form_error(e, page, &[]))?;
@@ -145,13 +155,11 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
     finish(attempt, &pending, &answer).await;
     if email_code {
         tokio::time::sleep_until(started + EMAIL_CODE_CHECK_TIME).await;
-        if matches!(answer, Err(AppError::WrongMfaCode)) {
-            // Counted in the store by the step's id: the same for every copy of the cookie.
-            let lifetime =
-                std::time::Duration::from_secs(pending.expires_at.saturating_sub(state.clock.now()).max(1) as u64);
-            if state.limits.wrong_answer(&step, lifetime).await >= pending::EMAIL_CODE_TRIES {
-                return pending::restart(&state, Some(&pending), &AppError::CodeAttemptsUsed);
-            }
+        // The try reserved above is spent by a wrong code only; the last one ends the step.
+        if !matches!(answer, Err(AppError::WrongMfaCode)) {
+            state.limits.answer_was_no_try(&step).await;
+        } else if this_try >= pending::EMAIL_CODE_TRIES {
+            return pending::restart(&state, Some(&pending), &AppError::CodeAttemptsUsed);
         }
     }
     go_on(&state, &pending, page, answer).await

@@ -104,11 +104,9 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
         factor: Factor::Passkey,
         step: crate::auth::session::new_session_id(),
     };
-    set_cookies(vec![state.sessions.transient_cookie(
-        Transient::Passkey,
-        &pending,
-        lifetime,
-    )?]);
+    set_cookies(vec![
+        pending::keep(&state, Transient::Passkey, &pending, lifetime).await?,
+    ]);
     Ok(options)
 }
 
@@ -117,8 +115,9 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
 #[server(prefix = "/auth", endpoint = "passkey-sign-in")]
 pub async fn passkey_sign_in(credential: String) -> Result<(), AppError> {
     let state = state()?;
-    let pending =
-        pending::current_in(&state, Transient::Passkey).filter(|p| p.challenge.kind == ChallengeKind::Passkey);
+    let pending = pending::current_in(&state, Transient::Passkey)
+        .await
+        .filter(|p| p.challenge.kind == ChallengeKind::Passkey);
     let Some(pending) = pending else {
         return pending::restart_in(&state, Transient::Passkey, None, &AppError::ChallengeExpired);
     };

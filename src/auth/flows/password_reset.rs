@@ -25,6 +25,10 @@ struct ResetCookie {
     step: String,
 }
 
+/// Codes a reset with this browser's own cookie may try in all.
+#[cfg(feature = "ssr")]
+const RESET_TRIES: u32 = 3;
+
 /// How long a reset's cookie is kept: Cognito's reset codes last an hour.
 #[cfg(feature = "ssr")]
 const RESET_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -64,12 +68,12 @@ async fn start_reset(email: String) -> Result<(), AppError> {
         .map_err(back)?;
     let outcome = match state.cognito.forgot_password(caller(), &parsed_email).await {
         Ok(()) => Ok(()),
-        // What the pool answers for everyone is said as it is (and costs no code).
+        // What the pool answers for everyone is said as it is (and costs no code). A trigger's
+        // failure is not among it: the code's e-mail trigger runs only for a real account.
         Err(
             e @ (AppError::Unavailable
             | AppError::Throttled
             | AppError::BlockedByFirewall
-            | AppError::TriggerFailed
             | AppError::NotEnabled
             | AppError::Internal),
         ) => {
@@ -132,6 +136,18 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
         step: mine.as_deref(),
         per_account: mine.is_none(),
     };
+    // This browser's own reset gets a few codes in all (counted in the store by its id, so
+    // neither copies of its cookie nor codes sent at once get more); then a new code is needed.
+    let this_try = match &mine {
+        Some(step) => match state.limits.try_answer(step, RESET_TRIES, RESET_LIFETIME).await {
+            Some(n) => n,
+            None => {
+                set_cookies(state.sessions.clear_transient(Transient::Reset).into_iter().collect());
+                return Err(back(AppError::CodeAttemptsUsed));
+            }
+        },
+        None => 0,
+    };
     let attempt = state
         .limits
         .check_failures(Form::ResetPassword, against, &trust)
@@ -142,9 +158,31 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
         .confirm_forgot_password(caller(), &parsed_email, &code, &password)
         .await;
     attempt.finish(&outcome).await;
+    if let Some(step) = &mine {
+        match &outcome {
+            Err(AppError::WrongCode | AppError::ExpiredCode) if this_try >= RESET_TRIES => {
+                set_cookies(state.sessions.clear_transient(Transient::Reset).into_iter().collect());
+                return Err(back(AppError::CodeAttemptsUsed));
+            }
+            Err(AppError::WrongCode | AppError::ExpiredCode) => {}
+            _ => state.limits.answer_was_no_try(step).await,
+        }
+    }
     outcome.map_err(back)?;
     set_cookies(state.sessions.clear_transient(Transient::Reset).into_iter().collect());
     end_every_session(&state, &parsed_email).await;
+    // This browser proved the mailbox, and set the password: it is known for the account from
+    // now on (after the reset's end of every earlier device cookie), so guesses elsewhere at the
+    // address cannot keep its owner out.
+    if state.limits.may_issue_device(&parsed_email).await {
+        set_cookies(
+            state
+                .sessions
+                .device_cookie(&request_headers(), parsed_email.as_str(), state.clock.now())
+                .into_iter()
+                .collect(),
+        );
+    }
     redirect_to(
         "/sign-in",
         &[("email", parsed_email.as_str()), ("notice", "password_reset")],

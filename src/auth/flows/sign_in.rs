@@ -39,15 +39,15 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         .await
         .map_err(back)?;
     let outcome = state.cognito.sign_in(caller(), &parsed_email, &password).await;
-    attempt.finish(&outcome).await;
-    // Cognito's lockout tells that the account exists: only a browser known for it hears it.
-    // (It is no wrong guess of this browser's: it spent nothing above.)
+    // Cognito's lockout tells that the account exists: only a browser known for it hears it,
+    // and is charged nothing for it. Any other is told, and charged, what a wrong password is.
     let outcome = match outcome {
         Err(AppError::PasswordAttemptsExceeded) if !state.limits.knows_device(&parsed_email, &trust).await => {
             Err(AppError::InvalidCredentials)
         }
         outcome => outcome,
     };
+    attempt.finish(&outcome).await;
     metrics::counter!("sign_in_attempts_total", "outcome" => match &outcome {
         Ok(crate::auth::cognito::AuthStep::Tokens(_)) => "signed_in",
         Ok(crate::auth::cognito::AuthStep::Challenge(_)) => "challenge",
@@ -133,11 +133,11 @@ async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), A
         }
         Ok(step) => step,
         // What the pool as a whole answers is said as it is: it is the same for every address.
+        // (A trigger's failure is not: triggers run only for a real account.)
         Err(
             e @ (AppError::Unavailable
             | AppError::Throttled
             | AppError::BlockedByFirewall
-            | AppError::TriggerFailed
             | AppError::NotEnabled
             | AppError::Internal),
         ) => {
@@ -197,9 +197,14 @@ pub async fn sign_out() -> Result<(), AppError> {
             tracing::error!("the session store did not take the sign-out; it is written when the store is back");
         }
     }
-    // Once per session on this instance: posting the same cookies again calls Cognito no more.
+    // Once per session on this instance (by its refresh token, for cookies from before sessions
+    // had ids): posting the same cookies again calls Cognito no more.
     if let Some(refresh_token) = state.sessions.refresh_token(&headers)
-        && state.sessions.first_revocation(&session_id)
+        && state.sessions.first_revocation(if session_id.is_empty() {
+            &refresh_token
+        } else {
+            &session_id
+        })
     {
         // This browser only (RevokeToken); other devices stay signed in. The cookies go
         // whatever Cognito says: a person who asked to sign out is signed out of this app even

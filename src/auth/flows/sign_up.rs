@@ -24,9 +24,22 @@ pub async fn get_sign_up_settings() -> Result<SignUpSettings, AppError> {
 /// Signs up, and answers the same whether or not the e-mail already has an account: "check
 /// your e-mail for a code" (or "confirmed, sign in" where the pool confirms by itself). An
 /// unconfirmed account gets its code sent again; a confirmed one gets nothing from this app
-/// (see the README for the notice a pool owner can send).
+/// (see the README for the notice a pool owner can send). It answers no sooner than
+/// [`SIGN_UP_ANSWER_TIME`]: a new account's code e-mail takes Cognito longer than its refusal of
+/// a taken address.
 #[server(prefix = "/auth", endpoint = "sign-up")]
 pub async fn sign_up(email: String, password: String, name: Option<String>) -> Result<(), AppError> {
+    let started = tokio::time::Instant::now();
+    let outcome = sign_up_now(email, password, name).await;
+    tokio::time::sleep_until(started + SIGN_UP_ANSWER_TIME).await;
+    outcome
+}
+
+#[cfg(feature = "ssr")]
+const SIGN_UP_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(1500);
+
+#[cfg(feature = "ssr")]
+async fn sign_up_now(email: String, password: String, name: Option<String>) -> Result<(), AppError> {
     let name = name.unwrap_or_default();
     let back = |err: AppError| form_error(err, "/sign-up", &[("email", &email), ("name", &name)]);
     let state = state()?;
@@ -170,7 +183,6 @@ async fn resend(email: String) -> Result<(), AppError> {
             e @ (AppError::Unavailable
             | AppError::Throttled
             | AppError::BlockedByFirewall
-            | AppError::TriggerFailed
             | AppError::NotEnabled
             | AppError::ResendUnavailable
             | AppError::Internal),

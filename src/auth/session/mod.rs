@@ -382,6 +382,34 @@ impl Sessions {
         HeaderValue::from_str(&encrypted.encoded().to_string()).ok()
     }
 
+    /// Keeps `value` in the session store under `key` for `lifetime`, sealed as a cookie would
+    /// be (the store holds ciphertext only; AES-GCM binds it to the name `key` too).
+    pub async fn put_sealed(&self, key: &str, value: &str, lifetime: Duration) -> Result<(), store::StoreDown> {
+        let mut jar = CookieJar::new();
+        jar.private_mut(&self.key)
+            .add(Cookie::new(key.to_owned(), value.to_owned()));
+        let sealed = jar.get(key).map(|c| c.value().to_owned()).ok_or(store::StoreDown)?;
+        let now = self.clock.now();
+        self.revocations
+            .store()
+            .put_blob(key, &sealed, now + lifetime.as_secs() as i64 + 1, now)
+            .await
+    }
+
+    /// What [`Self::put_sealed`] kept under `key`, opened (`None`: gone, or not sealed here).
+    pub async fn get_sealed(&self, key: &str) -> Result<Option<String>, store::StoreDown> {
+        let Some(sealed) = self.revocations.store().get_blob(key, self.clock.now()).await? else {
+            return Ok(None);
+        };
+        let mut jar = CookieJar::new();
+        jar.add_original(Cookie::new(key.to_owned(), sealed));
+        let opened = jar
+            .private(&self.key)
+            .get(key)
+            .or_else(|| self.previous_key.as_ref().and_then(|k| jar.private(k).get(key)));
+        Ok(opened.map(|c| c.value().to_owned()))
+    }
+
     /// The session cookie holding `value` — sealed, and kept in the store when it is large.
     ///
     /// Browsers drop a cookie over 4,096 bytes without a word, proxies refuse a `Cookie` header
@@ -716,10 +744,17 @@ impl Sessions {
         let mut proofs = Vec::new();
         // A session only within its lifetime (its refresh cookie says when it began): an old
         // cookie is no budget of its own.
-        let live = self
-            .read::<RefreshCookie>(&jar, self.refresh_name())
+        let refresh = self.read::<RefreshCookie>(&jar, self.refresh_name());
+        let live = refresh
+            .as_ref()
             .is_some_and(|r| r.at.is_some_and(|at| now - at <= self.max_age.as_secs() as i64));
-        if live && let Some(session) = self.session_id_of(&jar) {
+        // And the session cookie of that very sign-in (not an old one beside a fresh refresh
+        // cookie).
+        if live
+            && let Some(session) = self
+                .session_id_of(&jar)
+                .filter(|id| refresh.as_ref().and_then(|r| r.sid.as_deref()) == Some(id.as_str()))
+        {
             proofs.push(Proof {
                 kind: ProofKind::Session,
                 id: session,

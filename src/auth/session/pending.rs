@@ -1,11 +1,14 @@
 //! A sign-in between its steps, and where each step leads.
 //!
 //! When Cognito answers a password (or a challenge answer) with another challenge, the server
-//! keeps what the next answer needs — Cognito's `Session`, the user's internal username, where
-//! a code went, the page to go on to — in a short-lived, encrypted, HttpOnly cookie that lives
-//! exactly as long as Cognito's session (3 minutes unless the app client says otherwise). None
-//! of it is in the page or reachable from JavaScript; an expired or missing cookie sends the
-//! person back to the sign-in form with a clear message.
+//! keeps what the next answer needs. Where a code went, the page to go on to and the step's
+//! random id go in a short-lived, encrypted, HttpOnly cookie that lives exactly as long as
+//! Cognito's session (3 minutes unless the app client says otherwise); Cognito's `Session` (up to
+//! 8 KB, too long for a cookie, and its length would tell a real challenge from a decoy), the
+//! user's internal username and an authenticator's secret are kept sealed in the session store
+//! under the step's id ([`keep`], [`current_in`]). None of it is in the page or reachable from
+//! JavaScript; an expired or missing step sends the person back to the sign-in form with a
+//! clear message.
 //!
 //! [`advance`] is the one place a step's outcome is turned into a response: a session (the
 //! token cookies set, the pending cookie removed, a redirect to where the person was going) or
@@ -112,17 +115,74 @@ fn method_of(factor: Factor, last: Option<ChallengeKind>) -> &'static str {
     }
 }
 
-/// The pending sign-in of the current request, unless it has expired.
-pub fn current(state: &AppState) -> Option<PendingSignIn> {
-    current_in(state, Transient::SignIn)
+/// What of a pending sign-in is kept in the store, not in its cookie.
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    session: String,
+    username: String,
+    #[serde(default)]
+    totp_secret: Option<String>,
 }
 
-/// The pending sign-in kept in `cookie` (the challenge cookie, or the passkey one).
-pub fn current_in(state: &AppState, cookie: Transient) -> Option<PendingSignIn> {
+fn kept_key(step: &str) -> String {
+    format!("step:{step}")
+}
+
+/// The `Set-Cookie` of `pending` in `cookie` for `lifetime`, its secrets kept in the store under
+/// its step's id. A store that cannot keep them now answers "briefly unavailable".
+pub async fn keep(
+    state: &AppState,
+    cookie: Transient,
+    pending: &PendingSignIn,
+    lifetime: std::time::Duration,
+) -> Result<http::HeaderValue, AppError> {
+    let kept = Kept {
+        session: pending.challenge.session.clone(),
+        username: pending.challenge.username.clone(),
+        totp_secret: pending.totp_secret.clone(),
+    };
+    let json = serde_json::to_string(&kept).map_err(|_| AppError::Internal)?;
     state
         .sessions
+        .put_sealed(&kept_key(&pending.step), &json, lifetime)
+        .await
+        .map_err(|super::store::StoreDown| AppError::BrieflyUnavailable)?;
+    let mut light = PendingSignIn {
+        challenge: pending.challenge.clone(),
+        email: pending.email.clone(),
+        next: pending.next.clone(),
+        expires_at: pending.expires_at,
+        totp_secret: None,
+        factor: pending.factor,
+        step: pending.step.clone(),
+    };
+    light.challenge.session.clear();
+    light.challenge.username.clear();
+    state.sessions.transient_cookie(cookie, &light, lifetime)
+}
+
+/// The pending sign-in of the current request, unless it has expired.
+pub async fn current(state: &AppState) -> Option<PendingSignIn> {
+    current_in(state, Transient::SignIn).await
+}
+
+/// The pending sign-in kept in `cookie` (the challenge cookie, or the passkey one), with what
+/// [`keep`] put in the store. None when either is gone (expired, or the store is down).
+pub async fn current_in(state: &AppState, cookie: Transient) -> Option<PendingSignIn> {
+    let mut pending = state
+        .sessions
         .read_transient::<PendingSignIn>(cookie, &request_headers())
-        .filter(|p| p.expires_at > state.clock.now())
+        .filter(|p| p.expires_at > state.clock.now())?;
+    // A cookie from before the store kept them holds them itself.
+    if pending.step.is_empty() || !pending.challenge.session.is_empty() {
+        return Some(pending);
+    }
+    let json = state.sessions.get_sealed(&kept_key(&pending.step)).await.ok()??;
+    let kept: Kept = serde_json::from_str(&json).ok()?;
+    pending.challenge.session = kept.session;
+    pending.challenge.username = kept.username;
+    pending.totp_secret = kept.totp_secret;
+    Some(pending)
 }
 
 /// Goes on from a sign-in step that began with `factor`: into the app with a session, or to the
@@ -183,7 +243,12 @@ pub async fn advance(
                         .device_cookie(&request_headers(), known_as.as_str(), state.clock.now()),
                 );
             }
-            let last = current(state).filter(|p| p.factor == factor).map(|p| p.challenge.kind);
+            // Its cookie alone says which step it was (nothing of the store is needed for that).
+            let last = state
+                .sessions
+                .read_transient::<PendingSignIn>(Transient::SignIn, &request_headers())
+                .filter(|p| p.factor == factor)
+                .map(|p| p.challenge.kind);
             let method = method_of(factor, last);
             if state
                 .sessions
@@ -259,11 +324,7 @@ pub async fn advance(
                 factor,
                 step: super::new_session_id(),
             };
-            set_cookies(vec![state.sessions.transient_cookie(
-                Transient::SignIn,
-                &pending,
-                lifetime,
-            )?]);
+            set_cookies(vec![keep(state, Transient::SignIn, &pending, lifetime).await?]);
             redirect_to(pending.challenge.kind.path(), &[]);
             Ok(())
         }

@@ -244,29 +244,32 @@ impl Memory {
     }
 
     /// See [`super::SessionStore::tally`]: the count and the milliseconds it has left.
-    pub fn tally(&self, key: &str, op: super::Tally, ttl_ms: i64, now_ms: i64) -> (u32, i64) {
+    /// The count after the step, the milliseconds it has left, and whether this step added one.
+    pub fn tally(&self, key: &str, op: super::Tally, ttl_ms: i64, now_ms: i64) -> (u32, i64, bool) {
         let mut tallies = lock(&self.tallies);
         let (count, ends) = tallies
             .entries
             .get(key)
             .filter(|(ends, _)| *ends > now_ms)
             .map_or((0, 0), |(ends, count)| (*count, *ends));
+        let left = (ends - now_ms).max(0);
         match op {
-            super::Tally::Read => (count, (ends - now_ms).max(0)),
-            super::Tally::Add => {
+            super::Tally::Read => (count, left, false),
+            super::Tally::AddBelow(n) if count >= n => (count, left, false),
+            super::Tally::Add | super::Tally::AddBelow(_) => {
                 tallies.insert(key.to_owned(), now_ms + ttl_ms, count + 1, now_ms);
-                (count + 1, ttl_ms)
+                (count + 1, ttl_ms, true)
             }
             super::Tally::Remove => {
                 let count = count.saturating_sub(1);
                 if ends > now_ms {
                     tallies.insert(key.to_owned(), ends, count, now_ms);
                 }
-                (count, (ends - now_ms).max(0))
+                (count, left, false)
             }
             super::Tally::Forget => {
                 tallies.remove(key);
-                (0, 0)
+                (0, 0, false)
             }
         }
     }

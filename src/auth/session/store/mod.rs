@@ -99,6 +99,17 @@ pub struct Rule {
     pub tolerance_ms: i64,
 }
 
+/// What [`SessionStore::tally`] answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counted {
+    /// The count after the step.
+    pub count: u32,
+    /// How long the tally has left.
+    pub left: Duration,
+    /// Whether this step added one.
+    pub added: bool,
+}
+
 /// What [`SessionStore::tally`] does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tally {
@@ -106,6 +117,9 @@ pub enum Tally {
     Read,
     /// Adds one, and starts the time again.
     Add,
+    /// [`Tally::Add`], only while the count is below this (one step: two callers cannot both
+    /// pass the last one).
+    AddBelow(u32),
     /// Takes one back (an event that turned out not to count), leaving the time as it is.
     Remove,
     /// Starts again from nothing.
@@ -360,19 +374,17 @@ impl SessionStore {
     /// A count of events that ends `ttl` after the last one was added (every [`Tally::Add`]
     /// starts its time again), as Cognito's lockout counts failed passwords until fifteen quiet
     /// minutes: the count and how long it has left. `now_ms` as for [`Self::rate`].
-    pub async fn tally(
-        &self,
-        key: &str,
-        op: Tally,
-        ttl: Duration,
-        now_ms: Option<i64>,
-    ) -> Result<(u32, Duration), StoreDown> {
+    pub async fn tally(&self, key: &str, op: Tally, ttl: Duration, now_ms: Option<i64>) -> Result<Counted, StoreDown> {
         let ttl_ms = ttl.as_millis() as i64;
-        let (count, left) = match self {
+        let (count, left, added) = match self {
             Self::Memory(m) => m.tally(key, op, ttl_ms, now_ms.unwrap_or_else(unix_ms)),
             Self::Redis(r) => r.tally(key, op, ttl_ms, now_ms).await?,
         };
-        Ok((count, Duration::from_millis(left.max(0) as u64)))
+        Ok(Counted {
+            count,
+            left: Duration::from_millis(left.max(0) as u64),
+            added,
+        })
     }
 
     /// Takes the lock `key` for `ttl` with a token of the caller's: `false` if someone holds it.
@@ -469,6 +481,18 @@ struct Later {
     by_session: HashMap<String, (Ended, i64)>,
     /// Their families, refused by this instance's API meanwhile.
     families: HashMap<String, usize>,
+    /// People signed out everywhere (or deleted: `before` is `i64::MAX`), by `sub`.
+    people: HashMap<String, PersonLater>,
+}
+
+/// A person's revocation waiting for the store: "not before", the session exempt from it, and
+/// when it happened.
+type PersonLater = (i64, Option<String>, i64);
+
+impl Later {
+    fn is_empty(&self) -> bool {
+        self.by_session.is_empty() && self.people.is_empty()
+    }
 }
 
 impl Later {
@@ -584,11 +608,16 @@ impl Revocations {
             .len()
     }
 
-    /// Whether a sign-out waiting here ended this session, or the family of `jwt`.
-    fn waiting_for(&self, session_id: Option<&str>, family: Option<&str>) -> bool {
+    /// Whether a sign-out waiting here ended this session, or the family of `jwt`, or its
+    /// person's tokens issued at `iat`.
+    fn waiting_for(&self, session_id: Option<&str>, family: Option<&str>, sub: &str, iat: i64) -> bool {
         let later = self.later.lock().unwrap_or_else(PoisonError::into_inner);
         session_id.is_some_and(|id| later.by_session.contains_key(id))
             || family.is_some_and(|f| later.families.contains_key(f))
+            || later
+                .people
+                .get(sub)
+                .is_some_and(|(before, exempt, _)| iat <= *before && !(exempt.is_some() && exempt.as_deref() == family))
     }
 
     fn later(self: &Arc<Self>, ended: Ended, at: i64) {
@@ -606,6 +635,12 @@ impl Revocations {
                 later.by_session.insert(ended.session_id.clone(), (ended, at));
             }
         }
+        self.write_later();
+    }
+
+    /// Starts the task that writes what waits here, unless it runs: every quarter second, all
+    /// of it, until the store has taken everything.
+    fn write_later(self: &Arc<Self>) {
         if self.writing_later.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -613,31 +648,61 @@ impl Revocations {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(LATER_EVERY).await;
-                let waiting: Vec<(Ended, i64)> = {
-                    let later = this.later.lock().unwrap_or_else(PoisonError::into_inner);
-                    later.by_session.values().cloned().collect()
-                };
-                for (ended, at) in waiting {
-                    // The store is still down: try them all again at the next turn.
-                    if this.revoke_ended_once(&ended, at).await.is_err() {
-                        break;
-                    }
-                    this.forget_valid();
-                    this.later
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .remove(&ended.session_id);
-                    tracing::info!("a sign-out made while the session store was down is written now");
-                }
+                this.write_waiting().await;
                 // Done, unless one came in meanwhile (it found the flag set and left it to us).
                 let mut later = this.later.lock().unwrap_or_else(PoisonError::into_inner);
-                if later.by_session.is_empty() {
+                if later.is_empty() {
                     this.writing_later.store(false, Ordering::SeqCst);
                     *later = Later::default();
                     return;
                 }
             }
         });
+    }
+
+    /// One pass over what waits: people first (their revocations cover the most), then
+    /// sessions; the first the store refuses ends the pass.
+    async fn write_waiting(&self) {
+        let people: Vec<(String, PersonLater)> = {
+            let later = self.later.lock().unwrap_or_else(PoisonError::into_inner);
+            later.people.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        };
+        let sessions: Vec<(Ended, i64)> = {
+            let later = self.later.lock().unwrap_or_else(PoisonError::into_inner);
+            later.by_session.values().cloned().collect()
+        };
+        for (sub, (before, exempt, at)) in people {
+            let written = async {
+                self.insert_person(&sub, before, exempt.clone(), at).await?;
+                self.forget_records(&sub).await
+            };
+            if written.await.is_err() {
+                return;
+            }
+            self.forget_valid();
+            let mut later = self.later.lock().unwrap_or_else(PoisonError::into_inner);
+            // Unless a later one came meanwhile.
+            if later
+                .people
+                .get(&sub)
+                .is_some_and(|(b, e, _)| *b == before && *e == exempt)
+            {
+                later.people.remove(&sub);
+            }
+            drop(later);
+            tracing::info!("a person's sign-out made while the session store was down is written now");
+        }
+        for (ended, at) in sessions {
+            if self.revoke_ended_once(&ended, at).await.is_err() {
+                return;
+            }
+            self.forget_valid();
+            self.later
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&ended.session_id);
+            tracing::info!("a sign-out made while the session store was down is written now");
+        }
     }
 
     /// [`Self::revoke_session_once`] for a session ended from its cookies: its family from the
@@ -661,18 +726,42 @@ impl Revocations {
         done
     }
 
-    /// "Sign out everywhere", a password change ([`Self::revoke_person_once`]).
-    pub async fn revoke_person(&self, sub: &str, exempt: Option<String>, now: i64) -> Result<(), StoreDown> {
+    /// "Sign out everywhere", a password change ([`Self::revoke_person_once`]). What the store
+    /// does not take waits on this instance (refused here meanwhile) and is written when it is
+    /// back, as a sign-out's is ([`Self::revoke_session_or_later`]); `Err` says it was not yet.
+    pub async fn revoke_person(self: &Arc<Self>, sub: &str, exempt: Option<String>, now: i64) -> Result<(), StoreDown> {
         let done = retrying(|| self.revoke_person_once(sub, exempt.clone(), now)).await;
         self.forget_valid();
+        if done.is_err() {
+            self.person_later(sub, now, exempt, now);
+        }
         done
     }
 
-    /// A deleted account ([`Self::revoke_deleted_once`]).
-    pub async fn revoke_deleted(&self, sub: &str, now: i64) -> Result<(), StoreDown> {
+    /// A deleted account ([`Self::revoke_deleted_once`]), kept for later like
+    /// [`Self::revoke_person`].
+    pub async fn revoke_deleted(self: &Arc<Self>, sub: &str, now: i64) -> Result<(), StoreDown> {
         let done = retrying(|| self.revoke_deleted_once(sub, now)).await;
         self.forget_valid();
+        if done.is_err() {
+            self.person_later(sub, i64::MAX, None, now);
+        }
         done
+    }
+
+    fn person_later(self: &Arc<Self>, sub: &str, before: i64, exempt: Option<String>, at: i64) {
+        {
+            let mut later = self.later.lock().unwrap_or_else(PoisonError::into_inner);
+            let entry = later
+                .people
+                .entry(sub.to_owned())
+                .or_insert((before, exempt.clone(), at));
+            // Never lowered, as in the store.
+            if before > entry.0 || (before == entry.0 && exempt.is_some()) {
+                *entry = (before, exempt, at);
+            }
+        }
+        self.write_later();
     }
 
     /// Ends one session: its id, the family of its access token `jwt`, and its record.
@@ -762,7 +851,7 @@ impl Revocations {
     pub async fn is_revoked(&self, claims: &AccessClaims, now: i64) -> Result<bool, StoreDown> {
         let family = family(claims.origin_jti.as_deref(), claims.jti.as_deref());
         // A sign-out waiting here for the store: refused by this instance already.
-        if self.waiting_for(None, family) {
+        if self.waiting_for(None, family, &claims.sub, claims.iat as i64) {
             return Ok(true);
         }
         let shared = self.store.is_shared();
@@ -811,7 +900,7 @@ impl Revocations {
             .or(started_at)
             .unwrap_or(now);
         let session_id = Some(session_id).filter(|id| !id.is_empty());
-        if self.waiting_for(session_id, family) {
+        if self.waiting_for(session_id, family, sub, iat) {
             return Ok(true);
         }
         let found = self.store.lookup(family, session_id, sub, now).await?;

@@ -170,7 +170,8 @@ return redis.call('DEL', KEYS[1])
 });
 
 /// A tally that ends `ttl` after it was last added to: ARGV = now (ms, '' for the server's),
-/// ttl (ms), op ('r' read, 'a' add, 'd' take one back, 'f' forget). Returns {count, ms left}. The value is
+/// ttl (ms), op ('r' read, 'a' add, 'd' take one back, 'f' forget), and for 'a' a bound (0:
+/// none; else add only below it). Returns {count, ms left, 1 if added}. The value is
 /// "count until_ms", so a test's clock moved by hand is honoured; the key's own expiry only
 /// clears it away.
 static TALLY: LazyLock<redis::Script> = LazyLock::new(|| {
@@ -184,21 +185,23 @@ else
   now = tonumber(ARGV[1])
 end
 local ttl, op = tonumber(ARGV[2]), ARGV[3]
-if op == 'f' then redis.call('DEL', KEYS[1]) return {0, 0} end
+if op == 'f' then redis.call('DEL', KEYS[1]) return {0, 0, 0} end
 local count, ends = 0, 0
 local value = redis.call('GET', KEYS[1])
 if value then
   local c, e = string.match(value, '^(%d+) (%d+)$')
   if c and tonumber(e) > now then count, ends = tonumber(c), tonumber(e) end
 end
-if op == 'a' then
+local below = tonumber(ARGV[4]) or 0
+if op == 'a' and (below == 0 or count < below) then
   count, ends = count + 1, now + ttl
   redis.call('SET', KEYS[1], count .. ' ' .. ends, 'PX', ttl)
+  return {count, ttl, 1}
 elseif op == 'd' and count > 0 then
   count = count - 1
   redis.call('SET', KEYS[1], count .. ' ' .. ends, 'PX', math.max(ends - now, 1))
 end
-return {count, math.max(ends - now, 0)}
+return {count, math.max(ends - now, 0), 0}
 ",
     )
 });
@@ -388,7 +391,9 @@ impl Redis {
         match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => {
-                if e.code() == Some("OOM") {
+                // Only a revocation refused matters here (a rate limit's key refused costs nothing
+                // but a count).
+                if e.code() == Some("OOM") && matches!(op, "deny" | "person" | "save_session") {
                     self.became_full();
                 }
                 metrics::counter!("store_errors_total", "op" => op).increment(1);
@@ -729,25 +734,27 @@ impl Redis {
         op: super::Tally,
         ttl_ms: i64,
         now_ms: Option<i64>,
-    ) -> Result<(u32, i64), StoreDown> {
-        let op = match op {
-            super::Tally::Read => "r",
-            super::Tally::Add => "a",
-            super::Tally::Remove => "d",
-            super::Tally::Forget => "f",
+    ) -> Result<(u32, i64, bool), StoreDown> {
+        let (op, below) = match op {
+            super::Tally::Read => ("r", 0),
+            super::Tally::Add => ("a", 0),
+            super::Tally::AddBelow(n) => ("a", n.max(1)),
+            super::Tally::Remove => ("d", 0),
+            super::Tally::Forget => ("f", 0),
         };
-        let (count, left): (u32, i64) = self
+        let (count, left, added): (u32, i64, u8) = self
             .call("tally", async |mut c| {
                 TALLY
                     .key(format!("lc:tally:{key}"))
                     .arg(now_ms.map(|ms| ms.to_string()).unwrap_or_default())
                     .arg(ttl_ms)
                     .arg(op)
+                    .arg(below)
                     .invoke_async(&mut c)
                     .await
             })
             .await?;
-        Ok((count, left))
+        Ok((count, left, added == 1))
     }
 
     pub async fn lock(&self, key: &str, token: &str, ttl_ms: i64) -> Result<bool, StoreDown> {
