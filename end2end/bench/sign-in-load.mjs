@@ -20,8 +20,10 @@ async function signIn() {
       body: new URLSearchParams({ email: EMAIL, password: PASSWORD }),
     });
     await res.arrayBuffer();
-    const cookies = res.headers.getSetCookie().length;
-    return { ms: performance.now() - started, ok: res.ok && cookies === 2, status: res.status };
+    // The session's two cookies (a device cookie may come too).
+    const names = res.headers.getSetCookie().map((c) => c.split("=", 1)[0]);
+    const session = names.some((n) => n.endsWith("lc-session")) && names.some((n) => n.endsWith("lc-refresh"));
+    return { ms: performance.now() - started, ok: res.ok && session, status: res.status };
   } catch (e) {
     return { ms: performance.now() - started, ok: false, status: String(e.cause?.code ?? e) };
   }
