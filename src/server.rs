@@ -15,7 +15,6 @@ use axum::{Json, Router, middleware};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::sync::{Arc, OnceLock};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
@@ -44,7 +43,7 @@ pub fn router(state: AppState) -> Router {
     // compressed. The API, /health and the bundle skip all of it: they never use cookies, take
     // no body, and answer a few hundred bytes (the bundle comes precompressed). Every request
     // pays for its layers, and a flood of forged API tokens should cost as little as possible
-    // (README, "The token-checked API", for what each layer costs).
+    // (docs/performance.md, "The token-checked API", for what each layer costs).
     let body_timeout = state.config.request_body_timeout;
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context, page)
@@ -123,50 +122,6 @@ fn too_slow() -> axum::response::Response {
         "the request body did not arrive in time",
     )
         .into_response()
-}
-
-/// The app's stylesheet, to be put inline in every page. A `<link>` to it would block the first
-/// paint for one more round trip — on a slow mobile connection the sign-in form then appears
-/// about 2 s later — for 1 KB (brotli) of CSS. Read once in production; in development on every
-/// page, so `cargo leptos watch` shows a changed stylesheet on reload.
-pub fn stylesheet(options: &LeptosOptions) -> Arc<str> {
-    static CACHED: OnceLock<Arc<str>> = OnceLock::new();
-    let read = || -> Arc<str> {
-        let name = format!("{}{}.css", options.output_name, hash_suffix(options, "css"));
-        let path = std::path::Path::new(options.site_root.as_ref())
-            .join(options.site_pkg_dir.as_ref())
-            .join(name);
-        match std::fs::read_to_string(&path) {
-            Ok(css) => css.into(),
-            Err(e) => {
-                tracing::error!(path = %path.display(), error = %e, "could not read the stylesheet");
-                Arc::from("")
-            }
-        }
-    };
-    if options.env == leptos::config::Env::PROD {
-        CACHED.get_or_init(read).clone()
-    } else {
-        read()
-    }
-}
-
-/// `.<hash>` for a bundle file when cargo-leptos hashed the names (`hash-files`): it writes the
-/// hashes to a file beside the server binary, which is where Leptos' own components look too.
-fn hash_suffix(options: &LeptosOptions, kind: &str) -> String {
-    if !options.hash_files {
-        return String::new();
-    }
-    let file = std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.join(options.hash_file.as_ref())));
-    let hashes = file.and_then(|f| std::fs::read_to_string(f).ok()).unwrap_or_default();
-    hashes
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim() == kind)
-        .map(|(_, hash)| format!(".{}", hash.trim()))
-        .unwrap_or_default()
 }
 
 /// Pages and the bundle are compressed as they go out; a response that is already encoded is

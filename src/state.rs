@@ -1,7 +1,7 @@
 //! The one state every handler shares, built once at start-up.
 
 use crate::api::bff::Upstream;
-use crate::api::server::{ME_CACHE_MAX, MeCache};
+use crate::api::server::{ApiParts, ApiState, ME_CACHE_MAX, MeCache};
 use crate::auth::SignUpSettings;
 use crate::auth::clock::Clock;
 use crate::auth::cognito::Cognito;
@@ -43,8 +43,8 @@ pub struct SharedState {
     /// store (memory, or Redis with `REDIS_URL`), which also holds the sessions list.
     pub revocations: Arc<Revocations>,
     pub sign_up: SignUpSettings,
-    /// `/api/me` answers by token, each until its token expires.
-    pub me_answers: Arc<MeCache>,
+    /// What the API's routes need (`api::server::routes`, mounted on this state by `FromRef`).
+    pub api_state: ApiState,
     /// The language each session last stored in the person's `locale` (the header's switch).
     pub locales_written: crate::auth::expiring::ExpiringMap<String>,
     pub limits: Arc<RateLimits>,
@@ -177,6 +177,12 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+impl FromRef<AppState> for ApiState {
+    fn from_ref(state: &AppState) -> Self {
+        state.api_state.clone()
+    }
+}
+
 impl FromRef<AppState> for Arc<Verifier> {
     fn from_ref(state: &AppState) -> Self {
         state.verifier.clone()
@@ -282,24 +288,24 @@ impl AppState {
             mode: config.confirmation_mode,
         };
 
-        let verifier = Verifier::new(VerifierConfig {
-            issuer: config.issuer.clone(),
-            jwks_url: config.jwks_url.clone(),
-            client_ids: config.api_client_ids.clone(),
-            leeway: config.jwt_leeway,
-            refetch_penalty: crate::auth::verifier::REFETCH_PENALTY,
-        })?;
+        let verifier = Verifier::new(
+            VerifierConfig::new(config.issuer.clone(), config.api_client_ids.clone())
+                .with_jwks_url(config.jwks_url.clone())
+                .with_leeway(config.jwt_leeway)
+                .with_realm("leptos-cognito"),
+        )?;
         let store = Arc::new(match &config.redis_url {
             Some(url) => SessionStore::redis(url.expose()).map_err(|e| StartError::Store(e.to_string()))?,
             None => SessionStore::memory(),
         });
         report_store(&store, config.production).await?;
         let revocations = Arc::new(Revocations::new(store.clone(), config.session_max_age));
-        let verifier = verifier.with_revocations(revocations.clone());
+        let verifier = verifier.with_revocation_check(revocations.clone());
         let sessions = Sessions::new(&config, cognito.clone())
             .map_err(|_| StartError::Sessions)?
             .with_revocations(revocations.clone())
-            .with_clock(clock.clone());
+            .with_clock(clock.clone())
+            .with_unavailable_page(crate::server::briefly_unavailable);
         let limits = Arc::new(RateLimits::new(
             &config,
             Some(store),
@@ -312,15 +318,22 @@ impl AppState {
             .as_ref()
             .map(|federation| OAuth::new(&config, federation))
             .transpose()?;
+        let verifier = Arc::new(verifier);
+        let api_state = ApiState::new(ApiParts {
+            verifier: verifier.clone(),
+            cognito: cognito.clone(),
+            revocations: revocations.clone(),
+            me_answers: Arc::new(MeCache::new(ME_CACHE_MAX)),
+        });
         Ok(Self(Arc::new(SharedState {
             leptos_options,
             config: Arc::new(config),
             cognito,
             sessions: Arc::new(sessions),
-            verifier: Arc::new(verifier),
+            verifier,
             revocations,
             sign_up,
-            me_answers: Arc::new(MeCache::new(ME_CACHE_MAX)),
+            api_state,
             locales_written: crate::auth::expiring::ExpiringMap::new(ME_CACHE_MAX),
             limits,
             challenge_lifetime,

@@ -4,9 +4,9 @@
 //! the API runs somewhere else. Either way the request is the one any client sends:
 //! `GET /api/me` with `Authorization: Bearer <access token>`, verified by the API on its own.
 
+use super::server::ApiState;
 use super::{ApiAnswer, ApiCall, ApiErrorBody, Me};
 use crate::auth::session::Session;
-use crate::state::AppState;
 use axum::body::Body;
 use http::{HeaderValue, Request, StatusCode, header};
 use std::time::Duration;
@@ -47,10 +47,11 @@ impl Upstream {
     }
 }
 
-/// `GET /api/me` with the session's access token, and what the page may show of it.
-pub async fn call_me(state: &AppState, session: &Session) -> ApiCall {
-    let (url, answer) = match &*state.api {
-        Upstream::InProcess => (ME_PATH.to_owned(), in_process(state, &session.access_token).await),
+/// `GET /api/me` with the session's access token, and what the page may show of it: `api` is
+/// the API's own state (for the call in this process), `upstream` where it runs.
+pub async fn call_me(api: &ApiState, upstream: &Upstream, session: &Session) -> ApiCall {
+    let (url, answer) = match upstream {
+        Upstream::InProcess => (ME_PATH.to_owned(), in_process(api, &session.access_token).await),
         Upstream::Remote { base, http } => {
             let url = format!("{base}{ME_PATH}");
             let answer = remote(http, &url, &session.access_token).await;
@@ -67,7 +68,7 @@ pub async fn call_me(state: &AppState, session: &Session) -> ApiCall {
     }
 }
 
-async fn in_process(state: &AppState, access_token: &str) -> ApiAnswer {
+async fn in_process(api: &ApiState, access_token: &str) -> ApiAnswer {
     let Ok(authorization) = HeaderValue::from_str(&format!("Bearer {access_token}")) else {
         // A token with bytes a header cannot carry never came from Cognito.
         return ApiAnswer::Refused {
@@ -84,7 +85,7 @@ async fn in_process(state: &AppState, access_token: &str) -> ApiAnswer {
     };
     // The API's router, made for this call: it holds the state, so keeping one inside the
     // state would be a reference cycle. Building it is a few small allocations.
-    let api = super::server::routes().with_state(state.clone());
+    let api = super::server::routes().with_state(api.clone());
     let response = match api.oneshot(request).await {
         Ok(response) => response,
         Err(infallible) => match infallible {},

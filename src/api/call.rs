@@ -52,5 +52,5 @@ pub async fn call_api() -> Result<ApiCall, AppError> {
     no_store();
     let state = state()?;
     let session = session().ok_or(AppError::SessionExpired)?;
-    Ok(super::bff::call_me(&state, &session).await)
+    Ok(super::bff::call_me(&state.api_state, &state.api, &session).await)
 }

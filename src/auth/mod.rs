@@ -11,9 +11,11 @@
 //! | sign in (password, e-mail code), sign out, what the pages read about the session | `flows/sign_in.rs` |
 //! | reset the password | `flows/password_reset.rs` |
 //! | answer a sign-in challenge (code, choice, new password, authenticator set-up) | `flows/challenges.rs` |
-//! | passkeys: sign in with one, add, list and remove them on the account page | `flows/passkeys.rs` |
+//! | passkeys: sign in with one | `flows/passkeys.rs` |
 //! | "Continue with Google" and managed login: to the pool's OAuth endpoints and back | `flows/federation.rs` |
-//! | the account page: password, authenticator, name, e-mail, sign out everywhere, delete | `flows/account.rs` |
+//! | the account page: password, authenticator, name, e-mail, sign out everywhere, delete | `flows/account/mod.rs` |
+//! | what every account form goes through first (signed in, the password recently, the way back) | `flows/account/guard.rs` |
+//! | the account's passkeys: list, add, remove | `flows/account/passkeys.rs` |
 //! | the header's language switch (cookie, and the `locale` attribute when signed in) | `flows/language.rs` |
 //! | **Cognito**: every call, its error mapping, retries, the pool check, `SECRET_HASH` | `cognito/` |
 //! | **the session**: cookies, refresh, the pending sign-in between challenge pages | `session/` |

@@ -16,4 +16,3 @@ mod limits;
 mod passkeys;
 mod sign_out;
 mod store;
-mod verifier;

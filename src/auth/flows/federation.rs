@@ -205,7 +205,7 @@ pub async fn federation_callback(
     let claims = app.verifier.verify_id(&tokens.id_token).await.map_err(|e| {
         tracing::error!(reason = %e, "the ID token from the pool's token endpoint did not verify");
         back(match e {
-            crate::auth::verifier::TokenError::JwksUnavailable => AppError::Unavailable,
+            e if e.is_unavailable() => AppError::Unavailable,
             _ => AppError::FederationFailed,
         })
     })?;

@@ -35,7 +35,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
 use cookie::{Cookie, CookieJar, Key, SameSite};
 use http::header::{COOKIE, HeaderValue, SET_COOKIE};
@@ -231,6 +231,9 @@ pub struct Sessions {
     /// The ids of accounts in device cookies and the limits' keys (keyed by `key`).
     account_ids: device::AccountIds,
     clock: Clock,
+    /// The answer to a request while the store cannot check its session
+    /// ([`Sessions::with_unavailable_page`]): the app's page, in the person's language.
+    unavailable: fn(&http::request::Parts) -> Response,
 }
 
 /// At most this many sessions are remembered as revoked at Cognito (the map starts again past
@@ -326,6 +329,14 @@ impl Sessions {
             revoked_here: crate::auth::expiring::ExpiringMap::new(REVOKED_HERE_MAX),
             account_ids,
             clock: Clock::system(),
+            unavailable: |_| {
+                (
+                    http::StatusCode::SERVICE_UNAVAILABLE,
+                    [(http::header::RETRY_AFTER, "5")],
+                    "briefly unavailable",
+                )
+                    .into_response()
+            },
         })
     }
 
@@ -345,6 +356,13 @@ impl Sessions {
     /// Reads the time from `clock` (a test's).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// What a request gets while its session cannot be checked (the store is down): by default
+    /// a bare 503 with `Retry-After`; the app passes its own page.
+    pub fn with_unavailable_page(mut self, page: fn(&http::request::Parts) -> Response) -> Self {
+        self.unavailable = page;
         self
     }
 
@@ -1255,7 +1273,7 @@ pub async fn session_layer(State(sessions): State<Arc<Sessions>>, mut request: R
     // cookies cleared, which needs no store), so a shared computer can always be left.
     if unavailable && request.uri().path() != SIGN_OUT_PATH {
         let (parts, _) = request.into_parts();
-        return crate::server::briefly_unavailable(&parts);
+        return (sessions.unavailable)(&parts);
     }
     if let Some(session) = &session {
         let ip = request

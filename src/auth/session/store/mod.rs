@@ -544,6 +544,18 @@ async fn retrying<T, F: Future<Output = Result<T, StoreDown>>>(mut write: impl F
     }
 }
 
+/// The API's verifier asks the store after every other check: a signed-out session's tokens,
+/// a person's "not before", a deleted account.
+impl cognito_jwt::RevocationCheck for Revocations {
+    fn is_revoked<'a>(&'a self, claims: &'a AccessClaims, now: i64) -> cognito_jwt::RevocationFuture<'a> {
+        Box::pin(async move {
+            self.is_token_revoked(claims, now)
+                .await
+                .map_err(|StoreDown| cognito_jwt::Unavailable)
+        })
+    }
+}
+
 impl Revocations {
     pub fn new(store: Arc<SessionStore>, session_lifetime: Duration) -> Self {
         Self {
@@ -849,6 +861,10 @@ impl Revocations {
     /// Whether a verified access token was revoked. `now` is the verifier's clock minus its
     /// leeway, so an entry lasts as long as a token it covers may still pass.
     pub async fn is_revoked(&self, claims: &AccessClaims, now: i64) -> Result<bool, StoreDown> {
+        self.is_token_revoked(claims, now).await
+    }
+
+    async fn is_token_revoked(&self, claims: &AccessClaims, now: i64) -> Result<bool, StoreDown> {
         let family = family(claims.origin_jti.as_deref(), claims.jti.as_deref());
         // A sign-out waiting here for the store: refused by this instance already.
         if self.waiting_for(None, family, &claims.sub, claims.iat as i64) {

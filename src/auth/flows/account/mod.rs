@@ -10,6 +10,14 @@
 //! to `/account` (with a notice) or with an error for the form it came from (`?error=…&form=…`
 //! without JavaScript).
 
+mod guard;
+mod passkeys;
+
+pub use guard::forms;
+#[cfg(feature = "ssr")]
+pub(super) use guard::{done, fail, recently_confirmed, signed_in};
+pub use passkeys::*;
+
 use crate::auth::TotpSetup;
 use crate::auth::validate::PasswordPolicy;
 use crate::error::AppError;
@@ -19,7 +27,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::auth::{
     cognito::AuthStep,
-    limits::{Form, Mail},
+    limits::Mail,
     server::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
@@ -28,20 +36,6 @@ use crate::auth::{
 };
 #[cfg(feature = "ssr")]
 use crate::state::AppState;
-
-/// The forms of the account page, named in `?form=` so an error after a post without
-/// JavaScript is shown at the form it belongs to.
-pub mod forms {
-    pub const NAME: &str = "name";
-    pub const PASSWORD: &str = "password";
-    pub const REAUTH: &str = "reauth";
-    pub const AUTHENTICATOR: &str = "authenticator";
-    pub const EMAIL: &str = "email";
-    pub const SESSIONS: &str = "sessions";
-    pub const PASSKEYS: &str = "passkeys";
-    pub const EVERYWHERE: &str = "everywhere";
-    pub const DELETE: &str = "delete";
-}
 
 /// What the account page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +57,7 @@ pub struct AccountView {
     /// Where this person is signed in (the session store's records), this session first.
     pub sessions: Vec<SessionView>,
     /// The account's passkeys; `None` when the pool does not offer passkeys.
-    pub passkeys: Option<Vec<super::passkeys::PasskeyView>>,
+    pub passkeys: Option<Vec<PasskeyView>>,
     /// The provider this person exists through (only a provider's user, no password here): the
     /// page shows what it can change for them.
     #[serde(default)]
@@ -104,41 +98,6 @@ struct AccountPending {
 #[cfg(feature = "ssr")]
 const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
-/// The session, or the way to the sign-in page (a 401 with JavaScript).
-#[cfg(feature = "ssr")]
-pub(super) async fn signed_in(form: &'static str) -> Result<(AppState, Session), AppError> {
-    let state = state()?;
-    match session() {
-        Some(session) => {
-            let email = Email::parse(&session.email).map_err(|e| fail(e, form))?;
-            let limit = state.limits.check_email_attempt(Form::Account(form), &email).await;
-            limit.map_err(|e| fail(e, form))?;
-            Ok((state, session))
-        }
-        None => Err(form_error(
-            AppError::SessionExpired,
-            "/sign-in",
-            &[("next", "/account")],
-        )),
-    }
-}
-
-/// An error for `form`, back on the account page.
-#[cfg(feature = "ssr")]
-pub(super) fn fail(err: AppError, form: &str) -> AppError {
-    form_error(err, "/account", &[("form", form)])
-}
-
-/// Sensitive changes need the password from the last few minutes.
-#[cfg(feature = "ssr")]
-pub(super) fn recently_confirmed(state: &AppState, session: &Session, form: &str) -> Result<(), AppError> {
-    if session.recently_authenticated(state.clock.now(), state.config.reauth_window) {
-        Ok(())
-    } else {
-        Err(fail(AppError::ReauthRequired, form))
-    }
-}
-
 #[cfg(feature = "ssr")]
 fn read_pending(state: &AppState, session: &Session) -> AccountPending {
     state
@@ -160,12 +119,6 @@ fn write_pending(state: &AppState, pending: &AccountPending) -> Result<(), AppEr
         )
     };
     set_cookies(cookie.into_iter().collect());
-    Ok(())
-}
-
-#[cfg(feature = "ssr")]
-pub(super) fn done(notice: &str) -> Result<(), AppError> {
-    redirect_to("/account", &[("notice", notice)]);
     Ok(())
 }
 
@@ -226,7 +179,7 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
         passkeys: match facts.federated_with {
             // A provider's user signs in only through the provider.
             Some(_) => None,
-            None => super::passkeys::passkeys_of(&state, &session, now).await,
+            None => passkeys::passkeys_of(&state, &session, now).await,
         },
         federated_with: facts.federated_with,
     }))
