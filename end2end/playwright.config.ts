@@ -8,7 +8,7 @@ const specsByMode: Record<string, string[]> = {
   // The same app in front of an app client with a secret (SECRET_HASH on every call).
   secret: ["code-flow", "challenges"],
   // The secret client again, on ministack: it checks SECRET_HASH and SigV4 and signs RS256
-  // tokens with AWS's `iss` (README, "Local emulator vs real Cognito").
+  // tokens with AWS's `iss` (docs/emulators.md).
   ministack: ["code-flow", "challenges"],
   admin: ["admin-flow"],
   lambda: ["lambda-flow"],

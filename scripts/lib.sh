@@ -115,7 +115,7 @@ JSON
 MINISTACK_VENV=${MINISTACK_VENV:-$HOME/.cache/leptos-cognito/ministack-venv}
 
 # start_ministack DIR PORT: the second emulator, a fuller Cognito than cognito-local (see the
-# README's emulator table), on 127.0.0.1:PORT with its state (signing keys) in DIR/state.
+# docs/emulators.md's table), on 127.0.0.1:PORT with its state (signing keys) in DIR/state.
 # AUTH=true makes it check SECRET_HASH and SigV4 signatures (the root key is the local/local that
 # provision signs with); IOT_MTLS_ENABLED=0 keeps it off port 8883. It "sends"
 # e-mail through its SES, readable at /_ministack/ses/messages (end2end/tests/cognito-local.ts).
@@ -183,7 +183,7 @@ start_redis() {
 # passwordless sign-in (end2end/doubles/cognito-webauthn.mjs) on 127.0.0.1:PORT, in front of the
 # cognito-local that ENV_FILE (written by `provision`) points at, for pages at ORIGIN (the
 # relying party is ORIGIN's host). ENV_FILE is then pointed at the double, and gains DOUBLE_URL.
-# Tests only: no user of the app runs it, and it is never the default (README, "Passkeys").
+# Tests only: no user of the app runs it, and it is never the default (docs/passkeys.md).
 start_webauthn_double() {
   local dir=$1 port=$2 env_file=$3 origin=$4 upstream pool rp
   upstream=$(sed -n 's/^AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=//p' "$env_file")
@@ -204,7 +204,7 @@ start_webauthn_double() {
 # start_test_idp DIR PORT CLIENT_ID SECRET REDIRECT_URI: "Google" for the browser tests, a real
 # OpenID Provider (end2end/doubles/oidc-provider.mjs, npm oidc-provider) on 127.0.0.1:PORT whose
 # one client is the pool's (CLIENT_ID, SECRET), answering at REDIRECT_URI (the pool's
-# /oauth2/idpresponse). Tests only (README, "Social and enterprise sign-in").
+# /oauth2/idpresponse). Tests only (docs/federation.md).
 start_test_idp() {
   local dir=$1 port=$2 client_id=$3 secret=$4 redirect=$5
   mkdir -p "$dir"

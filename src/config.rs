@@ -418,7 +418,7 @@ impl Config {
             return Err(err(
                 "RATE_LIMIT_FORM_PER_MINUTE",
                 "is gone: a ceiling on posts let a few addresses lock everyone out. Failed attempts are \
-                 counted instead: RATE_LIMIT_FAILURES_PER_MINUTE (README, \"Abuse limits\")",
+                 counted instead: RATE_LIMIT_FAILURES_PER_MINUTE (docs/abuse.md, \"Abuse limits\")",
             ));
         }
         let limits = Limits {

@@ -177,7 +177,7 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
             format!(
                 "CONFIRMATION_MODE={} confirms sign-ups without proof of the address, and this app offers sign-in \
                  through {}: a sign-up in another person's name could capture their later sign-in there. \
-                 Use CONFIRMATION_MODE=code with identity providers (README, \"Social and enterprise sign-in\")",
+                 Use CONFIRMATION_MODE=code with identity providers (docs/federation.md)",
                 match config.confirmation_mode {
                     crate::auth::ConfirmationMode::Admin => "admin",
                     _ => "lambda",

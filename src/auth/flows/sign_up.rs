@@ -24,7 +24,7 @@ pub async fn get_sign_up_settings() -> Result<SignUpSettings, AppError> {
 /// Signs up, and answers the same whether or not the e-mail already has an account: "check
 /// your e-mail for a code" (or "confirmed, sign in" where the pool confirms by itself). An
 /// unconfirmed account gets its code sent again; a confirmed one gets nothing from this app
-/// (see the README for the notice a pool owner can send). It answers no sooner than
+/// (see docs/abuse.md for the notice a pool owner can send). It answers no sooner than
 /// [`SIGN_UP_ANSWER_TIME`]: a new account's code e-mail takes Cognito longer than its refusal of
 /// a taken address.
 #[server(prefix = "/auth", endpoint = "sign-up")]
