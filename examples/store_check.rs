@@ -8,7 +8,7 @@
 
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
-use leptos_cognito::auth::session::store::{Revocations, SessionStore};
+use cognito_auth::{Revocations, SessionStore};
 use leptos_cognito::auth::verifier::AccessClaims;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

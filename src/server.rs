@@ -312,7 +312,7 @@ pub fn refuse(request_parts: &axum::http::request::Parts, error: crate::error::A
     response
 }
 
-/// The answer while the session store cannot be reached ([`crate::auth::session::store`]):
+/// The answer while the session store cannot be reached ([`cognito_auth::store`]):
 /// 503 with `Retry-After`, for a server function in its own shape ([`refuse`]), for a page a
 /// short page in the request's language that says so and offers to try again.
 pub fn briefly_unavailable(parts: &axum::http::request::Parts) -> axum::response::Response {

@@ -3,7 +3,6 @@
 use super::Me;
 use crate::auth::cognito::Cognito;
 use crate::auth::expiring::{ExpiringMap, now_unix};
-use crate::auth::session::store::Revocations;
 use crate::auth::verifier::{TokenError, Verifier};
 use axum::Router;
 use axum::body::Bytes;
@@ -11,6 +10,7 @@ use axum::extract::{FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use cognito_auth::Revocations;
 use std::sync::Arc;
 
 /// The routes' extractor and the RFC 6750 answer to every refusal are `cognito-jwt`'s (feature

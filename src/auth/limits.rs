@@ -43,11 +43,11 @@
 
 use super::clock::Clock;
 use super::session::device::{AccountIds, Device};
-use super::session::store::{Counted, Mode, Rule, SessionStore, StoreDown, Tally, memory::Memory};
 use super::validate::Email;
 use crate::config::{Config, Limits};
 use crate::error::AppError;
 use axum::http::{HeaderMap, HeaderName};
+use cognito_auth::store::{Counted, Mode, Rule, SessionStore, StoreDown, Tally, memory::Memory};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -874,7 +874,12 @@ fn limited(wait: Duration) -> AppError {
 }
 
 #[cfg(test)]
+#[path = "../../crates/cognito-auth/src/store/test_redis.rs"]
+mod test_redis;
+
+#[cfg(test)]
 mod tests {
+    use super::test_redis;
     use super::*;
     use axum::http::HeaderValue;
 
@@ -1626,7 +1631,7 @@ mod tests {
 
     #[tokio::test]
     async fn two_instances_on_one_redis_share_one_budget() {
-        let redis = crate::auth::session::store::test_redis::TestRedis::start();
+        let redis = test_redis::TestRedis::start();
         let store = Arc::new(SessionStore::redis(&redis.url()).expect("url"));
         let vars = [("RATE_LIMIT_IP_PER_MINUTE", "60")];
         let clock = Clock::manual(START);
@@ -1680,7 +1685,7 @@ mod tests {
 
     #[tokio::test]
     async fn while_redis_is_down_each_instance_counts_alone() {
-        let mut redis = crate::auth::session::store::test_redis::TestRedis::start();
+        let mut redis = test_redis::TestRedis::start();
         let store = Arc::new(SessionStore::redis(&redis.url()).expect("url"));
         let clock = Clock::manual(START);
         let a = limits_on(&[("RATE_LIMIT_IP_PER_MINUTE", "2")], Some(store), clock.clone());

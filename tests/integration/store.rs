@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-#[path = "../../src/auth/session/store/test_redis.rs"]
+#[path = "../../crates/cognito-auth/src/store/test_redis.rs"]
 mod test_redis;
 use test_redis::TestRedis;
 

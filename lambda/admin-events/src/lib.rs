@@ -19,7 +19,7 @@
 //! What it owns: the event's shape ([`Event`]), the decision ([`decide`], pure), and one write
 //! ([`Store::revoke`]): a Lua script that never lowers what is stored, so a late, repeated or
 //! out-of-order delivery cannot undo a later revocation (the app's own, or another event's).
-//! The format is the app's (`src/auth/session/store/redis.rs`): the value is the decimal Unix
+//! The format is the app's (`crates/cognito-auth/src/store/redis.rs`): the value is the decimal Unix
 //! second `before` (tokens and sessions of that person issued at or before it are refused),
 //! or `"<before> <family>"` with one session exempt; a deleted account is `i64::MAX`.
 

@@ -181,7 +181,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     // not reach an API that verifies tokens itself). While the store is down there is no
     // checked session, but the cookies still name it: written as soon as the store is back.
     let ended = match session() {
-        Some(session) => Some(crate::auth::session::store::Ended {
+        Some(session) => Some(cognito_auth::Ended {
             family: None,
             sub: session.sub,
             session_id: session.session_id,

@@ -25,8 +25,6 @@
 
 pub mod device;
 pub mod pending;
-pub mod records;
-pub mod store;
 
 use crate::auth::clock::Clock;
 use crate::auth::cognito::{Cognito, Tokens};
@@ -37,6 +35,8 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
+use cognito_auth::store::KEEP_SLACK;
+use cognito_auth::{Ended, Revocations, StoreDown, family_of, records};
 use cookie::{Cookie, CookieJar, Key, SameSite};
 use http::header::{COOKIE, HeaderValue, SET_COOKIE};
 use serde::{Deserialize, Serialize};
@@ -180,13 +180,6 @@ struct UnverifiedClaims {
     /// Access tokens: the internal username (the ID token calls it `cognito:username`).
     #[serde(default)]
     username: Option<String>,
-    /// Access tokens: what a revocation names (`store`).
-    #[serde(default)]
-    iat: Option<i64>,
-    #[serde(default)]
-    jti: Option<String>,
-    #[serde(default)]
-    origin_jti: Option<String>,
 }
 
 fn peek_claims(jwt: &str) -> Option<UnverifiedClaims> {
@@ -221,7 +214,7 @@ pub struct Sessions {
     refresh_calls: std::sync::atomic::AtomicU64,
     /// Signed-out sessions and people (shared with the API's verifier): a session whose access
     /// token is among them is signed out at its next request.
-    revocations: Arc<store::Revocations>,
+    revocations: Arc<Revocations>,
     /// Session id → when this instance last wrote its last-seen time, and the family it wrote:
     /// the store is written at most once a [`SEEN_EVERY`] per session and instance.
     seen: Mutex<HashMap<String, (Instant, Option<String>)>>,
@@ -324,7 +317,7 @@ impl Sessions {
             cognito,
             in_flight: Mutex::new(HashMap::new()),
             refresh_calls: Default::default(),
-            revocations: Arc::new(store::Revocations::in_memory()),
+            revocations: Arc::new(Revocations::in_memory()),
             seen: Mutex::new(HashMap::new()),
             revoked_here: crate::auth::expiring::ExpiringMap::new(REVOKED_HERE_MAX),
             account_ids,
@@ -342,7 +335,7 @@ impl Sessions {
 
     /// Signs out, at their next request, the sessions `revocations` names, and keeps the
     /// sessions' records in its store.
-    pub fn with_revocations(mut self, revocations: Arc<store::Revocations>) -> Self {
+    pub fn with_revocations(mut self, revocations: Arc<Revocations>) -> Self {
         self.revocations = revocations;
         self
     }
@@ -402,11 +395,11 @@ impl Sessions {
 
     /// Keeps `value` in the session store under `key` for `lifetime`, sealed as a cookie would
     /// be (the store holds ciphertext only; AES-GCM binds it to the name `key` too).
-    pub async fn put_sealed(&self, key: &str, value: &str, lifetime: Duration) -> Result<(), store::StoreDown> {
+    pub async fn put_sealed(&self, key: &str, value: &str, lifetime: Duration) -> Result<(), StoreDown> {
         let mut jar = CookieJar::new();
         jar.private_mut(&self.key)
             .add(Cookie::new(key.to_owned(), value.to_owned()));
-        let sealed = jar.get(key).map(|c| c.value().to_owned()).ok_or(store::StoreDown)?;
+        let sealed = jar.get(key).map(|c| c.value().to_owned()).ok_or(StoreDown)?;
         let now = self.clock.now();
         self.revocations
             .store()
@@ -415,7 +408,7 @@ impl Sessions {
     }
 
     /// What [`Self::put_sealed`] kept under `key`, opened (`None`: gone, or not sealed here).
-    pub async fn get_sealed(&self, key: &str) -> Result<Option<String>, store::StoreDown> {
+    pub async fn get_sealed(&self, key: &str) -> Result<Option<String>, StoreDown> {
         let Some(sealed) = self.revocations.store().get_blob(key, self.clock.now()).await? else {
             return Ok(None);
         };
@@ -449,7 +442,7 @@ impl Sessions {
         let sealed = jar.get(name).map(|c| c.value().to_owned()).ok_or(AppError::Internal)?;
         if sealed.len() > IN_STORE_OVER && !session_id.is_empty() {
             let now = self.clock.now();
-            let until = now + self.max_age.as_secs() as i64 + store::KEEP_SLACK;
+            let until = now + self.max_age.as_secs() as i64 + KEEP_SLACK;
             let kept = self
                 .revocations
                 .store()
@@ -463,7 +456,7 @@ impl Sessions {
                     .map_err(|_| AppError::Internal)?;
                     return Ok(self.encrypt(self.cookie(name, reference)).into_iter().collect());
                 }
-                Err(store::StoreDown) => {
+                Err(StoreDown) => {
                     tracing::warn!("a large session could not be kept in the store; it goes in several cookies");
                 }
             }
@@ -496,7 +489,7 @@ impl Sessions {
     /// The session cookie's value, put back together from its parts or fetched from the store
     /// (see [`Self::seal_session`]), and whether it was sealed with the previous key. `Err`: the
     /// store, which holds it, cannot be asked now.
-    async fn open_session(&self, jar: &CookieJar) -> Result<Option<(SessionCookie, bool)>, store::StoreDown> {
+    async fn open_session(&self, jar: &CookieJar) -> Result<Option<(SessionCookie, bool)>, StoreDown> {
         let Some(one) = self.session_jar(jar) else {
             return Ok(None);
         };
@@ -617,7 +610,7 @@ impl Sessions {
             pool,
             sub,
             at: Some(started_at),
-            fam: store::family_of(access_token).map(|(family, _, _)| family),
+            fam: family_of(access_token).map(|(family, _, _)| family),
         })
         .map_err(|_| AppError::Internal)?;
         self.encrypt(self.cookie(self.refresh_name(), refresh))
@@ -821,7 +814,7 @@ impl Sessions {
     /// What a sign-out must revoke, from the cookies alone (their seal checked, nothing asked of
     /// the store): for a sign-out while the store is down. The access token is empty where the
     /// cookies do not hold it (a session kept in the store); its family is in the refresh cookie.
-    pub fn ended_in_cookies(&self, headers: &http::HeaderMap) -> Option<store::Ended> {
+    pub fn ended_in_cookies(&self, headers: &http::HeaderMap) -> Option<Ended> {
         let jar = jar_of(headers);
         let refresh = self.read::<RefreshCookie>(&jar, self.refresh_name())?;
         let session = self
@@ -834,7 +827,7 @@ impl Sessions {
             .map(|s| s.sub.clone())
             .or(refresh.sub)
             .unwrap_or_default();
-        Some(store::Ended {
+        Some(Ended {
             sub,
             session_id,
             access_token: session.map(|s| s.at).unwrap_or_default(),
@@ -867,7 +860,7 @@ impl Sessions {
         let sealed_session = match self.open_session(&jar).await {
             Ok(opened) => opened,
             // Kept in the store, which cannot be asked: neither accepted nor signed out.
-            Err(store::StoreDown) => {
+            Err(StoreDown) => {
                 return Resolved {
                     session: None,
                     set_cookies: vec![],
@@ -978,7 +971,7 @@ impl Sessions {
                 self.revoke_at_cognito(&session_id, &refresh.rt);
                 return signed_out();
             }
-            Err(store::StoreDown) => {
+            Err(StoreDown) => {
                 return Resolved {
                     session: None,
                     set_cookies: vec![],
@@ -1165,7 +1158,7 @@ impl Sessions {
         if session.session_id.is_empty() {
             return;
         }
-        let family = store::family_of(&session.access_token).map(|(family, _, _)| family);
+        let family = family_of(&session.access_token).map(|(family, _, _)| family);
         {
             let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some((at, written)) = seen.get(&session.session_id)
@@ -1202,9 +1195,9 @@ impl Sessions {
         method: &str,
         headers: &http::HeaderMap,
         ip: Option<std::net::IpAddr>,
-    ) -> Result<(), store::StoreDown> {
+    ) -> Result<(), StoreDown> {
         let now = self.clock.now();
-        let family = store::family_of(&session.access_token).map(|(family, _, _)| family);
+        let family = family_of(&session.access_token).map(|(family, _, _)| family);
         self.seen
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -1737,8 +1730,8 @@ mod tests {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("redis://{}", closed.local_addr().expect("addr"));
         drop(closed);
-        let down = Arc::new(store::Revocations::new(
-            Arc::new(store::SessionStore::redis(&url).expect("url")),
+        let down = Arc::new(Revocations::new(
+            Arc::new(cognito_auth::SessionStore::redis(&url).expect("url")),
             Duration::from_secs(3600),
         ));
         let s = sessions(true).with_revocations(down);

@@ -146,7 +146,7 @@ pub async fn keep(
         .sessions
         .put_sealed(&kept_key(&pending.step), &json, lifetime)
         .await
-        .map_err(|super::store::StoreDown| AppError::BrieflyUnavailable)?;
+        .map_err(|cognito_auth::StoreDown| AppError::BrieflyUnavailable)?;
     let mut light = PendingSignIn {
         challenge: pending.challenge.clone(),
         email: pending.email.clone(),

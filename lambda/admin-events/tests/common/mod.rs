@@ -1,5 +1,5 @@
 //! A real `redis-server` for the tests, on a free loopback port, stopped when dropped: the
-//! app's helper (src/auth/session/store/test_redis.rs), copied so that this crate does not
+//! app's helper (crates/cognito-auth/src/store/test_redis.rs), copied so that this crate does not
 //! depend on the app. `REDIS_SERVER` names the binary (scripts/lib.sh's `find_redis`), else
 //! `redis-server` on the PATH; Redis 7 or later (the script reads `EXPIRETIME`).
 #![allow(clippy::expect_used, dead_code)]

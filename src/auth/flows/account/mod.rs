@@ -31,11 +31,13 @@ use crate::auth::{
     server::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
-    session::{Session, Transient, pending, pending::Factor, store::family_of},
+    session::{Session, Transient, pending, pending::Factor},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
 };
 #[cfg(feature = "ssr")]
 use crate::state::AppState;
+#[cfg(feature = "ssr")]
+use cognito_auth::family_of;
 
 /// What the account page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,417 +1,32 @@
-//! The session store: what every instance and the API must agree on, in one place.
+//! The rules of revocation over a [`SessionStore`]: what each sign-out writes, for how long, and
+//! how a token or a session is judged — the part every instance and the API must agree on.
 //!
-//! - **Revocations.** Cognito's revocation (`RevokeToken`, `GlobalSignOut`) stops *Cognito*
-//!   from accepting a token, but the API verifies tokens locally against the pool's keys, and
-//!   a verified signature stays verified until `exp` (an hour by default). So the server
-//!   remembers what it revoked, until the last token it covers has expired, and the verifier
-//!   and the session layer ask here:
-//!   - a **family**: every access token issued from one refresh token. Cognito names it
-//!     `origin_jti` when the app client has token revocation on (the default for new clients;
-//!     the start-up report warns when it is off); a token without it (cognito-local) is its
-//!     own family, named by its `jti`;
-//!   - a **session** (its random id, sealed in its cookies): a session signed out from the
-//!     sessions list, or signed out and then copied;
-//!   - a **person** (`sub`): "sign out everywhere" and a password change that signs out the
-//!     other devices refuse every token issued up to that second, but the session that signs
-//!     in again right then; a deleted account refuses every token of its `sub` (never reused).
-//! - **Session records** for the sessions list: per session its person, how and when it signed
-//!   in, when it was last seen, a coarse device and the client's network (/24, /48). Nothing
-//!   secret and no tokens; each ends with the session's cookies.
-//! - **Rate limits** (`auth::limits`) and the **refresh lock** (`auth::session`): counted and
-//!   held here when the store is shared.
-//!
-//! Two implementations behind one interface ([`SessionStore`]): [`memory`] (the default: one
-//! instance, nothing to run) and [`redis`] (`REDIS_URL`: every instance sees the same).
-//!
-//! When the store cannot be reached, each use decides, and fails safe: a session or a token
-//! that cannot be checked is never accepted (pages answer "briefly unavailable", the API 503
-//! with `Retry-After`); the limits count per instance meanwhile, with a warning in the log.
+//! Cognito's revocation (`RevokeToken`, `GlobalSignOut`) stops *Cognito* from accepting a
+//! token, but an API verifies tokens locally against the pool's keys, and a verified signature
+//! stays verified until `exp`. So the server remembers what it revoked, until the last token it
+//! covers has expired, and the verifier ([`cognito_jwt::RevocationCheck`]) and the session
+//! layer ask here:
+//! - a **family**: every access token issued from one refresh token (`origin_jti`; a token
+//!   without it is its own family, named by its `jti`);
+//! - a **session** (its random id, sealed in its cookies): a session signed out from the
+//!   sessions list, or signed out and then copied;
+//! - a **person** (`sub`): "sign out everywhere" refuses every token issued up to that second
+//!   but the session that signs in again right then; a deleted account refuses every token of
+//!   its `sub`.
 
-pub mod memory;
-pub mod redis;
-
-use crate::auth::verifier::AccessClaims;
+use crate::store::{Found, KEEP_SLACK, MAX_TOKEN_LIFETIME, Person, SessionRecord, SessionStore, StoreDown, VALID_FOR};
+use crate::unverified;
+use cognito_jwt::AccessClaims;
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// Cognito's longest access-token lifetime (a day): no revocation needs to be kept longer.
-pub const MAX_TOKEN_LIFETIME: i64 = 24 * 3600;
-
-/// Kept this much longer than the tokens it covers: a refresh that finished just after the
-/// revocation (within the Cognito call timeout), and a clock that is a little off.
-pub const KEEP_SLACK: i64 = 60;
-
-/// At most this many sessions per person: a sign-in past it ends the oldest, which is then
-/// refused like a session signed out from the list. Keeps the person's index, the sessions list
-/// and what a leaked password can write into the store bounded.
-pub const MAX_SESSIONS_PER_PERSON: usize = 50;
-
-/// How long the API may reuse a shared store's "not revoked" for one family: a revocation on
-/// another instance is refused by this one within this time (one made here, at once).
-pub const VALID_FOR: Duration = Duration::from_millis(500);
-
-/// The store could not be reached in time. Callers fail closed (revocations) or fall back to
-/// this instance (limits); the error itself is logged where it happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StoreDown;
-
-/// A person's revocation: tokens issued at or before `before` are refused, except `exempt`'s.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Person {
-    pub before: i64,
-    pub exempt: Option<String>,
-}
-
-/// What a lookup found about one token (or one session's token).
-#[derive(Debug, Default)]
-pub struct Found {
-    pub family: bool,
-    pub session: bool,
-    pub person: Option<Person>,
-}
-
-/// One session, as the sessions list shows it. No tokens.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionRecord {
-    pub id: String,
-    pub sub: String,
-    /// How it signed in ([`crate::auth::SignInMethod::code`]).
-    pub method: String,
-    /// Unix seconds.
-    pub signed_in_at: i64,
-    /// Unix seconds, updated at most once a minute per instance.
-    pub last_seen: i64,
-    /// "Chrome on macOS".
-    pub device: String,
-    /// The client's network: `203.0.113.0/24`, `2001:db8:1::/48`.
-    pub place: String,
-    /// Its current access token's family: what to revoke when it is signed out from the list.
-    pub family: Option<String>,
-}
-
-/// A rate: one event per `interval_ms`, with up to `tolerance_ms` of them early (a burst).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rule {
-    pub interval_ms: i64,
-    pub tolerance_ms: i64,
-}
-
-/// What [`SessionStore::tally`] answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Counted {
-    /// The count after the step.
-    pub count: u32,
-    /// How long the tally has left.
-    pub left: Duration,
-    /// Whether this step added one.
-    pub added: bool,
-}
-
-/// What [`SessionStore::tally`] does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tally {
-    /// Reads the count.
-    Read,
-    /// Adds one, and starts the time again.
-    Add,
-    /// [`Tally::Add`], only while the count is below this (one step: two callers cannot both
-    /// pass the last one).
-    AddBelow(u32),
-    /// Takes one back (an event that turned out not to count), leaving the time as it is.
-    Remove,
-    /// Starts again from nothing.
-    Forget,
-}
-
-/// What one step of a limit does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Only asks: is there budget left? (Before a call whose failures count.)
-    Check,
-    /// Uses one unit if there is budget, else refuses.
-    Take,
-    /// Uses one unit whatever is left (a failure that happened); the key is never pushed more
-    /// than one unit past a full burst, so a flood cannot lock a key out for long.
-    Record,
-    /// Gives back one unit taken (an attempt that turned out to be no failure).
-    Refund,
-}
-
-impl Rule {
-    /// `n` a minute, all of them at once if need be (as `governor`'s quotas, which this replaces).
-    pub fn per_minute(n: NonZeroU32) -> Self {
-        Self::per(n, Duration::from_secs(60))
-    }
-
-    /// `n` in every `window`, all of them at once if need be.
-    pub fn per(n: NonZeroU32, window: Duration) -> Self {
-        let interval_ms = (window.as_millis() as i64 / i64::from(n.get())).max(1);
-        Self {
-            interval_ms,
-            tolerance_ms: interval_ms * (i64::from(n.get()) - 1),
-        }
-    }
-
-    /// The same rate with `factor` times the budget (a network holds several clients).
-    pub fn times(self, factor: u32) -> Self {
-        let n = (self.tolerance_ms / self.interval_ms + 1) * i64::from(factor.max(1));
-        let interval_ms = (self.interval_ms / i64::from(factor.max(1))).max(1);
-        Self {
-            interval_ms,
-            tolerance_ms: interval_ms * (n - 1),
-        }
-    }
-
-    /// GCRA: the key's theoretical arrival time `tat` (already no earlier than `now`), in ms.
-    /// Returns the new `tat` and the wait (0: within budget). The Redis script does the same.
-    pub fn step(self, tat: i64, now: i64, mode: Mode) -> (i64, i64) {
-        let wait = (tat - self.tolerance_ms - now).max(0);
-        match mode {
-            Mode::Check => (tat, wait),
-            Mode::Take if wait > 0 => (tat, wait),
-            Mode::Take => (tat + self.interval_ms, 0),
-            Mode::Record => (
-                (tat + self.interval_ms).min(now + self.tolerance_ms + self.interval_ms),
-                0,
-            ),
-            Mode::Refund => ((tat - self.interval_ms).max(now), 0),
-        }
-    }
-}
-
-/// The one interface; which implementation is configured (`REDIS_URL`) is decided at start.
-pub enum SessionStore {
-    /// Boxed, as is Redis: each is larger than a pointer, and the enum lives once per process.
-    Memory(Box<memory::Memory>),
-    Redis(Box<redis::Redis>),
-}
-
-pub fn unix_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
-
-impl SessionStore {
-    pub fn memory() -> Self {
-        Self::Memory(Box::default())
-    }
-
-    /// Redis at `url` (`redis://`, or `rediss://` for TLS); connects at the first call.
-    pub fn redis(url: &str) -> Result<Self, ::redis::RedisError> {
-        redis::Redis::new(url).map(|r| Self::Redis(Box::new(r)))
-    }
-
-    /// Whether other instances see what this one writes.
-    pub fn is_shared(&self) -> bool {
-        matches!(self, Self::Redis(_))
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Memory(_) => "memory",
-            Self::Redis(_) => "redis",
-        }
-    }
-
-    /// Whether the store answers (the readiness check).
-    pub async fn ping(&self) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(_) => Ok(()),
-            Self::Redis(r) => r.ping().await,
-        }
-    }
-
-    /// Refuses `key` (`f:<family>` or `s:<session id>`) until `until` (Unix seconds).
-    pub async fn deny(&self, key: String, until: i64, now: i64) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
-                m.deny(key, until, now);
-                Ok(())
-            }
-            Self::Redis(r) => r.deny(key, until).await,
-        }
-    }
-
-    pub async fn set_person(&self, sub: &str, person: Person, until: i64, now: i64) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
-                m.set_person(sub, person, until, now);
-                Ok(())
-            }
-            Self::Redis(r) => r.set_person(sub, &person, until).await,
-        }
-    }
-
-    /// One round trip: is the family, the session or the person revoked?
-    pub async fn lookup(
-        &self,
-        family: Option<&str>,
-        session: Option<&str>,
-        sub: &str,
-        now: i64,
-    ) -> Result<Found, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.lookup(family, session, sub, now)),
-            Self::Redis(r) => r.lookup(family, session, sub).await,
-        }
-    }
-
-    /// Writes a session's record (replacing one of the same id), kept until `until`; past
-    /// [`MAX_SESSIONS_PER_PERSON`] the person's oldest sessions end (their ids refused until
-    /// `until`, their families as long as a token may live). Returns how many ended.
-    pub async fn save_session(&self, record: &SessionRecord, until: i64, now: i64) -> Result<usize, StoreDown> {
-        let deny_family = now + MAX_TOKEN_LIFETIME + KEEP_SLACK;
-        match self {
-            Self::Memory(m) => Ok(m.save_session(record, until, now, until, deny_family)),
-            Self::Redis(r) => r.save_session(record, until, now, until, deny_family).await,
-        }
-    }
-
-    /// One session's record, by its id.
-    pub async fn session(&self, id: &str, now: i64) -> Result<Option<SessionRecord>, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.session(id, now)),
-            Self::Redis(r) => r.session(id).await,
-        }
-    }
-
-    /// Forgets every session record of `sub` at once (a person signed out everywhere).
-    pub async fn forget_sessions_of(&self, sub: &str) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
-                m.forget_sessions_of(sub);
-                Ok(())
-            }
-            Self::Redis(r) => r.forget_sessions_of(sub).await,
-        }
-    }
-
-    /// The eviction policy of a shared store (`None` for memory, which never evicts).
-    pub async fn eviction_policy(&self) -> Result<Option<String>, StoreDown> {
-        match self {
-            Self::Memory(_) => Ok(None),
-            Self::Redis(r) => r.eviction_policy().await,
-        }
-    }
-
-    /// Updates a record's last-seen time and family: `false` when there is no record.
-    pub async fn touch_session(&self, id: &str, seen: i64, family: Option<&str>) -> Result<bool, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.touch_session(id, seen, family, seen)),
-            Self::Redis(r) => r.touch_session(id, seen, family).await,
-        }
-    }
-
-    /// The person's sessions that have not ended (at most [`MAX_SESSIONS_PER_PERSON`]), in no
-    /// particular order.
-    pub async fn sessions_of(&self, sub: &str, now: i64) -> Result<Vec<SessionRecord>, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.sessions_of(sub, now)),
-            Self::Redis(r) => r.sessions_of(sub, now).await,
-        }
-    }
-
-    pub async fn forget_session(&self, sub: &str, id: &str) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
-                m.forget_session(sub, id);
-                Ok(())
-            }
-            Self::Redis(r) => r.forget_session(sub, id).await,
-        }
-    }
-
-    /// Keeps `value` (already sealed by the caller: the store never holds a token in clear) under
-    /// `key` until `until`.
-    pub async fn put_blob(&self, key: &str, value: &str, until: i64, now: i64) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
-                m.put_blob(key, value, until, now);
-                Ok(())
-            }
-            Self::Redis(r) => r.put_blob(key, value, until).await,
-        }
-    }
-
-    pub async fn get_blob(&self, key: &str, now: i64) -> Result<Option<String>, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.get_blob(key, now)),
-            Self::Redis(r) => r.get_blob(key).await,
-        }
-    }
-
-    pub async fn forget_blob(&self, key: &str) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
-                m.forget_blob(key);
-                Ok(())
-            }
-            Self::Redis(r) => r.forget_blob(key).await,
-        }
-    }
-
-    /// One step of every limit in `limits` at once, all or nothing: with [`Mode::Take`] either
-    /// each key gives one unit or none does (a client refused by its network's budget does not
-    /// spend its own). `Ok(Err(wait))` when out of budget: the longest wait of the keys that are.
-    /// `now_ms` is the caller's clock when it is set by hand (tests); `None` is the store's own.
-    pub async fn rate(
-        &self,
-        limits: &[(&str, Rule)],
-        mode: Mode,
-        now_ms: Option<i64>,
-    ) -> Result<Result<(), Duration>, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.rate(limits, mode, now_ms.unwrap_or_else(unix_ms))),
-            Self::Redis(r) => r.rate(limits, mode, now_ms).await,
-        }
-    }
-
-    /// A count of events that ends `ttl` after the last one was added (every [`Tally::Add`]
-    /// starts its time again), as Cognito's lockout counts failed passwords until fifteen quiet
-    /// minutes: the count and how long it has left. `now_ms` as for [`Self::rate`].
-    pub async fn tally(&self, key: &str, op: Tally, ttl: Duration, now_ms: Option<i64>) -> Result<Counted, StoreDown> {
-        let ttl_ms = ttl.as_millis() as i64;
-        let (count, left, added) = match self {
-            Self::Memory(m) => m.tally(key, op, ttl_ms, now_ms.unwrap_or_else(unix_ms)),
-            Self::Redis(r) => r.tally(key, op, ttl_ms, now_ms).await?,
-        };
-        Ok(Counted {
-            count,
-            left: Duration::from_millis(left.max(0) as u64),
-            added,
-        })
-    }
-
-    /// Takes the lock `key` for `ttl` with a token of the caller's: `false` if someone holds it.
-    pub async fn lock(&self, key: &str, token: &str, ttl: Duration) -> Result<bool, StoreDown> {
-        let ttl_ms = ttl.as_millis() as i64;
-        match self {
-            Self::Memory(m) => Ok(m.lock(key, token, ttl_ms, unix_ms())),
-            Self::Redis(r) => r.lock(key, token, ttl_ms).await,
-        }
-    }
-
-    pub async fn unlock(&self, key: &str, token: &str) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
-                m.unlock(key, token);
-                Ok(())
-            }
-            Self::Redis(r) => r.unlock(key, token).await,
-        }
-    }
-}
+use std::time::{Duration, Instant};
 
 /// The family of an access token read without a signature check (a session's own: it came from
 /// Cognito over TLS and only names what to refuse): `origin_jti`, else its own `jti`, with its
 /// `iat` and `exp`.
 pub fn family_of(jwt: &str) -> Option<(String, i64, i64)> {
-    let claims = super::peek_claims(jwt)?;
+    let claims = unverified::peek(jwt)?;
     let family = family(claims.origin_jti.as_deref(), claims.jti.as_deref())?.to_owned();
     Some((family, claims.iat.unwrap_or(claims.exp), claims.exp))
 }
@@ -424,7 +39,7 @@ fn family<'a>(origin_jti: Option<&'a str>, jti: Option<&'a str>) -> Option<&'a s
 /// How long a revocation of a family must be kept that was made while the session's current
 /// access token (issued at `iat`, expiring at `exp`) was the newest: past its `exp`, and past a
 /// refresh that raced the sign-out (issued now at the latest, one lifetime long).
-fn family_kept_until(iat: i64, exp: i64, now: i64) -> i64 {
+pub(crate) fn family_kept_until(iat: i64, exp: i64, now: i64) -> i64 {
     let lifetime = (exp - iat).clamp(0, MAX_TOKEN_LIFETIME);
     exp.max(now + lifetime) + KEEP_SLACK
 }
@@ -466,7 +81,9 @@ pub struct Revocations {
 /// A session a sign-out ended (`Revocations::revoke_session_or_later`).
 #[derive(Clone, Debug)]
 pub struct Ended {
+    /// The person's `sub`.
     pub sub: String,
+    /// The session's id.
     pub session_id: String,
     /// Its access token, to name its family; empty when the cookies did not hold it.
     pub access_token: String,
@@ -557,6 +174,8 @@ impl cognito_jwt::RevocationCheck for Revocations {
 }
 
 impl Revocations {
+    /// Revocations kept in `store`; a session lives `session_lifetime` (its cookies' max age),
+    /// and a revoked session id is kept that long.
     pub fn new(store: Arc<SessionStore>, session_lifetime: Duration) -> Self {
         Self {
             store,
@@ -573,6 +192,7 @@ impl Revocations {
         Self::new(Arc::new(SessionStore::memory()), Duration::from_secs(30 * 24 * 3600))
     }
 
+    /// The store the revocations are kept in (the limits and the refresh lock use it too).
     pub fn store(&self) -> &Arc<SessionStore> {
         &self.store
     }
@@ -588,8 +208,8 @@ impl Revocations {
     }
 
     /// Ends one session: its id, the family of its access token `jwt`, and its record.
-    /// Revocations are written again on failure (they are idempotent), [`WRITE_ATTEMPTS`]
-    /// times: a store that failed over a moment ago must not let a sign-out go unrecorded.
+    /// Revocations are written again on failure (they are idempotent), four times a quarter
+    /// second apart: a store that failed over a moment ago must not let a sign-out go unrecorded.
     pub async fn revoke_session(&self, sub: &str, session_id: &str, jwt: &str, now: i64) -> Result<(), StoreDown> {
         let done = retrying(|| self.revoke_session_once(sub, session_id, jwt, now)).await;
         self.forget_valid();
@@ -731,14 +351,18 @@ impl Revocations {
             .await
     }
 
-    /// Ends another session of `sub` from the sessions list ([`Self::end_session_once`]).
+    /// Ends another session of `sub` from the sessions list: its id, the family its record names
+    /// (refused as long as any access token may live), and its record. `false` when `sub` has no
+    /// such session. Tried four times, like [`Self::revoke_session`].
     pub async fn end_session(&self, sub: &str, session_id: &str, now: i64) -> Result<bool, StoreDown> {
         let done = retrying(|| self.end_session_once(sub, session_id, now)).await;
         self.forget_valid();
         done
     }
 
-    /// "Sign out everywhere", a password change ([`Self::revoke_person_once`]). What the store
+    /// "Sign out everywhere", a password change that ends the other devices: refuses every access
+    /// token of `sub` issued up to this second, but those of the family `exempt` (the session that
+    /// signed in again), and forgets the records of the sessions it ends. What the store
     /// does not take waits on this instance (refused here meanwhile) and is written when it is
     /// back, as a sign-out's is ([`Self::revoke_session_or_later`]); `Err` says it was not yet.
     pub async fn revoke_person(self: &Arc<Self>, sub: &str, exempt: Option<String>, now: i64) -> Result<(), StoreDown> {
@@ -750,7 +374,8 @@ impl Revocations {
         done
     }
 
-    /// A deleted account ([`Self::revoke_deleted_once`]), kept for later like
+    /// A deleted account: every access token of its `sub` refused (a `sub` is never given again),
+    /// kept for later like
     /// [`Self::revoke_person`].
     pub async fn revoke_deleted(self: &Arc<Self>, sub: &str, now: i64) -> Result<(), StoreDown> {
         let done = retrying(|| self.revoke_deleted_once(sub, now)).await;
@@ -906,7 +531,7 @@ impl Revocations {
         started_at: Option<i64>,
         now: i64,
     ) -> Result<bool, StoreDown> {
-        let claims = super::peek_claims(jwt);
+        let claims = unverified::peek(jwt);
         let family = claims
             .as_ref()
             .and_then(|c| family(c.origin_jti.as_deref(), c.jti.as_deref()));
@@ -923,9 +548,3 @@ impl Revocations {
         Ok(refuses(&found, iat, family))
     }
 }
-
-#[cfg(test)]
-pub mod test_redis;
-
-#[cfg(test)]
-mod tests;

@@ -1,12 +1,15 @@
 //! A real `redis-server` for the tests, on a free loopback port, stopped when dropped.
 //! `scripts/test` makes sure one is installed; `REDIS_SERVER` names another binary.
 
+// Test code (clippy's test exemption does not see a `cfg(all(test, …))`).
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub struct TestRedis {
+pub(crate) struct TestRedis {
     pub port: u16,
     dir: PathBuf,
     child: Option<Child>,
@@ -15,12 +18,12 @@ pub struct TestRedis {
 }
 
 impl TestRedis {
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self::start_with(&[])
     }
 
     /// A server with `extra` settings on its command line.
-    pub fn start_with(extra: &[&str]) -> Self {
+    pub(crate) fn start_with(extra: &[&str]) -> Self {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -37,12 +40,12 @@ impl TestRedis {
         redis
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
     /// Starts the server again on the same port (after [`Self::kill`]), empty.
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         let child = Command::new(&binary)
             .args([
@@ -74,7 +77,7 @@ impl TestRedis {
         }
     }
 
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

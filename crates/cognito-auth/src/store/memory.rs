@@ -61,6 +61,8 @@ struct Records {
 }
 
 #[derive(Default)]
+/// The store in this process's memory: every entry expires on its own, read or not. Also the
+/// per-instance count the limits fall back to while a shared store is down.
 pub struct Memory {
     /// `f:<family>` and `s:<session id>`, until Unix seconds.
     denied: RwLock<Expiring<()>>,
@@ -78,6 +80,7 @@ pub struct Memory {
 }
 
 impl Memory {
+    /// See [`super::SessionStore::deny`].
     pub fn deny(&self, key: String, until: i64, now: i64) {
         let mut denied = self.denied.write().unwrap_or_else(PoisonError::into_inner);
         denied.insert(key, until, (), now);
@@ -94,6 +97,7 @@ impl Memory {
         people.insert(sub.to_owned(), until, person, now);
     }
 
+    /// See [`super::SessionStore::lookup`].
     pub fn lookup(&self, family: Option<&str>, session: Option<&str>, sub: &str, now: i64) -> Found {
         let denied = self.denied.read().unwrap_or_else(PoisonError::into_inner);
         let family = family.is_some_and(|f| denied.get(&format!("f:{f}"), now).is_some());
@@ -183,6 +187,7 @@ impl Memory {
         }
     }
 
+    /// See [`super::SessionStore::sessions_of`].
     pub fn sessions_of(&self, sub: &str, now: i64) -> Vec<SessionRecord> {
         let mut records = lock(&self.records);
         let Records { by_id, by_sub } = &mut *records;
@@ -197,6 +202,7 @@ impl Memory {
         found
     }
 
+    /// See [`super::SessionStore::forget_session`].
     pub fn forget_session(&self, sub: &str, id: &str) {
         let mut records = lock(&self.records);
         records.by_id.remove(id);
@@ -205,14 +211,17 @@ impl Memory {
         }
     }
 
+    /// See [`super::SessionStore::put_blob`].
     pub fn put_blob(&self, key: &str, value: &str, until: i64, now: i64) {
         lock(&self.blobs).insert(key.to_owned(), until, value.to_owned(), now);
     }
 
+    /// See [`super::SessionStore::get_blob`].
     pub fn get_blob(&self, key: &str, now: i64) -> Option<String> {
         lock(&self.blobs).get(key, now).cloned()
     }
 
+    /// See [`super::SessionStore::forget_blob`].
     pub fn forget_blob(&self, key: &str) {
         lock(&self.blobs).remove(key);
     }

@@ -1,7 +1,7 @@
 //! What the sessions list knows of a session, made from the request that signed it in: a
 //! coarse device from the `User-Agent` and the client's network, never its exact address.
 
-use super::store::SessionRecord;
+use crate::store::SessionRecord;
 use std::net::IpAddr;
 
 /// "Chrome on macOS": the browser and the system, from the `User-Agent`, as the person would

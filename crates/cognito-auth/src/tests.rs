@@ -1,9 +1,23 @@
 //! One suite, two implementations: every rule is checked on the memory store and on a real
 //! Redis (`test_redis`). Times are the real clock's, as Redis expires keys by its own.
 
-use super::test_redis::TestRedis;
-use super::*;
-use crate::auth::session::now_unix;
+// Test code (clippy's test exemption does not see a `cfg(all(test, …))`).
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use crate::revocation::*;
+use crate::store::test_redis::TestRedis;
+use crate::store::*;
+use cognito_jwt::AccessClaims;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
 use base64::Engine as _;
 
 fn jwt(payload: serde_json::Value) -> String {

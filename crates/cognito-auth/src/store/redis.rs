@@ -32,7 +32,9 @@ use redis::io::tcp::socket2::TcpKeepalive;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(feature = "metrics")]
+use std::time::Instant;
 
 /// A call's deadline, connecting included: the store is in the same network (loopback, or
 /// ElastiCache in the app's VPC), where a round trip takes well under a millisecond.
@@ -216,6 +218,8 @@ return 0
     )
 });
 
+/// The store in Redis or Valkey: one multiplexed connection, replaced when it stops answering;
+/// every call bounded by [`TIMEOUT`].
 pub struct Redis {
     client: redis::Client,
     connection: RwLock<ConnectionManager>,
@@ -297,6 +301,7 @@ impl Redis {
         tracing::error!(
             "the session store is full (it refused a write): sessions and tokens are refused until it takes writes again"
         );
+        #[cfg(feature = "metrics")]
         metrics::counter!("store_full_total").increment(1);
         let (client, full) = (self.client.clone(), self.full.clone());
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -363,6 +368,7 @@ impl Redis {
         {
             *connection = fresh;
             self.timeouts.store(0, Ordering::SeqCst);
+            #[cfg(feature = "metrics")]
             metrics::counter!("store_reconnects_total").increment(1);
             tracing::warn!("the session store's connection stopped answering; replaced with a new one");
         }
@@ -374,9 +380,11 @@ impl Redis {
         op: &'static str,
         f: impl AsyncFnOnce(ConnectionManager) -> redis::RedisResult<T>,
     ) -> Result<T, StoreDown> {
+        #[cfg(feature = "metrics")]
         let started = Instant::now();
         let (connection, generation) = self.connection();
         let outcome = tokio::time::timeout(TIMEOUT, f(connection)).await;
+        #[cfg(feature = "metrics")]
         metrics::histogram!("store_round_trip_seconds", "op" => op).record(started.elapsed().as_secs_f64());
         let timed_out = match &outcome {
             Err(_) => true,
@@ -396,11 +404,13 @@ impl Redis {
                 if e.code() == Some("OOM") && matches!(op, "deny" | "person" | "save_session") {
                     self.became_full();
                 }
+                #[cfg(feature = "metrics")]
                 metrics::counter!("store_errors_total", "op" => op).increment(1);
                 tracing::warn!(op, error = %e, "the session store failed");
                 Err(StoreDown)
             }
             Err(_) => {
+                #[cfg(feature = "metrics")]
                 metrics::counter!("store_errors_total", "op" => op).increment(1);
                 tracing::warn!(op, "the session store did not answer in time");
                 Err(StoreDown)
@@ -421,6 +431,7 @@ impl Redis {
             .map(str::to_owned))
     }
 
+    /// See [`super::SessionStore::ping`].
     pub async fn ping(&self) -> Result<(), StoreDown> {
         self.call("ping", async |mut c| redis::cmd("PING").query_async::<()>(&mut c).await)
             .await
@@ -437,6 +448,7 @@ impl Redis {
         Ok(info.lines().any(|l| l.trim() == "cluster_enabled:1"))
     }
 
+    /// See [`super::SessionStore::deny`].
     pub async fn deny(&self, key: String, until: i64) -> Result<(), StoreDown> {
         self.call("deny", async |mut c| {
             redis::cmd("SET")
@@ -450,6 +462,7 @@ impl Redis {
         .await
     }
 
+    /// See [`super::SessionStore::set_person`].
     pub async fn set_person(&self, sub: &str, person: &Person, until: i64) -> Result<(), StoreDown> {
         let value = match &person.exempt {
             Some(family) => format!("{} {family}", person.before),
@@ -543,6 +556,7 @@ impl Redis {
         Ok(usize::try_from(ended).unwrap_or_default())
     }
 
+    /// See [`super::SessionStore::touch_session`].
     pub async fn touch_session(&self, id: &str, seen: i64, family: Option<&str>) -> Result<bool, StoreDown> {
         let key = format!("lc:sess:{id}");
         let found: i64 = self
@@ -558,6 +572,7 @@ impl Redis {
         Ok(found == 1)
     }
 
+    /// See [`super::SessionStore::sessions_of`].
     pub async fn sessions_of(&self, sub: &str, now: i64) -> Result<Vec<SessionRecord>, StoreDown> {
         let index = format!("lc:subs:{sub}");
         // Bounded: the cap keeps an index at most this long, and a read never reads more.
@@ -646,6 +661,7 @@ impl Redis {
         .map(drop)
     }
 
+    /// See [`super::SessionStore::forget_session`].
     pub async fn forget_session(&self, sub: &str, id: &str) -> Result<(), StoreDown> {
         self.call("forget_session", async |mut c| {
             redis::pipe()
@@ -662,6 +678,7 @@ impl Redis {
         .await
     }
 
+    /// See [`super::SessionStore::rate`].
     pub async fn rate(
         &self,
         limits: &[(&str, Rule)],
@@ -695,6 +712,7 @@ impl Redis {
         })
     }
 
+    /// See [`super::SessionStore::put_blob`].
     pub async fn put_blob(&self, key: &str, value: &str, until: i64) -> Result<(), StoreDown> {
         self.call("put_blob", async |mut c| {
             redis::cmd("SET")
@@ -708,6 +726,7 @@ impl Redis {
         .await
     }
 
+    /// See [`super::SessionStore::get_blob`].
     pub async fn get_blob(&self, key: &str) -> Result<Option<String>, StoreDown> {
         self.call("get_blob", async |mut c| {
             redis::cmd("GET")
@@ -718,6 +737,7 @@ impl Redis {
         .await
     }
 
+    /// See [`super::SessionStore::forget_blob`].
     pub async fn forget_blob(&self, key: &str) -> Result<(), StoreDown> {
         self.call("forget_blob", async |mut c| {
             redis::cmd("DEL")
@@ -728,6 +748,7 @@ impl Redis {
         .await
     }
 
+    /// See [`super::SessionStore::tally`].
     pub async fn tally(
         &self,
         key: &str,
@@ -757,6 +778,7 @@ impl Redis {
         Ok((count, left, added == 1))
     }
 
+    /// See [`super::SessionStore::lock`].
     pub async fn lock(&self, key: &str, token: &str, ttl_ms: i64) -> Result<bool, StoreDown> {
         let key = format!("lc:lock:{key}");
         let taken: Option<String> = self
@@ -774,6 +796,7 @@ impl Redis {
         Ok(taken.is_some())
     }
 
+    /// See [`super::SessionStore::unlock`].
     pub async fn unlock(&self, key: &str, token: &str) -> Result<(), StoreDown> {
         let key = format!("lc:lock:{key}");
         self.call("unlock", async |mut c| {

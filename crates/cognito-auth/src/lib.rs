@@ -1,0 +1,55 @@
+//! The server-side identity core of an app behind an Amazon Cognito user pool, the part every
+//! instance and the API must agree on: the **session store** and the **revocations** kept in it.
+//!
+//! Cognito's own revocation (`RevokeToken`, `GlobalSignOut`) stops *Cognito* from accepting a
+//! token; an API that verifies tokens locally (`cognito-jwt`) keeps accepting a signed-out
+//! session's access token until its `exp`. [`Revocations`] is what closes that gap: every
+//! sign-out is written here *first* (never depending on Cognito's answer), and the session layer
+//! and the verifier ([`cognito_jwt::RevocationCheck`]) ask here on every request.
+//!
+//! It fails closed: a token or a session that cannot be checked is refused (the caller answers
+//! "briefly unavailable" or 503), a sign-out the store did not take is refused on this instance
+//! at once and written when the store answers again, and a Redis that evicts keys or is out of
+//! memory is treated as down, never as "nothing revoked".
+//!
+//! ```
+//! use cognito_auth::Revocations;
+//! use std::sync::Arc;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), cognito_auth::store::StoreDown> {
+//! let revocations = Arc::new(Revocations::in_memory());
+//! let now = 1_700_000_000;
+//! // "Sign out everywhere": every token of this person issued up to now is refused, on every
+//! // instance sharing the store, and by the API.
+//! revocations.revoke_person("a-sub", None, now).await?;
+//! // A session of that person that began a minute ago is refused; one that begins later is not.
+//! let began = |at| Some(at);
+//! assert!(revocations.is_session_revoked("a-sub", "session-1", "", began(now - 60), now).await?);
+//! assert!(!revocations.is_session_revoked("a-sub", "session-2", "", began(now + 1), now + 1).await?);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! | where | what |
+//! |---|---|
+//! | [`store::SessionStore`] | the store: memory (one instance) or Redis (feature `redis`, every instance); revocations, records, limits' counters, locks |
+//! | [`store::Rule`], [`store::Tally`] | the GCRA rate rule and the failure tallies the limits count with |
+//! | [`Revocations`] | what each sign-out writes and for how long; how a token or a session is judged |
+//! | [`records`] | the sessions list's record of a session: a coarse device and network, nothing secret |
+//!
+//! Features: `redis` ([`store::redis`]), `metrics` (the Redis store's errors, reconnects and
+//! round trips through the `metrics` facade).
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod records;
+pub mod revocation;
+pub mod store;
+mod unverified;
+
+pub use revocation::{Ended, Revocations, family_of};
+pub use store::{SessionStore, StoreDown};
+
+/// The store's suite runs on both implementations, so it needs the Redis one.
+#[cfg(all(test, feature = "redis"))]
+mod tests;
