@@ -305,7 +305,7 @@ impl AppState {
             .map_err(|_| StartError::Sessions)?
             .with_revocations(revocations.clone())
             .with_clock(clock.clone())
-            .with_unavailable_page(crate::server::briefly_unavailable);
+            .with_unavailable_page(crate::refusals::briefly_unavailable);
         let limits = Arc::new(RateLimits::new(
             &config,
             Some(store),
