@@ -53,3 +53,8 @@ pub use store::{SessionStore, StoreDown};
 /// The store's suite runs on both implementations, so it needs the Redis one.
 #[cfg(all(test, feature = "redis"))]
 mod tests;
+
+/// The README's example, compiled and run by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
