@@ -1,8 +1,8 @@
 //! What the session store's check costs the API per request, printed as figures
 //! (`scripts/bench-store` runs it against a Redis of its own on loopback):
-//! - memory: `Revocations::is_revoked`, the check `/api/me` makes after every verification;
+//! - memory: `Revocations::is_token_revoked`, the check `/api/me` makes after every verification;
 //! - Redis: the same lookup as one round trip (`SessionStore::lookup`, one `MGET`), one call at
-//!   a time and 64 at once, and `is_revoked` as the API makes it (answers reused for 500 ms).
+//!   a time and 64 at once, and `is_token_revoked` as the API makes it (answers reused for 500 ms).
 //!
 //!   REDIS_URL=redis://127.0.0.1:6379 cargo run --release --features ssr --example store_check
 
@@ -59,21 +59,21 @@ async fn main() {
     for round in 0..2_000 {
         for c in &live {
             let started = Instant::now();
-            let revoked = memory.is_revoked(c, now).await;
+            let revoked = memory.is_token_revoked(c, now).await;
             samples.push(started.elapsed());
             assert_eq!(revoked, Ok(false), "round {round}");
         }
     }
-    report("memory: is_revoked, not revoked (10k entries)", samples);
+    report("memory: is_token_revoked, not revoked (10k entries)", samples);
     let gone = claims(5, now);
     let mut samples = Vec::with_capacity(200_000);
     for _ in 0..200_000 {
         let started = Instant::now();
-        let revoked = memory.is_revoked(&gone, now).await;
+        let revoked = memory.is_token_revoked(&gone, now).await;
         samples.push(started.elapsed());
         assert_eq!(revoked, Ok(true));
     }
-    report("memory: is_revoked, revoked", samples);
+    report("memory: is_token_revoked, revoked", samples);
 
     let Ok(url) = std::env::var("REDIS_URL") else {
         println!("\n(REDIS_URL unset: no Redis figures)");
@@ -130,12 +130,12 @@ async fn main() {
     for _ in 0..2_000 {
         for c in &live {
             let started = Instant::now();
-            let revoked = shared.is_revoked(c, now).await;
+            let revoked = shared.is_token_revoked(c, now).await;
             samples.push(started.elapsed());
             assert_eq!(revoked, Ok(false));
         }
     }
-    report("redis: is_revoked as the API asks (500 ms reuse)", samples);
+    report("redis: is_token_revoked as the API asks (500 ms reuse)", samples);
 }
 
 /// An access token as a session holds it (unsigned: the store only reads its claims).

@@ -462,6 +462,24 @@ impl fmt::Display for AppError {
 
 impl std::error::Error for AppError {}
 
+/// A value the core refused, said with the field's own message.
+impl From<cognito_auth::types::InvalidInput> for AppError {
+    fn from(invalid: cognito_auth::types::InvalidInput) -> Self {
+        use cognito_auth::types::InvalidInput;
+        match invalid {
+            InvalidInput::Email => Self::InvalidEmail,
+            InvalidInput::WeakPassword => Self::WeakPassword,
+            InvalidInput::SignInPassword => Self::InvalidCredentials,
+            InvalidInput::ConfirmationCode => Self::InvalidCode,
+            InvalidInput::MfaCode => Self::InvalidMfaCode,
+            InvalidInput::Attribute => Self::MissingAttributes,
+            InvalidInput::DisplayName => Self::InvalidName,
+            // A kind of refusal added to the core later: a plain "check what you entered".
+            _ => Self::BadRequest,
+        }
+    }
+}
+
 /// Failures of the server-function plumbing itself (a malformed request, a lost connection).
 /// None of their text is shown: it is logged on the server and the person sees a plain message.
 impl FromServerFnError for AppError {

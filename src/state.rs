@@ -71,16 +71,13 @@ pub struct SharedState {
 /// would drop revocations (each has an expiry, which `volatile-*` policies evict first) and let
 /// signed-out sessions back in.
 async fn report_store(store: &Arc<SessionStore>, production: bool) -> Result<(), StartError> {
-    let redis = match &**store {
-        SessionStore::Memory(_) => {
-            tracing::info!(
-                "session store: this process's memory (one instance; set REDIS_URL to share sign-outs and limits between instances)"
-            );
-            return Ok(());
-        }
-        SessionStore::Redis(redis) => redis,
-    };
-    match redis.is_cluster().await {
+    if !store.is_shared() {
+        tracing::info!(
+            "session store: this process's memory (one instance; set REDIS_URL to share sign-outs and limits between instances)"
+        );
+        return Ok(());
+    }
+    match store.is_cluster().await {
         Ok(false) => tracing::info!("session store: Redis, reachable"),
         Ok(true) => {
             return Err(StartError::Store(
@@ -93,11 +90,11 @@ async fn report_store(store: &Arc<SessionStore>, production: bool) -> Result<(),
     // does not answer at start is read once it does), and it is read again every minute: a
     // parameter group changed later is refused too, never trusted with revocations.
     if production {
-        redis.require_noeviction();
+        store.require_noeviction();
     }
+    // Each read also tells the store whether it may be trusted (`require_noeviction`).
     match store.eviction_policy().await {
         Ok(Some(policy)) if policy == "noeviction" => {
-            redis.policy_read(true);
             tracing::info!(
                 "session store: maxmemory-policy noeviction (a full store refuses writes, never drops a revocation)"
             );
@@ -113,9 +110,6 @@ async fn report_store(store: &Arc<SessionStore>, production: bool) -> Result<(),
     }
     let store = store.clone();
     tokio::spawn(async move {
-        let SessionStore::Redis(redis) = &*store else {
-            return;
-        };
         let mut said: Option<String> = None;
         loop {
             let wait = if said.is_none() && production { 5 } else { 60 };
@@ -124,7 +118,6 @@ async fn report_store(store: &Arc<SessionStore>, production: bool) -> Result<(),
                 continue;
             };
             let noeviction = policy.as_deref() == Some("noeviction");
-            redis.policy_read(noeviction);
             let now = policy.unwrap_or_else(|| "unknown".into());
             if !noeviction && said.as_deref() != Some(now.as_str()) {
                 let refused = if production {
@@ -197,8 +190,10 @@ impl FromRef<AppState> for Arc<Sessions> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("could not build the HTTP client for the JWKS or the API: {0}")]
+    #[error("could not build the HTTP client for the API: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("could not build the API's token verifier: {0}")]
+    Verifier(#[from] cognito_jwt::SetupError),
     #[error("REDIS_URL cannot be used: {0}")]
     Store(String),
     #[error("{0}")]

@@ -157,7 +157,7 @@ pub fn PasswordChecklist(policy: PasswordPolicy, password: Signal<String>) -> im
                         view! {
                             <li class=state data-met=rule.met.to_string()>
                                 <span aria-hidden="true">{if rule.met { "✓ " } else { "• " }}</span>
-                                {rule.kind.label(lang)}
+                                {crate::auth::validate::rule_label(rule.kind, lang)}
                                 <span class="sr-only">
                                     {if rule.met { t!(lang, form.rule_done) } else { t!(lang, form.rule_missing) }}
                                 </span>

@@ -31,7 +31,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                         let rules = settings
                             .await
                             .map(|s| {
-                                let rules: Vec<String> = s.policy.check("").iter().map(|r| r.kind.label(language())).collect();
+                                let rules: Vec<String> = s.policy.check("").iter().map(|r| crate::auth::validate::rule_label(r.kind, language())).collect();
                                 rules.join(t.site.list_separator)
                             })
                             .unwrap_or_default();

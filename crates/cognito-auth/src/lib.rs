@@ -9,8 +9,10 @@
 //!
 //! It fails closed: a token or a session that cannot be checked is refused (the caller answers
 //! "briefly unavailable" or 503), a sign-out the store did not take is refused on this instance
-//! at once and written when the store answers again, and a Redis that evicts keys or is out of
-//! memory is treated as down, never as "nothing revoked".
+//! at once and written when the store answers again, and a Redis that is out of memory is
+//! treated as down, never as "nothing revoked". So is one that may evict keys, once the app asks
+//! for that ([`SessionStore::require_noeviction`], then [`SessionStore::eviction_policy`] at
+//! start and every minute or so: each read decides whether the store is trusted).
 //!
 //! ```
 //! use cognito_auth::Revocations;
@@ -37,17 +39,25 @@
 //! | [`store::Rule`], [`store::Tally`] | the GCRA rate rule and the failure tallies the limits count with |
 //! | [`Revocations`] | what each sign-out writes and for how long; how a token or a session is judged |
 //! | [`records`] | the sessions list's record of a session: a coarse device and network, nothing secret |
+//! | [`types`] | the values both sides share: e-mail, password and its policy, codes (no feature; wasm too) |
 //!
-//! Features: `redis` ([`store::redis`]), `metrics` (the Redis store's errors, reconnects and
+//! Features: `server` (default: all but [`types`]), `redis` (Redis or Valkey, shared by every instance: `SessionStore::redis`), `metrics` (the Redis store's errors, reconnects and
 //! round trips through the `metrics` facade).
 #![warn(missing_docs, unreachable_pub)]
 
+#[cfg(feature = "server")]
 pub mod records;
+#[cfg(feature = "server")]
 pub mod revocation;
+#[cfg(feature = "server")]
 pub mod store;
+pub mod types;
+#[cfg(feature = "server")]
 mod unverified;
 
+#[cfg(feature = "server")]
 pub use revocation::{Ended, Revocations, family_of};
+#[cfg(feature = "server")]
 pub use store::{SessionStore, StoreDown};
 
 /// The store's suite runs on both implementations, so it needs the Redis one.
@@ -55,6 +65,6 @@ pub use store::{SessionStore, StoreDown};
 mod tests;
 
 /// The README's example, compiled and run by `cargo test --doc`.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "server"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

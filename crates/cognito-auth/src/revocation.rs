@@ -419,7 +419,9 @@ impl Revocations {
                 .await?;
             self.store.forget_session(sub, session_id).await?;
             // A large session's sealed tokens kept here (`session::seal_session`): gone with it.
-            self.store.forget_blob(&format!("session:{session_id}")).await?;
+            self.store
+                .forget_blob(&crate::store::session_blob_key(session_id))
+                .await?;
         }
         Ok(())
     }
@@ -485,11 +487,8 @@ impl Revocations {
 
     /// Whether a verified access token was revoked. `now` is the verifier's clock minus its
     /// leeway, so an entry lasts as long as a token it covers may still pass.
-    pub async fn is_revoked(&self, claims: &AccessClaims, now: i64) -> Result<bool, StoreDown> {
-        self.is_token_revoked(claims, now).await
-    }
-
-    async fn is_token_revoked(&self, claims: &AccessClaims, now: i64) -> Result<bool, StoreDown> {
+    /// (What [`cognito_jwt::RevocationCheck::is_revoked`] asks, with the store's own error.)
+    pub async fn is_token_revoked(&self, claims: &AccessClaims, now: i64) -> Result<bool, StoreDown> {
         let family = family(claims.origin_jti.as_deref(), claims.jti.as_deref());
         // A sign-out waiting here for the store: refused by this instance already.
         if self.waiting_for(None, family, &claims.sub, claims.iat as i64) {

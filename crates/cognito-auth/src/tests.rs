@@ -71,12 +71,19 @@ async fn a_signed_out_family_is_refused_with_every_token_of_it() {
             .expect("store");
         // An older token of the same refresh token, and the current one.
         assert_eq!(
-            r.is_revoked(&claims("a", "t1", Some("rt1"), now - 600), now).await,
+            r.is_token_revoked(&claims("a", "t1", Some("rt1"), now - 600), now)
+                .await,
             Ok(true)
         );
-        assert_eq!(r.is_revoked(&claims("a", "t2", Some("rt1"), now), now).await, Ok(true));
+        assert_eq!(
+            r.is_token_revoked(&claims("a", "t2", Some("rt1"), now), now).await,
+            Ok(true)
+        );
         // Another session of the same person is not.
-        assert_eq!(r.is_revoked(&claims("a", "t3", Some("rt2"), now), now).await, Ok(false));
+        assert_eq!(
+            r.is_token_revoked(&claims("a", "t3", Some("rt2"), now), now).await,
+            Ok(false)
+        );
     })
     .await;
 }
@@ -120,8 +127,8 @@ async fn without_origin_jti_only_that_token_is_refused() {
         let now = now_unix();
         let t1 = jwt(serde_json::json!({"sub": "a", "jti": "t1", "iat": now, "exp": now + 60}));
         r.revoke_session("a", "", &t1, now).await.expect("store");
-        assert_eq!(r.is_revoked(&claims("a", "t1", None, now), now).await, Ok(true));
-        assert_eq!(r.is_revoked(&claims("a", "t2", None, now), now).await, Ok(false));
+        assert_eq!(r.is_token_revoked(&claims("a", "t1", None, now), now).await, Ok(true));
+        assert_eq!(r.is_token_revoked(&claims("a", "t2", None, now), now).await, Ok(false));
     })
     .await;
 }
@@ -139,20 +146,27 @@ async fn everywhere_refuses_what_was_issued_up_to_its_second_but_the_exempt_sess
         }
         r.revoke_person("a", Some("rt9".into()), now).await.expect("store");
         assert_eq!(
-            r.is_revoked(&claims("a", "t1", Some("rt1"), now - 10), now).await,
+            r.is_token_revoked(&claims("a", "t1", Some("rt1"), now - 10), now).await,
             Ok(true)
         );
         // The same second: an attacker's refresh just before the sign-out is refused...
-        assert_eq!(r.is_revoked(&claims("a", "t2", Some("rt2"), now), now).await, Ok(true));
+        assert_eq!(
+            r.is_token_revoked(&claims("a", "t2", Some("rt2"), now), now).await,
+            Ok(true)
+        );
         // ...the session that signed in again with the new password is not.
-        assert_eq!(r.is_revoked(&claims("a", "t9", Some("rt9"), now), now).await, Ok(false));
+        assert_eq!(
+            r.is_token_revoked(&claims("a", "t9", Some("rt9"), now), now).await,
+            Ok(false)
+        );
         // Nor is anything issued afterwards, or another person's.
         assert_eq!(
-            r.is_revoked(&claims("a", "t3", Some("rt3"), now + 1), now + 1).await,
+            r.is_token_revoked(&claims("a", "t3", Some("rt3"), now + 1), now + 1)
+                .await,
             Ok(false)
         );
         assert_eq!(
-            r.is_revoked(&claims("b", "t4", Some("rt4"), now - 10), now).await,
+            r.is_token_revoked(&claims("b", "t4", Some("rt4"), now - 10), now).await,
             Ok(false)
         );
         // The ended sessions left the list (the one signed in again writes its own afterwards).
@@ -171,10 +185,14 @@ async fn a_deleted_account_has_no_token_or_session_left() {
             .expect("store");
         r.revoke_deleted("a", now).await.expect("store");
         assert_eq!(
-            r.is_revoked(&claims("a", "t1", Some("rt1"), now + 5), now + 5).await,
+            r.is_token_revoked(&claims("a", "t1", Some("rt1"), now + 5), now + 5)
+                .await,
             Ok(true)
         );
-        assert_eq!(r.is_revoked(&claims("b", "t2", Some("rt2"), now), now).await, Ok(false));
+        assert_eq!(
+            r.is_token_revoked(&claims("b", "t2", Some("rt2"), now), now).await,
+            Ok(false)
+        );
         assert_eq!(r.store().sessions_of("a", now).await, Ok(vec![]));
     })
     .await;
@@ -223,8 +241,14 @@ async fn the_sessions_list_keeps_records_and_ends_one_from_another_device() {
                 .await,
             Ok(true)
         );
-        assert_eq!(r.is_revoked(&claims("a", "t", Some("rt2b"), now), now).await, Ok(true));
-        assert_eq!(r.is_revoked(&claims("a", "t", Some("rt1"), now), now).await, Ok(false));
+        assert_eq!(
+            r.is_token_revoked(&claims("a", "t", Some("rt2b"), now), now).await,
+            Ok(true)
+        );
+        assert_eq!(
+            r.is_token_revoked(&claims("a", "t", Some("rt1"), now), now).await,
+            Ok(false)
+        );
     })
     .await;
 }
@@ -371,8 +395,8 @@ async fn in_memory_revocations_end_with_what_they_cover() {
     r.revoke_session("a", "", &t1, NOW).await.expect("store");
     let until = NOW + 60 + KEEP_SLACK;
     let t = claims("a", "t1", None, NOW - 100);
-    assert_eq!(r.is_revoked(&t, until).await, Ok(true));
-    assert_eq!(r.is_revoked(&t, until + 1).await, Ok(false));
+    assert_eq!(r.is_token_revoked(&t, until).await, Ok(true));
+    assert_eq!(r.is_token_revoked(&t, until + 1).await, Ok(false));
 }
 
 #[tokio::test]
@@ -417,7 +441,7 @@ async fn a_stopped_redis_fails_closed_and_is_back_without_a_restart() {
     redis.kill();
     let started = Instant::now();
     assert_eq!(
-        r.is_revoked(&claims("a", "t2", Some("rt2"), now), now).await,
+        r.is_token_revoked(&claims("a", "t2", Some("rt2"), now), now).await,
         Err(StoreDown),
         "no answer is not a yes"
     );
@@ -432,7 +456,7 @@ async fn a_stopped_redis_fails_closed_and_is_back_without_a_restart() {
     // Back, empty (no persistence in this test): answers again without a new client.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        match r.is_revoked(&claims("a", "t2", Some("rt2"), now), now).await {
+        match r.is_token_revoked(&claims("a", "t2", Some("rt2"), now), now).await {
             Ok(revoked) => {
                 assert!(!revoked);
                 break;
@@ -475,7 +499,10 @@ async fn a_persons_sessions_are_capped_and_the_oldest_signed_out() {
                 Ok(true),
                 "{id}"
             );
-            assert_eq!(r.is_revoked(&claims("a", "y", Some(family), now), now).await, Ok(true));
+            assert_eq!(
+                r.is_token_revoked(&claims("a", "y", Some(family), now), now).await,
+                Ok(true)
+            );
         }
         assert_eq!(
             r.is_session_revoked("a", "s2", &token("a", "x", Some("rt2"), now), None, now)
@@ -640,7 +667,7 @@ async fn a_person_revocation_is_never_lowered() {
         r.revoke_deleted("a", now).await.expect("store");
         r.revoke_person("a", None, now - 3600).await.expect("store");
         assert_eq!(
-            r.is_revoked(&claims("a", "t", None, now + 600), now + 601).await,
+            r.is_token_revoked(&claims("a", "t", None, now + 600), now + 601).await,
             Ok(true)
         );
         // The same second again names the exempt session; an older one changes nothing.
@@ -648,11 +675,11 @@ async fn a_person_revocation_is_never_lowered() {
         r.revoke_person("b", Some("rt-new".into()), now).await.expect("store");
         r.revoke_person("b", None, now - 10).await.expect("store");
         assert_eq!(
-            r.is_revoked(&claims("b", "t", Some("rt-new"), now), now).await,
+            r.is_token_revoked(&claims("b", "t", Some("rt-new"), now), now).await,
             Ok(false)
         );
         assert_eq!(
-            r.is_revoked(&claims("b", "t", Some("rt-old"), now), now).await,
+            r.is_token_revoked(&claims("b", "t", Some("rt-old"), now), now).await,
             Ok(true)
         );
     })
@@ -694,15 +721,24 @@ async fn a_sign_out_while_redis_is_down_is_written_when_it_is_back() {
     );
     // Meanwhile this instance refuses them without asking the store.
     assert_eq!(r.is_session_revoked("a", "sid1", "", Some(now), now).await, Ok(true));
-    assert_eq!(r.is_revoked(&claims("a", "t9", Some("rt2"), now), now).await, Ok(true));
+    assert_eq!(
+        r.is_token_revoked(&claims("a", "t9", Some("rt2"), now), now).await,
+        Ok(true)
+    );
     redis.restart();
     let deadline = Instant::now() + Duration::from_secs(10);
     while r.waiting() > 0 {
         assert!(Instant::now() < deadline, "still waiting: {}", r.waiting());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(r.is_revoked(&claims("a", "t1", Some("rt1"), now), now).await, Ok(true));
-    assert_eq!(r.is_revoked(&claims("a", "t9", Some("rt2"), now), now).await, Ok(true));
+    assert_eq!(
+        r.is_token_revoked(&claims("a", "t1", Some("rt1"), now), now).await,
+        Ok(true)
+    );
+    assert_eq!(
+        r.is_token_revoked(&claims("a", "t9", Some("rt2"), now), now).await,
+        Ok(true)
+    );
     // Written to the store, not only remembered here: another instance on it refuses them too.
     let other = Revocations::new(
         Arc::new(SessionStore::redis(&redis.url()).expect("url")),
@@ -774,7 +810,7 @@ async fn a_store_that_refused_a_write_for_memory_is_not_trusted_until_it_takes_o
 async fn a_store_whose_policy_is_not_confirmed_is_not_trusted_where_it_must_be() {
     let redis = TestRedis::start();
     let store = SessionStore::redis(&redis.url()).expect("url");
-    let SessionStore::Redis(r) = &store else {
+    let Backend::Redis(r) = &store.0 else {
         unreachable!("a Redis store")
     };
     let now = now_unix();

@@ -242,7 +242,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Arc::<Verifier>::from_ref(state);
-        let realm: Arc<str> = Arc::from(verifier.config().realm.as_str());
+        let realm = verifier.realm.clone();
         let refuse = |kind| BearerError {
             kind,
             realm: realm.clone(),

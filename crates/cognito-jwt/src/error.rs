@@ -58,8 +58,9 @@ pub enum TokenError {
 }
 
 impl TokenError {
-    /// Every reason, in the order of [`crate::Verifier::refusals`].
-    pub const ALL: [TokenError; 16] = [
+    /// Every reason, in the order of [`crate::Verifier::refusals`]. A slice, not an array: a
+    /// reason added later is not a breaking change.
+    pub const ALL: &'static [TokenError] = &[
         Self::TooLarge,
         Self::Malformed,
         Self::Algorithm,

@@ -67,4 +67,6 @@ pub mod axum;
 pub use claims::{AccessClaims, IdClaims};
 pub use error::TokenError;
 pub use revocation::{RevocationCheck, RevocationFuture, Unavailable};
-pub use verify::{MAX_TOKEN_BYTES, REFETCH_PENALTY, REFUSAL_LOG_EVERY, VERIFIED_CACHE_MAX, Verifier, VerifierConfig};
+pub use verify::{
+    MAX_TOKEN_BYTES, REFETCH_PENALTY, REFUSAL_LOG_EVERY, SetupError, VERIFIED_CACHE_MAX, Verifier, VerifierConfig,
+};

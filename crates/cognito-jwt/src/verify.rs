@@ -177,6 +177,21 @@ pub struct Verifier {
     revocations: Option<Arc<dyn RevocationCheck>>,
     /// The set of keys `verified` was filled with.
     keys_seen: AtomicU64,
+    /// `config.realm`, shared by every refusal the extractor makes (no copy per request).
+    #[cfg(feature = "axum")]
+    pub(crate) realm: Arc<str>,
+}
+
+/// Why a [`Verifier`] could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// No HTTP client could be made to fetch the keys (no TLS roots on the machine).
+    #[error("no HTTP client for the pool's keys: {0}")]
+    HttpClient(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The pinned keys are not a JWKS document.
+    #[error("the keys are not a JWKS document: {0}")]
+    Jwks(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl std::fmt::Debug for Verifier {
@@ -191,19 +206,27 @@ impl Verifier {
     /// A verifier that fetches the pool's keys from `config.jwks_url` when a token names one it
     /// does not know yet (no request is made before that). Fails only if no HTTP client can be
     /// made (no TLS roots on the machine).
-    pub fn new(config: VerifierConfig) -> Result<Self, reqwest::Error> {
-        let jwks = Jwks::fetched(config.jwks_url.clone(), config.refetch_penalty)?;
+    ///
+    /// It checks no revocation until it is given one ([`Verifier::with_revocation_check`]):
+    /// without it, a token of a session that signed out is accepted until its `exp`, as with
+    /// `aws-jwt-verify` without a `customJwtCheck`.
+    pub fn new(config: VerifierConfig) -> Result<Self, SetupError> {
+        let jwks = Jwks::fetched(config.jwks_url.clone(), config.refetch_penalty)
+            .map_err(|e| SetupError::HttpClient(Box::new(e)))?;
         Ok(Self::with(config, jwks))
     }
 
     /// A verifier that knows these keys (a JWKS document) and never fetches any: for tests, and
     /// for keys pinned at deploy time.
-    pub fn with_keys(config: VerifierConfig, jwks: &str) -> Result<Self, serde_json::Error> {
-        Ok(Self::with(config, Jwks::pinned(jwks)?))
+    pub fn with_keys(config: VerifierConfig, jwks: &str) -> Result<Self, SetupError> {
+        let jwks = Jwks::pinned(jwks).map_err(|e| SetupError::Jwks(Box::new(e)))?;
+        Ok(Self::with(config, jwks))
     }
 
     fn with(config: VerifierConfig, jwks: Jwks) -> Self {
         Self {
+            #[cfg(feature = "axum")]
+            realm: Arc::from(config.realm.as_str()),
             config,
             jwks,
             verified: ExpiringMap::new(VERIFIED_CACHE_MAX),
@@ -238,8 +261,12 @@ impl Verifier {
     }
 
     /// How many tokens were refused since start, for each reason of [`TokenError::ALL`].
-    pub fn refusals(&self) -> [(TokenError, u64); TokenError::ALL.len()] {
-        std::array::from_fn(|i| (TokenError::ALL[i], self.refusals.counts[i].load(Ordering::Relaxed)))
+    pub fn refusals(&self) -> Vec<(TokenError, u64)> {
+        TokenError::ALL
+            .iter()
+            .zip(&self.refusals.counts)
+            .map(|(reason, count)| (*reason, count.load(Ordering::Relaxed)))
+            .collect()
     }
 
     /// Verifies a Cognito access token: shape and size, header (RS256, a `kid`), claims (`exp`,
@@ -285,8 +312,10 @@ impl Verifier {
         Ok(claims)
     }
 
-    /// Verifies a Cognito ID token: as an access token, with `token_use` = `id` and `aud` one
-    /// of the app clients. Its `nonce` is the caller's to compare.
+    /// Verifies a Cognito ID token: the same checks of its shape, key, signature, `iss`, `exp`
+    /// and `nbf` as an access token, with `token_use` = `id` and `aud` one of the app clients.
+    /// No revocation check (an ID token is read once, when it arrives from Cognito, and never
+    /// sent to an API); its `nonce` is the caller's to compare.
     pub async fn verify_id(&self, token: &str) -> Result<IdClaims, TokenError> {
         let now = now_unix();
         self.verify(token, Expect::Id(&self.config.client_ids), now)

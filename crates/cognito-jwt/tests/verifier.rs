@@ -662,3 +662,82 @@ async fn refusals_are_counted_by_reason() {
         assert_eq!(reason.index(), i, "{reason}");
     }
 }
+
+/// A revocation check that answers what the test says, and counts how often it is asked.
+#[derive(Default)]
+struct Switch {
+    /// 0: not revoked, 1: revoked, 2: unavailable.
+    answer: AtomicUsize,
+    asked: AtomicUsize,
+}
+
+impl cognito_jwt::RevocationCheck for Switch {
+    fn is_revoked<'a>(
+        &'a self,
+        _claims: &'a cognito_jwt::AccessClaims,
+        _now: i64,
+    ) -> cognito_jwt::RevocationFuture<'a> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        let answer = self.answer.load(Ordering::SeqCst);
+        Box::pin(async move {
+            match answer {
+                0 => Ok(false),
+                1 => Ok(true),
+                _ => Err(cognito_jwt::Unavailable),
+            }
+        })
+    }
+}
+
+/// The hook is asked for every token — a remembered one too — after every other check: a
+/// revoked token is 401 `invalid_token`, a check that cannot be made is 503 with `Retry-After`,
+/// never a token accepted unchecked.
+#[tokio::test]
+async fn the_revocation_check_is_asked_every_time_and_fails_closed() {
+    let (server, verifier) = setup().await;
+    let switch = Arc::new(Switch::default());
+    let verifier = Arc::new(verifier.with_revocation_check(switch.clone()));
+    let token = sign(&access_claims(&server.issuer()));
+    let bearer = format!("Bearer {token}");
+
+    let (status, _, _) = call(verifier.clone(), Some(&bearer)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = call(verifier.clone(), Some(&bearer)).await;
+    assert_eq!(status, StatusCode::OK, "remembered");
+    assert_eq!(
+        switch.asked.load(Ordering::SeqCst),
+        2,
+        "asked for the remembered token too"
+    );
+
+    switch.answer.store(1, Ordering::SeqCst);
+    let (status, challenge, body) = call(verifier.clone(), Some(&bearer)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(challenge.expect("challenge").contains(r#"error="invalid_token""#));
+    assert_eq!(body["error"], "invalid_token");
+    assert_eq!(verifier.verify_access(&token).await.err(), Some(TokenError::Revoked));
+
+    switch.answer.store(2, Ordering::SeqCst);
+    let app = Router::new()
+        .route("/api/echo", get(|_: Authenticated| async { "never" }))
+        .with_state(verifier.clone());
+    let response = app
+        .oneshot(
+            Request::builder()
+                .uri("/api/echo")
+                .header("authorization", &bearer)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        response.headers().contains_key("retry-after"),
+        "503 says when to try again"
+    );
+    assert_eq!(
+        verifier.verify_access(&token).await.err(),
+        Some(TokenError::RevocationUnavailable)
+    );
+}

@@ -2,8 +2,9 @@
 //! `Authenticated` answers only a valid access token of the pool and app client, and RFC 6750's
 //! refusals to anything else.
 //!
-//! `COGNITO_ISSUER` (or `AWS_REGION` and `COGNITO_USER_POOL_ID`), `COGNITO_CLIENT_ID`, and
-//! `ADDR` (default 127.0.0.1:8080). Then: `curl -H "Authorization: Bearer $TOKEN" :8080/me`.
+//! `COGNITO_ISSUER` (or `AWS_REGION` and `COGNITO_USER_POOL_ID`), `COGNITO_CLIENT_ID`,
+//! `COGNITO_JWKS_URL` when the keys are not under the issuer (an emulator), and `ADDR`
+//! (default 127.0.0.1:8080). Then: `curl -H "Authorization: Bearer $TOKEN" :8080/me`.
 
 use axum::{Json, Router, routing::get};
 use cognito_jwt::axum::{Authenticated, BearerError};
@@ -27,10 +28,13 @@ async fn admin(auth: Authenticated) -> Result<&'static str, BearerError> {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
     let client_id = var("COGNITO_CLIENT_ID")?;
-    let config = match var("COGNITO_ISSUER") {
+    let mut config = match var("COGNITO_ISSUER") {
         Ok(issuer) => VerifierConfig::new(issuer, [client_id]),
         Err(_) => VerifierConfig::for_pool(&var("AWS_REGION")?, &var("COGNITO_USER_POOL_ID")?, [client_id]),
     };
+    if let Ok(url) = var("COGNITO_JWKS_URL") {
+        config = config.with_jwks_url(url);
+    }
     let verifier = Arc::new(Verifier::new(config)?);
     let app = Router::new()
         .route("/me", get(me))

@@ -115,7 +115,7 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
         ChallengeKind::EmailOtp,
         ChallengeKind::SmsMfa,
     ];
-    let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]));
+    let code = MfaCode::parse(&code).map_err(|e| form_error(e.into(), page, &[]));
     let Some(pending) = pending_for(&state, &kinds).await? else {
         return Ok(());
     };
@@ -204,7 +204,7 @@ pub async fn set_new_password(password: String, attributes: Option<HashMap<Strin
         .collect();
     let keep_refs: Vec<(&str, &str)> = keep.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let back = |err: AppError| form_error(err, page, &keep_refs);
-    let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
+    let password = Password::parse(password, &state.sign_up.policy).map_err(|e| back(e.into()))?;
     // Exactly the attributes the challenge asked for: others may not be writable.
     let given = pending
         .challenge
@@ -215,7 +215,7 @@ pub async fn set_new_password(password: String, attributes: Option<HashMap<Strin
             attribute_value(value).map(|v| (name.clone(), v))
         })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(back)?;
+        .map_err(|invalid| back(invalid.into()))?;
     let answer = state
         .cognito
         .set_new_password(caller(), &pending.challenge, &password, &given)
@@ -240,7 +240,7 @@ pub async fn set_new_password(password: String, attributes: Option<HashMap<Strin
 pub async fn verify_mfa_setup(code: String) -> Result<(), AppError> {
     let page = ChallengeKind::MfaSetup.path();
     let state = state()?;
-    let code = MfaCode::parse(&code).map_err(|e| form_error(e, page, &[]));
+    let code = MfaCode::parse(&code).map_err(|e| form_error(e.into(), page, &[]));
     let Some(pending) = pending_for(&state, &[ChallengeKind::MfaSetup]).await? else {
         return Ok(());
     };

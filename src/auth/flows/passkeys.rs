@@ -57,7 +57,7 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
     }
     // Asking for the options is no guess and is never refused for failures: refused passkeys
     // count against their own ceremony, and a wrong password elsewhere closes no passkey.
-    let parsed = Email::parse(&email).map_err(back)?;
+    let parsed = Email::parse(&email).map_err(|e| back(e.into()))?;
     state
         .limits
         .check_device_covers(Form::PasskeyOptions, &parsed, &trust())

@@ -52,7 +52,7 @@ const FORGOT_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis
 async fn start_reset(email: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email)]);
     let state = state()?;
-    let parsed_email = Email::parse(&email).map_err(back)?;
+    let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
     state
         .limits
@@ -119,9 +119,9 @@ async fn start_reset(email: String) -> Result<(), AppError> {
 pub async fn reset_password(email: String, code: String, password: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email), ("step", "reset")]);
     let state = state()?;
-    let parsed_email = Email::parse(&email).map_err(back)?;
-    let code = ConfirmationCode::parse(&code).map_err(back)?;
-    let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
+    let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
+    let code = ConfirmationCode::parse(&code).map_err(|e| back(e.into()))?;
+    let password = Password::parse(password, &state.sign_up.policy).map_err(|e| back(e.into()))?;
     let trust = trust();
     // With this browser's own reset (its cookie, for this address), wrong codes count against
     // that; without it, against the address.

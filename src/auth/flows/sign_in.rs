@@ -31,7 +31,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
-    let password = Password::for_sign_in(password).map_err(back)?;
+    let password = Password::for_sign_in(password).map_err(|e| back(e.into()))?;
     let trust = trust();
     let attempt = state
         .limits
@@ -104,7 +104,7 @@ async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), A
     if !state.sign_in_methods.email_code {
         return Err(back(AppError::MethodUnavailable));
     }
-    let parsed_email = Email::parse(&email).map_err(back)?;
+    let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
     // A code is an e-mail to someone's inbox: so many a day per address and source network (a
     // browser that signed in to the account before has its own day's budget), taken now and

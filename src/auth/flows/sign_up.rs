@@ -43,12 +43,12 @@ async fn sign_up_now(email: String, password: String, name: Option<String>) -> R
     let name = name.unwrap_or_default();
     let back = |err: AppError| form_error(err, "/sign-up", &[("email", &email), ("name", &name)]);
     let state = state()?;
-    let parsed_email = Email::parse(&email).map_err(back)?;
+    let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
-    let display_name = DisplayName::parse(&name).map_err(back)?;
+    let display_name = DisplayName::parse(&name).map_err(|e| back(e.into()))?;
     // The emulator does not enforce the pool's policy; real Cognito does. Checking here makes
     // both behave the same and spares Cognito a call it would refuse.
-    let password = Password::parse(password, &state.sign_up.policy).map_err(back)?;
+    let password = Password::parse(password, &state.sign_up.policy).map_err(|e| back(e.into()))?;
     state
         .limits
         .check_device_covers(Form::SignUp, &parsed_email, &trust)
@@ -125,8 +125,8 @@ async fn resend_to_existing(state: &crate::state::AppState, email: &Email) {
 pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
     let state = state()?;
-    let parsed_email = Email::parse(&email).map_err(back)?;
-    let code = ConfirmationCode::parse(&code).map_err(back)?;
+    let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
+    let code = ConfirmationCode::parse(&code).map_err(|e| back(e.into()))?;
     let attempt = state
         .limits
         .check_failures(Form::Confirm, Against::account(&parsed_email), &trust())
@@ -164,7 +164,7 @@ const RESEND_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis
 async fn resend(email: String) -> Result<(), AppError> {
     let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
     let state = state()?;
-    let parsed_email = Email::parse(&email).map_err(back)?;
+    let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
     state
         .limits

@@ -159,7 +159,7 @@ struct InStore {
 }
 
 fn in_store_key(session_id: &str) -> String {
-    format!("session:{session_id}")
+    cognito_auth::store::session_blob_key(session_id)
 }
 
 /// 128 bits of a sealed cookie's SHA-256, hex: names it without revealing it.

@@ -21,7 +21,7 @@
 //!   held here when the store is shared.
 //!
 //! Two implementations behind one interface ([`SessionStore`]): [`memory`] (the default: one
-//! instance, nothing to run) and [`redis`] (`REDIS_URL`: every instance sees the same).
+//! instance, nothing to run) and Redis (`SessionStore::redis`, feature `redis`; `REDIS_URL`: every instance sees the same).
 //!
 //! When the store cannot be reached, each use decides, and fails safe: a session or a token
 //! that cannot be checked is never accepted (pages answer "briefly unavailable", the API 503
@@ -29,7 +29,7 @@
 
 pub mod memory;
 #[cfg(feature = "redis")]
-pub mod redis;
+pub(crate) mod redis;
 
 use std::num::NonZeroU32;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -54,6 +54,14 @@ pub const VALID_FOR: Duration = Duration::from_millis(500);
 /// this instance (limits); the error itself is logged where it happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoreDown;
+
+impl std::fmt::Display for StoreDown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the session store did not answer in time")
+    }
+}
+
+impl std::error::Error for StoreDown {}
 
 /// A person's revocation: tokens issued at or before `before` are refused, except `exempt`'s.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,12 +197,33 @@ impl Rule {
 }
 
 /// The one interface; which implementation is configured (`REDIS_URL`) is decided at start.
-pub enum SessionStore {
-    /// Boxed, as is Redis: each is larger than a pointer, and the enum lives once per process.
+/// Opaque: what is written and how it is judged goes through its methods (and the rules of
+/// [`crate::Revocations`]), never through the store behind it.
+pub struct SessionStore(pub(crate) Backend);
+
+/// Boxed: each is larger than a pointer, and the store lives once per process.
+pub(crate) enum Backend {
     Memory(Box<memory::Memory>),
-    /// Redis or Valkey (feature `redis`), shared by every instance.
     #[cfg(feature = "redis")]
     Redis(Box<redis::Redis>),
+}
+
+/// A `REDIS_URL` the Redis client cannot use (its scheme or its form).
+#[derive(Debug)]
+pub struct InvalidStoreUrl(String);
+
+impl std::fmt::Display for InvalidStoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not a Redis URL: {}", self.0)
+    }
+}
+
+impl std::error::Error for InvalidStoreUrl {}
+
+/// The blob key of a session too large for its cookies ([`SessionStore::put_blob`]): ending the
+/// session ([`crate::Revocations::revoke_session`]) removes it.
+pub fn session_blob_key(session_id: &str) -> String {
+    format!("session:{session_id}")
 }
 
 /// Now, in Unix milliseconds (0 before 1970, which no clock here reads).
@@ -208,59 +237,83 @@ pub fn unix_ms() -> i64 {
 impl SessionStore {
     /// This instance's memory: nothing to run, nothing shared (one instance only).
     pub fn memory() -> Self {
-        Self::Memory(Box::default())
+        Self(Backend::Memory(Box::default()))
     }
 
     /// Redis at `url` (`redis://`, or `rediss://` for TLS); connects at the first call.
     #[cfg(feature = "redis")]
-    pub fn redis(url: &str) -> Result<Self, ::redis::RedisError> {
-        redis::Redis::new(url).map(|r| Self::Redis(Box::new(r)))
+    pub fn redis(url: &str) -> Result<Self, InvalidStoreUrl> {
+        redis::Redis::new(url)
+            .map(|r| Self(Backend::Redis(Box::new(r))))
+            .map_err(|e| InvalidStoreUrl(e.to_string()))
+    }
+
+    /// In production: lookups are refused (as if the store were down) until
+    /// [`SessionStore::eviction_policy`] has read the policy as `noeviction`, and again as soon
+    /// as a later read says otherwise — a store that may evict may drop a revocation. Memory
+    /// never evicts.
+    pub fn require_noeviction(&self) {
+        match &self.0 {
+            Backend::Memory(_) => {}
+            #[cfg(feature = "redis")]
+            Backend::Redis(r) => r.require_noeviction(),
+        }
+    }
+
+    /// Whether the store is a Redis cluster (cluster mode, ElastiCache Serverless), which the
+    /// lookups' multi-key reads cannot use. Memory: `false`.
+    pub async fn is_cluster(&self) -> Result<bool, StoreDown> {
+        match &self.0 {
+            Backend::Memory(_) => Ok(false),
+            #[cfg(feature = "redis")]
+            Backend::Redis(r) => r.is_cluster().await,
+        }
     }
 
     /// Whether other instances see what this one writes.
     pub fn is_shared(&self) -> bool {
-        !matches!(self, Self::Memory(_))
+        !matches!(self.0, Backend::Memory(_))
     }
 
     /// `memory` or `redis`, for the start-up report and the logs.
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::Memory(_) => "memory",
+        match &self.0 {
+            Backend::Memory(_) => "memory",
             #[cfg(feature = "redis")]
-            Self::Redis(_) => "redis",
+            Backend::Redis(_) => "redis",
         }
     }
 
     /// Whether the store answers (the readiness check).
     pub async fn ping(&self) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(_) => Ok(()),
+        match &self.0 {
+            Backend::Memory(_) => Ok(()),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.ping().await,
+            Backend::Redis(r) => r.ping().await,
         }
     }
 
     /// Refuses `key` (`f:<family>` or `s:<session id>`) until `until` (Unix seconds).
     pub async fn deny(&self, key: String, until: i64, now: i64) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
+        match &self.0 {
+            Backend::Memory(m) => {
                 m.deny(key, until, now);
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.deny(key, until).await,
+            Backend::Redis(r) => r.deny(key, until).await,
         }
     }
 
     /// Writes a person's revocation (kept until `until`); a later one replaces an earlier one.
     pub async fn set_person(&self, sub: &str, person: Person, until: i64, now: i64) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
+        match &self.0 {
+            Backend::Memory(m) => {
                 m.set_person(sub, person, until, now);
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.set_person(sub, &person, until).await,
+            Backend::Redis(r) => r.set_person(sub, &person, until).await,
         }
     }
 
@@ -272,10 +325,10 @@ impl SessionStore {
         sub: &str,
         now: i64,
     ) -> Result<Found, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.lookup(family, session, sub, now)),
+        match &self.0 {
+            Backend::Memory(m) => Ok(m.lookup(family, session, sub, now)),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.lookup(family, session, sub).await,
+            Backend::Redis(r) => r.lookup(family, session, sub).await,
         }
     }
 
@@ -284,106 +337,112 @@ impl SessionStore {
     /// `until`, their families as long as a token may live). Returns how many ended.
     pub async fn save_session(&self, record: &SessionRecord, until: i64, now: i64) -> Result<usize, StoreDown> {
         let deny_family = now + MAX_TOKEN_LIFETIME + KEEP_SLACK;
-        match self {
-            Self::Memory(m) => Ok(m.save_session(record, until, now, until, deny_family)),
+        match &self.0 {
+            Backend::Memory(m) => Ok(m.save_session(record, until, now, until, deny_family)),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.save_session(record, until, now, until, deny_family).await,
+            Backend::Redis(r) => r.save_session(record, until, now, until, deny_family).await,
         }
     }
 
     /// One session's record, by its id.
     pub async fn session(&self, id: &str, now: i64) -> Result<Option<SessionRecord>, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.session(id, now)),
+        match &self.0 {
+            Backend::Memory(m) => Ok(m.session(id, now)),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.session(id).await,
+            Backend::Redis(r) => r.session(id).await,
         }
     }
 
     /// Forgets every session record of `sub` at once (a person signed out everywhere).
     pub async fn forget_sessions_of(&self, sub: &str) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
+        match &self.0 {
+            Backend::Memory(m) => {
                 m.forget_sessions_of(sub);
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.forget_sessions_of(sub).await,
+            Backend::Redis(r) => r.forget_sessions_of(sub).await,
         }
     }
 
-    /// The eviction policy of a shared store (`None` for memory, which never evicts).
+    /// Reads the eviction policy of a shared store (`None` for memory, which never evicts), and
+    /// remembers whether it is `noeviction` for [`SessionStore::require_noeviction`]. Read it at
+    /// start and then every minute or so: a parameter group can change under a running store.
     pub async fn eviction_policy(&self) -> Result<Option<String>, StoreDown> {
-        match self {
-            Self::Memory(_) => Ok(None),
+        match &self.0 {
+            Backend::Memory(_) => Ok(None),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.eviction_policy().await,
+            Backend::Redis(r) => {
+                let policy = r.eviction_policy().await?;
+                r.policy_read(policy.as_deref() == Some("noeviction"));
+                Ok(policy)
+            }
         }
     }
 
     /// Updates a record's last-seen time and family: `false` when there is no record.
     pub async fn touch_session(&self, id: &str, seen: i64, family: Option<&str>) -> Result<bool, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.touch_session(id, seen, family, seen)),
+        match &self.0 {
+            Backend::Memory(m) => Ok(m.touch_session(id, seen, family, seen)),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.touch_session(id, seen, family).await,
+            Backend::Redis(r) => r.touch_session(id, seen, family).await,
         }
     }
 
     /// The person's sessions that have not ended (at most [`MAX_SESSIONS_PER_PERSON`]), in no
     /// particular order.
     pub async fn sessions_of(&self, sub: &str, now: i64) -> Result<Vec<SessionRecord>, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.sessions_of(sub, now)),
+        match &self.0 {
+            Backend::Memory(m) => Ok(m.sessions_of(sub, now)),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.sessions_of(sub, now).await,
+            Backend::Redis(r) => r.sessions_of(sub, now).await,
         }
     }
 
     /// Removes one session's record and its place in the person's index (its cookies are refused
     /// through [`crate::Revocations::end_session`], not here).
     pub async fn forget_session(&self, sub: &str, id: &str) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
+        match &self.0 {
+            Backend::Memory(m) => {
                 m.forget_session(sub, id);
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.forget_session(sub, id).await,
+            Backend::Redis(r) => r.forget_session(sub, id).await,
         }
     }
 
     /// Keeps `value` (already sealed by the caller: the store never holds a token in clear) under
     /// `key` until `until`.
     pub async fn put_blob(&self, key: &str, value: &str, until: i64, now: i64) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
+        match &self.0 {
+            Backend::Memory(m) => {
                 m.put_blob(key, value, until, now);
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.put_blob(key, value, until).await,
+            Backend::Redis(r) => r.put_blob(key, value, until).await,
         }
     }
 
     /// What [`SessionStore::put_blob`] kept under `key`, while it lasts.
     pub async fn get_blob(&self, key: &str, now: i64) -> Result<Option<String>, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.get_blob(key, now)),
+        match &self.0 {
+            Backend::Memory(m) => Ok(m.get_blob(key, now)),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.get_blob(key).await,
+            Backend::Redis(r) => r.get_blob(key).await,
         }
     }
 
     /// Removes what [`SessionStore::put_blob`] kept under `key`.
     pub async fn forget_blob(&self, key: &str) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
+        match &self.0 {
+            Backend::Memory(m) => {
                 m.forget_blob(key);
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.forget_blob(key).await,
+            Backend::Redis(r) => r.forget_blob(key).await,
         }
     }
 
@@ -397,10 +456,10 @@ impl SessionStore {
         mode: Mode,
         now_ms: Option<i64>,
     ) -> Result<Result<(), Duration>, StoreDown> {
-        match self {
-            Self::Memory(m) => Ok(m.rate(limits, mode, now_ms.unwrap_or_else(unix_ms))),
+        match &self.0 {
+            Backend::Memory(m) => Ok(m.rate(limits, mode, now_ms.unwrap_or_else(unix_ms))),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.rate(limits, mode, now_ms).await,
+            Backend::Redis(r) => r.rate(limits, mode, now_ms).await,
         }
     }
 
@@ -409,10 +468,10 @@ impl SessionStore {
     /// minutes: the count and how long it has left. `now_ms` as for [`Self::rate`].
     pub async fn tally(&self, key: &str, op: Tally, ttl: Duration, now_ms: Option<i64>) -> Result<Counted, StoreDown> {
         let ttl_ms = ttl.as_millis() as i64;
-        let (count, left, added) = match self {
-            Self::Memory(m) => m.tally(key, op, ttl_ms, now_ms.unwrap_or_else(unix_ms)),
+        let (count, left, added) = match &self.0 {
+            Backend::Memory(m) => m.tally(key, op, ttl_ms, now_ms.unwrap_or_else(unix_ms)),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.tally(key, op, ttl_ms, now_ms).await?,
+            Backend::Redis(r) => r.tally(key, op, ttl_ms, now_ms).await?,
         };
         Ok(Counted {
             count,
@@ -424,22 +483,22 @@ impl SessionStore {
     /// Takes the lock `key` for `ttl` with a token of the caller's: `false` if someone holds it.
     pub async fn lock(&self, key: &str, token: &str, ttl: Duration) -> Result<bool, StoreDown> {
         let ttl_ms = ttl.as_millis() as i64;
-        match self {
-            Self::Memory(m) => Ok(m.lock(key, token, ttl_ms, unix_ms())),
+        match &self.0 {
+            Backend::Memory(m) => Ok(m.lock(key, token, ttl_ms, unix_ms())),
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.lock(key, token, ttl_ms).await,
+            Backend::Redis(r) => r.lock(key, token, ttl_ms).await,
         }
     }
 
     /// Releases [`SessionStore::lock`]'s `key` if `token` still holds it (never another holder's).
     pub async fn unlock(&self, key: &str, token: &str) -> Result<(), StoreDown> {
-        match self {
-            Self::Memory(m) => {
+        match &self.0 {
+            Backend::Memory(m) => {
                 m.unlock(key, token);
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Self::Redis(r) => r.unlock(key, token).await,
+            Backend::Redis(r) => r.unlock(key, token).await,
         }
     }
 }

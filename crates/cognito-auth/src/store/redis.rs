@@ -38,16 +38,16 @@ use std::time::Instant;
 
 /// A call's deadline, connecting included: the store is in the same network (loopback, or
 /// ElastiCache in the app's VPC), where a round trip takes well under a millisecond.
-pub const TIMEOUT: Duration = Duration::from_millis(500);
+pub(crate) const TIMEOUT: Duration = Duration::from_millis(500);
 
 /// After this many calls in a row that timed out, the connection is replaced: a half-open one is
 /// gone within a couple of seconds of traffic.
-pub const TIMEOUTS_BEFORE_RECONNECT: u32 = 3;
+pub(crate) const TIMEOUTS_BEFORE_RECONNECT: u32 = 3;
 
 /// At most this many sessions per person: a sign-in past it ends the oldest (its id and family
 /// are refused, like a session signed out from the list). Keeps a person's index and list
 /// bounded, and what one leaked password can fill the store with.
-pub const MAX_SESSIONS_PER_PERSON: usize = super::MAX_SESSIONS_PER_PERSON;
+pub(crate) const MAX_SESSIONS_PER_PERSON: usize = super::MAX_SESSIONS_PER_PERSON;
 
 /// One GCRA step of several limits at once, all or nothing (see [`Rule::step`], the same
 /// arithmetic, and `SessionStore::rate`): KEYS = the limits' keys; ARGV = now in ms ('' for the
@@ -220,7 +220,7 @@ return 0
 
 /// The store in Redis or Valkey: one multiplexed connection, replaced when it stops answering;
 /// every call bounded by [`TIMEOUT`].
-pub struct Redis {
+pub(crate) struct Redis {
     client: redis::Client,
     connection: RwLock<ConnectionManager>,
     /// Which connection `connection` is (bumped by each replacement): a call that began on an
@@ -254,7 +254,7 @@ fn tcp_settings() -> TcpSettings {
 impl Redis {
     /// Does not connect: the first call does, and a store that is down at start-up is the
     /// same as one that goes down later (the app starts, and answers "briefly unavailable").
-    pub fn new(url: &str) -> Result<Self, redis::RedisError> {
+    pub(crate) fn new(url: &str) -> Result<Self, redis::RedisError> {
         let info = url.into_connection_info()?.set_tcp_settings(tcp_settings());
         let client = redis::Client::open(info)?;
         let connection = RwLock::new(Self::connect(&client)?);
@@ -272,12 +272,12 @@ impl Redis {
     /// From now on, lookups are refused unless the eviction policy was last read as
     /// `noeviction` ([`Self::policy_read`]): for production, where an evicting store could drop
     /// revocations.
-    pub fn require_noeviction(&self) {
+    pub(crate) fn require_noeviction(&self) {
         self.policy_required.store(true, Ordering::SeqCst);
     }
 
     /// What the eviction policy was read as (by the server's start-up and its periodic check).
-    pub fn policy_read(&self, noeviction: bool) {
+    pub(crate) fn policy_read(&self, noeviction: bool) {
         self.policy_confirmed.store(noeviction, Ordering::SeqCst);
     }
 
@@ -419,7 +419,7 @@ impl Redis {
     }
 
     /// The server's `maxmemory-policy` (from `INFO memory`: ElastiCache refuses `CONFIG`).
-    pub async fn eviction_policy(&self) -> Result<Option<String>, StoreDown> {
+    pub(crate) async fn eviction_policy(&self) -> Result<Option<String>, StoreDown> {
         let info: String = self
             .call("info", async |mut c| {
                 redis::cmd("INFO").arg("memory").query_async(&mut c).await
@@ -432,14 +432,14 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::ping`].
-    pub async fn ping(&self) -> Result<(), StoreDown> {
+    pub(crate) async fn ping(&self) -> Result<(), StoreDown> {
         self.call("ping", async |mut c| redis::cmd("PING").query_async::<()>(&mut c).await)
             .await
     }
 
     /// Whether the server runs in cluster mode, which this store cannot use: its lookups read
     /// keys of several hash slots in one `MGET` (ElastiCache Serverless is always a cluster).
-    pub async fn is_cluster(&self) -> Result<bool, StoreDown> {
+    pub(crate) async fn is_cluster(&self) -> Result<bool, StoreDown> {
         let info: String = self
             .call("info", async |mut c| {
                 redis::cmd("INFO").arg("cluster").query_async(&mut c).await
@@ -449,7 +449,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::deny`].
-    pub async fn deny(&self, key: String, until: i64) -> Result<(), StoreDown> {
+    pub(crate) async fn deny(&self, key: String, until: i64) -> Result<(), StoreDown> {
         self.call("deny", async |mut c| {
             redis::cmd("SET")
                 .arg(format!("lc:deny:{key}"))
@@ -463,7 +463,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::set_person`].
-    pub async fn set_person(&self, sub: &str, person: &Person, until: i64) -> Result<(), StoreDown> {
+    pub(crate) async fn set_person(&self, sub: &str, person: &Person, until: i64) -> Result<(), StoreDown> {
         let value = match &person.exempt {
             Some(family) => format!("{} {family}", person.before),
             None => person.before.to_string(),
@@ -482,7 +482,12 @@ impl Redis {
     }
 
     /// One `MGET`: the family, the session and the person.
-    pub async fn lookup(&self, family: Option<&str>, session: Option<&str>, sub: &str) -> Result<Found, StoreDown> {
+    pub(crate) async fn lookup(
+        &self,
+        family: Option<&str>,
+        session: Option<&str>,
+        sub: &str,
+    ) -> Result<Found, StoreDown> {
         if let Some(why) = self.refusing() {
             tracing::debug!(why, "the session store cannot be trusted with a lookup; refused");
             return Err(StoreDown);
@@ -516,7 +521,7 @@ impl Redis {
 
     /// Writes `record` until `until`, and ends its person's oldest sessions past the cap (their
     /// ids refused until `deny`, their families until `deny_family`). Returns how many ended.
-    pub async fn save_session(
+    pub(crate) async fn save_session(
         &self,
         record: &SessionRecord,
         until: i64,
@@ -557,7 +562,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::touch_session`].
-    pub async fn touch_session(&self, id: &str, seen: i64, family: Option<&str>) -> Result<bool, StoreDown> {
+    pub(crate) async fn touch_session(&self, id: &str, seen: i64, family: Option<&str>) -> Result<bool, StoreDown> {
         let key = format!("lc:sess:{id}");
         let found: i64 = self
             .call("touch_session", async |mut c| {
@@ -573,7 +578,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::sessions_of`].
-    pub async fn sessions_of(&self, sub: &str, now: i64) -> Result<Vec<SessionRecord>, StoreDown> {
+    pub(crate) async fn sessions_of(&self, sub: &str, now: i64) -> Result<Vec<SessionRecord>, StoreDown> {
         let index = format!("lc:subs:{sub}");
         // Bounded: the cap keeps an index at most this long, and a read never reads more.
         let ids: Vec<String> = self
@@ -627,7 +632,7 @@ impl Redis {
     }
 
     /// One session's record, read by its id (no scan of the person's list).
-    pub async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreDown> {
+    pub(crate) async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreDown> {
         let mut h: HashMap<String, String> = self
             .call("session", async |mut c| {
                 redis::cmd("HGETALL")
@@ -652,7 +657,7 @@ impl Redis {
     }
 
     /// Forgets every session record of `sub`, and the index, in one call.
-    pub async fn forget_sessions_of(&self, sub: &str) -> Result<(), StoreDown> {
+    pub(crate) async fn forget_sessions_of(&self, sub: &str) -> Result<(), StoreDown> {
         let index = format!("lc:subs:{sub}");
         self.call("forget_sessions_of", async |mut c| {
             FORGET_SESSIONS.key(&index).invoke_async::<i64>(&mut c).await
@@ -662,7 +667,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::forget_session`].
-    pub async fn forget_session(&self, sub: &str, id: &str) -> Result<(), StoreDown> {
+    pub(crate) async fn forget_session(&self, sub: &str, id: &str) -> Result<(), StoreDown> {
         self.call("forget_session", async |mut c| {
             redis::pipe()
                 .cmd("DEL")
@@ -679,7 +684,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::rate`].
-    pub async fn rate(
+    pub(crate) async fn rate(
         &self,
         limits: &[(&str, Rule)],
         mode: Mode,
@@ -713,7 +718,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::put_blob`].
-    pub async fn put_blob(&self, key: &str, value: &str, until: i64) -> Result<(), StoreDown> {
+    pub(crate) async fn put_blob(&self, key: &str, value: &str, until: i64) -> Result<(), StoreDown> {
         self.call("put_blob", async |mut c| {
             redis::cmd("SET")
                 .arg(format!("lc:blob:{key}"))
@@ -727,7 +732,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::get_blob`].
-    pub async fn get_blob(&self, key: &str) -> Result<Option<String>, StoreDown> {
+    pub(crate) async fn get_blob(&self, key: &str) -> Result<Option<String>, StoreDown> {
         self.call("get_blob", async |mut c| {
             redis::cmd("GET")
                 .arg(format!("lc:blob:{key}"))
@@ -738,7 +743,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::forget_blob`].
-    pub async fn forget_blob(&self, key: &str) -> Result<(), StoreDown> {
+    pub(crate) async fn forget_blob(&self, key: &str) -> Result<(), StoreDown> {
         self.call("forget_blob", async |mut c| {
             redis::cmd("DEL")
                 .arg(format!("lc:blob:{key}"))
@@ -749,7 +754,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::tally`].
-    pub async fn tally(
+    pub(crate) async fn tally(
         &self,
         key: &str,
         op: super::Tally,
@@ -779,7 +784,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::lock`].
-    pub async fn lock(&self, key: &str, token: &str, ttl_ms: i64) -> Result<bool, StoreDown> {
+    pub(crate) async fn lock(&self, key: &str, token: &str, ttl_ms: i64) -> Result<bool, StoreDown> {
         let key = format!("lc:lock:{key}");
         let taken: Option<String> = self
             .call("lock", async |mut c| {
@@ -797,7 +802,7 @@ impl Redis {
     }
 
     /// See [`super::SessionStore::unlock`].
-    pub async fn unlock(&self, key: &str, token: &str) -> Result<(), StoreDown> {
+    pub(crate) async fn unlock(&self, key: &str, token: &str) -> Result<(), StoreDown> {
         let key = format!("lc:lock:{key}");
         self.call("unlock", async |mut c| {
             UNLOCK.key(&key).arg(token).invoke_async::<i64>(&mut c).await

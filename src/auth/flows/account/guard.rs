@@ -34,7 +34,7 @@ pub(in crate::auth::flows) async fn signed_in(form: &'static str) -> Result<(App
     let state = state()?;
     match session() {
         Some(session) => {
-            let email = Email::parse(&session.email).map_err(|e| fail(e, form))?;
+            let email = Email::parse(&session.email).map_err(|e| fail(e.into(), form))?;
             let limit = state.limits.check_email_attempt(Form::Account(form), &email).await;
             limit.map_err(|e| fail(e, form))?;
             Ok((state, session))

@@ -216,7 +216,7 @@ async fn sessions_of(state: &AppState, session: &Session, now: i64) -> Vec<Sessi
 #[server(prefix = "/auth", endpoint = "account-confirm-password")]
 pub async fn confirm_password(password: String) -> Result<(), AppError> {
     let (state, session) = signed_in(forms::REAUTH).await?;
-    let email = Email::parse(&session.email).map_err(|e| fail(e, forms::REAUTH))?;
+    let email = Email::parse(&session.email).map_err(|e| fail(e.into(), forms::REAUTH))?;
     let password = Password::for_sign_in(password).map_err(|_| fail(AppError::WrongPassword, forms::REAUTH))?;
     match state.cognito.sign_in(caller(), &email, &password).await {
         Ok(step) => pending::advance(
@@ -246,13 +246,13 @@ pub async fn change_password(
     let (state, session) = signed_in(forms::PASSWORD).await?;
     let current =
         Password::for_sign_in(current_password).map_err(|_| fail(AppError::WrongPassword, forms::PASSWORD))?;
-    let new = Password::parse(new_password, &state.sign_up.policy).map_err(|e| fail(e, forms::PASSWORD))?;
+    let new = Password::parse(new_password, &state.sign_up.policy).map_err(|e| fail(e.into(), forms::PASSWORD))?;
     state
         .cognito
         .change_password(&session.access_token, &current, &new)
         .await
         .map_err(|e| fail(e, forms::PASSWORD))?;
-    let email = Email::parse(&session.email).map_err(|e| fail(e, forms::PASSWORD))?;
+    let email = Email::parse(&session.email).map_err(|e| fail(e.into(), forms::PASSWORD))?;
     // A browser that knew the old password is no longer known for this account — but this one,
     // which just typed it, is again (its device cookie is issued afresh).
     if state.limits.forget_devices(&email).await.is_err() {
@@ -346,7 +346,7 @@ pub async fn start_authenticator() -> Result<(), AppError> {
 #[server(prefix = "/auth", endpoint = "account-authenticator-confirm")]
 pub async fn confirm_authenticator(code: String) -> Result<(), AppError> {
     let (state, session) = signed_in(forms::AUTHENTICATOR).await?;
-    let code = MfaCode::parse(&code).map_err(|e| fail(e, forms::AUTHENTICATOR))?;
+    let code = MfaCode::parse(&code).map_err(|e| fail(e.into(), forms::AUTHENTICATOR))?;
     let device = format!("{} authenticator", state.config.app_name);
     state
         .cognito
@@ -381,7 +381,7 @@ pub async fn turn_off_authenticator() -> Result<(), AppError> {
 pub async fn update_name(name: String) -> Result<(), AppError> {
     let (state, session) = signed_in(forms::NAME).await?;
     let back = |e| form_error(e, "/account", &[("form", forms::NAME), ("name", &name)]);
-    let parsed = DisplayName::parse(&name).map_err(back)?;
+    let parsed = DisplayName::parse(&name).map_err(|e| back(e.into()))?;
     state
         .cognito
         .update_name(&session.access_token, parsed.as_ref())
@@ -397,7 +397,7 @@ pub async fn change_email(email: String) -> Result<(), AppError> {
     let (state, session) = signed_in(forms::EMAIL).await?;
     let back = |e| form_error(e, "/account", &[("form", forms::EMAIL), ("email", &email)]);
     recently_confirmed(&state, &session, forms::EMAIL)?;
-    let parsed = Email::parse(&email).map_err(back)?;
+    let parsed = Email::parse(&email).map_err(|e| back(e.into()))?;
     if parsed.as_str() == session.email {
         return done("email_unchanged");
     }
@@ -424,7 +424,7 @@ pub async fn change_email(email: String) -> Result<(), AppError> {
 #[server(prefix = "/auth", endpoint = "account-email-verify")]
 pub async fn verify_new_email(code: String) -> Result<(), AppError> {
     let (state, mut session) = signed_in(forms::EMAIL).await?;
-    let code = ConfirmationCode::parse(&code).map_err(|e| fail(e, forms::EMAIL))?;
+    let code = ConfirmationCode::parse(&code).map_err(|e| fail(e.into(), forms::EMAIL))?;
     state
         .cognito
         .verify_email(&session.access_token, &code)
@@ -447,7 +447,7 @@ pub async fn verify_new_email(code: String) -> Result<(), AppError> {
 pub async fn resend_email_code() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::EMAIL).await?;
     let changing = read_pending(&state, &session).new_email;
-    let to = Email::parse(changing.as_deref().unwrap_or(&session.email)).map_err(|e| fail(e, forms::EMAIL))?;
+    let to = Email::parse(changing.as_deref().unwrap_or(&session.email)).map_err(|e| fail(e.into(), forms::EMAIL))?;
     let trust = trust();
     state
         .limits
