@@ -4,11 +4,15 @@
 //! the tests run); nothing waits on a clock.
 #![allow(clippy::expect_used)] // a test that cannot reach its own Redis should fail loudly
 
-mod common;
+// The workspace's real `redis-server` for tests (cognito-auth's own), read from its file: a
+// test helper, not an API of the crate.
+#[allow(dead_code)]
+#[path = "../../../crates/cognito-auth/src/store/test_redis.rs"]
+mod test_redis;
 
 use admin_events::{Config, DELETED, Outcome, Store, handle_at};
 use chrono::{DateTime, SecondsFormat};
-use common::TestRedis;
+use test_redis::TestRedis;
 use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
 
