@@ -2,7 +2,7 @@
 
 use crate::components::Header;
 use crate::pages::{
-    AccountPage, ChooseMethodPage, ConfirmPage, ForgotPasswordPage, HomePage, NewPasswordPage, NotFound, ProtectedPage,
+    AccountPage, ChooseMethodPage, ConfirmPage, HomePage, NewPasswordPage, NotFound, PasswordResetPage, ProtectedPage,
     SetUpAuthenticatorPage, SignInCodePage, SignInPage, SignUpPage,
 };
 use leptos::prelude::*;
@@ -121,7 +121,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in/choose-method") view=ChooseMethodPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/new-password") view=NewPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/authenticator") view=SetUpAuthenticatorPage ssr=SsrMode::Async/>
-                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=PasswordResetPage ssr=SsrMode::Async/>
                     <Route path=path!("/protected") view=ProtectedPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                 </Routes>

@@ -9,13 +9,14 @@ pub mod components;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod routes;
 
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod refusals;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod router;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]

@@ -1,7 +1,7 @@
 //! The server: configuration → state → router → listen.
 
 use leptos_cognito::config::Config;
-use leptos_cognito::server::router;
+use leptos_cognito::router::router;
 use leptos_cognito::state::AppState;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;

@@ -1,6 +1,6 @@
 //! What the server answers before a page or a server function runs: a request it refuses (too
 //! large, rate-limited) and the page while the session store cannot be reached. The router
-//! (`server`) and the session layer (`state`, which hands it to `Sessions`) both use them, so
+//! (`router`) and the session layer (`state`, which hands it to `Sessions`) both use them, so
 //! they live below both.
 
 use crate::auth::csrf::SERVER_FN_PREFIX;

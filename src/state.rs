@@ -1,7 +1,7 @@
 //! The one state every handler shares, built once at start-up.
 
 use crate::api::bff::Upstream;
-use crate::api::server::{ApiParts, ApiState, ME_CACHE_MAX, MeCache};
+use crate::api::me::{ApiParts, ApiState, ME_CACHE_MAX, MeCache};
 use crate::auth::SignUpSettings;
 use crate::auth::clock::Clock;
 use crate::auth::cognito::Cognito;
@@ -43,7 +43,7 @@ pub struct SharedState {
     /// store (memory, or Redis with `REDIS_URL`), which also holds the sessions list.
     pub revocations: Arc<Revocations>,
     pub sign_up: SignUpSettings,
-    /// What the API's routes need (`api::server::routes`, mounted on this state by `FromRef`).
+    /// What the API's routes need (`api::me::routes`, mounted on this state by `FromRef`).
     pub api_state: ApiState,
     /// The language each session last stored in the person's `locale` (the header's switch).
     pub locales_written: crate::auth::expiring::ExpiringMap<String>,

@@ -4,7 +4,7 @@
 //! the API runs somewhere else. Either way the request is the one any client sends:
 //! `GET /api/me` with `Authorization: Bearer <access token>`, verified by the API on its own.
 
-use super::server::ApiState;
+use super::me::ApiState;
 use super::{ApiAnswer, ApiCall, ApiErrorBody, Me};
 use crate::auth::session::Session;
 use axum::body::Body;
@@ -85,7 +85,7 @@ async fn in_process(api: &ApiState, access_token: &str) -> ApiAnswer {
     };
     // The API's router, made for this call: it holds the state, so keeping one inside the
     // state would be a reference cycle. Building it is a few small allocations.
-    let api = super::server::routes().with_state(api.clone());
+    let api = super::me::routes().with_state(api.clone());
     let response = match api.oneshot(request).await {
         Ok(response) => response,
         Err(infallible) => match infallible {},

@@ -48,7 +48,7 @@ pub enum ApiAnswer {
 /// session-expired error, so the page sends the person to sign in.
 #[server(prefix = "/auth", endpoint = "call-api")]
 pub async fn call_api() -> Result<ApiCall, AppError> {
-    use crate::auth::server::{no_store, session, state};
+    use crate::auth::context::{no_store, session, state};
     no_store();
     let state = state()?;
     let session = session().ok_or(AppError::SessionExpired)?;

@@ -4,7 +4,7 @@
 //! is the second lock, and it also covers server functions that need no session (sign-up,
 //! sign-in: login CSRF). Browsers send `Sec-Fetch-Site` on every request since 2023; older ones
 //! send `Origin` on POSTs. A same-origin form posted without JavaScript passes both checks.
-//! Applied by the server-function guard in `crate::server`.
+//! Applied by the server-function guard in `crate::router`.
 
 use axum::extract::Request;
 use axum::http::header;

@@ -1,7 +1,7 @@
 //! Abuse limits in front of Cognito: a spray from many addresses slows the attacker, not the
 //! people.
 //!
-//! **Posts, per source** — checked by the server-function guard (`crate::server`) before the
+//! **Posts, per source** — checked by the server-function guard (`crate::router`) before the
 //! function runs: per client (an IPv4 address, an IPv6 /64: one host or one home gets a whole
 //! /64, so a limit per IPv6 address would be no limit at all), and in front of it per network (an
 //! IPv4 /24, an IPv6 /48; an IPv6 /56, one home's delegation, gets four clients' worth). All of a
@@ -197,7 +197,7 @@ impl Proof {
 }
 
 /// What the server-function guard learned about the browser behind a request: the limits of
-/// the server functions read it from the request (`auth::server::trust`).
+/// the server functions read it from the request (`auth::context::trust`).
 #[derive(Clone, Debug, Default)]
 pub struct Trust {
     /// The client's address (see [`RateLimits::client_ip`]).

@@ -24,7 +24,7 @@
 //! | abuse limits per IP, e-mail and form | `limits.rs` |
 //! | cross-site refusal of server-function posts | `csrf.rs` |
 //! | authenticator-app set-up: `otpauth://` URI and QR code | `totp.rs` |
-//! | what the server functions share: state, session, cookies, form errors | `server.rs` |
+//! | what the server functions share: state, session, cookies, form errors | `context.rs` |
 //! | a map whose entries expire (limits, caches) | `expiring.rs` |
 //! | the server's clock (a test's, in tests) | `clock.rs` |
 //!
@@ -40,13 +40,13 @@ pub mod clock;
 #[cfg(feature = "ssr")]
 pub mod cognito;
 #[cfg(feature = "ssr")]
+pub(crate) mod context;
+#[cfg(feature = "ssr")]
 pub mod csrf;
 #[cfg(feature = "ssr")]
 pub mod expiring;
 #[cfg(feature = "ssr")]
 pub mod limits;
-#[cfg(feature = "ssr")]
-pub(crate) mod server;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
@@ -135,11 +135,11 @@ impl ChallengeKind {
     /// The page that asks for this challenge's answer.
     pub fn path(self) -> &'static str {
         match self {
-            Self::NewPassword => "/sign-in/new-password",
-            Self::SoftwareToken | Self::EmailOtp | Self::SmsMfa => "/sign-in/code",
-            Self::SelectMfa => "/sign-in/choose-method",
-            Self::MfaSetup => "/sign-in/authenticator",
-            Self::Passkey => "/sign-in",
+            Self::NewPassword => crate::routes::NEW_PASSWORD,
+            Self::SoftwareToken | Self::EmailOtp | Self::SmsMfa => crate::routes::SIGN_IN_CODE,
+            Self::SelectMfa => crate::routes::CHOOSE_METHOD,
+            Self::MfaSetup => crate::routes::SET_UP_AUTHENTICATOR,
+            Self::Passkey => crate::routes::SIGN_IN,
         }
     }
 }

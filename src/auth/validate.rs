@@ -27,7 +27,7 @@ pub fn rule_label(kind: RuleKind, lang: Language) -> String {
 /// URLs to browsers, and anything with a scheme leaves the site: both would make the sign-in
 /// page an open redirect.
 pub fn safe_next(next: Option<&str>) -> String {
-    const FALLBACK: &str = "/protected";
+    const FALLBACK: &str = crate::routes::PROTECTED;
     let Some(next) = next else {
         return FALLBACK.to_owned();
     };
@@ -46,7 +46,7 @@ mod tests {
     #[test]
     fn next_must_stay_on_this_site() {
         assert_eq!(safe_next(Some("/protected?tab=1")), "/protected?tab=1");
-        assert_eq!(safe_next(None), "/protected");
+        assert_eq!(safe_next(None), crate::routes::PROTECTED);
         for bad in [
             "//evil.example",
             "/\\evil.example",
@@ -56,7 +56,7 @@ mod tests {
             "/a b",
             "/\r\nSet-Cookie:x",
         ] {
-            assert_eq!(safe_next(Some(bad)), "/protected", "{bad:?}");
+            assert_eq!(safe_next(Some(bad)), crate::routes::PROTECTED, "{bad:?}");
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::auth::{SetLanguage, SignOut, get_current_user};
 use crate::i18n::{Language, language, texts};
+use crate::routes;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
@@ -25,8 +26,8 @@ pub fn Header() -> impl IntoView {
                                     <span class="who">
                                         {t.site.signed_in_as.0} <strong>{user.email}</strong> {t.site.signed_in_as.1}
                                     </span>
-                                    <A href="/protected">{t.site.protected}</A>
-                                    <A href="/account">{t.site.account}</A>
+                                    <A href=routes::PROTECTED>{t.site.protected}</A>
+                                    <A href=routes::ACCOUNT>{t.site.account}</A>
                                     // A plain post: the server signs out and redirects home.
                                     <form method="post" action=SignOut::url() class="inline">
                                         <button type="submit" class="secondary">{t.site.sign_out}</button>
@@ -36,8 +37,8 @@ pub fn Header() -> impl IntoView {
                             }
                             _ => {
                                 view! {
-                                    <A href="/sign-in">{t.site.sign_in}</A>
-                                    <A href="/sign-up">{t.site.sign_up}</A>
+                                    <A href=routes::SIGN_IN>{t.site.sign_in}</A>
+                                    <A href=routes::SIGN_UP>{t.site.sign_up}</A>
                                 }
                                     .into_any()
                             }

@@ -6,6 +6,7 @@ use crate::auth::{ChallengeKind, ChooseMfa, mfa_factor_label};
 use crate::components::{ErrorBanner, MarkHydrated, SubmitButton, banner_error, query_error, use_form_error};
 use crate::error::AppError;
 use crate::i18n::{language, texts};
+use crate::routes;
 use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,7 +26,7 @@ pub fn ChooseMethodPage() -> impl IntoView {
                     <ChooseForm options=challenge.options error=error.clone()/>
                 }
             }/>
-            <p><A href="/sign-in">{t.form.start_again}</A></p>
+            <p><A href=routes::SIGN_IN>{t.form.start_again}</A></p>
         </section>
     }
 }

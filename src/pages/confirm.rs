@@ -7,6 +7,7 @@ use crate::components::{
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
+use crate::routes;
 use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +22,7 @@ pub fn ConfirmPage() -> impl IntoView {
             <h1>{t.confirm.heading}</h1>
             <ConfirmForms email=query_value("email") notice=query_value("notice") error=query_error()/>
             <p class="small">{t.confirm.emulator}</p>
-            <p>{t.confirm.already.0} <A href="/sign-in">{t.site.sign_in}</A> {t.confirm.already.1}</p>
+            <p>{t.confirm.already.0} <A href=routes::SIGN_IN>{t.site.sign_in}</A> {t.confirm.already.1}</p>
         </section>
     }
 }

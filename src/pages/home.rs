@@ -3,6 +3,7 @@
 use crate::auth::get_sign_up_settings;
 use crate::components::{Notice, query_value};
 use crate::i18n::texts;
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -41,15 +42,15 @@ pub fn HomePage() -> impl IntoView {
             </Suspense>
             <h2>{h.steps_heading}</h2>
             <ol class="steps">
-                {step(h.step_sign_up, "/sign-up")}
-                {step(h.step_confirm, "/confirm")}
-                {step(h.step_sign_in, "/sign-in")}
+                {step(h.step_sign_up, routes::SIGN_UP)}
+                {step(h.step_confirm, routes::CONFIRM)}
+                {step(h.step_sign_in, routes::SIGN_IN)}
                 <li>
-                    {protected_before} <A href="/protected">{protected_link}</A> {protected_middle}
+                    {protected_before} <A href=routes::PROTECTED>{protected_link}</A> {protected_middle}
                     <code>"GET /api/me"</code> {protected_after}
                 </li>
                 <li>{h.step_refresh}</li>
-                {step(h.step_account, "/account")}
+                {step(h.step_account, routes::ACCOUNT)}
                 <li>{h.step_sign_out}</li>
             </ol>
         </section>

@@ -11,6 +11,7 @@ use crate::components::{
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
+use crate::routes;
 use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,7 +39,7 @@ pub fn NewPasswordPage() -> impl IntoView {
                     <NewPasswordForm policy=challenge.policy attributes error=error.clone()/>
                 }
             }/>
-            <p><A href="/sign-in">{t.form.start_again}</A></p>
+            <p><A href=routes::SIGN_IN>{t.form.start_again}</A></p>
         </section>
     }
 }

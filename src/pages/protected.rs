@@ -9,6 +9,7 @@ use crate::auth::{SessionInfo, get_session_info};
 use crate::components::{ErrorBanner, MarkHydrated};
 use crate::error::AppError;
 use crate::i18n::{Language, language, texts};
+use crate::routes;
 use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -172,7 +173,7 @@ fn ApiPanel(first: ApiCall) -> impl IntoView {
         // Without JavaScript the button reloads the page, which makes a new call on the server.
         <form
             method="get"
-            action="/protected"
+            action=routes::PROTECTED
             on:submit=move |ev| {
                 ev.prevent_default();
                 call.dispatch(());

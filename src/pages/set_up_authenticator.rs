@@ -10,6 +10,7 @@ use crate::components::{
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
+use crate::routes;
 use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +32,7 @@ pub fn SetUpAuthenticatorPage() -> impl IntoView {
                     <CodeForm error/>
                 }
             }/>
-            <p><A href="/sign-in">{t.form.start_again}</A></p>
+            <p><A href=routes::SIGN_IN>{t.form.start_again}</A></p>
         </section>
     }
 }

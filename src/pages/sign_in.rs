@@ -12,6 +12,7 @@ use crate::components::{
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
+use crate::routes;
 use crate::t;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -64,8 +65,8 @@ pub fn SignInPage() -> impl IntoView {
                     })
                 }}
             </Suspense>
-            <p><A href="/forgot-password">{t.sign_in.forgot}</A></p>
-            <p>{t.sign_in.new_here.0} <A href="/sign-up">{t.sign_in.create}</A> {t.sign_in.new_here.1}</p>
+            <p><A href=routes::FORGOT_PASSWORD>{t.sign_in.forgot}</A></p>
+            <p>{t.sign_in.new_here.0} <A href=routes::SIGN_UP>{t.sign_in.create}</A> {t.sign_in.new_here.1}</p>
         </section>
     }
 }

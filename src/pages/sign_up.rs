@@ -8,6 +8,7 @@ use crate::components::{
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
+use crate::routes;
 use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +32,7 @@ pub fn SignUpPage() -> impl IntoView {
                     })
                 }}
             </Suspense>
-            <p>{t.sign_up.have_account.0} <A href="/sign-in">{t.site.sign_in}</A> {t.sign_up.have_account.1}</p>
+            <p>{t.sign_up.have_account.0} <A href=routes::SIGN_IN>{t.site.sign_in}</A> {t.sign_up.have_account.1}</p>
         </section>
     }
 }

@@ -122,7 +122,7 @@ fn sensitive_changes_ask_for_the_password_again() {
         let state = state(Pool::default(), &[&sign_in], &[("REAUTH_WINDOW_SECS", "0")])
             .await
             .expect("state");
-        let app = leptos_cognito::server::router(state);
+        let app = leptos_cognito::router::router(state);
         let mut browser = Browser::default();
         signed_in(&browser.sign_in(&app).await);
         for (path, form, fields) in [
@@ -162,7 +162,7 @@ fn adding_a_second_authenticator_asks_for_the_password_again() {
         let state = state(Pool::default(), &[&sign_in, &account], &[("REAUTH_WINDOW_SECS", "0")])
             .await
             .expect("state");
-        let app = leptos_cognito::server::router(state);
+        let app = leptos_cognito::router::router(state);
         let mut browser = Browser::default();
         signed_in(&browser.sign_in(&app).await);
         let answer = browser.post(&app, "/auth/account-authenticator", &[]).await;

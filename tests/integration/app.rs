@@ -341,7 +341,7 @@ pub(crate) async fn app_on(endpoint: &str, vars: &[(&str, &str)], clock: Clock) 
     let state = AppState::with_client_at(config, options, client, clock)
         .await
         .expect("state");
-    leptos_cognito::server::router(state)
+    leptos_cognito::router::router(state)
 }
 
 pub(crate) async fn app(vars: &[(&str, &str)]) -> (Fake, Router) {

@@ -635,7 +635,7 @@ fn with_rotation_the_refresh_cookie_is_rewritten_and_a_replay_after_the_grace_pe
         // With rotation on, REFRESH_TOKEN_AUTH must never be used: only the sign-in may reach
         // InitiateAuth (a second call would find no rule and fail the test).
         let state_a = state(pool, &[&sign_in, &rt1], &[]).await.expect("state");
-        let app_a = leptos_cognito::server::router(state_a.clone());
+        let app_a = leptos_cognito::router::router(state_a.clone());
         let mut browser = Browser::default();
         signed_in(&browser.sign_in(&app_a).await);
         let stale = browser.clone();
@@ -668,7 +668,7 @@ fn with_rotation_the_refresh_cookie_is_rewritten_and_a_replay_after_the_grace_pe
 
         // Another instance (same SESSION_KEY, as behind a load balancer) meets the old cookie
         // within Cognito's grace period: still signed in.
-        let app_b = leptos_cognito::server::router(state(pool, &[&rt1], &[]).await.expect("state"));
+        let app_b = leptos_cognito::router::router(state(pool, &[&rt1], &[]).await.expect("state"));
         let mut within_grace = stale.clone();
         let page = within_grace.get(&app_b, "/").await;
         assert!(
@@ -679,7 +679,7 @@ fn with_rotation_the_refresh_cookie_is_rewritten_and_a_replay_after_the_grace_pe
 
         // A third replays it after the grace period: Cognito says it was reused; the session
         // ends cleanly, without an error page.
-        let app_c = leptos_cognito::server::router(state(pool, &[&rt1], &[]).await.expect("state"));
+        let app_c = leptos_cognito::router::router(state(pool, &[&rt1], &[]).await.expect("state"));
         let mut replayed = stale.clone();
         let page = replayed.get(&app_c, "/protected").await;
         assert_eq!(page.status, StatusCode::FOUND);

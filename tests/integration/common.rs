@@ -247,7 +247,7 @@ pub async fn state_on(
 }
 
 pub async fn app(pool: Pool, rules: &[&Rule]) -> Router {
-    leptos_cognito::server::router(state(pool, rules, &[]).await.expect("state"))
+    leptos_cognito::router::router(state(pool, rules, &[]).await.expect("state"))
 }
 
 // --- a browser without JavaScript -------------------------------------------------------------

@@ -143,7 +143,7 @@ async fn federated_app_with(
     ];
     vars.extend_from_slice(extra);
     let state = state(pool, rules, &vars).await.expect("state");
-    (leptos_cognito::server::router(state), domain, url)
+    (leptos_cognito::router::router(state), domain, url)
 }
 
 fn query_of(url: &str) -> HashMap<String, String> {
@@ -243,7 +243,7 @@ fn a_password_sign_out_does_not_visit_the_pool() {
             ("COGNITO_ISSUER", domain.issuer.as_str()),
             ("COGNITO_IDENTITY_PROVIDERS", "Google"),
         ];
-        let app = leptos_cognito::server::router(state(pool, &[&rule, &revoke()], &vars).await.expect("state"));
+        let app = leptos_cognito::router::router(state(pool, &[&rule, &revoke()], &vars).await.expect("state"));
         let mut browser = Browser::default();
         signed_in(&browser.sign_in(&app).await);
         let out = browser.post(&app, "/auth/sign-out", &[]).await;
@@ -512,7 +512,7 @@ fn a_round_trip_ends_on_the_server_after_ten_minutes() {
         let state = state_on(Pool::default(), &[&revoke()], &vars, clock.clone())
             .await
             .expect("state");
-        let app = leptos_cognito::server::router(state);
+        let app = leptos_cognito::router::router(state);
         let mut slow = Browser::default();
         let mut in_time = Browser::default();
         let late = start(&app, &mut slow, &domain, "/auth/continue?provider=Google").await;

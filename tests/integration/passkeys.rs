@@ -519,7 +519,7 @@ fn code_emails_are_capped_per_address_and_asking_for_a_passkey_is_no_guess() {
         )
         .await
         .unwrap();
-        let app = leptos_cognito::server::router(state);
+        let app = leptos_cognito::router::router(state);
         let mut browser = Browser::default();
         // Asking for a passkey's options, however often, locks nobody out of their passkey.
         for _ in 0..6 {
@@ -783,7 +783,7 @@ fn adding_a_passkey_needs_the_password_again_and_says_what_went_wrong() {
         )
         .await
         .unwrap();
-        let app = leptos_cognito::server::router(state);
+        let app = leptos_cognito::router::router(state);
         let mut browser = Browser::default();
         signed_in(&browser.sign_in(&app).await);
 

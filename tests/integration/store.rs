@@ -305,8 +305,8 @@ fn two_instances_refresh_a_session_once_let_go_when_it_fails_and_hold_when_the_s
         let state_a = state(pool, &rules, &vars).await.expect("state");
         let state_b = state(pool, &rules, &vars).await.expect("state");
         let (a, b) = (
-            leptos_cognito::server::router(state_a.clone()),
-            leptos_cognito::server::router(state_b.clone()),
+            leptos_cognito::router::router(state_a.clone()),
+            leptos_cognito::router::router(state_b.clone()),
         );
 
         // The hold: A refreshes; B, meeting the same cookies a moment later, leaves it to A and

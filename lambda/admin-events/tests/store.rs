@@ -12,9 +12,9 @@ mod test_redis;
 
 use admin_events::{Config, DELETED, Outcome, Store, handle_at};
 use chrono::{DateTime, SecondsFormat};
-use test_redis::TestRedis;
 use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
+use test_redis::TestRedis;
 
 const POOL: &str = "ap-northeast-1_AbC123xyz";
 /// 2090-01-01T00:00:00Z.

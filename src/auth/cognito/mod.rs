@@ -8,7 +8,8 @@
 //!
 //! | what | file |
 //! |---|---|
-//! | the calls of sign-up, confirmation and the password reset | `sign_up.rs` |
+//! | the calls of sign-up and its confirmation | `sign_up.rs` |
+//! | the calls of the password reset (and the sign-out at Cognito after it) | `password_reset.rs` |
 //! | sign-in, its challenges, refresh, sign-out | `sign_in.rs` |
 //! | sign-in without a password (`USER_AUTH`: passkey, e-mail code), the account's passkeys | `passwordless.rs` |
 //! | the account page's calls (the person's own access token) | `account.rs` |
@@ -26,6 +27,7 @@ mod account;
 mod answers;
 mod errors;
 pub mod oauth;
+mod password_reset;
 mod passwordless;
 pub mod pool;
 mod retry;

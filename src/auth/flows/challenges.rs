@@ -16,8 +16,8 @@ use std::collections::HashMap;
 #[cfg(feature = "ssr")]
 use crate::auth::{
     ChallengeKind,
+    context::{caller, form_error, no_store, state, trust},
     limits::{Against, Attempt, Form, ProofKind},
-    server::{caller, form_error, no_store, state, trust},
     session::pending::{self, Factor, PendingSignIn},
     validate::{Email, MfaCode, Password, attribute_value},
 };

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::auth::{
     cognito::{AuthStep, oauth},
+    context::{form_error, no_store, request_headers, set_cookies, state as app_state, trust},
     limits::Form,
-    server::{form_error, no_store, request_headers, set_cookies, state as app_state, trust},
     session::{Transient, pending, pending::Factor},
     validate::safe_next,
 };
@@ -74,20 +74,20 @@ pub async fn continue_with(
 ) -> Result<(), AppError> {
     no_store();
     let next = safe_next(next.as_deref().filter(|n| !n.is_empty()));
-    let back = |err: AppError| form_error(err, "/sign-in", &[("next", &next)]);
+    let back = |err: AppError| form_error(err, crate::routes::SIGN_IN, &[("next", &next)]);
     let state = app_state()?;
     let headers = request_headers();
     if !from_this_site(&headers) {
         tracing::warn!("a round trip through the pool was started from another site; refused");
         return Err(back(AppError::FederationExpired));
     }
-    if crate::auth::server::session().is_some() && replace.as_deref() != Some("yes") {
+    if crate::auth::context::session().is_some() && replace.as_deref() != Some("yes") {
         let mut query = vec![("notice", "replace_session")];
         if let Some(provider) = provider.as_deref().filter(|p| !p.is_empty()) {
             query.push(("provider", provider));
         }
         query.push(("next", &next));
-        crate::auth::server::redirect_to("/sign-in", &query);
+        crate::auth::context::redirect_to(crate::routes::SIGN_IN, &query);
         return Ok(());
     }
     // Per source only: a round trip starts no Cognito call, and no budget shared by everyone
@@ -164,7 +164,7 @@ pub async fn federation_callback(
         .read_transient::<oauth::Authorization>(Transient::Federation, &headers)
         .filter(|a| a.expires_at > app.clock.now());
     let next = kept.as_ref().map_or_else(|| safe_next(None), |a| a.next.clone());
-    let back = |err: AppError| form_error(err, "/sign-in", &[("next", &next)]);
+    let back = |err: AppError| form_error(err, crate::routes::SIGN_IN, &[("next", &next)]);
     let Some(oauth) = &app.oauth else {
         return Err(back(AppError::FederationUnavailable));
     };
@@ -243,7 +243,7 @@ pub async fn managed_login_layer(
 ) -> axum::response::Response {
     use axum::response::IntoResponse as _;
     let managed = state.config.federation.as_ref().is_some_and(|f| f.managed_login);
-    let page = matches!(request.uri().path(), "/sign-in" | "/sign-up");
+    let page = matches!(request.uri().path(), crate::routes::SIGN_IN | crate::routes::SIGN_UP);
     if !(managed && page && request.method() == http::Method::GET) {
         return run.run(request).await;
     }

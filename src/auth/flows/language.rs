@@ -7,7 +7,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::auth::server::{redirect_to, session, set_cookies, state};
+use crate::auth::context::{redirect_to, session, set_cookies, state};
 
 /// How long the choice is kept: a year, renewed with every switch.
 #[cfg(feature = "ssr")]

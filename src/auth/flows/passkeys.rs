@@ -19,8 +19,8 @@ use super::challenges::{attempt_for, finish};
 use crate::auth::{
     ChallengeKind,
     cognito::{AuthStep, FirstFactor},
+    context::{caller, form_error, no_store, set_cookies, state, trust},
     limits::{Form, ProofKind},
-    server::{caller, form_error, no_store, set_cookies, state, trust},
     session::{Transient, pending, pending::Factor, pending::PendingSignIn},
     validate::{Email, safe_next},
 };
@@ -50,7 +50,7 @@ pub(super) fn parse_credential(text: &str) -> Result<serde_json::Value, AppError
 pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Result<String, AppError> {
     no_store();
     let next_raw = next.unwrap_or_default();
-    let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
+    let back = |err: AppError| form_error(err, crate::routes::SIGN_IN, &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
     if !state.sign_in_methods.passkey {
         return Err(back(AppError::PasskeysUnavailable));

@@ -7,8 +7,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::auth::{
+    context::{caller, form_error, redirect_to, request_headers, set_cookies, state, trust},
     limits::{Against, Form, Mail, ProofKind},
-    server::{caller, form_error, redirect_to, request_headers, set_cookies, state, trust},
     session::Transient,
     validate::{ConfirmationCode, Email, Password},
 };
@@ -50,7 +50,7 @@ const FORGOT_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis
 
 #[cfg(feature = "ssr")]
 async fn start_reset(email: String) -> Result<(), AppError> {
-    let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email)]);
+    let back = |err: AppError| form_error(err, crate::routes::FORGOT_PASSWORD, &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
@@ -105,7 +105,7 @@ async fn start_reset(email: String) -> Result<(), AppError> {
                     .collect(),
             );
             redirect_to(
-                "/forgot-password",
+                crate::routes::FORGOT_PASSWORD,
                 &[("email", parsed_email.as_str()), ("step", "reset")],
             );
             Ok(())
@@ -117,7 +117,13 @@ async fn start_reset(email: String) -> Result<(), AppError> {
 /// Sets a new password with the code from the reset e-mail.
 #[server(prefix = "/auth", endpoint = "reset-password")]
 pub async fn reset_password(email: String, code: String, password: String) -> Result<(), AppError> {
-    let back = |err: AppError| form_error(err, "/forgot-password", &[("email", &email), ("step", "reset")]);
+    let back = |err: AppError| {
+        form_error(
+            err,
+            crate::routes::FORGOT_PASSWORD,
+            &[("email", &email), ("step", "reset")],
+        )
+    };
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let code = ConfirmationCode::parse(&code).map_err(|e| back(e.into()))?;
@@ -184,7 +190,7 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
         );
     }
     redirect_to(
-        "/sign-in",
+        crate::routes::SIGN_IN,
         &[("email", parsed_email.as_str()), ("notice", "password_reset")],
     );
     Ok(())

@@ -10,10 +10,10 @@ use leptos::prelude::*;
 use crate::auth::{
     ConfirmationMode,
     cognito::{AuthStep, Challenge, FirstFactor, mask_email},
-    limits::{Against, Form, Mail},
-    server::{
+    context::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
+    limits::{Against, Form, Mail},
     session::{pending, pending::Factor},
     validate::{Email, Password, safe_next},
 };
@@ -28,7 +28,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 #[server(prefix = "/auth", endpoint = "sign-in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let next_raw = next.unwrap_or_default();
-    let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
+    let back = |err: AppError| form_error(err, crate::routes::SIGN_IN, &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
     let password = Password::for_sign_in(password).map_err(|e| back(e.into()))?;
@@ -68,7 +68,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         // The account exists but was never confirmed: lead the person to the code step.
         Err(AppError::NotConfirmed) if state.config.confirmation_mode == ConfirmationMode::Code => {
             redirect_to(
-                "/confirm",
+                crate::routes::CONFIRM,
                 &[("email", parsed_email.as_str()), ("notice", "not_confirmed")],
             );
             Ok(())
@@ -99,7 +99,7 @@ pub(super) const EMAIL_CODE_ANSWER_TIME: std::time::Duration = std::time::Durati
 #[cfg(feature = "ssr")]
 async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), AppError> {
     let next_raw = next.unwrap_or_default();
-    let back = |err: AppError| form_error(err, "/sign-in", &[("email", &email), ("next", &next_raw)]);
+    let back = |err: AppError| form_error(err, crate::routes::SIGN_IN, &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
     if !state.sign_in_methods.email_code {
         return Err(back(AppError::MethodUnavailable));

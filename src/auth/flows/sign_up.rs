@@ -8,8 +8,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::auth::{
     ConfirmationMode,
+    context::{caller, form_error, redirect_to, request_headers, state, trust},
     limits::{Against, Form, Mail},
-    server::{caller, form_error, redirect_to, request_headers, state, trust},
     validate::{ConfirmationCode, DisplayName, Email, Password},
 };
 #[cfg(feature = "ssr")]
@@ -41,7 +41,7 @@ const SIGN_UP_ANSWER_TIME: std::time::Duration = std::time::Duration::from_milli
 #[cfg(feature = "ssr")]
 async fn sign_up_now(email: String, password: String, name: Option<String>) -> Result<(), AppError> {
     let name = name.unwrap_or_default();
-    let back = |err: AppError| form_error(err, "/sign-up", &[("email", &email), ("name", &name)]);
+    let back = |err: AppError| form_error(err, crate::routes::SIGN_UP, &[("email", &email), ("name", &name)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
@@ -99,9 +99,15 @@ async fn sign_up_now(email: String, password: String, name: Option<String>) -> R
         }
     };
     if confirmed {
-        redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
+        redirect_to(
+            crate::routes::SIGN_IN,
+            &[("email", parsed_email.as_str()), ("notice", "confirmed")],
+        );
     } else {
-        redirect_to("/confirm", &[("email", parsed_email.as_str()), ("notice", "code_sent")]);
+        redirect_to(
+            crate::routes::CONFIRM,
+            &[("email", parsed_email.as_str()), ("notice", "code_sent")],
+        );
     }
     Ok(())
 }
@@ -123,7 +129,7 @@ async fn resend_to_existing(state: &crate::state::AppState, email: &Email) {
 
 #[server(prefix = "/auth", endpoint = "confirm")]
 pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError> {
-    let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
+    let back = |err: AppError| form_error(err, crate::routes::CONFIRM, &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let code = ConfirmationCode::parse(&code).map_err(|e| back(e.into()))?;
@@ -141,7 +147,10 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
     };
     attempt.finish(&outcome).await;
     outcome.map_err(back)?;
-    redirect_to("/sign-in", &[("email", parsed_email.as_str()), ("notice", "confirmed")]);
+    redirect_to(
+        crate::routes::SIGN_IN,
+        &[("email", parsed_email.as_str()), ("notice", "confirmed")],
+    );
     Ok(())
 }
 
@@ -162,7 +171,7 @@ const RESEND_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis
 
 #[cfg(feature = "ssr")]
 async fn resend(email: String) -> Result<(), AppError> {
-    let back = |err: AppError| form_error(err, "/confirm", &[("email", &email)]);
+    let back = |err: AppError| form_error(err, crate::routes::CONFIRM, &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
@@ -198,7 +207,7 @@ async fn resend(email: String) -> Result<(), AppError> {
                 tracing::info!(error = %e, "no new confirmation code for this address; answered as if sent");
             }
             redirect_to(
-                "/confirm",
+                crate::routes::CONFIRM,
                 &[("email", parsed_email.as_str()), ("notice", "code_resent")],
             );
             Ok(())

@@ -16,7 +16,7 @@
 
 use super::Transient;
 use crate::auth::cognito::{AuthStep, Challenge};
-use crate::auth::server::{caller, redirect_to, request_headers, session, set_cookies};
+use crate::auth::context::{caller, redirect_to, request_headers, session, set_cookies};
 use crate::auth::validate::safe_next;
 use crate::auth::{ChallengeKind, ChallengeView};
 use crate::error::AppError;
@@ -350,11 +350,11 @@ pub fn restart_in(
     let mut query = error.query();
     if let Some(p) = pending {
         query.push(("email", p.email.clone()));
-        if p.next != "/protected" {
+        if p.next != crate::routes::PROTECTED {
             query.push(("next", p.next.clone()));
         }
     }
     let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    redirect_to("/sign-in", &pairs);
+    redirect_to(crate::routes::SIGN_IN, &pairs);
     Ok(())
 }

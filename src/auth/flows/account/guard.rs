@@ -4,8 +4,8 @@
 
 #[cfg(feature = "ssr")]
 use crate::auth::{
+    context::{form_error, redirect_to, session, state},
     limits::Form,
-    server::{form_error, redirect_to, session, state},
     session::Session,
     validate::Email,
 };
@@ -41,8 +41,8 @@ pub(in crate::auth::flows) async fn signed_in(form: &'static str) -> Result<(App
         }
         None => Err(form_error(
             AppError::SessionExpired,
-            "/sign-in",
-            &[("next", "/account")],
+            crate::routes::SIGN_IN,
+            &[("next", crate::routes::ACCOUNT)],
         )),
     }
 }
@@ -50,7 +50,7 @@ pub(in crate::auth::flows) async fn signed_in(form: &'static str) -> Result<(App
 /// An error for `form`, back on the account page.
 #[cfg(feature = "ssr")]
 pub(in crate::auth::flows) fn fail(err: AppError, form: &str) -> AppError {
-    form_error(err, "/account", &[("form", form)])
+    form_error(err, crate::routes::ACCOUNT, &[("form", form)])
 }
 
 /// Sensitive changes need the password from the last few minutes.
@@ -69,6 +69,6 @@ pub(in crate::auth::flows) fn recently_confirmed(
 
 #[cfg(feature = "ssr")]
 pub(in crate::auth::flows) fn done(notice: &str) -> Result<(), AppError> {
-    redirect_to("/account", &[("notice", notice)]);
+    redirect_to(crate::routes::ACCOUNT, &[("notice", notice)]);
     Ok(())
 }

@@ -27,10 +27,10 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::auth::{
     cognito::AuthStep,
-    limits::Mail,
-    server::{
+    context::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
+    limits::Mail,
     session::{Session, Transient, pending, pending::Factor},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
 };
@@ -316,7 +316,10 @@ pub async fn change_password(
         Err(e) => {
             tracing::warn!(error = %e, "signing in again after the password change failed");
             set_cookies(state.sessions.clear());
-            redirect_to("/sign-in", &[("email", email.as_str()), ("notice", "password_changed")]);
+            redirect_to(
+                crate::routes::SIGN_IN,
+                &[("email", email.as_str()), ("notice", "password_changed")],
+            );
             Ok(())
         }
     }
@@ -380,7 +383,7 @@ pub async fn turn_off_authenticator() -> Result<(), AppError> {
 #[server(prefix = "/auth", endpoint = "account-name")]
 pub async fn update_name(name: String) -> Result<(), AppError> {
     let (state, session) = signed_in(forms::NAME).await?;
-    let back = |e| form_error(e, "/account", &[("form", forms::NAME), ("name", &name)]);
+    let back = |e| form_error(e, crate::routes::ACCOUNT, &[("form", forms::NAME), ("name", &name)]);
     let parsed = DisplayName::parse(&name).map_err(|e| back(e.into()))?;
     state
         .cognito
@@ -395,7 +398,7 @@ pub async fn update_name(name: String) -> Result<(), AppError> {
 #[server(prefix = "/auth", endpoint = "account-email")]
 pub async fn change_email(email: String) -> Result<(), AppError> {
     let (state, session) = signed_in(forms::EMAIL).await?;
-    let back = |e| form_error(e, "/account", &[("form", forms::EMAIL), ("email", &email)]);
+    let back = |e| form_error(e, crate::routes::ACCOUNT, &[("form", forms::EMAIL), ("email", &email)]);
     recently_confirmed(&state, &session, forms::EMAIL)?;
     let parsed = Email::parse(&email).map_err(|e| back(e.into()))?;
     if parsed.as_str() == session.email {
@@ -531,7 +534,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
         }
     };
     set_cookies(state.sessions.clear());
-    finish_sign_out(&state, "/sign-in", &[("notice", notice)]);
+    finish_sign_out(&state, crate::routes::SIGN_IN, &[("notice", notice)]);
     Ok(())
 }
 

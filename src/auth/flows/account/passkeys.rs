@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use super::guard::{done, fail, forms, recently_confirmed, signed_in};
 #[cfg(feature = "ssr")]
-use crate::auth::{server::no_store, session::Session};
+use crate::auth::{context::no_store, session::Session};
 #[cfg(feature = "ssr")]
 use crate::state::AppState;
 

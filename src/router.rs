@@ -61,7 +61,7 @@ pub fn router(state: AppState) -> Router {
         .layer(compression());
     let hsts = state.config.hsts();
     let router = Router::new()
-        .merge(api::server::routes())
+        .merge(api::me::routes())
         .route("/health", get(health))
         .nest_service(
             &format!("/{}", state.leptos_options.site_pkg_dir),

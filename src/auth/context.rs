@@ -24,7 +24,7 @@ pub fn session() -> Option<Session> {
     use_context::<Parts>()?.extensions.get::<CurrentSession>()?.0.clone()
 }
 
-/// Who is asking: the client IP the server-function guard resolved (`crate::server`), passed
+/// Who is asking: the client IP the server-function guard resolved (`crate::router`), passed
 /// on to Cognito for its threat protection.
 pub fn caller() -> Caller {
     use_context::<Parts>()
@@ -32,7 +32,7 @@ pub fn caller() -> Caller {
         .unwrap_or(Caller { ip: None })
 }
 
-/// What the server-function guard learned about the browser (`crate::server`): the cookies of
+/// What the server-function guard learned about the browser (`crate::router`): the cookies of
 /// earlier steps it carries, its device cookie, its address. Read by the abuse limits.
 pub fn trust() -> Trust {
     let trust = use_context::<Parts>().and_then(|p| p.extensions.get::<Trust>().cloned());

@@ -8,13 +8,14 @@ use crate::components::{
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
+use crate::routes;
 use crate::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
-pub fn ForgotPasswordPage() -> impl IntoView {
+pub fn PasswordResetPage() -> impl IntoView {
     let email = query_value("email");
     let error = query_error();
     let t = texts();
@@ -54,7 +55,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         <section class="card">
             <h1>{t.forgot.heading}</h1>
             {step}
-            <p><A href="/sign-in">{t.forgot.back}</A></p>
+            <p><A href=routes::SIGN_IN>{t.forgot.back}</A></p>
         </section>
     }
 }

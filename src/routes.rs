@@ -1,0 +1,52 @@
+//! Every page's path, named once: the server functions redirect to them, the pages link to them,
+//! a challenge names its page with them. The router (`app.rs`) spells each in `path!`, which
+//! takes only literals; a test below checks that every path here is routed there.
+
+/// The home page: what this app shows, step by step.
+pub const HOME: &str = "/";
+/// Sign up.
+pub const SIGN_UP: &str = "/sign-up";
+/// Confirm a sign-up with the e-mailed code.
+pub const CONFIRM: &str = "/confirm";
+/// Sign in (password, passkey, e-mailed code, or a provider).
+pub const SIGN_IN: &str = "/sign-in";
+/// A sign-in code: authenticator app, e-mail or text message.
+pub const SIGN_IN_CODE: &str = "/sign-in/code";
+/// Choose how to receive the code.
+pub const CHOOSE_METHOD: &str = "/sign-in/choose-method";
+/// A new password the pool requires (an invited user's first sign-in).
+pub const NEW_PASSWORD: &str = "/sign-in/new-password";
+/// Set up an authenticator app the pool requires.
+pub const SET_UP_AUTHENTICATOR: &str = "/sign-in/authenticator";
+/// Reset a forgotten password.
+pub const FORGOT_PASSWORD: &str = "/forgot-password";
+/// The protected page (the server calls the token-checked API for it).
+pub const PROTECTED: &str = "/protected";
+/// The account page.
+pub const ACCOUNT: &str = "/account";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_path_is_routed() {
+        let router = include_str!("app.rs");
+        for path in [
+            super::HOME,
+            super::SIGN_UP,
+            super::CONFIRM,
+            super::SIGN_IN,
+            super::SIGN_IN_CODE,
+            super::CHOOSE_METHOD,
+            super::NEW_PASSWORD,
+            super::SET_UP_AUTHENTICATOR,
+            super::FORGOT_PASSWORD,
+            super::PROTECTED,
+            super::ACCOUNT,
+        ] {
+            assert!(
+                router.contains(&format!("path!(\"{path}\")")),
+                "{path} is not routed in app.rs"
+            );
+        }
+    }
+}
