@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use crate::auth::ConfirmationMode;
-use crate::auth::cognito::secret_hash::ClientSecret;
+use cognito_auth::secret_hash::ClientSecret;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("configuration: {var} {problem}")]

@@ -39,6 +39,7 @@
 //! | [`store::Rule`], [`store::Tally`] | the GCRA rate rule and the failure tallies the limits count with |
 //! | [`Revocations`] | what each sign-out writes and for how long; how a token or a session is judged |
 //! | [`records`] | the sessions list's record of a session: a coarse device and network, nothing secret |
+//! | [`secret_hash`] | the app client's secret and `SECRET_HASH`, over the username Cognito knows |
 //! | [`types`] | the values both sides share: e-mail, password and its policy, codes (no feature; wasm too) |
 //!
 //! Features: `server` (default: all but [`types`]), `redis` (Redis or Valkey, shared by every instance: `SessionStore::redis`), `metrics` (the Redis store's errors, reconnects and
@@ -49,6 +50,8 @@
 pub mod records;
 #[cfg(feature = "server")]
 pub mod revocation;
+#[cfg(feature = "server")]
+pub mod secret_hash;
 #[cfg(feature = "server")]
 pub mod store;
 pub mod types;

@@ -18,7 +18,7 @@
 //! | which failures the SDK may retry | `retry.rs` |
 //! | the pool's OAuth 2.0 endpoints: "Continue with …", managed login, `/logout` | `oauth.rs` |
 //! | what the pool and client allow, read and checked at start-up | `pool.rs` |
-//! | `SECRET_HASH` for app clients with a secret | `secret_hash.rs` |
+//! | `SECRET_HASH` for app clients with a secret | `cognito_auth::secret_hash` |
 //!
 //! The call files are one `impl Cognito` split by flow; they share this module's imports
 //! (`use super::*`).
@@ -31,7 +31,6 @@ mod password_reset;
 mod passwordless;
 pub mod pool;
 mod retry;
-pub mod secret_hash;
 mod sign_in;
 mod sign_up;
 
@@ -57,7 +56,7 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
 };
 use aws_smithy_types::retry::ErrorKind;
-use secret_hash::ClientSecret;
+use cognito_auth::secret_hash::ClientSecret;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
@@ -150,7 +149,7 @@ impl Cognito {
         self
     }
 
-    /// `SECRET_HASH` for `username`, when the app client has a secret (see `secret_hash`).
+    /// `SECRET_HASH` for `username`, when the app client has a secret (see `cognito_auth::secret_hash`).
     fn secret_hash(&self, username: &str) -> Option<String> {
         self.secret.as_ref().map(|s| s.hash(username, &self.client_id))
     }

@@ -7,7 +7,6 @@
 //! behaves (rotation, how long a sign-in challenge may take); there is no switch to keep in
 //! step with them.
 
-use super::secret_hash::ClientSecret;
 use super::{Cognito, Op, fail, not_twice};
 use crate::auth::validate::PasswordPolicy;
 use crate::config::Config;
@@ -16,6 +15,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     ExplicitAuthFlowsType, FeatureType, PreventUserExistenceErrorTypes, TimeUnitsType, UserPoolMfaType,
     UserVerificationType, VerifiedAttributeType, WebAuthnFactorConfigurationType,
 };
+use cognito_auth::secret_hash::ClientSecret;
 
 /// What could be read of the pool and client. `None`: the call failed (IAM, emulator).
 #[derive(Debug, Default)]

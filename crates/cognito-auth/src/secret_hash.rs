@@ -9,7 +9,16 @@
 //! sign-in and the code e-mails that is what the person typed (their e-mail); on a challenge
 //! answer and on a refresh it is the user's internal username (`USER_ID_FOR_SRP`, the access
 //! token's `username`: a UUID in pools that sign in with e-mail). Real Cognito refuses the
-//! e-mail there; the emulators accept anything, so only the tests in `tests/` catch it.
+//! e-mail there; the emulators accept anything, so only tests against real answers catch it.
+//!
+//! ```
+//! use cognito_auth::secret_hash::ClientSecret;
+//!
+//! let secret = ClientSecret::new("a-client-secret".into());
+//! // Sign-in: the e-mail the person typed. A challenge answer or a refresh: their internal username.
+//! assert_eq!(secret.hash("ada@example.com", "client-1"), "3vhXcvP8EL3aaAJwI2IWfzsQ2Bqalmj5KvKoN99jBx0=");
+//! assert_eq!(format!("{secret:?}"), "ClientSecret(***)");
+//! ```
 
 use aws_lc_rs::hmac;
 use base64::Engine as _;
@@ -19,6 +28,7 @@ use base64::Engine as _;
 pub struct ClientSecret(String);
 
 impl ClientSecret {
+    /// The secret as Cognito shows it (`DescribeUserPoolClient`'s `ClientSecret`).
     pub fn new(secret: String) -> Self {
         Self(secret)
     }
