@@ -22,9 +22,25 @@
 //! A third cookie, short-lived, holds a sign-in that is waiting for a challenge's answer (see
 //! `pending`); it is encrypted with the same key. It has to happen there, before rendering starts: a streamed page has
 //! sent its headers — and so any `Set-Cookie` — before its data resolves.
+//!
+//! | what | file |
+//! |---|---|
+//! | the cookies: sealing, splitting, opening; a session started, rewritten, cleared | `mod.rs` |
+//! | a request's session: opened, checked against revocations, refreshed when due | `resolve.rs` |
+//! | the refresh: one at a time per session, on every instance; the revocation at Cognito | `refresh.rs` |
+//! | the middleware around every page and server function | `layer.rs` |
+//! | device cookies (a browser that signed in here before) | `device.rs` |
+//! | a sign-in waiting for a challenge's answer | `pending.rs` |
 
 pub mod device;
+mod layer;
 pub mod pending;
+mod refresh;
+mod resolve;
+
+pub use layer::session_layer;
+#[cfg(test)]
+use layer::{cookie_family, skips_session};
 
 use crate::auth::clock::Clock;
 use crate::auth::cognito::{Cognito, Tokens};
@@ -237,14 +253,6 @@ const REVOKED_HERE_MAX: usize = 10_000;
 const SEEN_EVERY: Duration = Duration::from_secs(60);
 /// Past this many, the table of [`Sessions::seen`] starts again (it only saves writes).
 const SEEN_MAX: usize = 100_000;
-
-/// Another instance holding a session's refresh lock: this long, then the lock ends by itself.
-/// It is not let go after a refresh that worked: a request that left the browser with the old
-/// refresh token just before the new one arrived must not use it again (with rotation and no
-/// grace period, that would sign the person out).
-const REFRESH_LOCK: Duration = Duration::from_secs(10);
-
-const IN_FLIGHT_KEEP: Duration = Duration::from_secs(10);
 
 /// Characters of the sealed session per cookie: with the name and the percent-encoding of
 /// the base64's `/` and `=`, a part stays well under the 4,096 bytes every browser keeps.
@@ -835,322 +843,6 @@ impl Sessions {
         })
     }
 
-    /// Reads the session of a request, refreshing it if it is about to expire.
-    pub async fn resolve(&self, headers: &http::HeaderMap) -> Resolved {
-        self.resolve_with(headers, true).await
-    }
-
-    /// [`Sessions::resolve`]; with `may_refresh` false, the session as its cookies hold it, however
-    /// near its end: for the sign-out, which must revoke the refresh token the browser holds and
-    /// the access tokens already issued, not mint new ones first (with rotation, the new
-    /// refresh token would outlive the sign-out).
-    async fn resolve_with(&self, headers: &http::HeaderMap, may_refresh: bool) -> Resolved {
-        let jar = jar_of(headers);
-        let had_cookies = jar.get(self.session_name()).is_some() || jar.get(self.refresh_name()).is_some();
-        let signed_out = || Resolved {
-            session: None,
-            set_cookies: if had_cookies { self.clear_all(&jar) } else { vec![] },
-            unavailable: false,
-        };
-        let Some((mut refresh, mut refresh_stale)) = self.read_sealed::<RefreshCookie>(&jar, self.refresh_name())
-        else {
-            // No usable refresh token: no session. Stale or forged cookies are removed.
-            return signed_out();
-        };
-        let sealed_session = match self.open_session(&jar).await {
-            Ok(opened) => opened,
-            // Kept in the store, which cannot be asked: neither accepted nor signed out.
-            Err(StoreDown) => {
-                return Resolved {
-                    session: None,
-                    set_cookies: vec![],
-                    unavailable: true,
-                };
-            }
-        };
-        let (current, mut session_stale) = match sealed_session {
-            Some((c, stale)) => {
-                // The two cookies must come from the same sign-in. A pair that does not (a
-                // refresh cookie copied next to someone else's session) is no session at all.
-                if c.sid != refresh.sid {
-                    tracing::warn!("session and refresh cookies from different sign-ins; signing out");
-                    return signed_out();
-                }
-                (
-                    Some(Session {
-                        access_token: c.at,
-                        expires_at: c.exp,
-                        email: c.email,
-                        sub: c.sub,
-                        refreshed_at: c.refreshed_at,
-                        authenticated_at: c.auth_at,
-                        session_id: c.sid.unwrap_or_default(),
-                    }),
-                    stale,
-                )
-            }
-            None => (None, false),
-        };
-        // Cookies from before the two were bound carry no id: they are read this once and get
-        // one, so a deploy does not sign everybody out. That is safe because a pair with one id
-        // and one without was refused above (new cookies cannot be paired with old ones), and
-        // `authenticated_at` never outlives a refresh that names another `sub` (below).
-        let session_id = match refresh.sid.clone() {
-            Some(id) => id,
-            None => {
-                let id = new_session_id();
-                refresh.sid = Some(id.clone());
-                (refresh_stale, session_stale) = (true, true);
-                id
-            }
-        };
-        let current = current.map(|mut s| {
-            s.session_id.clone_from(&session_id);
-            s
-        });
-        let now = self.clock.now();
-        // Cookies from before the session's start and owner were kept get them now (a deploy
-        // signs nobody out; such a session's clock starts here). Until the browser keeps the
-        // new cookie, its start is unknown: any revocation of the person refuses it.
-        let start_known = refresh.at.is_some();
-        if !start_known && now > START_KEPT_SINCE + self.max_age.as_secs() as i64 {
-            tracing::info!(
-                "a refresh cookie without its session's start, past the last day it could be current; signing out"
-            );
-            self.revoke_at_cognito(&session_id, &refresh.rt);
-            return signed_out();
-        }
-        let started_at = match refresh.at {
-            Some(at) => at,
-            None => {
-                refresh.at = Some(now);
-                refresh_stale = true;
-                now
-            }
-        };
-        if refresh.sub.is_none()
-            && let Some(session) = &current
-        {
-            refresh.sub = Some(session.sub.clone());
-            refresh_stale = true;
-        }
-        // A cookie sealed with the previous key (or without an id, a start or an owner) is sealed again, so that the
-        // previous key can be dropped once every session has passed by.
-        let reseal_refresh = || {
-            if refresh_stale {
-                self.seal_refresh(&refresh)
-            } else {
-                None
-            }
-        };
-        // Past its lifetime a session is over, whatever the browser kept: a session ended from
-        // the list (its revocation is kept exactly that long) must not come back after it.
-        if now - started_at > self.max_age.as_secs() as i64 {
-            tracing::info!("a session older than SESSION_MAX_AGE_SECS came back; signing out");
-            self.revoke_at_cognito(&session_id, &refresh.rt);
-            return signed_out();
-        }
-        // Signed out (here, on another instance, or everywhere) while these cookies were
-        // elsewhere: a copy, another browser of the same person, a session ended from the
-        // sessions list. Its refresh token is revoked at Cognito too (for the last, nobody
-        // else had it), and the cookies cleared.
-        let (sub, jwt) = current
-            .as_ref()
-            .map_or((refresh.sub.as_deref().unwrap_or_default(), ""), |s| {
-                (s.sub.as_str(), s.access_token.as_str())
-            });
-        let judged_start = if start_known { started_at } else { 0 };
-        match self
-            .revocations
-            .is_session_revoked(sub, &session_id, jwt, Some(judged_start), now)
-            .await
-        {
-            Ok(false) => {}
-            Ok(true) => {
-                tracing::info!("the cookies of a signed-out session came back; signing out");
-                self.revoke_at_cognito(&session_id, &refresh.rt);
-                return signed_out();
-            }
-            Err(StoreDown) => {
-                return Resolved {
-                    session: None,
-                    set_cookies: vec![],
-                    unavailable: true,
-                };
-            }
-        }
-        if let Some(session) = &current
-            && (!may_refresh || session.expires_at - now > self.margin.as_secs() as i64)
-        {
-            let mut set_cookies = if session_stale {
-                self.session_headers(session).await.unwrap_or_default()
-            } else {
-                vec![]
-            };
-            set_cookies.extend(reseal_refresh());
-            return Resolved {
-                session: current,
-                set_cookies,
-                unavailable: false,
-            };
-        }
-        // Cookies from before the username was kept: in pools that sign in with e-mail the
-        // internal username is the `sub`.
-        let username = refresh
-            .un
-            .clone()
-            .or_else(|| current.as_ref().map(|s| s.sub.clone()))
-            .unwrap_or_default();
-        match self.refresh(&refresh.rt, &username, &session_id).await {
-            Ok(tokens) => {
-                let refreshed: Result<(Session, Vec<HeaderValue>), AppError> = async {
-                    let mut session = self.session_from(&tokens, Some(now), session_id.clone())?;
-                    let same_person = current.as_ref().filter(|old| old.sub == session.sub);
-                    // A refresh answer carries no e-mail when the ID token lacks it; keep the old one.
-                    if session.email.is_empty()
-                        && let Some(old) = same_person
-                    {
-                        session.email.clone_from(&old.email);
-                    }
-                    // The password typed at sign-in counts for this session only while it
-                    // is the same person's.
-                    session.authenticated_at = same_person.and_then(|old| old.authenticated_at);
-                    let mut headers = self.session_headers(&session).await?;
-                    // Rotation: the old refresh token dies after the grace period, so the new
-                    // one must reach the browser with this very response.
-                    if let Some(rotated) = tokens.refresh_token.as_deref().filter(|rt| *rt != refresh.rt) {
-                        headers.push(self.refresh_header(
-                            rotated,
-                            &tokens.access_token,
-                            &session_id,
-                            refresh.pool,
-                            started_at,
-                        )?);
-                    } else {
-                        headers.extend(reseal_refresh());
-                    }
-                    Ok((session, headers))
-                }
-                .await;
-                // A session whose owner its cookies did not say (an old refresh cookie alone) is
-                // judged again now that the refresh named them.
-                let owner_unknown = current.is_none() && sub.is_empty();
-                if let Ok((session, _)) = &refreshed
-                    && owner_unknown
-                    && self
-                        .revocations
-                        .is_session_revoked(&session.sub, &session_id, "", Some(judged_start), now)
-                        .await
-                        != Ok(false)
-                {
-                    tracing::info!("a refresh cookie without its owner came back for a signed-out person; signing out");
-                    self.revoke_at_cognito(&session_id, &refresh.rt);
-                    return signed_out();
-                }
-                match refreshed {
-                    Ok((session, set_cookies)) => Resolved {
-                        session: Some(session),
-                        set_cookies,
-                        unavailable: false,
-                    },
-                    // Tokens this app cannot read or keep (a session too big for its cookies):
-                    // signed out, and the sign-in form says why.
-                    Err(_) => Resolved {
-                        session: None,
-                        set_cookies: self.clear(),
-                        unavailable: false,
-                    },
-                }
-            }
-            // Revoked or expired refresh token: the session is over. Clearing the cookies here
-            // is what stops a redirect loop between the sign-in page and a protected one.
-            Err(AppError::SessionExpired) => Resolved {
-                session: None,
-                set_cookies: self.clear(),
-                unavailable: false,
-            },
-            // Cognito unreachable or throttling, or another instance refreshing this session
-            // right now: keep the cookies for the next try, and use the current access token
-            // while it is still valid.
-            Err(_) => Resolved {
-                session: current.filter(|s| s.expires_at > now),
-                set_cookies: vec![],
-                unavailable: false,
-            },
-        }
-    }
-
-    /// Whether this is the first time this instance revokes `session_id`'s refresh token at
-    /// Cognito (it is marked as done from now on): a replayed cookie calls Cognito once, not
-    /// once per request.
-    pub fn first_revocation(&self, session_id: &str) -> bool {
-        let now = self.clock.now().max(0) as u64;
-        if session_id.is_empty() {
-            return true;
-        }
-        if self.revoked_here.get(session_id, now).is_some() {
-            return false;
-        }
-        self.revoked_here
-            .insert(session_id.to_owned(), now + self.max_age.as_secs(), (), now);
-        true
-    }
-
-    /// Revokes a refresh token at Cognito in the background (a session this app has ended: nobody
-    /// else holds it, and Cognito may have revoked it already) — once per session on this instance.
-    fn revoke_at_cognito(&self, session_id: &str, refresh_token: &str) {
-        if !self.first_revocation(session_id) {
-            return;
-        }
-        let cognito = self.cognito.clone();
-        let refresh_token = refresh_token.to_owned();
-        tokio::spawn(async move {
-            if let Err(e) = cognito.revoke_refresh_token(&refresh_token).await {
-                tracing::debug!(error = %e, "a signed-out session's refresh token could not be revoked (it may be already)");
-            }
-        });
-    }
-
-    async fn refresh(&self, refresh_token: &str, username: &str, session_id: &str) -> Result<Tokens, AppError> {
-        let cell = {
-            let mut table = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            table.retain(|_, (started, _)| started.elapsed() < IN_FLIGHT_KEEP);
-            table
-                .entry(refresh_token.to_owned())
-                .or_insert_with(|| (Instant::now(), Arc::default()))
-                .1
-                .clone()
-        };
-        cell.get_or_init(|| async {
-            // The table above holds one refresh per instance; a shared store holds one for all.
-            let store = self.revocations.store();
-            let token = new_session_id();
-            let key = format!("refresh:{session_id}");
-            // A store that cannot say counts as "held": two refreshes at once would sign the
-            // person out under rotation; the current token serves while it is valid.
-            if store.is_shared() && store.lock(&key, &token, REFRESH_LOCK).await != Ok(true) {
-                tracing::info!("another instance is refreshing this session; using its current token");
-                metrics::counter!("refreshes_total", "outcome" => "elsewhere").increment(1);
-                return Err(AppError::Unavailable);
-            }
-            self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let outcome = self.cognito.refresh(refresh_token, username).await;
-            metrics::counter!("refreshes_total", "outcome" => match &outcome {
-                Ok(_) => "ok",
-                Err(AppError::SessionExpired) => "expired",
-                Err(_) => "failed",
-            })
-            .increment(1);
-            // A refresh that did not happen may be tried again at once, from any instance.
-            if outcome.is_err() && store.is_shared() {
-                let _ = store.unlock(&key, &token).await;
-            }
-            outcome
-        })
-        .await
-        .clone()
-    }
-
     /// Keeps the store's record of `session` current: made when missing (a session from before
     /// the store, or a store that lost it), its last-seen time and family updated at most once
     /// a [`SEEN_EVERY`] on this instance. A store that is down only loses the update.
@@ -1240,71 +932,6 @@ fn jar_of(headers: &http::HeaderMap) -> CookieJar {
         }
     }
     jar
-}
-
-/// Paths that never need the session: static files and the bearer-token API.
-/// The sign-out server function (`flows/sign_in.rs`): its request never refreshes the session.
-const SIGN_OUT_PATH: &str = "/auth/sign-out";
-
-fn skips_session(path: &str) -> bool {
-    path.starts_with("/pkg/") || path.starts_with("/api/") || path == "/health" || path == "/favicon.ico"
-}
-
-/// Middleware: resolves (and refreshes) the session before the page or server function runs.
-pub async fn session_layer(State(sessions): State<Arc<Sessions>>, mut request: Request, next: Next) -> Response {
-    if skips_session(request.uri().path()) {
-        return next.run(request).await;
-    }
-    let may_refresh = request.uri().path() != SIGN_OUT_PATH;
-    let Resolved {
-        session,
-        set_cookies,
-        unavailable,
-    } = sessions.resolve_with(request.headers(), may_refresh).await;
-    // Fail closed: a session that cannot be checked is neither accepted nor signed out. But a
-    // sign-out goes through (as no session: its refresh token is revoked at Cognito and the
-    // cookies cleared, which needs no store), so a shared computer can always be left.
-    if unavailable && request.uri().path() != SIGN_OUT_PATH {
-        let (parts, _) = request.into_parts();
-        return (sessions.unavailable)(&parts);
-    }
-    if let Some(session) = &session {
-        let ip = request
-            .extensions()
-            .get::<crate::auth::cognito::Caller>()
-            .and_then(|c| c.ip);
-        sessions.seen(session, request.headers(), ip).await;
-    }
-    request.extensions_mut().insert(CurrentSession(session));
-    let mut response = next.run(request).await;
-    // A handler that set a cookie itself (sign-in, sign-out, an account change) has the last
-    // word on that cookie; every other cookie of the layer goes out too. Skipping them all
-    // whenever the handler set any would lose a rotated refresh token on a post that sets an
-    // unrelated cookie (the language, an account form's pending change), and with it the
-    // session once the grace period ends.
-    let handler_set: Vec<String> = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(cookie_family)
-        .collect();
-    for value in set_cookies {
-        if cookie_family(&value).is_none_or(|family| !handler_set.contains(&family)) {
-            response.headers_mut().append(SET_COOKIE, value);
-        }
-    }
-    response
-}
-
-/// The cookie a `Set-Cookie` value is for, with the parts of a split session cookie (`…-2`)
-/// counted as that cookie: a handler that writes the session writes all of it.
-fn cookie_family(value: &HeaderValue) -> Option<String> {
-    let name = value.to_str().ok()?.split_once('=')?.0.trim();
-    let base = match name.rsplit_once('-') {
-        Some((base, part)) if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) => base,
-        _ => name,
-    };
-    Some(base.to_owned())
 }
 
 #[cfg(test)]
