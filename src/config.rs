@@ -482,6 +482,17 @@ impl Config {
     }
 
     /// Cookies get `Secure` and the `__Host-` prefix whenever the app is served over https.
+    /// What the sessions are made with.
+    pub fn sessions(&self) -> crate::auth::session::SessionConfig {
+        crate::auth::session::SessionConfig {
+            key: self.session_key.clone(),
+            previous_key: self.session_key_previous.clone(),
+            secure: self.secure_cookies(),
+            max_age: self.session_max_age,
+            refresh_margin: self.refresh_margin,
+        }
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.app_url.starts_with("https://")
     }

@@ -296,7 +296,7 @@ impl AppState {
         report_store(&store, config.production).await?;
         let revocations = Arc::new(Revocations::new(store.clone(), config.session_max_age));
         let verifier = verifier.with_revocation_check(revocations.clone());
-        let sessions = Sessions::new(&config, cognito.clone())
+        let sessions = Sessions::new(&config.sessions(), cognito.clone())
             .map_err(|_| StartError::Sessions)?
             .with_revocations(revocations.clone())
             .with_clock(clock.clone())

@@ -18,7 +18,6 @@ src/auth/limits.rs config
 src/auth/limits.rs error
 src/auth/mod.rs i18n
 src/auth/mod.rs routes
-src/auth/session/mod.rs config
 src/auth/session/mod.rs error
 src/auth/session/pending.rs error
 src/auth/session/pending.rs routes

@@ -45,7 +45,6 @@ use layer::{cookie_family, skips_session};
 use crate::auth::clock::Clock;
 use crate::auth::cognito::{Cognito, Tokens};
 use crate::auth::limits::{Proof, ProofKind, Trust};
-use crate::config::Config;
 use crate::error::AppError;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -213,6 +212,34 @@ pub fn now_unix() -> i64 {
 
 type InFlight = Arc<OnceCell<Result<Tokens, AppError>>>;
 
+/// What the sessions are made with (the app builds it from its environment: `SESSION_KEY`,
+/// `SESSION_KEY_PREVIOUS`, `APP_URL`'s scheme, `SESSION_MAX_AGE_SECS`,
+/// `SESSION_REFRESH_MARGIN_SECS`).
+#[derive(Clone)]
+pub struct SessionConfig {
+    /// The cookies' key (64 bytes); none: a random one, so sessions end at a restart and are
+    /// not shared between instances.
+    pub key: Option<Vec<u8>>,
+    /// While the key is rolled: cookies sealed with this one are read, and sealed again.
+    pub previous_key: Option<Vec<u8>>,
+    /// `Secure` cookies with the `__Host-` prefix (an https site).
+    pub secure: bool,
+    /// How long a session lives, whatever the browser keeps.
+    pub max_age: Duration,
+    /// Refresh when the access token has less than this left.
+    pub refresh_margin: Duration,
+}
+
+impl std::fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("secure", &self.secure)
+            .field("max_age", &self.max_age)
+            .field("refresh_margin", &self.refresh_margin)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Owns the cookie key and the single-flight table of refreshes under way.
 pub struct Sessions {
     key: Key,
@@ -300,8 +327,8 @@ impl Transient {
 }
 
 impl Sessions {
-    pub fn new(config: &Config, cognito: Cognito) -> Result<Self, AppError> {
-        let key = match &config.session_key {
+    pub fn new(config: &SessionConfig, cognito: Cognito) -> Result<Self, AppError> {
+        let key = match &config.key {
             Some(bytes) => Key::try_from(bytes.as_slice()).map_err(|_| AppError::Internal)?,
             None => {
                 tracing::warn!(
@@ -311,7 +338,7 @@ impl Sessions {
                 Key::generate()
             }
         };
-        let previous_key = match &config.session_key_previous {
+        let previous_key = match &config.previous_key {
             Some(bytes) => Some(Key::try_from(bytes.as_slice()).map_err(|_| AppError::Internal)?),
             None => None,
         };
@@ -319,8 +346,8 @@ impl Sessions {
         Ok(Self {
             key,
             previous_key,
-            secure: config.secure_cookies(),
-            max_age: config.session_max_age,
+            secure: config.secure,
+            max_age: config.max_age,
             margin: config.refresh_margin,
             cognito,
             in_flight: Mutex::new(HashMap::new()),
@@ -949,15 +976,13 @@ mod tests {
     }
 
     fn sessions_with(secure: bool, sdk: aws_sdk_cognitoidentityprovider::Client) -> Sessions {
-        let config = Config::from_lookup(|k| match k {
-            "COGNITO_USER_POOL_ID" => Some("eu-west-1_Test1".into()),
-            "COGNITO_CLIENT_ID" => Some("client".into()),
-            "APP_URL" if secure => Some("https://app.example.com".into()),
-            // https alone would mean production, which needs a SESSION_KEY.
-            "APP_ENV" => Some("development".into()),
-            _ => None,
-        })
-        .expect("config");
+        let config = SessionConfig {
+            key: None,
+            previous_key: None,
+            secure,
+            max_age: Duration::from_secs(30 * 24 * 3600),
+            refresh_margin: Duration::from_secs(60),
+        };
         Sessions::new(
             &config,
             Cognito::new(sdk, "eu-west-1_Test1".into(), "client".into(), None),
@@ -970,14 +995,14 @@ mod tests {
         use base64::Engine as _;
         let b64 = |fill: &str| base64::engine::general_purpose::STANDARD.encode(fill.repeat(64));
         let (key, previous) = (b64(key), previous.map(b64));
-        let config = Config::from_lookup(|k| match k {
-            "COGNITO_USER_POOL_ID" => Some("eu-west-1_Test1".into()),
-            "COGNITO_CLIENT_ID" => Some("client".into()),
-            "SESSION_KEY" => Some(key.clone()),
-            "SESSION_KEY_PREVIOUS" => previous.clone(),
-            _ => None,
-        })
-        .expect("config");
+        let decode = |b: &str| base64::engine::general_purpose::STANDARD.decode(b).expect("base64");
+        let config = SessionConfig {
+            key: Some(decode(&key)),
+            previous_key: previous.as_deref().map(decode),
+            secure: false,
+            max_age: Duration::from_secs(30 * 24 * 3600),
+            refresh_margin: Duration::from_secs(60),
+        };
         let sdk = aws_sdk_cognitoidentityprovider::Client::from_conf(
             aws_sdk_cognitoidentityprovider::Config::builder()
                 .behavior_version(aws_sdk_cognitoidentityprovider::config::BehaviorVersion::latest())
