@@ -178,7 +178,7 @@ async fn sign_up_exceptions() {
     ] {
         let rule = always!(Client::sign_up, aws_error(400, exception));
         let result = cognito(&rule)
-            .sign_up(NOBODY, &email(), &password(), None, Language::English)
+            .sign_up(NOBODY, &email(), &password(), None, "en")
             .await
             .map(drop);
         assert_eq!(result, Err(expected), "{exception}");
@@ -282,7 +282,7 @@ async fn a_trigger_refusal_is_worded_for_the_call_it_refused() {
 
     let rule = always!(Client::sign_up, refusal());
     let signed_up = cognito(&rule)
-        .sign_up(NOBODY, &email(), &password(), None, Language::English)
+        .sign_up(NOBODY, &email(), &password(), None, "en")
         .await
         .map(drop);
     assert_eq!(signed_up, Err(AppError::SignUpRejected));

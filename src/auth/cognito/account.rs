@@ -157,17 +157,17 @@ impl Cognito {
         }
     }
 
-    /// Stores the person's language in `locale`, for the e-mails Cognito sends them later. Does
+    /// Stores the person's language (a BCP 47 tag: `en`, `ja`) in `locale`, for the e-mails Cognito sends them later. Does
     /// nothing when the app client may not write `locale` (the start-up check warns of it).
     #[tracing::instrument(skip_all)]
-    pub async fn set_locale(&self, access_token: &str, lang: Language) -> Result<(), AppError> {
+    pub async fn set_locale(&self, access_token: &str, locale: &str) -> Result<(), AppError> {
         if !self.writes_locale {
             return Ok(());
         }
         self.client
             .update_user_attributes()
             .access_token(access_token)
-            .user_attributes(attr("locale", lang.tag())?)
+            .user_attributes(attr("locale", locale)?)
             .send()
             .await
             .map(drop)

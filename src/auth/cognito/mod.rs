@@ -42,7 +42,6 @@ use retry::*;
 use crate::auth::ChallengeKind;
 use crate::auth::validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password};
 use crate::error::AppError;
-use crate::i18n::Language;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId;

@@ -10,13 +10,13 @@ impl Cognito {
         email: &Email,
         password: &Password,
         name: Option<&DisplayName>,
-        language: Language,
+        locale: &str,
     ) -> Result<SignedUp, AppError> {
         // `locale` picks the language of every e-mail Cognito sends this person from now on
         // (the CustomMessage trigger reads it).
         let mut attributes = vec![attr("email", email.as_str())?];
         if self.writes_locale {
-            attributes.push(attr("locale", language.tag())?);
+            attributes.push(attr("locale", locale)?);
         }
         if let Some(name) = name {
             attributes.push(attr("name", name.as_str())?);

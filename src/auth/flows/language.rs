@@ -45,7 +45,7 @@ pub async fn set_language(lang: String, next: String) -> Result<(), AppError> {
         let written = state.locales_written.get(&session.session_id, now);
         if written.as_deref() != Some(language.tag()) {
             // The page switches whatever Cognito says; the e-mails just keep the old language.
-            match state.cognito.set_locale(&session.access_token, language).await {
+            match state.cognito.set_locale(&session.access_token, language.tag()).await {
                 Ok(()) => state.locales_written.insert(
                     session.session_id.clone(),
                     session.expires_at.max(0) as u64,

@@ -72,7 +72,7 @@ async fn sign_up_now(email: String, password: String, name: Option<String>) -> R
             &parsed_email,
             &password,
             display_name.as_ref(),
-            request_language(&request_headers()),
+            request_language(&request_headers()).tag(),
         )
         .await;
     let confirmed = match signed_up {
