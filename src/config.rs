@@ -7,6 +7,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use crate::auth::ConfirmationMode;
+pub use crate::auth::limits::Limits;
 use cognito_auth::secret_hash::ClientSecret;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -68,31 +69,6 @@ pub struct Config {
     /// The pool's OAuth 2.0 endpoints, for "Continue with Google" and managed login
     /// (`COGNITO_DOMAIN` and what goes with it); `None`: neither is offered.
     pub federation: Option<Federation>,
-}
-
-/// The abuse limits, per minute unless named otherwise (`crate::auth::limits` says how each
-/// one counts).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Posts to the Cognito-backed forms per client (an IPv4 address, an IPv6 /64), and per
-    /// browser with a cookie that proves an earlier step (`RATE_LIMIT_IP_PER_MINUTE`).
-    pub per_client: NonZeroU32,
-    /// Posts per network: an IPv4 /24, an IPv6 /48 (`RATE_LIMIT_NETWORK_PER_MINUTE`). An IPv6
-    /// /56, one home's delegation, gets four clients' worth.
-    pub per_network: NonZeroU32,
-    /// Failed attempts (a wrong password, a wrong code) per e-mail address and form, from
-    /// browsers that never signed in to that account; each browser that did has a budget of its
-    /// own (`RATE_LIMIT_EMAIL_PER_MINUTE`).
-    pub failures_per_email: NonZeroU32,
-    /// Failed first-factor attempts from all such browsers together
-    /// (`RATE_LIMIT_FAILURES_PER_MINUTE`): past it the pool is under a spray, and each client
-    /// and network may fail only a few times a minute until it eases.
-    pub failures: NonZeroU32,
-    /// Successful sign-ins per person per hour (`RATE_LIMIT_SIGN_INS_PER_HOUR`).
-    pub sign_ins_per_hour: NonZeroU32,
-    /// E-mails with a code (confirmation, reset, sign-in code, a new address) per address per
-    /// day (`RATE_LIMIT_CODE_EMAILS_PER_DAY`).
-    pub code_emails_per_day: NonZeroU32,
 }
 
 /// Sign-in through the pool's own pages (`/oauth2/authorize`): the identity providers the
@@ -482,6 +458,14 @@ impl Config {
     }
 
     /// Cookies get `Secure` and the `__Host-` prefix whenever the app is served over https.
+    /// Whose word the client's address is taken on (`TRUSTED_PROXY_HEADER`, `TRUSTED_PROXIES`).
+    pub fn trusted_proxies(&self) -> crate::auth::limits::TrustedProxies {
+        crate::auth::limits::TrustedProxies {
+            header: self.trusted_proxy_header.clone(),
+            proxies: self.trusted_proxies.clone(),
+        }
+    }
+
     /// What the sessions are made with.
     pub fn sessions(&self) -> crate::auth::session::SessionConfig {
         crate::auth::session::SessionConfig {

@@ -302,7 +302,8 @@ impl AppState {
             .with_clock(clock.clone())
             .with_unavailable_page(crate::refusals::briefly_unavailable);
         let limits = Arc::new(RateLimits::new(
-            &config,
+            config.limits,
+            config.trusted_proxies(),
             Some(store),
             sessions.account_ids().clone(),
             clock.clone(),

@@ -44,7 +44,6 @@
 use super::clock::Clock;
 use super::session::device::{AccountIds, Device};
 use super::validate::Email;
-use crate::config::{Config, Limits};
 use crate::error::AppError;
 use axum::http::{HeaderMap, HeaderName};
 use cognito_auth::store::{Counted, Mode, Rule, SessionStore, StoreDown, Tally, memory::Memory};
@@ -55,6 +54,42 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 /// A form whose server function calls Cognito.
+/// The abuse limits, per minute unless named otherwise (the module's docs say how each one
+/// counts). The app's config reads them from `RATE_LIMIT_*`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Posts to the Cognito-backed forms per client (an IPv4 address, an IPv6 /64), and per
+    /// browser with a cookie that proves an earlier step (`RATE_LIMIT_IP_PER_MINUTE`).
+    pub per_client: NonZeroU32,
+    /// Posts per network: an IPv4 /24, an IPv6 /48 (`RATE_LIMIT_NETWORK_PER_MINUTE`). An IPv6
+    /// /56, one home's delegation, gets four clients' worth.
+    pub per_network: NonZeroU32,
+    /// Failed attempts (a wrong password, a wrong code) per e-mail address and form, from
+    /// browsers that never signed in to that account; each browser that did has a budget of its
+    /// own (`RATE_LIMIT_EMAIL_PER_MINUTE`).
+    pub failures_per_email: NonZeroU32,
+    /// Failed first-factor attempts from all such browsers together
+    /// (`RATE_LIMIT_FAILURES_PER_MINUTE`): past it the pool is under a spray, and each client
+    /// and network may fail only a few times a minute until it eases.
+    pub failures: NonZeroU32,
+    /// Successful sign-ins per person per hour (`RATE_LIMIT_SIGN_INS_PER_HOUR`).
+    pub sign_ins_per_hour: NonZeroU32,
+    /// E-mails with a code (confirmation, reset, sign-in code, a new address) per address per
+    /// day (`RATE_LIMIT_CODE_EMAILS_PER_DAY`).
+    pub code_emails_per_day: NonZeroU32,
+}
+
+/// Whose word the client's address is taken on: a reverse proxy's header, from the proxy's own
+/// addresses only.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies {
+    /// The header a trusted reverse proxy puts the client's address in; `None`: the socket's
+    /// peer address is the client.
+    pub header: Option<HeaderName>,
+    /// The peers whose `header` is believed (the load balancer's addresses).
+    pub proxies: Vec<ipnet::IpNet>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Form {
     SignUp,
@@ -388,7 +423,13 @@ fn is_failure<T>(outcome: &Result<T, AppError>) -> bool {
 impl RateLimits {
     /// Counts in `shared` when it is (Redis), else in this process, on `clock`; keys accounts by
     /// `account_ids` (the device cookie's).
-    pub fn new(config: &Config, shared: Option<Arc<SessionStore>>, account_ids: AccountIds, clock: Clock) -> Self {
+    pub fn new(
+        limits: Limits,
+        proxies: TrustedProxies,
+        shared: Option<Arc<SessionStore>>,
+        account_ids: AccountIds,
+        clock: Clock,
+    ) -> Self {
         let Limits {
             per_client,
             per_network,
@@ -396,7 +437,7 @@ impl RateLimits {
             failures,
             sign_ins_per_hour,
             code_emails_per_day,
-        } = config.limits;
+        } = limits;
         let per_client = Rule::per_minute(per_client);
         let per_network = Rule::per_minute(per_network);
         let failures_per_email = Rule::per_minute(failures_per_email);
@@ -419,8 +460,8 @@ impl RateLimits {
             shared: shared.filter(|s| s.is_shared()),
             local: Memory::default(),
             warned_at: AtomicI64::new(i64::MIN),
-            trusted_proxy_header: config.trusted_proxy_header.clone(),
-            trusted_proxies: config.trusted_proxies.clone(),
+            trusted_proxy_header: proxies.header,
+            trusted_proxies: proxies.proxies,
             account_ids,
             clock,
         }
@@ -912,9 +953,11 @@ mod tests {
             ("COGNITO_CLIENT_ID", "client"),
         ];
         all.extend_from_slice(vars);
+        // The limits as the app's configuration reads them from its environment.
         let config =
-            Config::from_lookup(|k| all.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).expect("config");
-        RateLimits::new(&config, shared, ids(), clock)
+            crate::config::Config::from_lookup(|k| all.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
+                .expect("config");
+        RateLimits::new(config.limits, config.trusted_proxies(), shared, ids(), clock)
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
