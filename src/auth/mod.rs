@@ -59,20 +59,18 @@ use crate::t;
 use serde::{Deserialize, Serialize};
 use validate::PasswordPolicy;
 
-/// How new accounts get out of Cognito's UNCONFIRMED state: the three ways the scenario weighs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConfirmationMode {
-    /// Cognito e-mails a 6-digit code; the person types it on `/confirm`.
-    Code,
-    /// The pool's PreSignUp Lambda trigger confirms the account as it is made.
-    Lambda,
-    /// This server calls `AdminConfirmSignUp` right after `SignUp` (needs AWS credentials).
-    Admin,
+pub use cognito_auth::types::{ChallengeKind, ConfirmationMode, SignInMethods};
+
+/// The words for a confirmation mode on the home page.
+pub trait ConfirmationModeWords {
+    /// What the mode does, in a sentence.
+    fn describe(self, t: &Texts) -> &'static str;
+    /// Its short name.
+    fn name(self, t: &Texts) -> &'static str;
 }
 
-impl ConfirmationMode {
-    pub fn describe(self, t: &Texts) -> &'static str {
+impl ConfirmationModeWords for ConfirmationMode {
+    fn describe(self, t: &Texts) -> &'static str {
         match self {
             Self::Code => t.home.describe_code,
             Self::Lambda => t.home.describe_lambda,
@@ -80,11 +78,29 @@ impl ConfirmationMode {
         }
     }
 
-    pub fn name(self, t: &Texts) -> &'static str {
+    fn name(self, t: &Texts) -> &'static str {
         match self {
             Self::Code => t.home.mode_code,
             Self::Lambda => t.home.mode_lambda,
             Self::Admin => t.home.mode_admin,
+        }
+    }
+}
+
+/// Where a challenge is answered: its page.
+pub trait ChallengePage {
+    /// The page that asks for this challenge's answer.
+    fn path(self) -> &'static str;
+}
+
+impl ChallengePage for ChallengeKind {
+    fn path(self) -> &'static str {
+        match self {
+            Self::NewPassword => crate::routes::NEW_PASSWORD,
+            Self::SoftwareToken | Self::EmailOtp | Self::SmsMfa => crate::routes::SIGN_IN_CODE,
+            Self::SelectMfa => crate::routes::CHOOSE_METHOD,
+            Self::MfaSetup => crate::routes::SET_UP_AUTHENTICATOR,
+            Self::Passkey => crate::routes::SIGN_IN,
         }
     }
 }
@@ -110,38 +126,6 @@ pub struct SessionInfo {
     /// Unix seconds.
     pub expires_at: i64,
     pub refreshed_at: Option<i64>,
-}
-
-/// The sign-in challenges this app answers, each on its own page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ChallengeKind {
-    /// NEW_PASSWORD_REQUIRED: a user an administrator invited chooses their own password.
-    NewPassword,
-    /// SOFTWARE_TOKEN_MFA: the code of an authenticator app.
-    SoftwareToken,
-    /// EMAIL_OTP: a code Cognito e-mailed.
-    EmailOtp,
-    /// SMS_MFA: a code Cognito texted.
-    SmsMfa,
-    /// SELECT_MFA_TYPE: the user has several factors and picks one.
-    SelectMfa,
-    /// MFA_SETUP: the pool requires MFA and the user has none yet: set up an authenticator app.
-    MfaSetup,
-    /// WEB_AUTHN: a passkey, answered by the browser on the sign-in page itself.
-    Passkey,
-}
-
-impl ChallengeKind {
-    /// The page that asks for this challenge's answer.
-    pub fn path(self) -> &'static str {
-        match self {
-            Self::NewPassword => crate::routes::NEW_PASSWORD,
-            Self::SoftwareToken | Self::EmailOtp | Self::SmsMfa => crate::routes::SIGN_IN_CODE,
-            Self::SelectMfa => crate::routes::CHOOSE_METHOD,
-            Self::MfaSetup => crate::routes::SET_UP_AUTHENTICATOR,
-            Self::Passkey => crate::routes::SIGN_IN,
-        }
-    }
 }
 
 /// What a person reads for a second factor Cognito offers (SELECT_MFA_TYPE), by Cognito's name.
@@ -181,14 +165,6 @@ pub struct ChallengeView {
     /// The code is the whole sign-in (an e-mail code asked for instead of a password).
     #[serde(default)]
     pub first_factor: bool,
-}
-
-/// The ways to sign in the pool and its app client allow besides the password (read at start-up
-/// from `SignInPolicy.AllowedFirstAuthFactors` and the client's `ALLOW_USER_AUTH`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignInMethods {
-    pub passkey: bool,
-    pub email_code: bool,
 }
 
 /// The label of a user attribute a pool may require of an invited user (Cognito's standard

@@ -1,6 +1,7 @@
 //! What every sign-in challenge page shares: reading the pending challenge on the server, and
 //! sending the person on when it is missing, expired or for another page.
 
+use crate::auth::ChallengePage as _;
 use crate::auth::{ChallengeKind, ChallengeView, get_sign_in_challenge};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;

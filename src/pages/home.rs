@@ -1,5 +1,6 @@
 //! `/`: what the scenario is, which confirmation mode is active, and each step in order.
 
+use crate::auth::ConfirmationModeWords as _;
 use crate::auth::get_sign_up_settings;
 use crate::components::{Notice, query_value};
 use crate::i18n::texts;

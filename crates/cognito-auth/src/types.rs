@@ -293,6 +293,47 @@ impl PasswordPolicy {
     }
 }
 
+/// How new accounts get out of Cognito's UNCONFIRMED state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfirmationMode {
+    /// Cognito e-mails a 6-digit code; the person types it on `/confirm`.
+    Code,
+    /// The pool's PreSignUp Lambda trigger confirms the account as it is made.
+    Lambda,
+    /// This server calls `AdminConfirmSignUp` right after `SignUp` (needs AWS credentials).
+    Admin,
+}
+
+/// The sign-in challenges answered here (an app asks each on a page of its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChallengeKind {
+    /// NEW_PASSWORD_REQUIRED: a user an administrator invited chooses their own password.
+    NewPassword,
+    /// SOFTWARE_TOKEN_MFA: the code of an authenticator app.
+    SoftwareToken,
+    /// EMAIL_OTP: a code Cognito e-mailed.
+    EmailOtp,
+    /// SMS_MFA: a code Cognito texted.
+    SmsMfa,
+    /// SELECT_MFA_TYPE: the user has several factors and picks one.
+    SelectMfa,
+    /// MFA_SETUP: the pool requires MFA and the user has none yet: set up an authenticator app.
+    MfaSetup,
+    /// WEB_AUTHN: a passkey, answered by the browser on the sign-in page itself.
+    Passkey,
+}
+
+/// The ways to sign in the pool and its app client allow besides the password (read at start-up
+/// from `SignInPolicy.AllowedFirstAuthFactors` and the client's `ALLOW_USER_AUTH`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInMethods {
+    /// Passkeys (`WEB_AUTHN`).
+    pub passkey: bool,
+    /// A code e-mailed instead of the password (`EMAIL_OTP`).
+    pub email_code: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

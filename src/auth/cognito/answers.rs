@@ -44,7 +44,7 @@ pub enum AuthStep {
 }
 
 /// A sign-in challenge: what Cognito asks next and what answering it takes. Kept by the server
-/// in the encrypted challenge cookie (`auth::session::pending`) between the pages of the sign-in.
+/// in the encrypted challenge cookie (`auth::flows::pending`) between the pages of the sign-in.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Challenge {
     pub kind: ChallengeKind,

@@ -45,10 +45,10 @@ impl PoolFacts {
     /// The ways to sign in besides the password that the sign-in page offers: those the pool
     /// allows as first factors, when the client may use `USER_AUTH` (assumed when the client
     /// could not be read: Cognito then refuses at use, and the person is told).
-    pub fn sign_in_methods(&self) -> crate::auth::SignInMethods {
+    pub fn sign_in_methods(&self) -> cognito_auth::types::SignInMethods {
         let user_auth = self.client.as_ref().is_none_or(|c| c.user_auth);
         let allows = |factor: &str| user_auth && self.first_factors.iter().any(|f| f == factor);
-        crate::auth::SignInMethods {
+        cognito_auth::types::SignInMethods {
             passkey: allows("WEB_AUTHN"),
             email_code: allows("EMAIL_OTP"),
         }
@@ -171,7 +171,7 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
     // owner's Google sign-in — captured by a pool that links by e-mail (the link-accounts
     // trigger, or one added later). Refused in production.
     let providers = config.federation.as_ref().is_some_and(|f| !f.providers.is_empty());
-    if providers && config.confirmation_mode != crate::auth::ConfirmationMode::Code {
+    if providers && config.confirmation_mode != cognito_auth::types::ConfirmationMode::Code {
         out.push(finding(
             Fatal,
             format!(
@@ -179,7 +179,7 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
                  through {}: a sign-up in another person's name could capture their later sign-in there. \
                  Use CONFIRMATION_MODE=code with identity providers (docs/federation.md)",
                 match config.confirmation_mode {
-                    crate::auth::ConfirmationMode::Admin => "admin",
+                    cognito_auth::types::ConfirmationMode::Admin => "admin",
                     _ => "lambda",
                 },
                 config
@@ -1232,7 +1232,7 @@ mod tests {
         let app = config(&[("APP_URL", "https://app.example.com"), ("APP_ENV", "development")]);
         // Password only: nothing offered, one line.
         let plain = facts(good_client());
-        assert_eq!(plain.sign_in_methods(), crate::auth::SignInMethods::default());
+        assert_eq!(plain.sign_in_methods(), cognito_auth::types::SignInMethods::default());
         assert!(
             check(&plain, &app)
                 .iter()
@@ -1242,7 +1242,7 @@ mod tests {
         let good = passwordless(true, Some("example.com"));
         assert_eq!(
             good.sign_in_methods(),
-            crate::auth::SignInMethods {
+            cognito_auth::types::SignInMethods {
                 passkey: true,
                 email_code: true
             }
@@ -1261,7 +1261,7 @@ mod tests {
         );
         // Without ALLOW_USER_AUTH: the password only, and a warning that says what to add.
         let no_flow = passwordless(false, Some("example.com"));
-        assert_eq!(no_flow.sign_in_methods(), crate::auth::SignInMethods::default());
+        assert_eq!(no_flow.sign_in_methods(), cognito_auth::types::SignInMethods::default());
         assert!(
             check(&no_flow, &app)
                 .iter()

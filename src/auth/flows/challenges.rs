@@ -2,12 +2,14 @@
 //! a code (authenticator app, e-mail, text message), the choice between factors, an invited
 //! user's first password, and setting up an authenticator app when the pool requires MFA.
 //!
-//! Each reads the pending sign-in from its encrypted cookie ([`crate::auth::session::pending`]), checks the
+//! Each reads the pending sign-in from its encrypted cookie ([`crate::auth::flows::pending`]), checks the
 //! answer's shape, limits attempts per e-mail (and per IP, in the guard), calls Cognito, and
-//! goes on with [`crate::auth::session::pending::advance`]: into the app, or to the next challenge. A wrong
+//! goes on with [`crate::auth::flows::pending::advance`]: into the app, or to the next challenge. A wrong
 //! code keeps the challenge, so the person may try again while Cognito's session lasts; an
 //! expired one goes back to the sign-in form with a message.
 
+#[cfg(feature = "ssr")]
+use crate::auth::ChallengePage as _;
 use crate::auth::ChallengeView;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -17,8 +19,8 @@ use std::collections::HashMap;
 use crate::auth::{
     ChallengeKind,
     context::{caller, form_error, no_store, state, trust},
+    flows::pending::{self, Factor, PendingSignIn},
     limits::{Against, Attempt, Form, ProofKind},
-    session::pending::{self, Factor, PendingSignIn},
     validate::{Email, MfaCode, Password, attribute_value},
 };
 #[cfg(feature = "ssr")]

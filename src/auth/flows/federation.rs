@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{
     cognito::{AuthStep, oauth},
     context::{form_error, no_store, request_headers, set_cookies, state as app_state, trust},
+    flows::{pending, pending::Factor},
     limits::Form,
-    session::{Transient, pending, pending::Factor},
+    session::Transient,
     validate::safe_next,
 };
 

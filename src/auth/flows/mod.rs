@@ -15,6 +15,8 @@ mod federation;
 mod language;
 mod passkeys;
 mod password_reset;
+#[cfg(feature = "ssr")]
+pub(crate) mod pending;
 mod sign_in;
 mod sign_up;
 

@@ -20,8 +20,9 @@ use crate::auth::{
     ChallengeKind,
     cognito::{AuthStep, FirstFactor},
     context::{caller, form_error, no_store, set_cookies, state, trust},
+    flows::{pending, pending::Factor, pending::PendingSignIn},
     limits::{Form, ProofKind},
-    session::{Transient, pending, pending::Factor, pending::PendingSignIn},
+    session::Transient,
     validate::{Email, safe_next},
 };
 

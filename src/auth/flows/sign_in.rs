@@ -13,8 +13,8 @@ use crate::auth::{
     context::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
+    flows::{pending, pending::Factor},
     limits::{Against, Form, Mail},
-    session::{pending, pending::Factor},
     validate::{Email, Password, safe_next},
 };
 

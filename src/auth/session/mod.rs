@@ -30,11 +30,9 @@
 //! | the refresh: one at a time per session, on every instance; the revocation at Cognito | `refresh.rs` |
 //! | the middleware around every page and server function | `layer.rs` |
 //! | device cookies (a browser that signed in here before) | `device.rs` |
-//! | a sign-in waiting for a challenge's answer | `pending.rs` |
 
 pub mod device;
 mod layer;
-pub mod pending;
 mod refresh;
 mod resolve;
 

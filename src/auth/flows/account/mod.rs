@@ -30,8 +30,9 @@ use crate::auth::{
     context::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
+    flows::{pending, pending::Factor},
     limits::Mail,
-    session::{Session, Transient, pending, pending::Factor},
+    session::{Session, Transient},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
 };
 #[cfg(feature = "ssr")]

@@ -14,9 +14,10 @@
 //! token cookies set, the pending cookie removed, a redirect to where the person was going) or
 //! the next challenge's page.
 
-use super::Transient;
+use crate::auth::ChallengePage as _;
 use crate::auth::cognito::{AuthStep, Challenge};
 use crate::auth::context::{caller, redirect_to, request_headers, session, set_cookies};
+use crate::auth::session::{Transient, new_session_id};
 use crate::auth::validate::safe_next;
 use crate::auth::{ChallengeKind, ChallengeView};
 use crate::error::AppError;
@@ -322,7 +323,7 @@ pub async fn advance(
                 expires_at: state.clock.now() + lifetime.as_secs() as i64,
                 totp_secret,
                 factor,
-                step: super::new_session_id(),
+                step: new_session_id(),
             };
             set_cookies(vec![keep(state, Transient::SignIn, &pending, lifetime).await?]);
             redirect_to(pending.challenge.kind.path(), &[]);
