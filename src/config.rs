@@ -457,7 +457,6 @@ impl Config {
         format!("{}/", self.app_url)
     }
 
-    /// Cookies get `Secure` and the `__Host-` prefix whenever the app is served over https.
     /// Whose word the client's address is taken on (`TRUSTED_PROXY_HEADER`, `TRUSTED_PROXIES`).
     pub fn trusted_proxies(&self) -> crate::auth::limits::TrustedProxies {
         crate::auth::limits::TrustedProxies {
@@ -477,6 +476,7 @@ impl Config {
         }
     }
 
+    /// Cookies get `Secure` and the `__Host-` prefix whenever the app is served over https.
     pub fn secure_cookies(&self) -> bool {
         self.app_url.starts_with("https://")
     }

@@ -504,6 +504,24 @@ impl FromServerFnError for AppError {
 mod tests {
     use super::*;
 
+    /// What the core refuses reads as the field's own message; a malformed password typed to
+    /// sign in reads exactly like a wrong one (nothing tells the two apart).
+    #[test]
+    fn the_cores_refusals_keep_their_messages() {
+        use cognito_auth::types::InvalidInput as I;
+        for (invalid, error) in [
+            (I::Email, AppError::InvalidEmail),
+            (I::WeakPassword, AppError::WeakPassword),
+            (I::SignInPassword, AppError::InvalidCredentials),
+            (I::ConfirmationCode, AppError::InvalidCode),
+            (I::MfaCode, AppError::InvalidMfaCode),
+            (I::Attribute, AppError::MissingAttributes),
+            (I::DisplayName, AppError::InvalidName),
+        ] {
+            assert_eq!(AppError::from(invalid), error, "{invalid}");
+        }
+    }
+
     #[test]
     fn every_code_round_trips() {
         for code in [

@@ -43,17 +43,16 @@
 
 use super::clock::Clock;
 use super::session::device::{AccountIds, Device};
-use super::validate::Email;
 use crate::error::AppError;
 use axum::http::{HeaderMap, HeaderName};
 use cognito_auth::store::{Counted, Mode, Rule, SessionStore, StoreDown, Tally, memory::Memory};
+use cognito_auth::types::Email;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-/// A form whose server function calls Cognito.
 /// The abuse limits, per minute unless named otherwise (the module's docs say how each one
 /// counts). The app's config reads them from `RATE_LIMIT_*`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +89,7 @@ pub struct TrustedProxies {
     pub proxies: Vec<ipnet::IpNet>,
 }
 
+/// A form whose server function calls Cognito.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Form {
     SignUp,

@@ -17,9 +17,10 @@
 //! | what every account form goes through first (signed in, the password recently, the way back) | `flows/account/guard.rs` |
 //! | the account's passkeys: list, add, remove | `flows/account/passkeys.rs` |
 //! | the header's language switch (cookie, and the `locale` attribute when signed in) | `flows/language.rs` |
-//! | **Cognito**: every call, its error mapping, retries, the pool check, `SECRET_HASH` | `cognito/` |
-//! | **the session**: cookies, refresh, the pending sign-in between challenge pages | `session/` |
-//! | what a form field accepts (both builds) | `validate.rs` |
+//! | **Cognito**: every call, its error mapping, retries, the pool check (`SECRET_HASH`: `cognito_auth::secret_hash`) | `cognito/` |
+//! | **the session**: cookies, refresh, the middleware, device cookies | `session/` |
+//! | the pending sign-in between challenge pages | `flows/pending.rs` |
+//! | what a form field accepts (both builds; the values are `cognito_auth::types`) | `validate.rs` |
 //! | the JWT verifier of the API | `verifier.rs` |
 //! | abuse limits per IP, e-mail and form | `limits.rs` |
 //! | cross-site refusal of server-function posts | `csrf.rs` |

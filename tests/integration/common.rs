@@ -59,7 +59,7 @@ pub const SECRET: &str = "a-client-secret";
 /// The user's internal username (`USER_ID_FOR_SRP`, the access token's `username`).
 pub const USER_ID: &str = "7d5f3c1e-0000-4000-8000-000000000001";
 /// `SECRET_HASH` of [`EMAIL`] and of [`USER_ID`] for [`SECRET`] and [`CLIENT_ID`], computed
-/// with Python's `hmac` module (see `src/auth/cognito/secret_hash.rs`).
+/// with Python's `hmac` module (see `crates/cognito-auth/src/secret_hash.rs`).
 pub const HASH_OF_EMAIL: &str = "3vhXcvP8EL3aaAJwI2IWfzsQ2Bqalmj5KvKoN99jBx0=";
 pub const HASH_OF_USER_ID: &str = "DvuW5Ya1zRD5eCBbFrt3RhFWVICzvQdoT8aE8xvXEyo=";
 /// The client's address, as the load balancer reports it.

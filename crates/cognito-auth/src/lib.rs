@@ -40,7 +40,7 @@
 //! | [`Revocations`] | what each sign-out writes and for how long; how a token or a session is judged |
 //! | [`records`] | the sessions list's record of a session: a coarse device and network, nothing secret |
 //! | [`secret_hash`] | the app client's secret and `SECRET_HASH`, over the username Cognito knows |
-//! | [`types`] | the values both sides share: e-mail, password and its policy, codes (no feature; wasm too) |
+//! | [`types`] | the values both sides share: e-mail, password and its policy, codes, challenge kinds, sign-in methods, confirmation modes (no feature; wasm too) |
 //!
 //! Features: `server` (default: all but [`types`]), `redis` (Redis or Valkey, shared by every instance: `SessionStore::redis`), `metrics` (the Redis store's errors, reconnects and
 //! round trips through the `metrics` facade).

@@ -808,20 +808,44 @@ async fn a_store_that_refused_a_write_for_memory_is_not_trusted_until_it_takes_o
 /// `noeviction`, and no longer once it reads otherwise.
 #[tokio::test]
 async fn a_store_whose_policy_is_not_confirmed_is_not_trusted_where_it_must_be() {
-    let redis = TestRedis::start();
+    let redis = TestRedis::start_with(&["--maxmemory-policy", "volatile-lru"]);
     let store = SessionStore::redis(&redis.url()).expect("url");
-    let Backend::Redis(r) = &store.0 else {
-        unreachable!("a Redis store")
+    let client = ::redis::Client::open(redis.url()).expect("url");
+    let mut c = client.get_multiplexed_async_connection().await.expect("connect");
+    let set_policy = async |c: &mut ::redis::aio::MultiplexedConnection, policy: &str| {
+        ::redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("maxmemory-policy")
+            .arg(policy)
+            .query_async::<()>(c)
+            .await
+            .expect("config set");
     };
     let now = now_unix();
     assert!(
         store.lookup(None, Some("s"), "a", now).await.is_ok(),
         "not required: trusted"
     );
-    r.require_noeviction();
-    assert!(matches!(store.lookup(None, Some("s"), "a", now).await, Err(StoreDown)));
-    r.policy_read(true);
-    assert!(store.lookup(None, Some("s"), "a", now).await.is_ok());
-    r.policy_read(false);
-    assert!(matches!(store.lookup(None, Some("s"), "a", now).await, Err(StoreDown)));
+    store.require_noeviction();
+    assert!(
+        matches!(store.lookup(None, Some("s"), "a", now).await, Err(StoreDown)),
+        "not read yet"
+    );
+    assert_eq!(store.eviction_policy().await, Ok(Some("volatile-lru".into())));
+    assert!(
+        matches!(store.lookup(None, Some("s"), "a", now).await, Err(StoreDown)),
+        "read as evicting"
+    );
+    set_policy(&mut c, "noeviction").await;
+    assert_eq!(store.eviction_policy().await, Ok(Some("noeviction".into())));
+    assert!(
+        store.lookup(None, Some("s"), "a", now).await.is_ok(),
+        "read as noeviction"
+    );
+    set_policy(&mut c, "allkeys-lru").await;
+    assert_eq!(store.eviction_policy().await, Ok(Some("allkeys-lru".into())));
+    assert!(
+        matches!(store.lookup(None, Some("s"), "a", now).await, Err(StoreDown)),
+        "changed under a running store"
+    );
 }

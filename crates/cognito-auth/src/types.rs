@@ -293,7 +293,8 @@ impl PasswordPolicy {
     }
 }
 
-/// How new accounts get out of Cognito's UNCONFIRMED state.
+/// How new accounts get out of Cognito's UNCONFIRMED state. Matched in full on purpose (a new
+/// mode is a breaking change).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ConfirmationMode {
@@ -305,7 +306,9 @@ pub enum ConfirmationMode {
     Admin,
 }
 
-/// The sign-in challenges answered here (an app asks each on a page of its own).
+/// The sign-in challenges answered here (an app asks each on a page of its own). Matched in
+/// full on purpose: a new challenge is a breaking change, so an app cannot compile without a
+/// page for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChallengeKind {
     /// NEW_PASSWORD_REQUIRED: a user an administrator invited chooses their own password.
@@ -327,6 +330,8 @@ pub enum ChallengeKind {
 /// The ways to sign in the pool and its app client allow besides the password (read at start-up
 /// from `SignInPolicy.AllowedFirstAuthFactors` and the client's `ALLOW_USER_AUTH`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(default)]
 pub struct SignInMethods {
     /// Passkeys (`WEB_AUTHN`).
     pub passkey: bool,

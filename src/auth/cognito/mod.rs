@@ -39,7 +39,6 @@ pub use errors::*;
 pub use passwordless::{FirstFactor, PasskeyFacts, to_document, to_json};
 use retry::*;
 
-use crate::auth::validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password};
 use crate::error::AppError;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
@@ -56,6 +55,7 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
 use aws_smithy_types::retry::ErrorKind;
 use cognito_auth::secret_hash::ClientSecret;
 use cognito_auth::types::ChallengeKind;
+use cognito_auth::types::{ConfirmationCode, DisplayName, Email, MfaCode, Password};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;

@@ -8,7 +8,6 @@
 //! step with them.
 
 use super::{Cognito, Op, fail, not_twice};
-use crate::auth::validate::PasswordPolicy;
 use crate::config::Config;
 use crate::error::AppError;
 use aws_sdk_cognitoidentityprovider::types::{
@@ -16,6 +15,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     UserVerificationType, VerifiedAttributeType, WebAuthnFactorConfigurationType,
 };
 use cognito_auth::secret_hash::ClientSecret;
+use cognito_auth::types::PasswordPolicy;
 
 /// What could be read of the pool and client. `None`: the call failed (IAM, emulator).
 #[derive(Debug, Default)]
@@ -48,10 +48,10 @@ impl PoolFacts {
     pub fn sign_in_methods(&self) -> cognito_auth::types::SignInMethods {
         let user_auth = self.client.as_ref().is_none_or(|c| c.user_auth);
         let allows = |factor: &str| user_auth && self.first_factors.iter().any(|f| f == factor);
-        cognito_auth::types::SignInMethods {
-            passkey: allows("WEB_AUTHN"),
-            email_code: allows("EMAIL_OTP"),
-        }
+        let mut methods = cognito_auth::types::SignInMethods::default();
+        methods.passkey = allows("WEB_AUTHN");
+        methods.email_code = allows("EMAIL_OTP");
+        methods
     }
 }
 
@@ -1240,13 +1240,12 @@ mod tests {
         );
         // Both allowed, the client may use USER_AUTH, the relying party is a parent of the host.
         let good = passwordless(true, Some("example.com"));
-        assert_eq!(
-            good.sign_in_methods(),
-            cognito_auth::types::SignInMethods {
-                passkey: true,
-                email_code: true
-            }
-        );
+        assert_eq!(good.sign_in_methods(), {
+            let mut both = cognito_auth::types::SignInMethods::default();
+            both.passkey = true;
+            both.email_code = true;
+            both
+        });
         let findings = check(&good, &app);
         assert_eq!(worst(&findings), Level::Ok, "{findings:?}");
         assert!(

@@ -57,7 +57,7 @@ pub struct StoreDown;
 
 impl std::fmt::Display for StoreDown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the session store did not answer in time")
+        f.write_str("the session store cannot be used now (down, full, or not trusted to keep revocations)")
     }
 }
 
