@@ -7,6 +7,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use crate::auth::ConfirmationMode;
+pub use crate::auth::cognito::oauth::{Federation, IdentityProvider};
 pub use crate::auth::limits::Limits;
 use cognito_auth::secret_hash::ClientSecret;
 
@@ -69,73 +70,6 @@ pub struct Config {
     /// The pool's OAuth 2.0 endpoints, for "Continue with Google" and managed login
     /// (`COGNITO_DOMAIN` and what goes with it); `None`: neither is offered.
     pub federation: Option<Federation>,
-}
-
-/// Sign-in through the pool's own pages (`/oauth2/authorize`): the identity providers the
-/// sign-in page offers a button for, and whether every sign-in goes to managed login.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Federation {
-    /// The pool's domain as an origin: `https://<prefix>.auth.<region>.amazoncognito.com`, a
-    /// custom domain, or an emulator's address.
-    pub domain: String,
-    /// `COGNITO_IDENTITY_PROVIDERS`, in the order given.
-    pub providers: Vec<IdentityProvider>,
-    /// `COGNITO_MANAGED_LOGIN=true`: the sign-in page sends people to Cognito's own.
-    pub managed_login: bool,
-    /// `COGNITO_LOCAL_OAUTH=true`: the domain is cognito-local's, whose OAuth endpoints differ
-    /// from Cognito's in two ways the app must know: no `/logout`, and ID tokens without the
-    /// request's `nonce`. Development only (refused in production).
-    pub cognito_local: bool,
-}
-
-impl Federation {
-    /// The domain answers `/logout` (Cognito's does; cognito-local's does not).
-    pub fn has_logout(&self) -> bool {
-        !self.cognito_local
-    }
-
-    /// The domain's ID tokens carry the request's `nonce` (Cognito's do; cognito-local's do not).
-    pub fn puts_nonce(&self) -> bool {
-        !self.cognito_local
-    }
-}
-
-/// A button on the sign-in page: "Continue with {label}".
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IdentityProvider {
-    /// The provider's name in the pool (`Google`, `SignInWithApple`, `MyCorpSAML`): what
-    /// `identity_provider=` names.
-    pub name: String,
-    /// What the button says after "Continue with".
-    pub label: String,
-}
-
-impl IdentityProvider {
-    /// `Name` or `Name=Label`; the social providers' pool names get their brand as the label.
-    fn parse(entry: &str) -> Option<Self> {
-        let (name, label) = match entry.split_once('=') {
-            Some((name, label)) => (name.trim(), Some(label.trim())),
-            None => (entry.trim(), None),
-        };
-        // Cognito's provider names: 1–32 characters of letters, digits and `_ -`.
-        let valid = !name.is_empty()
-            && name.len() <= 32
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
-        if !valid || label.is_some_and(|l| l.is_empty() || l.chars().count() > 40) {
-            return None;
-        }
-        let brand = match name {
-            "SignInWithApple" => "Apple",
-            "LoginWithAmazon" => "Amazon",
-            other => other,
-        };
-        Some(Self {
-            name: name.to_owned(),
-            label: label.unwrap_or(brand).to_owned(),
-        })
-    }
 }
 
 impl Config {
@@ -455,6 +389,31 @@ impl Config {
     /// Where the pool's `/logout` sends the browser back to (one of the client's `LogoutURLs`).
     pub fn signed_out_url(&self) -> String {
         format!("{}/", self.app_url)
+    }
+
+    /// What the pool check expects of the pool and client.
+    pub fn expectations(&self) -> crate::auth::cognito::pool::Expectations {
+        crate::auth::cognito::pool::Expectations {
+            confirmation_mode: self.confirmation_mode,
+            client_secret: self.client_secret.clone(),
+            federation: self.federation.clone(),
+            refresh_margin: self.refresh_margin,
+            session_max_age: self.session_max_age,
+            app_url: self.app_url.clone(),
+            callback_url: self.callback_url(),
+            signed_out_url: self.signed_out_url(),
+        }
+    }
+
+    /// The app client as the pool's OAuth endpoints see it.
+    pub fn oauth_client(&self) -> crate::auth::cognito::oauth::OAuthClient {
+        crate::auth::cognito::oauth::OAuthClient {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            callback_url: self.callback_url(),
+            signed_out_url: self.signed_out_url(),
+            emulator_json: !self.production,
+        }
     }
 
     /// Whose word the client's address is taken on (`TRUSTED_PROXY_HEADER`, `TRUSTED_PROXIES`).

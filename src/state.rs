@@ -244,7 +244,7 @@ impl AppState {
         // The pool and client decide how the app behaves (policy, rotation, challenge time);
         // anything that cannot work is said here, once, before the first request.
         let facts = cognito.pool_facts().await;
-        let findings = crate::auth::cognito::pool::check(&facts, &config);
+        let findings = crate::auth::cognito::pool::check(&facts, &config.expectations());
         let mut fatal = false;
         for finding in &findings {
             match finding.level {
@@ -312,7 +312,7 @@ impl AppState {
         let oauth = config
             .federation
             .as_ref()
-            .map(|federation| OAuth::new(&config, federation))
+            .map(|federation| OAuth::new(&config.oauth_client(), federation))
             .transpose()?;
         let verifier = Arc::new(verifier);
         let api_state = ApiState::new(ApiParts {

@@ -12,9 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 allowed='src/auth/cognito/mod.rs error
-src/auth/cognito/oauth.rs config
 src/auth/cognito/oauth.rs error
-src/auth/cognito/pool.rs config
 src/auth/cognito/pool.rs error
 src/auth/limits.rs error
 src/auth/session/mod.rs error'

@@ -16,8 +16,8 @@
 //! is at the issuer, not the domain, and cognito-local's lists neither endpoint.
 
 use super::Tokens;
-use crate::config::{Config, Federation};
 use crate::error::AppError;
+use cognito_auth::secret_hash::ClientSecret;
 use oauth2::basic::{
     BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
@@ -83,6 +83,90 @@ pub struct Authorization {
 }
 
 /// The pool's domain and this app's client on it.
+/// Sign-in through the pool's own pages (`/oauth2/authorize`): the identity providers the
+/// sign-in page offers a button for, and whether every sign-in goes to managed login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Federation {
+    /// The pool's domain as an origin: `https://<prefix>.auth.<region>.amazoncognito.com`, a
+    /// custom domain, or an emulator's address.
+    pub domain: String,
+    /// `COGNITO_IDENTITY_PROVIDERS`, in the order given.
+    pub providers: Vec<IdentityProvider>,
+    /// `COGNITO_MANAGED_LOGIN=true`: the sign-in page sends people to Cognito's own.
+    pub managed_login: bool,
+    /// `COGNITO_LOCAL_OAUTH=true`: the domain is cognito-local's, whose OAuth endpoints differ
+    /// from Cognito's in two ways the app must know: no `/logout`, and ID tokens without the
+    /// request's `nonce`. Development only (refused in production).
+    pub cognito_local: bool,
+}
+
+impl Federation {
+    /// The domain answers `/logout` (Cognito's does; cognito-local's does not).
+    pub fn has_logout(&self) -> bool {
+        !self.cognito_local
+    }
+
+    /// The domain's ID tokens carry the request's `nonce` (Cognito's do; cognito-local's do not).
+    pub fn puts_nonce(&self) -> bool {
+        !self.cognito_local
+    }
+}
+
+/// A button on the sign-in page: "Continue with {label}".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityProvider {
+    /// The provider's name in the pool (`Google`, `SignInWithApple`, `MyCorpSAML`): what
+    /// `identity_provider=` names.
+    pub name: String,
+    /// What the button says after "Continue with".
+    pub label: String,
+}
+
+impl IdentityProvider {
+    /// `Name` or `Name=Label`; the social providers' pool names get their brand as the label.
+    pub fn parse(entry: &str) -> Option<Self> {
+        let (name, label) = match entry.split_once('=') {
+            Some((name, label)) => (name.trim(), Some(label.trim())),
+            None => (entry.trim(), None),
+        };
+        // Cognito's provider names: 1–32 characters of letters, digits and `_ -`.
+        let valid = !name.is_empty()
+            && name.len() <= 32
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+        if !valid || label.is_some_and(|l| l.is_empty() || l.chars().count() > 40) {
+            return None;
+        }
+        let brand = match name {
+            "SignInWithApple" => "Apple",
+            "LoginWithAmazon" => "Amazon",
+            other => other,
+        };
+        Some(Self {
+            name: name.to_owned(),
+            label: label.unwrap_or(brand).to_owned(),
+        })
+    }
+}
+
+/// The app client as the pool's OAuth endpoints see it (the app builds it from its
+/// configuration).
+#[derive(Clone, Debug)]
+pub struct OAuthClient {
+    /// The app client's id.
+    pub client_id: String,
+    /// Its secret, sent to `/oauth2/token` with HTTP Basic when it has one.
+    pub client_secret: Option<ClientSecret>,
+    /// Where the pool sends the browser back with a code (`APP_URL/auth/callback`).
+    pub callback_url: String,
+    /// Where the pool's `/logout` sends it back.
+    pub signed_out_url: String,
+    /// Development: read an emulator's `application/x-amz-json-*` token answer as JSON (never
+    /// in production).
+    pub emulator_json: bool,
+}
+
 #[derive(Clone)]
 pub struct OAuth {
     client: Client,
@@ -108,12 +192,12 @@ impl std::fmt::Debug for OAuth {
 }
 
 impl OAuth {
-    pub fn new(config: &Config, federation: &Federation) -> Result<Self, OAuthSetupError> {
+    pub fn new(config: &OAuthClient, federation: &Federation) -> Result<Self, OAuthSetupError> {
         let domain = federation.domain.clone();
         let mut client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
             .set_auth_uri(AuthUrl::new(format!("{domain}/oauth2/authorize"))?)
             .set_token_uri(TokenUrl::new(format!("{domain}/oauth2/token"))?)
-            .set_redirect_uri(RedirectUrl::new(config.callback_url())?);
+            .set_redirect_uri(RedirectUrl::new(config.callback_url.clone())?);
         if let Some(secret) = &config.client_secret {
             // HTTP Basic (the crate's default): Cognito's token endpoint takes
             // `Authorization: Basic base64(client_id:client_secret)`.
@@ -131,10 +215,10 @@ impl OAuth {
             http,
             domain,
             client_id: config.client_id.clone(),
-            signed_out_url: config.signed_out_url(),
+            signed_out_url: config.signed_out_url.clone(),
             logout: federation.has_logout(),
             nonce_required: federation.puts_nonce(),
-            emulator_json: !config.production,
+            emulator_json: config.emulator_json,
         })
     }
 
@@ -329,10 +413,11 @@ mod tests {
             ("APP_URL", "http://localhost:3000"),
             ("COGNITO_DOMAIN", "myapp"),
         ]);
-        let config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
-            .expect("valid config");
+        let config =
+            crate::config::Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+                .expect("valid config");
         let federation = config.federation.clone().expect("a domain");
-        OAuth::new(&config, &federation).expect("oauth")
+        OAuth::new(&config.oauth_client(), &federation).expect("oauth")
     }
 
     fn query(url: &str) -> Vec<(String, String)> {

@@ -7,15 +7,17 @@
 //! behaves (rotation, how long a sign-in challenge may take); there is no switch to keep in
 //! step with them.
 
+use super::oauth::Federation;
 use super::{Cognito, Op, fail, not_twice};
-use crate::config::Config;
 use crate::error::AppError;
 use aws_sdk_cognitoidentityprovider::types::{
     ExplicitAuthFlowsType, FeatureType, PreventUserExistenceErrorTypes, TimeUnitsType, UserPoolMfaType,
     UserVerificationType, VerifiedAttributeType, WebAuthnFactorConfigurationType,
 };
 use cognito_auth::secret_hash::ClientSecret;
+use cognito_auth::types::ConfirmationMode;
 use cognito_auth::types::PasswordPolicy;
+use std::time::Duration;
 
 /// What could be read of the pool and client. `None`: the call failed (IAM, emulator).
 #[derive(Debug, Default)]
@@ -161,8 +163,30 @@ fn finding(level: Level, message: impl Into<String>) -> Finding {
 /// Cognito's shortest access-token lifetime; the emulator allows less (the tests use 10 s).
 const MIN_ACCESS_TOKEN_SECONDS: u64 = 300;
 
+/// What the app expects of its pool and client: the parts of its configuration the check
+/// compares with what it read.
+#[derive(Clone, Debug)]
+pub struct Expectations {
+    /// How new accounts are confirmed.
+    pub confirmation_mode: ConfirmationMode,
+    /// The client's secret as the app was given it.
+    pub client_secret: Option<ClientSecret>,
+    /// Sign-in through the pool's own pages, when offered.
+    pub federation: Option<Federation>,
+    /// How early the app refreshes an access token.
+    pub refresh_margin: Duration,
+    /// How long a session lives.
+    pub session_max_age: Duration,
+    /// The app's own origin.
+    pub app_url: String,
+    /// Where the pool sends the browser back after sign-in (one of the client's callback URLs).
+    pub callback_url: String,
+    /// Where the pool's `/logout` sends it back (one of the client's sign-out URLs).
+    pub signed_out_url: String,
+}
+
 /// Compares what was read with what the app needs, one finding per line of the start-up report.
-pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
+pub fn check(facts: &PoolFacts, config: &Expectations) -> Vec<Finding> {
     use Level::{Fatal, Ok, Warn};
     let mut out = Vec::new();
 
@@ -171,7 +195,7 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
     // owner's Google sign-in — captured by a pool that links by e-mail (the link-accounts
     // trigger, or one added later). Refused in production.
     let providers = config.federation.as_ref().is_some_and(|f| !f.providers.is_empty());
-    if providers && config.confirmation_mode != cognito_auth::types::ConfirmationMode::Code {
+    if providers && config.confirmation_mode != ConfirmationMode::Code {
         out.push(finding(
             Fatal,
             format!(
@@ -179,7 +203,7 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
                  through {}: a sign-up in another person's name could capture their later sign-in there. \
                  Use CONFIRMATION_MODE=code with identity providers (docs/federation.md)",
                 match config.confirmation_mode {
-                    cognito_auth::types::ConfirmationMode::Admin => "admin",
+                    ConfirmationMode::Admin => "admin",
                     _ => "lambda",
                 },
                 config
@@ -432,7 +456,7 @@ pub fn check(facts: &PoolFacts, config: &Config) -> Vec<Finding> {
 /// Sign-in through the pool's OAuth endpoints (`COGNITO_DOMAIN`): the client must allow the code
 /// flow, the scopes the app asks for, its callback and sign-out URLs and each provider offered.
 /// Any of them missing and Cognito shows its own error page instead of coming back.
-fn check_federation(facts: &PoolFacts, config: &Config, out: &mut Vec<Finding>) {
+fn check_federation(facts: &PoolFacts, config: &Expectations, out: &mut Vec<Finding>) {
     use Level::{Fatal, Ok};
     let Some(federation) = &config.federation else {
         if let Some(client) = &facts.client {
@@ -486,12 +510,12 @@ fn check_federation(facts: &PoolFacts, config: &Config, out: &mut Vec<Finding>) 
     if !missing.is_empty() {
         problems.push(format!("AllowedOAuthScopes lacks {}", missing.join(", ")));
     }
-    let callback = config.callback_url();
+    let callback = config.callback_url.clone();
     if !o.callback_urls.contains(&callback) {
         problems.push(format!("CallbackURLs lacks {callback}"));
     }
     // cognito-local has no `/logout`, so nothing is sent there.
-    let signed_out = config.signed_out_url();
+    let signed_out = config.signed_out_url.clone();
     if federation.has_logout() && !o.logout_urls.contains(&signed_out) {
         problems.push(format!(
             "LogoutURLs lacks {signed_out} (signing out ends at the pool's /logout)"
@@ -535,7 +559,7 @@ fn check_federation(facts: &PoolFacts, config: &Config, out: &mut Vec<Finding>) 
 
 /// Passkeys and e-mail codes (`USER_AUTH`): which first factors the pool allows, whether the
 /// client may use them, and whether passkeys can work at this app's address.
-fn check_first_factors(facts: &PoolFacts, config: &Config, out: &mut Vec<Finding>) {
+fn check_first_factors(facts: &PoolFacts, config: &Expectations, out: &mut Vec<Finding>) {
     use Level::{Ok, Warn};
     let others: Vec<&str> = facts
         .first_factors
@@ -827,14 +851,17 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn config(vars: &[(&str, &str)]) -> Config {
+    /// What the app expects, as its configuration reads it from `vars`.
+    fn config(vars: &[(&str, &str)]) -> Expectations {
         let mut map: HashMap<String, String> =
             [("COGNITO_USER_POOL_ID", "eu-west-1_Pool1"), ("COGNITO_CLIENT_ID", "c")]
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect();
         map.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        Config::from_lookup(|k| map.get(k).cloned()).expect("config")
+        crate::config::Config::from_lookup(|k| map.get(k).cloned())
+            .expect("config")
+            .expectations()
     }
 
     fn good_client() -> ClientFacts {
