@@ -7,12 +7,17 @@ use crate::auth::csrf::SERVER_FN_PREFIX;
 use axum::Json;
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
+use cognito_auth::AuthError;
 
 /// A server-function request refused before the function ran (too large, rate-limited), in
 /// the shape the function itself would have answered: JSON the form can show, with the error's
 /// status and `Retry-After`, or — for a form posted without JavaScript — a redirect back to the
 /// form with `?error=…`, as [`crate::auth`]'s `form_error` does.
-pub fn refuse(request_parts: &axum::http::request::Parts, error: crate::error::AppError) -> axum::response::Response {
+pub fn refuse(
+    request_parts: &axum::http::request::Parts,
+    error: impl Into<crate::error::AppError>,
+) -> axum::response::Response {
+    let error = error.into();
     let plain_form = request_parts
         .headers
         .get(header::ACCEPT)
@@ -49,7 +54,7 @@ pub fn refuse(request_parts: &axum::http::request::Parts, error: crate::error::A
 /// 503 with `Retry-After`, for a server function in its own shape ([`refuse`]), for a page a
 /// short page in the request's language that says so and offers to try again.
 pub fn briefly_unavailable(parts: &axum::http::request::Parts) -> axum::response::Response {
-    let error = crate::error::AppError::BrieflyUnavailable;
+    let error = crate::error::AppError(AuthError::BrieflyUnavailable);
     if parts.uri.path().starts_with(SERVER_FN_PREFIX) {
         return refuse(parts, error);
     }

@@ -13,6 +13,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router, middleware};
+use cognito_auth::AuthError;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -209,7 +210,7 @@ fn explained(
     {
         return response;
     }
-    refuse(request_parts, crate::error::AppError::TooLarge)
+    refuse(request_parts, AuthError::TooLarge)
 }
 
 /// Everything the server functions under `/auth/` share, in one pass: cross-site posts are

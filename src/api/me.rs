@@ -10,6 +10,7 @@ use axum::extract::{FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use cognito_auth::AuthError;
 use cognito_auth::Revocations;
 use std::sync::Arc;
 
@@ -86,7 +87,7 @@ async fn me(State(state): State<ApiState>, auth: Authenticated) -> Response {
                 Ok(email) => Some(email),
                 // Cognito also says this of a token in its last seconds (by its clock): only one
                 // with time to spare was revoked, and only that is remembered as revoked.
-                Err(crate::error::AppError::SessionExpired) => {
+                Err(AuthError::SessionExpired) => {
                     if claims.exp > now + REVOKED_IF_LEFT_SECS {
                         revoked_at_cognito(&state, &auth, now).await;
                     }

@@ -6,16 +6,17 @@ use super::limits::Trust;
 use super::session::{CurrentSession, Session};
 use crate::error::AppError;
 use crate::state::AppState;
+use cognito_auth::AuthError;
 use http::HeaderValue;
 use http::header::{ACCEPT, CACHE_CONTROL, RETRY_AFTER, SET_COOKIE};
 use http::request::Parts;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
-pub fn state() -> Result<AppState, AppError> {
+pub fn state() -> Result<AppState, AuthError> {
     use_context::<AppState>().ok_or_else(|| {
         tracing::error!("AppState is not in the server function's context");
-        AppError::Internal
+        AuthError::Internal
     })
 }
 
@@ -74,7 +75,7 @@ fn plain_form_post() -> bool {
 /// Sets the HTTP status of a failed server function, and, for a form posted without
 /// JavaScript, redirects back to `page` with the error's code and the non-secret fields, so the
 /// page can show the message and keep what was typed. Passwords are never put in `keep`.
-pub fn form_error(err: AppError, page: &str, keep: &[(&str, &str)]) -> AppError {
+pub fn form_error(err: AuthError, page: &str, keep: &[(&str, &str)]) -> AuthError {
     if let Some(response) = use_context::<ResponseOptions>() {
         if let Ok(status) = http::StatusCode::from_u16(err.status()) {
             response.set_status(status);
@@ -84,7 +85,7 @@ pub fn form_error(err: AppError, page: &str, keep: &[(&str, &str)]) -> AppError 
         }
     }
     if plain_form_post() {
-        let mut query = err.query();
+        let mut query = AppError(err).query();
         query.extend(
             keep.iter()
                 .filter(|(_, v)| !v.is_empty() && v.len() <= 512)

@@ -43,8 +43,8 @@
 
 use super::clock::Clock;
 use super::session::device::{AccountIds, Device};
-use crate::error::AppError;
 use axum::http::{HeaderMap, HeaderName};
+use cognito_auth::AuthError;
 use cognito_auth::store::{Counted, Mode, Rule, SessionStore, StoreDown, Tally, memory::Memory};
 use cognito_auth::types::Email;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -376,7 +376,7 @@ impl Attempt {
     /// Counts `outcome`: a wrong password or code, or Cognito's own "too many attempts", keeps
     /// what was taken (and counts for everyone); anything else — success, a typo caught before
     /// the call, Cognito unreachable — gives it back.
-    pub async fn finish<T>(mut self, outcome: &Result<T, AppError>) {
+    pub async fn finish<T>(mut self, outcome: &Result<T, AuthError>) {
         self.finished = true;
         if is_failure(outcome) {
             if !self.shared.is_empty() {
@@ -407,16 +407,16 @@ impl Drop for Attempt {
 }
 
 /// The outcomes that count as a failed guess.
-fn is_failure<T>(outcome: &Result<T, AppError>) -> bool {
+fn is_failure<T>(outcome: &Result<T, AuthError>) -> bool {
     matches!(
         outcome,
-        Err(AppError::InvalidCredentials
-            | AppError::WrongCode
-            | AppError::ExpiredCode
-            | AppError::WrongMfaCode
-            | AppError::WrongPassword
-            | AppError::PasskeyRefused
-            | AppError::TooManyAttempts)
+        Err(AuthError::InvalidCredentials
+            | AuthError::WrongCode
+            | AuthError::ExpiredCode
+            | AuthError::WrongMfaCode
+            | AuthError::WrongPassword
+            | AuthError::PasskeyRefused
+            | AuthError::TooManyAttempts)
     )
 }
 
@@ -603,7 +603,7 @@ impl RateLimits {
 
     /// One post to `form`: within its cookie's budget when it carries one of `form`'s flow,
     /// else within the budgets of its client and networks.
-    pub async fn check_source(&self, form: Form, trust: &Trust) -> Result<(), AppError> {
+    pub async fn check_source(&self, form: Form, trust: &Trust) -> Result<(), AuthError> {
         let limits = match trust.proof_for(form) {
             // A device cookie stands in for the source only while it is still good for its
             // account, and all of one account's device cookies together get at most a few
@@ -653,7 +653,7 @@ impl RateLimits {
     /// A post to `form` for `email` that a device cookie let through in place of its source
     /// (`check_source`), for an account the cookie does not name: the source pays after all.
     /// For the forms whose server function knows the address only once it runs.
-    pub async fn check_device_covers(&self, form: Form, email: &Email, trust: &Trust) -> Result<(), AppError> {
+    pub async fn check_device_covers(&self, form: Form, email: &Email, trust: &Trust) -> Result<(), AuthError> {
         let stood_in = trust
             .devices
             .first()
@@ -717,7 +717,7 @@ impl RateLimits {
         form: Form,
         against: Against<'_>,
         trust: &Trust,
-    ) -> Result<Attempt, AppError> {
+    ) -> Result<Attempt, AuthError> {
         let group = form.failure_group();
         let id = self.account_ids.of(against.email.as_str());
         let mut taken = vec![];
@@ -803,7 +803,7 @@ impl RateLimits {
     }
 
     /// Every attempt counts: for the account page's forms, which only a signed-in person reaches.
-    pub async fn check_email_attempt(&self, form: Form, email: &Email) -> Result<(), AppError> {
+    pub async fn check_email_attempt(&self, form: Form, email: &Email) -> Result<(), AuthError> {
         let id = self.account_ids.of(email.as_str());
         let key = format!("attempt:{form:?}:{id}");
         self.step(&[(key, self.attempts)], Mode::Take).await.map_err(|wait| {
@@ -815,7 +815,7 @@ impl RateLimits {
 
     /// One more successful sign-in of `sub` (each writes a session record): refused past
     /// [`Limits::sign_ins_per_hour`].
-    pub async fn check_sign_in(&self, sub: &str) -> Result<(), AppError> {
+    pub async fn check_sign_in(&self, sub: &str) -> Result<(), AuthError> {
         self.step(&[(format!("sign-in:{sub}"), self.sign_ins)], Mode::Take)
             .await
             .map_err(|wait| {
@@ -826,7 +826,7 @@ impl RateLimits {
     }
 
     /// One more view of `sub`'s account page (a GetUser each).
-    pub async fn check_account_view(&self, sub: &str) -> Result<(), AppError> {
+    pub async fn check_account_view(&self, sub: &str) -> Result<(), AuthError> {
         self.step(&[(format!("view:{sub}"), self.account_views)], Mode::Take)
             .await
             .map_err(|wait| {
@@ -864,7 +864,7 @@ impl RateLimits {
     /// "sent" keeps it — a code that went out, a decoy, an account that has a code already —
     /// so the budget runs out alike for every address; only what the pool answers for everyone
     /// (Cognito unreachable, throttled) gives it back ([`Self::refund_code_email`]).
-    pub async fn take_code_email(&self, mail: Mail, email: &Email, trust: &Trust) -> Result<(), AppError> {
+    pub async fn take_code_email(&self, mail: Mail, email: &Email, trust: &Trust) -> Result<(), AuthError> {
         let limits = self.mail_limits(mail, email, trust).await;
         self.step(&limits, Mode::Take).await.map_err(|wait| {
             tracing::info!(?mail, "code e-mails to one address over the day's limit");
@@ -906,12 +906,12 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     Some(ip.to_canonical())
 }
 
-fn limited(wait: Duration) -> AppError {
+fn limited(wait: Duration) -> AuthError {
     // Rounded up: "wait 0 seconds" would be a lie a person could act on.
     let seconds = u32::try_from(wait.as_millis().div_ceil(1000))
         .unwrap_or(u32::MAX)
         .max(1);
-    AppError::RateLimited { seconds }
+    AuthError::RateLimited { seconds }
 }
 
 #[cfg(test)]
@@ -943,8 +943,8 @@ mod tests {
     }
 
     /// The outcome of a wrong password.
-    fn wrong() -> Result<(), AppError> {
-        Err(AppError::InvalidCredentials)
+    fn wrong() -> Result<(), AuthError> {
+        Err(AuthError::InvalidCredentials)
     }
 
     fn limits_on(vars: &[(&str, &str)], shared: Option<Arc<SessionStore>>, clock: Clock) -> RateLimits {
@@ -1050,7 +1050,7 @@ mod tests {
         // One post comes back every 20 s.
         assert_eq!(
             limits.check_source(Form::SignIn, &from("10.0.0.9")).await,
-            Err(AppError::RateLimited { seconds: 20 })
+            Err(AuthError::RateLimited { seconds: 20 })
         );
         assert_eq!(
             limits.check_source(Form::SignIn, &from("127.0.0.1")).await,
@@ -1072,7 +1072,7 @@ mod tests {
         }
         assert!(matches!(
             limits.check_source(Form::SignIn, &from("2001:db8:1:2:abcd::9")).await,
-            Err(AppError::RateLimited { .. })
+            Err(AuthError::RateLimited { .. })
         ));
         // The other /64s of the same home (/56) share twelve posts: three more /64s' worth.
         for net in 3..6 {
@@ -1083,7 +1083,7 @@ mod tests {
         }
         assert!(matches!(
             limits.check_source(Form::SignIn, &from("2001:db8:1:6::1")).await,
-            Err(AppError::RateLimited { .. })
+            Err(AuthError::RateLimited { .. })
         ));
         // Another home of the same /48 network is its own, up to the network's 30.
         for _ in 0..3 {
@@ -1120,7 +1120,7 @@ mod tests {
         }
         assert!(matches!(
             limits.check_source(Form::SignIn, &from("192.0.2.11")).await,
-            Err(AppError::RateLimited { .. })
+            Err(AuthError::RateLimited { .. })
         ));
         // A browser of that network that signed in here before has a budget of its own for
         // the first-factor forms; its session's budget is for the account page only.
@@ -1152,8 +1152,8 @@ mod tests {
         form: Form,
         against: Against<'_>,
         trust: &Trust,
-        outcome: Result<(), AppError>,
-    ) -> Result<(), AppError> {
+        outcome: Result<(), AuthError>,
+    ) -> Result<(), AuthError> {
         let attempt = limits.check_failures(form, against, trust).await?;
         attempt.finish(&outcome).await;
         Ok(())
@@ -1167,7 +1167,7 @@ mod tests {
         let here = from("192.0.2.1");
         // Successes, and errors that are not a failed guess, give back what they took (the last
         // a success: Cognito's count, which the others may have added to, starts again).
-        for outcome in [Err(AppError::Unavailable), Err(AppError::WeakPassword), Ok(())] {
+        for outcome in [Err(AuthError::Unavailable), Err(AuthError::WeakPassword), Ok(())] {
             assert_eq!(
                 attempt(&limits, Form::SignIn, Against::account(&ada), &here, outcome).await,
                 Ok(())
@@ -1184,7 +1184,7 @@ mod tests {
         // One failure is forgiven every 30 s.
         assert_eq!(
             attempt(&limits, Form::SignIn, Against::account(&ada), &here, Ok(())).await,
-            Err(AppError::RateLimited { seconds: 30 })
+            Err(AuthError::RateLimited { seconds: 30 })
         );
         // Each way in has its own: a reset code, another account.
         assert_eq!(
@@ -1256,7 +1256,7 @@ mod tests {
                 Form::SignIn,
                 Against::account(&ada),
                 &there,
-                Err(AppError::Throttled),
+                Err(AuthError::Throttled),
             )
             .await
             .expect("sent");
@@ -1269,7 +1269,7 @@ mod tests {
         let stranger = from("203.0.113.9");
         let refused = attempt(&limits, Form::SignIn, Against::account(&ada), &stranger, Ok(())).await;
         assert!(
-            matches!(refused, Err(AppError::RateLimited { seconds }) if seconds > 850 && seconds <= 960),
+            matches!(refused, Err(AuthError::RateLimited { seconds }) if seconds > 850 && seconds <= 960),
             "{refused:?}"
         );
         // Ada's own browser is sent whatever the count; her right password starts it again.
@@ -1421,7 +1421,7 @@ mod tests {
             );
         }
         let refused = attempt(&limits, Form::SignIn, Against::account(&victim), &trust, wrong()).await;
-        assert!(matches!(refused, Err(AppError::RateLimited { .. })), "{refused:?}");
+        assert!(matches!(refused, Err(AuthError::RateLimited { .. })), "{refused:?}");
         // For its own account it is the cookie's budget.
         let own = Email::parse("mallory@example.com").expect("email");
         assert_eq!(
@@ -1530,7 +1530,7 @@ mod tests {
             per_account: false,
         };
         for _ in 0..2 {
-            attempt(&limits, Form::MfaCode, code, &here, Err(AppError::WrongMfaCode))
+            attempt(&limits, Form::MfaCode, code, &here, Err(AuthError::WrongMfaCode))
                 .await
                 .expect("budget");
         }
@@ -1654,7 +1654,7 @@ mod tests {
         }
         assert_eq!(
             limits.check_sign_in("sub-a").await,
-            Err(AppError::RateLimited { seconds: 1200 })
+            Err(AuthError::RateLimited { seconds: 1200 })
         );
         assert_eq!(limits.check_sign_in("sub-b").await, Ok(()));
         for _ in 0..ACCOUNT_VIEWS_PER_MINUTE {
@@ -1692,7 +1692,7 @@ mod tests {
         for instance in [&a, &b] {
             assert_eq!(
                 instance.check_source(Form::SignIn, &from("10.0.0.9")).await,
-                Err(AppError::RateLimited { seconds: 1 })
+                Err(AuthError::RateLimited { seconds: 1 })
             );
         }
         // Failures per e-mail too.
@@ -1738,7 +1738,7 @@ mod tests {
         assert_eq!(a.check_source(Form::SignIn, &from("10.0.0.9")).await, Ok(()));
         assert!(matches!(
             a.check_source(Form::SignIn, &from("10.0.0.9")).await,
-            Err(AppError::RateLimited { .. })
+            Err(AuthError::RateLimited { .. })
         ));
         // Back: counted in the store again, with no restart of the app.
         redis.restart();
@@ -1755,7 +1755,7 @@ mod tests {
         assert!(
             matches!(
                 b.check_source(Form::SignIn, &other).await,
-                Err(AppError::RateLimited { .. })
+                Err(AuthError::RateLimited { .. })
             ),
             "another instance sees what this one counted"
         );

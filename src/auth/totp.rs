@@ -5,6 +5,7 @@
 
 use super::TotpSetup;
 use crate::error::AppError;
+use cognito_auth::AuthError;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
@@ -35,7 +36,7 @@ pub fn grouped(secret: &str) -> String {
 pub fn qr_svg(data: &str) -> Result<String, AppError> {
     let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).map_err(|e| {
         tracing::error!(error = %e, "could not encode the QR code");
-        AppError::Internal
+        AppError(AuthError::Internal)
     })?;
     let image = code
         .render::<svg::Color<'_>>()

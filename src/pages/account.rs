@@ -16,6 +16,7 @@ use crate::components::{
 use crate::error::{AppError, Field};
 use crate::i18n::{Texts, language, texts};
 use crate::t;
+use cognito_auth::AuthError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -43,7 +44,7 @@ pub fn AccountPage() -> impl IntoView {
                         Ok(Some(view)) => view! { <Account view notice loaded/> }.into_any(),
                         // No session, or one Cognito no longer accepts (signed out everywhere
                         // from another device): sign in again.
-                        Ok(None) | Err(AppError::SessionExpired) => {
+                        Ok(None) | Err(AppError(AuthError::SessionExpired)) => {
                             view! { <Redirect path="/sign-in?next=/account"/> }.into_any()
                         }
                         Err(e) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message(language())))/> }.into_any(),

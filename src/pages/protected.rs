@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::i18n::{Language, language, texts};
 use crate::routes;
 use crate::t;
+use cognito_auth::AuthError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -33,7 +34,7 @@ pub fn ProtectedPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(Some((info, first))) => view! { <Protected info first/> }.into_any(),
-                    Ok(None) | Err(AppError::SessionExpired) => {
+                    Ok(None) | Err(AppError(AuthError::SessionExpired)) => {
                         view! { <Redirect path="/sign-in?next=/protected"/> }.into_any()
                     }
                     Err(e) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message(language())))/> }.into_any(),

@@ -8,6 +8,7 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
+use cognito_auth::AuthError;
 use leptos_cognito::auth::cognito::{Caller, Cognito};
 use leptos_cognito::auth::validate::{ConfirmationCode, Email, Password, PasswordPolicy};
 use leptos_cognito::error::AppError;
@@ -63,7 +64,7 @@ macro_rules! always {
     };
 }
 
-async fn sign_in(response: HttpResponse) -> (Result<(), AppError>, usize) {
+async fn sign_in(response: HttpResponse) -> (Result<(), AuthError>, usize) {
     let rule = always!(Client::initiate_auth, response.clone_for_test());
     let result = cognito(&rule).sign_in(NOBODY, &email(), &password()).await.map(drop);
     (result, rule.num_calls())
@@ -96,7 +97,7 @@ async fn sign_in_refusals_all_read_the_same() {
         "InvalidPasswordException",
     ] {
         let (result, calls) = sign_in(aws_error(400, exception)).await;
-        assert_eq!(result, Err(AppError::InvalidCredentials), "{exception}");
+        assert_eq!(result, Err(AuthError::InvalidCredentials), "{exception}");
         assert_eq!(calls, 1, "a wrong password is never retried ({exception})");
     }
 }
@@ -105,21 +106,21 @@ async fn sign_in_refusals_all_read_the_same() {
 async fn unconfirmed_and_reset_required_accounts_are_told_what_to_do() {
     assert_eq!(
         sign_in(aws_error(400, "UserNotConfirmedException")).await.0,
-        Err(AppError::NotConfirmed)
+        Err(AuthError::NotConfirmed)
     );
     assert_eq!(
         sign_in(aws_error(400, "PasswordResetRequiredException")).await.0,
-        Err(AppError::PasswordResetRequired)
+        Err(AuthError::PasswordResetRequired)
     );
 }
 
 #[tokio::test]
 async fn throttling_is_retried_then_reported() {
     let (result, calls) = sign_in(aws_error(400, "TooManyRequestsException")).await;
-    assert_eq!(result, Err(AppError::Throttled));
+    assert_eq!(result, Err(AuthError::Throttled));
     assert_eq!(calls, 3, "the SDK's standard retry: three attempts in all");
     let (result, _) = sign_in(aws_error(400, "LimitExceededException")).await;
-    assert_eq!(result, Err(AppError::TooManyAttempts));
+    assert_eq!(result, Err(AuthError::TooManyAttempts));
 }
 
 #[tokio::test]
@@ -127,7 +128,7 @@ async fn malformed_answers_never_panic() {
     let html = sign_in(body(200, "text/html", "<html><body>Bad gateway</body></html>"))
         .await
         .0;
-    assert_eq!(html, Err(AppError::Unavailable));
+    assert_eq!(html, Err(AuthError::Unavailable));
     let truncated = sign_in(body(
         200,
         "application/x-amz-json-1.1",
@@ -135,7 +136,7 @@ async fn malformed_answers_never_panic() {
     ))
     .await
     .0;
-    assert_eq!(truncated, Err(AppError::Unavailable));
+    assert_eq!(truncated, Err(AuthError::Unavailable));
     // A challenge without the session its answer needs: nothing to go on with.
     let challenge = sign_in(body(
         200,
@@ -144,7 +145,7 @@ async fn malformed_answers_never_panic() {
     ))
     .await
     .0;
-    assert_eq!(challenge, Err(AppError::Internal));
+    assert_eq!(challenge, Err(AuthError::Internal));
     // A challenge this app has no page for: said plainly, nothing kept.
     let custom = sign_in(body(
         200,
@@ -153,7 +154,7 @@ async fn malformed_answers_never_panic() {
     ))
     .await
     .0;
-    assert_eq!(custom, Err(AppError::UnsupportedChallenge));
+    assert_eq!(custom, Err(AuthError::UnsupportedChallenge));
     let no_tokens = sign_in(body(
         200,
         "application/x-amz-json-1.1",
@@ -161,20 +162,20 @@ async fn malformed_answers_never_panic() {
     ))
     .await
     .0;
-    assert_eq!(no_tokens, Err(AppError::Internal));
+    assert_eq!(no_tokens, Err(AuthError::Internal));
     let unavailable = sign_in(aws_error(500, "InternalErrorException")).await.0;
-    assert_eq!(unavailable, Err(AppError::Unavailable));
+    assert_eq!(unavailable, Err(AuthError::Unavailable));
 }
 
 #[tokio::test]
 async fn sign_up_exceptions() {
     for (exception, expected) in [
-        ("UsernameExistsException", AppError::EmailTaken),
-        ("InvalidPasswordException", AppError::WeakPassword),
-        ("TooManyRequestsException", AppError::Throttled),
-        ("LimitExceededException", AppError::TooManyAttempts),
-        ("CodeDeliveryFailureException", AppError::CodeDeliveryFailed),
-        ("UserLambdaValidationException", AppError::SignUpRejected),
+        ("UsernameExistsException", AuthError::EmailTaken),
+        ("InvalidPasswordException", AuthError::WeakPassword),
+        ("TooManyRequestsException", AuthError::Throttled),
+        ("LimitExceededException", AuthError::TooManyAttempts),
+        ("CodeDeliveryFailureException", AuthError::CodeDeliveryFailed),
+        ("UserLambdaValidationException", AuthError::SignUpRejected),
     ] {
         let rule = always!(Client::sign_up, aws_error(400, exception));
         let result = cognito(&rule)
@@ -188,12 +189,12 @@ async fn sign_up_exceptions() {
 #[tokio::test]
 async fn confirmation_exceptions() {
     for (exception, expected) in [
-        ("CodeMismatchException", AppError::WrongCode),
-        ("ExpiredCodeException", AppError::ExpiredCode),
+        ("CodeMismatchException", AuthError::WrongCode),
+        ("ExpiredCodeException", AuthError::ExpiredCode),
         // No account for that e-mail: the answer must not say so.
-        ("UserNotFoundException", AppError::WrongCode),
-        ("TooManyFailedAttemptsException", AppError::TooManyAttempts),
-        ("LimitExceededException", AppError::TooManyAttempts),
+        ("UserNotFoundException", AuthError::WrongCode),
+        ("TooManyFailedAttemptsException", AuthError::TooManyAttempts),
+        ("LimitExceededException", AuthError::TooManyAttempts),
     ] {
         let rule = always!(Client::confirm_sign_up, aws_error(400, exception));
         let result = cognito(&rule).confirm_sign_up(NOBODY, &email(), &code()).await;
@@ -204,10 +205,10 @@ async fn confirmation_exceptions() {
 #[tokio::test]
 async fn password_reset_exceptions() {
     for (exception, expected) in [
-        ("CodeMismatchException", AppError::WrongCode),
-        ("ExpiredCodeException", AppError::ExpiredCode),
-        ("InvalidPasswordException", AppError::WeakPassword),
-        ("UserNotFoundException", AppError::WrongCode),
+        ("CodeMismatchException", AuthError::WrongCode),
+        ("ExpiredCodeException", AuthError::ExpiredCode),
+        ("InvalidPasswordException", AuthError::WeakPassword),
+        ("UserNotFoundException", AuthError::WrongCode),
     ] {
         let rule = always!(Client::confirm_forgot_password, aws_error(400, exception));
         let result = cognito(&rule)
@@ -229,7 +230,7 @@ async fn unknown_accounts_look_like_known_ones_on_forgot_password_and_resend() {
     let rule = always!(Client::forgot_password, aws_error(400, "LimitExceededException"));
     assert_eq!(
         cognito(&rule).forgot_password(NOBODY, &email()).await,
-        Err(AppError::TooManyAttempts)
+        Err(AuthError::TooManyAttempts)
     );
 }
 
@@ -239,7 +240,7 @@ async fn the_emulators_missing_resend_reads_as_a_human_message() {
     let rule = always!(Client::resend_confirmation_code, aws_error(500, "Unsupported"));
     assert_eq!(
         cognito(&rule).resend_code(NOBODY, &email()).await,
-        Err(AppError::ResendUnavailable)
+        Err(AuthError::ResendUnavailable)
     );
 }
 
@@ -251,7 +252,7 @@ async fn a_revoked_refresh_token_ends_the_session() {
     );
     assert_eq!(
         cognito(&rule).refresh("refresh-token", "user-1").await.map(drop),
-        Err(AppError::SessionExpired)
+        Err(AuthError::SessionExpired)
     );
 }
 
@@ -285,63 +286,63 @@ async fn a_trigger_refusal_is_worded_for_the_call_it_refused() {
         .sign_up(NOBODY, &email(), &password(), None, "en")
         .await
         .map(drop);
-    assert_eq!(signed_up, Err(AppError::SignUpRejected));
+    assert_eq!(signed_up, Err(AuthError::SignUpRejected));
 
     let (signed_in, _) = sign_in(refusal()).await;
     assert_eq!(
         signed_in,
-        Err(AppError::SignInRejected),
+        Err(AuthError::SignInRejected),
         "pre-authentication / pre-token"
     );
 
     let rule = always!(Client::forgot_password, refusal());
     assert_eq!(
         cognito(&rule).forgot_password(NOBODY, &email()).await,
-        Err(AppError::CodeRejected),
+        Err(AuthError::CodeRejected),
         "CustomMessage on a reset"
     );
     let rule = always!(Client::resend_confirmation_code, refusal());
     assert_eq!(
         cognito(&rule).resend_code(NOBODY, &email()).await,
-        Err(AppError::CodeRejected)
+        Err(AuthError::CodeRejected)
     );
     let rule = always!(Client::confirm_sign_up, refusal());
     assert_eq!(
         cognito(&rule).confirm_sign_up(NOBODY, &email(), &code()).await,
-        Err(AppError::ChangeRejected)
+        Err(AuthError::ChangeRejected)
     );
     let rule = always!(Client::update_user_attributes, refusal());
     assert_eq!(
         cognito(&rule).change_email("access-token", &email()).await,
-        Err(AppError::ChangeRejected),
+        Err(AuthError::ChangeRejected),
         "CustomMessage on an attribute change"
     );
     let rule = always!(Client::get_tokens_from_refresh_token, refusal());
     assert_eq!(
         cognito(&rule).refresh("rt", "user-1").await.map(drop),
-        Err(AppError::SessionExpired),
+        Err(AuthError::SessionExpired),
         "pre-token generation on a refresh ends the session"
     );
     for err in [
-        AppError::SignUpRejected,
-        AppError::SignInRejected,
-        AppError::CodeRejected,
-        AppError::ChangeRejected,
+        AuthError::SignUpRejected,
+        AuthError::SignInRejected,
+        AuthError::CodeRejected,
+        AuthError::ChangeRejected,
     ] {
-        assert!(err.message(Language::Japanese).ends_with('。'));
+        assert!(AppError(err).message(Language::Japanese).ends_with('。'));
     }
 }
 
 #[tokio::test]
 async fn firewall_disabled_operations_and_broken_triggers_have_their_own_messages() {
     for (status, exception, expected) in [
-        (403, "ForbiddenException", AppError::BlockedByFirewall),
-        (400, "OperationNotEnabledException", AppError::NotEnabled),
-        (400, "InvalidLambdaResponseException", AppError::TriggerFailed),
-        (400, "UnexpectedLambdaException", AppError::TriggerFailed),
+        (403, "ForbiddenException", AuthError::BlockedByFirewall),
+        (400, "OperationNotEnabledException", AuthError::NotEnabled),
+        (400, "InvalidLambdaResponseException", AuthError::TriggerFailed),
+        (400, "UnexpectedLambdaException", AuthError::TriggerFailed),
     ] {
         let (result, calls) = sign_in(aws_error(status, exception)).await;
-        assert_eq!(result, Err(expected.clone()), "{exception}");
+        assert_eq!(result, Err(expected), "{exception}");
         assert_eq!(calls, 1, "{exception} is not retried");
         let rule = always!(Client::forgot_password, aws_error(status, exception));
         assert_eq!(
@@ -361,18 +362,18 @@ async fn change_password_tells_a_weak_new_password_from_a_wrong_current_one() {
         (
             "InvalidPasswordException",
             "Password does not conform to policy: Password must have symbol characters",
-            AppError::WeakPassword,
+            AuthError::WeakPassword,
         ),
         (
             "NotAuthorizedException",
             "Incorrect username or password.",
-            AppError::WrongPassword,
+            AuthError::WrongPassword,
         ),
-        ("InvalidPasswordException", "Invalid password", AppError::WrongPassword),
+        ("InvalidPasswordException", "Invalid password", AuthError::WrongPassword),
         (
             "PasswordHistoryPolicyViolationException",
             "Password history",
-            AppError::PasswordReused,
+            AuthError::PasswordReused,
         ),
     ] {
         let rule = always!(Client::change_password, aws_error_saying(400, exception, message));
@@ -395,7 +396,7 @@ async fn a_reset_without_a_verified_e_mail_and_a_resend_for_a_confirmed_account_
     );
     assert_eq!(
         cognito(&rule).forgot_password(NOBODY, &email()).await,
-        Err(AppError::NoVerifiedEmail)
+        Err(AuthError::NoVerifiedEmail)
     );
     let rule = always!(
         Client::resend_confirmation_code,
@@ -403,7 +404,7 @@ async fn a_reset_without_a_verified_e_mail_and_a_resend_for_a_confirmed_account_
     );
     assert_eq!(
         cognito(&rule).resend_code(NOBODY, &email()).await,
-        Err(AppError::AlreadyConfirmed)
+        Err(AuthError::AlreadyConfirmed)
     );
 }
 
@@ -424,7 +425,7 @@ async fn an_authenticator_code_must_have_six_digits() {
     let eight = MfaCode::parse("12345678").expect("a valid e-mail code");
     assert_eq!(
         cognito.turn_on_totp("access-token", &eight, "App").await,
-        Err(AppError::InvalidTotpCode)
+        Err(AuthError::InvalidTotpCode)
     );
     let challenge = Challenge {
         kind: ChallengeKind::MfaSetup,
@@ -441,7 +442,7 @@ async fn an_authenticator_code_must_have_six_digits() {
             .finish_totp_setup(NOBODY, &challenge, &eight, "App")
             .await
             .map(drop),
-        Err(AppError::InvalidTotpCode)
+        Err(AuthError::InvalidTotpCode)
     );
     // The sign-in's authenticator challenge takes 6 digits as well; an e-mailed code may have 8.
     let respond = mock!(Client::respond_to_auth_challenge)
@@ -459,7 +460,7 @@ async fn an_authenticator_code_must_have_six_digits() {
             .answer_code(NOBODY, &code_challenge(ChallengeKind::SoftwareToken), &eight)
             .await
             .map(drop),
-        Err(AppError::InvalidTotpCode)
+        Err(AuthError::InvalidTotpCode)
     );
     assert_eq!(respond.num_calls(), 0);
     assert_eq!(
@@ -467,13 +468,13 @@ async fn an_authenticator_code_must_have_six_digits() {
             .answer_code(NOBODY, &code_challenge(ChallengeKind::EmailOtp), &eight)
             .await
             .map(drop),
-        Err(AppError::WrongMfaCode),
+        Err(AuthError::WrongMfaCode),
         "an 8-digit e-mail code goes to Cognito"
     );
     assert_eq!(respond.num_calls(), 1);
     assert_eq!(verify.num_calls(), 0);
     assert_eq!(
-        AppError::InvalidTotpCode.field(),
+        AppError(AuthError::InvalidTotpCode).field(),
         Some(leptos_cognito::error::Field::Code)
     );
 }
@@ -540,12 +541,12 @@ async fn a_reset_finds_the_person_and_signs_them_out_at_cognito() {
     let missing = always!(Client::admin_user_global_sign_out, unsupported());
     assert_eq!(
         cognito_with(&[&missing]).admin_sign_out(&email()).await,
-        Err(AppError::NotEnabled)
+        Err(AuthError::NotEnabled)
     );
     let missing = always!(Client::global_sign_out, unsupported());
     assert_eq!(
         cognito_with(&[&missing]).global_sign_out("ey.token").await,
-        Err(AppError::NotEnabled)
+        Err(AuthError::NotEnabled)
     );
 }
 

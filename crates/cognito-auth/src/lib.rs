@@ -40,12 +40,14 @@
 //! | [`Revocations`] | what each sign-out writes and for how long; how a token or a session is judged |
 //! | [`records`] | the sessions list's record of a session: a coarse device and network, nothing secret |
 //! | [`secret_hash`] | the app client's secret and `SECRET_HASH`, over the username Cognito knows |
+//! | [`AuthError`] | what went wrong, as a code with its HTTP status and wait: the app owns the words (no feature; wasm too) |
 //! | [`types`] | the values both sides share: e-mail, password and its policy, codes, challenge kinds, sign-in methods, confirmation modes (no feature; wasm too) |
 //!
 //! Features: `server` (default: all but [`types`]), `redis` (Redis or Valkey, shared by every instance: `SessionStore::redis`), `metrics` (the Redis store's errors, reconnects and
 //! round trips through the `metrics` facade).
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod error;
 #[cfg(feature = "server")]
 pub mod records;
 #[cfg(feature = "server")]
@@ -58,6 +60,7 @@ pub mod types;
 #[cfg(feature = "server")]
 mod unverified;
 
+pub use error::AuthError;
 #[cfg(feature = "server")]
 pub use revocation::{Ended, Revocations, family_of};
 #[cfg(feature = "server")]

@@ -1,13 +1,14 @@
 //! The account page's calls, each with the person's own access token.
 
 use super::*;
+use cognito_auth::AuthError;
 
 impl Cognito {
     /// The account's e-mail, read with the user's own access token.
     #[tracing::instrument(skip_all)]
     /// `Err(Forbidden)`: the token lacks the scope GetUser needs (`aws.cognito.signin.user.admin`):
     /// it is valid, just not for this call — never a sign of a revocation.
-    pub async fn email_of(&self, access_token: &str) -> Result<Option<String>, AppError> {
+    pub async fn email_of(&self, access_token: &str) -> Result<Option<String>, AuthError> {
         let out = self
             .client
             .get_user()
@@ -18,7 +19,7 @@ impl Cognito {
                 let scope =
                     e.code() == Some("NotAuthorizedException") && e.message().is_some_and(|m| m.contains("scope"));
                 if scope {
-                    AppError::Forbidden
+                    AuthError::Forbidden
                 } else {
                     fail(Op::GetUser, e)
                 }
@@ -32,7 +33,7 @@ impl Cognito {
 
     /// The account as the account page shows it, read with the user's own access token.
     #[tracing::instrument(skip_all)]
-    pub async fn account(&self, access_token: &str) -> Result<AccountFacts, AppError> {
+    pub async fn account(&self, access_token: &str) -> Result<AccountFacts, AuthError> {
         let out = self
             .client
             .get_user()
@@ -67,7 +68,7 @@ impl Cognito {
         access_token: &str,
         current: &Password,
         new: &Password,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), AuthError> {
         self.client
             .change_password()
             .access_token(access_token)
@@ -81,7 +82,7 @@ impl Cognito {
 
     /// A new TOTP secret for the signed-in user's authenticator app (not used until verified).
     #[tracing::instrument(skip_all)]
-    pub async fn new_totp_secret(&self, access_token: &str) -> Result<String, AppError> {
+    pub async fn new_totp_secret(&self, access_token: &str) -> Result<String, AuthError> {
         let out = self
             .client
             .associate_software_token()
@@ -91,14 +92,14 @@ impl Cognito {
             .map_err(|e| fail(Op::Account, e))?;
         out.secret_code.ok_or_else(|| {
             tracing::warn!("AssociateSoftwareToken answered without a secret");
-            AppError::Internal
+            AuthError::Internal
         })
     }
 
     /// The first code proves the app holds the secret; then two-step sign-in is turned on with
     /// the authenticator app as the preferred factor.
     #[tracing::instrument(skip_all)]
-    pub async fn turn_on_totp(&self, access_token: &str, code: &MfaCode, device_name: &str) -> Result<(), AppError> {
+    pub async fn turn_on_totp(&self, access_token: &str, code: &MfaCode, device_name: &str) -> Result<(), AuthError> {
         let code = totp_code(code)?;
         let out = self
             .client
@@ -110,14 +111,14 @@ impl Cognito {
             .await
             .map_err(|e| fail(Op::AccountTotp, e))?;
         if out.status != Some(VerifySoftwareTokenResponseType::Success) {
-            return Err(AppError::WrongMfaCode);
+            return Err(AuthError::WrongMfaCode);
         }
         self.set_totp(access_token, true).await
     }
 
     /// Turns the authenticator app on or off as the second factor.
     #[tracing::instrument(skip_all)]
-    pub async fn set_totp(&self, access_token: &str, enabled: bool) -> Result<(), AppError> {
+    pub async fn set_totp(&self, access_token: &str, enabled: bool) -> Result<(), AuthError> {
         let settings = SoftwareTokenMfaSettingsType::builder()
             .enabled(enabled)
             .preferred_mfa(enabled)
@@ -134,7 +135,7 @@ impl Cognito {
 
     /// Sets the name, or removes it when `name` is `None`.
     #[tracing::instrument(skip_all)]
-    pub async fn update_name(&self, access_token: &str, name: Option<&DisplayName>) -> Result<(), AppError> {
+    pub async fn update_name(&self, access_token: &str, name: Option<&DisplayName>) -> Result<(), AuthError> {
         match name {
             Some(name) => self
                 .client
@@ -160,7 +161,7 @@ impl Cognito {
     /// Stores the person's language (a BCP 47 tag: `en`, `ja`) in `locale`, for the e-mails Cognito sends them later. Does
     /// nothing when the app client may not write `locale` (the start-up check warns of it).
     #[tracing::instrument(skip_all)]
-    pub async fn set_locale(&self, access_token: &str, locale: &str) -> Result<(), AppError> {
+    pub async fn set_locale(&self, access_token: &str, locale: &str) -> Result<(), AuthError> {
         if !self.writes_locale {
             return Ok(());
         }
@@ -177,7 +178,7 @@ impl Cognito {
     /// Asks to change the e-mail: Cognito e-mails a code to the new address. With the pool's
     /// `AttributesRequireVerificationBeforeUpdate`, the old address stays until the code is used.
     #[tracing::instrument(skip_all)]
-    pub async fn change_email(&self, access_token: &str, email: &Email) -> Result<(), AppError> {
+    pub async fn change_email(&self, access_token: &str, email: &Email) -> Result<(), AuthError> {
         self.client
             .update_user_attributes()
             .access_token(access_token)
@@ -190,7 +191,7 @@ impl Cognito {
 
     /// The code from the e-mail to the new address: the change takes effect.
     #[tracing::instrument(skip_all)]
-    pub async fn verify_email(&self, access_token: &str, code: &ConfirmationCode) -> Result<(), AppError> {
+    pub async fn verify_email(&self, access_token: &str, code: &ConfirmationCode) -> Result<(), AuthError> {
         self.client
             .verify_user_attribute()
             .access_token(access_token)
@@ -204,7 +205,7 @@ impl Cognito {
 
     /// Sends the e-mail verification code again.
     #[tracing::instrument(skip_all)]
-    pub async fn resend_email_code(&self, access_token: &str) -> Result<(), AppError> {
+    pub async fn resend_email_code(&self, access_token: &str) -> Result<(), AuthError> {
         self.client
             .get_user_attribute_verification_code()
             .access_token(access_token)
@@ -219,7 +220,7 @@ impl Cognito {
 
     /// Signs the user out everywhere: every refresh token of theirs stops working.
     #[tracing::instrument(skip_all)]
-    pub async fn global_sign_out(&self, access_token: &str) -> Result<(), AppError> {
+    pub async fn global_sign_out(&self, access_token: &str) -> Result<(), AuthError> {
         self.client
             .global_sign_out()
             .access_token(access_token)
@@ -231,7 +232,7 @@ impl Cognito {
 
     /// Deletes the user for good.
     #[tracing::instrument(skip_all)]
-    pub async fn delete_user(&self, access_token: &str) -> Result<(), AppError> {
+    pub async fn delete_user(&self, access_token: &str) -> Result<(), AuthError> {
         self.client
             .delete_user()
             .access_token(access_token)

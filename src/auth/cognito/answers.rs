@@ -1,6 +1,7 @@
 //! What a sign-in step answers: tokens, or the next challenge and its session.
 
 use super::*;
+use cognito_auth::AuthError;
 
 /// Tokens from a successful sign-in or refresh.
 #[derive(Clone)]
@@ -17,11 +18,11 @@ impl fmt::Debug for Tokens {
     }
 }
 
-pub(super) fn tokens_from(op: Op, result: Option<AuthenticationResultType>) -> Result<Tokens, AppError> {
+pub(super) fn tokens_from(op: Op, result: Option<AuthenticationResultType>) -> Result<Tokens, AuthError> {
     let Some(result) = result else {
         // Neither tokens nor a challenge: a malformed answer, no session to create.
         tracing::warn!(?op, "cognito answered without tokens");
-        return Err(AppError::Internal);
+        return Err(AuthError::Internal);
     };
     match (result.access_token, result.id_token) {
         (Some(access_token), Some(id_token)) => Ok(Tokens {
@@ -31,7 +32,7 @@ pub(super) fn tokens_from(op: Op, result: Option<AuthenticationResultType>) -> R
         }),
         _ => {
             tracing::warn!(?op, "cognito answer lacks the access or ID token");
-            Err(AppError::Internal)
+            Err(AuthError::Internal)
         }
     }
 }
@@ -158,7 +159,7 @@ pub(super) fn step_from(
     session: Option<String>,
     params: Option<HashMap<String, String>>,
     username: &str,
-) -> Result<AuthStep, AppError> {
+) -> Result<AuthStep, AuthError> {
     let Some(name) = name else {
         return tokens_from(op, result).map(AuthStep::Tokens);
     };
@@ -168,11 +169,11 @@ pub(super) fn step_from(
             challenge = name.as_str(),
             "cognito asked for a challenge this app cannot answer"
         );
-        return Err(AppError::UnsupportedChallenge);
+        return Err(AuthError::UnsupportedChallenge);
     };
     let Some(session) = session else {
         tracing::warn!(?op, challenge = name.as_str(), "challenge without a session");
-        return Err(AppError::Internal);
+        return Err(AuthError::Internal);
     };
     let mut params = params.unwrap_or_default();
     let list = |value: Option<String>| -> Vec<String> {

@@ -1,7 +1,8 @@
-//! How a failed Cognito call becomes an [`AppError`]: the exception names stop here. The
+//! How a failed Cognito call becomes an [`AuthError`]: the exception names stop here. The
 //! original error is logged with its AWS request id; only the typed variant goes on.
 
 use super::*;
+use cognito_auth::AuthError;
 
 /// Which call failed: the same Cognito exception means different things to a person in
 /// different places (`InvalidPasswordException` is a weak password on sign-up but a wrong one
@@ -47,8 +48,8 @@ pub enum Op {
 }
 
 /// Maps a Cognito exception name to what the person is told.
-pub fn map_exception(op: Op, code: Option<&str>) -> AppError {
-    use AppError as E;
+pub fn map_exception(op: Op, code: Option<&str>) -> AuthError {
+    use AuthError as E;
     match (op, code.unwrap_or_default()) {
         (_, "TooManyRequestsException") => E::Throttled,
         // cognito-local's answer (HTTP 500, `CognitoLocal#Unsupported`) for a call it does not
@@ -172,23 +173,23 @@ pub(super) const PASSWORD_ATTEMPTS_EXCEEDED: &str = "Password attempts exceeded"
 /// means "wrong password"; anything else is AWS's meaning, a new password the policy refuses
 /// (the app checks the policy first, but the pool may be stricter than what DescribeUserPool
 /// let it read).
-pub fn map_service_error(op: Op, code: Option<&str>, message: Option<&str>) -> AppError {
+pub fn map_service_error(op: Op, code: Option<&str>, message: Option<&str>) -> AuthError {
     match (op, code, message) {
         (Op::ChangePassword, Some("InvalidPasswordException"), Some(EMULATOR_WRONG_PASSWORD)) => {
-            AppError::WrongPassword
+            AuthError::WrongPassword
         }
         // Cognito's own lockout after wrong passwords: NotAuthorizedException, told apart only
         // by its text. Not a wrong password (it counts against no budget); whether the person
         // may hear it is the sign-in form's call.
         (Op::SignIn, Some("NotAuthorizedException"), Some(message)) if message.contains(PASSWORD_ATTEMPTS_EXCEEDED) => {
-            AppError::PasswordAttemptsExceeded
+            AuthError::PasswordAttemptsExceeded
         }
         _ => map_exception(op, code),
     }
 }
 
-/// Turns an SDK failure into an [`AppError`], logging what only the server may see.
-pub(super) fn fail<E, R>(op: Op, err: SdkError<E, R>) -> AppError
+/// Turns an SDK failure into an [`AuthError`], logging what only the server may see.
+pub(super) fn fail<E, R>(op: Op, err: SdkError<E, R>) -> AuthError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: fmt::Debug + Send + Sync + 'static,
@@ -196,10 +197,10 @@ where
     let mapped = match &err {
         SdkError::ServiceError(service) => map_service_error(op, service.err().code(), service.err().message()),
         // Connection refused, DNS, TLS, timeouts: Cognito could not be reached in time.
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => AppError::Unavailable,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => AuthError::Unavailable,
         // An answer that is not what the API promises (HTML from a proxy, truncated JSON).
-        SdkError::ResponseError(_) => AppError::Unavailable,
-        _ => AppError::Internal,
+        SdkError::ResponseError(_) => AuthError::Unavailable,
+        _ => AuthError::Internal,
     };
     let request_id = match &err {
         SdkError::ServiceError(service) => service.err().meta().request_id().map(str::to_owned),
@@ -208,7 +209,7 @@ where
     let code = err.code().unwrap_or("-").to_owned();
     metrics::counter!("cognito_errors_total", "op" => format!("{op:?}"), "error" => code.clone()).increment(1);
     let detail = aws_smithy_error_chain(&err);
-    if matches!(mapped, AppError::Internal | AppError::Unavailable) {
+    if matches!(mapped, AuthError::Internal | AuthError::Unavailable) {
         tracing::error!(?op, code, request_id, error = %detail, "cognito call failed");
     } else {
         tracing::info!(?op, code, request_id, error = %detail, "cognito refused the request");
@@ -230,7 +231,7 @@ pub(super) fn aws_smithy_error_chain(err: &(dyn std::error::Error + 'static)) ->
 
 /// For the calls whose answer must not tell whether an account exists (resend code, forgot
 /// password): "no such user" is reported as success, exactly as for a real account.
-pub(super) fn hide_unknown_user<E, R>(op: Op, err: SdkError<E, R>) -> Result<(), AppError>
+pub(super) fn hide_unknown_user<E, R>(op: Op, err: SdkError<E, R>) -> Result<(), AuthError>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: fmt::Debug + Send + Sync + 'static,

@@ -1,5 +1,5 @@
 //! Every call this app makes to the Cognito user pool, and how each failure maps to an
-//! [`AppError`].
+//! [`AuthError`].
 //!
 //! The mapping is where Cognito's exception names stop: the original error is logged here with
 //! its AWS request id, and only the typed variant goes on. The local emulator gets some names
@@ -14,7 +14,7 @@
 //! | sign-in without a password (`USER_AUTH`: passkey, e-mail code), the account's passkeys | `passwordless.rs` |
 //! | the account page's calls (the person's own access token) | `account.rs` |
 //! | what a sign-in step answers: tokens or a challenge | `answers.rs` |
-//! | exception → [`AppError`], and the log line | `errors.rs` |
+//! | exception → [`AuthError`], and the log line | `errors.rs` |
 //! | which failures the SDK may retry | `retry.rs` |
 //! | the pool's OAuth 2.0 endpoints: "Continue with …", managed login, `/logout` | `oauth.rs` |
 //! | what the pool and client allow, read and checked at start-up | `pool.rs` |
@@ -35,11 +35,11 @@ mod sign_in;
 mod sign_up;
 
 pub use answers::*;
+use cognito_auth::AuthError;
 pub use errors::*;
 pub use passwordless::{FirstFactor, PasskeyFacts, to_document, to_json};
 use retry::*;
 
-use crate::error::AppError;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId;
@@ -157,18 +157,18 @@ impl Cognito {
 /// An authenticator app's code for VerifySoftwareToken, which takes exactly 6 digits (its
 /// `UserCode` pattern); an [`MfaCode`] may also be an e-mailed 8-digit one. Checked here so a
 /// mistyped code gets its own message instead of Cognito's InvalidParameterException.
-fn totp_code(code: &MfaCode) -> Result<&str, AppError> {
+fn totp_code(code: &MfaCode) -> Result<&str, AuthError> {
     let code = code.as_str();
     if code.len() == 6 {
         Ok(code)
     } else {
-        Err(AppError::InvalidTotpCode)
+        Err(AuthError::InvalidTotpCode)
     }
 }
 
-fn attr(name: &str, value: &str) -> Result<AttributeType, AppError> {
+fn attr(name: &str, value: &str) -> Result<AttributeType, AuthError> {
     AttributeType::builder().name(name).value(value).build().map_err(|e| {
         tracing::error!(error = %e, "building a user attribute");
-        AppError::Internal
+        AuthError::Internal
     })
 }

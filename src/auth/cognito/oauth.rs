@@ -16,7 +16,7 @@
 //! is at the issuer, not the domain, and cognito-local's lists neither endpoint.
 
 use super::Tokens;
-use crate::error::AppError;
+use cognito_auth::AuthError;
 use cognito_auth::secret_hash::ClientSecret;
 use oauth2::basic::{
     BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
@@ -252,7 +252,7 @@ impl OAuth {
 
     /// Trades the code from the callback for the user's tokens, from the server.
     #[tracing::instrument(skip_all)]
-    pub async fn exchange(&self, code: String, verifier: String) -> Result<Tokens, AppError> {
+    pub async fn exchange(&self, code: String, verifier: String) -> Result<Tokens, AuthError> {
         let http = self.http.clone();
         let emulator_json = self.emulator_json;
         let send = move |request: oauth2::HttpRequest| {
@@ -324,7 +324,7 @@ pub enum OAuthSetupError {
 }
 
 /// What the person is told when the token endpoint says no; the reason goes to the log only.
-fn token_error<RE: std::error::Error + 'static>(e: RequestTokenError<RE, BasicErrorResponse>) -> AppError {
+fn token_error<RE: std::error::Error + 'static>(e: RequestTokenError<RE, BasicErrorResponse>) -> AuthError {
     match e {
         RequestTokenError::ServerResponse(answer) => {
             let description = answer
@@ -338,7 +338,7 @@ fn token_error<RE: std::error::Error + 'static>(e: RequestTokenError<RE, BasicEr
                         ?description,
                         "the pool's token endpoint refused the code (invalid_grant)"
                     );
-                    AppError::FederationExpired
+                    AuthError::FederationExpired
                 }
                 // The app client's secret, flows or callback URL do not match this server's
                 // settings: nothing the person can do.
@@ -347,36 +347,36 @@ fn token_error<RE: std::error::Error + 'static>(e: RequestTokenError<RE, BasicEr
                 | BasicErrorResponseType::UnsupportedGrantType
                 | BasicErrorResponseType::InvalidScope => {
                     tracing::error!(error = %answer.error(), ?description, "the pool's token endpoint refused this app client; check COGNITO_CLIENT_SECRET and the client's OAuth settings");
-                    AppError::FederationUnavailable
+                    AuthError::FederationUnavailable
                 }
                 other => {
                     tracing::warn!(error = %other, ?description, "the pool's token endpoint refused the code");
-                    AppError::FederationFailed
+                    AuthError::FederationFailed
                 }
             }
         }
         RequestTokenError::Request(e) => {
             tracing::error!(error = %e, "the pool's token endpoint could not be reached");
-            AppError::Unavailable
+            AuthError::Unavailable
         }
         RequestTokenError::Parse(e, _) => {
             tracing::error!(error = %e, "the pool's token endpoint answered something this app cannot read");
-            AppError::FederationFailed
+            AuthError::FederationFailed
         }
         RequestTokenError::Other(e) => {
             tracing::error!(error = %e, "the pool's token endpoint answered unexpectedly");
-            AppError::FederationFailed
+            AuthError::FederationFailed
         }
     }
 }
 
 /// What the person is told when the pool sends them back with `error=…` instead of a code.
 /// `error_description` is Cognito's (or the provider's) own text: logged, never shown.
-pub fn callback_error(error: &str, description: Option<&str>) -> AppError {
+pub fn callback_error(error: &str, description: Option<&str>) -> AuthError {
     let description = description.map(|d| d.chars().take(200).collect::<String>());
     match error {
         // The person said no at the provider (or closed its consent).
-        "access_denied" => AppError::FederationCancelled,
+        "access_denied" => AuthError::FederationCancelled,
         // Cognito's answer to the first sign-in after a pre-sign-up trigger linked the
         // provider to an existing user (`AdminLinkProviderForUser`): the next one works.
         "invalid_request"
@@ -385,17 +385,17 @@ pub fn callback_error(error: &str, description: Option<&str>) -> AppError {
                 .is_some_and(|d| d.contains("Already found an entry for username")) =>
         {
             tracing::info!("the pool linked a provider's user to an existing one; the next attempt signs in");
-            AppError::FederationLinked
+            AuthError::FederationLinked
         }
         "unauthorized_client" | "invalid_client" | "invalid_scope" | "unsupported_response_type" => {
             tracing::error!(%error, ?description, "the pool refused this app client's sign-in request; check its OAuth settings (flows, scopes, callback URL, identity providers)");
-            AppError::FederationUnavailable
+            AuthError::FederationUnavailable
         }
         // A trigger that refused (PreSignUp failed …), attributes the pool could not map, the
         // provider's own refusal or outage.
         _ => {
             tracing::warn!(%error, ?description, "the pool sent the person back without a code");
-            AppError::FederationFailed
+            AuthError::FederationFailed
         }
     }
 }
@@ -480,26 +480,26 @@ mod tests {
     fn callback_errors_a_person_can_act_on() {
         assert_eq!(
             callback_error("access_denied", Some("User cancelled")),
-            AppError::FederationCancelled
+            AuthError::FederationCancelled
         );
         assert_eq!(
             callback_error(
                 "invalid_request",
                 Some("Already found an entry for username google_1234567890")
             ),
-            AppError::FederationLinked
+            AuthError::FederationLinked
         );
         assert_eq!(
             callback_error(
                 "invalid_request",
                 Some("PreSignUp failed with error Sign-ups are closed.")
             ),
-            AppError::FederationFailed
+            AuthError::FederationFailed
         );
         assert_eq!(
             callback_error("unauthorized_client", None),
-            AppError::FederationUnavailable
+            AuthError::FederationUnavailable
         );
-        assert_eq!(callback_error("server_error", None), AppError::FederationFailed);
+        assert_eq!(callback_error("server_error", None), AuthError::FederationFailed);
     }
 }

@@ -3,13 +3,14 @@
 //! (AdminUserGlobalSignOut).
 
 use super::*;
+use cognito_auth::AuthError;
 
 impl Cognito {
     /// Ends every refresh token of the account `email` names, and the tokens issued from them
     /// (AdminUserGlobalSignOut): after a password reset, an intruder who knew the old password
     /// is out everywhere, not only in this app.
     #[tracing::instrument(skip_all)]
-    pub async fn admin_sign_out(&self, email: &Email) -> Result<(), AppError> {
+    pub async fn admin_sign_out(&self, email: &Email) -> Result<(), AuthError> {
         self.client
             .admin_user_global_sign_out()
             .user_pool_id(&self.user_pool_id)
@@ -21,7 +22,7 @@ impl Cognito {
     }
 
     #[tracing::instrument(skip_all)]
-    pub async fn forgot_password(&self, caller: Caller, email: &Email) -> Result<(), AppError> {
+    pub async fn forgot_password(&self, caller: Caller, email: &Email) -> Result<(), AuthError> {
         self.client
             .forgot_password()
             .client_id(&self.client_id)
@@ -43,7 +44,7 @@ impl Cognito {
         email: &Email,
         code: &ConfirmationCode,
         password: &Password,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), AuthError> {
         self.client
             .confirm_forgot_password()
             .client_id(&self.client_id)

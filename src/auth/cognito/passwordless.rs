@@ -9,6 +9,7 @@
 use super::*;
 use aws_sdk_cognitoidentityprovider::types::AuthFactorType;
 use aws_smithy_types::{Document, Number};
+use cognito_auth::AuthError;
 
 /// The first factors a person may choose on the sign-in page besides the password.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,10 +39,10 @@ impl FirstFactor {
     /// What the person is told when Cognito does not offer this factor for the account. A
     /// passkey sign-in starts from the e-mail, so it does tell whether an address has a passkey
     /// (as every username-first passkey flow does); the e-mail code hides even that (a decoy).
-    fn unavailable(self) -> AppError {
+    fn unavailable(self) -> AuthError {
         match self {
-            Self::Passkey => AppError::NoPasskey,
-            Self::EmailCode => AppError::MethodUnavailable,
+            Self::Passkey => AuthError::NoPasskey,
+            Self::EmailCode => AuthError::MethodUnavailable,
         }
     }
 }
@@ -69,7 +70,7 @@ impl Cognito {
         caller: Caller,
         email: &Email,
         factor: FirstFactor,
-    ) -> Result<AuthStep, AppError> {
+    ) -> Result<AuthStep, AuthError> {
         let mut request = self
             .client
             .initiate_auth()
@@ -107,7 +108,7 @@ impl Cognito {
         }
         let (Some(session), mut params) = (out.session, out.challenge_parameters.unwrap_or_default()) else {
             tracing::warn!("SELECT_CHALLENGE without a session");
-            return Err(AppError::Internal);
+            return Err(AuthError::Internal);
         };
         let username = internal_username(&mut params).unwrap_or_else(|| email.as_str().to_owned());
         let answer = [("ANSWER".to_owned(), factor.challenge().as_str().to_owned())];
@@ -133,7 +134,7 @@ impl Cognito {
         caller: Caller,
         challenge: &Challenge,
         credential: &serde_json::Value,
-    ) -> Result<AuthStep, AppError> {
+    ) -> Result<AuthStep, AuthError> {
         let responses = [("CREDENTIAL".to_owned(), credential.to_string())];
         self.respond(
             Op::Passkey,
@@ -149,7 +150,7 @@ impl Cognito {
     /// `StartWebAuthnRegistration`: the options (`PublicKeyCredentialCreationOptionsJSON`) for
     /// the browser to make a passkey for the signed-in person.
     #[tracing::instrument(skip_all)]
-    pub async fn passkey_creation_options(&self, access_token: &str) -> Result<serde_json::Value, AppError> {
+    pub async fn passkey_creation_options(&self, access_token: &str) -> Result<serde_json::Value, AuthError> {
         let out = self
             .client
             .start_web_authn_registration()
@@ -163,7 +164,7 @@ impl Cognito {
     /// `CompleteWebAuthnRegistration`: the new passkey (`RegistrationResponseJSON`); Cognito
     /// checks it against the options it made and keeps its public key.
     #[tracing::instrument(skip_all)]
-    pub async fn add_passkey(&self, access_token: &str, credential: &serde_json::Value) -> Result<(), AppError> {
+    pub async fn add_passkey(&self, access_token: &str, credential: &serde_json::Value) -> Result<(), AuthError> {
         self.client
             .complete_web_authn_registration()
             .access_token(access_token)
@@ -176,7 +177,7 @@ impl Cognito {
 
     /// `ListWebAuthnCredentials`, every page of it (Cognito allows 20 passkeys per user).
     #[tracing::instrument(skip_all)]
-    pub async fn passkeys(&self, access_token: &str) -> Result<Vec<PasskeyFacts>, AppError> {
+    pub async fn passkeys(&self, access_token: &str) -> Result<Vec<PasskeyFacts>, AuthError> {
         let mut all = Vec::new();
         let mut next: Option<String> = None;
         loop {
@@ -203,7 +204,7 @@ impl Cognito {
 
     /// `DeleteWebAuthnCredential`. One that is already gone is the outcome asked for.
     #[tracing::instrument(skip_all)]
-    pub async fn delete_passkey(&self, access_token: &str, credential_id: &str) -> Result<(), AppError> {
+    pub async fn delete_passkey(&self, access_token: &str, credential_id: &str) -> Result<(), AuthError> {
         match self
             .client
             .delete_web_authn_credential()
@@ -222,7 +223,7 @@ impl Cognito {
 /// The challenge of `factor`, or "not offered" for anything else. Cognito answers an unknown
 /// user (when it prevents user-existence errors) with a challenge picked at random among those
 /// the pool allows; passing that on would tell unknown addresses from real ones.
-fn only(factor: FirstFactor, step: Result<AuthStep, AppError>) -> Result<AuthStep, AppError> {
+fn only(factor: FirstFactor, step: Result<AuthStep, AuthError>) -> Result<AuthStep, AuthError> {
     let wanted = match factor {
         FirstFactor::Passkey => ChallengeKind::Passkey,
         FirstFactor::EmailCode => ChallengeKind::EmailOtp,
@@ -234,15 +235,15 @@ fn only(factor: FirstFactor, step: Result<AuthStep, AppError>) -> Result<AuthSte
             Err(factor.unavailable())
         }
         // A challenge this app has no page for (PASSWORD, SMS_OTP, …): the same.
-        Err(AppError::UnsupportedChallenge) => Err(factor.unavailable()),
+        Err(AuthError::UnsupportedChallenge) => Err(factor.unavailable()),
         Err(e) => Err(e),
     }
 }
 
 /// "Not offered" said in the words of the factor asked for.
-fn unavailable_as(factor: FirstFactor, err: AppError) -> AppError {
+fn unavailable_as(factor: FirstFactor, err: AuthError) -> AuthError {
     match err {
-        AppError::MethodUnavailable => factor.unavailable(),
+        AuthError::MethodUnavailable => factor.unavailable(),
         other => other,
     }
 }

@@ -9,11 +9,11 @@
 
 use super::oauth::Federation;
 use super::{Cognito, Op, fail, not_twice};
-use crate::error::AppError;
 use aws_sdk_cognitoidentityprovider::types::{
     ExplicitAuthFlowsType, FeatureType, PreventUserExistenceErrorTypes, TimeUnitsType, UserPoolMfaType,
     UserVerificationType, VerifiedAttributeType, WebAuthnFactorConfigurationType,
 };
+use cognito_auth::AuthError;
 use cognito_auth::secret_hash::ClientSecret;
 use cognito_auth::types::ConfirmationMode;
 use cognito_auth::types::PasswordPolicy;
@@ -802,7 +802,7 @@ impl Cognito {
 
     /// The pool's password policy and the settings the start-up report checks.
     #[tracing::instrument(skip_all)]
-    async fn describe_pool(&self) -> Result<(PasswordPolicy, PoolSettings, Vec<String>), AppError> {
+    async fn describe_pool(&self) -> Result<(PasswordPolicy, PoolSettings, Vec<String>), AuthError> {
         let out = self
             .client
             .describe_user_pool()

@@ -1,12 +1,13 @@
 //! Sign-in, its challenges, refresh and sign-out.
 
 use super::*;
+use cognito_auth::AuthError;
 
 impl Cognito {
     /// `USER_PASSWORD_AUTH`: the password goes to Cognito over TLS from this server (there is
     /// no browser to run SRP in). Cognito answers with tokens or with the first challenge.
     #[tracing::instrument(skip_all)]
-    pub async fn sign_in(&self, caller: Caller, email: &Email, password: &Password) -> Result<AuthStep, AppError> {
+    pub async fn sign_in(&self, caller: Caller, email: &Email, password: &Password) -> Result<AuthStep, AuthError> {
         let mut request = self
             .client
             .initiate_auth()
@@ -40,7 +41,7 @@ impl Cognito {
         session: &str,
         username: &str,
         responses: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<AuthStep, AppError> {
+    ) -> Result<AuthStep, AuthError> {
         let mut all: HashMap<String, String> = responses.into_iter().collect();
         all.insert("USERNAME".into(), username.to_owned());
         if let Some(hash) = self.secret_hash(username) {
@@ -75,7 +76,7 @@ impl Cognito {
         caller: Caller,
         challenge: &Challenge,
         code: &MfaCode,
-    ) -> Result<AuthStep, AppError> {
+    ) -> Result<AuthStep, AuthError> {
         // An authenticator app's code is 6 digits here too: a longer one would only cost the
         // person one of Cognito's few attempts.
         if challenge.kind == ChallengeKind::SoftwareToken {
@@ -85,7 +86,7 @@ impl Cognito {
             ChallengeKind::SoftwareToken => (ChallengeNameType::SoftwareTokenMfa, "SOFTWARE_TOKEN_MFA_CODE"),
             ChallengeKind::EmailOtp => (ChallengeNameType::EmailOtp, "EMAIL_OTP_CODE"),
             ChallengeKind::SmsMfa => (ChallengeNameType::SmsMfa, "SMS_MFA_CODE"),
-            _ => return Err(AppError::ChallengeExpired),
+            _ => return Err(AuthError::ChallengeExpired),
         };
         let responses = [(key.to_owned(), code.as_str().to_owned())];
         self.respond(
@@ -101,7 +102,7 @@ impl Cognito {
 
     /// SELECT_MFA_TYPE: the factor the person picked, named as Cognito offered it.
     #[tracing::instrument(skip_all)]
-    pub async fn choose_mfa(&self, caller: Caller, challenge: &Challenge, factor: &str) -> Result<AuthStep, AppError> {
+    pub async fn choose_mfa(&self, caller: Caller, challenge: &Challenge, factor: &str) -> Result<AuthStep, AuthError> {
         let responses = [("ANSWER".to_owned(), factor.to_owned())];
         self.respond(
             Op::SelectMfa,
@@ -123,7 +124,7 @@ impl Cognito {
         challenge: &Challenge,
         password: &Password,
         attributes: &[(String, String)],
-    ) -> Result<AuthStep, AppError> {
+    ) -> Result<AuthStep, AuthError> {
         let responses = std::iter::once(("NEW_PASSWORD".to_owned(), password.expose().to_owned())).chain(
             attributes
                 .iter()
@@ -142,7 +143,7 @@ impl Cognito {
 
     /// MFA_SETUP, step one: Cognito makes a TOTP secret for the user of this sign-in.
     #[tracing::instrument(skip_all)]
-    pub async fn associate_totp(&self, session: &str) -> Result<TotpAssociation, AppError> {
+    pub async fn associate_totp(&self, session: &str) -> Result<TotpAssociation, AuthError> {
         let out = self
             .client
             .associate_software_token()
@@ -154,7 +155,7 @@ impl Cognito {
             (Some(secret), Some(session)) => Ok(TotpAssociation { secret, session }),
             _ => {
                 tracing::warn!("AssociateSoftwareToken answered without a secret or a session");
-                Err(AppError::Internal)
+                Err(AuthError::Internal)
             }
         }
     }
@@ -168,7 +169,7 @@ impl Cognito {
         challenge: &Challenge,
         code: &MfaCode,
         device_name: &str,
-    ) -> Result<AuthStep, AppError> {
+    ) -> Result<AuthStep, AuthError> {
         let code = totp_code(code)?;
         let out = self
             .client
@@ -180,7 +181,7 @@ impl Cognito {
             .await
             .map_err(|e| fail(Op::MfaSetup, e))?;
         if out.status != Some(VerifySoftwareTokenResponseType::Success) {
-            return Err(AppError::WrongMfaCode);
+            return Err(AuthError::WrongMfaCode);
         }
         let session = out.session.unwrap_or_else(|| challenge.session.clone());
         self.respond(
@@ -205,7 +206,7 @@ impl Cognito {
     /// `username` is the user's internal one (the access token's `username`), which
     /// `SECRET_HASH` must name there.
     #[tracing::instrument(skip_all)]
-    pub async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, AppError> {
+    pub async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, AuthError> {
         if !self.no_get_tokens.load(Ordering::Relaxed) {
             let answer = self
                 .client
@@ -236,7 +237,7 @@ impl Cognito {
         self.refresh_with_initiate_auth(refresh_token, username).await
     }
 
-    async fn refresh_with_initiate_auth(&self, refresh_token: &str, username: &str) -> Result<Tokens, AppError> {
+    async fn refresh_with_initiate_auth(&self, refresh_token: &str, username: &str) -> Result<Tokens, AuthError> {
         let mut request = self
             .client
             .initiate_auth()
@@ -256,7 +257,7 @@ impl Cognito {
     /// "sign out everywhere". (GlobalSignOut here, after RevokeToken, could never work: its
     /// access token was just revoked, so AWS refuses it with NotAuthorizedException.)
     #[tracing::instrument(skip_all)]
-    pub async fn sign_out(&self, refresh_token: &str) -> Result<(), AppError> {
+    pub async fn sign_out(&self, refresh_token: &str) -> Result<(), AuthError> {
         self.client
             .revoke_token()
             .client_id(&self.client_id)
@@ -270,7 +271,7 @@ impl Cognito {
 
     /// Revokes one refresh token (and the access tokens issued from it), for a session that a
     /// newer sign-in in the same browser replaced: the same RevokeToken as [`Cognito::sign_out`].
-    pub async fn revoke_refresh_token(&self, refresh_token: &str) -> Result<(), AppError> {
+    pub async fn revoke_refresh_token(&self, refresh_token: &str) -> Result<(), AuthError> {
         self.sign_out(refresh_token).await
     }
 }

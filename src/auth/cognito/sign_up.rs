@@ -1,6 +1,7 @@
 //! Sign-up and its confirmation: the calls of someone without a session.
 
 use super::*;
+use cognito_auth::AuthError;
 
 impl Cognito {
     #[tracing::instrument(skip_all)]
@@ -11,7 +12,7 @@ impl Cognito {
         password: &Password,
         name: Option<&DisplayName>,
         locale: &str,
-    ) -> Result<SignedUp, AppError> {
+    ) -> Result<SignedUp, AuthError> {
         // `locale` picks the language of every e-mail Cognito sends this person from now on
         // (the CustomMessage trigger reads it).
         let mut attributes = vec![attr("email", email.as_str())?];
@@ -48,7 +49,7 @@ impl Cognito {
         caller: Caller,
         email: &Email,
         code: &ConfirmationCode,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), AuthError> {
         self.client
             .confirm_sign_up()
             .client_id(&self.client_id)
@@ -63,7 +64,7 @@ impl Cognito {
     }
 
     #[tracing::instrument(skip_all)]
-    pub async fn resend_code(&self, caller: Caller, email: &Email) -> Result<(), AppError> {
+    pub async fn resend_code(&self, caller: Caller, email: &Email) -> Result<(), AuthError> {
         self.client
             .resend_confirmation_code()
             .client_id(&self.client_id)
@@ -88,7 +89,7 @@ impl Cognito {
     /// and a pool that links a provider's sign-in to a verified account of the same address
     /// would later hand the real owner's Google sign-in to that account.
     #[tracing::instrument(skip_all)]
-    pub async fn admin_confirm(&self, email: &Email) -> Result<(), AppError> {
+    pub async fn admin_confirm(&self, email: &Email) -> Result<(), AuthError> {
         self.client
             .admin_confirm_sign_up()
             .user_pool_id(&self.user_pool_id)
@@ -102,7 +103,7 @@ impl Cognito {
     /// The `sub` of the account `email` names (AdminGetUser), to revoke its sessions after a
     /// password reset: the reset form knows only the address.
     #[tracing::instrument(skip_all)]
-    pub async fn admin_sub_of(&self, email: &Email) -> Result<String, AppError> {
+    pub async fn admin_sub_of(&self, email: &Email) -> Result<String, AuthError> {
         let out = self
             .client
             .admin_get_user()
@@ -118,7 +119,7 @@ impl Cognito {
             .and_then(|a| a.value)
             .ok_or_else(|| {
                 tracing::error!("AdminGetUser answered without the user's sub");
-                AppError::Internal
+                AuthError::Internal
             })
     }
 }

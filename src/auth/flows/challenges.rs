@@ -12,6 +12,8 @@
 use crate::auth::ChallengePage as _;
 use crate::auth::ChallengeView;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use cognito_auth::AuthError;
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -37,13 +39,13 @@ pub async fn get_sign_in_challenge() -> Result<Option<ChallengeView>, AppError> 
 /// The pending sign-in for an answer on `page`. `None`: there is none (or it waits for another
 /// page), and the response already leads back to sign-in.
 #[cfg(feature = "ssr")]
-pub(super) async fn pending_for(state: &AppState, kinds: &[ChallengeKind]) -> Result<Option<PendingSignIn>, AppError> {
+pub(super) async fn pending_for(state: &AppState, kinds: &[ChallengeKind]) -> Result<Option<PendingSignIn>, AuthError> {
     let Some(pending) = pending::current(state).await else {
-        pending::restart(state, None, &AppError::ChallengeExpired)?;
+        pending::restart(state, None, &AuthError::ChallengeExpired)?;
         return Ok(None);
     };
     if !kinds.contains(&pending.challenge.kind) {
-        pending::restart(state, Some(&pending), &AppError::ChallengeExpired)?;
+        pending::restart(state, Some(&pending), &AuthError::ChallengeExpired)?;
         return Ok(None);
     }
     Ok(Some(pending))
@@ -59,7 +61,7 @@ pub(super) async fn attempt_for(
     form: Form,
     proof: ProofKind,
     pending: &PendingSignIn,
-) -> Result<Attempt, AppError> {
+) -> Result<Attempt, AuthError> {
     let email = Email::parse(&pending.email)?;
     let trust = trust();
     let step = trust.proof(proof).map(|p| p.id.clone());
@@ -73,11 +75,11 @@ pub(super) async fn attempt_for(
 
 /// Counts an answer to a challenge (a wrong code keeps what [`attempt_for`] took).
 #[cfg(feature = "ssr")]
-pub(super) async fn finish<T>(attempt: Attempt, pending: &PendingSignIn, answer: &Result<T, AppError>) {
+pub(super) async fn finish<T>(attempt: Attempt, pending: &PendingSignIn, answer: &Result<T, AuthError>) {
     metrics::counter!(
         "challenges_total",
         "kind" => format!("{:?}", pending.challenge.kind),
-        "outcome" => answer.as_ref().map_or_else(AppError::code, |_| "ok"),
+        "outcome" => answer.as_ref().map_or_else(AuthError::code, |_| "ok"),
     )
     .increment(1);
     attempt.finish(answer).await;
@@ -91,14 +93,14 @@ async fn go_on(
     state: &AppState,
     pending: &PendingSignIn,
     page: &str,
-    answer: Result<crate::auth::cognito::AuthStep, AppError>,
-) -> Result<(), AppError> {
+    answer: Result<crate::auth::cognito::AuthStep, AuthError>,
+) -> Result<(), AuthError> {
     let result = match answer {
         Ok(step) => pending::advance(state, step, &pending.email, &pending.next, pending.factor).await,
         Err(e) => Err(e),
     };
     match result {
-        Err(err @ (AppError::ChallengeExpired | AppError::UnsupportedChallenge | AppError::MfaSetupUnavailable)) => {
+        Err(err @ (AuthError::ChallengeExpired | AuthError::UnsupportedChallenge | AuthError::MfaSetupUnavailable)) => {
             pending::restart(state, Some(pending), &err)
         }
         Err(err) => Err(form_error(err, page, &[])),
@@ -139,7 +141,7 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
             .await
         {
             Some(n) => n,
-            None => return pending::restart(&state, Some(&pending), &AppError::CodeAttemptsUsed),
+            None => return Ok(pending::restart(&state, Some(&pending), &AuthError::CodeAttemptsUsed)?),
         }
     } else {
         0
@@ -150,7 +152,7 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
     let started = tokio::time::Instant::now();
     // A decoy (an e-mail code for an address Cognito sent none to): every code is wrong.
     let answer = if pending.challenge.decoy {
-        Err(AppError::WrongMfaCode)
+        Err(AuthError::WrongMfaCode)
     } else {
         state.cognito.answer_code(caller(), &pending.challenge, &code).await
     };
@@ -158,13 +160,13 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
     if email_code {
         tokio::time::sleep_until(started + EMAIL_CODE_CHECK_TIME).await;
         // The try reserved above is spent by a wrong code only; the last one ends the step.
-        if !matches!(answer, Err(AppError::WrongMfaCode)) {
+        if !matches!(answer, Err(AuthError::WrongMfaCode)) {
             state.limits.answer_was_no_try(&step).await;
         } else if this_try >= pending::EMAIL_CODE_TRIES {
-            return pending::restart(&state, Some(&pending), &AppError::CodeAttemptsUsed);
+            return Ok(pending::restart(&state, Some(&pending), &AuthError::CodeAttemptsUsed)?);
         }
     }
-    go_on(&state, &pending, page, answer).await
+    Ok(go_on(&state, &pending, page, answer).await?)
 }
 
 /// An answer to an e-mailed sign-in code takes at least this long: a decoy's is checked by no one.
@@ -181,10 +183,10 @@ pub async fn choose_mfa(factor: String) -> Result<(), AppError> {
     };
     // Only what Cognito offered is sent back, exactly as it named it.
     if !pending.challenge.options.contains(&factor) {
-        return Err(form_error(AppError::InvalidChoice, page, &[]));
+        return Err(form_error(AuthError::InvalidChoice, page, &[]).into());
     }
     let answer = state.cognito.choose_mfa(caller(), &pending.challenge, &factor).await;
-    go_on(&state, &pending, page, answer).await
+    Ok(go_on(&state, &pending, page, answer).await?)
 }
 
 /// NEW_PASSWORD_REQUIRED: a user an administrator invited chooses their own password, and
@@ -205,7 +207,7 @@ pub async fn set_new_password(password: String, attributes: Option<HashMap<Strin
         .filter_map(|name| Some((format!("attributes[{name}]"), attributes.get(name)?.clone())))
         .collect();
     let keep_refs: Vec<(&str, &str)> = keep.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let back = |err: AppError| form_error(err, page, &keep_refs);
+    let back = |err: AuthError| form_error(err, page, &keep_refs);
     let password = Password::parse(password, &state.sign_up.policy).map_err(|e| back(e.into()))?;
     // Exactly the attributes the challenge asked for: others may not be writable.
     let given = pending
@@ -227,12 +229,12 @@ pub async fn set_new_password(password: String, attributes: Option<HashMap<Strin
         Err(e)
             if !matches!(
                 e,
-                AppError::ChallengeExpired | AppError::UnsupportedChallenge | AppError::MfaSetupUnavailable
+                AuthError::ChallengeExpired | AuthError::UnsupportedChallenge | AuthError::MfaSetupUnavailable
             ) =>
         {
-            Err(back(e))
+            Err(back(e).into())
         }
-        answer => go_on(&state, &pending, page, answer).await,
+        answer => Ok(go_on(&state, &pending, page, answer).await?),
     }
 }
 
@@ -256,5 +258,5 @@ pub async fn verify_mfa_setup(code: String) -> Result<(), AppError> {
         .finish_totp_setup(caller(), &pending.challenge, &code, &device)
         .await;
     finish(attempt, &pending, &answer).await;
-    go_on(&state, &pending, page, answer).await
+    Ok(go_on(&state, &pending, page, answer).await?)
 }

@@ -8,6 +8,8 @@
 //! starts the same session a password sign-in does. Tokens never reach the browser.
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use cognito_auth::AuthError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
@@ -75,12 +77,12 @@ pub async fn continue_with(
 ) -> Result<(), AppError> {
     no_store();
     let next = safe_next(next.as_deref().filter(|n| !n.is_empty()));
-    let back = |err: AppError| form_error(err, crate::routes::SIGN_IN, &[("next", &next)]);
+    let back = |err: AuthError| form_error(err, crate::routes::SIGN_IN, &[("next", &next)]);
     let state = app_state()?;
     let headers = request_headers();
     if !from_this_site(&headers) {
         tracing::warn!("a round trip through the pool was started from another site; refused");
-        return Err(back(AppError::FederationExpired));
+        return Err(back(AuthError::FederationExpired).into());
     }
     if crate::auth::context::session().is_some() && replace.as_deref() != Some("yes") {
         let mut query = vec![("notice", "replace_session")];
@@ -126,17 +128,17 @@ pub(crate) fn begin_round_trip(
     provider: Option<&str>,
     next: &str,
     lang: crate::i18n::Language,
-) -> Result<(String, http::HeaderValue), AppError> {
+) -> Result<(String, http::HeaderValue), AuthError> {
     let (Some(oauth), Some(federation)) = (&state.oauth, &state.config.federation) else {
-        return Err(AppError::FederationUnavailable);
+        return Err(AuthError::FederationUnavailable);
     };
     let provider = match provider.filter(|p| !p.is_empty()) {
         Some(name) => match federation.providers.iter().find(|p| p.name == name) {
             Some(p) => Some(p.name.as_str()),
-            None => return Err(AppError::FederationUnavailable),
+            None => return Err(AuthError::FederationUnavailable),
         },
         None if federation.managed_login => None,
-        None => return Err(AppError::FederationUnavailable),
+        None => return Err(AuthError::FederationUnavailable),
     };
     let (url, authorization) = oauth.authorize(provider, lang.tag(), next.to_owned(), state.clock.now());
     let cookie =
@@ -165,9 +167,9 @@ pub async fn federation_callback(
         .read_transient::<oauth::Authorization>(Transient::Federation, &headers)
         .filter(|a| a.expires_at > app.clock.now());
     let next = kept.as_ref().map_or_else(|| safe_next(None), |a| a.next.clone());
-    let back = |err: AppError| form_error(err, crate::routes::SIGN_IN, &[("next", &next)]);
+    let back = |err: AuthError| form_error(err, crate::routes::SIGN_IN, &[("next", &next)]);
     let Some(oauth) = &app.oauth else {
-        return Err(back(AppError::FederationUnavailable));
+        return Err(back(AuthError::FederationUnavailable).into());
     };
     // The answer must be to this browser's own request: no cookie (it expired, or the round trip
     // began in another browser) or another `state` (another tab's, or a link someone planted to
@@ -175,11 +177,11 @@ pub async fn federation_callback(
     // way alone (a link from another site must not end it).
     let Some(kept) = kept else {
         tracing::info!("a sign-in came back from the pool without its cookie (expired, or another browser)");
-        return Err(back(AppError::FederationExpired));
+        return Err(back(AuthError::FederationExpired).into());
     };
     if state.as_deref() != Some(kept.state.as_str()) {
         tracing::warn!("a sign-in came back from the pool with another state; refused");
-        return Err(back(AppError::FederationExpired));
+        return Err(back(AuthError::FederationExpired).into());
     }
     // One answer per round trip, whatever it says (in a browser, which drops the cookie; a script
     // that keeps it is held by the limit below, so it cannot spend the pool's token quota).
@@ -194,11 +196,11 @@ pub async fn federation_callback(
         .await
         .map_err(back)?;
     if let Some(error) = error {
-        return Err(back(oauth::callback_error(&error, error_description.as_deref())));
+        return Err(back(oauth::callback_error(&error, error_description.as_deref())).into());
     }
     let Some(code) = code.filter(|c| !c.is_empty() && c.len() <= 2048) else {
         tracing::warn!("the pool sent the person back with neither a code nor an error");
-        return Err(back(AppError::FederationFailed));
+        return Err(back(AuthError::FederationFailed).into());
     };
     let tokens = oauth.exchange(code, kept.verifier.clone()).await.map_err(back)?;
     // The ID token is checked as the API checks tokens (signature by the pool's JWKS, `iss`,
@@ -206,8 +208,8 @@ pub async fn federation_callback(
     let claims = app.verifier.verify_id(&tokens.id_token).await.map_err(|e| {
         tracing::error!(reason = %e, "the ID token from the pool's token endpoint did not verify");
         back(match e {
-            e if e.is_unavailable() => AppError::Unavailable,
-            _ => AppError::FederationFailed,
+            e if e.is_unavailable() => AuthError::Unavailable,
+            _ => AuthError::FederationFailed,
         })
     })?;
     let nonce_ok =
@@ -218,7 +220,7 @@ pub async fn federation_callback(
             nonce_ok,
             "the ID token from the pool's token endpoint is not for this request; refused"
         );
-        return Err(back(AppError::FederationFailed));
+        return Err(back(AuthError::FederationFailed).into());
     }
     let factor = if kept.provider.is_some() {
         Factor::Federated
@@ -227,9 +229,11 @@ pub async fn federation_callback(
     };
     metrics::counter!("sign_in_attempts_total", "outcome" => "federated").increment(1);
     let email = claims.email.clone().unwrap_or_default();
-    pending::advance(&app, AuthStep::Tokens(tokens), &email, &kept.next, factor)
-        .await
-        .map_err(back)
+    Ok(
+        pending::advance(&app, AuthStep::Tokens(tokens), &email, &kept.next, factor)
+            .await
+            .map_err(back)?,
+    )
 }
 
 /// Managed login (`COGNITO_MANAGED_LOGIN=true`): the sign-in and sign-up pages send people to

@@ -11,6 +11,8 @@
 //! sign-in before the e-mail is known, so the browser's passkey autofill starts once it is.
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use cognito_auth::AuthError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -33,28 +35,28 @@ const MAX_CREDENTIAL_BYTES: usize = 16 * 1024;
 
 /// A credential as the browser posted it: JSON, within size.
 #[cfg(feature = "ssr")]
-pub(super) fn parse_credential(text: &str) -> Result<serde_json::Value, AppError> {
+pub(super) fn parse_credential(text: &str) -> Result<serde_json::Value, AuthError> {
     if text.len() > MAX_CREDENTIAL_BYTES {
-        return Err(AppError::TooLarge);
+        return Err(AuthError::TooLarge);
     }
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(value @ serde_json::Value::Object(_)) => Ok(value),
-        _ => Err(AppError::BadRequest),
+        _ => Err(AuthError::BadRequest),
     }
 }
 
 /// Step one of a passkey sign-in: Cognito's request options for the person's passkeys
 /// (`PublicKeyCredentialRequestOptionsJSON`), as JSON text for the script. The challenge's
 /// session goes into the challenge cookie. Without a passkey for the address (or without such
-/// an account) the answer is [`AppError::NoPasskey`].
+/// an account) the answer is [`AuthError::NoPasskey`].
 #[server(prefix = "/auth", endpoint = "passkey-options")]
 pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Result<String, AppError> {
     no_store();
     let next_raw = next.unwrap_or_default();
-    let back = |err: AppError| form_error(err, crate::routes::SIGN_IN, &[("email", &email), ("next", &next_raw)]);
+    let back = |err: AuthError| form_error(err, crate::routes::SIGN_IN, &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
     if !state.sign_in_methods.passkey {
-        return Err(back(AppError::PasskeysUnavailable));
+        return Err(back(AuthError::PasskeysUnavailable).into());
     }
     // Asking for the options is no guess and is never refused for failures: refused passkeys
     // count against their own ceremony, and a wrong password elsewhere closes no passkey.
@@ -71,11 +73,11 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
         .map_err(back)?
     {
         AuthStep::Challenge(challenge) => challenge,
-        AuthStep::Tokens(_) => return Err(back(AppError::NoPasskey)),
+        AuthStep::Tokens(_) => return Err(back(AuthError::NoPasskey).into()),
     };
     let Some(options) = challenge.request_options.clone() else {
         tracing::warn!("the WEB_AUTHN challenge came without CREDENTIAL_REQUEST_OPTIONS");
-        return Err(back(AppError::Internal));
+        return Err(back(AuthError::Internal).into());
     };
     let lifetime = state.challenge_lifetime;
     let pending = PendingSignIn {
@@ -102,13 +104,18 @@ pub async fn passkey_sign_in(credential: String) -> Result<(), AppError> {
         .await
         .filter(|p| p.challenge.kind == ChallengeKind::Passkey);
     let Some(pending) = pending else {
-        return pending::restart_in(&state, Transient::Passkey, None, &AppError::ChallengeExpired);
+        return Ok(pending::restart_in(
+            &state,
+            Transient::Passkey,
+            None,
+            &AuthError::ChallengeExpired,
+        )?);
     };
     // Counted against this ceremony (its cookie), never against the account: a passkey cannot
     // be guessed, and a ceremony anyone can start must not spend the person's budget.
     let attempt = match attempt_for(&state, Form::PasskeyAnswer, ProofKind::Passkey, &pending).await {
         Ok(attempt) => attempt,
-        Err(e) => return pending::restart_in(&state, Transient::Passkey, Some(&pending), &e),
+        Err(e) => return Ok(pending::restart_in(&state, Transient::Passkey, Some(&pending), &e)?),
     };
     let answer = match parse_credential(&credential) {
         Ok(credential) => {
@@ -127,6 +134,6 @@ pub async fn passkey_sign_in(credential: String) -> Result<(), AppError> {
     match result {
         Ok(()) => Ok(()),
         // Cognito's session is spent by a refused answer: the next try starts afresh.
-        Err(e) => pending::restart_in(&state, Transient::Passkey, Some(&pending), &e),
+        Err(e) => Ok(pending::restart_in(&state, Transient::Passkey, Some(&pending), &e)?),
     }
 }

@@ -3,6 +3,8 @@
 //! it is someone else who knew the old password.
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use cognito_auth::AuthError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -40,7 +42,7 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let started = tokio::time::Instant::now();
     let outcome = start_reset(email).await;
     tokio::time::sleep_until(started + FORGOT_ANSWER_TIME).await;
-    outcome
+    Ok(outcome?)
 }
 
 /// A reset request answers no sooner than this, whatever happened: Cognito's sending of a real
@@ -49,8 +51,8 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 const FORGOT_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(1000);
 
 #[cfg(feature = "ssr")]
-async fn start_reset(email: String) -> Result<(), AppError> {
-    let back = |err: AppError| form_error(err, crate::routes::FORGOT_PASSWORD, &[("email", &email)]);
+async fn start_reset(email: String) -> Result<(), AuthError> {
+    let back = |err: AuthError| form_error(err, crate::routes::FORGOT_PASSWORD, &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
@@ -71,11 +73,11 @@ async fn start_reset(email: String) -> Result<(), AppError> {
         // What the pool answers for everyone is said as it is (and costs no code). A trigger's
         // failure is not among it: the code's e-mail trigger runs only for a real account.
         Err(
-            e @ (AppError::Unavailable
-            | AppError::Throttled
-            | AppError::BlockedByFirewall
-            | AppError::NotEnabled
-            | AppError::Internal),
+            e @ (AuthError::Unavailable
+            | AuthError::Throttled
+            | AuthError::BlockedByFirewall
+            | AuthError::NotEnabled
+            | AuthError::Internal),
         ) => {
             state.limits.refund_code_email(Mail::Reset, &parsed_email, &trust).await;
             Err(e)
@@ -117,7 +119,7 @@ async fn start_reset(email: String) -> Result<(), AppError> {
 /// Sets a new password with the code from the reset e-mail.
 #[server(prefix = "/auth", endpoint = "reset-password")]
 pub async fn reset_password(email: String, code: String, password: String) -> Result<(), AppError> {
-    let back = |err: AppError| {
+    let back = |err: AuthError| {
         form_error(
             err,
             crate::routes::FORGOT_PASSWORD,
@@ -149,7 +151,7 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
             Some(n) => n,
             None => {
                 set_cookies(state.sessions.clear_transient(Transient::Reset).into_iter().collect());
-                return Err(back(AppError::CodeAttemptsUsed));
+                return Err(back(AuthError::CodeAttemptsUsed).into());
             }
         },
         None => 0,
@@ -166,11 +168,11 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
     attempt.finish(&outcome).await;
     if let Some(step) = &mine {
         match &outcome {
-            Err(AppError::WrongCode | AppError::ExpiredCode) if this_try >= RESET_TRIES => {
+            Err(AuthError::WrongCode | AuthError::ExpiredCode) if this_try >= RESET_TRIES => {
                 set_cookies(state.sessions.clear_transient(Transient::Reset).into_iter().collect());
-                return Err(back(AppError::CodeAttemptsUsed));
+                return Err(back(AuthError::CodeAttemptsUsed).into());
             }
-            Err(AppError::WrongCode | AppError::ExpiredCode) => {}
+            Err(AuthError::WrongCode | AuthError::ExpiredCode) => {}
             _ => state.limits.answer_was_no_try(step).await,
         }
     }
@@ -225,7 +227,7 @@ async fn end_every_session(state: &crate::state::AppState, email: &Email) {
     }
     match state.cognito.admin_sign_out(email).await {
         Ok(()) => {}
-        Err(AppError::NotEnabled) => {
+        Err(AuthError::NotEnabled) => {
             tracing::info!("password reset: this Cognito has no AdminUserGlobalSignOut; signed out in this app only");
         }
         Err(e) => tracing::error!(

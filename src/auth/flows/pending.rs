@@ -20,8 +20,8 @@ use crate::auth::context::{caller, redirect_to, request_headers, session, set_co
 use crate::auth::session::{Transient, new_session_id};
 use crate::auth::validate::safe_next;
 use crate::auth::{ChallengeKind, ChallengeView};
-use crate::error::AppError;
 use crate::state::AppState;
+use cognito_auth::AuthError;
 use serde::{Deserialize, Serialize};
 
 /// The factor name Cognito uses for authenticator apps in `MFAS_CAN_SETUP`.
@@ -136,18 +136,18 @@ pub async fn keep(
     cookie: Transient,
     pending: &PendingSignIn,
     lifetime: std::time::Duration,
-) -> Result<http::HeaderValue, AppError> {
+) -> Result<http::HeaderValue, AuthError> {
     let kept = Kept {
         session: pending.challenge.session.clone(),
         username: pending.challenge.username.clone(),
         totp_secret: pending.totp_secret.clone(),
     };
-    let json = serde_json::to_string(&kept).map_err(|_| AppError::Internal)?;
+    let json = serde_json::to_string(&kept).map_err(|_| AuthError::Internal)?;
     state
         .sessions
         .put_sealed(&kept_key(&pending.step), &json, lifetime)
         .await
-        .map_err(|cognito_auth::StoreDown| AppError::BrieflyUnavailable)?;
+        .map_err(|cognito_auth::StoreDown| AuthError::BrieflyUnavailable)?;
     let mut light = PendingSignIn {
         challenge: pending.challenge.clone(),
         email: pending.email.clone(),
@@ -194,7 +194,7 @@ pub async fn advance(
     email: &str,
     next: &str,
     factor: Factor,
-) -> Result<(), AppError> {
+) -> Result<(), AuthError> {
     match step {
         AuthStep::Tokens(tokens) => {
             // What counts as "the password typed just now" for the account page's sensitive
@@ -301,14 +301,14 @@ pub async fn advance(
             // to reach the browser from here. The sign-in page asks for passkeys itself.
             if challenge.kind == ChallengeKind::Passkey {
                 tracing::warn!("cognito asked for a passkey as a second step; this app asks for one only first");
-                return Err(AppError::UnsupportedChallenge);
+                return Err(AuthError::UnsupportedChallenge);
             }
             let mut totp_secret = None;
             if challenge.kind == ChallengeKind::MfaSetup {
                 // Cognito lists what may be set up; this app sets up authenticator apps only.
                 if !challenge.options.is_empty() && !challenge.options.iter().any(|o| o == TOTP) {
                     tracing::warn!(options = ?challenge.options, "MFA_SETUP without an authenticator option");
-                    return Err(AppError::MfaSetupUnavailable);
+                    return Err(AuthError::MfaSetupUnavailable);
                 }
                 // Made here, in the post, so that showing the set-up page changes nothing.
                 let association = state.cognito.associate_totp(&challenge.session).await?;
@@ -335,7 +335,7 @@ pub async fn advance(
 /// Ends a pending sign-in that cannot go on (expired, or Cognito asked for something this app
 /// cannot answer) and sends the person back to the sign-in form with `error`, keeping the
 /// e-mail and where they were going.
-pub fn restart(state: &AppState, pending: Option<&PendingSignIn>, error: &AppError) -> Result<(), AppError> {
+pub fn restart(state: &AppState, pending: Option<&PendingSignIn>, error: &AuthError) -> Result<(), AuthError> {
     restart_in(state, Transient::SignIn, pending, error)
 }
 
@@ -345,10 +345,10 @@ pub fn restart_in(
     state: &AppState,
     cookie: Transient,
     pending: Option<&PendingSignIn>,
-    error: &AppError,
-) -> Result<(), AppError> {
+    error: &AuthError,
+) -> Result<(), AuthError> {
     set_cookies(state.sessions.clear_transient(cookie).into_iter().collect());
-    let mut query = error.query();
+    let mut query = crate::error::AppError(*error).query();
     if let Some(p) = pending {
         query.push(("email", p.email.clone()));
         if p.next != crate::routes::PROTECTED {

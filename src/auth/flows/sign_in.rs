@@ -4,6 +4,8 @@
 
 use crate::auth::{CurrentUser, SessionInfo, SignInMethods};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use cognito_auth::AuthError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -28,9 +30,9 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 #[server(prefix = "/auth", endpoint = "sign-in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let next_raw = next.unwrap_or_default();
-    let back = |err: AppError| form_error(err, crate::routes::SIGN_IN, &[("email", &email), ("next", &next_raw)]);
+    let back = |err: AuthError| form_error(err, crate::routes::SIGN_IN, &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
-    let parsed_email = Email::parse(&email).map_err(|_| back(AppError::InvalidCredentials))?;
+    let parsed_email = Email::parse(&email).map_err(|_| back(AuthError::InvalidCredentials))?;
     let password = Password::for_sign_in(password).map_err(|e| back(e.into()))?;
     let trust = trust();
     let attempt = state
@@ -42,8 +44,8 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     // Cognito's lockout tells that the account exists: only a browser known for it hears it,
     // and is charged nothing for it. Any other is told, and charged, what a wrong password is.
     let outcome = match outcome {
-        Err(AppError::PasswordAttemptsExceeded) if !state.limits.knows_device(&parsed_email, &trust).await => {
-            Err(AppError::InvalidCredentials)
+        Err(AuthError::PasswordAttemptsExceeded) if !state.limits.knows_device(&parsed_email, &trust).await => {
+            Err(AuthError::InvalidCredentials)
         }
         outcome => outcome,
     };
@@ -56,7 +58,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     .increment(1);
     match outcome {
         // Tokens: signed in. A challenge (MFA, an invited user's first password): its page.
-        Ok(step) => pending::advance(
+        Ok(step) => Ok(pending::advance(
             &state,
             step,
             parsed_email.as_str(),
@@ -64,16 +66,16 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
             Factor::Password,
         )
         .await
-        .map_err(back),
+        .map_err(back)?),
         // The account exists but was never confirmed: lead the person to the code step.
-        Err(AppError::NotConfirmed) if state.config.confirmation_mode == ConfirmationMode::Code => {
+        Err(AuthError::NotConfirmed) if state.config.confirmation_mode == ConfirmationMode::Code => {
             redirect_to(
                 crate::routes::CONFIRM,
                 &[("email", parsed_email.as_str()), ("notice", "not_confirmed")],
             );
             Ok(())
         }
-        Err(e) => Err(back(e)),
+        Err(e) => Err(back(e).into()),
     }
 }
 
@@ -88,7 +90,7 @@ pub async fn sign_in_with_email_code(email: String, next: Option<String>) -> Res
     let started = tokio::time::Instant::now();
     let outcome = email_code_sign_in(email, next).await;
     tokio::time::sleep_until(started + EMAIL_CODE_ANSWER_TIME).await;
-    outcome
+    Ok(outcome?)
 }
 
 /// An e-mail-code request answers no sooner than this, whatever happened: Cognito's sending of
@@ -97,12 +99,12 @@ pub async fn sign_in_with_email_code(email: String, next: Option<String>) -> Res
 pub(super) const EMAIL_CODE_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(1500);
 
 #[cfg(feature = "ssr")]
-async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), AppError> {
+async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), AuthError> {
     let next_raw = next.unwrap_or_default();
-    let back = |err: AppError| form_error(err, crate::routes::SIGN_IN, &[("email", &email), ("next", &next_raw)]);
+    let back = |err: AuthError| form_error(err, crate::routes::SIGN_IN, &[("email", &email), ("next", &next_raw)]);
     let state = state()?;
     if !state.sign_in_methods.email_code {
-        return Err(back(AppError::MethodUnavailable));
+        return Err(back(AuthError::MethodUnavailable));
     }
     let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
@@ -123,7 +125,7 @@ async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), A
         .cognito
         .start_without_password(caller(), &parsed_email, FirstFactor::EmailCode)
         .await;
-    metrics::counter!("sign_in_attempts_total", "outcome" => outcome.as_ref().map_or_else(AppError::code, |_| "email_code")).increment(1);
+    metrics::counter!("sign_in_attempts_total", "outcome" => outcome.as_ref().map_or_else(AuthError::code, |_| "email_code")).increment(1);
     let step = match outcome {
         // The page shows the address as typed, masked here: Cognito's mask (and the random
         // challenge it makes up for an unknown address) would tell real from decoy.
@@ -135,11 +137,11 @@ async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), A
         // What the pool as a whole answers is said as it is: it is the same for every address.
         // (A trigger's failure is not: triggers run only for a real account.)
         Err(
-            e @ (AppError::Unavailable
-            | AppError::Throttled
-            | AppError::BlockedByFirewall
-            | AppError::NotEnabled
-            | AppError::Internal),
+            e @ (AuthError::Unavailable
+            | AuthError::Throttled
+            | AuthError::BlockedByFirewall
+            | AuthError::NotEnabled
+            | AuthError::Internal),
         ) => {
             state.limits.refund_code_email(Mail::Code, &parsed_email, &trust).await;
             return Err(back(e));

@@ -3,6 +3,8 @@
 
 use crate::auth::SignUpSettings;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use cognito_auth::AuthError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -32,16 +34,16 @@ pub async fn sign_up(email: String, password: String, name: Option<String>) -> R
     let started = tokio::time::Instant::now();
     let outcome = sign_up_now(email, password, name).await;
     tokio::time::sleep_until(started + SIGN_UP_ANSWER_TIME).await;
-    outcome
+    Ok(outcome?)
 }
 
 #[cfg(feature = "ssr")]
 const SIGN_UP_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(1500);
 
 #[cfg(feature = "ssr")]
-async fn sign_up_now(email: String, password: String, name: Option<String>) -> Result<(), AppError> {
+async fn sign_up_now(email: String, password: String, name: Option<String>) -> Result<(), AuthError> {
     let name = name.unwrap_or_default();
-    let back = |err: AppError| form_error(err, crate::routes::SIGN_UP, &[("email", &email), ("name", &name)]);
+    let back = |err: AuthError| form_error(err, crate::routes::SIGN_UP, &[("email", &email), ("name", &name)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
@@ -84,7 +86,7 @@ async fn sign_up_now(email: String, password: String, name: Option<String>) -> R
             }
             (false, _) => false,
         },
-        Err(AppError::EmailTaken) => {
+        Err(AuthError::EmailTaken) => {
             resend_to_existing(&state, &parsed_email).await;
             // What a new account in this mode would have been told.
             state.config.confirmation_mode != ConfirmationMode::Code
@@ -129,7 +131,7 @@ async fn resend_to_existing(state: &crate::state::AppState, email: &Email) {
 
 #[server(prefix = "/auth", endpoint = "confirm")]
 pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError> {
-    let back = |err: AppError| form_error(err, crate::routes::CONFIRM, &[("email", &email)]);
+    let back = |err: AuthError| form_error(err, crate::routes::CONFIRM, &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let code = ConfirmationCode::parse(&code).map_err(|e| back(e.into()))?;
@@ -142,7 +144,7 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), AppError
         // Already confirmed: answered like an unknown address ("wrong code"), or the form would
         // tell which addresses have an account. The person who confirmed a moment ago has
         // already been taken to the sign-in page.
-        Err(AppError::InvalidCredentials) => Err(AppError::WrongCode),
+        Err(AuthError::InvalidCredentials) => Err(AuthError::WrongCode),
         outcome => outcome,
     };
     attempt.finish(&outcome).await;
@@ -161,7 +163,7 @@ pub async fn resend_code(email: String) -> Result<(), AppError> {
     let started = tokio::time::Instant::now();
     let outcome = resend(email).await;
     tokio::time::sleep_until(started + RESEND_ANSWER_TIME).await;
-    outcome
+    Ok(outcome?)
 }
 
 /// A resend answers no sooner than this: a code that goes out takes Cognito longer than its
@@ -170,8 +172,8 @@ pub async fn resend_code(email: String) -> Result<(), AppError> {
 const RESEND_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(1000);
 
 #[cfg(feature = "ssr")]
-async fn resend(email: String) -> Result<(), AppError> {
-    let back = |err: AppError| form_error(err, crate::routes::CONFIRM, &[("email", &email)]);
+async fn resend(email: String) -> Result<(), AuthError> {
+    let back = |err: AuthError| form_error(err, crate::routes::CONFIRM, &[("email", &email)]);
     let state = state()?;
     let parsed_email = Email::parse(&email).map_err(|e| back(e.into()))?;
     let trust = trust();
@@ -189,12 +191,12 @@ async fn resend(email: String) -> Result<(), AppError> {
         // What the pool answers for everyone is said as it is (and costs no code): the
         // emulator's missing ResendConfirmationCode among it.
         Err(
-            e @ (AppError::Unavailable
-            | AppError::Throttled
-            | AppError::BlockedByFirewall
-            | AppError::NotEnabled
-            | AppError::ResendUnavailable
-            | AppError::Internal),
+            e @ (AuthError::Unavailable
+            | AuthError::Throttled
+            | AuthError::BlockedByFirewall
+            | AuthError::NotEnabled
+            | AuthError::ResendUnavailable
+            | AuthError::Internal),
         ) => {
             state.limits.refund_code_email(Mail::Code, &parsed_email, &trust).await;
             Err(back(e))

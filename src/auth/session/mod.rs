@@ -36,6 +36,7 @@ mod layer;
 mod refresh;
 mod resolve;
 
+use cognito_auth::AuthError;
 pub use layer::session_layer;
 #[cfg(test)]
 use layer::{cookie_family, skips_session};
@@ -43,7 +44,6 @@ use layer::{cookie_family, skips_session};
 use crate::auth::clock::Clock;
 use crate::auth::cognito::{Cognito, Tokens};
 use crate::auth::limits::{Proof, ProofKind, Trust};
-use crate::error::AppError;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
@@ -208,7 +208,7 @@ pub fn now_unix() -> i64 {
         .unwrap_or_default()
 }
 
-type InFlight = Arc<OnceCell<Result<Tokens, AppError>>>;
+type InFlight = Arc<OnceCell<Result<Tokens, AuthError>>>;
 
 /// What the sessions are made with (the app builds it from its environment: `SESSION_KEY`,
 /// `SESSION_KEY_PREVIOUS`, `APP_URL`'s scheme, `SESSION_MAX_AGE_SECS`,
@@ -325,9 +325,9 @@ impl Transient {
 }
 
 impl Sessions {
-    pub fn new(config: &SessionConfig, cognito: Cognito) -> Result<Self, AppError> {
+    pub fn new(config: &SessionConfig, cognito: Cognito) -> Result<Self, AuthError> {
         let key = match &config.key {
-            Some(bytes) => Key::try_from(bytes.as_slice()).map_err(|_| AppError::Internal)?,
+            Some(bytes) => Key::try_from(bytes.as_slice()).map_err(|_| AuthError::Internal)?,
             None => {
                 tracing::warn!(
                     "SESSION_KEY is not set: using a random key, so sessions end when the server restarts \
@@ -337,7 +337,7 @@ impl Sessions {
             }
         };
         let previous_key = match &config.previous_key {
-            Some(bytes) => Some(Key::try_from(bytes.as_slice()).map_err(|_| AppError::Internal)?),
+            Some(bytes) => Some(Key::try_from(bytes.as_slice()).map_err(|_| AuthError::Internal)?),
             None => None,
         };
         let account_ids = device::AccountIds::new(&key);
@@ -468,11 +468,11 @@ impl Sessions {
     /// number of parts (`3.`, never part of the sealed value's base64), the others are named
     /// `…-2`, `…-3`. Only that many parts are read back, so parts left over from a bigger session
     /// are ignored until they expire.
-    async fn seal_session(&self, session_id: &str, value: String) -> Result<Vec<HeaderValue>, AppError> {
+    async fn seal_session(&self, session_id: &str, value: String) -> Result<Vec<HeaderValue>, AuthError> {
         let name = self.session_name();
         let mut jar = CookieJar::new();
         jar.private_mut(&self.key).add(self.cookie(name, value));
-        let sealed = jar.get(name).map(|c| c.value().to_owned()).ok_or(AppError::Internal)?;
+        let sealed = jar.get(name).map(|c| c.value().to_owned()).ok_or(AuthError::Internal)?;
         if sealed.len() > IN_STORE_OVER && !session_id.is_empty() {
             let now = self.clock.now();
             let until = now + self.max_age.as_secs() as i64 + KEEP_SLACK;
@@ -486,7 +486,7 @@ impl Sessions {
                     let reference = serde_json::to_string(&InStore {
                         stored: session_id.to_owned(),
                     })
-                    .map_err(|_| AppError::Internal)?;
+                    .map_err(|_| AuthError::Internal)?;
                     return Ok(self.encrypt(self.cookie(name, reference)).into_iter().collect());
                 }
                 Err(StoreDown) => {
@@ -502,7 +502,7 @@ impl Sessions {
             .collect();
         if chunks.len() > MAX_PARTS {
             tracing::warn!(bytes = sealed.len(), "the session does not fit in {MAX_PARTS} cookies");
-            return Err(AppError::SessionTooLarge);
+            return Err(AuthError::SessionTooLarge);
         }
         let parts = chunks.len();
         chunks
@@ -514,7 +514,7 @@ impl Sessions {
                     0 => self.cookie(name, format!("{parts}.{chunk}")),
                     _ => self.cookie(format!("{name}-{}", i + 1), (*chunk).to_owned()),
                 };
-                HeaderValue::from_str(&cookie.encoded().to_string()).map_err(|_| AppError::Internal)
+                HeaderValue::from_str(&cookie.encoded().to_string()).map_err(|_| AuthError::Internal)
             })
             .collect()
     }
@@ -605,10 +605,10 @@ impl Sessions {
         tokens: &Tokens,
         proves_identity: bool,
         through_pool: bool,
-    ) -> Result<(Session, Vec<HeaderValue>), AppError> {
+    ) -> Result<(Session, Vec<HeaderValue>), AuthError> {
         let refresh_token = tokens.refresh_token.as_deref().ok_or_else(|| {
             tracing::error!("sign-in answer has no refresh token");
-            AppError::Internal
+            AuthError::Internal
         })?;
         let mut session = self.session_from(tokens, None, new_session_id())?;
         session.authenticated_at = proves_identity.then(|| self.clock.now());
@@ -632,7 +632,7 @@ impl Sessions {
         session_id: &str,
         pool: bool,
         started_at: i64,
-    ) -> Result<HeaderValue, AppError> {
+    ) -> Result<HeaderValue, AuthError> {
         let claims = peek_claims(access_token);
         let sub = claims.as_ref().map(|c| c.sub.clone());
         let un = claims.map(|c| c.username.unwrap_or(c.sub));
@@ -645,9 +645,9 @@ impl Sessions {
             at: Some(started_at),
             fam: family_of(access_token).map(|(family, _, _)| family),
         })
-        .map_err(|_| AppError::Internal)?;
+        .map_err(|_| AuthError::Internal)?;
         self.encrypt(self.cookie(self.refresh_name(), refresh))
-            .ok_or(AppError::Internal)
+            .ok_or(AuthError::Internal)
     }
 
     /// The refresh cookie as it is, sealed with the current key.
@@ -663,8 +663,8 @@ impl Sessions {
         kind: Transient,
         value: &T,
         lifetime: Duration,
-    ) -> Result<HeaderValue, AppError> {
-        let mut json = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
+    ) -> Result<HeaderValue, AuthError> {
+        let mut json = serde_json::to_string(value).map_err(|_| AuthError::Internal)?;
         // Padded to whole kilobytes (spaces before the closing brace, which JSON ignores): the
         // sealed length tells nothing finer about what is inside (a decoy's sign-in, a real one).
         if json.ends_with('}') {
@@ -675,7 +675,7 @@ impl Sessions {
         }
         let mut cookie = self.cookie(kind.name(self.secure), json);
         cookie.set_max_age(cookie::time::Duration::seconds(lifetime.as_secs() as i64));
-        self.encrypt(cookie).ok_or(AppError::Internal)
+        self.encrypt(cookie).ok_or(AuthError::Internal)
     }
 
     /// The value of this request's `kind` cookie, if it is there and was made by this app.
@@ -700,7 +700,7 @@ impl Sessions {
     }
 
     /// `Set-Cookie` values for `session` as it is now (after the account page changed it).
-    pub async fn rewrite(&self, session: &Session) -> Result<Vec<HeaderValue>, AppError> {
+    pub async fn rewrite(&self, session: &Session) -> Result<Vec<HeaderValue>, AuthError> {
         self.session_headers(session).await
     }
 
@@ -709,7 +709,7 @@ impl Sessions {
         tokens: &Tokens,
         refreshed_at: Option<i64>,
         session_id: String,
-    ) -> Result<Session, AppError> {
+    ) -> Result<Session, AuthError> {
         let access = peek_claims(&tokens.access_token);
         let id = peek_claims(&tokens.id_token);
         match (access, id) {
@@ -724,12 +724,12 @@ impl Sessions {
             }),
             _ => {
                 tracing::error!("cognito returned tokens this app cannot read");
-                Err(AppError::Internal)
+                Err(AuthError::Internal)
             }
         }
     }
 
-    async fn session_headers(&self, session: &Session) -> Result<Vec<HeaderValue>, AppError> {
+    async fn session_headers(&self, session: &Session) -> Result<Vec<HeaderValue>, AuthError> {
         let value = serde_json::to_string(&SessionCookie {
             at: session.access_token.clone(),
             exp: session.expires_at,
@@ -739,7 +739,7 @@ impl Sessions {
             auth_at: session.authenticated_at,
             sid: Some(session.session_id.clone()),
         })
-        .map_err(|_| AppError::Internal)?;
+        .map_err(|_| AuthError::Internal)?;
         self.seal_session(&session.session_id, value).await
     }
 
@@ -1407,7 +1407,10 @@ mod tests {
         // Far too many groups for four cookies: refused at sign-in with its own message.
         let groups: Vec<String> = (0..2000).map(|i| format!("department-{i:04}-readers")).collect();
         t.access_token = jwt(serde_json::json!({"exp": exp, "sub": "user-1", "cognito:groups": groups}));
-        assert!(matches!(s.start(&t, true, false).await, Err(AppError::SessionTooLarge)));
+        assert!(matches!(
+            s.start(&t, true, false).await,
+            Err(AuthError::SessionTooLarge)
+        ));
     }
 
     #[tokio::test]

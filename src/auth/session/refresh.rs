@@ -3,6 +3,7 @@
 //! store (a lock per session) — and the revocation at Cognito of a refresh token this app ended.
 
 use super::*;
+use cognito_auth::AuthError;
 
 /// Another instance holding a session's refresh lock: this long, then the lock ends by itself.
 /// It is not let go after a refresh that worked: a request that left the browser with the old
@@ -49,7 +50,7 @@ impl Sessions {
         refresh_token: &str,
         username: &str,
         session_id: &str,
-    ) -> Result<Tokens, AppError> {
+    ) -> Result<Tokens, AuthError> {
         let cell = {
             let mut table = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             table.retain(|_, (started, _)| started.elapsed() < IN_FLIGHT_KEEP);
@@ -69,13 +70,13 @@ impl Sessions {
             if store.is_shared() && store.lock(&key, &token, REFRESH_LOCK).await != Ok(true) {
                 tracing::info!("another instance is refreshing this session; using its current token");
                 metrics::counter!("refreshes_total", "outcome" => "elsewhere").increment(1);
-                return Err(AppError::Unavailable);
+                return Err(AuthError::Unavailable);
             }
             self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let outcome = self.cognito.refresh(refresh_token, username).await;
             metrics::counter!("refreshes_total", "outcome" => match &outcome {
                 Ok(_) => "ok",
-                Err(AppError::SessionExpired) => "expired",
+                Err(AuthError::SessionExpired) => "expired",
                 Err(_) => "failed",
             })
             .increment(1);

@@ -3,6 +3,7 @@
 //! about to expire.
 
 use super::*;
+use cognito_auth::AuthError;
 
 impl Sessions {
     /// Reads the session of a request, refreshing it if it is about to expire.
@@ -173,7 +174,7 @@ impl Sessions {
             .unwrap_or_default();
         match self.refresh(&refresh.rt, &username, &session_id).await {
             Ok(tokens) => {
-                let refreshed: Result<(Session, Vec<HeaderValue>), AppError> = async {
+                let refreshed: Result<(Session, Vec<HeaderValue>), AuthError> = async {
                     let mut session = self.session_from(&tokens, Some(now), session_id.clone())?;
                     let same_person = current.as_ref().filter(|old| old.sub == session.sub);
                     // A refresh answer carries no e-mail when the ID token lacks it; keep the old one.
@@ -234,7 +235,7 @@ impl Sessions {
             }
             // Revoked or expired refresh token: the session is over. Clearing the cookies here
             // is what stops a redirect loop between the sign-in page and a protected one.
-            Err(AppError::SessionExpired) => Resolved {
+            Err(AuthError::SessionExpired) => Resolved {
                 session: None,
                 set_cookies: self.clear(),
                 unavailable: false,

@@ -10,9 +10,10 @@ use crate::auth::{
     validate::Email,
 };
 #[cfg(feature = "ssr")]
-use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::state::AppState;
+#[cfg(feature = "ssr")]
+use cognito_auth::AuthError;
 
 /// The forms of the account page, named in `?form=` so an error after a post without
 /// JavaScript is shown at the form it belongs to.
@@ -30,7 +31,7 @@ pub mod forms {
 
 /// The session, or the way to the sign-in page (a 401 with JavaScript).
 #[cfg(feature = "ssr")]
-pub(in crate::auth::flows) async fn signed_in(form: &'static str) -> Result<(AppState, Session), AppError> {
+pub(in crate::auth::flows) async fn signed_in(form: &'static str) -> Result<(AppState, Session), AuthError> {
     let state = state()?;
     match session() {
         Some(session) => {
@@ -40,7 +41,7 @@ pub(in crate::auth::flows) async fn signed_in(form: &'static str) -> Result<(App
             Ok((state, session))
         }
         None => Err(form_error(
-            AppError::SessionExpired,
+            AuthError::SessionExpired,
             crate::routes::SIGN_IN,
             &[("next", crate::routes::ACCOUNT)],
         )),
@@ -49,7 +50,7 @@ pub(in crate::auth::flows) async fn signed_in(form: &'static str) -> Result<(App
 
 /// An error for `form`, back on the account page.
 #[cfg(feature = "ssr")]
-pub(in crate::auth::flows) fn fail(err: AppError, form: &str) -> AppError {
+pub(in crate::auth::flows) fn fail(err: AuthError, form: &str) -> AuthError {
     form_error(err, crate::routes::ACCOUNT, &[("form", form)])
 }
 
@@ -59,16 +60,16 @@ pub(in crate::auth::flows) fn recently_confirmed(
     state: &AppState,
     session: &Session,
     form: &str,
-) -> Result<(), AppError> {
+) -> Result<(), AuthError> {
     if session.recently_authenticated(state.clock.now(), state.config.reauth_window) {
         Ok(())
     } else {
-        Err(fail(AppError::ReauthRequired, form))
+        Err(fail(AuthError::ReauthRequired, form))
     }
 }
 
 #[cfg(feature = "ssr")]
-pub(in crate::auth::flows) fn done(notice: &str) -> Result<(), AppError> {
+pub(in crate::auth::flows) fn done<E>(notice: &str) -> Result<(), E> {
     redirect_to(crate::routes::ACCOUNT, &[("notice", notice)]);
     Ok(())
 }

@@ -21,6 +21,8 @@ pub use passkeys::*;
 use crate::auth::TotpSetup;
 use crate::auth::validate::PasswordPolicy;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use cognito_auth::AuthError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -111,7 +113,7 @@ fn read_pending(state: &AppState, session: &Session) -> AccountPending {
 }
 
 #[cfg(feature = "ssr")]
-fn write_pending(state: &AppState, pending: &AccountPending) -> Result<(), AppError> {
+fn write_pending(state: &AppState, pending: &AccountPending) -> Result<(), AuthError> {
     let cookie = if pending.totp_secret.is_none() && pending.new_email.is_none() {
         state.sessions.clear_transient(Transient::Account)
     } else {
@@ -141,7 +143,7 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
         // sign-out, a disabled or deleted user). This app signs the session out too — in the
         // store, so the next request (the sign-in page the account page sends it to) clears its
         // cookies on whichever instance it lands, and the API refuses its tokens.
-        Err(AppError::SessionExpired) => {
+        Err(AuthError::SessionExpired) => {
             // With time to spare on the token, Cognito revoked it; in its last seconds (a refresh
             // that failed), it may just have run out by Cognito's clock: no sign-out for that.
             let now = state.clock.now();
@@ -155,9 +157,9 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
                     tracing::warn!("the session store did not take the sign-out of a session Cognito refused");
                 }
             }
-            return Err(AppError::SessionExpired);
+            return Err(AuthError::SessionExpired.into());
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let pending = read_pending(&state, &session);
     let now = state.clock.now();
@@ -218,9 +220,9 @@ async fn sessions_of(state: &AppState, session: &Session, now: i64) -> Vec<Sessi
 pub async fn confirm_password(password: String) -> Result<(), AppError> {
     let (state, session) = signed_in(forms::REAUTH).await?;
     let email = Email::parse(&session.email).map_err(|e| fail(e.into(), forms::REAUTH))?;
-    let password = Password::for_sign_in(password).map_err(|_| fail(AppError::WrongPassword, forms::REAUTH))?;
+    let password = Password::for_sign_in(password).map_err(|_| fail(AuthError::WrongPassword, forms::REAUTH))?;
     match state.cognito.sign_in(caller(), &email, &password).await {
-        Ok(step) => pending::advance(
+        Ok(step) => Ok(pending::advance(
             &state,
             step,
             email.as_str(),
@@ -228,9 +230,9 @@ pub async fn confirm_password(password: String) -> Result<(), AppError> {
             Factor::Password,
         )
         .await
-        .map_err(|e| fail(e, forms::REAUTH)),
-        Err(AppError::InvalidCredentials) => Err(fail(AppError::WrongPassword, forms::REAUTH)),
-        Err(e) => Err(fail(e, forms::REAUTH)),
+        .map_err(|e| fail(e, forms::REAUTH))?),
+        Err(AuthError::InvalidCredentials) => Err(fail(AuthError::WrongPassword, forms::REAUTH).into()),
+        Err(e) => Err(fail(e, forms::REAUTH).into()),
     }
 }
 
@@ -246,7 +248,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let (state, session) = signed_in(forms::PASSWORD).await?;
     let current =
-        Password::for_sign_in(current_password).map_err(|_| fail(AppError::WrongPassword, forms::PASSWORD))?;
+        Password::for_sign_in(current_password).map_err(|_| fail(AuthError::WrongPassword, forms::PASSWORD))?;
     let new = Password::parse(new_password, &state.sign_up.policy).map_err(|e| fail(e.into(), forms::PASSWORD))?;
     state
         .cognito
@@ -311,9 +313,9 @@ pub async fn change_password(
         (false, _) => "/account?notice=password_changed_everywhere_cognito_only",
     };
     match again {
-        Ok(step) => pending::advance(&state, step, email.as_str(), notice, Factor::Password)
+        Ok(step) => Ok(pending::advance(&state, step, email.as_str(), notice, Factor::Password)
             .await
-            .map_err(|e| fail(e, forms::PASSWORD)),
+            .map_err(|e| fail(e, forms::PASSWORD))?),
         Err(e) => {
             tracing::warn!(error = %e, "signing in again after the password change failed");
             set_cookies(state.sessions.clear());
@@ -369,7 +371,7 @@ pub async fn turn_off_authenticator() -> Result<(), AppError> {
     let (state, session) = signed_in(forms::AUTHENTICATOR).await?;
     // With the pool's MFA `ON`, AWS refuses this or accepts it and asks for a code anyway.
     if state.mfa_required {
-        return Err(fail(AppError::MfaRequired, forms::AUTHENTICATOR));
+        return Err(fail(AuthError::MfaRequired, forms::AUTHENTICATOR).into());
     }
     recently_confirmed(&state, &session, forms::AUTHENTICATOR)?;
     state
@@ -413,7 +415,7 @@ pub async fn change_email(email: String) -> Result<(), AppError> {
         .map_err(back)?;
     if let Err(e) = state.cognito.change_email(&session.access_token, &parsed).await {
         state.limits.refund_code_email(Mail::Code, &parsed, &trust).await;
-        return Err(back(e));
+        return Err(back(e).into());
     }
     let mut pending = read_pending(&state, &session);
     pending.sub.clone_from(&session.sub);
@@ -460,7 +462,7 @@ pub async fn resend_email_code() -> Result<(), AppError> {
         .map_err(|e| fail(e, forms::EMAIL))?;
     if let Err(e) = state.cognito.resend_email_code(&session.access_token).await {
         state.limits.refund_code_email(Mail::Code, &to, &trust).await;
-        return Err(fail(e, forms::EMAIL));
+        return Err(fail(e, forms::EMAIL).into());
     }
     done(if changing.is_some() {
         "email_code_resent"
@@ -476,7 +478,7 @@ pub async fn end_session(session: String) -> Result<(), AppError> {
     let (state, current) = signed_in(forms::SESSIONS).await?;
     if session == current.session_id {
         // This browser signs out with "Sign out"; the list offers no button for it.
-        return Err(fail(AppError::BadRequest, forms::SESSIONS));
+        return Err(fail(AuthError::BadRequest, forms::SESSIONS).into());
     }
     match state
         .revocations
@@ -485,7 +487,7 @@ pub async fn end_session(session: String) -> Result<(), AppError> {
     {
         // Not found: already signed out (another tab, an expiry): the outcome asked for.
         Ok(_) => done("session_ended"),
-        Err(_) => Err(fail(AppError::BrieflyUnavailable, forms::SESSIONS)),
+        Err(_) => Err(fail(AuthError::BrieflyUnavailable, forms::SESSIONS).into()),
     }
 }
 
@@ -524,7 +526,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
         Ok(()) if !here => "signed_out_everywhere_cognito_only",
         Ok(()) => "signed_out_everywhere",
         // This Cognito has no GlobalSignOut (an emulator): the app's own sign-out is all there is.
-        Err(AppError::NotEnabled) => {
+        Err(AuthError::NotEnabled) => {
             tracing::info!("this Cognito has no GlobalSignOut: signed out everywhere in this app only");
             "signed_out_everywhere_app_only"
         }
@@ -588,7 +590,7 @@ fn retry_global_sign_out(state: &AppState, session: &Session, revoked_at: i64) {
 async fn try_again<W, A>(waits: &[std::time::Duration], wanted: impl Fn() -> W, attempt: impl Fn() -> A) -> bool
 where
     W: Future<Output = bool>,
-    A: Future<Output = Result<(), AppError>>,
+    A: Future<Output = Result<(), AuthError>>,
 {
     for wait in waits {
         tokio::time::sleep(*wait).await;
@@ -597,7 +599,7 @@ where
         }
         match attempt().await {
             Ok(()) => return true,
-            Err(AppError::NotEnabled | AppError::SessionExpired) => return false,
+            Err(AuthError::NotEnabled | AuthError::SessionExpired) => return false,
             Err(_) => {}
         }
     }
@@ -617,7 +619,7 @@ mod tests {
         // Fails twice (Cognito unreachable), then goes through.
         let flaky = || async {
             match tries.fetch_add(1, Ordering::SeqCst) {
-                0 | 1 => Err(AppError::Unavailable),
+                0 | 1 => Err(AuthError::Unavailable),
                 _ => Ok(()),
             }
         };
@@ -627,7 +629,7 @@ mod tests {
         let calls = AtomicUsize::new(0);
         let counted = || async {
             calls.fetch_add(1, Ordering::SeqCst);
-            Err(AppError::Unavailable)
+            Err(AuthError::Unavailable)
         };
         assert!(!try_again(&waits, || async { false }, counted).await);
         assert_eq!(calls.load(Ordering::SeqCst), 0);
@@ -635,14 +637,14 @@ mod tests {
         let calls = AtomicUsize::new(0);
         let missing = || async {
             calls.fetch_add(1, Ordering::SeqCst);
-            Err(AppError::NotEnabled)
+            Err(AuthError::NotEnabled)
         };
         assert!(!try_again(&waits, || async { true }, missing).await);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         let calls = AtomicUsize::new(0);
         let down = || async {
             calls.fetch_add(1, Ordering::SeqCst);
-            Err(AppError::Unavailable)
+            Err(AuthError::Unavailable)
         };
         assert!(!try_again(&waits, || async { true }, down).await);
         assert_eq!(calls.load(Ordering::SeqCst), 4);
@@ -655,7 +657,7 @@ pub async fn delete_account(confirm: Option<String>) -> Result<(), AppError> {
     let (state, session) = signed_in(forms::DELETE).await?;
     recently_confirmed(&state, &session, forms::DELETE)?;
     if confirm.as_deref() != Some("yes") {
-        return Err(fail(AppError::ConfirmDeletion, forms::DELETE));
+        return Err(fail(AuthError::ConfirmDeletion, forms::DELETE).into());
     }
     state
         .cognito

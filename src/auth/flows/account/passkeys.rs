@@ -2,6 +2,8 @@
 //! and removing one. Signing in with a passkey is `flows::passkeys`.
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use cognito_auth::AuthError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -88,7 +90,7 @@ pub async fn delete_passkey(id: String) -> Result<(), AppError> {
     recently_confirmed(&state, &session, forms::PASSKEYS)?;
     // Cognito's ids are base64url; anything else is not one of the person's passkeys.
     if id.is_empty() || id.len() > 1024 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-        return Err(fail(AppError::BadRequest, forms::PASSKEYS));
+        return Err(fail(AuthError::BadRequest, forms::PASSKEYS).into());
     }
     state
         .cognito
