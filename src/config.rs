@@ -7,8 +7,8 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use crate::auth::ConfirmationMode;
-pub use crate::auth::cognito::oauth::{Federation, IdentityProvider};
 pub use crate::auth::limits::Limits;
+pub use cognito_auth::cognito::oauth::{Federation, IdentityProvider};
 use cognito_auth::secret_hash::ClientSecret;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -124,7 +124,7 @@ impl Config {
             ));
         }
         let client_id = get("COGNITO_CLIENT_ID").ok_or_else(|| err("COGNITO_CLIENT_ID", "is missing"))?;
-        // Whether the client has a secret is checked against Cognito at start-up (`auth::cognito::pool`).
+        // Whether the client has a secret is checked against Cognito at start-up (`cognito_auth::cognito::pool`).
         let client_secret = get("COGNITO_CLIENT_SECRET")
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
@@ -392,8 +392,8 @@ impl Config {
     }
 
     /// What the pool check expects of the pool and client.
-    pub fn expectations(&self) -> crate::auth::cognito::pool::Expectations {
-        crate::auth::cognito::pool::Expectations {
+    pub fn expectations(&self) -> cognito_auth::cognito::pool::Expectations {
+        cognito_auth::cognito::pool::Expectations {
             confirmation_mode: self.confirmation_mode,
             client_secret: self.client_secret.clone(),
             federation: self.federation.clone(),
@@ -406,8 +406,8 @@ impl Config {
     }
 
     /// The app client as the pool's OAuth endpoints see it.
-    pub fn oauth_client(&self) -> crate::auth::cognito::oauth::OAuthClient {
-        crate::auth::cognito::oauth::OAuthClient {
+    pub fn oauth_client(&self) -> cognito_auth::cognito::oauth::OAuthClient {
+        cognito_auth::cognito::oauth::OAuthClient {
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),
             callback_url: self.callback_url(),

@@ -231,7 +231,7 @@ async fn guard_server_fns(
     // notes its network in the session's record. (An unknown address, 0.0.0.0, is not sent.)
     let ip = Some(ip).filter(|ip| !ip.is_unspecified());
     let mut request = request;
-    request.extensions_mut().insert(crate::auth::cognito::Caller { ip });
+    request.extensions_mut().insert(cognito_auth::cognito::Caller { ip });
     let path = request.uri().path();
     if !path.starts_with(SERVER_FN_PREFIX) {
         return next.run(request).await;

@@ -4,9 +4,6 @@ use crate::api::bff::Upstream;
 use crate::api::me::{ApiParts, ApiState, ME_CACHE_MAX, MeCache};
 use crate::auth::SignUpSettings;
 use crate::auth::clock::Clock;
-use crate::auth::cognito::Cognito;
-use crate::auth::cognito::oauth::{OAuth, OAuthSetupError};
-use crate::auth::cognito::pool::Level;
 use crate::auth::limits::RateLimits;
 use crate::auth::session::Sessions;
 use crate::auth::verifier::{Verifier, VerifierConfig};
@@ -15,6 +12,9 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use axum::extract::FromRef;
+use cognito_auth::cognito::Cognito;
+use cognito_auth::cognito::oauth::{OAuth, OAuthSetupError};
+use cognito_auth::cognito::pool::Level;
 use cognito_auth::{Revocations, SessionStore};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -244,7 +244,7 @@ impl AppState {
         // The pool and client decide how the app behaves (policy, rotation, challenge time);
         // anything that cannot work is said here, once, before the first request.
         let facts = cognito.pool_facts().await;
-        let findings = crate::auth::cognito::pool::check(&facts, &config.expectations());
+        let findings = cognito_auth::cognito::pool::check(&facts, &config.expectations());
         let mut fatal = false;
         for finding in &findings {
             match finding.level {
@@ -273,7 +273,7 @@ impl AppState {
             facts
                 .client
                 .as_ref()
-                .map_or(crate::auth::cognito::pool::challenge_lifetime_secs(None), |c| {
+                .map_or(cognito_auth::cognito::pool::challenge_lifetime_secs(None), |c| {
                     c.challenge_lifetime_secs()
                 }),
         );

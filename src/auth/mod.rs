@@ -17,7 +17,7 @@
 //! | what every account form goes through first (signed in, the password recently, the way back) | `flows/account/guard.rs` |
 //! | the account's passkeys: list, add, remove | `flows/account/passkeys.rs` |
 //! | the header's language switch (cookie, and the `locale` attribute when signed in) | `flows/language.rs` |
-//! | **Cognito**: every call, its error mapping, retries, the pool check (`SECRET_HASH`: `cognito_auth::secret_hash`) | `cognito/` |
+//! | **Cognito**: every call, its error mapping, retries, the pool check, `SECRET_HASH` | `cognito_auth::cognito` (crates/cognito-auth) |
 //! | **the session**: cookies, refresh, the middleware, device cookies | `session/` |
 //! | the pending sign-in between challenge pages | `flows/pending.rs` |
 //! | what a form field accepts (both builds; the values are `cognito_auth::types`) | `validate.rs` |
@@ -39,7 +39,6 @@ pub use flows::*;
 #[cfg(feature = "ssr")]
 pub mod clock;
 #[cfg(feature = "ssr")]
-pub mod cognito;
 #[cfg(feature = "ssr")]
 pub(crate) mod context;
 #[cfg(feature = "ssr")]

@@ -9,7 +9,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use cognito_auth::AuthError;
-use leptos_cognito::auth::cognito::{Caller, Cognito};
+use cognito_auth::cognito::{Caller, Cognito};
 use leptos_cognito::auth::validate::{ConfirmationCode, Email, Password, PasswordPolicy};
 use leptos_cognito::error::AppError;
 use leptos_cognito::i18n::Language;
@@ -413,8 +413,8 @@ async fn a_reset_without_a_verified_e_mail_and_a_resend_for_a_confirmed_account_
 #[tokio::test]
 async fn an_authenticator_code_must_have_six_digits() {
     use aws_sdk_cognitoidentityprovider::operation::verify_software_token::VerifySoftwareTokenOutput;
+    use cognito_auth::cognito::Challenge;
     use leptos_cognito::auth::ChallengeKind;
-    use leptos_cognito::auth::cognito::Challenge;
     use leptos_cognito::auth::validate::MfaCode;
     let verify = mock!(Client::verify_software_token)
         .sequence()

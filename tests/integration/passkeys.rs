@@ -680,7 +680,7 @@ fn a_signed_in_person_adds_lists_and_removes_passkeys() {
         let complete = mock!(Client::complete_web_authn_registration)
             .match_requests(|r| {
                 r.access_token().is_some_and(|t| t.starts_with("ey"))
-                    && r.credential().map(leptos_cognito::auth::cognito::to_json) == Some(attestation())
+                    && r.credential().map(cognito_auth::cognito::to_json) == Some(attestation())
             })
             .then_output(|| CompleteWebAuthnRegistrationOutput::builder().build());
         let list = mock!(Client::list_web_authn_credentials)
@@ -714,7 +714,7 @@ fn a_signed_in_person_adds_lists_and_removes_passkeys() {
         assert_eq!(step.status, StatusCode::OK, "{}", step.body);
         let text: String = serde_json::from_str(&step.body).unwrap();
         let given: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(given, leptos_cognito::auth::cognito::to_json(&creation_options()));
+        assert_eq!(given, cognito_auth::cognito::to_json(&creation_options()));
         assert_eq!(
             given["pubKeyCredParams"][0]["alg"],
             json!(-7),

@@ -93,7 +93,7 @@ async fn go_on(
     state: &AppState,
     pending: &PendingSignIn,
     page: &str,
-    answer: Result<crate::auth::cognito::AuthStep, AuthError>,
+    answer: Result<cognito_auth::cognito::AuthStep, AuthError>,
 ) -> Result<(), AuthError> {
     let result = match answer {
         Ok(step) => pending::advance(state, step, &pending.email, &pending.next, pending.factor).await,

@@ -16,13 +16,14 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::auth::{
-    cognito::{AuthStep, oauth},
     context::{form_error, no_store, request_headers, set_cookies, state as app_state, trust},
     flows::{pending, pending::Factor},
     limits::Form,
     session::Transient,
     validate::safe_next,
 };
+#[cfg(feature = "ssr")]
+use cognito_auth::cognito::{AuthStep, oauth};
 
 /// A "Continue with …" button of the sign-in page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,13 +20,14 @@ use super::challenges::{attempt_for, finish};
 #[cfg(feature = "ssr")]
 use crate::auth::{
     ChallengeKind,
-    cognito::{AuthStep, FirstFactor},
     context::{caller, form_error, no_store, set_cookies, state, trust},
     flows::{pending, pending::Factor, pending::PendingSignIn},
     limits::{Form, ProofKind},
     session::Transient,
     validate::{Email, safe_next},
 };
+#[cfg(feature = "ssr")]
+use cognito_auth::cognito::{AuthStep, FirstFactor};
 
 /// The largest credential a browser sends back (a passkey's answer is about 1–2 KB; an
 /// attestation with a certificate chain a few KB).

@@ -11,7 +11,6 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::auth::{
     ConfirmationMode,
-    cognito::{AuthStep, Challenge, FirstFactor, mask_email},
     context::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
@@ -19,6 +18,8 @@ use crate::auth::{
     limits::{Against, Form, Mail},
     validate::{Email, Password, safe_next},
 };
+#[cfg(feature = "ssr")]
+use cognito_auth::cognito::{AuthStep, Challenge, FirstFactor, mask_email};
 
 /// The signed-in user, or `None`. Reads the session the middleware resolved (and refreshed).
 #[server(prefix = "/auth", endpoint = "current-user")]
@@ -51,8 +52,8 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     };
     attempt.finish(&outcome).await;
     metrics::counter!("sign_in_attempts_total", "outcome" => match &outcome {
-        Ok(crate::auth::cognito::AuthStep::Tokens(_)) => "signed_in",
-        Ok(crate::auth::cognito::AuthStep::Challenge(_)) => "challenge",
+        Ok(cognito_auth::cognito::AuthStep::Tokens(_)) => "signed_in",
+        Ok(cognito_auth::cognito::AuthStep::Challenge(_)) => "challenge",
         Err(e) => e.code(),
     })
     .increment(1);

@@ -32,7 +32,7 @@ pub async fn session_layer(State(sessions): State<Arc<Sessions>>, mut request: R
     if let Some(session) = &session {
         let ip = request
             .extensions()
-            .get::<crate::auth::cognito::Caller>()
+            .get::<cognito_auth::cognito::Caller>()
             .and_then(|c| c.ip);
         sessions.seen(session, request.headers(), ip).await;
     }

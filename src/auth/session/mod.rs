@@ -42,12 +42,12 @@ pub use layer::session_layer;
 use layer::{cookie_family, skips_session};
 
 use crate::auth::clock::Clock;
-use crate::auth::cognito::{Cognito, Tokens};
 use crate::auth::limits::{Proof, ProofKind, Trust};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
+use cognito_auth::cognito::{Cognito, Tokens};
 use cognito_auth::store::KEEP_SLACK;
 use cognito_auth::{Ended, Revocations, StoreDown, family_of, records};
 use cookie::{Cookie, CookieJar, Key, SameSite};

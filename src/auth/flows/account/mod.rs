@@ -28,7 +28,6 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::auth::{
-    cognito::AuthStep,
     context::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
@@ -39,6 +38,8 @@ use crate::auth::{
 };
 #[cfg(feature = "ssr")]
 use crate::state::AppState;
+#[cfg(feature = "ssr")]
+use cognito_auth::cognito::AuthStep;
 #[cfg(feature = "ssr")]
 use cognito_auth::family_of;
 

@@ -3,7 +3,7 @@
 //! (AdminUserGlobalSignOut).
 
 use super::*;
-use cognito_auth::AuthError;
+use crate::AuthError;
 
 impl Cognito {
     /// Ends every refresh token of the account `email` names, and the tokens issued from them
@@ -21,6 +21,7 @@ impl Cognito {
             .map_err(|e| fail(Op::Admin, e))
     }
 
+    /// ForgotPassword: Cognito e-mails a code to the account's verified address. An unknown address is answered like a real one.
     #[tracing::instrument(skip_all)]
     pub async fn forgot_password(&self, caller: Caller, email: &Email) -> Result<(), AuthError> {
         self.client
@@ -37,6 +38,7 @@ impl Cognito {
             .or_else(|e| hide_unknown_user(Op::ForgotPassword, e))
     }
 
+    /// ConfirmForgotPassword: the code and the new password.
     #[tracing::instrument(skip_all)]
     pub async fn confirm_forgot_password(
         &self,

@@ -16,8 +16,8 @@
 //! is at the issuer, not the domain, and cognito-local's lists neither endpoint.
 
 use super::Tokens;
-use cognito_auth::AuthError;
-use cognito_auth::secret_hash::ClientSecret;
+use crate::AuthError;
+use crate::secret_hash::ClientSecret;
 use oauth2::basic::{
     BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
@@ -167,6 +167,7 @@ pub struct OAuthClient {
     pub emulator_json: bool,
 }
 
+/// The pool's OAuth 2.0 endpoints for one app client: the way to the provider and back, the code's exchange, managed login and `/logout`.
 #[derive(Clone)]
 pub struct OAuth {
     client: Client,
@@ -192,6 +193,7 @@ impl std::fmt::Debug for OAuth {
 }
 
 impl OAuth {
+    /// For `config`'s client at `federation`'s domain; refuses a domain that is not a URL or an HTTP client that cannot be built.
     pub fn new(config: &OAuthClient, federation: &Federation) -> Result<Self, OAuthSetupError> {
         let domain = federation.domain.clone();
         let mut client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
@@ -315,10 +317,13 @@ impl OAuth {
     }
 }
 
+/// Why the OAuth endpoints could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthSetupError {
+    /// The domain or a URL made from it is not a URL.
     #[error("COGNITO_DOMAIN or APP_URL does not make a valid endpoint URL: {0}")]
     Url(#[from] oauth2::url::ParseError),
+    /// The HTTP client could not be built (its TLS set-up).
     #[error("could not build the HTTP client for the token endpoint: {0}")]
     Http(#[from] reqwest::Error),
 }
@@ -413,11 +418,30 @@ mod tests {
             ("APP_URL", "http://localhost:3000"),
             ("COGNITO_DOMAIN", "myapp"),
         ]);
-        let config =
-            crate::config::Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
-                .expect("valid config");
-        let federation = config.federation.clone().expect("a domain");
-        OAuth::new(&config.oauth_client(), &federation).expect("oauth")
+        let get = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
+        let app_url = get("APP_URL").expect("an app url");
+        let local = get("COGNITO_LOCAL_OAUTH") == Some("true");
+        let domain = get("COGNITO_DOMAIN").expect("a domain");
+        let federation = Federation {
+            domain: if domain.contains("://") {
+                domain.to_owned()
+            } else {
+                format!("https://{domain}.auth.eu-west-1.amazoncognito.com")
+            },
+            providers: get("COGNITO_IDENTITY_PROVIDERS")
+                .map(|list| list.split(',').filter_map(IdentityProvider::parse).collect())
+                .unwrap_or_default(),
+            managed_login: get("COGNITO_MANAGED_LOGIN") == Some("true"),
+            cognito_local: local,
+        };
+        let client = OAuthClient {
+            client_id: get("COGNITO_CLIENT_ID").expect("a client").to_owned(),
+            client_secret: get("COGNITO_CLIENT_SECRET").map(|s| ClientSecret::new(s.to_owned())),
+            callback_url: format!("{app_url}/auth/callback"),
+            signed_out_url: format!("{app_url}/"),
+            emulator_json: !app_url.starts_with("https://"),
+        };
+        OAuth::new(&client, &federation).expect("oauth")
     }
 
     fn query(url: &str) -> Vec<(String, String)> {

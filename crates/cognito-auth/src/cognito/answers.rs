@@ -1,12 +1,14 @@
 //! What a sign-in step answers: tokens, or the next challenge and its session.
 
 use super::*;
-use cognito_auth::AuthError;
+use crate::AuthError;
 
 /// Tokens from a successful sign-in or refresh.
 #[derive(Clone)]
 pub struct Tokens {
+    /// The access token: what calls Cognito as the person (GetUser, the account's changes) and what the API checks.
     pub access_token: String,
+    /// The ID token: who the person is (`sub`, `email`, `name`), for the session.
     pub id_token: String,
     /// Present on sign-in; a refresh leaves the refresh token as it was.
     pub refresh_token: Option<String>,
@@ -40,7 +42,9 @@ pub(super) fn tokens_from(op: Op, result: Option<AuthenticationResultType>) -> R
 /// What Cognito answered a sign-in step with: the tokens, or the next challenge.
 #[derive(Debug)]
 pub enum AuthStep {
+    /// Signed in: the tokens.
     Tokens(Tokens),
+    /// Cognito asks for another step first (a second factor, a new password, an authenticator to set up).
     Challenge(Challenge),
 }
 
@@ -48,6 +52,7 @@ pub enum AuthStep {
 /// in the encrypted challenge cookie (`auth::flows::pending`) between the pages of the sign-in.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Challenge {
+    /// What Cognito asks for.
     pub kind: ChallengeKind,
     /// Cognito's `Session`: proves the earlier steps were passed. Never shown, never logged.
     pub session: String,

@@ -2,27 +2,40 @@
 //! original error is logged with its AWS request id; only the typed variant goes on.
 
 use super::*;
-use cognito_auth::AuthError;
+use crate::AuthError;
 
 /// Which call failed: the same Cognito exception means different things to a person in
 /// different places (`InvalidPasswordException` is a weak password on sign-up but a wrong one
 /// on the emulator's sign-in).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
+    /// SignUp.
     SignUp,
+    /// ConfirmSignUp.
     ConfirmSignUp,
+    /// ResendConfirmationCode.
     ResendCode,
+    /// AdminConfirmSignUp (the server confirms new accounts).
     AdminConfirm,
+    /// InitiateAuth with a password.
     SignIn,
+    /// GetTokensFromRefreshToken, or InitiateAuth `REFRESH_TOKEN_AUTH`.
     Refresh,
+    /// RevokeToken.
     SignOut,
+    /// ForgotPassword.
     ForgotPassword,
+    /// ConfirmForgotPassword.
     ConfirmForgotPassword,
+    /// GetUser with the session's access token.
     GetUser,
+    /// DescribeUserPool and DescribeUserPoolClient, at start-up.
     DescribePool,
     /// A code answer: SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_MFA.
     MfaCode,
+    /// The `SELECT_MFA_TYPE` answer: the second step the person chose.
     SelectMfa,
+    /// The `NEW_PASSWORD_REQUIRED` answer: an invited user's first password.
     NewPassword,
     /// AssociateSoftwareToken / VerifySoftwareToken / RespondToAuthChallenge(MFA_SETUP) with
     /// the challenge's session.
@@ -30,10 +43,13 @@ pub enum Op {
     /// The account page's calls with the user's access token (GetUser, UpdateUserAttributes,
     /// SetUserMFAPreference, AssociateSoftwareToken, DeleteUser, …).
     Account,
+    /// ChangePassword.
     ChangePassword,
     /// VerifySoftwareToken with the access token: the account page's authenticator set-up.
     AccountTotp,
+    /// VerifyUserAttribute: the code sent to a new e-mail address.
     VerifyEmail,
+    /// GlobalSignOut.
     GlobalSignOut,
     /// The server's own calls with AWS credentials about one account (AdminGetUser,
     /// AdminUserGlobalSignOut).
@@ -207,6 +223,7 @@ where
         _ => None,
     };
     let code = err.code().unwrap_or("-").to_owned();
+    #[cfg(feature = "metrics")]
     metrics::counter!("cognito_errors_total", "op" => format!("{op:?}"), "error" => code.clone()).increment(1);
     let detail = aws_smithy_error_chain(&err);
     if matches!(mapped, AuthError::Internal | AuthError::Unavailable) {

@@ -1,7 +1,7 @@
 //! The account page's calls, each with the person's own access token.
 
 use super::*;
-use cognito_auth::AuthError;
+use crate::AuthError;
 
 impl Cognito {
     /// The account's e-mail, read with the user's own access token.

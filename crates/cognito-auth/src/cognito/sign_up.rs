@@ -1,9 +1,10 @@
 //! Sign-up and its confirmation: the calls of someone without a session.
 
 use super::*;
-use cognito_auth::AuthError;
+use crate::AuthError;
 
 impl Cognito {
+    /// SignUp: the account with its e-mail, password and name (and `locale`, when the client may write it).
     #[tracing::instrument(skip_all)]
     pub async fn sign_up(
         &self,
@@ -43,6 +44,7 @@ impl Cognito {
 
     // The code is a secret while it is valid: never in a log line.
 
+    /// ConfirmSignUp: the code Cognito e-mailed.
     #[tracing::instrument(skip_all)]
     pub async fn confirm_sign_up(
         &self,
@@ -63,6 +65,7 @@ impl Cognito {
         Ok(())
     }
 
+    /// ResendConfirmationCode. An unknown address is answered like a real one.
     #[tracing::instrument(skip_all)]
     pub async fn resend_code(&self, caller: Caller, email: &Email) -> Result<(), AuthError> {
         self.client

@@ -9,22 +9,26 @@
 
 use super::oauth::Federation;
 use super::{Cognito, Op, fail, not_twice};
+use crate::AuthError;
+use crate::secret_hash::ClientSecret;
+use crate::types::ConfirmationMode;
+use crate::types::PasswordPolicy;
 use aws_sdk_cognitoidentityprovider::types::{
     ExplicitAuthFlowsType, FeatureType, PreventUserExistenceErrorTypes, TimeUnitsType, UserPoolMfaType,
     UserVerificationType, VerifiedAttributeType, WebAuthnFactorConfigurationType,
 };
-use cognito_auth::AuthError;
-use cognito_auth::secret_hash::ClientSecret;
-use cognito_auth::types::ConfirmationMode;
-use cognito_auth::types::PasswordPolicy;
 use std::time::Duration;
 
 /// What could be read of the pool and client. `None`: the call failed (IAM, emulator).
 #[derive(Debug, Default)]
 pub struct PoolFacts {
+    /// The password policy (DescribeUserPool), when it could be read.
     pub policy: Option<PasswordPolicy>,
+    /// The pool's other settings, when they could be read.
     pub settings: Option<PoolSettings>,
+    /// Its second factors, when they could be read.
     pub mfa: Option<MfaFacts>,
+    /// The app client's settings (DescribeUserPoolClient), when they could be read.
     pub client: Option<ClientFacts>,
     /// `SignInPolicy.AllowedFirstAuthFactors`, as Cognito names them (`PASSWORD`, `EMAIL_OTP`,
     /// `WEB_AUTHN`, …); empty when the pool has no sign-in policy (password only).
@@ -33,10 +37,12 @@ pub struct PoolFacts {
     pub webauthn: Option<WebAuthnFacts>,
 }
 
+/// The pool's passkey settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WebAuthnFacts {
     /// The relying-party id passkeys are made for; `None`: Cognito's managed-login domain.
     pub relying_party_id: Option<String>,
+    /// Cognito asks the authenticator to verify the person (PIN, biometrics) for every passkey.
     pub user_verification_required: bool,
     /// `MULTI_FACTOR_WITH_USER_VERIFICATION`: a passkey counts as two factors (so it can sign in
     /// to a pool that requires MFA).
@@ -47,13 +53,13 @@ impl PoolFacts {
     /// The ways to sign in besides the password that the sign-in page offers: those the pool
     /// allows as first factors, when the client may use `USER_AUTH` (assumed when the client
     /// could not be read: Cognito then refuses at use, and the person is told).
-    pub fn sign_in_methods(&self) -> cognito_auth::types::SignInMethods {
+    pub fn sign_in_methods(&self) -> crate::types::SignInMethods {
         let user_auth = self.client.as_ref().is_none_or(|c| c.user_auth);
         let allows = |factor: &str| user_auth && self.first_factors.iter().any(|f| f == factor);
-        let mut methods = cognito_auth::types::SignInMethods::default();
-        methods.passkey = allows("WEB_AUTHN");
-        methods.email_code = allows("EMAIL_OTP");
-        methods
+        crate::types::SignInMethods {
+            passkey: allows("WEB_AUTHN"),
+            email_code: allows("EMAIL_OTP"),
+        }
     }
 }
 
@@ -67,6 +73,7 @@ pub struct PoolSettings {
     pub remembers_devices: bool,
 }
 
+/// The second factors the pool offers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MfaFacts {
     /// MFA `ON`: every user must have a second factor.
@@ -75,10 +82,13 @@ pub struct MfaFacts {
     pub optional: bool,
     /// Authenticator apps (TOTP) are allowed.
     pub totp: bool,
+    /// Codes by SMS.
     pub sms: bool,
+    /// Codes by e-mail.
     pub email: bool,
 }
 
+/// What the app client allows, as DescribeUserPoolClient says it.
 #[derive(Debug, Default)]
 pub struct ClientFacts {
     /// The client's secret as Cognito reports it; only compared with the configured one.
@@ -90,17 +100,25 @@ pub struct ClientFacts {
     /// `EnablePropagateAdditionalUserContextData`: Cognito believes the person's IP address the
     /// app sends (only possible on a client with a secret).
     pub propagate_user_context: Option<bool>,
+    /// `ALLOW_USER_PASSWORD_AUTH`: sign-in with the password sent to Cognito.
     pub user_password_auth: bool,
     /// `ALLOW_USER_AUTH`: the choice-based sign-in (passkeys, e-mail codes).
     pub user_auth: bool,
+    /// `ALLOW_REFRESH_TOKEN_AUTH`: sessions can be renewed.
     pub refresh_token_auth: bool,
+    /// Refresh-token rotation is on (each refresh returns a new refresh token).
     pub rotation: bool,
+    /// How long an exchanged refresh token still works, with rotation on.
     pub rotation_grace_seconds: Option<i32>,
+    /// The access token's lifetime.
     pub access_token_seconds: Option<u64>,
+    /// The refresh token's lifetime.
     pub refresh_token_seconds: Option<u64>,
     /// How long a sign-in challenge's session lasts (3–15 minutes; Cognito's default is 3).
     pub auth_session_minutes: Option<i32>,
+    /// `EnableTokenRevocation`: RevokeToken works (on by default).
     pub token_revocation: Option<bool>,
+    /// `PreventUserExistenceErrors` is `ENABLED`.
     pub prevent_user_existence_errors: Option<bool>,
     /// The client may write the standard `locale` attribute, where sign-up keeps the person's
     /// language for Cognito's e-mails.
@@ -116,10 +134,13 @@ pub struct OAuthFacts {
     pub enabled: bool,
     /// `AllowedOAuthFlows`: `code`, `implicit`, `client_credentials`.
     pub flows: Vec<String>,
+    /// `AllowedOAuthScopes`.
     pub scopes: Vec<String>,
     /// `SupportedIdentityProviders`: `COGNITO` (the pool's own users) and the providers' names.
     pub providers: Vec<String>,
+    /// `CallbackURLs`: where the pool may send the browser back with a code.
     pub callback_urls: Vec<String>,
+    /// `LogoutURLs`: where `/logout` may send it.
     pub logout_urls: Vec<String>,
 }
 
@@ -139,17 +160,23 @@ pub fn challenge_lifetime_secs(minutes: Option<i32>) -> u64 {
         * 60
 }
 
+/// How a finding weighs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// As it should be.
     Ok,
+    /// Works, but something is off (said at start-up, in the log).
     Warn,
     /// The app cannot work with this pool as configured.
     Fatal,
 }
 
+/// One line of the start-up report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
+    /// How it weighs.
     pub level: Level,
+    /// What it says, for the operator.
     pub message: String,
 }
 
@@ -851,17 +878,45 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    /// What the app expects, as its configuration reads it from `vars`.
+    /// What an app expects, from the settings the demo app reads (`vars`, the last one of a
+    /// name wins): its defaults otherwise.
     fn config(vars: &[(&str, &str)]) -> Expectations {
-        let mut map: HashMap<String, String> =
-            [("COGNITO_USER_POOL_ID", "eu-west-1_Pool1"), ("COGNITO_CLIENT_ID", "c")]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
-        map.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        crate::config::Config::from_lookup(|k| map.get(k).cloned())
-            .expect("config")
-            .expectations()
+        let map: HashMap<&str, &str> = vars.iter().copied().collect();
+        let app_url = map
+            .get("APP_URL")
+            .copied()
+            .unwrap_or("http://127.0.0.1:3000")
+            .to_owned();
+        let federation = map.get("COGNITO_DOMAIN").map(|prefix| Federation {
+            domain: format!("https://{prefix}.auth.eu-west-1.amazoncognito.com"),
+            providers: map
+                .get("COGNITO_IDENTITY_PROVIDERS")
+                .map(|list| {
+                    list.split(',')
+                        .filter_map(super::super::oauth::IdentityProvider::parse)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            managed_login: false,
+            cognito_local: false,
+        });
+        Expectations {
+            confirmation_mode: match map.get("CONFIRMATION_MODE").copied() {
+                None | Some("code") => ConfirmationMode::Code,
+                Some("lambda") => ConfirmationMode::Lambda,
+                Some("admin") => ConfirmationMode::Admin,
+                Some(other) => panic!("no confirmation mode {other}"),
+            },
+            client_secret: map
+                .get("COGNITO_CLIENT_SECRET")
+                .map(|s| ClientSecret::new((*s).to_owned())),
+            federation,
+            refresh_margin: Duration::from_secs(60),
+            session_max_age: Duration::from_secs(30 * 24 * 3600),
+            callback_url: format!("{app_url}/auth/callback"),
+            signed_out_url: format!("{app_url}/"),
+            app_url,
+        }
     }
 
     fn good_client() -> ClientFacts {
@@ -1259,7 +1314,7 @@ mod tests {
         let app = config(&[("APP_URL", "https://app.example.com"), ("APP_ENV", "development")]);
         // Password only: nothing offered, one line.
         let plain = facts(good_client());
-        assert_eq!(plain.sign_in_methods(), cognito_auth::types::SignInMethods::default());
+        assert_eq!(plain.sign_in_methods(), crate::types::SignInMethods::default());
         assert!(
             check(&plain, &app)
                 .iter()
@@ -1267,12 +1322,13 @@ mod tests {
         );
         // Both allowed, the client may use USER_AUTH, the relying party is a parent of the host.
         let good = passwordless(true, Some("example.com"));
-        assert_eq!(good.sign_in_methods(), {
-            let mut both = cognito_auth::types::SignInMethods::default();
-            both.passkey = true;
-            both.email_code = true;
-            both
-        });
+        assert_eq!(
+            good.sign_in_methods(),
+            crate::types::SignInMethods {
+                passkey: true,
+                email_code: true
+            }
+        );
         let findings = check(&good, &app);
         assert_eq!(worst(&findings), Level::Ok, "{findings:?}");
         assert!(
@@ -1287,7 +1343,7 @@ mod tests {
         );
         // Without ALLOW_USER_AUTH: the password only, and a warning that says what to add.
         let no_flow = passwordless(false, Some("example.com"));
-        assert_eq!(no_flow.sign_in_methods(), cognito_auth::types::SignInMethods::default());
+        assert_eq!(no_flow.sign_in_methods(), crate::types::SignInMethods::default());
         assert!(
             check(&no_flow, &app)
                 .iter()

@@ -1,7 +1,7 @@
 //! Sign-in, its challenges, refresh and sign-out.
 
 use super::*;
-use cognito_auth::AuthError;
+use crate::AuthError;
 
 impl Cognito {
     /// `USER_PASSWORD_AUTH`: the password goes to Cognito over TLS from this server (there is

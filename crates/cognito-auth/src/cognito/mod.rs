@@ -1,5 +1,24 @@
-//! Every call this app makes to the Cognito user pool, and how each failure maps to an
-//! [`AuthError`].
+//! Every call to the Cognito user pool a sign-up, a sign-in, a reset and an account page make,
+//! and how each failure maps to an [`AuthError`] (feature `cognito`).
+//!
+//! ```no_run
+//! use cognito_auth::cognito::{AuthStep, Caller, Cognito};
+//! use cognito_auth::types::{Email, Password};
+//!
+//! # async fn sign_in(sdk: aws_sdk_cognitoidentityprovider::Client) -> Result<(), cognito_auth::AuthError> {
+//! // The SDK's client (`aws_config::load_from_env`) carries the region and the credentials.
+//! let cognito = Cognito::new(sdk, "eu-west-1_AbC123".into(), "the-app-client-id".into(), None);
+//! let email = Email::parse("ada@example.com")?;
+//! let password = Password::for_sign_in("correct horse battery staple".into())?;
+//! match cognito.sign_in(Caller { ip: None }, &email, &password).await? {
+//!     // Keep them on the server: an encrypted HttpOnly cookie, never JavaScript.
+//!     AuthStep::Tokens(tokens) => drop(tokens),
+//!     // A second factor, a new password, an authenticator to set up: ask for it, then answer.
+//!     AuthStep::Challenge(challenge) => println!("Cognito asks for {:?}", challenge.kind),
+//! }
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! The mapping is where Cognito's exception names stop: the original error is logged here with
 //! its AWS request id, and only the typed variant goes on. The local emulator gets some names
@@ -18,7 +37,7 @@
 //! | which failures the SDK may retry | `retry.rs` |
 //! | the pool's OAuth 2.0 endpoints: "Continue with …", managed login, `/logout` | `oauth.rs` |
 //! | what the pool and client allow, read and checked at start-up | `pool.rs` |
-//! | `SECRET_HASH` for app clients with a secret | `cognito_auth::secret_hash` |
+//! | `SECRET_HASH` for app clients with a secret | `crate::secret_hash` |
 //!
 //! The call files are one `impl Cognito` split by flow; they share this module's imports
 //! (`use super::*`).
@@ -34,12 +53,15 @@ mod retry;
 mod sign_in;
 mod sign_up;
 
+use crate::AuthError;
 pub use answers::*;
-use cognito_auth::AuthError;
 pub use errors::*;
 pub use passwordless::{FirstFactor, PasskeyFacts, to_document, to_json};
 use retry::*;
 
+use crate::secret_hash::ClientSecret;
+use crate::types::ChallengeKind;
+use crate::types::{ConfirmationCode, DisplayName, Email, MfaCode, Password};
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId;
@@ -53,9 +75,6 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
 };
 use aws_smithy_types::retry::ErrorKind;
-use cognito_auth::secret_hash::ClientSecret;
-use cognito_auth::types::ChallengeKind;
-use cognito_auth::types::{ConfirmationCode, DisplayName, Email, MfaCode, Password};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
@@ -69,6 +88,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// `EnablePropagateAdditionalUserContextData`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Caller {
+    /// The person's address; `None` when the app cannot tell it.
     pub ip: Option<IpAddr>,
 }
 
@@ -81,15 +101,20 @@ impl Caller {
 
 /// A TOTP secret Cognito made for a sign-in's MFA set-up, and the session that goes on.
 pub struct TotpAssociation {
+    /// The shared secret, for the authenticator app (its QR code).
     pub secret: String,
+    /// The challenge's session, to answer `MFA_SETUP` with.
     pub session: String,
 }
 
 /// The account as Cognito holds it (GetUser with the user's own token).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountFacts {
+    /// The e-mail address.
     pub email: String,
+    /// Whether the address was proved (a code, or a provider that vouches for it).
     pub email_verified: bool,
+    /// The display name (`name`), empty when none.
     pub name: String,
     /// Two-step sign-in with an authenticator app is on.
     pub totp: bool,
@@ -124,6 +149,7 @@ pub struct Cognito {
 }
 
 impl Cognito {
+    /// The calls of one app client of one pool: `client` is the SDK's (its region, credentials, retries), `secret` the client's when it has one.
     pub fn new(client: Client, user_pool_id: String, client_id: String, secret: Option<ClientSecret>) -> Self {
         Self {
             client,
@@ -148,7 +174,7 @@ impl Cognito {
         self
     }
 
-    /// `SECRET_HASH` for `username`, when the app client has a secret (see `cognito_auth::secret_hash`).
+    /// `SECRET_HASH` for `username`, when the app client has a secret (see `crate::secret_hash`).
     fn secret_hash(&self, username: &str) -> Option<String> {
         self.secret.as_ref().map(|s| s.hash(username, &self.client_id))
     }

@@ -7,9 +7,9 @@
 //! `aws_smithy_types::Document`; converted here, at the edge).
 
 use super::*;
+use crate::AuthError;
 use aws_sdk_cognitoidentityprovider::types::AuthFactorType;
 use aws_smithy_types::{Document, Number};
-use cognito_auth::AuthError;
 
 /// The first factors a person may choose on the sign-in page besides the password.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +50,7 @@ impl FirstFactor {
 /// One of the account's passkeys, as the account page lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PasskeyFacts {
+    /// The credential's id, as Cognito lists it (what `delete_passkey` takes).
     pub id: String,
     /// The name the authenticator gave it ("Chrome on Mac", "iCloud Keychain").
     pub name: String,
