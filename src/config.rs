@@ -7,8 +7,8 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use crate::auth::ConfirmationMode;
-pub use crate::auth::limits::Limits;
 pub use cognito_auth::cognito::oauth::{Federation, IdentityProvider};
+pub use cognito_auth::limits::Limits;
 use cognito_auth::secret_hash::ClientSecret;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -417,16 +417,16 @@ impl Config {
     }
 
     /// Whose word the client's address is taken on (`TRUSTED_PROXY_HEADER`, `TRUSTED_PROXIES`).
-    pub fn trusted_proxies(&self) -> crate::auth::limits::TrustedProxies {
-        crate::auth::limits::TrustedProxies {
+    pub fn trusted_proxies(&self) -> cognito_auth::limits::TrustedProxies {
+        cognito_auth::limits::TrustedProxies {
             header: self.trusted_proxy_header.clone(),
             proxies: self.trusted_proxies.clone(),
         }
     }
 
     /// What the sessions are made with.
-    pub fn sessions(&self) -> crate::auth::session::SessionConfig {
-        crate::auth::session::SessionConfig {
+    pub fn sessions(&self) -> cognito_auth::session::SessionConfig {
+        cognito_auth::session::SessionConfig {
             key: self.session_key.clone(),
             previous_key: self.session_key_previous.clone(),
             secure: self.secure_cookies(),

@@ -4,9 +4,7 @@
 use crate::api;
 use crate::app::{App, shell};
 use crate::auth::csrf::{SERVER_FN_PREFIX, is_cross_site};
-use crate::auth::limits::Form;
 use crate::auth::managed_login_layer;
-use crate::auth::session::session_layer;
 use crate::refusals::refuse;
 use crate::state::AppState;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -14,6 +12,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router, middleware};
 use cognito_auth::AuthError;
+use cognito_auth::limits::Form;
+use cognito_auth::session::session_layer;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -244,7 +244,7 @@ async fn guard_server_fns(
     // are counted by that, and its failures by the device cookie (`auth::limits`).
     let trust = state.sessions.trust(request.headers(), ip, state.clock.now());
     if request.method() == axum::http::Method::POST
-        && let Some(form) = Form::from_path(path)
+        && let Some(form) = form_of(path)
         && let Err(err) = state.limits.check_source(form, &trust).await
     {
         let (parts, _) = request.into_parts();
@@ -280,4 +280,44 @@ async fn status_from_error(response: axum::response::Response) -> axum::response
 /// For scripts and load balancers: the process is up and serving.
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The abuse limits' form a request path belongs to (the server functions' endpoints).
+fn form_of(path: &str) -> Option<Form> {
+    Some(match path.strip_prefix(SERVER_FN_PREFIX)? {
+        "sign-up" => Form::SignUp,
+        "confirm" => Form::Confirm,
+        "resend-code" => Form::Resend,
+        "sign-in" => Form::SignIn,
+        "sign-in-email-code" => Form::EmailCode,
+        "passkey-options" => Form::PasskeyOptions,
+        "passkey-sign-in" => Form::PasskeyAnswer,
+        "forgot-password" => Form::ForgotPassword,
+        "reset-password" => Form::ResetPassword,
+        "mfa-code" | "mfa-setup" => Form::MfaCode,
+        "choose-mfa" => Form::ChooseMfa,
+        "new-password" => Form::NewPassword,
+        "continue" | "callback" => Form::Federation,
+        // The header's language switch writes the person's `locale` at Cognito; a sign-out
+        // revokes a refresh token there; the account page (read by a script) is a GetUser.
+        "language" => Form::Account("language"),
+        "sign-out" => Form::Account("sign-out"),
+        "account" => Form::Account("view"),
+        action if action.starts_with("account-") => Form::Account("any"),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_cognito_forms_are_limited() {
+        assert_eq!(super::form_of("/auth/sign-in"), Some(Form::SignIn));
+        assert_eq!(super::form_of("/auth/reset-password"), Some(Form::ResetPassword));
+        assert_eq!(super::form_of("/auth/language"), Some(Form::Account("language")));
+        assert_eq!(super::form_of("/auth/api-token"), None);
+        assert_eq!(super::form_of("/sign-in"), None);
+    }
 }

@@ -24,6 +24,14 @@ pub const FORGOT_PASSWORD: &str = "/forgot-password";
 pub const PROTECTED: &str = "/protected";
 /// The account page.
 pub const ACCOUNT: &str = "/account";
+/// The sign-out server function (`auth/flows/sign_in.rs`): its request never refreshes the
+/// session, and goes through while the store is down.
+pub const SIGN_OUT: &str = "/auth/sign-out";
+
+/// Paths that never need the session: static files, the bearer-token API, the health check.
+pub fn skips_session(path: &str) -> bool {
+    path.starts_with("/pkg/") || path.starts_with("/api/") || path == "/health" || path == "/favicon.ico"
+}
 
 #[cfg(test)]
 mod tests {
@@ -48,5 +56,16 @@ mod tests {
                 "{path} is not routed in app.rs"
             );
         }
+    }
+
+    #[test]
+    fn static_files_and_the_api_skip_the_session_and_the_sign_out_is_its_endpoint() {
+        assert!(super::skips_session("/pkg/app.wasm"));
+        assert!(super::skips_session("/api/me"));
+        assert!(!super::skips_session("/protected"));
+        assert!(!super::skips_session("/auth/sign-in"));
+        let (prefix, endpoint) = super::SIGN_OUT.rsplit_once('/').expect("a path");
+        let flows = include_str!("auth/flows/sign_in.rs");
+        assert!(flows.contains(&format!("#[server(prefix = \"{prefix}\", endpoint = \"{endpoint}\")]")));
     }
 }

@@ -3,18 +3,18 @@
 use crate::api::bff::Upstream;
 use crate::api::me::{ApiParts, ApiState, ME_CACHE_MAX, MeCache};
 use crate::auth::SignUpSettings;
-use crate::auth::clock::Clock;
-use crate::auth::limits::RateLimits;
-use crate::auth::session::Sessions;
 use crate::auth::verifier::{Verifier, VerifierConfig};
 use crate::config::Config;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use axum::extract::FromRef;
+use cognito_auth::clock::Clock;
 use cognito_auth::cognito::Cognito;
 use cognito_auth::cognito::oauth::{OAuth, OAuthSetupError};
 use cognito_auth::cognito::pool::Level;
+use cognito_auth::limits::RateLimits;
+use cognito_auth::session::Sessions;
 use cognito_auth::{Revocations, SessionStore};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -46,7 +46,7 @@ pub struct SharedState {
     /// What the API's routes need (`api::me::routes`, mounted on this state by `FromRef`).
     pub api_state: ApiState,
     /// The language each session last stored in the person's `locale` (the header's switch).
-    pub locales_written: crate::auth::expiring::ExpiringMap<String>,
+    pub locales_written: cognito_auth::expiring::ExpiringMap<String>,
     pub limits: Arc<RateLimits>,
     /// How long a sign-in challenge may take: the app client's `AuthSessionValidity`.
     pub challenge_lifetime: Duration,
@@ -300,7 +300,9 @@ impl AppState {
             .map_err(|_| StartError::Sessions)?
             .with_revocations(revocations.clone())
             .with_clock(clock.clone())
-            .with_unavailable_page(crate::refusals::briefly_unavailable);
+            .with_unavailable_page(crate::refusals::briefly_unavailable)
+            .skipping(crate::routes::skips_session)
+            .with_sign_out_path(crate::routes::SIGN_OUT);
         let limits = Arc::new(RateLimits::new(
             config.limits,
             config.trusted_proxies(),
@@ -330,7 +332,7 @@ impl AppState {
             revocations,
             sign_up,
             api_state,
-            locales_written: crate::auth::expiring::ExpiringMap::new(ME_CACHE_MAX),
+            locales_written: cognito_auth::expiring::ExpiringMap::new(ME_CACHE_MAX),
             limits,
             challenge_lifetime,
             api,

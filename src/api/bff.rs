@@ -6,8 +6,8 @@
 
 use super::me::ApiState;
 use super::{ApiAnswer, ApiCall, ApiErrorBody, Me};
-use crate::auth::session::Session;
 use axum::body::Body;
+use cognito_auth::session::Session;
 use http::{HeaderValue, Request, StatusCode, header};
 use std::time::Duration;
 use tower::ServiceExt as _;

@@ -1,7 +1,6 @@
 //! The API routes and the bearer-token extractor that guards them.
 
 use super::Me;
-use crate::auth::expiring::{ExpiringMap, now_unix};
 use crate::auth::verifier::{TokenError, Verifier};
 use axum::Router;
 use axum::body::Bytes;
@@ -12,6 +11,7 @@ use axum::routing::get;
 use cognito_auth::AuthError;
 use cognito_auth::Revocations;
 use cognito_auth::cognito::Cognito;
+use cognito_auth::expiring::{ExpiringMap, now_unix};
 use std::sync::Arc;
 
 /// The routes' extractor and the RFC 6750 answer to every refusal are `cognito-jwt`'s (feature

@@ -1,12 +1,12 @@
 //! Plumbing the server functions share: the app state, the request's session, cookies on the
 //! response, and how a failed form post without JavaScript gets its message back to the page.
 
-use super::limits::Trust;
-use super::session::{CurrentSession, Session};
 use crate::error::AppError;
 use crate::state::AppState;
 use cognito_auth::AuthError;
 use cognito_auth::cognito::Caller;
+use cognito_auth::limits::Trust;
+use cognito_auth::session::{CurrentSession, Session};
 use http::HeaderValue;
 use http::header::{ACCEPT, CACHE_CONTROL, RETRY_AFTER, SET_COOKIE};
 use http::request::Parts;

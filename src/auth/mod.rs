@@ -37,18 +37,10 @@ pub mod validate;
 pub use flows::*;
 
 #[cfg(feature = "ssr")]
-pub mod clock;
-#[cfg(feature = "ssr")]
 #[cfg(feature = "ssr")]
 pub(crate) mod context;
 #[cfg(feature = "ssr")]
 pub mod csrf;
-#[cfg(feature = "ssr")]
-pub mod expiring;
-#[cfg(feature = "ssr")]
-pub mod limits;
-#[cfg(feature = "ssr")]
-pub mod session;
 #[cfg(feature = "ssr")]
 pub mod totp;
 #[cfg(feature = "ssr")]

@@ -508,7 +508,7 @@ fn a_round_trip_ends_on_the_server_after_ten_minutes() {
             ("COGNITO_ISSUER", domain.issuer.as_str()),
             ("COGNITO_IDENTITY_PROVIDERS", "Google"),
         ];
-        let clock = leptos_cognito::auth::clock::Clock::manual_now();
+        let clock = cognito_auth::clock::Clock::manual_now();
         let state = state_on(Pool::default(), &[&revoke()], &vars, clock.clone())
             .await
             .expect("state");

@@ -7,7 +7,7 @@ use crate::app::{EMAIL, PASSWORD, app, app_on, cookies_of, fake_cognito, post, s
 use crate::common::run;
 use axum::Router;
 use axum::http::StatusCode;
-use leptos_cognito::auth::clock::Clock;
+use cognito_auth::clock::Clock;
 use std::time::Duration;
 
 #[test]

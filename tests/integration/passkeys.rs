@@ -16,7 +16,7 @@ use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, We
 use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_types::{DateTime, Document, Number};
 use axum::http::StatusCode;
-use leptos_cognito::auth::clock::Clock;
+use cognito_auth::clock::Clock;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 

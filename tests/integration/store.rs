@@ -4,7 +4,7 @@
 use crate::app::{EMAIL, PASSWORD, api_me, app_at, app_on, cookies_of, fake_cognito, get_page, post, sign_in};
 use crate::common::{SESSION_KEY, run};
 use axum::http::{StatusCode, header};
-use leptos_cognito::auth::clock::Clock;
+use cognito_auth::clock::Clock;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;

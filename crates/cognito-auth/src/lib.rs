@@ -1,7 +1,9 @@
 //! The server-side identity core of an app behind an Amazon Cognito user pool: the **calls to
-//! the pool**, with every failure a code the app words ([`cognito`], [`AuthError`]), and the part
-//! every instance and the API must agree on: the **session store** and the **revocations** kept
-//! in it.
+//! the pool**, with every failure a code the app words ([`cognito`], [`AuthError`]); the
+//! **session** the server keeps for the browser (the tokens in encrypted HttpOnly cookies,
+//! refreshed by the server: [`session`]) and the **abuse limits** of the forms ([`limits`]); and
+//! the part every instance and the API must agree on: the **session store** and the
+//! **revocations** kept in it.
 //!
 //! Cognito's own revocation (`RevokeToken`, `GlobalSignOut`) stops *Cognito* from accepting a
 //! token; an API that verifies tokens locally (`cognito-jwt`) keeps accepting a signed-out
@@ -42,24 +44,36 @@
 //! | [`Revocations`] | what each sign-out writes and for how long; how a token or a session is judged |
 //! | [`records`] | the sessions list's record of a session: a coarse device and network, nothing secret |
 //! | [`secret_hash`] | the app client's secret and `SECRET_HASH`, over the username Cognito knows |
+//! | [`session`] | the cookie session: sealed, split, refreshed once at a time on every instance, checked against revocations; its axum middleware; device cookies (feature `session`) |
+//! | [`limits`] | the forms' abuse limits: per client, network, account, device; the spray ceiling; code e-mails per day (feature `session`) |
+//! | [`clock`], [`expiring`] | the server's clock (a test's in tests); a bounded map whose entries expire |
 //! | [`cognito`] | every call to the user pool and its error mapping, retries, the start-up pool check, the OAuth 2.0 endpoints (feature `cognito`) |
 //! | [`AuthError`] | what went wrong, as a code with its HTTP status and wait: the app owns the words (no feature; wasm too) |
 //! | [`types`] | the values both sides share: e-mail, password and its policy, codes, challenge kinds, sign-in methods, confirmation modes (no feature; wasm too) |
 //!
 //! Features: `server` (default: all but [`types`]), `cognito` (the calls to the user pool, through
-//! `aws-sdk-cognitoidentityprovider`), `redis` (Redis or Valkey, shared by every instance: `SessionStore::redis`), `metrics` (the Redis store's errors, reconnects and
+//! `aws-sdk-cognitoidentityprovider`), `session` (the cookie session and its axum middleware, the
+//! limits), `redis` (Redis or Valkey, shared by every instance: `SessionStore::redis`), `metrics` (the Redis store's errors, reconnects and
 //! round trips through the `metrics` facade).
 #![warn(missing_docs, unreachable_pub)]
 
+#[cfg(feature = "server")]
+pub mod clock;
 #[cfg(feature = "cognito")]
 pub mod cognito;
 pub mod error;
+#[cfg(feature = "server")]
+pub mod expiring;
+#[cfg(feature = "session")]
+pub mod limits;
 #[cfg(feature = "server")]
 pub mod records;
 #[cfg(feature = "server")]
 pub mod revocation;
 #[cfg(feature = "server")]
 pub mod secret_hash;
+#[cfg(feature = "session")]
+pub mod session;
 #[cfg(feature = "server")]
 pub mod store;
 pub mod types;

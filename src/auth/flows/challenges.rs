@@ -22,11 +22,12 @@ use crate::auth::{
     ChallengeKind,
     context::{caller, form_error, no_store, state, trust},
     flows::pending::{self, Factor, PendingSignIn},
-    limits::{Against, Attempt, Form, ProofKind},
     validate::{Email, MfaCode, Password, attribute_value},
 };
 #[cfg(feature = "ssr")]
 use crate::state::AppState;
+#[cfg(feature = "ssr")]
+use cognito_auth::limits::{Against, Attempt, Form, ProofKind};
 
 /// The challenge the current sign-in waits for, as its page shows it; `None` without one.
 #[server(prefix = "/auth", endpoint = "sign-in-challenge")]

@@ -18,12 +18,12 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{
     context::{form_error, no_store, request_headers, set_cookies, state as app_state, trust},
     flows::{pending, pending::Factor},
-    limits::Form,
-    session::Transient,
     validate::safe_next,
 };
 #[cfg(feature = "ssr")]
 use cognito_auth::cognito::{AuthStep, oauth};
+#[cfg(feature = "ssr")]
+use cognito_auth::{limits::Form, session::Transient};
 
 /// A "Continue with …" button of the sign-in page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -261,7 +261,7 @@ pub async fn managed_login_layer(
     // Nor with a notice to read (signed out everywhere), nor for someone signed in already.
     let signed_in = request
         .extensions()
-        .get::<crate::auth::session::CurrentSession>()
+        .get::<cognito_auth::session::CurrentSession>()
         .is_some_and(|s| s.0.is_some());
     if signed_in || pairs.iter().any(|(k, _)| k == "error" || k == "notice") {
         return run.run(request).await;

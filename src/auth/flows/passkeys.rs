@@ -22,12 +22,15 @@ use crate::auth::{
     ChallengeKind,
     context::{caller, form_error, no_store, set_cookies, state, trust},
     flows::{pending, pending::Factor, pending::PendingSignIn},
-    limits::{Form, ProofKind},
-    session::Transient,
     validate::{Email, safe_next},
 };
 #[cfg(feature = "ssr")]
 use cognito_auth::cognito::{AuthStep, FirstFactor};
+#[cfg(feature = "ssr")]
+use cognito_auth::{
+    limits::{Form, ProofKind},
+    session::Transient,
+};
 
 /// The largest credential a browser sends back (a passkey's answer is about 1–2 KB; an
 /// attestation with a certificate chain a few KB).
@@ -88,7 +91,7 @@ pub async fn passkey_sign_in_options(email: String, next: Option<String>) -> Res
         expires_at: state.clock.now() + lifetime.as_secs() as i64,
         totp_secret: None,
         factor: Factor::Passkey,
-        step: crate::auth::session::new_session_id(),
+        step: cognito_auth::session::new_session_id(),
     };
     set_cookies(vec![
         pending::keep(&state, Transient::Passkey, &pending, lifetime).await?,

@@ -10,9 +10,12 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::auth::{
     context::{caller, form_error, redirect_to, request_headers, set_cookies, state, trust},
+    validate::{ConfirmationCode, Email, Password},
+};
+#[cfg(feature = "ssr")]
+use cognito_auth::{
     limits::{Against, Form, Mail, ProofKind},
     session::Transient,
-    validate::{ConfirmationCode, Email, Password},
 };
 
 /// A reset this browser asked for, in its encrypted cookie (`Transient::Reset`).
@@ -97,7 +100,7 @@ async fn start_reset(email: String) -> Result<(), AuthError> {
             let reset = ResetCookie {
                 email: parsed_email.as_str().to_owned(),
                 expires_at: state.clock.now() + RESET_LIFETIME.as_secs() as i64,
-                step: crate::auth::session::new_session_id(),
+                step: cognito_auth::session::new_session_id(),
             };
             set_cookies(
                 state

@@ -16,12 +16,12 @@
 
 use crate::auth::ChallengePage as _;
 use crate::auth::context::{caller, redirect_to, request_headers, session, set_cookies};
-use crate::auth::session::{Transient, new_session_id};
 use crate::auth::validate::safe_next;
 use crate::auth::{ChallengeKind, ChallengeView};
 use crate::state::AppState;
 use cognito_auth::AuthError;
 use cognito_auth::cognito::{AuthStep, Challenge};
+use cognito_auth::session::{Transient, new_session_id};
 use serde::{Deserialize, Serialize};
 
 /// The factor name Cognito uses for authenticator apps in `MFAS_CAN_SETUP`.

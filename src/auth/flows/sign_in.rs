@@ -15,11 +15,12 @@ use crate::auth::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
     flows::{pending, pending::Factor},
-    limits::{Against, Form, Mail},
     validate::{Email, Password, safe_next},
 };
 #[cfg(feature = "ssr")]
 use cognito_auth::cognito::{AuthStep, Challenge, FirstFactor, mask_email};
+#[cfg(feature = "ssr")]
+use cognito_auth::limits::{Against, Form, Mail};
 
 /// The signed-in user, or `None`. Reads the session the middleware resolved (and refreshed).
 #[server(prefix = "/auth", endpoint = "current-user")]

@@ -11,11 +11,12 @@ use leptos::prelude::*;
 use crate::auth::{
     ConfirmationMode,
     context::{caller, form_error, redirect_to, request_headers, state, trust},
-    limits::{Against, Form, Mail},
     validate::{ConfirmationCode, DisplayName, Email, Password},
 };
 #[cfg(feature = "ssr")]
 use crate::i18n::request_language;
+#[cfg(feature = "ssr")]
+use cognito_auth::limits::{Against, Form, Mail};
 
 /// The pool's password policy and the active confirmation mode.
 #[server(prefix = "/auth", endpoint = "sign-up-settings")]

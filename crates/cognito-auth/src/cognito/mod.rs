@@ -5,7 +5,7 @@
 //! use cognito_auth::cognito::{AuthStep, Caller, Cognito};
 //! use cognito_auth::types::{Email, Password};
 //!
-//! # async fn sign_in(sdk: aws_sdk_cognitoidentityprovider::Client) -> Result<(), cognito_auth::AuthError> {
+//! # async fn sign_in(sdk: cognito_auth::cognito::sdk::Client) -> Result<(), cognito_auth::AuthError> {
 //! // The SDK's client (`aws_config::load_from_env`) carries the region and the credentials.
 //! let cognito = Cognito::new(sdk, "eu-west-1_AbC123".into(), "the-app-client-id".into(), None);
 //! let email = Email::parse("ada@example.com")?;
@@ -55,6 +55,8 @@ mod sign_up;
 
 use crate::AuthError;
 pub use answers::*;
+/// The AWS SDK these calls are made with, for its `Client` ([`Cognito::new`]) in the same version.
+pub use aws_sdk_cognitoidentityprovider as sdk;
 pub use errors::*;
 pub use passwordless::{FirstFactor, PasskeyFacts, to_document, to_json};
 use retry::*;

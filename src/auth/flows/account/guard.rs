@@ -5,8 +5,6 @@
 #[cfg(feature = "ssr")]
 use crate::auth::{
     context::{form_error, redirect_to, session, state},
-    limits::Form,
-    session::Session,
     validate::Email,
 };
 #[cfg(feature = "ssr")]
@@ -14,6 +12,8 @@ use crate::auth::{
 use crate::state::AppState;
 #[cfg(feature = "ssr")]
 use cognito_auth::AuthError;
+#[cfg(feature = "ssr")]
+use cognito_auth::{limits::Form, session::Session};
 
 /// The forms of the account page, named in `?form=` so an error after a post without
 /// JavaScript is shown at the form it belongs to.

@@ -32,8 +32,6 @@ use crate::auth::{
         caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
     flows::{pending, pending::Factor},
-    limits::Mail,
-    session::{Session, Transient},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
 };
 #[cfg(feature = "ssr")]
@@ -42,6 +40,11 @@ use crate::state::AppState;
 use cognito_auth::cognito::AuthStep;
 #[cfg(feature = "ssr")]
 use cognito_auth::family_of;
+#[cfg(feature = "ssr")]
+use cognito_auth::{
+    limits::Mail,
+    session::{Session, Transient},
+};
 
 /// What the account page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use super::guard::{done, fail, forms, recently_confirmed, signed_in};
 #[cfg(feature = "ssr")]
-use crate::auth::{context::no_store, session::Session};
+use crate::auth::context::no_store;
 #[cfg(feature = "ssr")]
 use crate::state::AppState;
+#[cfg(feature = "ssr")]
+use cognito_auth::session::Session;
 
 /// One of the account's passkeys, as the account page lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,20 +3,24 @@
 
 use super::*;
 
-/// Paths that never need the session: static files and the bearer-token API.
-/// The sign-out server function (`flows/sign_in.rs`): its request never refreshes the session.
-const SIGN_OUT_PATH: &str = "/auth/sign-out";
-
-pub(super) fn skips_session(path: &str) -> bool {
-    path.starts_with("/pkg/") || path.starts_with("/api/") || path == "/health" || path == "/favicon.ico"
-}
-
-/// Middleware: resolves (and refreshes) the session before the page or server function runs.
+/// Middleware: resolves (and refreshes) the session before the page or server function runs,
+/// and hands it on as a [`CurrentSession`] in the request's extensions.
+///
+/// ```no_run
+/// # use cognito_auth::session::{Sessions, session_layer};
+/// # use std::sync::Arc;
+/// # fn app(sessions: Arc<Sessions>) -> axum::Router {
+/// axum::Router::new()
+///     // .route(...)
+///     .layer(axum::middleware::from_fn_with_state(sessions, session_layer))
+/// # }
+/// ```
 pub async fn session_layer(State(sessions): State<Arc<Sessions>>, mut request: Request, next: Next) -> Response {
-    if skips_session(request.uri().path()) {
+    if (sessions.skip)(request.uri().path()) {
         return next.run(request).await;
     }
-    let may_refresh = request.uri().path() != SIGN_OUT_PATH;
+    let signing_out = sessions.sign_out_path == Some(request.uri().path());
+    let may_refresh = !signing_out;
     let Resolved {
         session,
         set_cookies,
@@ -25,15 +29,12 @@ pub async fn session_layer(State(sessions): State<Arc<Sessions>>, mut request: R
     // Fail closed: a session that cannot be checked is neither accepted nor signed out. But a
     // sign-out goes through (as no session: its refresh token is revoked at Cognito and the
     // cookies cleared, which needs no store), so a shared computer can always be left.
-    if unavailable && request.uri().path() != SIGN_OUT_PATH {
+    if unavailable && !signing_out {
         let (parts, _) = request.into_parts();
         return (sessions.unavailable)(&parts);
     }
     if let Some(session) = &session {
-        let ip = request
-            .extensions()
-            .get::<cognito_auth::cognito::Caller>()
-            .and_then(|c| c.ip);
+        let ip = request.extensions().get::<crate::cognito::Caller>().and_then(|c| c.ip);
         sessions.seen(session, request.headers(), ip).await;
     }
     request.extensions_mut().insert(CurrentSession(session));

@@ -36,20 +36,20 @@ mod layer;
 mod refresh;
 mod resolve;
 
-use cognito_auth::AuthError;
-pub use layer::session_layer;
+use crate::AuthError;
 #[cfg(test)]
-use layer::{cookie_family, skips_session};
+use layer::cookie_family;
+pub use layer::session_layer;
 
-use crate::auth::clock::Clock;
-use crate::auth::limits::{Proof, ProofKind, Trust};
+use crate::clock::Clock;
+use crate::cognito::{Cognito, Tokens};
+use crate::limits::{Proof, ProofKind, Trust};
+use crate::store::KEEP_SLACK;
+use crate::{Ended, Revocations, StoreDown, family_of, records};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
-use cognito_auth::cognito::{Cognito, Tokens};
-use cognito_auth::store::KEEP_SLACK;
-use cognito_auth::{Ended, Revocations, StoreDown, family_of, records};
 use cookie::{Cookie, CookieJar, Key, SameSite};
 use http::header::{COOKIE, HeaderValue, SET_COOKIE};
 use serde::{Deserialize, Serialize};
@@ -61,10 +61,13 @@ use tokio::sync::OnceCell;
 /// A signed-in user's session, as the handlers see it.
 #[derive(Clone)]
 pub struct Session {
+    /// The access token, for Cognito's calls as the person and for the API.
     pub access_token: String,
     /// Unix seconds.
     pub expires_at: i64,
+    /// The person's e-mail address.
     pub email: String,
+    /// The person's `sub`.
     pub sub: String,
     /// When this server last refreshed the tokens (Unix seconds); `None` until the first refresh.
     pub refreshed_at: Option<i64>,
@@ -152,7 +155,7 @@ const START_KEPT_SINCE: i64 = 1_796_601_600;
 /// 16 random bytes, base64url: a new [`Session::session_id`]. The bytes come from the
 /// operating system's CSPRNG, through the cookie crate's key generator (already a dependency;
 /// no second random-number crate for one call).
-pub(crate) fn new_session_id() -> String {
+pub fn new_session_id() -> String {
     let key = Key::generate();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&key.master()[..16])
 }
@@ -172,7 +175,7 @@ struct InStore {
 }
 
 fn in_store_key(session_id: &str) -> String {
-    cognito_auth::store::session_blob_key(session_id)
+    crate::store::session_blob_key(session_id)
 }
 
 /// 128 bits of a sealed cookie's SHA-256, hex: names it without revealing it.
@@ -201,6 +204,7 @@ fn peek_claims(jwt: &str) -> Option<UnverifiedClaims> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// The current Unix time in seconds.
 pub fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -261,13 +265,17 @@ pub struct Sessions {
     seen: Mutex<HashMap<String, (Instant, Option<String>)>>,
     /// Signed-out sessions whose refresh token this instance has already revoked at Cognito: a
     /// copy of their cookies replayed a thousand times costs Cognito one call, not a thousand.
-    revoked_here: crate::auth::expiring::ExpiringMap<()>,
+    revoked_here: crate::expiring::ExpiringMap<()>,
     /// The ids of accounts in device cookies and the limits' keys (keyed by `key`).
     account_ids: device::AccountIds,
     clock: Clock,
     /// The answer to a request while the store cannot check its session
     /// ([`Sessions::with_unavailable_page`]): the app's page, in the person's language.
     unavailable: fn(&http::request::Parts) -> Response,
+    /// Paths the middleware leaves alone ([`Sessions::skipping`]).
+    skip: fn(&str) -> bool,
+    /// The sign-out's path ([`Sessions::with_sign_out_path`]): its request never refreshes.
+    sign_out_path: Option<&'static str>,
 }
 
 /// At most this many sessions are remembered as revoked at Cognito (the map starts again past
@@ -325,6 +333,7 @@ impl Transient {
 }
 
 impl Sessions {
+    /// Sessions sealed with `config`'s key, refreshed through `cognito`. Refuses a key that is not 64 bytes.
     pub fn new(config: &SessionConfig, cognito: Cognito) -> Result<Self, AuthError> {
         let key = match &config.key {
             Some(bytes) => Key::try_from(bytes.as_slice()).map_err(|_| AuthError::Internal)?,
@@ -352,7 +361,7 @@ impl Sessions {
             refresh_calls: Default::default(),
             revocations: Arc::new(Revocations::in_memory()),
             seen: Mutex::new(HashMap::new()),
-            revoked_here: crate::auth::expiring::ExpiringMap::new(REVOKED_HERE_MAX),
+            revoked_here: crate::expiring::ExpiringMap::new(REVOKED_HERE_MAX),
             account_ids,
             clock: Clock::system(),
             unavailable: |_| {
@@ -363,6 +372,8 @@ impl Sessions {
                 )
                     .into_response()
             },
+            skip: |_| false,
+            sign_out_path: None,
         })
     }
 
@@ -389,6 +400,21 @@ impl Sessions {
     /// a bare 503 with `Retry-After`; the app passes its own page.
     pub fn with_unavailable_page(mut self, page: fn(&http::request::Parts) -> Response) -> Self {
         self.unavailable = page;
+        self
+    }
+
+    /// Paths the middleware leaves alone, for speed: static files, a bearer-token API, a health
+    /// check. By default none (a router can also put the layer on the routes that need it).
+    pub fn skipping(mut self, skip: fn(&str) -> bool) -> Self {
+        self.skip = skip;
+        self
+    }
+
+    /// The sign-out's path: its request never refreshes the session (a refresh there would
+    /// mint the tokens the sign-out is about to revoke), and it goes through while the store is
+    /// down, so a shared computer can always be left.
+    pub fn with_sign_out_path(mut self, path: &'static str) -> Self {
+        self.sign_out_path = Some(path);
         self
     }
 
@@ -941,7 +967,9 @@ fn user_agent(headers: &http::HeaderMap) -> &str {
 
 /// The outcome of [`Sessions::resolve`].
 pub struct Resolved {
+    /// The request's session, when it has a valid one.
     pub session: Option<Session>,
+    /// The cookies to write back: a refreshed session, or a cleared one.
     pub set_cookies: Vec<HeaderValue>,
     /// The session store could not be asked whether this session was revoked: it is not
     /// accepted, nor signed out (its cookies are kept for when the store is back).
@@ -1381,7 +1409,7 @@ mod tests {
         let url = format!("redis://{}", closed.local_addr().expect("addr"));
         drop(closed);
         let down = Arc::new(Revocations::new(
-            Arc::new(cognito_auth::SessionStore::redis(&url).expect("url")),
+            Arc::new(crate::SessionStore::redis(&url).expect("url")),
             Duration::from_secs(3600),
         ));
         let s = sessions(true).with_revocations(down);
@@ -1470,13 +1498,5 @@ mod tests {
             Some("__Host-lc-session")
         );
         assert_eq!(family("lc-sign-in=x").as_deref(), Some("lc-sign-in"));
-    }
-
-    #[test]
-    fn static_files_and_the_api_skip_the_session() {
-        assert!(skips_session("/pkg/app.wasm"));
-        assert!(skips_session("/api/me"));
-        assert!(!skips_session("/protected"));
-        assert!(!skips_session("/auth/sign_in"));
     }
 }

@@ -3,7 +3,7 @@
 //! about to expire.
 
 use super::*;
-use cognito_auth::AuthError;
+use crate::AuthError;
 
 impl Sessions {
     /// Reads the session of a request, refreshing it if it is about to expire.

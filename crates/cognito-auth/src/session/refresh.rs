@@ -3,7 +3,7 @@
 //! store (a lock per session) — and the revocation at Cognito of a refresh token this app ended.
 
 use super::*;
-use cognito_auth::AuthError;
+use crate::AuthError;
 
 /// Another instance holding a session's refresh lock: this long, then the lock ends by itself.
 /// It is not let go after a refresh that worked: a request that left the browser with the old
@@ -69,11 +69,13 @@ impl Sessions {
             // person out under rotation; the current token serves while it is valid.
             if store.is_shared() && store.lock(&key, &token, REFRESH_LOCK).await != Ok(true) {
                 tracing::info!("another instance is refreshing this session; using its current token");
+                #[cfg(feature = "metrics")]
                 metrics::counter!("refreshes_total", "outcome" => "elsewhere").increment(1);
                 return Err(AuthError::Unavailable);
             }
             self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let outcome = self.cognito.refresh(refresh_token, username).await;
+            #[cfg(feature = "metrics")]
             metrics::counter!("refreshes_total", "outcome" => match &outcome {
                 Ok(_) => "ok",
                 Err(AuthError::SessionExpired) => "expired",

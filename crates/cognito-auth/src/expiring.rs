@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
 
+/// A map from a key to a value that counts until a Unix time (in seconds), holding at most `max` entries: past it the map starts again, which costs only the values' lookups.
 pub struct ExpiringMap<V> {
     entries: RwLock<HashMap<String, (u64, V)>>,
     max: usize,
 }
 
 impl<V: Clone> ExpiringMap<V> {
+    /// An empty map for at most `max` entries.
     pub fn new(max: usize) -> Self {
         Self {
             entries: RwLock::new(HashMap::new()),
@@ -26,6 +28,8 @@ impl<V: Clone> ExpiringMap<V> {
             .map(|(_, v)| v.clone())
     }
 
+    /// Keeps `value` under `key` until `expires_at`. When the map is full it drops the expired
+    /// entries first, and every entry if they were all live.
     pub fn insert(&self, key: String, expires_at: u64, value: V, now: u64) {
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= self.max {
@@ -38,14 +42,17 @@ impl<V: Clone> ExpiringMap<V> {
         entries.insert(key, (expires_at, value));
     }
 
+    /// Forgets every entry.
     pub fn clear(&self) {
         self.entries.write().unwrap_or_else(PoisonError::into_inner).clear();
     }
 
+    /// How many entries it holds, expired ones included until the next insert.
     pub fn len(&self) -> usize {
         self.entries.read().unwrap_or_else(PoisonError::into_inner).len()
     }
 
+    /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

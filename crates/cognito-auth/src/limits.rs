@@ -43,10 +43,10 @@
 
 use super::clock::Clock;
 use super::session::device::{AccountIds, Device};
+use crate::AuthError;
+use crate::store::{Counted, Mode, Rule, SessionStore, StoreDown, Tally, memory::Memory};
+use crate::types::Email;
 use axum::http::{HeaderMap, HeaderName};
-use cognito_auth::AuthError;
-use cognito_auth::store::{Counted, Mode, Rule, SessionStore, StoreDown, Tally, memory::Memory};
-use cognito_auth::types::Email;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -78,6 +78,21 @@ pub struct Limits {
     pub code_emails_per_day: NonZeroU32,
 }
 
+/// The defaults the demo app starts with (its `RATE_LIMIT_*` unset; docs/abuse.md says why).
+impl Default for Limits {
+    fn default() -> Self {
+        let n = |v: u32| NonZeroU32::new(v).unwrap_or(NonZeroU32::MIN);
+        Self {
+            per_client: n(60),
+            per_network: n(600),
+            failures_per_email: n(6),
+            failures: n(600),
+            sign_ins_per_hour: n(30),
+            code_emails_per_day: n(20),
+        }
+    }
+}
+
 /// Whose word the client's address is taken on: a reverse proxy's header, from the proxy's own
 /// addresses only.
 #[derive(Clone, Debug, Default)]
@@ -92,9 +107,13 @@ pub struct TrustedProxies {
 /// A form whose server function calls Cognito.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Form {
+    /// The sign-up.
     SignUp,
+    /// The code that confirms a sign-up.
     Confirm,
+    /// A new confirmation code.
     Resend,
+    /// A sign-in with the password.
     SignIn,
     /// "E-mail me a code": a sign-in without a password.
     EmailCode,
@@ -102,11 +121,15 @@ pub enum Form {
     PasskeyOptions,
     /// The browser's signed answer to them (under the passkey ceremony's cookie).
     PasskeyAnswer,
+    /// The request for a password reset's code.
     ForgotPassword,
+    /// The reset's code and new password.
     ResetPassword,
     /// A sign-in code (authenticator app, e-mail, text message), also while setting one up.
     MfaCode,
+    /// The choice of second factor.
     ChooseMfa,
+    /// An invited user's first password.
     NewPassword,
     /// A form of the account page (`auth::account::forms`), keyed by the person's e-mail.
     Account(&'static str),
@@ -133,32 +156,6 @@ impl Form {
             Self::Account(_) => "account",
             Self::Federation => "federation",
         }
-    }
-
-    /// The form a request path belongs to (the server functions' endpoints).
-    pub fn from_path(path: &str) -> Option<Self> {
-        Some(match path.strip_prefix(super::csrf::SERVER_FN_PREFIX)? {
-            "sign-up" => Self::SignUp,
-            "confirm" => Self::Confirm,
-            "resend-code" => Self::Resend,
-            "sign-in" => Self::SignIn,
-            "sign-in-email-code" => Self::EmailCode,
-            "passkey-options" => Self::PasskeyOptions,
-            "passkey-sign-in" => Self::PasskeyAnswer,
-            "forgot-password" => Self::ForgotPassword,
-            "reset-password" => Self::ResetPassword,
-            "mfa-code" | "mfa-setup" => Self::MfaCode,
-            "choose-mfa" => Self::ChooseMfa,
-            "new-password" => Self::NewPassword,
-            "continue" | "callback" => Self::Federation,
-            // The header's language switch writes the person's `locale` at Cognito; a sign-out
-            // revokes a refresh token there; the account page (read by a script) is a GetUser.
-            "language" => Self::Account("language"),
-            "sign-out" => Self::Account("sign-out"),
-            "account" => Self::Account("view"),
-            action if action.starts_with("account-") => Self::Account("any"),
-            _ => return None,
-        })
     }
 
     /// A form someone without any earlier step can post: its failures count towards the
@@ -192,12 +189,14 @@ impl Form {
 /// counted by the cookie, not by the network it comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Proof {
+    /// Which step's cookie it is.
     pub kind: ProofKind,
     /// What names this cookie (a session id, a digest of a step's sealed value, a device
     /// cookie's nonce): one budget per cookie, however many addresses send it.
     pub id: String,
 }
 
+/// Which earlier step a cookie proves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProofKind {
     /// The session cookies: the account page's forms, the language switch, the sign-out.
@@ -259,6 +258,7 @@ impl Trust {
 /// Whose failures an attempt counts against: one account's (the e-mail address), and how.
 #[derive(Clone, Copy, Debug)]
 pub struct Against<'a> {
+    /// The account.
     pub email: &'a Email,
     /// The cookie of the step the attempt answers (a pending sign-in, a passkey ceremony, a
     /// reset): its own budget, so a replayed copy of it is bounded too.
@@ -307,6 +307,7 @@ const COGNITO_QUIET: Duration = Duration::from_secs(16 * 60);
 /// collected by the hundred.
 const DEVICES_PER_DAY: u32 = 10;
 
+/// The abuse limits of the forms, counted in the session store (every instance together when it is shared).
 pub struct RateLimits {
     per_client: Rule,
     /// An IPv6 /56: one home's delegation.
@@ -623,6 +624,7 @@ impl RateLimits {
         };
         self.step(&limits, Mode::Take).await.map_err(|wait| {
             tracing::info!(form = form.label(), "rate limit per source reached");
+            #[cfg(feature = "metrics")]
             metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "source").increment(1);
             limited(wait)
         })
@@ -667,6 +669,7 @@ impl RateLimits {
             return Ok(());
         }
         self.step(&self.post_limits(trust), Mode::Take).await.map_err(|wait| {
+            #[cfg(feature = "metrics")]
             metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "source").increment(1);
             limited(wait)
         })
@@ -761,6 +764,7 @@ impl RateLimits {
         let refused = |which: &'static str| {
             move |wait| {
                 tracing::info!(form = form.label(), which, "rate limit of failures reached");
+                #[cfg(feature = "metrics")]
                 metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => which).increment(1);
                 limited(wait)
             }
@@ -769,6 +773,7 @@ impl RateLimits {
             // Past the ceiling, the pool is under a spray: this source's own failures decide.
             let under_spray = self.step(std::slice::from_ref(ceiling), Mode::Check).await.is_err();
             if under_spray {
+                #[cfg(feature = "metrics")]
                 metrics::counter!("spray_checks_total", "form" => form.label()).increment(1);
                 self.step(sources, Mode::Check).await.map_err(refused("spray"))?;
             }
@@ -789,6 +794,7 @@ impl RateLimits {
                 tracing::info!(
                     "a password for an account near Cognito's lockout, from a browser not known for it; not sent"
                 );
+                #[cfg(feature = "metrics")]
                 metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "lockout").increment(1);
                 return Err(limited(counted.left));
             }
@@ -808,6 +814,7 @@ impl RateLimits {
         let key = format!("attempt:{form:?}:{id}");
         self.step(&[(key, self.attempts)], Mode::Take).await.map_err(|wait| {
             tracing::info!(form = form.label(), "rate limit per e-mail reached");
+            #[cfg(feature = "metrics")]
             metrics::counter!("rate_limited_total", "form" => form.label(), "limit" => "person").increment(1);
             limited(wait)
         })
@@ -820,6 +827,7 @@ impl RateLimits {
             .await
             .map_err(|wait| {
                 tracing::warn!("successful sign-ins of one person over the limit");
+                #[cfg(feature = "metrics")]
                 metrics::counter!("rate_limited_total", "form" => "sign-in", "limit" => "sign-ins").increment(1);
                 limited(wait)
             })
@@ -830,6 +838,7 @@ impl RateLimits {
         self.step(&[(format!("view:{sub}"), self.account_views)], Mode::Take)
             .await
             .map_err(|wait| {
+                #[cfg(feature = "metrics")]
                 metrics::counter!("rate_limited_total", "form" => "account", "limit" => "views").increment(1);
                 limited(wait)
             })
@@ -868,6 +877,7 @@ impl RateLimits {
         let limits = self.mail_limits(mail, email, trust).await;
         self.step(&limits, Mode::Take).await.map_err(|wait| {
             tracing::info!(?mail, "code e-mails to one address over the day's limit");
+            #[cfg(feature = "metrics")]
             metrics::counter!("rate_limited_total", "form" => "code-email", "limit" => "day").increment(1);
             limited(wait)
         })
@@ -915,13 +925,9 @@ fn limited(wait: Duration) -> AuthError {
 }
 
 #[cfg(test)]
-#[path = "../../crates/cognito-auth/src/store/test_redis.rs"]
-mod test_redis;
-
-#[cfg(test)]
 mod tests {
-    use super::test_redis;
     use super::*;
+    use crate::store::test_redis;
     use axum::http::HeaderValue;
 
     const START: i64 = 1_800_000_000_000;
@@ -947,17 +953,27 @@ mod tests {
         Err(AuthError::InvalidCredentials)
     }
 
+    /// Limits as the demo app's settings (`vars`) set them, its defaults otherwise.
     fn limits_on(vars: &[(&str, &str)], shared: Option<Arc<SessionStore>>, clock: Clock) -> RateLimits {
-        let mut all = vec![
-            ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123"),
-            ("COGNITO_CLIENT_ID", "client"),
-        ];
-        all.extend_from_slice(vars);
-        // The limits as the app's configuration reads them from its environment.
-        let config =
-            crate::config::Config::from_lookup(|k| all.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
-                .expect("config");
-        RateLimits::new(config.limits, config.trusted_proxies(), shared, ids(), clock)
+        let mut limits = Limits::default();
+        let mut proxies = TrustedProxies::default();
+        for (name, value) in vars {
+            let n = || value.parse::<NonZeroU32>().expect("a positive number");
+            match *name {
+                "RATE_LIMIT_IP_PER_MINUTE" => limits.per_client = n(),
+                "RATE_LIMIT_NETWORK_PER_MINUTE" => limits.per_network = n(),
+                "RATE_LIMIT_EMAIL_PER_MINUTE" => limits.failures_per_email = n(),
+                "RATE_LIMIT_FAILURES_PER_MINUTE" => limits.failures = n(),
+                "RATE_LIMIT_SIGN_INS_PER_HOUR" => limits.sign_ins_per_hour = n(),
+                "RATE_LIMIT_CODE_EMAILS_PER_DAY" => limits.code_emails_per_day = n(),
+                "TRUSTED_PROXY_HEADER" => proxies.header = Some(HeaderName::try_from(*value).expect("a header name")),
+                "TRUSTED_PROXIES" => {
+                    proxies.proxies = value.split(',').map(|p| p.trim().parse().expect("a network")).collect();
+                }
+                other => panic!("no setting {other}"),
+            }
+        }
+        RateLimits::new(limits, proxies, shared, ids(), clock)
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -1661,15 +1677,6 @@ mod tests {
             assert_eq!(limits.check_account_view("sub-a").await, Ok(()));
         }
         assert!(limits.check_account_view("sub-a").await.is_err());
-    }
-
-    #[test]
-    fn only_the_cognito_forms_are_limited() {
-        assert_eq!(Form::from_path("/auth/sign-in"), Some(Form::SignIn));
-        assert_eq!(Form::from_path("/auth/reset-password"), Some(Form::ResetPassword));
-        assert_eq!(Form::from_path("/auth/language"), Some(Form::Account("language")));
-        assert_eq!(Form::from_path("/auth/api-token"), None);
-        assert_eq!(Form::from_path("/sign-in"), None);
     }
 
     #[tokio::test]
