@@ -676,7 +676,7 @@ impl RateLimits {
     }
 
     /// Whether a new device cookie may be given for `email`'s account now (at most
-    /// [`DEVICES_PER_DAY`] a day): without one, the browser counts by its source as before.
+    /// ten a day): without one, the browser counts by its source as before.
     pub async fn may_issue_device(&self, email: &Email) -> bool {
         let id = self.account_ids.of(email.as_str());
         self.step(&[(format!("devices:new:{id}"), self.devices_issued)], Mode::Take)

@@ -164,7 +164,7 @@ impl Cognito {
         }
     }
 
-    /// Whether sign-up stores the person's language (`locale`); see [`ClientFacts::writes_locale`].
+    /// Whether sign-up stores the person's language (`locale`); see [`pool::ClientFacts::writes_locale`].
     pub fn with_locale_attribute(mut self, writes_locale: bool) -> Self {
         self.writes_locale = writes_locale;
         self

@@ -1,7 +1,7 @@
 //! The device cookie (OWASP's "device cookies" against account lockout): after a successful
 //! sign-in the browser gets a cookie, signed with the server's key (HMAC-SHA-256), that names the
 //! account it proved itself for. Later, a wrong password from that browser counts against the
-//! cookie's own budget instead of the account's ([`crate::auth::limits`]): while someone sprays
+//! cookie's own budget instead of the account's ([`crate::limits`]): while someone sprays
 //! wrong passwords at a person's address from elsewhere, the person at home still signs in.
 //!
 //! The cookie holds, for each of up to [`MAX_ACCOUNTS`] accounts (a shared family computer),

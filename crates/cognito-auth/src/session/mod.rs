@@ -896,7 +896,7 @@ impl Sessions {
 
     /// Keeps the store's record of `session` current: made when missing (a session from before
     /// the store, or a store that lost it), its last-seen time and family updated at most once
-    /// a [`SEEN_EVERY`] on this instance. A store that is down only loses the update.
+    /// a minute on this instance. A store that is down only loses the update.
     pub async fn seen(&self, session: &Session, headers: &http::HeaderMap, ip: Option<std::net::IpAddr>) {
         if session.session_id.is_empty() {
             return;
