@@ -18,16 +18,16 @@
 //! | the account's passkeys: list, add, remove | `flows/account/passkeys.rs` |
 //! | the header's language switch (cookie, and the `locale` attribute when signed in) | `flows/language.rs` |
 //! | **Cognito**: every call, its error mapping, retries, the pool check, `SECRET_HASH` | `cognito_auth::cognito` (crates/cognito-auth) |
-//! | **the session**: cookies, refresh, the middleware, device cookies | `session/` |
+//! | **the session**: cookies, refresh, the middleware, device cookies | `cognito_auth::session` |
 //! | the pending sign-in between challenge pages | `flows/pending.rs` |
 //! | what a form field accepts (both builds; the values are `cognito_auth::types`) | `validate.rs` |
 //! | the JWT verifier of the API | `verifier.rs` |
-//! | abuse limits per IP, e-mail and form | `limits.rs` |
+//! | abuse limits per IP, e-mail and form | `cognito_auth::limits` (paths to forms: `crate::router`) |
 //! | cross-site refusal of server-function posts | `csrf.rs` |
 //! | authenticator-app set-up: `otpauth://` URI and QR code | `totp.rs` |
 //! | what the server functions share: state, session, cookies, form errors | `context.rs` |
-//! | a map whose entries expire (limits, caches) | `expiring.rs` |
-//! | the server's clock (a test's, in tests) | `clock.rs` |
+//! | a map whose entries expire (limits, caches) | `cognito_auth::expiring` |
+//! | the server's clock (a test's, in tests) | `cognito_auth::clock` |
 //!
 //! The parts both sides compile come first; the server-only parts are switched on here, once.
 
