@@ -331,14 +331,14 @@ impl Config {
                  counted instead: RATE_LIMIT_FAILURES_PER_MINUTE (docs/abuse.md, \"Abuse limits\")",
             ));
         }
-        let limits = Limits {
-            per_client: per_minute("RATE_LIMIT_IP_PER_MINUTE", 60)?,
-            per_network: per_minute("RATE_LIMIT_NETWORK_PER_MINUTE", 600)?,
-            failures_per_email: per_minute("RATE_LIMIT_EMAIL_PER_MINUTE", 6)?,
-            failures: per_minute("RATE_LIMIT_FAILURES_PER_MINUTE", 600)?,
-            sign_ins_per_hour: per_minute("RATE_LIMIT_SIGN_INS_PER_HOUR", 30)?,
-            code_emails_per_day: per_minute("RATE_LIMIT_CODE_EMAILS_PER_DAY", 20)?,
-        };
+        // The core's defaults, each replaced by its variable when set.
+        let mut limits = Limits::default();
+        limits.per_client = per_minute("RATE_LIMIT_IP_PER_MINUTE", limits.per_client.get())?;
+        limits.per_network = per_minute("RATE_LIMIT_NETWORK_PER_MINUTE", limits.per_network.get())?;
+        limits.failures_per_email = per_minute("RATE_LIMIT_EMAIL_PER_MINUTE", limits.failures_per_email.get())?;
+        limits.failures = per_minute("RATE_LIMIT_FAILURES_PER_MINUTE", limits.failures.get())?;
+        limits.sign_ins_per_hour = per_minute("RATE_LIMIT_SIGN_INS_PER_HOUR", limits.sign_ins_per_hour.get())?;
+        limits.code_emails_per_day = per_minute("RATE_LIMIT_CODE_EMAILS_PER_DAY", limits.code_emails_per_day.get())?;
         let request_body_timeout = secs("REQUEST_BODY_TIMEOUT_SECS", 10)?;
         if request_body_timeout.is_zero() {
             return Err(err("REQUEST_BODY_TIMEOUT_SECS", "must be at least 1 second"));
@@ -393,46 +393,44 @@ impl Config {
 
     /// What the pool check expects of the pool and client.
     pub fn expectations(&self) -> cognito_auth::cognito::pool::Expectations {
-        cognito_auth::cognito::pool::Expectations {
-            confirmation_mode: self.confirmation_mode,
-            client_secret: self.client_secret.clone(),
-            federation: self.federation.clone(),
-            refresh_margin: self.refresh_margin,
-            session_max_age: self.session_max_age,
-            app_url: self.app_url.clone(),
-            callback_url: self.callback_url(),
-            signed_out_url: self.signed_out_url(),
-        }
+        let mut expected = cognito_auth::cognito::pool::Expectations::new(self.app_url.clone());
+        expected.confirmation_mode = self.confirmation_mode;
+        expected.client_secret = self.client_secret.clone();
+        expected.federation = self.federation.clone();
+        expected.refresh_margin = self.refresh_margin;
+        expected.session_max_age = self.session_max_age;
+        expected.callback_url = self.callback_url();
+        expected.signed_out_url = self.signed_out_url();
+        expected
     }
 
     /// The app client as the pool's OAuth endpoints see it.
     pub fn oauth_client(&self) -> cognito_auth::cognito::oauth::OAuthClient {
-        cognito_auth::cognito::oauth::OAuthClient {
-            client_id: self.client_id.clone(),
-            client_secret: self.client_secret.clone(),
-            callback_url: self.callback_url(),
-            signed_out_url: self.signed_out_url(),
-            emulator_json: !self.production,
-        }
+        let mut client = cognito_auth::cognito::oauth::OAuthClient::new(
+            self.client_id.clone(),
+            self.callback_url(),
+            self.signed_out_url(),
+        );
+        client.client_secret = self.client_secret.clone();
+        client.emulator_json = !self.production;
+        client
     }
 
     /// Whose word the client's address is taken on (`TRUSTED_PROXY_HEADER`, `TRUSTED_PROXIES`).
     pub fn trusted_proxies(&self) -> cognito_auth::limits::TrustedProxies {
-        cognito_auth::limits::TrustedProxies {
-            header: self.trusted_proxy_header.clone(),
-            proxies: self.trusted_proxies.clone(),
-        }
+        let mut trusted = cognito_auth::limits::TrustedProxies::default();
+        trusted.header = self.trusted_proxy_header.clone();
+        trusted.proxies = self.trusted_proxies.clone();
+        trusted
     }
 
     /// What the sessions are made with.
     pub fn sessions(&self) -> cognito_auth::session::SessionConfig {
-        cognito_auth::session::SessionConfig {
-            key: self.session_key.clone(),
-            previous_key: self.session_key_previous.clone(),
-            secure: self.secure_cookies(),
-            max_age: self.session_max_age,
-            refresh_margin: self.refresh_margin,
-        }
+        let mut sessions = cognito_auth::session::SessionConfig::new(self.session_max_age, self.refresh_margin);
+        sessions.key = self.session_key.clone();
+        sessions.previous_key = self.session_key_previous.clone();
+        sessions.secure = self.secure_cookies();
+        sessions
     }
 
     /// Cookies get `Secure` and the `__Host-` prefix whenever the app is served over https.
@@ -525,12 +523,11 @@ fn federation(
             "is for cognito-local on this machine (http://127.0.0.1:PORT), not a Cognito domain",
         ));
     }
-    Ok(Some(Federation {
-        domain,
-        providers,
-        managed_login,
-        cognito_local,
-    }))
+    let mut federation = Federation::new(domain);
+    federation.providers = providers;
+    federation.managed_login = managed_login;
+    federation.cognito_local = cognito_local;
+    Ok(Some(federation))
 }
 
 /// `http(s)://host[:port]` and nothing more: no path, query, fragment or user.

@@ -14,9 +14,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // aws-cognito-srp logs every SRP sign-in's username (an e-mail address) at info: kept out.
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,leptos_cognito=debug")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,leptos_cognito=debug,aws_cognito_srp=warn")),
         )
         .init();
 

@@ -268,7 +268,8 @@ impl AppState {
             .collect();
         let cognito = cognito
             .with_locale_attribute(writes_locale)
-            .with_identity_providers(providers);
+            .with_identity_providers(providers)
+            .with_password_flow(facts.password_flow());
         let challenge_lifetime = Duration::from_secs(
             facts
                 .client

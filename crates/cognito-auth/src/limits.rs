@@ -56,6 +56,7 @@ use std::time::Duration;
 /// The abuse limits, per minute unless named otherwise (the module's docs say how each one
 /// counts). The app's config reads them from `RATE_LIMIT_*`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Posts to the Cognito-backed forms per client (an IPv4 address, an IPv6 /64), and per
     /// browser with a cookie that proves an earlier step (`RATE_LIMIT_IP_PER_MINUTE`).
@@ -96,6 +97,7 @@ impl Default for Limits {
 /// Whose word the client's address is taken on: a reverse proxy's header, from the proxy's own
 /// addresses only.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct TrustedProxies {
     /// The header a trusted reverse proxy puts the client's address in; `None`: the socket's
     /// peer address is the client.

@@ -40,14 +40,8 @@ async fn main() {
     let cognito = Cognito::new(sdk, pool, client, secret);
     // In production: a 64-byte SESSION_KEY shared by every instance, `secure: true` (https), and
     // the Redis store (`SessionStore::redis`) so that every instance sees every sign-out.
-    let config = SessionConfig {
-        key: None,
-        previous_key: None,
-        secure: false,
-        max_age: Duration::from_secs(30 * 24 * 3600),
-        // Refreshed by the middleware when the access token has less than this left.
-        refresh_margin: Duration::from_secs(60),
-    };
+    // Refreshed by the middleware when the access token has less than a minute left.
+    let config = SessionConfig::new(Duration::from_secs(30 * 24 * 3600), Duration::from_secs(60));
     let revocations = Arc::new(Revocations::in_memory());
     let Ok(sessions) = Sessions::new(&config, cognito.clone()) else {
         eprintln!("the session key must be 64 bytes");

@@ -29,7 +29,8 @@
 //! |---|---|
 //! | the calls of sign-up and its confirmation | `sign_up.rs` |
 //! | the calls of the password reset (and the sign-out at Cognito after it) | `password_reset.rs` |
-//! | sign-in, its challenges, refresh, sign-out | `sign_in.rs` |
+//! | the password sign-in, by the flow the client allows (`USER_PASSWORD_AUTH`, `USER_AUTH`, SRP) | `password.rs` |
+//! | the challenges, refresh, sign-out | `sign_in.rs` |
 //! | sign-in without a password (`USER_AUTH`: passkey, e-mail code), the account's passkeys | `passwordless.rs` |
 //! | the account page's calls (the person's own access token) | `account.rs` |
 //! | what a sign-in step answers: tokens or a challenge | `answers.rs` |
@@ -46,6 +47,7 @@ mod account;
 mod answers;
 mod errors;
 pub mod oauth;
+mod password;
 mod password_reset;
 mod passwordless;
 pub mod pool;
@@ -58,6 +60,7 @@ pub use answers::*;
 /// The AWS SDK these calls are made with, for its `Client` ([`Cognito::new`]) in the same version.
 pub use aws_sdk_cognitoidentityprovider as sdk;
 pub use errors::*;
+pub use password::PasswordFlow;
 pub use passwordless::{FirstFactor, PasskeyFacts, to_document, to_json};
 use retry::*;
 
@@ -148,6 +151,8 @@ pub struct Cognito {
     /// The providers this app offers (`COGNITO_IDENTITY_PROVIDERS`): a user named after one of
     /// them (`Google_…`) is that provider's, without a password here.
     providers: Arc<[String]>,
+    /// The password flow the client allows, once known ([`Cognito::with_password_flow`]).
+    password_flow: Arc<password::FlowInUse>,
 }
 
 impl Cognito {
@@ -161,6 +166,7 @@ impl Cognito {
             no_get_tokens: Arc::default(),
             writes_locale: true,
             providers: Arc::from([]),
+            password_flow: Arc::default(),
         }
     }
 

@@ -86,6 +86,7 @@ pub struct Authorization {
 /// Sign-in through the pool's own pages (`/oauth2/authorize`): the identity providers the
 /// sign-in page offers a button for, and whether every sign-in goes to managed login.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Federation {
     /// The pool's domain as an origin: `https://<prefix>.auth.<region>.amazoncognito.com`, a
     /// custom domain, or an emulator's address.
@@ -101,6 +102,18 @@ pub struct Federation {
 }
 
 impl Federation {
+    /// Sign-in through the pool at `domain` (an origin: `https://<prefix>.auth.<region>.amazoncognito.com`,
+    /// a custom domain, an emulator's address), with no provider's button yet and the app's own
+    /// sign-in page.
+    pub fn new(domain: impl Into<String>) -> Self {
+        Self {
+            domain: domain.into(),
+            providers: Vec::new(),
+            managed_login: false,
+            cognito_local: false,
+        }
+    }
+
     /// The domain answers `/logout` (Cognito's does; cognito-local's does not).
     pub fn has_logout(&self) -> bool {
         !self.cognito_local
@@ -153,6 +166,7 @@ impl IdentityProvider {
 /// The app client as the pool's OAuth endpoints see it (the app builds it from its
 /// configuration).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct OAuthClient {
     /// The app client's id.
     pub client_id: String,
@@ -165,6 +179,24 @@ pub struct OAuthClient {
     /// Development: read an emulator's `application/x-amz-json-*` token answer as JSON (never
     /// in production).
     pub emulator_json: bool,
+}
+
+impl OAuthClient {
+    /// The client `client_id` (without a secret), called back at `callback_url` and sent home
+    /// after `/logout` to `signed_out_url`.
+    pub fn new(
+        client_id: impl Into<String>,
+        callback_url: impl Into<String>,
+        signed_out_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: None,
+            callback_url: callback_url.into(),
+            signed_out_url: signed_out_url.into(),
+            emulator_json: false,
+        }
+    }
 }
 
 /// The pool's OAuth 2.0 endpoints for one app client: the way to the provider and back, the code's exchange, managed login and `/logout`.

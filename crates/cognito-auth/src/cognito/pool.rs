@@ -8,7 +8,7 @@
 //! step with them.
 
 use super::oauth::Federation;
-use super::{Cognito, Op, fail, not_twice};
+use super::{Cognito, Op, PasswordFlow, fail, not_twice};
 use crate::AuthError;
 use crate::secret_hash::ClientSecret;
 use crate::types::ConfirmationMode;
@@ -50,6 +50,18 @@ pub struct WebAuthnFacts {
 }
 
 impl PoolFacts {
+    /// The password flow the app client allows, the first of [`PasswordFlow::ORDER`]; `None`
+    /// when it allows none, or could not be read (then [`crate::cognito::Cognito::sign_in`]
+    /// tries each once).
+    pub fn password_flow(&self) -> Option<PasswordFlow> {
+        let client = self.client.as_ref()?;
+        PasswordFlow::ORDER.into_iter().find(|flow| match flow {
+            PasswordFlow::Password => client.user_password_auth,
+            PasswordFlow::UserAuth => client.user_auth,
+            PasswordFlow::Srp => client.user_srp_auth,
+        })
+    }
+
     /// The ways to sign in besides the password that the sign-in page offers: those the pool
     /// allows as first factors, when the client may use `USER_AUTH` (assumed when the client
     /// could not be read: Cognito then refuses at use, and the person is told).
@@ -102,8 +114,11 @@ pub struct ClientFacts {
     pub propagate_user_context: Option<bool>,
     /// `ALLOW_USER_PASSWORD_AUTH`: sign-in with the password sent to Cognito.
     pub user_password_auth: bool,
-    /// `ALLOW_USER_AUTH`: the choice-based sign-in (passkeys, e-mail codes).
+    /// `ALLOW_USER_AUTH`: the choice-based sign-in (passkeys, e-mail codes, the password).
     pub user_auth: bool,
+    /// `ALLOW_USER_SRP_AUTH`: the SRP exchange, where only a proof of the password travels
+    /// (Amplify's and the console's default).
+    pub user_srp_auth: bool,
     /// `ALLOW_REFRESH_TOKEN_AUTH`: sessions can be renewed.
     pub refresh_token_auth: bool,
     /// Refresh-token rotation is on (each refresh returns a new refresh token).
@@ -193,6 +208,7 @@ const MIN_ACCESS_TOKEN_SECONDS: u64 = 300;
 /// What the app expects of its pool and client: the parts of its configuration the check
 /// compares with what it read.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Expectations {
     /// How new accounts are confirmed.
     pub confirmation_mode: ConfirmationMode,
@@ -210,6 +226,25 @@ pub struct Expectations {
     pub callback_url: String,
     /// Where the pool's `/logout` sends it back (one of the client's sign-out URLs).
     pub signed_out_url: String,
+}
+
+impl Expectations {
+    /// An app at `app_url` (its origin) that confirms sign-ups with a code, has no client secret
+    /// and no sign-in through the pool's pages, refreshes a minute before the access token ends
+    /// and keeps sessions 30 days: set the fields that differ.
+    pub fn new(app_url: impl Into<String>) -> Self {
+        let app_url = app_url.into();
+        Self {
+            confirmation_mode: ConfirmationMode::Code,
+            client_secret: None,
+            federation: None,
+            refresh_margin: Duration::from_secs(60),
+            session_max_age: Duration::from_secs(30 * 24 * 3600),
+            callback_url: format!("{app_url}/auth/callback"),
+            signed_out_url: format!("{app_url}/"),
+            app_url,
+        }
+    }
 }
 
 /// Compares what was read with what the app needs, one finding per line of the start-up report.
@@ -299,11 +334,22 @@ pub fn check(facts: &PoolFacts, config: &Expectations) -> Vec<Finding> {
                 (Some(_), Some(_)) => out.push(finding(Ok, "client secret: configured, matches the app client")),
                 (None, None) => out.push(finding(Ok, "client secret: none (a public client)")),
             }
-            if !client.user_password_auth {
-                out.push(finding(
+            match facts.password_flow() {
+                Some(flow) => out.push(finding(
+                    Ok,
+                    match flow {
+                        PasswordFlow::Srp => format!(
+                            "password sign-in: {} (the password itself never leaves this server)",
+                            flow.name()
+                        ),
+                        _ => format!("password sign-in: {}", flow.name()),
+                    },
+                )),
+                None => out.push(finding(
                     Fatal,
-                    "the app client does not allow ALLOW_USER_PASSWORD_AUTH: nobody can sign in",
-                ));
+                    "the app client allows no password sign-in (none of ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_AUTH, \
+                     ALLOW_USER_SRP_AUTH): nobody can sign in with a password",
+                )),
             }
             if client.rotation {
                 let grace = client.rotation_grace_seconds.unwrap_or(0);
@@ -773,8 +819,9 @@ impl Cognito {
                 ExplicitAuthFlowsType::AllowUserPasswordAuth,
                 ExplicitAuthFlowsType::UserPasswordAuth,
             ),
-            // No flows listed: Cognito's default set, which includes refresh.
             user_auth: flows.contains(&ExplicitAuthFlowsType::AllowUserAuth),
+            // No flows listed: Cognito's default set (SRP, refresh, custom).
+            user_srp_auth: flows.is_empty() || flows.contains(&ExplicitAuthFlowsType::AllowUserSrpAuth),
             refresh_token_auth: flows.is_empty() || flows.contains(&ExplicitAuthFlowsType::AllowRefreshTokenAuth),
             rotation: rotation.is_some_and(|r| r.feature == FeatureType::Enabled),
             rotation_grace_seconds: rotation.and_then(|r| r.retry_grace_period_seconds),
@@ -926,6 +973,7 @@ mod tests {
             propagate_user_context: None,
             user_password_auth: true,
             user_auth: false,
+            user_srp_auth: true,
             refresh_token_auth: true,
             rotation: false,
             rotation_grace_seconds: None,
@@ -1249,6 +1297,7 @@ mod tests {
         let no_password = check(
             &facts(ClientFacts {
                 user_password_auth: false,
+                user_srp_auth: false,
                 ..good_client()
             }),
             &config(&[]),
@@ -1256,8 +1305,34 @@ mod tests {
         assert!(
             no_password
                 .iter()
-                .any(|f| f.level == Level::Fatal && f.message.contains("ALLOW_USER_PASSWORD_AUTH"))
+                .any(|f| f.level == Level::Fatal && f.message.contains("allows no password sign-in"))
         );
+        // Amplify's and the console's client: SRP and refresh, no ALLOW_USER_PASSWORD_AUTH.
+        let amplify = facts(ClientFacts {
+            user_password_auth: false,
+            ..good_client()
+        });
+        assert_eq!(amplify.password_flow(), Some(PasswordFlow::Srp));
+        let findings = check(&amplify, &config(&[]));
+        assert!(findings.iter().all(|f| f.level != Level::Fatal), "{findings:?}");
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.message.contains("password sign-in: USER_SRP_AUTH"))
+        );
+        // The choice-based sign-in comes before SRP; the password flow before both.
+        let choice = facts(ClientFacts {
+            user_password_auth: false,
+            user_auth: true,
+            ..good_client()
+        });
+        assert_eq!(choice.password_flow(), Some(PasswordFlow::UserAuth));
+        assert_eq!(facts(good_client()).password_flow(), Some(PasswordFlow::Password));
+        let unread = PoolFacts {
+            client: None,
+            ..facts(good_client())
+        };
+        assert_eq!(unread.password_flow(), None);
 
         let rotating = check(
             &facts(ClientFacts {

@@ -4,33 +4,6 @@ use super::*;
 use crate::AuthError;
 
 impl Cognito {
-    /// `USER_PASSWORD_AUTH`: the password goes to Cognito over TLS from this server (there is
-    /// no browser to run SRP in). Cognito answers with tokens or with the first challenge.
-    #[tracing::instrument(skip_all)]
-    pub async fn sign_in(&self, caller: Caller, email: &Email, password: &Password) -> Result<AuthStep, AuthError> {
-        let mut request = self
-            .client
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", email.as_str())
-            .auth_parameters("PASSWORD", password.expose())
-            .set_user_context_data(caller.context());
-        // Sign-in names the user by what they typed: the hash is over the e-mail.
-        if let Some(hash) = self.secret_hash(email.as_str()) {
-            request = request.auth_parameters("SECRET_HASH", hash);
-        }
-        let out = request.send().await.map_err(|e| fail(Op::SignIn, e))?;
-        step_from(
-            Op::SignIn,
-            out.authentication_result,
-            out.challenge_name,
-            out.session,
-            out.challenge_parameters,
-            email.as_str(),
-        )
-    }
-
     /// Answers a challenge with `responses` (without `USERNAME` and `SECRET_HASH`, added here
     /// for the challenge's internal username).
     pub(super) async fn respond(
@@ -39,6 +12,21 @@ impl Cognito {
         caller: Caller,
         name: ChallengeNameType,
         session: &str,
+        username: &str,
+        responses: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<AuthStep, AuthError> {
+        self.respond_in(op, caller, name, Some(session), username, responses)
+            .await
+    }
+
+    /// [`Self::respond`], for the one answer that may come without a session: SRP's
+    /// `PASSWORD_VERIFIER` (Cognito's answer to `SRP_A` may carry none).
+    pub(super) async fn respond_in(
+        &self,
+        op: Op,
+        caller: Caller,
+        name: ChallengeNameType,
+        session: Option<&str>,
         username: &str,
         responses: impl IntoIterator<Item = (String, String)>,
     ) -> Result<AuthStep, AuthError> {
@@ -52,7 +40,7 @@ impl Cognito {
             .respond_to_auth_challenge()
             .client_id(&self.client_id)
             .challenge_name(name)
-            .session(session)
+            .set_session(session.map(str::to_owned))
             .set_challenge_responses(Some(all))
             .set_user_context_data(caller.context())
             .send()

@@ -218,6 +218,7 @@ type InFlight = Arc<OnceCell<Result<Tokens, AuthError>>>;
 /// `SESSION_KEY_PREVIOUS`, `APP_URL`'s scheme, `SESSION_MAX_AGE_SECS`,
 /// `SESSION_REFRESH_MARGIN_SECS`).
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct SessionConfig {
     /// The cookies' key (64 bytes); none: a random one, so sessions end at a restart and are
     /// not shared between instances.
@@ -230,6 +231,21 @@ pub struct SessionConfig {
     pub max_age: Duration,
     /// Refresh when the access token has less than this left.
     pub refresh_margin: Duration,
+}
+
+impl SessionConfig {
+    /// Sessions that live `max_age` and are refreshed `refresh_margin` before the access token
+    /// ends, sealed with a random key (they end at a restart and are not shared: set `key` to
+    /// 64 bytes every instance shares) in cookies without `Secure` (set `secure` behind https).
+    pub fn new(max_age: Duration, refresh_margin: Duration) -> Self {
+        Self {
+            key: None,
+            previous_key: None,
+            secure: false,
+            max_age,
+            refresh_margin,
+        }
+    }
 }
 
 impl std::fmt::Debug for SessionConfig {
