@@ -23,7 +23,8 @@ use crate::AuthError;
 use aws_cognito_srp::{SrpClient, User};
 use std::sync::atomic::AtomicU8;
 
-/// How a password signs in; see the [module](self).
+/// How a password signs in: the first flow the app client allows, in [`PasswordFlow::ORDER`]
+/// ([`Cognito::sign_in`], [`super::pool::PoolFacts::password_flow`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PasswordFlow {
