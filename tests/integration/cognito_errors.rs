@@ -4,12 +4,14 @@
 //! a wrong password, cognito-local says `InvalidPasswordException`.
 
 use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
+use aws_sdk_cognitoidentityprovider::types::ChallengeNameType;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use cognito_auth::AuthError;
-use cognito_auth::cognito::{Caller, Cognito};
+use cognito_auth::cognito::{Caller, Cognito, FirstFactor};
 use leptos_cognito::auth::validate::{ConfirmationCode, Email, Password, PasswordPolicy};
 use leptos_cognito::error::AppError;
 use leptos_cognito::i18n::Language;
@@ -633,4 +635,42 @@ async fn an_emulator_without_get_tokens_refreshes_with_initiate_auth() {
     }
     assert_eq!(unsupported.num_calls(), 1, "asked once, never retried");
     assert_eq!(initiate.num_calls(), 3);
+}
+
+/// A code e-mailed on request is asked for once: a retry after a timeout or a 5xx would send a
+/// second code and void the first, the one the person is reading. A passkey's request options
+/// send nothing, and are retried like any read.
+#[tokio::test]
+async fn an_e_mailed_sign_in_code_is_asked_for_once() {
+    let failing = always!(Client::initiate_auth, aws_error(500, "InternalErrorException"));
+    let asked = cognito(&failing)
+        .start_without_password(NOBODY, &email(), FirstFactor::EmailCode)
+        .await;
+    assert_eq!(asked.map(drop), Err(AuthError::Unavailable));
+    assert_eq!(failing.num_calls(), 1, "never retried");
+
+    let failing = always!(Client::initiate_auth, aws_error(500, "InternalErrorException"));
+    let _ = cognito(&failing)
+        .start_without_password(NOBODY, &email(), FirstFactor::Passkey)
+        .await;
+    assert!(failing.num_calls() > 1, "a passkey's options are retried");
+
+    // Chosen from SELECT_CHALLENGE: the answer that sends the code is sent once too.
+    let offered = mock!(Client::initiate_auth).then_output(|| {
+        InitiateAuthOutput::builder()
+            .challenge_name(ChallengeNameType::SelectChallenge)
+            .session("select-session")
+            .available_challenges(ChallengeNameType::EmailOtp)
+            .available_challenges(ChallengeNameType::Password)
+            .build()
+    });
+    let answer = always!(
+        Client::respond_to_auth_challenge,
+        aws_error(500, "InternalErrorException")
+    );
+    let asked = cognito_with(&[&offered, &answer])
+        .start_without_password(NOBODY, &email(), FirstFactor::EmailCode)
+        .await;
+    assert!(asked.is_err());
+    assert_eq!(answer.num_calls(), 1, "never retried");
 }

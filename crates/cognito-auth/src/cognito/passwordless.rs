@@ -83,10 +83,14 @@ impl Cognito {
         if let Some(hash) = self.secret_hash(email.as_str()) {
             request = request.auth_parameters("SECRET_HASH", hash);
         }
-        let out = request
-            .send()
-            .await
-            .map_err(|e| unavailable_as(factor, fail(Op::Passwordless, e)))?;
+        // Asking for an e-mailed code sends one: asked once, never retried after a timeout or a
+        // 5xx (a second code would void the first, the one the person is reading).
+        let sent = if factor == FirstFactor::EmailCode {
+            request.customize().config_override(not_twice()).send().await
+        } else {
+            request.send().await
+        };
+        let out = sent.map_err(|e| unavailable_as(factor, fail(Op::Passwordless, e)))?;
         if out.challenge_name != Some(ChallengeNameType::SelectChallenge) {
             let step = step_from(
                 Op::Passwordless,

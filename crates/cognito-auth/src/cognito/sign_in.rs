@@ -35,17 +35,23 @@ impl Cognito {
         if let Some(hash) = self.secret_hash(username) {
             all.insert("SECRET_HASH".into(), hash);
         }
-        let out = self
+        // An answer that has Cognito send a code (choosing an e-mailed or texted one) is sent
+        // once: a retry after a timeout would send a second code and void the first.
+        let sends_code = all.get("ANSWER").is_some_and(|a| a == "EMAIL_OTP" || a == "SMS_OTP");
+        let request = self
             .client
             .respond_to_auth_challenge()
             .client_id(&self.client_id)
             .challenge_name(name)
             .set_session(session.map(str::to_owned))
             .set_challenge_responses(Some(all))
-            .set_user_context_data(caller.context())
-            .send()
-            .await
-            .map_err(|e| fail(op, e))?;
+            .set_user_context_data(caller.context());
+        let out = if sends_code {
+            request.customize().config_override(not_twice()).send().await
+        } else {
+            request.send().await
+        }
+        .map_err(|e| fail(op, e))?;
         step_from(
             op,
             out.authentication_result,
