@@ -674,3 +674,74 @@ async fn an_e_mailed_sign_in_code_is_asked_for_once() {
     assert!(asked.is_err());
     assert_eq!(answer.num_calls(), 1, "never retried");
 }
+
+/// SECRET_HASH goes with every public call that names the person, over the address they typed
+/// (cognito-local ignores it and ministack checks it on sign-in only; AWS refuses a call
+/// without it on a client with a secret). Each rule answers only a request with the right hash.
+#[tokio::test]
+async fn a_client_secret_signs_the_sign_up_confirmation_and_reset_calls() {
+    use aws_sdk_cognitoidentityprovider::operation::{
+        confirm_forgot_password::ConfirmForgotPasswordOutput, confirm_sign_up::ConfirmSignUpOutput,
+        forgot_password::ForgotPasswordOutput, resend_confirmation_code::ResendConfirmationCodeOutput,
+        sign_up::SignUpOutput,
+    };
+    use cognito_auth::secret_hash::ClientSecret;
+    let secret = ClientSecret::new("the-client-secret".to_owned());
+    let hash = secret.hash("ada@example.com", "client");
+    let sign_up = mock!(Client::sign_up)
+        .match_requests({
+            let hash = hash.clone();
+            move |r| r.secret_hash() == Some(hash.as_str())
+        })
+        .then_output(|| {
+            SignUpOutput::builder()
+                .user_confirmed(false)
+                .user_sub("sub")
+                .build()
+                .expect("output")
+        });
+    let confirm = mock!(Client::confirm_sign_up)
+        .match_requests({
+            let hash = hash.clone();
+            move |r| r.secret_hash() == Some(hash.as_str())
+        })
+        .then_output(|| ConfirmSignUpOutput::builder().build());
+    let resend = mock!(Client::resend_confirmation_code)
+        .match_requests({
+            let hash = hash.clone();
+            move |r| r.secret_hash() == Some(hash.as_str())
+        })
+        .then_output(|| ResendConfirmationCodeOutput::builder().build());
+    let forgot = mock!(Client::forgot_password)
+        .match_requests({
+            let hash = hash.clone();
+            move |r| r.secret_hash() == Some(hash.as_str())
+        })
+        .then_output(|| ForgotPasswordOutput::builder().build());
+    let reset = mock!(Client::confirm_forgot_password)
+        .match_requests({
+            let hash = hash.clone();
+            move |r| r.secret_hash() == Some(hash.as_str())
+        })
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let client: Client = mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        RuleMode::MatchAny,
+        [&sign_up, &confirm, &resend, &forgot, &reset]
+    );
+    let cognito = Cognito::new(client, "eu-west-1_Test1".into(), "client".into(), Some(secret));
+    let code = code();
+    assert!(cognito.sign_up(NOBODY, &email(), &password(), None, "en").await.is_ok());
+    assert_eq!(cognito.confirm_sign_up(NOBODY, &email(), &code).await, Ok(()));
+    assert_eq!(cognito.resend_code(NOBODY, &email()).await, Ok(()));
+    assert_eq!(cognito.forgot_password(NOBODY, &email()).await, Ok(()));
+    assert_eq!(
+        cognito
+            .confirm_forgot_password(NOBODY, &email(), &code, &password())
+            .await,
+        Ok(())
+    );
+    for rule in [&sign_up, &confirm, &resend, &forgot, &reset] {
+        assert_eq!(rule.num_calls(), 1);
+    }
+}
