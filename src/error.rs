@@ -80,6 +80,7 @@ impl AppError {
             AuthError::TriggerFailed => text!(trigger_failed),
             AuthError::BlockedByFirewall => text!(blocked_by_firewall),
             AuthError::NotEnabled => text!(not_enabled),
+            AuthError::NotInPlan => text!(not_in_plan),
             AuthError::AlreadyConfirmed => text!(already_confirmed),
             AuthError::NoVerifiedEmail => text!(no_verified_email),
             AuthError::InvalidTotpCode => text!(invalid_totp_code),

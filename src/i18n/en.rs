@@ -388,6 +388,7 @@ pub const EN: Texts = Texts {
         trigger_failed: "A check this site runs on requests did not answer properly. Please try again in a few minutes; if it keeps happening, contact the site's support.",
         blocked_by_firewall: "Your request was blocked by this site's protection against automated traffic. Please wait a few minutes, or try from another network.",
         not_enabled: "This site has not switched this feature on. Please contact the site's support.",
+        not_in_plan: "This site's sign-in service plan does not include this feature. Please contact the site's support.",
         already_confirmed: "This account is already confirmed: no code is needed. You can sign in.",
         no_verified_email: "We cannot send a reset code: this account's e-mail address was never verified. Please contact the site's support to reset your password.",
         invalid_totp_code: "Enter the 6-digit code your authenticator app shows.",

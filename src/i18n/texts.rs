@@ -411,6 +411,7 @@ pub struct Errors {
     pub trigger_failed: Text,
     pub blocked_by_firewall: Text,
     pub not_enabled: Text,
+    pub not_in_plan: Text,
     pub already_confirmed: Text,
     pub no_verified_email: Text,
     pub invalid_totp_code: Text,

@@ -340,6 +340,7 @@ async fn firewall_disabled_operations_and_broken_triggers_have_their_own_message
     for (status, exception, expected) in [
         (403, "ForbiddenException", AuthError::BlockedByFirewall),
         (400, "OperationNotEnabledException", AuthError::NotEnabled),
+        (400, "FeatureUnavailableInTierException", AuthError::NotInPlan),
         (400, "InvalidLambdaResponseException", AuthError::TriggerFailed),
         (400, "UnexpectedLambdaException", AuthError::TriggerFailed),
     ] {

@@ -213,6 +213,9 @@ auth_errors! {
     BlockedByFirewall = "blocked_by_firewall", 403, retry 120;
     /// The pool has the operation switched off (or its plan lacks it).
     NotEnabled = "not_enabled", 403;
+    /// The pool's feature plan lacks the operation (`FeatureUnavailableInTierException`: a Lite
+    /// pool asked for passkeys, e-mail codes, rotation or threat protection).
+    NotInPlan = "not_in_plan", 403;
 
     // --- limits
     /// Too many attempts at this account or code (Cognito's, or the app's failure ceiling).

@@ -80,6 +80,7 @@ async fn start_reset(email: String) -> Result<(), AuthError> {
             | AuthError::Throttled
             | AuthError::BlockedByFirewall
             | AuthError::NotEnabled
+            | AuthError::NotInPlan
             | AuthError::Internal),
         ) => {
             state.limits.refund_code_email(Mail::Reset, &parsed_email, &trust).await;

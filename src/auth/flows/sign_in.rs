@@ -143,6 +143,7 @@ async fn email_code_sign_in(email: String, next: Option<String>) -> Result<(), A
             | AuthError::Throttled
             | AuthError::BlockedByFirewall
             | AuthError::NotEnabled
+            | AuthError::NotInPlan
             | AuthError::Internal),
         ) => {
             state.limits.refund_code_email(Mail::Code, &parsed_email, &trust).await;

@@ -196,6 +196,7 @@ async fn resend(email: String) -> Result<(), AuthError> {
             | AuthError::Throttled
             | AuthError::BlockedByFirewall
             | AuthError::NotEnabled
+            | AuthError::NotInPlan
             | AuthError::ResendUnavailable
             | AuthError::Internal),
         ) => {

@@ -78,6 +78,8 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AuthError {
         // set-up is at fault, not the person.
         (_, "InvalidLambdaResponseException" | "UnexpectedLambdaException") => E::TriggerFailed,
         (_, "OperationNotEnabledException") => E::NotEnabled,
+        // The pool's feature plan (Lite, Essentials, Plus) does not include the call.
+        (_, "FeatureUnavailableInTierException") => E::NotInPlan,
         // Passkeys: the pool has them off (or not on its plan, or not for this client).
         (
             _,
