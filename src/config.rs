@@ -27,6 +27,9 @@ pub struct Config {
     pub client_id: String,
     /// The app client's secret, for clients that have one (`COGNITO_CLIENT_SECRET`).
     pub client_secret: Option<ClientSecret>,
+    /// While secrets are rotated, the client's other active one (`COGNITO_CLIENT_SECRET=first,second`):
+    /// tried when Cognito refuses the first, then kept.
+    pub client_secret_second: Option<ClientSecret>,
     pub region: String,
     pub issuer: String,
     pub jwks_url: String,
@@ -125,10 +128,22 @@ impl Config {
         }
         let client_id = get("COGNITO_CLIENT_ID").ok_or_else(|| err("COGNITO_CLIENT_ID", "is missing"))?;
         // Whether the client has a secret is checked against Cognito at start-up (`cognito_auth::cognito::pool`).
-        let client_secret = get("COGNITO_CLIENT_SECRET")
-            .map(|s| s.trim().to_owned())
+        // One secret, or two while they are rotated (AWS allows two active secrets per client).
+        let secrets: Vec<ClientSecret> = get("COGNITO_CLIENT_SECRET")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(ClientSecret::new);
+            .map(|s| ClientSecret::new(s.to_owned()))
+            .collect();
+        if secrets.len() > 2 {
+            return Err(err(
+                "COGNITO_CLIENT_SECRET",
+                "holds at most two secrets, comma-separated (an app client has at most two active ones)",
+            ));
+        }
+        let mut secrets = secrets.into_iter();
+        let (client_secret, client_secret_second) = (secrets.next(), secrets.next());
         let region = get("AWS_REGION").unwrap_or_else(|| pool_region.to_owned());
 
         let issuer = get("COGNITO_ISSUER")
@@ -357,6 +372,7 @@ impl Config {
             user_pool_id,
             client_id,
             client_secret,
+            client_secret_second,
             region,
             issuer,
             jwks_url,
@@ -396,6 +412,7 @@ impl Config {
         let mut expected = cognito_auth::cognito::pool::Expectations::new(self.app_url.clone());
         expected.confirmation_mode = self.confirmation_mode;
         expected.client_secret = self.client_secret.clone();
+        expected.second_client_secret = self.client_secret_second.clone();
         expected.federation = self.federation.clone();
         expected.refresh_margin = self.refresh_margin;
         expected.session_max_age = self.session_max_age;
@@ -607,6 +624,23 @@ mod tests {
         "SESSION_KEY",
         "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMw==",
     );
+
+    /// One secret, or two while they are rotated (`first,second`); never three.
+    #[test]
+    fn the_client_secret_may_be_two_while_rotated() {
+        let secret = |v: &'static str| config(&[POOL, CLIENT, ("COGNITO_CLIENT_SECRET", v)]);
+        let one = secret("only").expect("valid");
+        assert!(one.client_secret.is_some_and(|s| s.matches("only")) && one.client_secret_second.is_none());
+        let two = secret(" first , second ").expect("valid");
+        assert!(two.client_secret.is_some_and(|s| s.matches("first")));
+        assert!(two.client_secret_second.is_some_and(|s| s.matches("second")));
+        let three = secret("a,b,c").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            three.contains("COGNITO_CLIENT_SECRET") && three.contains("at most two"),
+            "{three}"
+        );
+        assert!(secret(" ").expect("valid").client_secret.is_none());
+    }
 
     #[test]
     fn the_previous_session_key_needs_a_new_one_that_differs() {

@@ -240,6 +240,11 @@ impl AppState {
             config.client_id.clone(),
             config.client_secret.clone(),
         );
+        // While the client's secrets are rotated: the other one, tried when the first is refused.
+        let cognito = match config.client_secret_second.clone() {
+            Some(second) => cognito.with_second_secret(second),
+            None => cognito,
+        };
 
         // The pool and client decide how the app behaves (policy, rotation, challenge time);
         // anything that cannot work is said here, once, before the first request.

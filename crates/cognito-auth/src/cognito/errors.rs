@@ -193,6 +193,11 @@ pub(super) const PASSWORD_ATTEMPTS_EXCEEDED: &str = "Password attempts exceeded"
 /// let it read).
 pub fn map_service_error(op: Op, code: Option<&str>, message: Option<&str>) -> AuthError {
     match (op, code, message) {
+        // "Unable to verify secret hash for client …": COGNITO_CLIENT_SECRET is not the
+        // client's. The server's set-up is at fault, not the person's password.
+        (_, Some("NotAuthorizedException"), Some(message)) if message.to_ascii_lowercase().contains("secret") => {
+            AuthError::Internal
+        }
         (Op::ChangePassword, Some("InvalidPasswordException"), Some(EMULATOR_WRONG_PASSWORD)) => {
             AuthError::WrongPassword
         }

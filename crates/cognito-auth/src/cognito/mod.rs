@@ -141,7 +141,8 @@ pub struct Cognito {
     client: Client,
     user_pool_id: String,
     client_id: String,
-    secret: Option<ClientSecret>,
+    /// The app client's secret, and while secrets are rotated the other active one.
+    secrets: Arc<Secrets>,
     /// Set once the endpoint answered GetTokensFromRefreshToken with `Unsupported` (cognito-local):
     /// from then on refresh uses `InitiateAuth REFRESH_TOKEN_AUTH`. AWS never sets it.
     no_get_tokens: Arc<AtomicBool>,
@@ -162,7 +163,10 @@ impl Cognito {
             client,
             user_pool_id,
             client_id,
-            secret,
+            secrets: Arc::new(Secrets {
+                list: secret.into_iter().collect(),
+                ..Secrets::default()
+            }),
             no_get_tokens: Arc::default(),
             writes_locale: true,
             providers: Arc::from([]),
@@ -182,10 +186,80 @@ impl Cognito {
         self
     }
 
+    /// The client's other active secret, while secrets are rotated (`AddUserPoolClientSecret`):
+    /// the first is used; when Cognito refuses it ("Unable to verify secret hash"), this one is
+    /// tried for that call, and kept from then on (once: the two never take turns).
+    pub fn with_second_secret(mut self, secret: ClientSecret) -> Self {
+        let mut list = self.secrets.list.clone();
+        list.truncate(1);
+        list.push(secret);
+        self.secrets = Arc::new(Secrets {
+            list,
+            ..Secrets::default()
+        });
+        self
+    }
+
+    /// The secret in use, when the app client has one.
+    fn secret(&self) -> Option<&ClientSecret> {
+        self.secrets.list.get(self.secrets.active.load(Ordering::Relaxed))
+    }
+
     /// `SECRET_HASH` for `username`, when the app client has a secret (see `crate::secret_hash`).
     fn secret_hash(&self, username: &str) -> Option<String> {
-        self.secret.as_ref().map(|s| s.hash(username, &self.client_id))
+        self.secret().map(|s| s.hash(username, &self.client_id))
     }
+
+    /// Runs `call` (which reads the secret in use), and once more with the other secret when
+    /// Cognito refused this one and there is another not yet tried.
+    async fn signed<T, E, R, F, Fut>(&self, call: F) -> Result<T, SdkError<E, R>>
+    where
+        E: ProvideErrorMetadata,
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    {
+        let first = call().await;
+        match &first {
+            Err(err) if secret_refused(err) && self.switch_secret() => call().await,
+            _ => first,
+        }
+    }
+
+    /// Moves to the other secret, once in the process's life; false when there is none to move to.
+    fn switch_secret(&self) -> bool {
+        if self.secrets.list.len() < 2 || self.secrets.switched.swap(true, Ordering::Relaxed) {
+            return false;
+        }
+        let now = 1 - self.secrets.active.load(Ordering::Relaxed).min(1);
+        self.secrets.active.store(now, Ordering::Relaxed);
+        tracing::warn!(
+            "Cognito refused the first COGNITO_CLIENT_SECRET: using the second from now on (finish the rotation: \
+             docs/setup.md, \"Rotating the client secret\")"
+        );
+        true
+    }
+}
+
+/// The app client's secrets ([`Cognito::with_second_secret`]).
+#[derive(Debug, Default)]
+struct Secrets {
+    list: Vec<ClientSecret>,
+    /// The index of the one in use.
+    active: std::sync::atomic::AtomicUsize,
+    /// The other was tried already.
+    switched: AtomicBool,
+}
+
+/// Cognito refused the call's client secret (or the `SECRET_HASH` made with it).
+fn secret_refused<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    let SdkError::ServiceError(service) = err else {
+        return false;
+    };
+    service.err().code() == Some("NotAuthorizedException")
+        && service
+            .err()
+            .message()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("secret"))
 }
 
 /// An authenticator app's code for VerifySoftwareToken, which takes exactly 6 digits (its

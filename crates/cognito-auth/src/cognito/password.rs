@@ -160,25 +160,31 @@ impl Cognito {
                 None,
             )
         });
-        let mut request = self
-            .client
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(first)
-            .auth_parameters("USERNAME", email.as_str())
-            .set_user_context_data(caller.context());
-        request = match (flow, &srp) {
-            (PasswordFlow::Srp, Some(srp)) => request.auth_parameters("SRP_A", srp.get_auth_parameters().a),
-            (PasswordFlow::UserAuth, _) => request
-                .auth_parameters("PREFERRED_CHALLENGE", "PASSWORD")
-                .auth_parameters("PASSWORD", password.expose()),
-            _ => request.auth_parameters("PASSWORD", password.expose()),
-        };
-        // The first step names the user by what they typed: the hash is over the e-mail.
-        if let Some(hash) = self.secret_hash(email.as_str()) {
-            request = request.auth_parameters("SECRET_HASH", hash);
-        }
-        let out = match request.send().await {
+        let srp_a = srp.as_ref().map(|srp| srp.get_auth_parameters().a);
+        let sent = self
+            .signed(|| {
+                let mut request = self
+                    .client
+                    .initiate_auth()
+                    .client_id(&self.client_id)
+                    .auth_flow(first.clone())
+                    .auth_parameters("USERNAME", email.as_str())
+                    .set_user_context_data(caller.context());
+                request = match (flow, &srp_a) {
+                    (PasswordFlow::Srp, Some(a)) => request.auth_parameters("SRP_A", a),
+                    (PasswordFlow::UserAuth, _) => request
+                        .auth_parameters("PREFERRED_CHALLENGE", "PASSWORD")
+                        .auth_parameters("PASSWORD", password.expose()),
+                    _ => request.auth_parameters("PASSWORD", password.expose()),
+                };
+                // The first step names the user by what they typed: the hash is over the e-mail.
+                if let Some(hash) = self.secret_hash(email.as_str()) {
+                    request = request.auth_parameters("SECRET_HASH", hash);
+                }
+                request.send()
+            })
+            .await;
+        let out = match sent {
             Ok(out) => out,
             Err(err) if flow_refused(&err) => {
                 tracing::info!(flow = flow.name(), "the app client does not allow this password flow");
@@ -570,5 +576,87 @@ mod tests {
         let step = cognito.sign_in(NOBODY, &email(), &password(PASSWORD)).await;
         assert!(matches!(step, Ok(AuthStep::Tokens(_))), "{step:?}");
         assert_eq!(initiate.num_calls(), 1);
+    }
+}
+
+/// Two client secrets while they are rotated: Cognito refuses the first ("Unable to verify
+/// secret hash"), the second is tried for that call and kept; with one wrong secret, the person
+/// is told of a fault, not of a wrong password.
+#[cfg(test)]
+mod two_secrets {
+    use super::*;
+    use crate::secret_hash::ClientSecret;
+    use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
+    use aws_smithy_mocks::{MockResponse, RuleMode, mock, mock_client};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    fn refused() -> HttpResponse {
+        let body = r#"{"__type":"NotAuthorizedException","message":"Unable to verify secret hash for client client"}"#;
+        let mut response = HttpResponse::new(StatusCode::try_from(400).expect("status"), SdkBody::from(body));
+        response
+            .headers_mut()
+            .insert("content-type", "application/x-amz-json-1.1");
+        response
+    }
+
+    #[tokio::test]
+    async fn the_second_secret_is_tried_once_and_kept() {
+        let new = ClientSecret::new("the-new-secret".into()).hash("ada@example.com", "client");
+        let initiate = mock!(Client::initiate_auth).then_compute_response(move |input| {
+            let params = input.auth_parameters().expect("parameters");
+            if params.get("SECRET_HASH") == Some(&new) {
+                MockResponse::Output(
+                    InitiateAuthOutput::builder()
+                        .authentication_result(
+                            AuthenticationResultType::builder()
+                                .access_token("a")
+                                .id_token("i")
+                                .refresh_token("r")
+                                .build(),
+                        )
+                        .build(),
+                )
+            } else {
+                MockResponse::Http(refused())
+            }
+        });
+        let client: Client = mock_client!(aws_sdk_cognitoidentityprovider, RuleMode::MatchAny, [&initiate]);
+        let email = Email::parse("ada@example.com").expect("valid");
+        let password = Password::for_sign_in("Correct-Horse-9".into()).expect("a password");
+        let caller = Caller { ip: None };
+        let cognito = Cognito::new(
+            client.clone(),
+            "eu-west-1_Pool1".into(),
+            "client".into(),
+            Some(ClientSecret::new("the-old-secret".into())),
+        )
+        .with_second_secret(ClientSecret::new("the-new-secret".into()))
+        .with_password_flow(Some(PasswordFlow::Password));
+        let first = cognito.sign_in(caller, &email, &password).await;
+        assert!(matches!(first, Ok(AuthStep::Tokens(_))), "{first:?}");
+        assert_eq!(
+            initiate.num_calls(),
+            2,
+            "refused with the first, signed in with the second"
+        );
+        let again = cognito.clone().sign_in(caller, &email, &password).await;
+        assert!(matches!(again, Ok(AuthStep::Tokens(_))), "{again:?}");
+        assert_eq!(initiate.num_calls(), 3, "the second is kept");
+
+        // One secret, and it is wrong: a fault of the server's set-up, said as one.
+        let wrong = Cognito::new(
+            client,
+            "eu-west-1_Pool1".into(),
+            "client".into(),
+            Some(ClientSecret::new("the-old-secret".into())),
+        )
+        .with_password_flow(Some(PasswordFlow::Password));
+        assert_eq!(
+            wrong.sign_in(caller, &email, &password).await.map(drop),
+            Err(AuthError::Internal)
+        );
+        assert_eq!(initiate.num_calls(), 4, "asked once");
     }
 }

@@ -24,18 +24,20 @@ impl Cognito {
     /// ForgotPassword: Cognito e-mails a code to the account's verified address. An unknown address is answered like a real one.
     #[tracing::instrument(skip_all)]
     pub async fn forgot_password(&self, caller: Caller, email: &Email) -> Result<(), AuthError> {
-        self.client
-            .forgot_password()
-            .client_id(&self.client_id)
-            .username(email.as_str())
-            .set_secret_hash(self.secret_hash(email.as_str()))
-            .set_user_context_data(caller.context())
-            .customize()
-            .config_override(not_twice())
-            .send()
-            .await
-            .map(drop)
-            .or_else(|e| hide_unknown_user(Op::ForgotPassword, e))
+        self.signed(|| {
+            self.client
+                .forgot_password()
+                .client_id(&self.client_id)
+                .username(email.as_str())
+                .set_secret_hash(self.secret_hash(email.as_str()))
+                .set_user_context_data(caller.context())
+                .customize()
+                .config_override(not_twice())
+                .send()
+        })
+        .await
+        .map(drop)
+        .or_else(|e| hide_unknown_user(Op::ForgotPassword, e))
     }
 
     /// ConfirmForgotPassword: the code and the new password.
@@ -47,19 +49,21 @@ impl Cognito {
         code: &ConfirmationCode,
         password: &Password,
     ) -> Result<(), AuthError> {
-        self.client
-            .confirm_forgot_password()
-            .client_id(&self.client_id)
-            .username(email.as_str())
-            .confirmation_code(code.as_str())
-            .password(password.expose())
-            .set_secret_hash(self.secret_hash(email.as_str()))
-            .set_user_context_data(caller.context())
-            .customize()
-            .config_override(not_twice())
-            .send()
-            .await
-            .map_err(|e| fail(Op::ConfirmForgotPassword, e))?;
+        self.signed(|| {
+            self.client
+                .confirm_forgot_password()
+                .client_id(&self.client_id)
+                .username(email.as_str())
+                .confirmation_code(code.as_str())
+                .password(password.expose())
+                .set_secret_hash(self.secret_hash(email.as_str()))
+                .set_user_context_data(caller.context())
+                .customize()
+                .config_override(not_twice())
+                .send()
+        })
+        .await
+        .map_err(|e| fail(Op::ConfirmForgotPassword, e))?;
         Ok(())
     }
 }

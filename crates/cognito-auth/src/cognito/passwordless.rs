@@ -72,24 +72,29 @@ impl Cognito {
         email: &Email,
         factor: FirstFactor,
     ) -> Result<AuthStep, AuthError> {
-        let mut request = self
-            .client
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::UserAuth)
-            .auth_parameters("USERNAME", email.as_str())
-            .auth_parameters("PREFERRED_CHALLENGE", factor.challenge().as_str())
-            .set_user_context_data(caller.context());
-        if let Some(hash) = self.secret_hash(email.as_str()) {
-            request = request.auth_parameters("SECRET_HASH", hash);
-        }
-        // Asking for an e-mailed code sends one: asked once, never retried after a timeout or a
-        // 5xx (a second code would void the first, the one the person is reading).
-        let sent = if factor == FirstFactor::EmailCode {
-            request.customize().config_override(not_twice()).send().await
-        } else {
-            request.send().await
-        };
+        let sent = self
+            .signed(|| async {
+                let mut request = self
+                    .client
+                    .initiate_auth()
+                    .client_id(&self.client_id)
+                    .auth_flow(AuthFlowType::UserAuth)
+                    .auth_parameters("USERNAME", email.as_str())
+                    .auth_parameters("PREFERRED_CHALLENGE", factor.challenge().as_str())
+                    .set_user_context_data(caller.context());
+                if let Some(hash) = self.secret_hash(email.as_str()) {
+                    request = request.auth_parameters("SECRET_HASH", hash);
+                }
+                // Asking for an e-mailed code sends one: asked once, never retried after a
+                // timeout or a 5xx (a second code would void the first, the one the person is
+                // reading).
+                if factor == FirstFactor::EmailCode {
+                    request.customize().config_override(not_twice()).send().await
+                } else {
+                    request.send().await
+                }
+            })
+            .await;
         let out = sent.map_err(|e| unavailable_as(factor, fail(Op::Passwordless, e)))?;
         if out.challenge_name != Some(ChallengeNameType::SelectChallenge) {
             let step = step_from(

@@ -214,6 +214,8 @@ pub struct Expectations {
     pub confirmation_mode: ConfirmationMode,
     /// The client's secret as the app was given it.
     pub client_secret: Option<ClientSecret>,
+    /// The client's other active secret, while secrets are rotated.
+    pub second_client_secret: Option<ClientSecret>,
     /// Sign-in through the pool's own pages, when offered.
     pub federation: Option<Federation>,
     /// How early the app refreshes an access token.
@@ -237,6 +239,7 @@ impl Expectations {
         Self {
             confirmation_mode: ConfirmationMode::Code,
             client_secret: None,
+            second_client_secret: None,
             federation: None,
             refresh_margin: Duration::from_secs(60),
             session_max_age: Duration::from_secs(30 * 24 * 3600),
@@ -312,6 +315,19 @@ pub fn check(facts: &PoolFacts, config: &Expectations) -> Vec<Finding> {
                     Fatal,
                     "COGNITO_CLIENT_SECRET is set, but the app client has no secret: unset it",
                 )),
+                // Rotation under way: the second configured secret is the one the client shows.
+                (Some(theirs), Some(_))
+                    if config
+                        .second_client_secret
+                        .as_ref()
+                        .is_some_and(|second| second.matches(theirs.expose())) =>
+                {
+                    out.push(finding(
+                        Ok,
+                        "client secret: configured; the second of COGNITO_CLIENT_SECRET is the one \
+                         DescribeUserPoolClient shows (a rotation under way: the first is tried first)",
+                    ));
+                }
                 (Some(theirs), Some(ours)) if !ours.matches(theirs.expose()) => out.push(match client.secret_count {
                     Some(0 | 1) => finding(Fatal, "COGNITO_CLIENT_SECRET is not the app client's secret"),
                     // The other active secret cannot be compared (AWS never shows it again), so
@@ -807,7 +823,7 @@ impl Cognito {
         let secret = c.client_secret.map(ClientSecret::new);
         // AWS allows two active secrets (for rotating them) and DescribeUserPoolClient shows
         // one: when ours is not that one, count them (their values are never shown).
-        let secret_count = match (&secret, &self.secret) {
+        let secret_count = match (&secret, self.secret()) {
             (Some(theirs), Some(ours)) if !ours.matches(theirs.expose()) => self.secret_count().await,
             _ => None,
         };
@@ -947,6 +963,11 @@ mod tests {
             managed_login: false,
             cognito_local: false,
         });
+        let mut secrets = map
+            .get("COGNITO_CLIENT_SECRET")
+            .into_iter()
+            .flat_map(|s| s.split(','))
+            .map(|s| ClientSecret::new(s.trim().to_owned()));
         Expectations {
             confirmation_mode: match map.get("CONFIRMATION_MODE").copied() {
                 None | Some("code") => ConfirmationMode::Code,
@@ -954,9 +975,8 @@ mod tests {
                 Some("admin") => ConfirmationMode::Admin,
                 Some(other) => panic!("no confirmation mode {other}"),
             },
-            client_secret: map
-                .get("COGNITO_CLIENT_SECRET")
-                .map(|s| ClientSecret::new((*s).to_owned())),
+            client_secret: secrets.next(),
+            second_client_secret: secrets.next(),
             federation,
             refresh_margin: Duration::from_secs(60),
             session_max_age: Duration::from_secs(30 * 24 * 3600),
@@ -1211,6 +1231,29 @@ mod tests {
                 "{f:?}"
             );
         }
+        // Both configured (`first,second`), the client shows the second: a rotation under way.
+        let rotating = || ClientFacts {
+            secret: Some(ClientSecret::new("s3cret".into())),
+            secret_count: Some(2),
+            propagate_user_context: Some(true),
+            ..good_client()
+        };
+        let findings = check(
+            &facts(rotating()),
+            &config(&[("COGNITO_CLIENT_SECRET", "the-new-one, s3cret")]),
+        );
+        assert_eq!(worst(&findings), Level::Ok, "{findings:?}");
+        assert!(findings.iter().any(|f| f.message.contains("rotation under way")));
+        // Neither of the two is the one it shows, and it has one secret: fatal.
+        let one = ClientFacts {
+            secret_count: Some(1),
+            ..rotating()
+        };
+        let findings = check(
+            &facts(one),
+            &config(&[("COGNITO_CLIENT_SECRET", "the-new-one,an-old-one")]),
+        );
+        assert_eq!(worst(&findings), Level::Fatal, "{findings:?}");
     }
 
     #[test]

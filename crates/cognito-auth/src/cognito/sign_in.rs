@@ -30,28 +30,33 @@ impl Cognito {
         username: &str,
         responses: impl IntoIterator<Item = (String, String)>,
     ) -> Result<AuthStep, AuthError> {
-        let mut all: HashMap<String, String> = responses.into_iter().collect();
-        all.insert("USERNAME".into(), username.to_owned());
-        if let Some(hash) = self.secret_hash(username) {
-            all.insert("SECRET_HASH".into(), hash);
-        }
+        let mut given: HashMap<String, String> = responses.into_iter().collect();
+        given.insert("USERNAME".into(), username.to_owned());
         // An answer that has Cognito send a code (choosing an e-mailed or texted one) is sent
         // once: a retry after a timeout would send a second code and void the first.
-        let sends_code = all.get("ANSWER").is_some_and(|a| a == "EMAIL_OTP" || a == "SMS_OTP");
-        let request = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(&self.client_id)
-            .challenge_name(name)
-            .set_session(session.map(str::to_owned))
-            .set_challenge_responses(Some(all))
-            .set_user_context_data(caller.context());
-        let out = if sends_code {
-            request.customize().config_override(not_twice()).send().await
-        } else {
-            request.send().await
-        }
-        .map_err(|e| fail(op, e))?;
+        let sends_code = given.get("ANSWER").is_some_and(|a| a == "EMAIL_OTP" || a == "SMS_OTP");
+        let out = self
+            .signed(|| async {
+                let mut all = given.clone();
+                if let Some(hash) = self.secret_hash(username) {
+                    all.insert("SECRET_HASH".into(), hash);
+                }
+                let request = self
+                    .client
+                    .respond_to_auth_challenge()
+                    .client_id(&self.client_id)
+                    .challenge_name(name.clone())
+                    .set_session(session.map(str::to_owned))
+                    .set_challenge_responses(Some(all))
+                    .set_user_context_data(caller.context());
+                if sends_code {
+                    request.customize().config_override(not_twice()).send().await
+                } else {
+                    request.send().await
+                }
+            })
+            .await
+            .map_err(|e| fail(op, e))?;
         step_from(
             op,
             out.authentication_result,
@@ -203,17 +208,19 @@ impl Cognito {
     pub async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, AuthError> {
         if !self.no_get_tokens.load(Ordering::Relaxed) {
             let answer = self
-                .client
-                .get_tokens_from_refresh_token()
-                .client_id(&self.client_id)
-                .refresh_token(refresh_token)
-                .set_client_secret(self.secret.as_ref().map(|s| s.expose().to_owned()))
-                .customize()
-                .config_override(
-                    aws_sdk_cognitoidentityprovider::config::Builder::default()
-                        .retry_classifier(NoRetryWhenUnsupported),
-                )
-                .send()
+                .signed(|| {
+                    self.client
+                        .get_tokens_from_refresh_token()
+                        .client_id(&self.client_id)
+                        .refresh_token(refresh_token)
+                        .set_client_secret(self.secret().map(|s| s.expose().to_owned()))
+                        .customize()
+                        .config_override(
+                            aws_sdk_cognitoidentityprovider::config::Builder::default()
+                                .retry_classifier(NoRetryWhenUnsupported),
+                        )
+                        .send()
+                })
                 .await;
             match answer {
                 Ok(out) => return tokens_from(Op::Refresh, out.authentication_result),
@@ -232,16 +239,21 @@ impl Cognito {
     }
 
     async fn refresh_with_initiate_auth(&self, refresh_token: &str, username: &str) -> Result<Tokens, AuthError> {
-        let mut request = self
-            .client
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::RefreshTokenAuth)
-            .auth_parameters("REFRESH_TOKEN", refresh_token);
-        if let Some(hash) = self.secret_hash(username) {
-            request = request.auth_parameters("SECRET_HASH", hash);
-        }
-        let out = request.send().await.map_err(|e| fail(Op::Refresh, e))?;
+        let out = self
+            .signed(|| {
+                let mut request = self
+                    .client
+                    .initiate_auth()
+                    .client_id(&self.client_id)
+                    .auth_flow(AuthFlowType::RefreshTokenAuth)
+                    .auth_parameters("REFRESH_TOKEN", refresh_token);
+                if let Some(hash) = self.secret_hash(username) {
+                    request = request.auth_parameters("SECRET_HASH", hash);
+                }
+                request.send()
+            })
+            .await
+            .map_err(|e| fail(Op::Refresh, e))?;
         tokens_from(Op::Refresh, out.authentication_result)
     }
 
@@ -252,15 +264,17 @@ impl Cognito {
     /// access token was just revoked, so AWS refuses it with NotAuthorizedException.)
     #[tracing::instrument(skip_all)]
     pub async fn sign_out(&self, refresh_token: &str) -> Result<(), AuthError> {
-        self.client
-            .revoke_token()
-            .client_id(&self.client_id)
-            .token(refresh_token)
-            .set_client_secret(self.secret.as_ref().map(|s| s.expose().to_owned()))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(Op::SignOut, e))
+        self.signed(|| {
+            self.client
+                .revoke_token()
+                .client_id(&self.client_id)
+                .token(refresh_token)
+                .set_client_secret(self.secret().map(|s| s.expose().to_owned()))
+                .send()
+        })
+        .await
+        .map(drop)
+        .map_err(|e| fail(Op::SignOut, e))
     }
 
     /// Revokes one refresh token (and the access tokens issued from it), for a session that a

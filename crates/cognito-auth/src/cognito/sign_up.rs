@@ -24,17 +24,19 @@ impl Cognito {
             attributes.push(attr("name", name.as_str())?);
         }
         let out = self
-            .client
-            .sign_up()
-            .client_id(&self.client_id)
-            .username(email.as_str())
-            .password(password.expose())
-            .set_user_attributes(Some(attributes))
-            .set_secret_hash(self.secret_hash(email.as_str()))
-            .set_user_context_data(caller.context())
-            .customize()
-            .config_override(not_twice())
-            .send()
+            .signed(|| {
+                self.client
+                    .sign_up()
+                    .client_id(&self.client_id)
+                    .username(email.as_str())
+                    .password(password.expose())
+                    .set_user_attributes(Some(attributes.clone()))
+                    .set_secret_hash(self.secret_hash(email.as_str()))
+                    .set_user_context_data(caller.context())
+                    .customize()
+                    .config_override(not_twice())
+                    .send()
+            })
             .await
             .map_err(|e| fail(Op::SignUp, e))?;
         Ok(SignedUp {
@@ -52,34 +54,38 @@ impl Cognito {
         email: &Email,
         code: &ConfirmationCode,
     ) -> Result<(), AuthError> {
-        self.client
-            .confirm_sign_up()
-            .client_id(&self.client_id)
-            .username(email.as_str())
-            .confirmation_code(code.as_str())
-            .set_secret_hash(self.secret_hash(email.as_str()))
-            .set_user_context_data(caller.context())
-            .send()
-            .await
-            .map_err(|e| fail(Op::ConfirmSignUp, e))?;
+        self.signed(|| {
+            self.client
+                .confirm_sign_up()
+                .client_id(&self.client_id)
+                .username(email.as_str())
+                .confirmation_code(code.as_str())
+                .set_secret_hash(self.secret_hash(email.as_str()))
+                .set_user_context_data(caller.context())
+                .send()
+        })
+        .await
+        .map_err(|e| fail(Op::ConfirmSignUp, e))?;
         Ok(())
     }
 
     /// ResendConfirmationCode. An unknown address is answered like a real one.
     #[tracing::instrument(skip_all)]
     pub async fn resend_code(&self, caller: Caller, email: &Email) -> Result<(), AuthError> {
-        self.client
-            .resend_confirmation_code()
-            .client_id(&self.client_id)
-            .username(email.as_str())
-            .set_secret_hash(self.secret_hash(email.as_str()))
-            .set_user_context_data(caller.context())
-            .customize()
-            .config_override(not_twice())
-            .send()
-            .await
-            .map(drop)
-            .or_else(|e| hide_unknown_user(Op::ResendCode, e))
+        self.signed(|| {
+            self.client
+                .resend_confirmation_code()
+                .client_id(&self.client_id)
+                .username(email.as_str())
+                .set_secret_hash(self.secret_hash(email.as_str()))
+                .set_user_context_data(caller.context())
+                .customize()
+                .config_override(not_twice())
+                .send()
+        })
+        .await
+        .map(drop)
+        .or_else(|e| hide_unknown_user(Op::ResendCode, e))
     }
 
     /// The administrator's way to confirm: needs IAM credentials on the server, which is why
