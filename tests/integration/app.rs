@@ -178,6 +178,27 @@ async fn answer(fake: Fake, headers: HeaderMap, body: Bytes) -> axum::response::
         "DescribeUserPool" => ok(json!({ "UserPool": { "Policies": { "PasswordPolicy": {
             "MinimumLength": 8, "RequireUppercase": true, "RequireLowercase": true,
             "RequireNumbers": true, "RequireSymbols": false } } } })),
+        // A client that allows the password flow and refresh, as `cognito-setup` makes one.
+        "DescribeUserPoolClient" => ok(json!({ "UserPoolClient": {
+            "ClientId": request["ClientId"],
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            "PreventUserExistenceErrors": "ENABLED", "EnableTokenRevocation": true } })),
+        // Any other flow is refused as AWS refuses a flow the client does not allow.
+        "InitiateAuth"
+            if !matches!(
+                request["AuthFlow"].as_str(),
+                Some("USER_PASSWORD_AUTH" | "REFRESH_TOKEN_AUTH")
+            ) =>
+        {
+            aws_error_saying(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterException",
+                &format!(
+                    "{} flow not enabled for this client",
+                    request["AuthFlow"].as_str().unwrap_or_default()
+                ),
+            )
+        }
         "InitiateAuth" => {
             let mode = *fake.sign_in.lock().unwrap();
             let params = &request["AuthParameters"];
@@ -956,7 +977,10 @@ async fn access_token_from(cognito: &str) -> String {
         .post(cognito)
         .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
         .header("content-type", "application/x-amz-json-1.1")
-        .body(json!({ "AuthParameters": { "USERNAME": EMAIL, "PASSWORD": PASSWORD } }).to_string())
+        .body(
+            json!({ "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": { "USERNAME": EMAIL, "PASSWORD": PASSWORD } })
+                .to_string(),
+        )
         .send()
         .await
         .expect("fake cognito")

@@ -235,6 +235,8 @@ where
     let detail = aws_smithy_error_chain(&err);
     if matches!(mapped, AuthError::Internal | AuthError::Unavailable) {
         tracing::error!(?op, code, request_id, error = %detail, "cognito call failed");
+    } else if mapped == AuthError::NotInPlan {
+        tracing::warn!(?op, code, request_id, error = %detail, "the pool's feature plan lacks this call");
     } else {
         tracing::info!(?op, code, request_id, error = %detail, "cognito refused the request");
     }

@@ -13,10 +13,16 @@
 //!    (`num-bigint` underneath); nothing here computes with big numbers.
 //!
 //! Which one is read from `DescribeUserPoolClient` at start-up
-//! ([`super::pool::PoolFacts::password_flow`], [`Cognito::with_password_flow`]); when the client
-//! cannot be read, each is tried in that order once, and the first the client does not refuse as
-//! "not enabled" is remembered. Every challenge after any of them (MFA, a new password, an
+//! ([`super::pool::PoolFacts::password_flow`], [`Cognito::with_password_flow`]), and only that one
+//! is used. When the client cannot be read, the first sign-in finds out, trying SRP first (it sends
+//! no password, so none goes to a flow the client refuses), then `USER_AUTH`, then
+//! `USER_PASSWORD_AUTH`, and keeps the first that Cognito answers for the person rather than
+//! refusing as not enabled. Every challenge after any of them (MFA, a new password, an
 //! authenticator to set up) is the same as after the first.
+//!
+//! None of these steps is retried by the SDK after a timeout or a 5xx: Cognito may have
+//! processed it, and a second try would count a wrong password twice towards its lockout, send a
+//! second e-mailed code that voids the first, or answer a used session.
 
 use super::*;
 use crate::AuthError;
@@ -37,8 +43,12 @@ pub enum PasswordFlow {
 }
 
 impl PasswordFlow {
-    /// The order the app prefers them in (and tries them in, when the client cannot be read).
+    /// The order the app prefers them in, among those the client allows.
     pub const ORDER: [PasswordFlow; 3] = [PasswordFlow::Password, PasswordFlow::UserAuth, PasswordFlow::Srp];
+
+    /// The order they are tried in when the client cannot be read: SRP first, which sends no
+    /// password to a flow the client may refuse.
+    pub const DISCOVERY: [PasswordFlow; 3] = [PasswordFlow::Srp, PasswordFlow::UserAuth, PasswordFlow::Password];
 
     /// Its `AuthFlow` name, for logs and the start-up report.
     pub fn name(self) -> &'static str {
@@ -80,18 +90,35 @@ impl From<AuthError> for Tried {
     }
 }
 
-/// A refusal of the flow itself: AWS says `InvalidParameterException` "… flow not enabled for
-/// this client"; an emulator without the flow answers `Unsupported`.
-fn flow_refused<E: ProvideErrorMetadata>(err: &SdkError<E, impl fmt::Debug>) -> bool {
+/// A refusal of the flow itself, before any password was checked: AWS says
+/// `InvalidParameterException` "… flow not enabled for this client", or
+/// `UnsupportedOperationException` for `USER_AUTH` on a client without it, or
+/// `FeatureUnavailableInTierException` for `USER_AUTH` on a Lite pool; an emulator without the
+/// flow answers `Unsupported`.
+fn flow_refused<E: ProvideErrorMetadata>(flow: PasswordFlow, err: &SdkError<E, impl fmt::Debug>) -> bool {
     let SdkError::ServiceError(service) = err else {
         return false;
     };
     let err = service.err();
     match err.code() {
-        Some("Unsupported") => true,
-        Some("InvalidParameterException") => err.message().is_some_and(|m| m.contains("not enabled")),
+        Some("Unsupported" | "UnsupportedOperationException") => true,
+        Some("FeatureUnavailableInTierException") => flow == PasswordFlow::UserAuth,
+        Some("InvalidParameterException") => err
+            .message()
+            .is_some_and(|m| m.contains("flow") && m.contains("not enabled")),
         _ => false,
     }
+}
+
+/// An answer about the person, which only a flow the client allows gives: the flow is the one.
+fn answers_for_the_person(err: &AuthError) -> bool {
+    matches!(
+        err,
+        AuthError::InvalidCredentials
+            | AuthError::NotConfirmed
+            | AuthError::PasswordResetRequired
+            | AuthError::PasswordAttemptsExceeded
+    )
 }
 
 impl Cognito {
@@ -113,36 +140,50 @@ impl Cognito {
     /// tokens or with the first challenge.
     #[tracing::instrument(skip_all)]
     pub async fn sign_in(&self, caller: Caller, email: &Email, password: &Password) -> Result<AuthStep, AuthError> {
-        // The flow the client was read to allow first; were it refused after all (the client
-        // changed, an emulator that reports flows it lacks), the others in order, once.
-        let known = self.password_flow();
-        let order = known
-            .into_iter()
-            .chain(PasswordFlow::ORDER.into_iter().filter(|flow| Some(*flow) != known));
-        for flow in order {
-            match self.sign_in_by(flow, caller, email, password).await {
-                Err(Tried::NotEnabled) => continue,
-                // Cognito could not be asked: nothing learnt about the client.
-                Err(Tried::Failed(err @ (AuthError::Unavailable | AuthError::Throttled))) => return Err(err),
-                outcome => {
-                    if Some(flow) != known {
-                        tracing::info!(flow = flow.name(), "password sign-in: the app client allows this flow");
-                        self.password_flow.0.store(flow.to_u8(), Ordering::Relaxed);
-                    }
-                    return outcome.map_err(|tried| match tried {
-                        Tried::Failed(err) => err,
-                        Tried::NotEnabled => AuthError::NotEnabled,
-                    });
+        // Known (read from the client, or found before): that flow, and no other.
+        if let Some(flow) = self.password_flow() {
+            return match self.sign_in_by(flow, false, caller, email, password).await {
+                Ok(step) => Ok(step),
+                Err(Tried::Failed(err)) => Err(err),
+                Err(Tried::NotEnabled) => {
+                    tracing::error!(
+                        flow = flow.name(),
+                        "the app client refuses the password flow it allowed at start-up: restart the server to read \
+                         the client again"
+                    );
+                    Err(AuthError::NotEnabled)
                 }
+            };
+        }
+        for flow in PasswordFlow::DISCOVERY {
+            let outcome = self.sign_in_by(flow, true, caller, email, password).await;
+            let decided = match &outcome {
+                Err(Tried::NotEnabled) => continue,
+                Ok(_) => true,
+                Err(Tried::Failed(err)) => answers_for_the_person(err),
+            };
+            if decided {
+                tracing::info!(flow = flow.name(), "password sign-in: the app client allows this flow");
+                self.password_flow.0.store(flow.to_u8(), Ordering::Relaxed);
             }
+            // Anything else (Cognito unreachable, a firewall, a trigger) tells nothing about the
+            // client: the next sign-in asks again.
+            return outcome.map_err(|tried| match tried {
+                Tried::Failed(err) => err,
+                Tried::NotEnabled => AuthError::NotEnabled,
+            });
         }
         tracing::error!("the app client allows no password sign-in (USER_PASSWORD_AUTH, USER_AUTH, USER_SRP_AUTH)");
         Err(AuthError::NotEnabled)
     }
 
+    /// One flow. `probing`: the client's flows are unknown, so `USER_AUTH` asks first without the
+    /// password (Cognito answers SELECT_CHALLENGE, the password goes in the answer): no password
+    /// reaches a flow the client refuses.
     async fn sign_in_by(
         &self,
         flow: PasswordFlow,
+        probing: bool,
         caller: Caller,
         email: &Email,
         password: &Password,
@@ -152,15 +193,31 @@ impl Cognito {
             PasswordFlow::UserAuth => AuthFlowType::UserAuth,
             PasswordFlow::Srp => AuthFlowType::UserSrpAuth,
         };
-        // The SRP exchange's secret `a` lives only as long as this sign-in.
-        let srp = (flow == PasswordFlow::Srp).then(|| {
-            SrpClient::new(
-                User::new(&self.user_pool_id, email.as_str(), password.expose()),
-                &self.client_id,
-                None,
-            )
-        });
-        let srp_a = srp.as_ref().map(|srp| srp.get_auth_parameters().a);
+        // The SRP exchange's secret `a` lives only as long as this sign-in. The crate's user
+        // name only feeds its own log lines (the proof is over Cognito's USER_ID_FOR_SRP): it
+        // is not given the address. Its 3072-bit arithmetic runs off the async workers.
+        let srp = match flow {
+            PasswordFlow::Srp => {
+                let (pool, client, secret) = (
+                    self.user_pool_id.clone(),
+                    self.client_id.clone(),
+                    password.expose().to_owned(),
+                );
+                let made = tokio::task::spawn_blocking(move || {
+                    let srp = SrpClient::new(User::new(&pool, "-", &secret), &client, None);
+                    let a = srp.get_auth_parameters().a;
+                    (srp, a)
+                })
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "the SRP computation did not finish");
+                    AuthError::Internal
+                })?;
+                Some(made)
+            }
+            _ => None,
+        };
+        let srp_a = srp.as_ref().map(|(_, a)| a.clone());
         let sent = self
             .signed(|| {
                 let mut request = self
@@ -172,6 +229,7 @@ impl Cognito {
                     .set_user_context_data(caller.context());
                 request = match (flow, &srp_a) {
                     (PasswordFlow::Srp, Some(a)) => request.auth_parameters("SRP_A", a),
+                    (PasswordFlow::UserAuth, _) if probing => request,
                     (PasswordFlow::UserAuth, _) => request
                         .auth_parameters("PREFERRED_CHALLENGE", "PASSWORD")
                         .auth_parameters("PASSWORD", password.expose()),
@@ -181,19 +239,19 @@ impl Cognito {
                 if let Some(hash) = self.secret_hash(email.as_str()) {
                     request = request.auth_parameters("SECRET_HASH", hash);
                 }
-                request.send()
+                request.customize().config_override(not_twice()).send()
             })
             .await;
         let out = match sent {
             Ok(out) => out,
-            Err(err) if flow_refused(&err) => {
+            Err(err) if flow_refused(flow, &err) => {
                 tracing::info!(flow = flow.name(), "the app client does not allow this password flow");
                 return Err(Tried::NotEnabled);
             }
             Err(err) => return Err(fail(Op::SignIn, err).into()),
         };
         match (&out.challenge_name, srp) {
-            (Some(ChallengeNameType::PasswordVerifier), Some(srp)) => {
+            (Some(ChallengeNameType::PasswordVerifier), Some((srp, _))) => {
                 let params = out.challenge_parameters.unwrap_or_default();
                 let param = |name: &str| params.get(name).map(String::as_str).filter(|v| !v.is_empty());
                 let (Some(salt), Some(b), Some(block), Some(user_id)) = (
@@ -205,10 +263,18 @@ impl Cognito {
                     tracing::warn!("PASSWORD_VERIFIER without SALT, SRP_B, SECRET_BLOCK or USER_ID_FOR_SRP");
                     return Err(AuthError::Internal.into());
                 };
-                let proof = srp.verify(block, user_id, salt, b).map_err(|e| {
-                    tracing::warn!(error = %e, "Cognito's SRP values do not compute");
-                    AuthError::Internal
-                })?;
+                let (block, salt, b) = (block.to_owned(), salt.to_owned(), b.to_owned());
+                let user = user_id.to_owned();
+                let proof = tokio::task::spawn_blocking(move || srp.verify(&block, &user, &salt, &b))
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "the SRP computation did not finish");
+                        AuthError::Internal
+                    })?
+                    .map_err(|e| {
+                        tracing::warn!(error = %e, "Cognito's SRP values do not compute");
+                        AuthError::Internal
+                    })?;
                 let responses = [
                     (
                         "PASSWORD_CLAIM_SECRET_BLOCK".to_owned(),
@@ -230,13 +296,21 @@ impl Cognito {
                     )
                     .await?)
             }
-            // The choice-based sign-in offered a choice after all: the password it is.
+            // The choice-based sign-in offered a choice after all: the password, when it is
+            // offered. An account without one (passkeys only) reads like a wrong password, so
+            // the form tells nothing about which accounts exist.
             (Some(ChallengeNameType::SelectChallenge), _) => {
-                let params = out.challenge_parameters.unwrap_or_default();
-                let username = params
-                    .get("USERNAME")
-                    .filter(|u| !u.is_empty())
-                    .map_or(email.as_str(), String::as_str);
+                let offered = out.available_challenges.as_deref().unwrap_or_default();
+                if !offered.contains(&ChallengeNameType::Password) {
+                    tracing::info!(?offered, "USER_AUTH offers no password for this account");
+                    return Err(AuthError::InvalidCredentials.into());
+                }
+                let Some(session) = out.session else {
+                    tracing::warn!("SELECT_CHALLENGE without a session");
+                    return Err(AuthError::Internal.into());
+                };
+                let mut params = out.challenge_parameters.unwrap_or_default();
+                let username = internal_username(&mut params).unwrap_or_else(|| email.as_str().to_owned());
                 let responses = [
                     ("ANSWER".to_owned(), "PASSWORD".to_owned()),
                     ("PASSWORD".to_owned(), password.expose().to_owned()),
@@ -246,8 +320,8 @@ impl Cognito {
                         Op::SignIn,
                         caller,
                         ChallengeNameType::SelectChallenge,
-                        out.session.as_deref(),
-                        username,
+                        Some(&session),
+                        &username,
                         responses,
                     )
                     .await?)
@@ -538,12 +612,142 @@ mod tests {
         assert_eq!(cognito.password_flow(), None);
         let step = cognito.sign_in(NOBODY, &email(), &password(PASSWORD)).await;
         assert!(matches!(step, Ok(AuthStep::Tokens(_))), "{step:?}");
-        // USER_PASSWORD_AUTH and USER_AUTH refused as not enabled, then SRP.
-        assert_eq!(initiate.num_calls(), 3);
+        // SRP first: it sends no password to a flow the client might refuse.
+        assert_eq!(initiate.num_calls(), 1);
         assert_eq!(cognito.password_flow(), Some(PasswordFlow::Srp));
         let again = cognito.clone().sign_in(NOBODY, &email(), &password(PASSWORD)).await;
         assert!(matches!(again, Ok(AuthStep::Tokens(_))), "{again:?}");
-        assert_eq!(initiate.num_calls(), 4, "the second sign-in goes straight to SRP");
+        assert_eq!(initiate.num_calls(), 2, "kept");
+    }
+
+    /// A client that allows only USER_PASSWORD_AUTH, unread: SRP and USER_AUTH are refused as AWS
+    /// refuses them, without the password ever going to either.
+    #[tokio::test]
+    async fn an_unread_password_only_client_gets_the_password_last_and_only_there() {
+        let initiate = mock!(Client::initiate_auth).then_compute_response(|input| {
+            let params = input.auth_parameters().expect("parameters");
+            match input.auth_flow() {
+                Some(AuthFlowType::UserPasswordAuth) => {
+                    assert_eq!(params["PASSWORD"], PASSWORD);
+                    MockResponse::Output(
+                        InitiateAuthOutput::builder()
+                            .authentication_result(
+                                AuthenticationResultType::builder()
+                                    .access_token("a")
+                                    .id_token("i")
+                                    .refresh_token("r")
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                }
+                Some(AuthFlowType::UserAuth) => {
+                    assert!(
+                        !params.contains_key("PASSWORD"),
+                        "no password to a flow that may be refused"
+                    );
+                    MockResponse::Http(aws_error(
+                        "UnsupportedOperationException",
+                        "USER_AUTH is not enabled for this client",
+                    ))
+                }
+                _ => {
+                    assert!(!params.contains_key("PASSWORD"));
+                    MockResponse::Http(aws_error(
+                        "InvalidParameterException",
+                        "USER_SRP_AUTH flow not enabled for this client",
+                    ))
+                }
+            }
+        });
+        let cognito = cognito(&[&initiate], None);
+        let step = cognito.sign_in(NOBODY, &email(), &password(PASSWORD)).await;
+        assert!(matches!(step, Ok(AuthStep::Tokens(_))), "{step:?}");
+        assert_eq!(initiate.num_calls(), 3);
+        assert_eq!(cognito.password_flow(), Some(PasswordFlow::Password));
+    }
+
+    /// Cognito unreachable while the flow is unknown: asked once (never retried: it may have
+    /// counted the attempt), and nothing kept about the client.
+    #[tokio::test]
+    async fn an_answer_that_says_nothing_about_the_client_keeps_nothing() {
+        let down = mock!(Client::initiate_auth).then_compute_response(|_| {
+            let mut response = aws_error("InternalErrorException", "try later");
+            *response.status_mut() = StatusCode::try_from(500).expect("status");
+            MockResponse::Http(response)
+        });
+        let cognito = cognito(&[&down], None);
+        let step = cognito.sign_in(NOBODY, &email(), &password(PASSWORD)).await;
+        assert_eq!(step.map(drop), Err(AuthError::Unavailable));
+        assert_eq!(down.num_calls(), 1, "not retried");
+        assert_eq!(cognito.password_flow(), None);
+    }
+
+    /// A client that allows only USER_AUTH, unread: asked without the password, which goes in
+    /// the answer to the choice Cognito offers, named as Cognito's own username.
+    #[tokio::test]
+    async fn an_unread_choice_only_client_gets_the_password_in_the_answer() {
+        let initiate = mock!(Client::initiate_auth).then_compute_response(|input| {
+            let params = input.auth_parameters().expect("parameters");
+            assert!(!params.contains_key("PASSWORD"), "not before the flow is known");
+            match input.auth_flow() {
+                Some(AuthFlowType::UserAuth) => MockResponse::Output(
+                    InitiateAuthOutput::builder()
+                        .challenge_name(ChallengeNameType::SelectChallenge)
+                        .session("select")
+                        .challenge_parameters("USERNAME", USER_ID)
+                        .available_challenges(ChallengeNameType::Password)
+                        .available_challenges(ChallengeNameType::WebAuthn)
+                        .build(),
+                ),
+                _ => MockResponse::Http(aws_error(
+                    "InvalidParameterException",
+                    "USER_SRP_AUTH flow not enabled for this client",
+                )),
+            }
+        });
+        let respond = mock!(Client::respond_to_auth_challenge).then_compute_response(|input| {
+            let responses = input.challenge_responses().expect("responses");
+            assert_eq!(input.challenge_name(), Some(&ChallengeNameType::SelectChallenge));
+            assert_eq!(input.session(), Some("select"));
+            assert_eq!(
+                (responses["ANSWER"].as_str(), responses["PASSWORD"].as_str()),
+                ("PASSWORD", PASSWORD)
+            );
+            assert_eq!(responses["USERNAME"], USER_ID);
+            MockResponse::Output(
+                RespondToAuthChallengeOutput::builder()
+                    .authentication_result(
+                        AuthenticationResultType::builder()
+                            .access_token("a")
+                            .id_token("i")
+                            .refresh_token("r")
+                            .build(),
+                    )
+                    .build(),
+            )
+        });
+        let cognito = cognito(&[&initiate, &respond], None);
+        let step = cognito.sign_in(NOBODY, &email(), &password(PASSWORD)).await;
+        assert!(matches!(step, Ok(AuthStep::Tokens(_))), "{step:?}");
+        assert_eq!((initiate.num_calls(), respond.num_calls()), (2, 1));
+        assert_eq!(cognito.password_flow(), Some(PasswordFlow::UserAuth));
+    }
+
+    /// USER_AUTH offers no password for the account (passkeys only): the same answer as a wrong
+    /// password, so the form tells nothing about the account.
+    #[tokio::test]
+    async fn an_account_without_a_password_reads_like_a_wrong_one() {
+        let initiate = mock!(Client::initiate_auth).then_output(|| {
+            InitiateAuthOutput::builder()
+                .challenge_name(ChallengeNameType::SelectChallenge)
+                .session("select")
+                .available_challenges(ChallengeNameType::WebAuthn)
+                .build()
+        });
+        let cognito = cognito(&[&initiate], None).with_password_flow(Some(PasswordFlow::UserAuth));
+        let step = cognito.sign_in(NOBODY, &email(), &password(PASSWORD)).await;
+        assert_eq!(step.map(drop), Err(AuthError::InvalidCredentials));
     }
 
     #[tokio::test]

@@ -836,8 +836,17 @@ impl Cognito {
                 ExplicitAuthFlowsType::UserPasswordAuth,
             ),
             user_auth: flows.contains(&ExplicitAuthFlowsType::AllowUserAuth),
-            // No flows listed: Cognito's default set (SRP, refresh, custom).
-            user_srp_auth: flows.is_empty() || flows.contains(&ExplicitAuthFlowsType::AllowUserSrpAuth),
+            // No flows listed (Cognito's default set: SRP, refresh, custom), or only the legacy
+            // names, which leave SRP allowed unless the client is custom-auth only.
+            user_srp_auth: flows.contains(&ExplicitAuthFlowsType::AllowUserSrpAuth)
+                || (flows.iter().all(|f| {
+                    matches!(
+                        f,
+                        ExplicitAuthFlowsType::AdminNoSrpAuth
+                            | ExplicitAuthFlowsType::CustomAuthFlowOnly
+                            | ExplicitAuthFlowsType::UserPasswordAuth
+                    )
+                }) && !flows.contains(&ExplicitAuthFlowsType::CustomAuthFlowOnly)),
             refresh_token_auth: flows.is_empty() || flows.contains(&ExplicitAuthFlowsType::AllowRefreshTokenAuth),
             rotation: rotation.is_some_and(|r| r.feature == FeatureType::Enabled),
             rotation_grace_seconds: rotation.and_then(|r| r.retry_grace_period_seconds),

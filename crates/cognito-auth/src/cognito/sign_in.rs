@@ -32,9 +32,6 @@ impl Cognito {
     ) -> Result<AuthStep, AuthError> {
         let mut given: HashMap<String, String> = responses.into_iter().collect();
         given.insert("USERNAME".into(), username.to_owned());
-        // An answer that has Cognito send a code (choosing an e-mailed or texted one) is sent
-        // once: a retry after a timeout would send a second code and void the first.
-        let sends_code = given.get("ANSWER").is_some_and(|a| a == "EMAIL_OTP" || a == "SMS_OTP");
         let out = self
             .signed(|| async {
                 let mut all = given.clone();
@@ -49,11 +46,10 @@ impl Cognito {
                     .set_session(session.map(str::to_owned))
                     .set_challenge_responses(Some(all))
                     .set_user_context_data(caller.context());
-                if sends_code {
-                    request.customize().config_override(not_twice()).send().await
-                } else {
-                    request.send().await
-                }
+                // Sent once, retried only when throttled: a challenge's session is used up by an
+                // answer Cognito processed, and an answer may send a code (choosing an e-mailed
+                // or texted one) that a second try would void.
+                request.customize().config_override(not_twice()).send().await
             })
             .await
             .map_err(|e| fail(op, e))?;
