@@ -14,7 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // aws-cognito-srp logs every SRP sign-in's username (an e-mail address) at info: kept out.
+    // aws-cognito-srp logs each step of every SRP exchange at info: kept out of the log.
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
