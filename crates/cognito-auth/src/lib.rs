@@ -47,13 +47,13 @@
 //! | [`session`] | the cookie session: sealed, split, refreshed once at a time on every instance, checked against revocations; its axum middleware; device cookies (feature `session`) |
 //! | [`limits`] | the forms' abuse limits: per client, network, account, device; the spray ceiling; code e-mails per day (feature `session`) |
 //! | [`clock`], [`expiring`] | the server's clock (a test's in tests); a bounded map whose entries expire |
-//! | [`cognito`] | every call to the user pool and its error mapping, retries, the start-up pool check, the OAuth 2.0 endpoints (feature `cognito`) |
+//! | [`cognito`] | every call to the user pool and its error mapping, retries, the start-up pool check (feature `cognito`); the OAuth 2.0 endpoints (feature `oauth`) |
 //! | [`AuthError`] | what went wrong, as a code with its HTTP status and wait: the app owns the words (no feature; wasm too) |
 //! | [`types`] | the values both sides share: e-mail, password and its policy, codes, challenge kinds, sign-in methods, confirmation modes (no feature; wasm too) |
 //!
 //! Features: `server` (default: all but [`types`]), `cognito` (the calls to the user pool, through
 //! `aws-sdk-cognitoidentityprovider`), `session` (the cookie session and its axum middleware, the
-//! limits), `redis` (Redis or Valkey, shared by every instance: `SessionStore::redis`), `metrics` (the Redis store's errors, reconnects and
+//! limits), `oauth` (the pool's OAuth 2.0 endpoints: "Continue with …", managed login), `redis` (Redis or Valkey, shared by every instance: `SessionStore::redis`), `metrics` (the Redis store's errors, reconnects and
 //! round trips through the `metrics` facade).
 #![warn(missing_docs, unreachable_pub)]
 

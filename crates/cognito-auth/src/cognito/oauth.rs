@@ -15,13 +15,16 @@
 //! The endpoints are set here rather than read from the pool's discovery document: Cognito's
 //! is at the issuer, not the domain, and cognito-local's lists neither endpoint.
 
+#[cfg(feature = "oauth")]
 use super::Tokens;
 use crate::AuthError;
 use crate::secret_hash::ClientSecret;
+#[cfg(feature = "oauth")]
 use oauth2::basic::{
     BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
 };
+#[cfg(feature = "oauth")]
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse,
@@ -41,15 +44,19 @@ pub const SCOPES: [&str; 4] = ["openid", "email", "profile", "aws.cognito.signin
 pub const AUTHORIZATION_LIFETIME: Duration = Duration::from_secs(10 * 60);
 
 /// The token endpoint's answer: RFC 6749's fields and the OpenID Connect ID token.
+#[cfg(feature = "oauth")]
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct IdTokenField {
     id_token: String,
 }
 
+#[cfg(feature = "oauth")]
 impl ExtraTokenFields for IdTokenField {}
 
+#[cfg(feature = "oauth")]
 type TokenAnswer = StandardTokenResponse<IdTokenField, BasicTokenType>;
 
+#[cfg(feature = "oauth")]
 type Client = oauth2::Client<
     BasicErrorResponse,
     TokenAnswer,
@@ -200,6 +207,7 @@ impl OAuthClient {
 }
 
 /// The pool's OAuth 2.0 endpoints for one app client: the way to the provider and back, the code's exchange, managed login and `/logout`.
+#[cfg(feature = "oauth")]
 #[derive(Clone)]
 pub struct OAuth {
     client: Client,
@@ -216,6 +224,7 @@ pub struct OAuth {
     emulator_json: bool,
 }
 
+#[cfg(feature = "oauth")]
 impl std::fmt::Debug for OAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OAuth")
@@ -224,6 +233,7 @@ impl std::fmt::Debug for OAuth {
     }
 }
 
+#[cfg(feature = "oauth")]
 impl OAuth {
     /// For `config`'s client at `federation`'s domain; refuses a domain that is not a URL or an HTTP client that cannot be built.
     pub fn new(config: &OAuthClient, federation: &Federation) -> Result<Self, OAuthSetupError> {
@@ -350,6 +360,7 @@ impl OAuth {
 }
 
 /// Why the OAuth endpoints could not be set up.
+#[cfg(feature = "oauth")]
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthSetupError {
     /// The domain or a URL made from it is not a URL.
@@ -361,6 +372,7 @@ pub enum OAuthSetupError {
 }
 
 /// What the person is told when the token endpoint says no; the reason goes to the log only.
+#[cfg(feature = "oauth")]
 fn token_error<RE: std::error::Error + 'static>(e: RequestTokenError<RE, BasicErrorResponse>) -> AuthError {
     match e {
         RequestTokenError::ServerResponse(answer) => {
@@ -438,6 +450,7 @@ pub fn callback_error(error: &str, description: Option<&str>) -> AuthError {
 }
 
 #[cfg(test)]
+#[cfg(feature = "oauth")]
 mod tests {
     use super::*;
 
