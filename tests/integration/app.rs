@@ -511,6 +511,35 @@ fn a_stalled_cognito_is_cut_by_the_operation_timeout() {
     })
 }
 
+/// A server without DescribeUserPoolClient (no IAM permission for it) finds the client's
+/// password flow at the first sign-in: SRP and USER_AUTH are refused as AWS refuses a flow the
+/// client does not allow, without the password going to either, and the password flow is kept.
+#[test]
+fn an_unreadable_client_finds_its_password_flow_at_the_first_sign_in() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        fake.fail(
+            "DescribeUserPoolClient",
+            Some((StatusCode::BAD_REQUEST, "AccessDeniedException")),
+        );
+        let app = app_at(&url, &[]).await;
+        let answer = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+        assert!(
+            answer.status.is_success() || answer.status.is_redirection(),
+            "{}",
+            answer.status
+        );
+        assert_eq!(fake.calls("InitiateAuth"), 3, "SRP, USER_AUTH, then the password");
+        let again = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+        assert!(
+            again.status.is_success() || again.status.is_redirection(),
+            "{}",
+            again.status
+        );
+        assert_eq!(fake.calls("InitiateAuth"), 4, "the flow found is kept");
+    })
+}
+
 #[test]
 fn throttling_is_retried_three_times_then_answered_429_with_retry_after() {
     run(async {
