@@ -138,6 +138,9 @@ pub struct ClientFacts {
     /// The client may write the standard `locale` attribute, where sign-up keeps the person's
     /// language for Cognito's e-mails.
     pub writes_locale: bool,
+    /// The client may read the `identities` attribute, which tells a person whose account is
+    /// linked to a provider's (GetUser returns only what the client may read).
+    pub reads_identities: bool,
     /// The client's OAuth settings, for sign-in through the pool's own pages.
     pub oauth: OAuthFacts,
 }
@@ -416,6 +419,14 @@ pub fn check(facts: &PoolFacts, config: &Expectations) -> Vec<Finding> {
                     "a public client: threat protection sees every sign-in coming from this server's address \
                      (EnablePropagateAdditionalUserContextData needs a client secret)",
                 )),
+            }
+            if providers && !client.reads_identities {
+                out.push(finding(
+                    Warn,
+                    "the app client may not read the `identities` attribute (ReadAttributes): a person whose account \
+                     is linked to a provider is not known as one, and the account page offers changes to the name \
+                     and e-mail that the provider's next sign-in writes over; add identities to ReadAttributes",
+                ));
             }
             if !client.writes_locale {
                 out.push(finding(
@@ -862,6 +873,11 @@ impl Cognito {
                 .write_attributes
                 .as_deref()
                 .is_none_or(|w| w.is_empty() || w.iter().any(|a| a == "locale")),
+            // No ReadAttributes list: the client may read every attribute.
+            reads_identities: c
+                .read_attributes
+                .as_deref()
+                .is_none_or(|r| r.is_empty() || r.iter().any(|a| a == "identities")),
             token_revocation: c.enable_token_revocation,
             prevent_user_existence_errors: c
                 .prevent_user_existence_errors
@@ -1012,6 +1028,7 @@ mod tests {
             token_revocation: Some(true),
             prevent_user_existence_errors: Some(true),
             writes_locale: true,
+            reads_identities: true,
             oauth: OAuthFacts::default(),
         }
     }
@@ -1342,6 +1359,35 @@ mod tests {
         );
         assert_eq!(worst(&no_locale), Level::Warn, "{no_locale:?}");
         assert!(no_locale.iter().any(|f| f.message.contains("`locale`")));
+    }
+
+    /// With identity providers, a client that cannot read `identities` does not know a linked
+    /// account for one (the template's client once could not).
+    #[test]
+    fn linked_accounts_need_identities_readable_when_providers_are_offered() {
+        let blind = ClientFacts {
+            reads_identities: false,
+            ..good_client()
+        };
+        let providers = [("COGNITO_DOMAIN", "myapp"), ("COGNITO_IDENTITY_PROVIDERS", "Google")];
+        let findings = check(&facts(blind), &config(&providers));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.level == Level::Warn && f.message.contains("`identities`")),
+            "{findings:?}"
+        );
+        let blind = ClientFacts {
+            reads_identities: false,
+            ..good_client()
+        };
+        let without = check(&facts(blind), &config(&[]));
+        assert!(
+            !without.iter().any(|f| f.message.contains("`identities`")),
+            "no providers, no need"
+        );
+        let findings = check(&facts(good_client()), &config(&providers));
+        assert!(!findings.iter().any(|f| f.message.contains("`identities`")));
     }
 
     #[test]
