@@ -429,6 +429,7 @@ impl Config {
             self.signed_out_url(),
         );
         client.client_secret = self.client_secret.clone();
+        client.second_client_secret = self.client_secret_second.clone();
         client.emulator_json = !self.production;
         client
     }

@@ -179,6 +179,9 @@ pub struct OAuthClient {
     pub client_id: String,
     /// Its secret, sent to `/oauth2/token` with HTTP Basic when it has one.
     pub client_secret: Option<ClientSecret>,
+    /// While the client's secrets are rotated, the other: tried once when the token endpoint
+    /// refuses the first (`invalid_client`), then kept.
+    pub second_client_secret: Option<ClientSecret>,
     /// Where the pool sends the browser back with a code (`APP_URL/auth/callback`).
     pub callback_url: String,
     /// Where the pool's `/logout` sends it back.
@@ -199,6 +202,7 @@ impl OAuthClient {
         Self {
             client_id: client_id.into(),
             client_secret: None,
+            second_client_secret: None,
             callback_url: callback_url.into(),
             signed_out_url: signed_out_url.into(),
             emulator_json: false,
@@ -210,7 +214,10 @@ impl OAuthClient {
 #[cfg(feature = "oauth")]
 #[derive(Clone)]
 pub struct OAuth {
-    client: Client,
+    /// One per client secret (the second while secrets are rotated); the first in use.
+    clients: Vec<Client>,
+    /// The one in use, and whether the other was tried already (shared by clones).
+    active: std::sync::Arc<(std::sync::atomic::AtomicUsize, std::sync::atomic::AtomicBool)>,
     http: reqwest::Client,
     domain: String,
     client_id: String,
@@ -238,15 +245,22 @@ impl OAuth {
     /// For `config`'s client at `federation`'s domain; refuses a domain that is not a URL or an HTTP client that cannot be built.
     pub fn new(config: &OAuthClient, federation: &Federation) -> Result<Self, OAuthSetupError> {
         let domain = federation.domain.clone();
-        let mut client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
+        let client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
             .set_auth_uri(AuthUrl::new(format!("{domain}/oauth2/authorize"))?)
             .set_token_uri(TokenUrl::new(format!("{domain}/oauth2/token"))?)
             .set_redirect_uri(RedirectUrl::new(config.callback_url.clone())?);
-        if let Some(secret) = &config.client_secret {
-            // HTTP Basic (the crate's default): Cognito's token endpoint takes
-            // `Authorization: Basic base64(client_id:client_secret)`.
-            client = client.set_client_secret(oauth2::ClientSecret::new(secret.expose().to_owned()));
-        }
+        // HTTP Basic (the crate's default): Cognito's token endpoint takes
+        // `Authorization: Basic base64(client_id:client_secret)`.
+        let with = |secret: &ClientSecret| {
+            client
+                .clone()
+                .set_client_secret(oauth2::ClientSecret::new(secret.expose().to_owned()))
+        };
+        let clients = match (&config.client_secret, &config.second_client_secret) {
+            (Some(first), Some(second)) => vec![with(first), with(second)],
+            (Some(first), None) => vec![with(first)],
+            _ => vec![client.clone()],
+        };
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_millis(1500))
             .timeout(Duration::from_secs(5))
@@ -255,7 +269,8 @@ impl OAuth {
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Self {
-            client,
+            clients,
+            active: std::sync::Arc::default(),
             http,
             domain,
             client_id: config.client_id.clone(),
@@ -271,8 +286,7 @@ impl OAuth {
     pub fn authorize(&self, provider: Option<&str>, lang: &str, next: String, now: i64) -> (String, Authorization) {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let nonce = CsrfToken::new_random();
-        let mut request = self
-            .client
+        let mut request = self.clients[0]
             .authorize_url(CsrfToken::new_random)
             .add_scopes(SCOPES.map(|s| Scope::new(s.to_owned())))
             .set_pkce_challenge(challenge)
@@ -323,13 +337,30 @@ impl OAuth {
                 Ok::<_, reqwest::Error>(answer.body(body).unwrap_or_default())
             }
         };
-        let answer = self
-            .client
-            .exchange_code(AuthorizationCode::new(code))
-            .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+        let (active, switched) = &*self.active;
+        let client = |i: usize| &self.clients[i.min(self.clients.len() - 1)];
+        let in_use = active.load(std::sync::atomic::Ordering::Relaxed);
+        let mut answer = client(in_use)
+            .exchange_code(AuthorizationCode::new(code.clone()))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier.clone()))
             .request_async(&send)
-            .await
-            .map_err(token_error)?;
+            .await;
+        // The client's secret refused (the code is checked after the client, so it still
+        // holds): the other secret, once, kept from then on.
+        let refused = matches!(&answer, Err(RequestTokenError::ServerResponse(e))
+            if *e.error() == BasicErrorResponseType::InvalidClient);
+        if refused && self.clients.len() > 1 && !switched.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!(
+                "the pool's token endpoint refused the first COGNITO_CLIENT_SECRET: using the second from now on"
+            );
+            active.store(1 - in_use.min(1), std::sync::atomic::Ordering::Relaxed);
+            answer = client(1 - in_use.min(1))
+                .exchange_code(AuthorizationCode::new(code))
+                .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+                .request_async(&send)
+                .await;
+        }
+        let answer = answer.map_err(token_error)?;
         Ok(Tokens {
             access_token: answer.access_token().secret().clone(),
             id_token: answer.extra_fields().id_token.clone(),
@@ -482,11 +513,78 @@ mod tests {
         let client = OAuthClient {
             client_id: get("COGNITO_CLIENT_ID").expect("a client").to_owned(),
             client_secret: get("COGNITO_CLIENT_SECRET").map(|s| ClientSecret::new(s.to_owned())),
+            second_client_secret: get("SECOND_SECRET").map(|s| ClientSecret::new(s.to_owned())),
             callback_url: format!("{app_url}/auth/callback"),
             signed_out_url: format!("{app_url}/"),
             emulator_json: !app_url.starts_with("https://"),
         };
         OAuth::new(&client, &federation).expect("oauth")
+    }
+
+    /// A token endpoint on loopback that takes only `client:the-new-secret` (HTTP Basic), and
+    /// counts the requests.
+    async fn token_endpoint() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use axum::http::{HeaderMap, StatusCode};
+        use base64::Engine as _;
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = calls.clone();
+        let app = axum::Router::new().route(
+            "/oauth2/token",
+            axum::routing::post(move |headers: HeaderMap| {
+                let counted = counted.clone();
+                async move {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let basic = base64::engine::general_purpose::STANDARD.encode("client-1:the-new-secret");
+                    let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
+                    if headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Basic {basic}")) {
+                        let body = r#"{"access_token":"a","id_token":"i","refresh_token":"r","token_type":"Bearer","expires_in":3600}"#;
+                        (StatusCode::OK, json, body)
+                    } else {
+                        (StatusCode::BAD_REQUEST, json, r#"{"error":"invalid_client"}"#)
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+        (url, calls)
+    }
+
+    #[tokio::test]
+    async fn the_token_endpoint_takes_the_second_secret_once_the_first_is_refused() {
+        let (domain, calls) = token_endpoint().await;
+        let oauth = oauth(&[
+            ("COGNITO_DOMAIN", &domain),
+            ("COGNITO_CLIENT_SECRET", "the-old-secret"),
+            ("SECOND_SECRET", "the-new-secret"),
+        ]);
+        let tokens = oauth.exchange("code-1".into(), "verifier-1".into()).await;
+        assert!(tokens.is_ok(), "{tokens:?}");
+        assert_eq!(
+            calls.load(std::sync::atomic::Ordering::Relaxed),
+            2,
+            "refused, then the second"
+        );
+        let again = oauth.clone().exchange("code-2".into(), "verifier-2".into()).await;
+        assert!(again.is_ok(), "{again:?}");
+        assert_eq!(
+            calls.load(std::sync::atomic::Ordering::Relaxed),
+            3,
+            "the second is kept"
+        );
+        // One secret, and it is wrong: the app client is refused, asked once.
+        let (domain, calls) = token_endpoint().await;
+        let wrong = oauth_without_second(&domain);
+        assert_eq!(
+            wrong.exchange("code-3".into(), "verifier-3".into()).await.map(drop),
+            Err(AuthError::FederationUnavailable)
+        );
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
+    fn oauth_without_second(domain: &str) -> OAuth {
+        oauth(&[("COGNITO_DOMAIN", domain), ("COGNITO_CLIENT_SECRET", "the-old-secret")])
     }
 
     fn query(url: &str) -> Vec<(String, String)> {
