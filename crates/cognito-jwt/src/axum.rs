@@ -10,10 +10,11 @@
 //!     Json(auth.claims.sub.clone())
 //! }
 //!
-//! # async fn run() {
+//! # fn run() -> Result<(), cognito_jwt::SetupError> {
 //! let config = VerifierConfig::for_pool("eu-west-1", "eu-west-1_AbC123xyz", ["client-1"]);
-//! let verifier = Arc::new(Verifier::new(config).expect("an HTTP client"));
+//! let verifier = Arc::new(Verifier::new(config)?);
 //! let app: Router = Router::new().route("/me", get(me)).with_state(verifier);
+//! # Ok(())
 //! # }
 //! ```
 

@@ -26,7 +26,7 @@ pub type RevocationFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, Unavail
 /// ```
 /// use cognito_jwt::{AccessClaims, RevocationCheck, RevocationFuture};
 /// use std::collections::HashSet;
-/// use std::sync::RwLock;
+/// use std::sync::{PoisonError, RwLock};
 ///
 /// /// Families signed out on this process (a real one is shared: Redis, a database).
 /// #[derive(Default)]
@@ -34,7 +34,9 @@ pub type RevocationFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, Unavail
 ///
 /// impl RevocationCheck for SignedOut {
 ///     fn is_revoked<'a>(&'a self, claims: &'a AccessClaims, _now: i64) -> RevocationFuture<'a> {
-///         let revoked = claims.family().is_some_and(|f| self.0.read().unwrap().contains(f));
+///         // A writer that panicked left the set as it was: still read it (never "not revoked").
+///         let set = self.0.read().unwrap_or_else(PoisonError::into_inner);
+///         let revoked = claims.family().is_some_and(|f| set.contains(f));
 ///         Box::pin(async move { Ok(revoked) })
 ///     }
 /// }

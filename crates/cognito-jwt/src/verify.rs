@@ -275,13 +275,15 @@ impl Verifier {
     /// is asked every time.
     ///
     /// ```
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// use cognito_jwt::{TokenError, Verifier, VerifierConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), cognito_jwt::SetupError> {
     /// let config = VerifierConfig::for_pool("eu-west-1", "eu-west-1_AbC123xyz", ["client-1"]);
-    /// let verifier = Verifier::new(config).unwrap();
+    /// let verifier = Verifier::new(config)?;
     /// // Refused on its shape, before any key is looked up (no request is made).
     /// assert_eq!(verifier.verify_access("not.a-jwt").await, Err(TokenError::Malformed));
-    /// # });
+    /// # Ok(())
+    /// # }
     /// ```
     pub async fn verify_access(&self, token: &str) -> Result<Arc<AccessClaims>, TokenError> {
         let now = now_unix();
