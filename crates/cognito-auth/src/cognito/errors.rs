@@ -195,9 +195,7 @@ pub fn map_service_error(op: Op, code: Option<&str>, message: Option<&str>) -> A
     match (op, code, message) {
         // "Unable to verify secret hash for client …": COGNITO_CLIENT_SECRET is not the
         // client's. The server's set-up is at fault, not the person's password.
-        (_, Some("NotAuthorizedException"), Some(message)) if message.to_ascii_lowercase().contains("secret") => {
-            AuthError::Internal
-        }
+        (_, code, message) if refuses_secret(code, message) => AuthError::Internal,
         (Op::ChangePassword, Some("InvalidPasswordException"), Some(EMULATOR_WRONG_PASSWORD)) => {
             AuthError::WrongPassword
         }
@@ -209,6 +207,12 @@ pub fn map_service_error(op: Op, code: Option<&str>, message: Option<&str>) -> A
         }
         _ => map_exception(op, code),
     }
+}
+
+/// "Unable to verify secret hash for client …", or a token call's refused client secret:
+/// Cognito's `NotAuthorizedException` about the secret, told apart by its text.
+pub(super) fn refuses_secret(code: Option<&str>, message: Option<&str>) -> bool {
+    code == Some("NotAuthorizedException") && message.is_some_and(|m| m.to_ascii_lowercase().contains("secret"))
 }
 
 /// Turns an SDK failure into an [`AuthError`], logging what only the server may see.

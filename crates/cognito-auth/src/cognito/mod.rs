@@ -202,7 +202,7 @@ impl Cognito {
 
     /// The secret in use, when the app client has one.
     fn secret(&self) -> Option<&ClientSecret> {
-        self.secrets.list.get(self.secrets.active.load(Ordering::Relaxed))
+        self.secrets.list.get(self.secrets.in_use.index())
     }
 
     /// `SECRET_HASH` for `username`, when the app client has a secret (see `crate::secret_hash`).
@@ -227,11 +227,9 @@ impl Cognito {
 
     /// Moves to the other secret, once in the process's life; false when there is none to move to.
     fn switch_secret(&self) -> bool {
-        if self.secrets.list.len() < 2 || self.secrets.switched.swap(true, Ordering::Relaxed) {
+        if self.secrets.list.len() < 2 || !self.secrets.in_use.move_to_second() {
             return false;
         }
-        let now = 1 - self.secrets.active.load(Ordering::Relaxed).min(1);
-        self.secrets.active.store(now, Ordering::Relaxed);
         tracing::warn!(
             "Cognito refused the first COGNITO_CLIENT_SECRET: using the second from now on (finish the rotation: \
              docs/setup.md, \"Rotating the client secret\")"
@@ -244,22 +242,35 @@ impl Cognito {
 #[derive(Debug, Default)]
 struct Secrets {
     list: Vec<ClientSecret>,
-    /// The index of the one in use.
-    active: std::sync::atomic::AtomicUsize,
-    /// The other was tried already.
-    switched: AtomicBool,
+    in_use: SecretInUse,
+}
+
+/// Which of an app client's (at most two) secrets is in use: the first, until the second is
+/// tried after Cognito refused the first; kept from then on, so the two never take turns.
+/// Shared by the clones of a [`Cognito`] and of an [`oauth::OAuth`].
+#[derive(Debug, Default)]
+pub(crate) struct SecretInUse(std::sync::atomic::AtomicUsize);
+
+impl SecretInUse {
+    /// 0 for the first secret, 1 for the second.
+    pub(crate) fn index(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Moves to the second secret: true the first time only.
+    pub(crate) fn move_to_second(&self) -> bool {
+        self.0
+            .compare_exchange(0, 1, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
 }
 
 /// Cognito refused the call's client secret (or the `SECRET_HASH` made with it).
 fn secret_refused<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    let SdkError::ServiceError(service) = err else {
-        return false;
-    };
-    service.err().code() == Some("NotAuthorizedException")
-        && service
-            .err()
-            .message()
-            .is_some_and(|m| m.to_ascii_lowercase().contains("secret"))
+    match err {
+        SdkError::ServiceError(service) => refuses_secret(service.err().code(), service.err().message()),
+        _ => false,
+    }
 }
 
 /// An authenticator app's code for VerifySoftwareToken, which takes exactly 6 digits (its

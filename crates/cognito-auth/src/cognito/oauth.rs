@@ -217,7 +217,7 @@ pub struct OAuth {
     /// One per client secret (the second while secrets are rotated); the first in use.
     clients: Vec<Client>,
     /// The one in use, and whether the other was tried already (shared by clones).
-    active: std::sync::Arc<(std::sync::atomic::AtomicUsize, std::sync::atomic::AtomicBool)>,
+    in_use: std::sync::Arc<super::SecretInUse>,
     http: reqwest::Client,
     domain: String,
     client_id: String,
@@ -270,7 +270,7 @@ impl OAuth {
             .build()?;
         Ok(Self {
             clients,
-            active: std::sync::Arc::default(),
+            in_use: std::sync::Arc::default(),
             http,
             domain,
             client_id: config.client_id.clone(),
@@ -337,28 +337,22 @@ impl OAuth {
                 Ok::<_, reqwest::Error>(answer.body(body).unwrap_or_default())
             }
         };
-        let (active, switched) = &*self.active;
-        let client = |i: usize| &self.clients[i.min(self.clients.len() - 1)];
-        let in_use = active.load(std::sync::atomic::Ordering::Relaxed);
-        let mut answer = client(in_use)
-            .exchange_code(AuthorizationCode::new(code.clone()))
-            .set_pkce_verifier(PkceCodeVerifier::new(verifier.clone()))
-            .request_async(&send)
-            .await;
+        let exchange = |i: usize| {
+            self.clients[i.min(self.clients.len() - 1)]
+                .exchange_code(AuthorizationCode::new(code.clone()))
+                .set_pkce_verifier(PkceCodeVerifier::new(verifier.clone()))
+                .request_async(&send)
+        };
+        let mut answer = exchange(self.in_use.index()).await;
         // The client's secret refused (the code is checked after the client, so it still
         // holds): the other secret, once, kept from then on.
         let refused = matches!(&answer, Err(RequestTokenError::ServerResponse(e))
             if *e.error() == BasicErrorResponseType::InvalidClient);
-        if refused && self.clients.len() > 1 && !switched.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        if refused && self.clients.len() > 1 && self.in_use.move_to_second() {
             tracing::warn!(
                 "the pool's token endpoint refused the first COGNITO_CLIENT_SECRET: using the second from now on"
             );
-            active.store(1 - in_use.min(1), std::sync::atomic::Ordering::Relaxed);
-            answer = client(1 - in_use.min(1))
-                .exchange_code(AuthorizationCode::new(code))
-                .set_pkce_verifier(PkceCodeVerifier::new(verifier))
-                .request_async(&send)
-                .await;
+            answer = exchange(1).await;
         }
         let answer = answer.map_err(token_error)?;
         Ok(Tokens {
