@@ -509,3 +509,29 @@ find_browser() {
   fi
   die "no Chromium or Chrome found for the browser tests: install one (macOS: brew install --cask chromium; Ubuntu: apt install chromium-browser; Fedora: dnf install chromium), or run \`npx --prefix end2end playwright install chromium\` (needs the internet), or set CHROMIUM_PATH"
 }
+
+# start_example NAME PORT DIR URL STATUS: runs examples/NAME's built binary on 127.0.0.1:PORT
+# (its log in DIR/NAME.log, stopped on exit by the caller's `stop_pids DIR`) and waits until URL
+# answers STATUS.
+start_example() {
+  local name=$1 port=$2 dir=$3 url=$4 status=$5
+  ADDR=127.0.0.1:$port "$CARGO_TARGET_DIR/debug/$name" >"$dir/$name.log" 2>&1 &
+  echo $! >"$dir/$name.pid"
+  for _ in $(seq 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$url" || true)" = "$status" ] && return 0
+    sleep 0.1
+  done
+  die "$name did not start on 127.0.0.1:$port (log: $dir/$name.log)"
+}
+
+# expect_answer NAME DIR WHAT STATUS BODY_FRAGMENT [CURL_ARGS...]: one call to the example NAME,
+# its status and a piece of its body (the answer's headers land in DIR/headers).
+expect_answer() {
+  local name=$1 dir=$2 what=$3 status=$4 fragment=$5 got body
+  shift 5
+  body=$(curl -s -D "$dir/headers" -o - "$@") || die "$name, $what: no answer (log: $dir/$name.log)"
+  got=$(sed -n 's/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$dir/headers" | tail -1)
+  [ "$got" = "$status" ] || die "$name, $what: expected $status, got $got: $body (log: $dir/$name.log)"
+  case $body in *"$fragment"*) ;; *) die "$name, $what: no \`$fragment\` in $body" ;; esac
+  printf '  ok       %s: %s\n' "$name" "$what" >&2
+}

@@ -24,27 +24,12 @@ cognito_call AdminConfirmSignUp "{\"UserPoolId\":\"$COGNITO_USER_POOL_ID\",\"Use
 token=$(cognito_call InitiateAuth "{\"ClientId\":\"$COGNITO_CLIENT_ID\",\"AuthFlow\":\"USER_PASSWORD_AUTH\",\"AuthParameters\":{\"USERNAME\":\"$email\",\"PASSWORD\":\"$password\"}}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["AuthenticationResult"]["AccessToken"])')
 
-ADDR=127.0.0.1:$port "$CARGO_TARGET_DIR/debug/axum-api" >"$dir/axum-api.log" 2>&1 &
-echo $! >"$dir/axum-api.pid"
 trap 'stop_pids "$dir"' EXIT
 base=http://127.0.0.1:$port
-up=
-for _ in $(seq 100); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/me" || true)" = 401 ] && up=1 && break
-  sleep 0.1
-done
-[ -n "$up" ] || die "axum-api did not start on $base (log: $dir/axum-api.log)"
+start_example axum-api "$port" "$dir" "$base/me" 401
 
 # expect WHAT STATUS BODY_FRAGMENT [CURL_ARGS...]: one call, its status and a piece of its body.
-expect() {
-  local what=$1 status=$2 fragment=$3 got body
-  shift 3
-  body=$(curl -s -D "$dir/headers" -o - "$@") || die "axum-api, $what: no answer (log: $dir/axum-api.log)"
-  got=$(sed -n 's/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$dir/headers" | tail -1)
-  [ "$got" = "$status" ] || die "axum-api, $what: expected $status, got $got: $body (log: $dir/axum-api.log)"
-  case $body in *"$fragment"*) ;; *) die "axum-api, $what: no \`$fragment\` in $body" ;; esac
-  printf '  ok       axum-api: %s\n' "$what" >&2
-}
+expect() { expect_answer axum-api "$dir" "$@"; }
 expect "the user's access token" 200 '"sub"' -H "Authorization: Bearer $token" "$base/me"
 expect "no token" 401 missing_token "$base/me"
 grep -qi '^www-authenticate: Bearer realm="cognito"' "$dir/headers" || die "axum-api: no bare challenge for a request without a token"

@@ -23,27 +23,12 @@ email=session-$(date +%s%N)@example.com password=Correct-Horse-9
 cognito_call SignUp "{\"ClientId\":\"$COGNITO_CLIENT_ID\",\"Username\":\"$email\",\"Password\":\"$password\"}" >/dev/null
 cognito_call AdminConfirmSignUp "{\"UserPoolId\":\"$COGNITO_USER_POOL_ID\",\"Username\":\"$email\"}" >/dev/null
 
-ADDR=127.0.0.1:$port "$CARGO_TARGET_DIR/debug/axum-session" >"$dir/axum-session.log" 2>&1 &
-echo $! >"$dir/axum-session.pid"
 trap 'stop_pids "$dir"' EXIT
 base=http://127.0.0.1:$port
-up=
-for _ in $(seq 100); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/me" || true)" = 401 ] && up=1 && break
-  sleep 0.1
-done
-[ -n "$up" ] || die "axum-session did not start on $base (log: $dir/axum-session.log)"
+start_example axum-session "$port" "$dir" "$base/me" 401
 
 # expect WHAT STATUS BODY_FRAGMENT [CURL_ARGS...]: one call, its status and a piece of its body.
-expect() {
-  local what=$1 status=$2 fragment=$3 got body
-  shift 3
-  body=$(curl -s -D "$dir/headers" -o - "$@") || die "axum-session, $what: no answer (log: $dir/axum-session.log)"
-  got=$(sed -n 's/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$dir/headers" | tail -1)
-  [ "$got" = "$status" ] || die "axum-session, $what: expected $status, got $got: $body (log: $dir/axum-session.log)"
-  case $body in *"$fragment"*) ;; *) die "axum-session, $what: no \`$fragment\` in $body" ;; esac
-  printf '  ok       axum-session: %s\n' "$what" >&2
-}
+expect() { expect_answer axum-session "$dir" "$@"; }
 jar=$dir/cookies
 expect "no session" 401 signed_out "$base/me"
 expect "a wrong password, in the app's words" 401 "Wrong e-mail address or password." \
