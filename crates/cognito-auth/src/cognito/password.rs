@@ -476,6 +476,15 @@ mod tests {
         }
     }
 
+    /// Tokens, as a sign-in's last step answers them.
+    pub(super) fn signed_in() -> AuthenticationResultType {
+        AuthenticationResultType::builder()
+            .access_token("access")
+            .id_token("id")
+            .refresh_token("refresh")
+            .build()
+    }
+
     fn aws_error(exception: &str, message: &str) -> HttpResponse {
         let body = serde_json::json!({ "__type": exception, "message": message }).to_string();
         let mut response = HttpResponse::new(StatusCode::try_from(400).expect("status"), SdkBody::from(body));
@@ -539,13 +548,7 @@ mod tests {
             } else if server.verifies(responses) {
                 MockResponse::Output(
                     RespondToAuthChallengeOutput::builder()
-                        .authentication_result(
-                            AuthenticationResultType::builder()
-                                .access_token("access")
-                                .id_token("id")
-                                .refresh_token("refresh")
-                                .build(),
-                        )
+                        .authentication_result(signed_in())
                         .build(),
                 )
             } else {
@@ -629,17 +632,7 @@ mod tests {
             match input.auth_flow() {
                 Some(AuthFlowType::UserPasswordAuth) => {
                     assert_eq!(params["PASSWORD"], PASSWORD);
-                    MockResponse::Output(
-                        InitiateAuthOutput::builder()
-                            .authentication_result(
-                                AuthenticationResultType::builder()
-                                    .access_token("a")
-                                    .id_token("i")
-                                    .refresh_token("r")
-                                    .build(),
-                            )
-                            .build(),
-                    )
+                    MockResponse::Output(InitiateAuthOutput::builder().authentication_result(signed_in()).build())
                 }
                 Some(AuthFlowType::UserAuth) => {
                     assert!(
@@ -717,13 +710,7 @@ mod tests {
             assert_eq!(responses["USERNAME"], USER_ID);
             MockResponse::Output(
                 RespondToAuthChallengeOutput::builder()
-                    .authentication_result(
-                        AuthenticationResultType::builder()
-                            .access_token("a")
-                            .id_token("i")
-                            .refresh_token("r")
-                            .build(),
-                    )
+                    .authentication_result(signed_in())
                     .build(),
             )
         });
@@ -758,17 +745,7 @@ mod tests {
                 Some(AuthFlowType::UserAuth) => {
                     assert_eq!(params["PREFERRED_CHALLENGE"], "PASSWORD");
                     assert_eq!(params["PASSWORD"], PASSWORD);
-                    MockResponse::Output(
-                        InitiateAuthOutput::builder()
-                            .authentication_result(
-                                AuthenticationResultType::builder()
-                                    .access_token("a")
-                                    .id_token("i")
-                                    .refresh_token("r")
-                                    .build(),
-                            )
-                            .build(),
-                    )
+                    MockResponse::Output(InitiateAuthOutput::builder().authentication_result(signed_in()).build())
                 }
                 _ => MockResponse::Http(aws_error(
                     "InvalidParameterException",
@@ -788,6 +765,7 @@ mod tests {
 /// is told of a fault, not of a wrong password.
 #[cfg(test)]
 mod two_secrets {
+    use super::tests::signed_in;
     use super::*;
     use crate::secret_hash::ClientSecret;
     use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
@@ -811,17 +789,7 @@ mod two_secrets {
         let initiate = mock!(Client::initiate_auth).then_compute_response(move |input| {
             let params = input.auth_parameters().expect("parameters");
             if params.get("SECRET_HASH") == Some(&new) {
-                MockResponse::Output(
-                    InitiateAuthOutput::builder()
-                        .authentication_result(
-                            AuthenticationResultType::builder()
-                                .access_token("a")
-                                .id_token("i")
-                                .refresh_token("r")
-                                .build(),
-                        )
-                        .build(),
-                )
+                MockResponse::Output(InitiateAuthOutput::builder().authentication_result(signed_in()).build())
             } else {
                 MockResponse::Http(refused())
             }
