@@ -59,6 +59,9 @@ pub struct SharedState {
     /// The pool requires user verification (the device's fingerprint, face or PIN) for every
     /// passkey: only then does a passkey sign-in prove who is at the keyboard, as a password does.
     pub passkeys_verify_user: bool,
+    /// Whether and how the pool remembers devices ("Remember this browser" on the code page
+    /// when it asks the person).
+    pub devices: cognito_auth::cognito::pool::Remembering,
     /// The pool's OAuth endpoints ("Continue with …", managed login), with `COGNITO_DOMAIN`.
     pub oauth: Option<OAuth>,
     /// The time every clock-bound rule reads (a test's own in tests).
@@ -345,6 +348,7 @@ impl AppState {
             mfa_required: facts.mfa.is_some_and(|m| m.required),
             sign_in_methods,
             passkeys_verify_user: facts.webauthn.as_ref().is_some_and(|w| w.user_verification_required),
+            devices: facts.settings.map(|s| s.devices).unwrap_or_default(),
             oauth,
             clock,
         })))

@@ -157,6 +157,10 @@ pub struct ChallengeView {
     /// The code is the whole sign-in (an e-mail code asked for instead of a password).
     #[serde(default)]
     pub first_factor: bool,
+    /// "Remember this browser" is offered: the pool remembers a device when the person asks,
+    /// and this code follows a password.
+    #[serde(default)]
+    pub offer_remember: bool,
 }
 
 /// The label of a user attribute a pool may require of an invited user (Cognito's standard

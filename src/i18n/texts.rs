@@ -181,6 +181,9 @@ pub struct Challenge {
     /// Around the e-mail of the person signing in.
     pub set_up_intro: Around,
     pub turn_on: Text,
+    /// "Remember this browser" on the code page (pools that ask the person).
+    pub remember: Text,
+    pub remember_hint: Text,
 }
 
 pub struct Forgot {
@@ -316,6 +319,16 @@ pub struct Account {
     /// The button's accessible name: "Sign out Chrome on macOS".
     pub end_session_named: fn(&str) -> String,
     pub session_ended: Text,
+    pub devices_heading: Text,
+    pub devices_intro: Text,
+    pub devices_none: Text,
+    /// Beside the browser the page is open in.
+    pub this_browser: Text,
+    pub device_used_label: Text,
+    pub forget_device: Text,
+    /// The button's accessible name: "Forget Firefox on Linux".
+    pub forget_device_named: fn(&str) -> String,
+    pub device_forgotten: Text,
     pub everywhere_heading: Text,
     pub everywhere_intro: Text,
     pub signing_out: Text,

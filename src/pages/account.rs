@@ -6,8 +6,8 @@
 use crate::auth::account::forms;
 use crate::auth::{
     AccountView, AddPasskey, ChangeEmail, ChangePassword, ConfirmAuthenticator, ConfirmPassword, DeleteAccount,
-    DeletePasskey, EndSession, PasskeyCreationOptions, PasskeyView, ResendEmailCode, SessionView, SignOutEverywhere,
-    StartAuthenticator, TurnOffAuthenticator, UpdateName, VerifyNewEmail, get_account,
+    DeletePasskey, DeviceView, EndSession, ForgetDevice, PasskeyCreationOptions, PasskeyView, ResendEmailCode,
+    SessionView, SignOutEverywhere, StartAuthenticator, TurnOffAuthenticator, UpdateName, VerifyNewEmail, get_account,
 };
 use crate::components::{
     CodeField, ErrorBanner, MarkHydrated, NewPasswordField, Notice, PasswordField, SubmitButton, TextField,
@@ -74,6 +74,7 @@ fn notice_text(code: &str, t: &Texts) -> Option<&'static str> {
         "email_verified" => a.email_verified,
         "email_unchanged" => a.email_unchanged,
         "session_ended" => a.session_ended,
+        "device_forgotten" => a.device_forgotten,
         "passkey_added" => a.passkey_added,
         "passkey_deleted" => a.passkey_deleted,
         _ => return None,
@@ -128,6 +129,7 @@ fn Account(view: AccountView, notice: Option<String>, loaded: Loaded) -> impl In
                 <dd data-testid="account-two-step">{two_step}</dd>
             </dl>
             <Sessions sessions=view.sessions.clone() error=loaded.error_for(forms::SESSIONS)/>
+            {view.devices.clone().map(|devices| view! { <Devices devices error=loaded.error_for(forms::DEVICES)/> })}
             <AccountForms view=view.clone() loaded=loaded.clone()/>
             {view.passkeys.clone().map(|passkeys| view! {
                 <Passkeys passkeys confirmed=view.confirmed_until.is_some() error=loaded.error_for(forms::PASSKEYS)/>
@@ -274,6 +276,51 @@ fn Sessions(sessions: Vec<SessionView>, error: Option<AppError>) -> impl IntoVie
         <p>{t!(lang, account.sessions_intro)}</p>
         {error.map(|e| view! { <div class="banner error" role="alert">{e.message(lang)}</div> })}
         <ul class="sessions" data-testid="sessions">{rows}</ul>
+    }
+}
+
+/// The browsers Cognito remembers (they skip the second step), each with "Forget". Rendered on
+/// the server only, with plain form posts, like [`Sessions`].
+#[component]
+fn Devices(devices: Vec<DeviceView>, error: Option<AppError>) -> impl IntoView {
+    let a = &texts().account;
+    let lang = language();
+    let empty = devices.is_empty();
+    let rows = devices
+        .into_iter()
+        .map(|d| {
+            let name = if d.name.is_empty() {
+                a.unknown_device.to_owned()
+            } else {
+                d.name.clone()
+            };
+            view! {
+                <li class="session" data-testid="device" data-current=d.current.to_string()>
+                    <p class="session-device">
+                        <strong>{name.clone()}</strong>
+                        {d.current.then(|| view! { " " <span class="badge">{a.this_browser}</span> })}
+                    </p>
+                    {d.used_ago.map(|ago| view! {
+                        <dl class="facts">
+                            <dt>{a.device_used_label}</dt>
+                            <dd>{(a.ago)(ago)}</dd>
+                        </dl>
+                    })}
+                    <form method="post" action=ForgetDevice::url()>
+                        <input type="hidden" name="device" value=d.key.clone()/>
+                        <button type="submit" class="secondary" aria-label=(a.forget_device_named)(&name)>
+                            {a.forget_device}
+                        </button>
+                    </form>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>{t!(lang, account.devices_heading)}</h2>
+        <p>{if empty { a.devices_none } else { a.devices_intro }}</p>
+        {error.map(|e| view! { <div class="banner error" role="alert">{e.message(lang)}</div> })}
+        <ul class="sessions" data-testid="devices">{rows}</ul>
     }
 }
 

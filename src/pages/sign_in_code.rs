@@ -42,7 +42,7 @@ pub fn SignInCodePage() -> impl IntoView {
                     <h1>{heading}</h1>
                     <p>{t.challenge.signing_in_as.0} <strong>{challenge.email}</strong> {t.challenge.signing_in_as.1}</p>
                     <p id="code-intro">{intro}</p>
-                    <CodeForm label=label.to_owned() error=error.clone()/>
+                    <CodeForm label=label.to_owned() error=error.clone() offer_remember=challenge.offer_remember/>
                 }
             }/>
             <p><A href=routes::SIGN_IN>{t.form.start_again}</A></p>
@@ -52,7 +52,7 @@ pub fn SignInCodePage() -> impl IntoView {
 
 /// The code form, live in the browser: a pending button and the error next to the field.
 #[island(lazy)]
-fn CodeForm(label: String, error: Option<AppError>) -> impl IntoView {
+fn CodeForm(label: String, error: Option<AppError>, offer_remember: bool) -> impl IntoView {
     let action = ServerAction::<AnswerMfaCode>::new();
     let error = use_form_error(move || action.value().get(), error);
     let lang = language();
@@ -61,6 +61,13 @@ fn CodeForm(label: String, error: Option<AppError>) -> impl IntoView {
         <ErrorBanner error=banner_error(error)/>
         <ActionForm action>
             <CodeField label error=field_error(error, Field::Code)/>
+            {offer_remember.then(|| view! {
+                <div class="check">
+                    <input type="checkbox" id="remember" name="remember" value="on" aria-describedby="remember-hint"/>
+                    <label for="remember">{t!(lang, challenge.remember)}</label>
+                </div>
+                <p class="hint" id="remember-hint">{t!(lang, challenge.remember_hint)}</p>
+            })}
             <SubmitButton label=t!(lang, challenge.continue_) busy_label=t!(lang, form.checking) pending=action.pending()/>
         </ActionForm>
     }

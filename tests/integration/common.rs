@@ -80,6 +80,8 @@ pub struct Pool {
     pub mfa_required: bool,
     /// Passkeys and e-mail codes: the pool's first factors and the client's `ALLOW_USER_AUTH`.
     pub passwordless: bool,
+    /// The pool remembers devices when the person asks ("User opt-in").
+    pub devices: bool,
 }
 
 pub fn now() -> i64 {
@@ -139,6 +141,13 @@ pub fn start_up_rules(pool: Pool) -> Vec<Rule> {
                     .build();
                 let policies = UserPoolPolicyType::builder().sign_in_policy(factors).build();
                 out = out.user_pool(UserPoolType::builder().policies(policies).build());
+            }
+            if pool.devices {
+                let devices = aws_sdk_cognitoidentityprovider::types::DeviceConfigurationType::builder()
+                    .challenge_required_on_new_device(true)
+                    .device_only_remembered_on_user_prompt(true)
+                    .build();
+                out = out.user_pool(UserPoolType::builder().device_configuration(devices).build());
             }
             out.build()
         })

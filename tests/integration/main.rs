@@ -10,6 +10,7 @@ mod app;
 mod challenges;
 mod cognito_errors;
 mod common;
+mod devices;
 mod federation;
 mod language;
 mod limits;

@@ -26,6 +26,7 @@ const PASSWORDLESS: Pool = Pool {
     write_attributes: None,
     mfa_required: false,
     passwordless: true,
+    devices: false,
 };
 
 /// Cognito's `CREDENTIAL_REQUEST_OPTIONS` for an account with one passkey.

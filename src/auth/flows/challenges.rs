@@ -95,9 +95,12 @@ async fn go_on(
     pending: &PendingSignIn,
     page: &str,
     answer: Result<cognito_auth::cognito::AuthStep, AuthError>,
+    remember: bool,
 ) -> Result<(), AuthError> {
     let result = match answer {
-        Ok(step) => pending::advance(state, step, &pending.email, &pending.next, pending.factor).await,
+        Ok(step) => {
+            pending::advance_remembering(state, step, &pending.email, &pending.next, pending.factor, remember).await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -112,7 +115,7 @@ async fn go_on(
 /// A sign-in code: from an authenticator app (SOFTWARE_TOKEN_MFA), or the one Cognito e-mailed
 /// (EMAIL_OTP) or texted (SMS_MFA).
 #[server(prefix = "/auth", endpoint = "mfa-code")]
-pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
+pub async fn answer_mfa_code(code: String, remember: Option<String>) -> Result<(), AppError> {
     let page = ChallengeKind::SoftwareToken.path();
     let state = state()?;
     let kinds = [
@@ -167,7 +170,10 @@ pub async fn answer_mfa_code(code: String) -> Result<(), AppError> {
             return Ok(pending::restart(&state, Some(&pending), &AuthError::CodeAttemptsUsed)?);
         }
     }
-    Ok(go_on(&state, &pending, page, answer).await?)
+    // "Remember this browser": only after a password (a code that is the whole sign-in has
+    // no second step to skip).
+    let remember = remember.is_some() && pending.factor == Factor::Password;
+    Ok(go_on(&state, &pending, page, answer, remember).await?)
 }
 
 /// An answer to an e-mailed sign-in code takes at least this long: a decoy's is checked by no one.
@@ -187,7 +193,7 @@ pub async fn choose_mfa(factor: String) -> Result<(), AppError> {
         return Err(form_error(AuthError::InvalidChoice, page, &[]).into());
     }
     let answer = state.cognito.choose_mfa(caller(), &pending.challenge, &factor).await;
-    Ok(go_on(&state, &pending, page, answer).await?)
+    Ok(go_on(&state, &pending, page, answer, false).await?)
 }
 
 /// NEW_PASSWORD_REQUIRED: a user an administrator invited chooses their own password, and
@@ -235,7 +241,7 @@ pub async fn set_new_password(password: String, attributes: Option<HashMap<Strin
         {
             Err(back(e).into())
         }
-        answer => Ok(go_on(&state, &pending, page, answer).await?),
+        answer => Ok(go_on(&state, &pending, page, answer, false).await?),
     }
 }
 
@@ -259,5 +265,5 @@ pub async fn verify_mfa_setup(code: String) -> Result<(), AppError> {
         .finish_totp_setup(caller(), &pending.challenge, &code, &device)
         .await;
     finish(attempt, &pending, &answer).await;
-    Ok(go_on(&state, &pending, page, answer).await?)
+    Ok(go_on(&state, &pending, page, answer, false).await?)
 }

@@ -239,4 +239,16 @@ async fn end_every_session(state: &crate::state::AppState, email: &Email) {
             "password reset: Cognito did not end the person's other sign-ins (the server needs cognito-idp:AdminUserGlobalSignOut)"
         ),
     }
+    // No browser remembered while someone else may have known the password skips the second
+    // step any more.
+    if state.devices != cognito_auth::cognito::pool::Remembering::Off {
+        match state.cognito.admin_forget_devices(email).await {
+            Ok(n) => tracing::info!(forgotten = n, "password reset: the remembered devices were forgotten"),
+            Err(e) => tracing::error!(
+                error = %e,
+                "password reset: the remembered devices were not forgotten (the server needs \
+                 cognito-idp:AdminListDevices and cognito-idp:AdminForgetDevice)"
+            ),
+        }
+    }
 }

@@ -97,6 +97,74 @@ impl PendingSignIn {
                 .as_deref()
                 .and_then(|secret| crate::auth::totp::setup(&state.config.app_name, &self.email, secret).ok()),
             first_factor: self.factor == Factor::EmailCode && self.challenge.kind == ChallengeKind::EmailOtp,
+            offer_remember: state.devices == cognito_auth::cognito::pool::Remembering::OptIn
+                && self.factor == Factor::Password,
+        }
+    }
+}
+
+/// The device side of a sign-in that ends now, in a pool that remembers devices: a new device
+/// (`NewDeviceMetadata`) is confirmed with this browser's name and, once the person asked
+/// (opt-in pools), remembered; a device the sign-in named but Cognito did not remember yet is
+/// remembered when asked. `tokens` learn which device their refresh needs. The cookie to set.
+async fn remember_device(
+    state: &AppState,
+    tokens: &mut cognito_auth::cognito::Tokens,
+    email: &str,
+    factor: Factor,
+    remember: bool,
+) -> Option<http::HeaderValue> {
+    use cognito_auth::cognito::pool::Remembering;
+    if state.devices == Remembering::Off {
+        return None;
+    }
+    let headers = request_headers();
+    // Filed under the address as the forms parse it; a provider's user has no device here.
+    let email = crate::auth::validate::Email::parse(email)
+        .ok()
+        .filter(|_| !matches!(factor, Factor::Federated | Factor::ManagedLogin))?;
+    let Some(new) = tokens.new_device.clone() else {
+        // The sign-in named this browser's device (a password sign-in sends it): its refresh
+        // needs it, and the person may have asked to remember it now.
+        let kept = state.sessions.remembered_device(&headers, email.as_str())?;
+        if factor == Factor::Password && tokens.device_key.is_none() {
+            tokens.device_key = Some(kept.key.clone());
+            if remember
+                && let Err(e) = state
+                    .cognito
+                    .remember_device(&tokens.access_token, &kept.key, true)
+                    .await
+            {
+                tracing::warn!(error = %e, "the device could not be remembered (UpdateDeviceStatus)");
+            }
+        }
+        return None;
+    };
+    let name = cognito_auth::records::device(
+        headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default(),
+    );
+    match state.cognito.confirm_device(&tokens.access_token, &new, &name).await {
+        Ok(confirmed) => {
+            if confirmed.needs_consent
+                && remember
+                && let Err(e) = state
+                    .cognito
+                    .remember_device(&tokens.access_token, &new.key, true)
+                    .await
+            {
+                tracing::warn!(error = %e, "the new device could not be remembered (UpdateDeviceStatus)");
+            }
+            state
+                .sessions
+                .remember_device_cookie(&headers, email.as_str(), &confirmed.secret)
+        }
+        Err(e) => {
+            // Signed in all the same; the next sign-in is offered a new device.
+            tracing::warn!(error = %e, "the new device could not be confirmed (ConfirmDevice)");
+            None
         }
     }
 }
@@ -195,8 +263,25 @@ pub async fn advance(
     next: &str,
     factor: Factor,
 ) -> Result<(), AuthError> {
+    advance_remembering(state, step, email, next, factor, false).await
+}
+
+/// [`advance`], from a code page where the person may have ticked "Remember this browser"
+/// (`remember`; only offered when the pool asks the person).
+pub async fn advance_remembering(
+    state: &AppState,
+    step: AuthStep,
+    email: &str,
+    next: &str,
+    factor: Factor,
+    remember: bool,
+) -> Result<(), AuthError> {
     match step {
-        AuthStep::Tokens(tokens) => {
+        AuthStep::Tokens(mut tokens) => {
+            // A pool that remembers devices: the device Cognito began to track is confirmed,
+            // and its secret kept in this browser's encrypted cookie (its refresh needs its
+            // key). Done before the session starts, which seals the key into the refresh cookie.
+            let device_cookie = remember_device(state, &mut tokens, email, factor, remember).await;
             // What counts as "the password typed just now" for the account page's sensitive
             // changes: a password, or a passkey when the pool requires user verification (with
             // it only "preferred", a stolen security key alone would do). Not an e-mailed code
@@ -211,6 +296,7 @@ pub async fn advance(
             // session cookie there: signing out must still visit the pool's `/logout`.
             let through_pool = factor.through_pool() || state.sessions.through_pool(&request_headers());
             let (session_started, mut cookies) = state.sessions.start(&tokens, proves_identity, through_pool).await?;
+            cookies.extend(device_cookie);
             // Each sign-in writes a session record: so many an hour per person. Past that, the
             // tokens just issued are handed back (nobody else holds them).
             if let Err(limited) = state.limits.check_sign_in(&session_started.sub).await {

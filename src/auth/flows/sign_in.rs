@@ -42,7 +42,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         .check_failures(Form::SignIn, Against::account(&parsed_email), &trust)
         .await
         .map_err(back)?;
-    let outcome = state.cognito.sign_in(caller(), &parsed_email, &password).await;
+    let outcome = password_sign_in(&state, &parsed_email, &password).await;
     // Cognito's lockout tells that the account exists: only a browser known for it hears it,
     // and is charged nothing for it. Any other is told, and charged, what a wrong password is.
     let outcome = match outcome {
@@ -79,6 +79,37 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         }
         Err(e) => Err(back(e).into()),
     }
+}
+
+/// A password sign-in from this browser, with the device it keeps for the account when the
+/// pool remembers devices (a remembered one skips the second step); a device Cognito no longer
+/// knows is dropped from the browser.
+#[cfg(feature = "ssr")]
+pub(super) async fn password_sign_in(
+    state: &crate::state::AppState,
+    email: &Email,
+    password: &Password,
+) -> Result<AuthStep, AuthError> {
+    use cognito_auth::cognito::{DeviceUse, pool::Remembering};
+    let headers = request_headers();
+    let device = match state.devices {
+        Remembering::Off => None,
+        _ => state.sessions.remembered_device(&headers, email.as_str()),
+    };
+    let (step, used) = state
+        .cognito
+        .sign_in_on(caller(), email, password, device.as_ref())
+        .await?;
+    if used == DeviceUse::Refused {
+        set_cookies(
+            state
+                .sessions
+                .forget_device_cookie(&headers, email.as_str())
+                .into_iter()
+                .collect(),
+        );
+    }
+    Ok(step)
 }
 
 /// "E-mail me a code": a sign-in without the password (`USER_AUTH` with `EMAIL_OTP`). Cognito

@@ -12,6 +12,32 @@ pub struct Tokens {
     pub id_token: String,
     /// Present on sign-in; a refresh leaves the refresh token as it was.
     pub refresh_token: Option<String>,
+    /// A device Cognito began to track at this sign-in (`NewDeviceMetadata`, in pools that
+    /// remember devices): confirm it ([`Cognito::confirm_device`]) and keep its secret.
+    pub new_device: Option<NewDevice>,
+    /// The device these tokens were issued to, when the sign-in named one that Cognito knew
+    /// ([`Cognito::sign_in_on`]): its refresh token needs the device's key.
+    pub device_key: Option<String>,
+}
+
+impl Tokens {
+    /// Tokens as a sign-in issues them, with no device.
+    pub fn new(access_token: String, id_token: String, refresh_token: Option<String>) -> Self {
+        Self {
+            access_token,
+            id_token,
+            refresh_token,
+            new_device: None,
+            device_key: None,
+        }
+    }
+
+    /// The device the refresh token belongs to: the one named at sign-in, or the new one.
+    pub fn device(&self) -> Option<&str> {
+        self.device_key
+            .as_deref()
+            .or(self.new_device.as_ref().map(|d| d.key.as_str()))
+    }
 }
 
 impl fmt::Debug for Tokens {
@@ -31,6 +57,13 @@ pub(super) fn tokens_from(op: Op, result: Option<AuthenticationResultType>) -> R
             access_token,
             id_token,
             refresh_token: result.refresh_token,
+            new_device: result
+                .new_device_metadata
+                .and_then(|d| match (d.device_key, d.device_group_key) {
+                    (Some(key), Some(group_key)) => Some(NewDevice { key, group_key }),
+                    _ => None,
+                }),
+            device_key: None,
         }),
         _ => {
             tracing::warn!(?op, "cognito answer lacks the access or ID token");

@@ -61,6 +61,9 @@ pub enum Op {
     Passkey,
     /// The account's passkeys: Start/CompleteWebAuthnRegistration, List/DeleteWebAuthnCredential(s).
     AccountPasskey,
+    /// Remembered devices: ConfirmDevice, UpdateDeviceStatus, ListDevices, ForgetDevice with the
+    /// person's access token, and a device's own proof at sign-in (`DEVICE_SRP_AUTH`).
+    Device,
 }
 
 /// Maps a Cognito exception name to what the person is told.
@@ -150,6 +153,11 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AuthError {
             Op::Refresh | Op::GetUser | Op::Account | Op::AccountTotp | Op::VerifyEmail | Op::GlobalSignOut,
             "NotAuthorizedException" | "UserNotFoundException",
         ) => E::SessionExpired,
+        // An access token that no longer works; at sign-in, a device Cognito no longer knows or
+        // whose proof it refused (the sign-in goes on without it).
+        (Op::Device, "NotAuthorizedException" | "UserNotFoundException" | "ResourceNotFoundException") => {
+            E::SessionExpired
+        }
         // The emulator has no GlobalSignOut (HTTP 500 `Unsupported`); AWS may be unreachable.
         (Op::GlobalSignOut, _) => E::SignOutEverywhereUnavailable,
         // AWS answers NotAuthorizedException for both an unknown user and a wrong password (with

@@ -33,6 +33,7 @@
 //! | the challenges, refresh, sign-out | `sign_in.rs` |
 //! | sign-in without a password (`USER_AUTH`: passkey, e-mail code), the account's passkeys | `passwordless.rs` |
 //! | the account page's calls (the person's own access token) | `account.rs` |
+//! | remembered devices: confirming, the device's proof at sign-in, listing, forgetting | `devices.rs` |
 //! | what a sign-in step answers: tokens or a challenge | `answers.rs` |
 //! | exception → [`AuthError`], and the log line | `errors.rs` |
 //! | which failures the SDK may retry | `retry.rs` |
@@ -45,6 +46,7 @@
 
 mod account;
 mod answers;
+pub mod devices;
 mod errors;
 pub mod oauth;
 mod password;
@@ -59,6 +61,7 @@ use crate::AuthError;
 pub use answers::*;
 /// The AWS SDK these calls are made with, for its `Client` ([`Cognito::new`]) in the same version.
 pub use aws_sdk_cognitoidentityprovider as sdk;
+pub use devices::{ConfirmedDevice, DeviceFacts, DeviceSecret, DeviceUse, NewDevice};
 pub use errors::*;
 pub use password::PasswordFlow;
 pub use passwordless::{FirstFactor, PasskeyFacts, to_document, to_json};

@@ -355,11 +355,11 @@ impl OAuth {
             answer = exchange(1).await;
         }
         let answer = answer.map_err(token_error)?;
-        Ok(Tokens {
-            access_token: answer.access_token().secret().clone(),
-            id_token: answer.extra_fields().id_token.clone(),
-            refresh_token: answer.refresh_token().map(|t| t.secret().clone()),
-        })
+        Ok(Tokens::new(
+            answer.access_token().secret().clone(),
+            answer.extra_fields().id_token.clone(),
+            answer.refresh_token().map(|t| t.secret().clone()),
+        ))
     }
 
     /// The pool's `/logout`: it ends Cognito's own session cookie for its domain (so the next

@@ -27,6 +27,7 @@
 use super::*;
 use crate::AuthError;
 use aws_cognito_srp::{SrpClient, User};
+use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
 use std::sync::atomic::AtomicU8;
 
 /// How a password signs in: the first flow the app client allows, in [`PasswordFlow::ORDER`]
@@ -80,6 +81,9 @@ pub(super) struct FlowInUse(AtomicU8);
 enum Tried {
     /// The client does not allow this flow: the next one may do.
     NotEnabled,
+    /// Cognito no longer knows the device the sign-in named, or refused its proof: the sign-in
+    /// is made again without it.
+    DeviceRefused,
     /// A real answer (a wrong password, a challenge's failure, Cognito unreachable).
     Failed(AuthError),
 }
@@ -87,6 +91,25 @@ enum Tried {
 impl From<AuthError> for Tried {
     fn from(err: AuthError) -> Self {
         Self::Failed(err)
+    }
+}
+
+/// A sign-in step's answer, before it becomes an [`AuthStep`].
+struct Answer {
+    result: Option<AuthenticationResultType>,
+    name: Option<ChallengeNameType>,
+    session: Option<String>,
+    params: Option<HashMap<String, String>>,
+}
+
+impl From<RespondToAuthChallengeOutput> for Answer {
+    fn from(out: RespondToAuthChallengeOutput) -> Self {
+        Self {
+            result: out.authentication_result,
+            name: out.challenge_name,
+            session: out.session,
+            params: out.challenge_parameters,
+        }
     }
 }
 
@@ -138,28 +161,68 @@ impl Cognito {
 
     /// Signs in with `email` and `password` by the client's password flow. Cognito answers with
     /// tokens or with the first challenge.
-    #[tracing::instrument(skip_all)]
     pub async fn sign_in(&self, caller: Caller, email: &Email, password: &Password) -> Result<AuthStep, AuthError> {
+        self.sign_in_on(caller, email, password, None)
+            .await
+            .map(|(step, _)| step)
+    }
+
+    /// [`Self::sign_in`] from a browser that keeps `device` (a remembered device, see
+    /// [`super::devices`]): Cognito is told its key, and when it asks the device to prove itself
+    /// instead of a second factor, the proof is given here. A device Cognito no longer knows,
+    /// or whose proof it refuses, is left out and the sign-in made again without it
+    /// ([`DeviceUse::Refused`]: the browser should forget it).
+    #[tracing::instrument(skip_all, fields(device = device.is_some()))]
+    pub async fn sign_in_on(
+        &self,
+        caller: Caller,
+        email: &Email,
+        password: &Password,
+        device: Option<&DeviceSecret>,
+    ) -> Result<(AuthStep, DeviceUse), AuthError> {
+        match self.sign_in_with(caller, email, password, device).await {
+            Err(Tried::DeviceRefused) => {
+                tracing::info!("Cognito does not know this browser's device (any more): signing in without it");
+                match self.sign_in_with(caller, email, password, None).await {
+                    Ok((step, _)) => Ok((step, DeviceUse::Refused)),
+                    Err(Tried::Failed(err)) => Err(err),
+                    Err(Tried::NotEnabled | Tried::DeviceRefused) => Err(AuthError::NotEnabled),
+                }
+            }
+            Err(Tried::Failed(err)) => Err(err),
+            Err(Tried::NotEnabled) => Err(AuthError::NotEnabled),
+            Ok(done) => Ok(done),
+        }
+    }
+
+    async fn sign_in_with(
+        &self,
+        caller: Caller,
+        email: &Email,
+        password: &Password,
+        device: Option<&DeviceSecret>,
+    ) -> Result<(AuthStep, DeviceUse), Tried> {
         // Known (read from the client, or found before): that flow, and no other.
         if let Some(flow) = self.password_flow() {
-            return match self.sign_in_by(flow, false, caller, email, password).await {
+            return match self.sign_in_by(flow, false, caller, email, password, device).await {
                 Ok(step) => Ok(step),
-                Err(Tried::Failed(err)) => Err(err),
+                Err(Tried::DeviceRefused) => Err(Tried::DeviceRefused),
+                Err(Tried::Failed(err)) => Err(err.into()),
                 Err(Tried::NotEnabled) => {
                     tracing::error!(
                         flow = flow.name(),
                         "the app client refuses the password flow it allowed at start-up: restart the server to read \
                          the client again"
                     );
-                    Err(AuthError::NotEnabled)
+                    Err(AuthError::NotEnabled.into())
                 }
             };
         }
         for flow in PasswordFlow::DISCOVERY {
-            let outcome = self.sign_in_by(flow, true, caller, email, password).await;
+            let outcome = self.sign_in_by(flow, true, caller, email, password, device).await;
             let decided = match &outcome {
                 Err(Tried::NotEnabled) => continue,
-                Ok(_) => true,
+                Ok(_) | Err(Tried::DeviceRefused) => true,
                 Err(Tried::Failed(err)) => answers_for_the_person(err),
             };
             if decided {
@@ -168,13 +231,46 @@ impl Cognito {
             }
             // Anything else (Cognito unreachable, a firewall, a trigger) tells nothing about the
             // client: the next sign-in asks again.
-            return outcome.map_err(|tried| match tried {
-                Tried::Failed(err) => err,
-                Tried::NotEnabled => AuthError::NotEnabled,
-            });
+            return outcome;
         }
         tracing::error!("the app client allows no password sign-in (USER_PASSWORD_AUTH, USER_AUTH, USER_SRP_AUTH)");
-        Err(AuthError::NotEnabled)
+        Err(AuthError::NotEnabled.into())
+    }
+
+    /// What a password step answered, once a remembered device has proved itself when Cognito
+    /// asked it to (`DEVICE_SRP_AUTH`).
+    async fn then_device(
+        &self,
+        caller: Caller,
+        device: Option<&DeviceSecret>,
+        answer: Answer,
+        username: &str,
+    ) -> Result<(AuthStep, DeviceUse), Tried> {
+        if answer.name != Some(ChallengeNameType::DeviceSrpAuth) {
+            let step = step_from(
+                Op::SignIn,
+                answer.result,
+                answer.name,
+                answer.session,
+                answer.params,
+                username,
+            )?;
+            return Ok((step, DeviceUse::NotAsked));
+        }
+        let Some(device) = device else {
+            tracing::warn!("Cognito asked a device to prove itself, and the sign-in named none");
+            return Err(AuthError::Internal.into());
+        };
+        let mut params = answer.params.unwrap_or_default();
+        let username = internal_username(&mut params).unwrap_or_else(|| username.to_owned());
+        match self
+            .prove_device(caller, answer.session.as_deref(), &username, device)
+            .await
+        {
+            Ok(step) => Ok((step, DeviceUse::Proved)),
+            Err(AuthError::SessionExpired) => Err(Tried::DeviceRefused),
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// One flow. `probing`: the client's flows are unknown, so `USER_AUTH` asks first without the
@@ -187,7 +283,8 @@ impl Cognito {
         caller: Caller,
         email: &Email,
         password: &Password,
-    ) -> Result<AuthStep, Tried> {
+        device: Option<&DeviceSecret>,
+    ) -> Result<(AuthStep, DeviceUse), Tried> {
         let first = match flow {
             PasswordFlow::Password => AuthFlowType::UserPasswordAuth,
             PasswordFlow::UserAuth => AuthFlowType::UserAuth,
@@ -235,6 +332,9 @@ impl Cognito {
                         .auth_parameters("PASSWORD", password.expose()),
                     _ => request.auth_parameters("PASSWORD", password.expose()),
                 };
+                if let Some(device) = device {
+                    request = request.auth_parameters("DEVICE_KEY", &device.key);
+                }
                 // The first step names the user by what they typed: the hash is over the e-mail.
                 if let Some(hash) = self.secret_hash(email.as_str()) {
                     request = request.auth_parameters("SECRET_HASH", hash);
@@ -247,6 +347,10 @@ impl Cognito {
             Err(err) if flow_refused(flow, &err) => {
                 tracing::info!(flow = flow.name(), "the app client does not allow this password flow");
                 return Err(Tried::NotEnabled);
+            }
+            // "Device does not exist": forgotten, from another browser or by a reset.
+            Err(err) if device.is_some() && err.code() == Some("ResourceNotFoundException") => {
+                return Err(Tried::DeviceRefused);
             }
             Err(err) => return Err(fail(Op::SignIn, err).into()),
         };
@@ -285,8 +389,8 @@ impl Cognito {
                 ];
                 // From here on the user is named by Cognito's own username (USER_ID_FOR_SRP),
                 // and so is the hash.
-                Ok(self
-                    .respond_in(
+                let answer = self
+                    .respond_raw(
                         Op::SignIn,
                         caller,
                         ChallengeNameType::PasswordVerifier,
@@ -294,7 +398,8 @@ impl Cognito {
                         user_id,
                         responses,
                     )
-                    .await?)
+                    .await?;
+                self.then_device(caller, device, answer.into(), user_id).await
             }
             // The choice-based sign-in offered a choice after all: the password, when it is
             // offered. An account without one (passkeys only) reads like a wrong password, so
@@ -315,8 +420,8 @@ impl Cognito {
                     ("ANSWER".to_owned(), "PASSWORD".to_owned()),
                     ("PASSWORD".to_owned(), password.expose().to_owned()),
                 ];
-                Ok(self
-                    .respond_in(
+                let answer = self
+                    .respond_raw(
                         Op::SignIn,
                         caller,
                         ChallengeNameType::SelectChallenge,
@@ -324,16 +429,18 @@ impl Cognito {
                         &username,
                         responses,
                     )
-                    .await?)
+                    .await?;
+                self.then_device(caller, device, answer.into(), &username).await
             }
-            _ => Ok(step_from(
-                Op::SignIn,
-                out.authentication_result,
-                out.challenge_name,
-                out.session,
-                out.challenge_parameters,
-                email.as_str(),
-            )?),
+            _ => {
+                let answer = Answer {
+                    result: out.authentication_result,
+                    name: out.challenge_name,
+                    session: out.session,
+                    params: out.challenge_parameters,
+                };
+                self.then_device(caller, device, answer, email.as_str()).await
+            }
         }
     }
 }
@@ -344,7 +451,7 @@ impl Cognito {
 /// signature), against the client's half, which is `aws-cognito-srp`'s and not written here: a
 /// sign-in goes through only when the two compute the same key.
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::secret_hash::ClientSecret;
     use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
@@ -360,13 +467,13 @@ mod tests {
     use std::sync::Mutex;
 
     /// RFC 5054's (and RFC 3526's) 3072-bit prime, as OpenSSL's `modp_3072` group holds it.
-    const N_HEX: &str = "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3BE39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF";
-    const POOL: &str = "eu-west-1_Srp1Pool";
-    const USER_ID: &str = "7c2f1e9a-0b5d-4c3e-9f1a-2d4b6c8e0a13";
+    pub(in crate::cognito) const N_HEX: &str = "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3BE39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF";
+    pub(in crate::cognito) const POOL: &str = "eu-west-1_Srp1Pool";
+    pub(in crate::cognito) const USER_ID: &str = "7c2f1e9a-0b5d-4c3e-9f1a-2d4b6c8e0a13";
     const PASSWORD: &str = "Correct-Horse-9";
     const SECRET: &str = "the-client-secret";
 
-    fn h(parts: &[&[u8]]) -> Vec<u8> {
+    pub(in crate::cognito) fn h(parts: &[&[u8]]) -> Vec<u8> {
         let mut d = Sha256::new();
         for p in parts {
             d.update(p);
@@ -374,7 +481,7 @@ mod tests {
         d.finalize().to_vec()
     }
 
-    fn hmac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    pub(in crate::cognito) fn hmac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
         let mut m = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
         for p in parts {
             m.update(p);
@@ -383,7 +490,7 @@ mod tests {
     }
 
     /// Big-endian bytes with a 0 in front when the first byte's high bit is set (Cognito's `padHex`).
-    fn pad(n: &BigUint) -> Vec<u8> {
+    pub(in crate::cognito) fn pad(n: &BigUint) -> Vec<u8> {
         let bytes = n.to_bytes_be();
         if bytes[0] >= 0x80 {
             [&[0u8][..], &bytes].concat()
@@ -477,7 +584,7 @@ mod tests {
     }
 
     /// Tokens, as a sign-in's last step answers them.
-    pub(super) fn signed_in() -> AuthenticationResultType {
+    pub(in crate::cognito) fn signed_in() -> AuthenticationResultType {
         AuthenticationResultType::builder()
             .access_token("access")
             .id_token("id")
@@ -485,7 +592,7 @@ mod tests {
             .build()
     }
 
-    fn aws_error(exception: &str, message: &str) -> HttpResponse {
+    pub(in crate::cognito) fn aws_error(exception: &str, message: &str) -> HttpResponse {
         let body = serde_json::json!({ "__type": exception, "message": message }).to_string();
         let mut response = HttpResponse::new(StatusCode::try_from(400).expect("status"), SdkBody::from(body));
         response

@@ -81,8 +81,22 @@ pub struct PoolSettings {
     /// `AttributesRequireVerificationBeforeUpdate` lists `email`: a new address takes effect
     /// only once its code is entered.
     pub email_verified_before_update: bool,
-    /// A `DeviceConfiguration` is set: the pool remembers devices.
-    pub remembers_devices: bool,
+    /// Whether and how the pool remembers devices (`DeviceConfiguration`).
+    pub devices: Remembering,
+}
+
+/// How a pool remembers devices (`DeviceConfiguration`; see [`super::devices`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Remembering {
+    /// No `DeviceConfiguration`: no device is tracked.
+    #[default]
+    Off,
+    /// "Always" (`DeviceOnlyRememberedOnUserPrompt` false): every confirmed device is
+    /// remembered and skips the second step.
+    Always,
+    /// "User opt-in": a device is remembered only when the person asks ("Remember this browser").
+    OptIn,
 }
 
 /// The second factors the pool offers.
@@ -502,13 +516,18 @@ pub fn check(facts: &PoolFacts, config: &Expectations) -> Vec<Finding> {
                  unverified (no password reset); set it to email",
             ));
         }
-        if settings.remembers_devices {
-            out.push(finding(
-                Warn,
-                "the pool remembers devices (DeviceConfiguration): this app never confirms a device, and a \
-                 remembered device's refresh would need its DEVICE_KEY, which the app does not keep; turn device \
-                 remembering off",
-            ));
+        match settings.devices {
+            Remembering::Off => {}
+            Remembering::Always => out.push(finding(
+                Ok,
+                "devices: remembered always; each browser's device is confirmed at its first sign-in and skips the \
+                 second step from then on (its keys in an encrypted cookie of that browser)",
+            )),
+            Remembering::OptIn => out.push(finding(
+                Ok,
+                "devices: remembered when the person asks (\"Remember this browser\" on the code page); every \
+                 browser's device is confirmed, so its refresh carries DEVICE_KEY",
+            )),
         }
     }
 
@@ -932,8 +951,12 @@ impl Cognito {
                 .and_then(|p| p.user_attribute_update_settings.as_ref())
                 .and_then(|u| u.attributes_require_verification_before_update.as_deref())
                 .is_some_and(|a| a.contains(&VerifiedAttributeType::Email)),
-            // Any DeviceConfiguration at all turns device remembering on.
-            remembers_devices: pool.as_ref().is_some_and(|p| p.device_configuration.is_some()),
+            // Any DeviceConfiguration at all turns device tracking on.
+            devices: match pool.as_ref().and_then(|p| p.device_configuration.as_ref()) {
+                None => Remembering::Off,
+                Some(c) if c.device_only_remembered_on_user_prompt => Remembering::OptIn,
+                Some(_) => Remembering::Always,
+            },
         };
         let policies = pool.and_then(|p| p.policies);
         let first_factors = policies
@@ -1038,7 +1061,7 @@ mod tests {
             policy: Some(PasswordPolicy::default()),
             settings: Some(PoolSettings {
                 email_verified_before_update: true,
-                remembers_devices: false,
+                devices: Remembering::Off,
             }),
             mfa: Some(MfaFacts::default()),
             client: Some(client),
@@ -1306,11 +1329,15 @@ mod tests {
     }
 
     #[test]
-    fn e_mail_changes_before_verification_and_remembered_devices_are_warnings() {
-        let pool = |email_verified_before_update, remembers_devices| PoolFacts {
+    fn e_mail_changes_before_verification_are_a_warning_and_remembered_devices_are_reported() {
+        let pool = |email_verified_before_update, remembers: bool| PoolFacts {
             settings: Some(PoolSettings {
                 email_verified_before_update,
-                remembers_devices,
+                devices: if remembers {
+                    Remembering::OptIn
+                } else {
+                    Remembering::Off
+                },
             }),
             ..facts(good_client())
         };
@@ -1322,8 +1349,8 @@ mod tests {
                 .any(|f| f.message.contains("AttributesRequireVerificationBeforeUpdate"))
         );
         let findings = check(&pool(true, true), &config(&[]));
-        assert_eq!(worst(&findings), Level::Warn);
-        assert!(findings.iter().any(|f| f.message.contains("DEVICE_KEY")));
+        assert_eq!(worst(&findings), Level::Ok, "devices are supported");
+        assert!(findings.iter().any(|f| f.message.contains("Remember this browser")));
         assert_eq!(worst(&check(&pool(true, false), &config(&[]))), Level::Ok);
     }
 

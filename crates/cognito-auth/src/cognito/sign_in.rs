@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::AuthError;
+use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
 
 impl Cognito {
     /// Answers a challenge with `responses` (without `USERNAME` and `SECRET_HASH`, added here
@@ -30,29 +31,7 @@ impl Cognito {
         username: &str,
         responses: impl IntoIterator<Item = (String, String)>,
     ) -> Result<AuthStep, AuthError> {
-        let mut given: HashMap<String, String> = responses.into_iter().collect();
-        given.insert("USERNAME".into(), username.to_owned());
-        let out = self
-            .signed(|| async {
-                let mut all = given.clone();
-                if let Some(hash) = self.secret_hash(username) {
-                    all.insert("SECRET_HASH".into(), hash);
-                }
-                let request = self
-                    .client
-                    .respond_to_auth_challenge()
-                    .client_id(&self.client_id)
-                    .challenge_name(name.clone())
-                    .set_session(session.map(str::to_owned))
-                    .set_challenge_responses(Some(all))
-                    .set_user_context_data(caller.context());
-                // Sent once, retried only when throttled: a challenge's session is used up by an
-                // answer Cognito processed, and an answer may send a code (choosing an e-mailed
-                // or texted one) that a second try would void.
-                request.customize().config_override(not_twice()).send().await
-            })
-            .await
-            .map_err(|e| fail(op, e))?;
+        let out = self.respond_raw(op, caller, name, session, username, responses).await?;
         step_from(
             op,
             out.authentication_result,
@@ -61,6 +40,41 @@ impl Cognito {
             out.challenge_parameters,
             username,
         )
+    }
+
+    /// [`Self::respond_in`], with Cognito's answer as it came (the device's own challenges are
+    /// read before it becomes an [`AuthStep`]).
+    pub(super) async fn respond_raw(
+        &self,
+        op: Op,
+        caller: Caller,
+        name: ChallengeNameType,
+        session: Option<&str>,
+        username: &str,
+        responses: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<RespondToAuthChallengeOutput, AuthError> {
+        let mut given: HashMap<String, String> = responses.into_iter().collect();
+        given.insert("USERNAME".into(), username.to_owned());
+        self.signed(|| async {
+            let mut all = given.clone();
+            if let Some(hash) = self.secret_hash(username) {
+                all.insert("SECRET_HASH".into(), hash);
+            }
+            let request = self
+                .client
+                .respond_to_auth_challenge()
+                .client_id(&self.client_id)
+                .challenge_name(name.clone())
+                .set_session(session.map(str::to_owned))
+                .set_challenge_responses(Some(all))
+                .set_user_context_data(caller.context());
+            // Sent once, retried only when throttled: a challenge's session is used up by an
+            // answer Cognito processed, and an answer may send a code (choosing an e-mailed
+            // or texted one) that a second try would void.
+            request.customize().config_override(not_twice()).send().await
+        })
+        .await
+        .map_err(|e| fail(op, e))
     }
 
     /// The code of an authenticator app (SOFTWARE_TOKEN_MFA), or the one Cognito e-mailed
@@ -200,8 +214,19 @@ impl Cognito {
     /// refreshed with `InitiateAuth REFRESH_TOKEN_AUTH` instead, from its first such answer on.
     /// `username` is the user's internal one (the access token's `username`), which
     /// `SECRET_HASH` must name there.
-    #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, AuthError> {
+        self.refresh_on(refresh_token, username, None).await
+    }
+
+    /// [`Self::refresh`] of tokens issued to a remembered device: Cognito wants its key
+    /// (`DEVICE_KEY`) with the refresh token.
+    #[tracing::instrument(skip_all)]
+    pub async fn refresh_on(
+        &self,
+        refresh_token: &str,
+        username: &str,
+        device_key: Option<&str>,
+    ) -> Result<Tokens, AuthError> {
         if !self.no_get_tokens.load(Ordering::Relaxed) {
             let answer = self
                 .signed(|| {
@@ -209,6 +234,7 @@ impl Cognito {
                         .get_tokens_from_refresh_token()
                         .client_id(&self.client_id)
                         .refresh_token(refresh_token)
+                        .set_device_key(device_key.map(str::to_owned))
                         .set_client_secret(self.secret().map(|s| s.expose().to_owned()))
                         .customize()
                         .config_override(
@@ -231,10 +257,16 @@ impl Cognito {
                 Err(e) => return Err(fail(Op::Refresh, e)),
             }
         }
-        self.refresh_with_initiate_auth(refresh_token, username).await
+        self.refresh_with_initiate_auth(refresh_token, username, device_key)
+            .await
     }
 
-    async fn refresh_with_initiate_auth(&self, refresh_token: &str, username: &str) -> Result<Tokens, AuthError> {
+    async fn refresh_with_initiate_auth(
+        &self,
+        refresh_token: &str,
+        username: &str,
+        device_key: Option<&str>,
+    ) -> Result<Tokens, AuthError> {
         let out = self
             .signed(|| {
                 let mut request = self
@@ -243,6 +275,9 @@ impl Cognito {
                     .client_id(&self.client_id)
                     .auth_flow(AuthFlowType::RefreshTokenAuth)
                     .auth_parameters("REFRESH_TOKEN", refresh_token);
+                if let Some(key) = device_key {
+                    request = request.auth_parameters("DEVICE_KEY", key);
+                }
                 if let Some(hash) = self.secret_hash(username) {
                     request = request.auth_parameters("SECRET_HASH", hash);
                 }

@@ -34,6 +34,7 @@
 pub mod device;
 mod layer;
 mod refresh;
+pub mod remembered;
 mod resolve;
 
 use crate::AuthError;
@@ -145,6 +146,10 @@ struct RefreshCookie {
     /// sign-out while the store is down names it even when the session is kept in the store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fam: Option<String>,
+    /// The remembered device the tokens were issued to (its `DEVICE_KEY`): Cognito wants it
+    /// with every refresh of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dk: Option<String>,
 }
 
 /// Refresh cookies without their session's start (`RefreshCookie::at`) were last issued on this
@@ -661,6 +666,7 @@ impl Sessions {
             &session.session_id,
             through_pool,
             self.clock.now(),
+            tokens.device(),
         )?);
         Ok((session, headers))
     }
@@ -674,6 +680,7 @@ impl Sessions {
         session_id: &str,
         pool: bool,
         started_at: i64,
+        device_key: Option<&str>,
     ) -> Result<HeaderValue, AuthError> {
         let claims = peek_claims(access_token);
         let sub = claims.as_ref().map(|c| c.sub.clone());
@@ -686,6 +693,7 @@ impl Sessions {
             sub,
             at: Some(started_at),
             fam: family_of(access_token).map(|(family, _, _)| family),
+            dk: device_key.map(str::to_owned),
         })
         .map_err(|_| AuthError::Internal)?;
         self.encrypt(self.cookie(self.refresh_name(), refresh))
@@ -1105,11 +1113,11 @@ mod tests {
     }
 
     fn tokens(exp: i64) -> Tokens {
-        Tokens {
-            access_token: jwt(serde_json::json!({"exp": exp, "sub": "user-1"})),
-            id_token: jwt(serde_json::json!({"exp": exp, "sub": "user-1", "email": "ada@example.com"})),
-            refresh_token: Some("refresh-secret".into()),
-        }
+        Tokens::new(
+            jwt(serde_json::json!({"exp": exp, "sub": "user-1"})),
+            jwt(serde_json::json!({"exp": exp, "sub": "user-1", "email": "ada@example.com"})),
+            Some("refresh-secret".into()),
+        )
     }
 
     fn request_headers(set_cookies: &[HeaderValue]) -> http::HeaderMap {

@@ -50,6 +50,7 @@ impl Sessions {
         refresh_token: &str,
         username: &str,
         session_id: &str,
+        device_key: Option<&str>,
     ) -> Result<Tokens, AuthError> {
         let cell = {
             let mut table = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -74,7 +75,7 @@ impl Sessions {
                 return Err(AuthError::Unavailable);
             }
             self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let outcome = self.cognito.refresh(refresh_token, username).await;
+            let outcome = self.cognito.refresh_on(refresh_token, username, device_key).await;
             #[cfg(feature = "metrics")]
             metrics::counter!("refreshes_total", "outcome" => match &outcome {
                 Ok(_) => "ok",

@@ -172,7 +172,10 @@ impl Sessions {
             .clone()
             .or_else(|| current.as_ref().map(|s| s.sub.clone()))
             .unwrap_or_default();
-        match self.refresh(&refresh.rt, &username, &session_id).await {
+        match self
+            .refresh(&refresh.rt, &username, &session_id, refresh.dk.as_deref())
+            .await
+        {
             Ok(tokens) => {
                 let refreshed: Result<(Session, Vec<HeaderValue>), AuthError> = async {
                     let mut session = self.session_from(&tokens, Some(now), session_id.clone())?;
@@ -196,6 +199,7 @@ impl Sessions {
                             &session_id,
                             refresh.pool,
                             started_at,
+                            refresh.dk.as_deref(),
                         )?);
                     } else {
                         headers.extend(reseal_refresh());

@@ -24,6 +24,7 @@ pub mod forms {
     pub const AUTHENTICATOR: &str = "authenticator";
     pub const EMAIL: &str = "email";
     pub const SESSIONS: &str = "sessions";
+    pub const DEVICES: &str = "devices";
     pub const PASSKEYS: &str = "passkeys";
     pub const EVERYWHERE: &str = "everywhere";
     pub const DELETE: &str = "delete";

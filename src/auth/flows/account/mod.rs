@@ -10,9 +10,11 @@
 //! to `/account` (with a notice) or with an error for the form it came from (`?error=…&form=…`
 //! without JavaScript).
 
+mod devices;
 mod guard;
 mod passkeys;
 
+pub use devices::*;
 pub use guard::forms;
 #[cfg(feature = "ssr")]
 pub(super) use guard::{done, fail, recently_confirmed, signed_in};
@@ -29,7 +31,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::auth::{
     context::{
-        caller, finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
+        finish_sign_out, form_error, no_store, redirect_to, request_headers, session, set_cookies, state, trust,
     },
     flows::{pending, pending::Factor},
     validate::{ConfirmationCode, DisplayName, Email, MfaCode, Password},
@@ -67,6 +69,9 @@ pub struct AccountView {
     pub sessions: Vec<SessionView>,
     /// The account's passkeys; `None` when the pool does not offer passkeys.
     pub passkeys: Option<Vec<PasskeyView>>,
+    /// The browsers Cognito remembers for this person; `None` when the pool remembers none.
+    #[serde(default)]
+    pub devices: Option<Vec<DeviceView>>,
     /// The provider this person exists through (only a provider's user, no password here): the
     /// page shows what it can change for them.
     #[serde(default)]
@@ -190,6 +195,10 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
             Some(_) => None,
             None => passkeys::passkeys_of(&state, &session, now).await,
         },
+        devices: match facts.federated_with {
+            Some(_) => None,
+            None => devices::devices_of(&state, &session, now).await,
+        },
         federated_with: facts.federated_with,
     }))
 }
@@ -225,7 +234,7 @@ pub async fn confirm_password(password: String) -> Result<(), AppError> {
     let (state, session) = signed_in(forms::REAUTH).await?;
     let email = Email::parse(&session.email).map_err(|e| fail(e.into(), forms::REAUTH))?;
     let password = Password::for_sign_in(password).map_err(|_| fail(AuthError::WrongPassword, forms::REAUTH))?;
-    match state.cognito.sign_in(caller(), &email, &password).await {
+    match crate::auth::flows::sign_in::password_sign_in(&state, &email, &password).await {
         Ok(step) => Ok(pending::advance(
             &state,
             step,
@@ -299,7 +308,7 @@ pub async fn change_password(
     // This browser signs in again with the new password. The revocation is written again now,
     // after Cognito's call: a refresh that crossed into a new second while it ran is refused
     // too — all but the new session (which may share that second).
-    let again = state.cognito.sign_in(caller(), &email, &new).await;
+    let again = crate::auth::flows::sign_in::password_sign_in(&state, &email, &new).await;
     let exempt = match &again {
         Ok(AuthStep::Tokens(tokens)) => family_of(&tokens.access_token).map(|(family, _, _)| family),
         _ => None,
@@ -511,6 +520,15 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     {
         tracing::warn!("the session store did not take the end of the account's device cookies");
     }
+    // Every remembered browser is forgotten too: none skips the second step any more. Before
+    // GlobalSignOut, which ends the token these calls need.
+    let mut cookies = Vec::new();
+    if state.devices != cognito_auth::cognito::pool::Remembering::Off {
+        if let Err(e) = state.cognito.forget_devices(&session.access_token).await {
+            tracing::warn!(error = %e, "signing out everywhere: the remembered devices could not all be forgotten");
+        }
+        cookies.extend(state.sessions.forget_device_cookie(&request_headers(), &session.email));
+    }
     // Then Cognito's: GlobalSignOut ends every refresh token of the person — sign-ins outside
     // this app too (another app of the pool, a command-line tool), which only Cognito can end.
     // One call with this session's token (RevokeToken before it would revoke the token it
@@ -540,7 +558,8 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
             "signed_out_everywhere_retrying"
         }
     };
-    set_cookies(state.sessions.clear());
+    cookies.extend(state.sessions.clear());
+    set_cookies(cookies);
     finish_sign_out(&state, crate::routes::SIGN_IN, &[("notice", notice)]);
     Ok(())
 }

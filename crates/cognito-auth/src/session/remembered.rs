@@ -1,0 +1,184 @@
+//! The remembered-device cookie: where a browser keeps what proves it is a device Cognito
+//! remembers ([`DeviceSecret`]: the device key, the group key and the device password), one per
+//! account it signed in to, for up to [`MAX_ACCOUNTS`] accounts.
+//!
+//! Encrypted and authenticated (AES-GCM, the cookie key's private half, as the session cookie
+//! is), HttpOnly, `SameSite=Lax`: JavaScript never sees it and the server keeps no copy. Each
+//! entry is filed under the account's id ([`super::device::AccountIds`]), so the cookie names
+//! no address. Distinct from the device cookie of [`super::device`], which only vouches for a
+//! browser's failed-password budget and proves nothing to Cognito.
+
+use super::Sessions;
+use crate::cognito::DeviceSecret;
+use cookie::{Cookie, CookieJar, SameSite};
+use http::HeaderValue;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How long a browser keeps its devices after the last sign-in that used or made one.
+pub const LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+/// Accounts one browser keeps a device for; the least recent is dropped for a new one.
+pub const MAX_ACCOUNTS: usize = 3;
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    /// The account's id (`AccountIds::of` its e-mail address).
+    a: String,
+    #[serde(flatten)]
+    secret: DeviceSecret,
+}
+
+impl Sessions {
+    fn remembered_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-lc-remembered"
+        } else {
+            "lc-remembered"
+        }
+    }
+
+    fn remembered_entries(&self, headers: &http::HeaderMap) -> Vec<Entry> {
+        let jar = super::jar_of(headers);
+        let mut entries: Vec<Entry> = self.read(&jar, self.remembered_name()).unwrap_or_default();
+        entries.truncate(MAX_ACCOUNTS);
+        entries
+    }
+
+    fn remembered_header(&self, entries: &[Entry]) -> Option<HeaderValue> {
+        let mut cookie = Cookie::build((self.remembered_name(), serde_json::to_string(entries).ok()?))
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .max_age(cookie::time::Duration::seconds(LIFETIME.as_secs() as i64))
+            .build();
+        if entries.is_empty() {
+            cookie.make_removal();
+            return HeaderValue::from_str(&cookie.to_string()).ok();
+        }
+        let mut jar = CookieJar::new();
+        jar.private_mut(&self.key).add(cookie);
+        let sealed = jar.get(self.remembered_name())?;
+        HeaderValue::from_str(&sealed.encoded().to_string()).ok()
+    }
+
+    /// The device this browser keeps for the account `email` (as the sign-in form parses it),
+    /// from a cookie this server sealed.
+    pub fn remembered_device(&self, headers: &http::HeaderMap, email: &str) -> Option<DeviceSecret> {
+        let account = self.account_ids().of(email);
+        self.remembered_entries(headers)
+            .into_iter()
+            .find(|e| e.a == account)
+            .map(|e| e.secret)
+    }
+
+    /// The `Set-Cookie` value that keeps `secret` as this browser's device for `email`, first,
+    /// besides the others it keeps.
+    pub fn remember_device_cookie(
+        &self,
+        headers: &http::HeaderMap,
+        email: &str,
+        secret: &DeviceSecret,
+    ) -> Option<HeaderValue> {
+        let account = self.account_ids().of(email);
+        let mut entries = self.remembered_entries(headers);
+        entries.retain(|e| e.a != account);
+        entries.insert(
+            0,
+            Entry {
+                a: account,
+                secret: secret.clone(),
+            },
+        );
+        entries.truncate(MAX_ACCOUNTS);
+        self.remembered_header(&entries)
+    }
+
+    /// The `Set-Cookie` value that drops this browser's device for `email`; `None` when it
+    /// keeps none.
+    pub fn forget_device_cookie(&self, headers: &http::HeaderMap, email: &str) -> Option<HeaderValue> {
+        let account = self.account_ids().of(email);
+        let mut entries = self.remembered_entries(headers);
+        let before = entries.len();
+        entries.retain(|e| e.a != account);
+        (entries.len() != before).then(|| self.remembered_header(&entries))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::sessions;
+    use super::*;
+
+    fn sent(value: &HeaderValue) -> http::HeaderMap {
+        let pair = value
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::COOKIE, pair.parse().expect("cookie"));
+        headers
+    }
+
+    fn secret(key: &str) -> DeviceSecret {
+        serde_json::from_value(serde_json::json!({"k": key, "g": "-group", "p": "the device password"}))
+            .expect("a secret")
+    }
+
+    #[test]
+    fn a_browser_keeps_one_sealed_device_per_account_and_forgets_each() {
+        let s = sessions(false);
+        let none = http::HeaderMap::new();
+        let first = s
+            .remember_device_cookie(&none, "ada@example.com", &secret("eu-west-1_one"))
+            .expect("cookie");
+        let text = first.to_str().expect("ascii");
+        assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax"), "{text}");
+        for clear in ["ada", "eu-west-1_one", "device password", "-group"] {
+            assert!(!text.contains(clear), "sealed: {clear} in {text}");
+        }
+        assert_eq!(
+            s.remembered_device(&sent(&first), "ada@example.com"),
+            Some(secret("eu-west-1_one"))
+        );
+        assert_eq!(s.remembered_device(&sent(&first), "bob@example.com"), None);
+        assert_eq!(
+            sessions(false).remembered_device(&sent(&first), "ada@example.com"),
+            None,
+            "another key"
+        );
+        let mut value = first;
+        for (email, key) in [
+            ("bob@example.com", "two"),
+            ("cy@example.com", "three"),
+            ("di@example.com", "four"),
+        ] {
+            value = s
+                .remember_device_cookie(&sent(&value), email, &secret(key))
+                .expect("cookie");
+        }
+        assert_eq!(
+            s.remembered_device(&sent(&value), "ada@example.com"),
+            None,
+            "the oldest went"
+        );
+        assert_eq!(
+            s.remembered_device(&sent(&value), "di@example.com"),
+            Some(secret("four"))
+        );
+        let forgot = s.forget_device_cookie(&sent(&value), "di@example.com").expect("cookie");
+        assert_eq!(s.remembered_device(&sent(&forgot), "di@example.com"), None);
+        assert_eq!(
+            s.remembered_device(&sent(&forgot), "cy@example.com"),
+            Some(secret("three"))
+        );
+        assert_eq!(
+            s.forget_device_cookie(&sent(&forgot), "di@example.com"),
+            None,
+            "nothing to forget"
+        );
+    }
+}
