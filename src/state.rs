@@ -62,6 +62,9 @@ pub struct SharedState {
     /// Whether and how the pool remembers devices ("Remember this browser" on the code page
     /// when it asks the person).
     pub devices: cognito_auth::cognito::pool::Remembering,
+    /// A remembered device skips the second step (`ChallengeRequiredOnNewDevice`): only then is
+    /// "Remember this browser" offered and the account page's list shown.
+    pub remembered_skip_second_step: bool,
     /// The pool's OAuth endpoints ("Continue with …", managed login), with `COGNITO_DOMAIN`.
     pub oauth: Option<OAuth>,
     /// The time every clock-bound rule reads (a test's own in tests).
@@ -349,6 +352,7 @@ impl AppState {
             sign_in_methods,
             passkeys_verify_user: facts.webauthn.as_ref().is_some_and(|w| w.user_verification_required),
             devices: facts.settings.map(|s| s.devices).unwrap_or_default(),
+            remembered_skip_second_step: facts.settings.is_some_and(|s| s.remembered_skip_second_step),
             oauth,
             clock,
         })))

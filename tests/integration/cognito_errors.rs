@@ -439,6 +439,7 @@ async fn an_authenticator_code_must_have_six_digits() {
         required_attributes: vec![],
         request_options: None,
         decoy: false,
+        device_key: None,
     };
     assert_eq!(
         cognito

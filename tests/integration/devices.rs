@@ -71,6 +71,12 @@ fn rules(device: Arc<Mutex<Device>>) -> Vec<Rule> {
         let out = match r.challenge_name() {
             Some(ChallengeNameType::SoftwareTokenMfa) => {
                 assert_eq!(responses["SOFTWARE_TOKEN_MFA_CODE"], "123456");
+                // The device the sign-in named is named again, as Amazon's client does.
+                assert_eq!(
+                    responses.get("DEVICE_KEY"),
+                    d.named.last().cloned().flatten().as_ref(),
+                    "DEVICE_KEY as at InitiateAuth"
+                );
                 let mut result = tokens(3600, Some("rt-1"));
                 if !d.confirmed || d.forgotten {
                     result.new_device_metadata = Some(

@@ -98,15 +98,17 @@ impl PendingSignIn {
                 .and_then(|secret| crate::auth::totp::setup(&state.config.app_name, &self.email, secret).ok()),
             first_factor: self.factor == Factor::EmailCode && self.challenge.kind == ChallengeKind::EmailOtp,
             offer_remember: state.devices == cognito_auth::cognito::pool::Remembering::OptIn
+                && state.remembered_skip_second_step
                 && self.factor == Factor::Password,
         }
     }
 }
 
-/// The device side of a sign-in that ends now, in a pool that remembers devices: a new device
-/// (`NewDeviceMetadata`) is confirmed with this browser's name and, once the person asked
-/// (opt-in pools), remembered; a device the sign-in named but Cognito did not remember yet is
-/// remembered when asked. `tokens` learn which device their refresh needs. The cookie to set.
+/// The device side of a sign-in that ends now. A new device (`NewDeviceMetadata`: the pool
+/// tracks devices, whatever the pool check could read) is confirmed with this browser's name —
+/// its refresh needs a confirmed device — and its secret kept in this browser's cookie; once the
+/// person asked ("Remember this browser", opt-in pools), it is remembered. A device the sign-in
+/// named is remembered when asked. The cookie to set, if any.
 async fn remember_device(
     state: &AppState,
     tokens: &mut cognito_auth::cognito::Tokens,
@@ -114,59 +116,61 @@ async fn remember_device(
     factor: Factor,
     remember: bool,
 ) -> Option<http::HeaderValue> {
-    use cognito_auth::cognito::pool::Remembering;
-    if state.devices == Remembering::Off {
-        return None;
-    }
-    let headers = request_headers();
-    // Filed under the address as the forms parse it; a provider's user has no device here.
-    let email = crate::auth::validate::Email::parse(email)
-        .ok()
-        .filter(|_| !matches!(factor, Factor::Federated | Factor::ManagedLogin))?;
     let Some(new) = tokens.new_device.clone() else {
-        // The sign-in named this browser's device (a password sign-in sends it): its refresh
-        // needs it, and the person may have asked to remember it now.
-        let kept = state.sessions.remembered_device(&headers, email.as_str())?;
-        if factor == Factor::Password && tokens.device_key.is_none() {
-            tokens.device_key = Some(kept.key.clone());
-            if remember
-                && let Err(e) = state
-                    .cognito
-                    .remember_device(&tokens.access_token, &kept.key, true)
-                    .await
-            {
-                tracing::warn!(error = %e, "the device could not be remembered (UpdateDeviceStatus)");
-            }
+        if remember
+            && let Some(key) = tokens.device_key.clone()
+            && let Err(e) = state.cognito.remember_device(&tokens.access_token, &key, true).await
+        {
+            tracing::warn!(error = %e, "the device could not be remembered (UpdateDeviceStatus)");
         }
         return None;
     };
+    let headers = request_headers();
     let name = cognito_auth::records::device(
         headers
             .get(http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default(),
     );
-    match state.cognito.confirm_device(&tokens.access_token, &new, &name).await {
-        Ok(confirmed) => {
-            if confirmed.needs_consent
-                && remember
-                && let Err(e) = state
-                    .cognito
-                    .remember_device(&tokens.access_token, &new.key, true)
-                    .await
-            {
-                tracing::warn!(error = %e, "the new device could not be remembered (UpdateDeviceStatus)");
-            }
-            state
-                .sessions
-                .remember_device_cookie(&headers, email.as_str(), &confirmed.secret)
-        }
-        Err(e) => {
-            // Signed in all the same; the next sign-in is offered a new device.
-            tracing::warn!(error = %e, "the new device could not be confirmed (ConfirmDevice)");
-            None
-        }
+    let mut confirmed = state.cognito.confirm_device(&tokens.access_token, &new, &name).await;
+    // Once more when Cognito was briefly unreachable: a new verifier replaces the first.
+    if matches!(confirmed, Err(AuthError::Unavailable | AuthError::Throttled)) {
+        confirmed = state.cognito.confirm_device(&tokens.access_token, &new, &name).await;
     }
+    let confirmed = match confirmed {
+        Ok(confirmed) => confirmed,
+        Err(e) => {
+            // Signed in all the same, with no device: its refresh names none, and the next
+            // sign-in is offered a new one.
+            tracing::warn!(error = %e, "the new device could not be confirmed (ConfirmDevice)");
+            tokens.new_device = None;
+            return None;
+        }
+    };
+    if confirmed.needs_consent
+        && remember
+        && let Err(e) = state
+            .cognito
+            .remember_device(&tokens.access_token, &new.key, true)
+            .await
+    {
+        tracing::warn!(error = %e, "the new device could not be remembered (UpdateDeviceStatus)");
+    }
+    // Filed under the address as the forms parse it; a provider's user has no device here.
+    let email = crate::auth::validate::Email::parse(email)
+        .ok()
+        .filter(|_| !matches!(factor, Factor::Federated | Factor::ManagedLogin))?;
+    // A device this browser kept for the account before (a passkey or an e-mailed code signs in
+    // without naming it) is forgotten: none is left that no browser can prove any more.
+    if let Some(old) = state.sessions.remembered_device(&headers, email.as_str())
+        && old.key != new.key
+        && let Err(e) = state.cognito.forget_device(&tokens.access_token, &old.key).await
+    {
+        tracing::info!(error = %e, "this browser's previous device could not be forgotten");
+    }
+    state
+        .sessions
+        .remember_device_cookie(&headers, email.as_str(), &confirmed.secret)
 }
 
 /// How a sign-in that ends now was made, for the sessions list: what it began with and, after

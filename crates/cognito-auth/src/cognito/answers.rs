@@ -110,6 +110,10 @@ pub struct Challenge {
     /// form never tells who has an account.
     #[serde(default)]
     pub decoy: bool,
+    /// The remembered device this sign-in named (`DEVICE_KEY`): every answer names it again, as
+    /// Amazon's own client does, and the tokens at the end belong to it.
+    #[serde(default)]
+    pub device_key: Option<String>,
 }
 
 impl Challenge {
@@ -142,6 +146,7 @@ impl Challenge {
             required_attributes: vec![],
             request_options: None,
             decoy: true,
+            device_key: None,
         }
     }
 }
@@ -237,5 +242,26 @@ pub(super) fn step_from(
         required_attributes,
         request_options: params.remove("CREDENTIAL_REQUEST_OPTIONS"),
         decoy: false,
+        device_key: None,
     }))
+}
+
+/// `step` of a sign-in that named the device `device`: a next challenge names it again, and
+/// tokens belong to it (unless Cognito made a new one, [`Tokens::new_device`]).
+pub(super) fn carry_device(step: AuthStep, device: Option<String>) -> AuthStep {
+    let Some(device) = device else {
+        return step;
+    };
+    match step {
+        AuthStep::Tokens(mut tokens) => {
+            if tokens.new_device.is_none() && tokens.device_key.is_none() {
+                tokens.device_key = Some(device);
+            }
+            AuthStep::Tokens(tokens)
+        }
+        AuthStep::Challenge(mut challenge) => {
+            challenge.device_key = Some(device);
+            AuthStep::Challenge(challenge)
+        }
+    }
 }

@@ -237,13 +237,19 @@ impl Cognito {
         }
     }
 
-    /// Forgets every device of the person ("sign out everywhere"): the number forgotten.
+    /// Forgets every device of the person ("sign out everywhere"): the number forgotten. One
+    /// that fails does not stop the others; the error is the last failure's, once all were
+    /// tried (then [`Cognito::admin_forget_devices`] may finish the job).
     pub async fn forget_devices(&self, access_token: &str) -> Result<usize, AuthError> {
         let devices = self.devices(access_token).await?;
+        let mut failed = None;
         for device in &devices {
-            self.forget_device(access_token, &device.key).await?;
+            if let Err(e) = self.forget_device(access_token, &device.key).await {
+                tracing::warn!(error = %e, "a remembered device could not be forgotten");
+                failed = Some(e);
+            }
         }
-        Ok(devices.len())
+        failed.map_or(Ok(devices.len()), Err)
     }
 
     /// AdminListDevices and AdminForgetDevice, with the server's AWS credentials: after a
@@ -396,6 +402,8 @@ mod tests {
         remembered: bool,
         exchange: Option<(BigUint, BigUint, BigUint)>,
         block: Vec<u8>,
+        /// DEVICE_SRP_AUTH is answered with an exception nobody expects.
+        odd: bool,
     }
 
     fn n() -> BigUint {
@@ -480,14 +488,19 @@ mod tests {
         let initiate = mock!(Client::initiate_auth).then_compute_response(move |input| {
             let params = input.auth_parameters().expect("parameters");
             let state = initiate_state.lock().expect("lock");
-            match params.get("DEVICE_KEY") {
-                None => MockResponse::Output(
+            let code = || {
+                MockResponse::Output(
                     InitiateAuthOutput::builder()
                         .challenge_name(ChallengeNameType::SoftwareTokenMfa)
                         .session("mfa")
                         .challenge_parameters("USER_ID_FOR_SRP", USER_ID)
                         .build(),
-                ),
+                )
+            };
+            match params.get("DEVICE_KEY") {
+                None => code(),
+                // Tracked, not remembered: the second step, as for any browser.
+                Some(key) if key == KEY && state.verifier.is_some() && !state.remembered => code(),
                 Some(key) if key == KEY && state.verifier.is_some() && state.remembered => MockResponse::Output(
                     InitiateAuthOutput::builder()
                         .challenge_name(ChallengeNameType::DeviceSrpAuth)
@@ -501,7 +514,7 @@ mod tests {
         let respond = mock!(Client::respond_to_auth_challenge).then_compute_response(move |input| {
             let responses = input.challenge_responses().expect("responses");
             assert_eq!(responses["USERNAME"], USER_ID);
-            assert_eq!(responses["DEVICE_KEY"], KEY);
+            assert_eq!(responses["DEVICE_KEY"], KEY, "every answer names the device");
             assert_eq!(
                 responses.get("SECRET_HASH"),
                 Some(&ClientSecret::new(SECRET.into()).hash(USER_ID, "client")),
@@ -509,6 +522,18 @@ mod tests {
             );
             let mut state = respond_state.lock().expect("lock");
             match input.challenge_name() {
+                Some(ChallengeNameType::SoftwareTokenMfa) => {
+                    assert_eq!(input.session(), Some("mfa"));
+                    MockResponse::Output(
+                        RespondToAuthChallengeOutput::builder()
+                            .authentication_result(tokens(false))
+                            .build(),
+                    )
+                }
+                Some(ChallengeNameType::DeviceSrpAuth) if state.odd => MockResponse::Http(aws_error(
+                    "InvalidParameterException",
+                    "Something Cognito did not expect",
+                )),
                 Some(ChallengeNameType::DeviceSrpAuth) => {
                     assert_eq!(input.session(), Some("device"));
                     MockResponse::Output(
@@ -604,6 +629,82 @@ mod tests {
             .expect("a step");
         assert_eq!(used, DeviceUse::Refused);
         assert!(matches!(step, AuthStep::Challenge(_)), "{step:?}");
+    }
+
+    /// Tracked but not remembered (opt-in, not asked yet): the code is asked, every answer names
+    /// the device, and the tokens are its (their refresh needs its key).
+    #[tokio::test]
+    async fn a_tracked_device_goes_with_the_code_and_owns_the_tokens() {
+        let devices = Arc::new(Mutex::new(Devices::default()));
+        let rules = pool(devices.clone());
+        let cognito = cognito(&rules);
+        let new = NewDevice {
+            key: KEY.into(),
+            group_key: GROUP.into(),
+        };
+        let confirmed = cognito
+            .confirm_device("access", &new, "Firefox on Linux")
+            .await
+            .expect("confirmed");
+        let (email, password) = sign_in_as();
+        let (step, used) = cognito
+            .sign_in_on(NOBODY, &email, &password, Some(&confirmed.secret))
+            .await
+            .expect("a step");
+        assert_eq!(used, DeviceUse::NotAsked);
+        let AuthStep::Challenge(challenge) = step else {
+            panic!("expected the code, got {step:?}");
+        };
+        assert_eq!(challenge.device_key.as_deref(), Some(KEY));
+        let code = MfaCode::parse("123456").expect("a code");
+        match cognito.answer_code(NOBODY, &challenge, &code).await {
+            Ok(AuthStep::Tokens(tokens)) => assert_eq!(tokens.device(), Some(KEY)),
+            other => panic!("expected tokens, got {other:?}"),
+        }
+    }
+
+    /// Whatever goes wrong with the device's own step (here an exception nobody expects), the
+    /// browser still signs in with its right password, and is told to forget the device.
+    #[tokio::test]
+    async fn a_device_step_that_goes_wrong_never_keeps_a_browser_out() {
+        let devices = Arc::new(Mutex::new(Devices {
+            odd: true,
+            ..Devices::default()
+        }));
+        let rules = pool(devices.clone());
+        let cognito = cognito(&rules);
+        let new = NewDevice {
+            key: KEY.into(),
+            group_key: GROUP.into(),
+        };
+        let confirmed = cognito
+            .confirm_device("access", &new, "Firefox on Linux")
+            .await
+            .expect("confirmed");
+        devices.lock().expect("lock").remembered = true;
+        let (email, password) = sign_in_as();
+        let (step, used) = cognito
+            .sign_in_on(NOBODY, &email, &password, Some(&confirmed.secret))
+            .await
+            .expect("signed in without the device");
+        assert_eq!(used, DeviceUse::Refused);
+        assert!(
+            matches!(step, AuthStep::Challenge(ref c) if c.device_key.is_none()),
+            "{step:?}"
+        );
+    }
+
+    /// The device the tokens belong to was forgotten (elsewhere, or by a reset): the session is
+    /// over, as with a refused refresh token — not a fault to retry at every request.
+    #[tokio::test]
+    async fn a_refresh_for_a_forgotten_device_ends_the_session() {
+        let refresh = mock!(Client::get_tokens_from_refresh_token)
+            .then_http_response(|| aws_error("ResourceNotFoundException", "Device does not exist."));
+        let cognito = cognito(&[refresh]);
+        assert_eq!(
+            cognito.refresh_on("refresh", USER_ID, Some(KEY)).await.map(drop),
+            Err(AuthError::SessionExpired)
+        );
     }
 
     #[tokio::test]

@@ -129,6 +129,9 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AuthError {
         (Op::ForgotPassword, "InvalidParameterException") => E::NoVerifiedEmail,
         // With rotation on, a refresh token that was already exchanged (after the grace period).
         (Op::Refresh, "RefreshTokenReuseException") => E::SessionExpired,
+        // The remembered device the tokens belong to was forgotten (elsewhere, or by a reset):
+        // "Device does not exist." Over, as a refused refresh token is.
+        (Op::Refresh, "ResourceNotFoundException") => E::SessionExpired,
         // A challenge answer: the code is wrong (the session stays usable, so the person may try
         // again), or the session is gone (expired, used up, or it never existed).
         (Op::MfaCode | Op::MfaSetup, "CodeMismatchException" | "EnableSoftwareTokenMFAException") => E::WrongMfaCode,

@@ -94,6 +94,17 @@ impl From<AuthError> for Tried {
     }
 }
 
+/// A password step's failure with a device named: Cognito's "Device does not exist." reads as a
+/// fault here ([`AuthError::Internal`], no other exception means it), so with a device it is
+/// taken for that and the sign-in made again without it (a right password then signs in, a
+/// wrong one is refused as such).
+fn device_or(device: Option<&DeviceSecret>, err: AuthError) -> Tried {
+    match (device, err) {
+        (Some(_), AuthError::Internal) => Tried::DeviceRefused,
+        (_, err) => Tried::Failed(err),
+    }
+}
+
 /// A sign-in step's answer, before it becomes an [`AuthStep`].
 struct Answer {
     result: Option<AuthenticationResultType>,
@@ -191,7 +202,8 @@ impl Cognito {
             }
             Err(Tried::Failed(err)) => Err(err),
             Err(Tried::NotEnabled) => Err(AuthError::NotEnabled),
-            Ok(done) => Ok(done),
+            // A challenge next names the device again, and the tokens at the end are its.
+            Ok((step, used)) => Ok((carry_device(step, device.map(|d| d.key.clone())), used)),
         }
     }
 
@@ -268,8 +280,15 @@ impl Cognito {
             .await
         {
             Ok(step) => Ok((step, DeviceUse::Proved)),
-            Err(AuthError::SessionExpired) => Err(Tried::DeviceRefused),
-            Err(err) => Err(err.into()),
+            // Cognito unreachable or busy: said as such, the device kept for the next try.
+            Err(err @ (AuthError::Unavailable | AuthError::Throttled)) => Err(err.into()),
+            // Anything else about the device (forgotten, its proof refused, an answer that does
+            // not compute): the sign-in is made again without it, and the browser forgets it —
+            // never a browser that cannot sign in with its right password.
+            Err(err) => {
+                tracing::info!(error = %err, "the remembered device did not prove itself");
+                Err(Tried::DeviceRefused)
+            }
         }
     }
 
@@ -386,7 +405,10 @@ impl Cognito {
                     ),
                     ("PASSWORD_CLAIM_SIGNATURE".to_owned(), proof.password_claim_signature),
                     ("TIMESTAMP".to_owned(), proof.timestamp),
-                ];
+                ]
+                .into_iter()
+                // The device the first step named, again (as Amazon's own client sends it).
+                .chain(device.map(|d| ("DEVICE_KEY".to_owned(), d.key.clone())));
                 // From here on the user is named by Cognito's own username (USER_ID_FOR_SRP),
                 // and so is the hash.
                 let answer = self
@@ -398,7 +420,8 @@ impl Cognito {
                         user_id,
                         responses,
                     )
-                    .await?;
+                    .await
+                    .map_err(|err| device_or(device, err))?;
                 self.then_device(caller, device, answer.into(), user_id).await
             }
             // The choice-based sign-in offered a choice after all: the password, when it is
@@ -429,7 +452,8 @@ impl Cognito {
                         &username,
                         responses,
                     )
-                    .await?;
+                    .await
+                    .map_err(|err| device_or(device, err))?;
                 self.then_device(caller, device, answer.into(), &username).await
             }
             _ => {

@@ -83,6 +83,9 @@ pub struct PoolSettings {
     pub email_verified_before_update: bool,
     /// Whether and how the pool remembers devices (`DeviceConfiguration`).
     pub devices: Remembering,
+    /// `ChallengeRequiredOnNewDevice`: a remembered device signs in with its own proof instead
+    /// of the second step. Without it, devices are tracked but every sign-in still asks.
+    pub remembered_skip_second_step: bool,
 }
 
 /// How a pool remembers devices (`DeviceConfiguration`; see [`super::devices`]).
@@ -518,15 +521,23 @@ pub fn check(facts: &PoolFacts, config: &Expectations) -> Vec<Finding> {
         }
         match settings.devices {
             Remembering::Off => {}
-            Remembering::Always => out.push(finding(
+            _ if !settings.remembered_skip_second_step => out.push(finding(
                 Ok,
-                "devices: remembered always; each browser's device is confirmed at its first sign-in and skips the \
-                 second step from then on (its keys in an encrypted cookie of that browser)",
+                "devices: tracked, but a remembered device does not skip the second step \
+                 (ChallengeRequiredOnNewDevice is false): nobody is offered \"Remember this browser\"",
+            )),
+            // Nobody is asked: a shared computer, once through the second step, skips it from
+            // then on for whoever knows the password.
+            Remembering::Always => out.push(finding(
+                Warn,
+                "devices: every browser that passes the second step is remembered without asking (shared computers \
+                 too) and skips it from then on; set DeviceOnlyRememberedOnUserPrompt to true to let people choose",
             )),
             Remembering::OptIn => out.push(finding(
                 Ok,
-                "devices: remembered when the person asks (\"Remember this browser\" on the code page); every \
-                 browser's device is confirmed, so its refresh carries DEVICE_KEY",
+                "devices: remembered when the person asks (\"Remember this browser\" on the code page), then \
+                 the password alone signs in there; every browser's device is confirmed, so its refresh carries \
+                 DEVICE_KEY",
             )),
         }
     }
@@ -957,6 +968,10 @@ impl Cognito {
                 Some(c) if c.device_only_remembered_on_user_prompt => Remembering::OptIn,
                 Some(_) => Remembering::Always,
             },
+            remembered_skip_second_step: pool
+                .as_ref()
+                .and_then(|p| p.device_configuration.as_ref())
+                .is_some_and(|c| c.challenge_required_on_new_device),
         };
         let policies = pool.and_then(|p| p.policies);
         let first_factors = policies
@@ -1062,6 +1077,7 @@ mod tests {
             settings: Some(PoolSettings {
                 email_verified_before_update: true,
                 devices: Remembering::Off,
+                remembered_skip_second_step: false,
             }),
             mfa: Some(MfaFacts::default()),
             client: Some(client),
@@ -1338,6 +1354,7 @@ mod tests {
                 } else {
                     Remembering::Off
                 },
+                remembered_skip_second_step: true,
             }),
             ..facts(good_client())
         };
@@ -1351,6 +1368,22 @@ mod tests {
         let findings = check(&pool(true, true), &config(&[]));
         assert_eq!(worst(&findings), Level::Ok, "devices are supported");
         assert!(findings.iter().any(|f| f.message.contains("Remember this browser")));
+        // "Always": nobody is asked, shared computers too.
+        let always = PoolFacts {
+            settings: Some(PoolSettings {
+                email_verified_before_update: true,
+                devices: Remembering::Always,
+                remembered_skip_second_step: true,
+            }),
+            ..facts(good_client())
+        };
+        let findings = check(&always, &config(&[]));
+        assert_eq!(worst(&findings), Level::Warn);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.message.contains("DeviceOnlyRememberedOnUserPrompt"))
+        );
         assert_eq!(worst(&check(&pool(true, false), &config(&[]))), Level::Ok);
     }
 

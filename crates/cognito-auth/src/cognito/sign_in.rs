@@ -20,6 +20,28 @@ impl Cognito {
             .await
     }
 
+    /// [`Self::respond`] to `challenge` (with `session`, its own or the one a set-up step gave):
+    /// with the device its sign-in named, which the next step and the tokens carry on.
+    async fn respond_to(
+        &self,
+        op: Op,
+        caller: Caller,
+        name: ChallengeNameType,
+        challenge: &Challenge,
+        session: &str,
+        responses: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<AuthStep, AuthError> {
+        let device = challenge.device_key.clone();
+        let responses: Vec<(String, String)> = responses
+            .into_iter()
+            .chain(device.clone().map(|key| ("DEVICE_KEY".to_owned(), key)))
+            .collect();
+        let step = self
+            .respond(op, caller, name, session, &challenge.username, responses)
+            .await?;
+        Ok(carry_device(step, device))
+    }
+
     /// [`Self::respond`], for the one answer that may come without a session: SRP's
     /// `PASSWORD_VERIFIER` (Cognito's answer to `SRP_A` may carry none).
     pub(super) async fn respond_in(
@@ -98,27 +120,20 @@ impl Cognito {
             _ => return Err(AuthError::ChallengeExpired),
         };
         let responses = [(key.to_owned(), code.as_str().to_owned())];
-        self.respond(
-            Op::MfaCode,
-            caller,
-            name,
-            &challenge.session,
-            &challenge.username,
-            responses,
-        )
-        .await
+        self.respond_to(Op::MfaCode, caller, name, challenge, &challenge.session, responses)
+            .await
     }
 
     /// SELECT_MFA_TYPE: the factor the person picked, named as Cognito offered it.
     #[tracing::instrument(skip_all)]
     pub async fn choose_mfa(&self, caller: Caller, challenge: &Challenge, factor: &str) -> Result<AuthStep, AuthError> {
         let responses = [("ANSWER".to_owned(), factor.to_owned())];
-        self.respond(
+        self.respond_to(
             Op::SelectMfa,
             caller,
             ChallengeNameType::SelectMfaType,
+            challenge,
             &challenge.session,
-            &challenge.username,
             responses,
         )
         .await
@@ -134,17 +149,20 @@ impl Cognito {
         password: &Password,
         attributes: &[(String, String)],
     ) -> Result<AuthStep, AuthError> {
-        let responses = std::iter::once(("NEW_PASSWORD".to_owned(), password.expose().to_owned())).chain(
-            attributes
-                .iter()
-                .map(|(name, value)| (format!("userAttributes.{name}"), value.clone())),
-        );
-        self.respond(
+        let responses: Vec<(String, String)> =
+            std::iter::once(("NEW_PASSWORD".to_owned(), password.expose().to_owned()))
+                .chain(
+                    attributes
+                        .iter()
+                        .map(|(name, value)| (format!("userAttributes.{name}"), value.clone())),
+                )
+                .collect();
+        self.respond_to(
             Op::NewPassword,
             caller,
             ChallengeNameType::NewPasswordRequired,
+            challenge,
             &challenge.session,
-            &challenge.username,
             responses,
         )
         .await
@@ -193,12 +211,12 @@ impl Cognito {
             return Err(AuthError::WrongMfaCode);
         }
         let session = out.session.unwrap_or_else(|| challenge.session.clone());
-        self.respond(
+        self.respond_to(
             Op::MfaSetup,
             caller,
             ChallengeNameType::MfaSetup,
+            challenge,
             &session,
-            &challenge.username,
             std::iter::empty(),
         )
         .await

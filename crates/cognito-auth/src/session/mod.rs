@@ -1112,7 +1112,7 @@ mod tests {
         )
     }
 
-    fn tokens(exp: i64) -> Tokens {
+    pub(super) fn tokens(exp: i64) -> Tokens {
         Tokens::new(
             jwt(serde_json::json!({"exp": exp, "sub": "user-1"})),
             jwt(serde_json::json!({"exp": exp, "sub": "user-1", "email": "ada@example.com"})),
@@ -1120,7 +1120,7 @@ mod tests {
         )
     }
 
-    fn request_headers(set_cookies: &[HeaderValue]) -> http::HeaderMap {
+    pub(super) fn request_headers(set_cookies: &[HeaderValue]) -> http::HeaderMap {
         let cookie = set_cookies
             .iter()
             .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))

@@ -62,10 +62,23 @@ impl Sessions {
         HeaderValue::from_str(&sealed.encoded().to_string()).ok()
     }
 
-    /// The device this browser keeps for the account `email` (as the sign-in form parses it),
-    /// from a cookie this server sealed.
+    /// The id `email` is filed under: as the sign-in form parses it (trimmed, lower-case),
+    /// whichever way the caller got it (an ID token keeps the case it was signed up with).
+    fn account_of(&self, email: &str) -> String {
+        self.account_ids().of(&email.trim().to_lowercase())
+    }
+
+    /// The remembered device this browser's session belongs to (its tokens were issued to it:
+    /// the key sealed in the refresh cookie), if any. What "this browser" is on a list of
+    /// devices.
+    pub fn session_device(&self, headers: &http::HeaderMap) -> Option<String> {
+        let jar = super::jar_of(headers);
+        self.read::<super::RefreshCookie>(&jar, self.refresh_name())?.dk
+    }
+
+    /// The device this browser keeps for the account `email`, from a cookie this server sealed.
     pub fn remembered_device(&self, headers: &http::HeaderMap, email: &str) -> Option<DeviceSecret> {
-        let account = self.account_ids().of(email);
+        let account = self.account_of(email);
         self.remembered_entries(headers)
             .into_iter()
             .find(|e| e.a == account)
@@ -80,7 +93,7 @@ impl Sessions {
         email: &str,
         secret: &DeviceSecret,
     ) -> Option<HeaderValue> {
-        let account = self.account_ids().of(email);
+        let account = self.account_of(email);
         let mut entries = self.remembered_entries(headers);
         entries.retain(|e| e.a != account);
         entries.insert(
@@ -97,7 +110,7 @@ impl Sessions {
     /// The `Set-Cookie` value that drops this browser's device for `email`; `None` when it
     /// keeps none.
     pub fn forget_device_cookie(&self, headers: &http::HeaderMap, email: &str) -> Option<HeaderValue> {
-        let account = self.account_ids().of(email);
+        let account = self.account_of(email);
         let mut entries = self.remembered_entries(headers);
         let before = entries.len();
         entries.retain(|e| e.a != account);
@@ -126,6 +139,25 @@ mod tests {
     fn secret(key: &str) -> DeviceSecret {
         serde_json::from_value(serde_json::json!({"k": key, "g": "-group", "p": "the device password"}))
             .expect("a secret")
+    }
+
+    /// A session started with a device's tokens keeps the device's key (sealed in the refresh
+    /// cookie): its refreshes send it, and the account page knows which device is this browser.
+    #[tokio::test]
+    async fn a_session_knows_the_device_its_tokens_belong_to() {
+        let s = sessions(false);
+        let exp = super::super::now_unix() + 3600;
+        let mut tokens = super::super::tests::tokens(exp);
+        let (_, plain) = s.start(&tokens, true, false).await.expect("started");
+        assert_eq!(s.session_device(&super::super::tests::request_headers(&plain)), None);
+        tokens.device_key = Some("eu-west-1_the-device".into());
+        let (_, cookies) = s.start(&tokens, true, false).await.expect("started");
+        let headers = super::super::tests::request_headers(&cookies);
+        assert_eq!(s.session_device(&headers).as_deref(), Some("eu-west-1_the-device"));
+        assert!(
+            !cookies.iter().any(|c| c.to_str().expect("ascii").contains("the-device")),
+            "sealed"
+        );
     }
 
     #[test]

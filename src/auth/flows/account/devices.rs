@@ -34,13 +34,11 @@ pub struct DeviceView {
 /// Cognito could not say just now: the page shows the rest).
 #[cfg(feature = "ssr")]
 pub(super) async fn devices_of(state: &AppState, session: &Session, now: i64) -> Option<Vec<DeviceView>> {
-    if state.devices == cognito_auth::cognito::pool::Remembering::Off {
+    if state.devices == cognito_auth::cognito::pool::Remembering::Off || !state.remembered_skip_second_step {
         return None;
     }
-    let here = state
-        .sessions
-        .remembered_device(&request_headers(), &session.email)
-        .map(|d| d.key);
+    // The device this session's tokens belong to.
+    let here = state.sessions.session_device(&request_headers());
     let devices = match state.cognito.devices(&session.access_token).await {
         Ok(devices) => devices,
         Err(e) => {
@@ -72,10 +70,9 @@ pub async fn forget_device(device: String) -> Result<(), AppError> {
     if device.is_empty() || device.len() > 128 {
         return Err(fail(AuthError::BadRequest, forms::DEVICES).into());
     }
-    let here = state
-        .sessions
-        .remembered_device(&request_headers(), &session.email)
-        .is_some_and(|d| d.key == device);
+    // The device this session's tokens belong to: forgetting it at Cognito would end the
+    // session at its next refresh.
+    let here = state.sessions.session_device(&request_headers()).as_deref() == Some(device.as_str());
     let forgotten = if here {
         state
             .cognito

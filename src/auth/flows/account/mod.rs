@@ -525,7 +525,14 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let mut cookies = Vec::new();
     if state.devices != cognito_auth::cognito::pool::Remembering::Off {
         if let Err(e) = state.cognito.forget_devices(&session.access_token).await {
-            tracing::warn!(error = %e, "signing out everywhere: the remembered devices could not all be forgotten");
+            // With the server's credentials, what the person's own token could not.
+            let admin = match Email::parse(&session.email) {
+                Ok(email) => state.cognito.admin_forget_devices(&email).await.map(drop),
+                Err(e) => Err(e.into()),
+            };
+            if let Err(admin) = admin {
+                tracing::error!(error = %e, admin = %admin, "signing out everywhere: the remembered devices could not all be forgotten");
+            }
         }
         cookies.extend(state.sessions.forget_device_cookie(&request_headers(), &session.email));
     }
