@@ -20,6 +20,9 @@ const specsByMode: Record<string, string[]> = {
   federation: ["federation"],
   // Managed login against cognito-local's own /oauth2/authorize and /oauth2/token.
   managed: ["managed"],
+  // An SRP-only app client in a pool that remembers devices, behind the SRP test double
+  // (end2end/doubles/cognito-srp.mjs, scripts/test).
+  devices: ["devices"],
   // The debug build the run command serves (tests/scripts/dev-smoke.sh): it renders and hydrates.
   dev: ["home"],
 };

@@ -179,28 +179,45 @@ start_redis() {
   die "redis-server did not start on port $port (see $dir/redis.log)"
 }
 
-# start_webauthn_double DIR PORT ENV_FILE ORIGIN: the browser tests' stand-in for Cognito's
-# passwordless sign-in (end2end/doubles/cognito-webauthn.mjs) on 127.0.0.1:PORT, in front of the
-# cognito-local that ENV_FILE (written by `provision`) points at, for pages at ORIGIN (the
-# relying party is ORIGIN's host). ENV_FILE is then pointed at the double, and gains DOUBLE_URL.
-# Tests only: no user of the app runs it, and it is never the default (docs/passkeys.md).
-start_webauthn_double() {
-  local dir=$1 port=$2 env_file=$3 origin=$4 upstream pool rp
+# start_double SCRIPT DIR PORT ENV_FILE [VAR=VALUE...]: a test double of Cognito calls no
+# emulator has (end2end/doubles/SCRIPT) on 127.0.0.1:PORT, in front of the cognito-local that
+# ENV_FILE (written by `provision`) points at, with its settings VAR=VALUE. ENV_FILE is then
+# pointed at the double, and gains DOUBLE_URL and COGNITO_UPSTREAM_URL (cognito-local itself).
+start_double() {
+  local script=$1 dir=$2 port=$3 env_file=$4 upstream pool
+  shift 4
   upstream=$(sed -n 's/^AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=//p' "$env_file")
   pool=$(sed -n 's/^COGNITO_USER_POOL_ID=//p' "$env_file")
-  if [ -z "$upstream" ] || [ -z "$pool" ]; then die "start_webauthn_double: $env_file lacks the endpoint or the pool"; fi
-  rp=${origin#*://}
-  rp=${rp%%[:/]*}
+  if [ -z "$upstream" ] || [ -z "$pool" ]; then die "start_double: $env_file lacks the endpoint or the pool"; fi
   mkdir -p "$dir"
-  (cd "$ROOT/end2end" && PORT=$port UPSTREAM=$upstream POOL_ID=$pool ISSUER_DOMAIN=$upstream RP_ID=$rp \
-    ORIGINS=$origin COGNITO_LOCAL_KEY=$ROOT/scripts/cognito-local/node_modules/cognito-local/lib/keys/cognitoLocal.private.json \
-    exec node doubles/cognito-webauthn.mjs) >"$dir/double.log" 2>&1 &
+  (cd "$ROOT/end2end" && exec env PORT="$port" UPSTREAM="$upstream" POOL_ID="$pool" ISSUER_DOMAIN="$upstream" \
+    COGNITO_LOCAL_KEY="$ROOT/scripts/cognito-local/node_modules/cognito-local/lib/keys/cognitoLocal.private.json" \
+    "$@" node "doubles/$script") >"$dir/double.log" 2>&1 &
   echo $! >"$dir/double.pid"
   for _ in $(seq 1 100); do tcp_open "$port" && break; sleep 0.1; done
-  tcp_open "$port" || die "the WebAuthn double did not start (log: $dir/double.log)"
+  tcp_open "$port" || die "the test double $script did not start (log: $dir/double.log)"
   sed -i "s|^AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=.*|AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:$port|" "$env_file"
-  echo "DOUBLE_URL=http://127.0.0.1:$port" >>"$env_file"
+  printf '%s\n' "DOUBLE_URL=http://127.0.0.1:$port" "COGNITO_UPSTREAM_URL=$upstream" >>"$env_file"
 }
+
+# start_webauthn_double DIR PORT ENV_FILE ORIGIN: the browser tests' stand-in for Cognito's
+# passwordless sign-in (end2end/doubles/cognito-webauthn.mjs), for pages at ORIGIN (the relying
+# party is ORIGIN's host). Tests only: no user of the app runs it, and it is never the default
+# (docs/passkeys.md).
+start_webauthn_double() {
+  local dir=$1 port=$2 env_file=$3 origin=$4 rp
+  rp=${origin#*://}
+  rp=${rp%%[:/]*}
+  start_double cognito-webauthn.mjs "$dir" "$port" "$env_file" "RP_ID=$rp" "ORIGINS=$origin"
+}
+
+# start_srp_double DIR PORT ENV_FILE [DEVICES]: a stand-in for Cognito's SRP sign-in and device
+# tracking (end2end/doubles/cognito-srp.mjs): an app client that allows only SRP (Amplify's and
+# the console's default), in a pool that remembers devices as DEVICES says (opt-in, always, off).
+start_srp_double() {
+  start_double cognito-srp.mjs "$1" "$2" "$3" FLOWS=srp "DEVICES=${4:-opt-in}"
+}
+
 # start_test_idp DIR PORT CLIENT_ID SECRET REDIRECT_URI: "Google" for the browser tests, a real
 # OpenID Provider (end2end/doubles/oidc-provider.mjs, npm oidc-provider) on 127.0.0.1:PORT whose
 # one client is the pool's (CLIENT_ID, SECRET), answering at REDIRECT_URI (the pool's

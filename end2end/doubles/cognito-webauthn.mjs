@@ -21,26 +21,15 @@
 // `iss` prefix cognito-local uses), COGNITO_LOCAL_KEY (its private key, JSON with `pem`),
 // RP_ID, RP_NAME, ORIGINS (comma-separated), USER_VERIFICATION (required | preferred).
 
-import { createServer } from "node:http";
-import { createSign, randomBytes, randomInt, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
+import { CognitoError, attribute, env, mint, refreshTokens, revoked, serve, upstream, userByName, userOfToken } from "./cognito-local.mjs";
 
-const env = (name, fallback) => {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined) throw new Error(`${name} is not set`);
-  return value;
-};
-const PORT = Number(env("PORT"));
-const UPSTREAM = env("UPSTREAM");
-const POOL_ID = env("POOL_ID");
-const ISSUER = `${env("ISSUER_DOMAIN")}/${POOL_ID}`;
-const KEY = JSON.parse(readFileSync(env("COGNITO_LOCAL_KEY"), "utf8")).pem;
 const RP_ID = env("RP_ID", "localhost");
 const RP_NAME = env("RP_NAME", "leptos-cognito");
 const ORIGINS = env("ORIGINS").split(",").filter(Boolean);
@@ -54,88 +43,8 @@ const passkeys = new Map();
 const registrations = new Map();
 /** Sign-in sessions of this double, by Session string. */
 const sessions = new Map();
-/** Refresh tokens this double issued. */
-const refreshTokens = new Map();
 /** The last sign-in code "e-mailed" to each address. */
 const codes = new Map();
-
-class CognitoError extends Error {
-  constructor(type, message, status = 400) {
-    super(message);
-    this.type = type;
-    this.status = status;
-  }
-}
-
-async function upstream(op, body) {
-  const response = await fetch(UPSTREAM, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `AWSCognitoIdentityProviderService.${op}` },
-    body: JSON.stringify(body),
-  });
-  const json = await response.json().catch(() => ({}));
-  if (!response.ok) throw new CognitoError(json.__type ?? "InternalErrorException", json.message ?? "", response.status);
-  return json;
-}
-
-const attribute = (user, name) => (user.UserAttributes ?? user.Attributes ?? []).find((a) => a.Name === name)?.Value;
-
-/** The user an access token belongs to, as cognito-local's GetUser sees it. */
-async function userOfToken(accessToken) {
-  const user = await upstream("GetUser", { AccessToken: accessToken });
-  return { username: user.Username, sub: attribute(user, "sub"), email: attribute(user, "email") };
-}
-
-async function userByName(username) {
-  try {
-    const user = await upstream("AdminGetUser", { UserPoolId: POOL_ID, Username: username });
-    return user;
-  } catch (e) {
-    if (e.type === "UserNotFoundException") return undefined;
-    throw e;
-  }
-}
-
-function sign(payload) {
-  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  const data = `${part({ alg: "RS256", typ: "JWT", kid: "CognitoLocal" })}.${part(payload)}`;
-  return `${data}.${createSign("RSA-SHA256").update(data).sign(KEY, "base64url")}`;
-}
-
-const UNIT_SECONDS = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
-
-/** Tokens as cognito-local makes them (its tokenGenerator's claims), signed with its key. */
-async function mint(username, clientId, refreshToken) {
-  const user = await upstream("AdminGetUser", { UserPoolId: POOL_ID, Username: username });
-  const { UserPoolClient: client } = await upstream("DescribeUserPoolClient", { UserPoolId: POOL_ID, ClientId: clientId });
-  const lifetime = (value, unit, fallback) =>
-    value === undefined ? fallback : value * UNIT_SECONDS[unit ?? "hours"];
-  const now = Math.floor(Date.now() / 1000);
-  const eventId = randomUUID();
-  const sub = attribute(user, "sub");
-  const access = lifetime(client.AccessTokenValidity, client.TokenValidityUnits?.AccessToken, 86400);
-  const id = lifetime(client.IdTokenValidity, client.TokenValidityUnits?.IdToken, 86400);
-  const result = {
-    AccessToken: sign({
-      auth_time: now, client_id: clientId, event_id: eventId, iat: now, jti: randomUUID(),
-      scope: "aws.cognito.signin.user.admin", sub, token_use: "access", username: user.Username,
-      exp: now + access, iss: ISSUER,
-    }),
-    IdToken: sign({
-      "cognito:username": user.Username, auth_time: now, email: attribute(user, "email"),
-      email_verified: attribute(user, "email_verified") === "true", event_id: eventId, iat: now,
-      jti: randomUUID(), sub, token_use: "id", exp: now + id, iss: ISSUER, aud: clientId,
-    }),
-    ExpiresIn: access,
-    TokenType: "Bearer",
-  };
-  if (!refreshToken) {
-    refreshToken = `double.${randomBytes(32).toString("base64url")}`;
-    refreshTokens.set(refreshToken, { username: user.Username, clientId });
-    result.RefreshToken = refreshToken;
-  }
-  return { AuthenticationResult: result, ChallengeParameters: {} };
-}
 
 function newSession(fields) {
   const id = `double.${randomBytes(48).toString("base64url")}`;
@@ -198,12 +107,12 @@ function available(user) {
   return ["PASSWORD", "EMAIL_OTP", ...((sub && passkeys.get(sub)?.length) ? ["WEB_AUTHN"] : [])];
 }
 
-async function initiateAuth(body, raw) {
+async function initiateAuth(body) {
   const params = body.AuthParameters ?? {};
   if (body.AuthFlow === "REFRESH_TOKEN_AUTH" || body.AuthFlow === "REFRESH_TOKEN") {
     const mine = refreshTokens.get(params.REFRESH_TOKEN);
     if (mine) return mint(mine.username, body.ClientId, params.REFRESH_TOKEN);
-    if (params.REFRESH_TOKEN?.startsWith("double.")) throw new CognitoError("NotAuthorizedException", "Refresh Token has been revoked");
+    if (params.REFRESH_TOKEN?.startsWith("double.")) throw revoked();
     return undefined;
   }
   if (body.AuthFlow !== "USER_AUTH") return undefined;
@@ -212,7 +121,7 @@ async function initiateAuth(body, raw) {
   const offered = available(user);
   const preferred = params.PREFERRED_CHALLENGE;
   if (preferred === "PASSWORD" && params.PASSWORD) {
-    return upstream("InitiateAuth", { ...raw, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: params.USERNAME, PASSWORD: params.PASSWORD } });
+    return upstream("InitiateAuth", { ...body, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: params.USERNAME, PASSWORD: params.PASSWORD } });
   }
   if (preferred && offered.includes(preferred) && preferred !== "PASSWORD") return challenge(preferred, user, body.ClientId);
   return {
@@ -365,7 +274,7 @@ async function deleteCredential(body) {
 async function refreshTokensCall(body) {
   const mine = refreshTokens.get(body.RefreshToken);
   if (mine) return { AuthenticationResult: (await mint(mine.username, body.ClientId, body.RefreshToken)).AuthenticationResult };
-  if (String(body.RefreshToken).startsWith("double.")) throw new CognitoError("NotAuthorizedException", "Refresh Token has been revoked");
+  if (String(body.RefreshToken).startsWith("double.")) throw revoked();
   return undefined;
 }
 
@@ -392,45 +301,4 @@ const handlers = {
   GetUserPoolMfaConfig: mfaConfig,
 };
 
-function send(res, status, body, type) {
-  const headers = { "Content-Type": "application/x-amz-json-1.1", "x-amzn-requestid": randomUUID() };
-  if (type) headers["x-amzn-errortype"] = type;
-  res.writeHead(status, headers).end(JSON.stringify(body));
-}
-
-async function forward(req, res, raw) {
-  const headers = Object.fromEntries(
-    Object.entries(req.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name)),
-  );
-  const response = await fetch(UPSTREAM + req.url, { method: req.method, headers, body: req.method === "GET" ? undefined : raw });
-  const out = Buffer.from(await response.arrayBuffer());
-  const keep = {};
-  for (const name of ["content-type", "x-amzn-errortype", "x-amzn-requestid"]) {
-    const value = response.headers.get(name);
-    if (value) keep[name] = value;
-  }
-  res.writeHead(response.status, keep).end(out);
-}
-
-createServer(async (req, res) => {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  const raw = Buffer.concat(chunks);
-  try {
-    if (req.method === "GET" && req.url === "/_double/codes") {
-      return send(res, 200, Object.fromEntries(codes));
-    }
-    const op = String(req.headers["x-amz-target"] ?? "").split(".")[1];
-    const handler = handlers[op];
-    if (handler && req.method === "POST") {
-      const body = JSON.parse(raw.toString("utf8") || "{}");
-      const answer = await handler(body, body);
-      if (answer !== undefined) return send(res, 200, answer);
-    }
-    await forward(req, res, raw);
-  } catch (e) {
-    if (e instanceof CognitoError) return send(res, e.status, { __type: e.type, message: e.message }, e.type);
-    console.error(e);
-    send(res, 500, { __type: "InternalErrorException", message: "the test double failed" }, "InternalErrorException");
-  }
-}).listen(PORT, "127.0.0.1", () => console.log(`cognito-webauthn double on http://127.0.0.1:${PORT}, in front of ${UPSTREAM}`));
+serve("cognito-webauthn", handlers, { "/_double/codes": () => Object.fromEntries(codes) });

@@ -151,8 +151,12 @@ export function sigV4(url: URL, headers: Record<string, string>, body: string, a
  * One call to the emulator's Cognito API, as the AWS CLI would make it: signed with SigV4 on
  * ministack (it checks, as AWS does); cognito-local checks no signature, so none is made there.
  */
-export async function cognito<T = any>(operation: string, body: object): Promise<T> {
-  const url = new URL(setting("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"));
+export async function cognito<T = any>(operation: string, body: object, opts: { direct?: boolean } = {}): Promise<T> {
+  // `direct`: to the emulator itself, past a test double in front of it (COGNITO_UPSTREAM_URL):
+  // what a test sets up as an administrator or a command-line tool would, by a flow the double's
+  // app client may refuse (USER_PASSWORD_AUTH for an SRP-only client).
+  const direct = opts.direct ? settings().COGNITO_UPSTREAM_URL : undefined;
+  const url = new URL(direct ?? setting("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"));
   const payload = JSON.stringify(body);
   const headers: Record<string, string> = {
     "content-type": "application/x-amz-json-1.1",
@@ -207,14 +211,7 @@ export async function confirmedUser(email: string, password: string) {
  * SetUserMFAPreference. Returns the secret, so the test can compute codes like the app would.
  */
 export async function enableTotp(email: string, password: string): Promise<string> {
-  const signIn = await cognito("InitiateAuth", {
-    ClientId: setting("COGNITO_CLIENT_ID"),
-    AuthFlow: "USER_PASSWORD_AUTH",
-    // No challenge follows (the account has no second step yet), so SECRET_HASH is over the
-    // name as typed; a challenge's answer would need it over the internal username.
-    AuthParameters: { USERNAME: email, PASSWORD: password, ...(secretHash(email) && { SECRET_HASH: secretHash(email) }) },
-  });
-  const accessToken = signIn.AuthenticationResult.AccessToken;
+  const accessToken = await signedInDirectly(email, password);
   const { SecretCode } = await cognito("AssociateSoftwareToken", { AccessToken: accessToken });
   await cognito("VerifySoftwareToken", { AccessToken: accessToken, UserCode: totp(SecretCode) });
   await cognito("SetUserMFAPreference", {
@@ -224,17 +221,25 @@ export async function enableTotp(email: string, password: string): Promise<strin
   return SecretCode;
 }
 
+/** An access token by USER_PASSWORD_AUTH at the emulator itself (see `cognito`'s `direct`). */
+async function signedInDirectly(email: string, password: string): Promise<string> {
+  const signIn = await cognito("InitiateAuth", {
+    ClientId: setting("COGNITO_CLIENT_ID"),
+    AuthFlow: "USER_PASSWORD_AUTH",
+    // No challenge follows (the account has no second step yet, or the caller wants none), so
+    // SECRET_HASH is over the name as typed; a challenge's answer would need it over the
+    // internal username.
+    AuthParameters: { USERNAME: email, PASSWORD: password, ...(secretHash(email) && { SECRET_HASH: secretHash(email) }) },
+  }, { direct: true });
+  return signIn.AuthenticationResult.AccessToken;
+}
+
 /**
  * An access token straight from the emulator (InitiateAuth USER_PASSWORD_AUTH), as a
  * command-line tool or a mobile app gets one: no session of the app's holds it.
  */
 export async function accessToken(email: string, password: string): Promise<string> {
-  const signIn = await cognito("InitiateAuth", {
-    ClientId: setting("COGNITO_CLIENT_ID"),
-    AuthFlow: "USER_PASSWORD_AUTH",
-    AuthParameters: { USERNAME: email, PASSWORD: password, ...(secretHash(email) && { SECRET_HASH: secretHash(email) }) },
-  });
-  return signIn.AuthenticationResult.AccessToken;
+  return signedInDirectly(email, password);
 }
 
 /** The 6-digit code an authenticator app shows for `secret` now (RFC 6238, SHA-1, 30 s). */

@@ -6,6 +6,7 @@
 //! cognito-setup create [--pool NAME] [--client NAME] [--with-secret] [--mfa off|optional|required]
 //!                      [--access-token-seconds N] [--pre-sign-up ARN] [--env-file PATH]
 //!                      [--passwordless RELYING_PARTY_ID [--email-codes]]
+//!                      [--client-flows password|srp] [--devices off|always|opt-in]
 //!                      [--oauth APP_URL [--domain PREFIX] [--oidc-provider NAME,ISSUER,CLIENT_ID,SECRET]...]
 //! cognito-setup invite EMAIL [--pool NAME]
 //! cognito-setup delete [--pool NAME]
@@ -16,11 +17,11 @@
 use aws_config::BehaviorVersion;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, AuthFactorType, DeliveryMediumType, ExplicitAuthFlowsType, IdentityProviderTypeType,
-    LambdaConfigType, OAuthFlowType, PasswordPolicyType, PreventUserExistenceErrorTypes, SignInPolicyType,
-    SoftwareTokenMfaConfigType, TimeUnitsType, TokenValidityUnitsType, UserAttributeUpdateSettingsType,
-    UserPoolMfaType, UserPoolPolicyType, UserPoolTierType, UserVerificationType, UsernameAttributeType,
-    VerifiedAttributeType, WebAuthnConfigurationType,
+    AttributeType, AuthFactorType, DeliveryMediumType, DeviceConfigurationType, ExplicitAuthFlowsType,
+    IdentityProviderTypeType, LambdaConfigType, OAuthFlowType, PasswordPolicyType, PreventUserExistenceErrorTypes,
+    SignInPolicyType, SoftwareTokenMfaConfigType, TimeUnitsType, TokenValidityUnitsType,
+    UserAttributeUpdateSettingsType, UserPoolMfaType, UserPoolPolicyType, UserPoolTierType, UserVerificationType,
+    UsernameAttributeType, UsernameConfigurationType, VerifiedAttributeType, WebAuthnConfigurationType,
 };
 use std::process::ExitCode;
 
@@ -28,6 +29,7 @@ const USAGE: &str = "usage:
   cognito-setup create [--pool NAME] [--client NAME] [--with-secret] [--mfa off|optional|required]
                        [--access-token-seconds N] [--pre-sign-up LAMBDA_ARN] [--env-file PATH]
                        [--passwordless RELYING_PARTY_ID [--email-codes]]
+                       [--client-flows password|srp] [--devices off|always|opt-in]
                        [--oauth APP_URL [--domain PREFIX] [--oidc-provider NAME,ISSUER,CLIENT_ID,SECRET]...]
   cognito-setup invite EMAIL [--pool NAME]
   cognito-setup delete [--pool NAME]
@@ -53,6 +55,13 @@ delete  deletes the pool of that name and everything in it.
 --email-codes           with --passwordless, also sign in with a code by e-mail (EMAIL_OTP). On
                         AWS, Cognito sends those only through the pool's own SES identity
                         (EmailSendingAccount DEVELOPER): set that up before the first sign-in.
+--client-flows          how the app client lets a password sign in: password (default:
+                        ALLOW_USER_PASSWORD_AUTH), or srp (ALLOW_USER_SRP_AUTH only, as Amplify
+                        and the console make clients: the password never leaves the server).
+                        ALLOW_REFRESH_TOKEN_AUTH either way. A new client only.
+--devices               the pool remembers devices: always, or opt-in (when the person ticks
+                        \"Remember this browser\"), each skipping the second step; off by
+                        default. A new pool only.
 --oauth                 sign-in through the pool's own pages (\"Continue with …\", managed login):
                         the client gets the code flow, the scopes openid, email, profile and
                         aws.cognito.signin.user.admin, APP_URL/auth/callback as its callback
@@ -77,6 +86,10 @@ struct Args {
     email: Option<String>,
     passwordless: Option<String>,
     email_codes: bool,
+    /// `--client-flows srp`: the client allows SRP and not the plain password flow.
+    srp_only: bool,
+    /// `--devices`: `None` off; `Some(true)` opt-in, `Some(false)` always.
+    devices: Option<bool>,
     /// `--oauth`: the app's origin, for the client's callback and sign-out URLs.
     oauth: Option<String>,
     domain: Option<String>,
@@ -109,6 +122,8 @@ fn parse_args() -> Result<Args, String> {
         email: None,
         passwordless: None,
         email_codes: false,
+        srp_only: false,
+        devices: None,
         oauth: None,
         domain: None,
         oidc_providers: Vec::new(),
@@ -142,6 +157,21 @@ fn parse_args() -> Result<Args, String> {
             "--env-file" => parsed.env_file = Some(value()?),
             "--passwordless" => parsed.passwordless = Some(value()?),
             "--email-codes" => parsed.email_codes = true,
+            "--client-flows" => {
+                parsed.srp_only = match value()?.as_str() {
+                    "password" => false,
+                    "srp" => true,
+                    _ => return Err("--client-flows takes password or srp".into()),
+                }
+            }
+            "--devices" => {
+                parsed.devices = match value()?.as_str() {
+                    "off" => None,
+                    "always" => Some(false),
+                    "opt-in" => Some(true),
+                    _ => return Err("--devices takes off, always or opt-in".into()),
+                }
+            }
             "--oauth" => {
                 let url = value()?.trim_end_matches('/').to_owned();
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -244,6 +274,9 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                 .pool_name(&args.pool)
                 // E-mail is the username, and Cognito marks it verified once the code is used.
                 .username_attributes(UsernameAttributeType::Email)
+                // `Ada@Example.com` and `ada@example.com` are one person (the app lowercases
+                // what is typed; a case-sensitive pool would keep an invited address as given).
+                .username_configuration(UsernameConfigurationType::builder().case_sensitive(false).build()?)
                 .auto_verified_attributes(VerifiedAttributeType::Email)
                 // A new e-mail takes effect only once its code is entered: until then the old
                 // address stays the one people sign in with.
@@ -267,6 +300,14 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
             request = request.policies(policies.build());
             if let Some(arn) = &args.pre_sign_up {
                 request = request.lambda_config(LambdaConfigType::builder().pre_sign_up(arn).build());
+            }
+            if let Some(opt_in) = args.devices {
+                request = request.device_configuration(
+                    DeviceConfigurationType::builder()
+                        .challenge_required_on_new_device(true)
+                        .device_only_remembered_on_user_prompt(opt_in)
+                        .build(),
+                );
             }
             let id = request
                 .send()
@@ -297,11 +338,15 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
             }
         }
     }
+    let created_client = client_id.is_none();
     let (client_id, secret) = match client_id {
         Some(id) => {
             eprintln!("app client `{}` exists: {id}", args.client);
             if args.passwordless.is_some() {
                 eprintln!("note: --passwordless does not add ALLOW_USER_AUTH to an existing client");
+            }
+            if args.srp_only {
+                eprintln!("note: --client-flows does not change an existing client's flows");
             }
             if args.oauth.is_some() {
                 eprintln!("note: --oauth does not change an existing client's OAuth settings");
@@ -337,9 +382,7 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                 // Public by default, like Amplify's client; with --with-secret confidential, as
                 // AWS advises for an app with a server (the app then sends SECRET_HASH).
                 .generate_secret(args.with_secret)
-                .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
                 .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-                .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
                 .prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
                 .enable_token_revocation(true)
                 .token_validity_units(units)
@@ -348,6 +391,15 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
                 .refresh_token_validity(30)
                 // Sign-in challenges (MFA codes, a new password) may take this long.
                 .auth_session_validity(5);
+            // SRP only, as Amplify and the console make clients; else the password flow (and its
+            // admin twin, for the tests' own calls).
+            request = if args.srp_only {
+                request.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+            } else {
+                request
+                    .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+                    .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
+            };
             if args.passwordless.is_some() {
                 request = request.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth);
             }
@@ -383,6 +435,18 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
             (id, secret)
         }
     };
+
+    // Managed login shows a client's pages only with a style: Cognito's own.
+    if args.domain.is_some() && created_client {
+        client
+            .create_managed_login_branding()
+            .user_pool_id(&pool_id)
+            .client_id(&client_id)
+            .use_cognito_provided_values(true)
+            .send()
+            .await?;
+        eprintln!("created the managed login style (Cognito's own) for the app client");
+    }
 
     let mut env = format!("COGNITO_USER_POOL_ID={pool_id}\nCOGNITO_CLIENT_ID={client_id}\n");
     if let Some(prefix) = &args.domain {
@@ -427,9 +491,11 @@ async fn set_up_federation(client: &Client, pool_id: &str, args: &Args) -> Resul
                     .create_user_pool_domain()
                     .user_pool_id(pool_id)
                     .domain(prefix)
+                    // Managed login, not the classic hosted UI: pages in the person's language.
+                    .managed_login_version(2)
                     .send()
                     .await?;
-                eprintln!("created pool domain `{prefix}`");
+                eprintln!("created pool domain `{prefix}` (managed login)");
             }
         }
     }
@@ -465,6 +531,8 @@ async fn set_up_federation(client: &Client, pool_id: &str, args: &Args) -> Resul
             ))
             // The provider's claims, as the pool's attributes (the ID token's `email`).
             .attribute_mapping("email", "email")
+            // Whether the provider verified the address (what lambda/pre-sign-up's linking needs).
+            .attribute_mapping("email_verified", "email_verified")
             .attribute_mapping("name", "name")
             .send()
             .await?;
@@ -527,7 +595,14 @@ fn temporary_password() -> Result<String, Error> {
 }
 
 async fn invite(client: &Client, args: &Args) -> Result<(), Error> {
-    let email = args.email.as_deref().ok_or("invite needs an e-mail address")?;
+    // As the app's forms parse it: trimmed, lower-case.
+    let email = args
+        .email
+        .as_deref()
+        .ok_or("invite needs an e-mail address")?
+        .trim()
+        .to_lowercase();
+    let email = email.as_str();
     let pool_id = find_pool(client, &args.pool)
         .await?
         .ok_or_else(|| format!("no user pool called `{}`: run `cognito-setup create` first", args.pool))?;

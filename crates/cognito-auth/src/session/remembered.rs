@@ -155,7 +155,9 @@ mod tests {
         let headers = super::super::tests::request_headers(&cookies);
         assert_eq!(s.session_device(&headers).as_deref(), Some("eu-west-1_the-device"));
         assert!(
-            !cookies.iter().any(|c| c.to_str().expect("ascii").contains("the-device")),
+            !cookies
+                .iter()
+                .any(|c| c.to_str().expect("ascii").contains("the-device")),
             "sealed"
         );
     }
