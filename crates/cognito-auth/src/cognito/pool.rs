@@ -35,6 +35,9 @@ pub struct PoolFacts {
     pub first_factors: Vec<String>,
     /// The pool's passkey settings (GetUserPoolMfaConfig's `WebAuthnConfiguration`).
     pub webauthn: Option<WebAuthnFacts>,
+    /// Each identity provider the client offers, with the pool attributes its
+    /// `AttributeMapping` writes (DescribeIdentityProvider); `None` for one that could not be read.
+    pub provider_mappings: Vec<(String, Option<Vec<String>>)>,
 }
 
 /// The pool's passkey settings.
@@ -158,6 +161,8 @@ pub struct ClientFacts {
     /// The client may read the `identities` attribute, which tells a person whose account is
     /// linked to a provider's (GetUser returns only what the client may read).
     pub reads_identities: bool,
+    /// `WriteAttributes`; `None` when the client lists none (it may write every attribute).
+    pub write_attributes: Option<Vec<String>>,
     /// The client's OAuth settings, for sign-in through the pool's own pages.
     pub oauth: OAuthFacts,
 }
@@ -436,6 +441,39 @@ pub fn check(facts: &PoolFacts, config: &Expectations) -> Vec<Finding> {
                     "a public client: threat protection sees every sign-in coming from this server's address \
                      (EnablePropagateAdditionalUserContextData needs a client secret)",
                 )),
+            }
+            // A provider's returning user is refused when the client may not write an attribute
+            // its mapping writes ("Continue with …" then fails for everyone who used it before).
+            for (provider, mapped) in &facts.provider_mappings {
+                match (mapped, &client.write_attributes) {
+                    (None, _) => out.push(finding(
+                        Warn,
+                        format!(
+                            "could not read the identity provider {provider}'s attribute mapping \
+                             (DescribeIdentityProvider); grant cognito-idp:DescribeIdentityProvider"
+                        ),
+                    )),
+                    (Some(mapped), Some(writable)) => {
+                        let missing: Vec<&str> = mapped
+                            .iter()
+                            .filter(|a| !writable.contains(a))
+                            .map(String::as_str)
+                            .collect();
+                        if !missing.is_empty() {
+                            out.push(finding(
+                                Warn,
+                                format!(
+                                    "the identity provider {provider} maps {} but the app client may not write \
+                                     {}: Cognito refuses its returning users; add {} to WriteAttributes",
+                                    missing.join(", "),
+                                    if missing.len() == 1 { "it" } else { "them" },
+                                    missing.join(", "),
+                                ),
+                            ));
+                        }
+                    }
+                    (Some(_), None) => {}
+                }
             }
             if providers && !client.reads_identities {
                 out.push(finding(
@@ -797,14 +835,43 @@ impl Cognito {
             }
         };
         let (mfa, webauthn) = self.mfa_facts().await.unzip();
+        let client = self.client_facts().await;
+        let mut provider_mappings = Vec::new();
+        let offered = client.as_ref().map(|c| c.oauth.providers.clone()).unwrap_or_default();
+        for provider in offered.into_iter().filter(|p| p != "COGNITO") {
+            let mapped = self.provider_mapping(&provider).await;
+            provider_mappings.push((provider, mapped));
+        }
         PoolFacts {
             policy,
             settings,
             mfa,
-            client: self.client_facts().await,
+            client,
             first_factors,
             webauthn: webauthn.flatten(),
+            provider_mappings,
         }
+    }
+
+    /// The pool attributes `provider`'s `AttributeMapping` writes (DescribeIdentityProvider).
+    async fn provider_mapping(&self, provider: &str) -> Option<Vec<String>> {
+        let out = self
+            .client
+            .describe_identity_provider()
+            .user_pool_id(&self.user_pool_id)
+            .provider_name(provider)
+            .send()
+            .await
+            .map_err(|e| fail(Op::DescribePool, e))
+            .ok()?;
+        let mut mapped: Vec<String> = out
+            .identity_provider?
+            .attribute_mapping
+            .unwrap_or_default()
+            .into_keys()
+            .collect();
+        mapped.sort();
+        Some(mapped)
     }
 
     async fn mfa_facts(&self) -> Option<(MfaFacts, Option<WebAuthnFacts>)> {
@@ -908,6 +975,7 @@ impl Cognito {
                 .read_attributes
                 .as_deref()
                 .is_none_or(|r| r.is_empty() || r.iter().any(|a| a == "identities")),
+            write_attributes: c.write_attributes.clone().filter(|w| !w.is_empty()),
             token_revocation: c.enable_token_revocation,
             prevent_user_existence_errors: c
                 .prevent_user_existence_errors
@@ -1067,6 +1135,7 @@ mod tests {
             prevent_user_existence_errors: Some(true),
             writes_locale: true,
             reads_identities: true,
+            write_attributes: None,
             oauth: OAuthFacts::default(),
         }
     }
@@ -1083,6 +1152,7 @@ mod tests {
             client: Some(client),
             first_factors: vec![],
             webauthn: None,
+            provider_mappings: vec![],
         }
     }
 
@@ -1448,6 +1518,42 @@ mod tests {
         );
         let findings = check(&facts(good_client()), &config(&providers));
         assert!(!findings.iter().any(|f| f.message.contains("`identities`")));
+    }
+
+    /// Cognito refuses a provider's returning user when the client may not write an attribute
+    /// the provider maps (the template's client once could not write `email_verified`).
+    #[test]
+    fn every_attribute_a_provider_maps_must_be_writable() {
+        let pool = |writable: &[&str], mapped: Option<&[&str]>| PoolFacts {
+            provider_mappings: vec![(
+                "Google".into(),
+                mapped.map(|m| m.iter().map(|a| a.to_string()).collect()),
+            )],
+            ..facts(ClientFacts {
+                write_attributes: Some(writable.iter().map(|a| a.to_string()).collect()),
+                ..good_client()
+            })
+        };
+        let providers = [("COGNITO_DOMAIN", "myapp"), ("COGNITO_IDENTITY_PROVIDERS", "Google")];
+        let mapped: &[&str] = &["email", "email_verified", "name"];
+        let findings = check(&pool(&["email", "name", "locale"], Some(mapped)), &config(&providers));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.level == Level::Warn && f.message.contains("Google maps email_verified")),
+            "{findings:?}"
+        );
+        let findings = check(
+            &pool(&["email", "email_verified", "name", "locale"], Some(mapped)),
+            &config(&providers),
+        );
+        assert!(!findings.iter().any(|f| f.message.contains("maps")), "{findings:?}");
+        let unread = check(&pool(&["email"], None), &config(&providers));
+        assert!(
+            unread
+                .iter()
+                .any(|f| f.message.contains("cognito-idp:DescribeIdentityProvider"))
+        );
     }
 
     #[test]
