@@ -282,7 +282,11 @@ pub const EN: Texts = Texts {
         method_federated: "Another account (Google, …)",
         federated_note: (
             "You sign in with ",
-            ". Your password, two-step sign-in and e-mail address are kept there, so this page cannot change them. To delete this account, contact the site's support.",
+            ". Your name, password, two-step sign-in and e-mail address are kept there, so this page cannot change them. To delete this account, contact the site's support.",
+        ),
+        linked_note: (
+            "Your account is linked to ",
+            ": each sign-in with it brings your name and e-mail address from there, so change them there.",
         ),
         method_managed_login: "The sign-in page of Cognito",
         ago: |s| match s {

@@ -312,6 +312,8 @@ pub struct Account {
     pub method_federated: Text,
     /// On the account page of a person who exists only through a provider.
     pub federated_note: Around,
+    /// On the account page of a pool's own user linked to a provider.
+    pub linked_note: Around,
     pub method_managed_login: Text,
     /// A time before now, in words ("5 minutes ago").
     pub ago: fn(i64) -> String,

@@ -343,20 +343,30 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
         account.name.clone()
     };
 
+    // A provider's sign-in writes the name and the e-mail (its attribute mapping): for its own
+    // users and for accounts linked to it, a change here would not stick.
+    let from_provider = account.federated_with.is_some() || account.linked_to.is_some();
+    let linked = account.linked_to.clone().map(|provider| {
+        let (before, after) = t!(lang, account.linked_note);
+        view! { <p data-testid="linked">{format!("{before}{provider}{after}")}</p> }
+    });
     view! {
         <MarkHydrated/>
-        <h2>{t!(lang, account.name)}</h2>
-        <ErrorBanner error=banner_error(name_error)/>
-        <ActionForm action=name_action>
-            <TextField
-                label=t!(lang, account.name)
-                name="name"
-                autocomplete="name"
-                value=typed_name
-                error=field_error(name_error, Field::Name)
-            />
-            <SubmitButton label=t!(lang, account.save_name) busy_label=t!(lang, form.saving) pending=name_action.pending()/>
-        </ActionForm>
+        {(!from_provider).then(|| view! {
+            <h2>{t!(lang, account.name)}</h2>
+            <ErrorBanner error=banner_error(name_error)/>
+            <ActionForm action=name_action>
+                <TextField
+                    label=t!(lang, account.name)
+                    name="name"
+                    autocomplete="name"
+                    value=typed_name
+                    error=field_error(name_error, Field::Name)
+                />
+                <SubmitButton label=t!(lang, account.save_name) busy_label=t!(lang, form.saving) pending=name_action.pending()/>
+            </ActionForm>
+        })}
+        {linked}
 
         {match account.federated_with.clone() {
             // Only a provider's user: no password, two-step sign-in or e-mail here to change.
@@ -419,7 +429,7 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
                 }}
 
                 <TwoStep account=account.clone() loaded=loaded.clone() confirmed/>
-                <EmailChange account loaded=loaded.clone() confirmed/>
+                {account.linked_to.is_none().then(|| view! { <EmailChange account loaded=loaded.clone() confirmed/> })}
                 <Everywhere loaded=loaded.clone()/>
                 <Delete loaded confirmed/>
             }

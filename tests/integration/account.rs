@@ -220,3 +220,38 @@ fn a_pool_that_requires_mfa_never_turns_the_authenticator_off() {
         assert_eq!(answer.location(), "/account?error=mfa_required&form=authenticator");
     });
 }
+
+/// A pool's own user linked to a provider (`identities`): the provider's sign-ins write the
+/// name and the e-mail, so the page says so and offers neither change; the password and the
+/// rest stay.
+#[test]
+fn a_linked_account_offers_no_change_the_provider_would_write_over() {
+    run(async {
+        let sign_in = sign_in_with(PASSWORD);
+        let linked = mock!(Client::get_user).then_output(|| {
+            let attribute = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build().unwrap();
+            GetUserOutput::builder()
+                .username(USER_ID)
+                .user_attributes(attribute("email", EMAIL))
+                .user_attributes(attribute("email_verified", "true"))
+                .user_attributes(attribute("name", "Ada"))
+                .user_attributes(attribute(
+                    "identities",
+                    r#"[{"userId":"1101","providerName":"Google","providerType":"Google","primary":false}]"#,
+                ))
+                .build()
+                .unwrap()
+        });
+        let app = app(Pool::default(), &[&sign_in, &linked]).await;
+        let mut browser = Browser::default();
+        signed_in(&browser.sign_in(&app).await);
+        let page = browser.get(&app, "/account").await;
+        assert!(page.body.contains("Your account is linked to Google"), "{}", page.body);
+        assert!(!page.body.contains("Save name"), "no name change");
+        assert!(!page.body.contains("New e-mail"), "no e-mail change");
+        assert!(
+            page.body.contains("Change password"),
+            "the password is still this pool's"
+        );
+    });
+}

@@ -87,8 +87,9 @@ pub fn link_request(event: &CognitoEventUserPoolsPreSignup, trusted: &[&str]) ->
 }
 
 /// Links `link` to the pool's one confirmed account with its e-mail, verified, that signs in with
-/// a password (`link-accounts`). Cognito then ends this very sign-in with "Already found an entry for
-/// username …" and the next one signs in to the existing account (the app tells the person).
+/// a password (`link-accounts`). Cognito then signs this very sign-in in to the existing account
+/// (since April 2023; before, it ended it with "Already found an entry for username …" and only the
+/// next one did, which the app still explains where a pool answers so).
 /// `Ok(false)`: nothing to link to (no such account, or more than one).
 #[cfg(feature = "link-accounts")]
 pub async fn link_accounts(

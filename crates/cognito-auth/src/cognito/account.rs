@@ -58,6 +58,7 @@ impl Cognito {
                 .iter()
                 .any(|m| m == "SOFTWARE_TOKEN_MFA"),
             federated_with: federated_with(&out.username, attr("identities").as_deref(), &self.providers),
+            linked_to: linked_to(&out.username, attr("identities").as_deref(), &self.providers),
         })
     }
 
@@ -268,9 +269,36 @@ fn federated_with(username: &str, identities: Option<&str>, providers: &[String]
         .find(|name| name.eq_ignore_ascii_case(prefix))
 }
 
+/// The provider a pool's own user (not one of a provider's: see [`federated_with`]) is linked
+/// to, from the `identities` attribute: the first listed.
+fn linked_to(username: &str, identities: Option<&str>, providers: &[String]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Identity {
+        #[serde(rename = "providerName")]
+        provider_name: String,
+    }
+    if federated_with(username, identities, providers).is_some() {
+        return None;
+    }
+    let listed: Vec<Identity> = serde_json::from_str(identities?).ok()?;
+    listed.into_iter().next().map(|i| i.provider_name)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::federated_with;
+    use super::{federated_with, linked_to};
+
+    #[test]
+    fn a_pool_user_with_a_provider_listed_is_linked_to_it() {
+        let google = r#"[{"userId":"1101","providerName":"Google","providerType":"Google","primary":false}]"#;
+        let none: &[String] = &[];
+        let own = "7d5f3c1e-0000-4000-8000-000000000001";
+        assert_eq!(linked_to(own, Some(google), none).as_deref(), Some("Google"));
+        assert_eq!(linked_to(own, None, none), None, "nothing readable, nothing known");
+        assert_eq!(linked_to(own, Some("[]"), none), None);
+        // A provider's own user is federated, not linked.
+        assert_eq!(linked_to("Google_1101", Some(google), none), None);
+    }
 
     #[test]
     fn only_a_providers_own_user_is_federated() {

@@ -129,6 +129,10 @@ pub struct AccountFacts {
     /// The provider this user exists through (`Google` for `Google_…`), when they are only a
     /// provider's user: no password here. `None` for the pool's own users, linked ones included.
     pub federated_with: Option<String>,
+    /// The provider a pool's own user is linked to (`identities`, where the client may read
+    /// it): its sign-ins write the mapped attributes (the name, the e-mail) over any change made
+    /// here.
+    pub linked_to: Option<String>,
 }
 
 /// What a sign-up led to.

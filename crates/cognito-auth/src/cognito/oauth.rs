@@ -451,8 +451,9 @@ pub fn callback_error(error: &str, description: Option<&str>) -> AuthError {
     match error {
         // The person said no at the provider (or closed its consent).
         "access_denied" => AuthError::FederationCancelled,
-        // Cognito's answer to the first sign-in after a pre-sign-up trigger linked the
-        // provider to an existing user (`AdminLinkProviderForUser`): the next one works.
+        // Cognito's answer, before its April 2023 fix, to the first sign-in after a pre-sign-up
+        // trigger linked the provider to an existing user (`AdminLinkProviderForUser`): the next
+        // one works. Cognito now signs that first one in; an emulator may still answer so.
         "invalid_request"
             if description
                 .as_deref()

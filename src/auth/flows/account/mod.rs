@@ -76,6 +76,10 @@ pub struct AccountView {
     /// page shows what it can change for them.
     #[serde(default)]
     pub federated_with: Option<String>,
+    /// The provider a pool's own user is linked to: its sign-ins write the name and e-mail, so
+    /// the page does not offer to change them.
+    #[serde(default)]
+    pub linked_to: Option<String>,
 }
 
 /// One signed-in browser in the sessions list.
@@ -200,6 +204,7 @@ pub async fn get_account() -> Result<Option<AccountView>, AppError> {
             None => devices::devices_of(&state, &session, now).await,
         },
         federated_with: facts.federated_with,
+        linked_to: facts.linked_to,
     }))
 }
 
