@@ -1,7 +1,8 @@
 """What deploy/template.yaml must get right about real pools, which cfn-lint does not check.
 
 - Every attribute an identity provider maps is in the app client's WriteAttributes: Cognito
-  refuses a provider's returning user when the client may not write a mapped attribute.
+  refuses a provider's returning user when the client may not write a mapped attribute. Only a
+  client with a secret may write email_verified, and providers require one.
 - The pool domain is managed login (ManagedLoginVersion 2, with a ManagedLoginBranding style
   for the app client), not the classic hosted UI: the pages in the person's language.
 - OidcProviderName's pattern accepts only names Cognito accepts (3 to 32 characters, no
@@ -33,6 +34,17 @@ def flow_list(block: str, key: str) -> list[str]:
     return [item.strip() for item in match.group(1).split(",")] if match else []
 
 
+def write_lists(block: str) -> tuple[list[str], list[str]]:
+    """WriteAttributes with a secret and without one: `!If [WithSecret, [...], [...]]`, or one
+    list for both."""
+    match = re.search(r"\n\s+WriteAttributes: !If \[WithSecret, \[([^\]]*)\], \[([^\]]*)\]\]", block)
+    if match:
+        split = lambda text: [item.strip() for item in text.split(",")]
+        return split(match.group(1)), split(match.group(2))
+    plain = flow_list(block, "WriteAttributes")
+    return plain, plain
+
+
 def cognito_accepts(name: str) -> bool:
     """Cognito's ProviderName: [^_\\p{Z}][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_\\p{Z}]+, 1 to 32 long."""
     return (
@@ -49,13 +61,21 @@ def main() -> int:
     problems = []
 
     client = all_resources["AppClient"]
-    writable = set(flow_list(client, "WriteAttributes"))
+    with_secret, public = write_lists(client)
+    writable = set(with_secret)
+    # A public client's tokens anyone can get with a password: email_verified writable there
+    # would let anyone claim someone else's address as verified.
+    if "email_verified" in public:
+        problems.append("AppClient lets a client without a secret write email_verified")
+    if "IdentityProvidersNeedAClientSecret:" not in template:
+        problems.append("identity providers must require ClientSecret (they need email_verified writable)")
     providers = {n: b for n, b in all_resources.items() if "Type: AWS::Cognito::UserPoolIdentityProvider" in b}
     if not providers:
         problems.append("no identity provider found: is this check reading the template right?")
     for name, block in providers.items():
         mapping = block.split("AttributeMapping:", 1)[1] if "AttributeMapping:" in block else ""
-        mapped = re.findall(r"\n        ([a-z_:]+): ", mapping)
+        # `username` is Cognito's own (it maps `sub` there itself), never a client's to write.
+        mapped = [a for a in re.findall(r"\n        ([a-z_:]+): ", mapping) if a != "username"]
         for attribute in mapped:
             if attribute not in writable:
                 problems.append(f"{name} maps `{attribute}`, which AppClient's WriteAttributes lacks")

@@ -242,7 +242,7 @@ async fn end_every_session(state: &crate::state::AppState, email: &Email) {
     // No browser remembered while someone else may have known the password skips the second
     // step any more.
     if state.devices != cognito_auth::cognito::pool::Remembering::Off {
-        match state.cognito.admin_forget_devices(email).await {
+        match state.cognito.admin_forget_devices(email.as_str()).await {
             Ok(n) => tracing::info!(forgotten = n, "password reset: the remembered devices were forgotten"),
             Err(e) => tracing::error!(
                 error = %e,

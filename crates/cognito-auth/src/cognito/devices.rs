@@ -25,7 +25,9 @@
 use super::*;
 use crate::AuthError;
 use aws_cognito_srp::{SrpClient, TrackedDevice, UntrackedDevice};
+use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeError;
 use aws_sdk_cognitoidentityprovider::types::{DeviceRememberedStatusType, DeviceSecretVerifierConfigType, DeviceType};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 /// A device Cognito began to track at a sign-in (`NewDeviceMetadata`), not yet confirmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -252,11 +254,12 @@ impl Cognito {
         failed.map_or(Ok(devices.len()), Err)
     }
 
-    /// AdminListDevices and AdminForgetDevice, with the server's AWS credentials: after a
+    /// AdminListDevices and AdminForgetDevice, with the server's AWS credentials, for the user
+    /// `username` names (the internal username, or an alias such as the e-mail address): after a
     /// password reset, no device remembered while someone else may have known the password
     /// skips the second step. The number forgotten.
     #[tracing::instrument(skip_all)]
-    pub async fn admin_forget_devices(&self, email: &Email) -> Result<usize, AuthError> {
+    pub async fn admin_forget_devices(&self, username: &str) -> Result<usize, AuthError> {
         let mut keys = Vec::new();
         let mut next: Option<String> = None;
         loop {
@@ -264,7 +267,7 @@ impl Cognito {
                 .client
                 .admin_list_devices()
                 .user_pool_id(&self.user_pool_id)
-                .username(email.as_str())
+                .username(username)
                 .limit(60)
                 .set_pagination_token(next.take())
                 .send()
@@ -281,7 +284,7 @@ impl Cognito {
                 .client
                 .admin_forget_device()
                 .user_pool_id(&self.user_pool_id)
-                .username(email.as_str())
+                .username(username)
                 .device_key(key)
                 .send()
                 .await
@@ -302,7 +305,7 @@ impl Cognito {
         session: Option<&str>,
         username: &str,
         device: &DeviceSecret,
-    ) -> Result<AuthStep, AuthError> {
+    ) -> Result<AuthStep, DeviceStep> {
         let tracked = TrackedDevice::new(&self.user_pool_id, &device.group_key, &device.key, &device.password);
         let client = self.client_id.clone();
         let (srp, srp_a) = tokio::task::spawn_blocking(move || {
@@ -311,10 +314,9 @@ impl Cognito {
             (srp, a)
         })
         .await
-        .map_err(blocking_failed)?;
+        .map_err(|e| DeviceStep::Failed(blocking_failed(e)))?;
         let out = self
-            .respond_raw(
-                Op::Device,
+            .respond_sdk(
                 caller,
                 ChallengeNameType::DeviceSrpAuth,
                 session,
@@ -324,27 +326,29 @@ impl Cognito {
                     ("SRP_A".to_owned(), srp_a),
                 ],
             )
-            .await?;
+            .await
+            .map_err(device_step)?;
+        // An answer that does not fit the device's exchange: the device's data or Cognito's
+        // view of it is off; the sign-in goes on without it.
         if out.challenge_name != Some(ChallengeNameType::DevicePasswordVerifier) {
             tracing::warn!(challenge = ?out.challenge_name, "DEVICE_SRP_AUTH not answered with DEVICE_PASSWORD_VERIFIER");
-            return Err(AuthError::Internal);
+            return Err(DeviceStep::Refused);
         }
         let params = out.challenge_parameters.unwrap_or_default();
         let param = |name: &str| params.get(name).filter(|v| !v.is_empty()).cloned();
         let (Some(salt), Some(b), Some(block)) = (param("SALT"), param("SRP_B"), param("SECRET_BLOCK")) else {
             tracing::warn!("DEVICE_PASSWORD_VERIFIER without SALT, SRP_B or SECRET_BLOCK");
-            return Err(AuthError::Internal);
+            return Err(DeviceStep::Refused);
         };
         let proof = tokio::task::spawn_blocking(move || srp.verify(&block, &salt, &b))
             .await
-            .map_err(blocking_failed)?
+            .map_err(|e| DeviceStep::Failed(blocking_failed(e)))?
             .map_err(|e| {
                 tracing::warn!(error = %e, "Cognito's device SRP values do not compute");
-                AuthError::Internal
+                DeviceStep::Refused
             })?;
-        let step = self
-            .respond_in(
-                Op::Device,
+        let answer = self
+            .respond_sdk(
                 caller,
                 ChallengeNameType::DevicePasswordVerifier,
                 out.session.as_deref().or(session),
@@ -359,7 +363,17 @@ impl Cognito {
                     ("TIMESTAMP".to_owned(), proof.timestamp),
                 ],
             )
-            .await?;
+            .await
+            .map_err(device_step)?;
+        let step = step_from(
+            Op::Device,
+            answer.authentication_result,
+            answer.challenge_name,
+            answer.session,
+            answer.challenge_parameters,
+            username,
+        )
+        .map_err(DeviceStep::Failed)?;
         Ok(match step {
             AuthStep::Tokens(mut tokens) => {
                 tokens.device_key = Some(device.key.clone());
@@ -367,6 +381,37 @@ impl Cognito {
             }
             other => other,
         })
+    }
+}
+
+/// How a device's own step ended when it did not sign in.
+#[derive(Debug)]
+pub(super) enum DeviceStep {
+    /// Cognito no longer knows the device ("Device does not exist."), refused its proof, or
+    /// answered what does not fit it: the sign-in goes on without it, and the browser forgets it.
+    Refused,
+    /// Anything else — Cognito unreachable or busy, a trigger, a firewall, a fault of the set-up:
+    /// said as it is, and the device kept.
+    Failed(AuthError),
+}
+
+/// A device step's failure, decided on Cognito's exception name and text as Amazon's own client
+/// decides: "Device does not exist.", or a refused proof (`NotAuthorizedException`, but not a
+/// refused client secret or the password lockout), is the device's; the rest is not.
+fn device_step(err: SdkError<RespondToAuthChallengeError, HttpResponse>) -> DeviceStep {
+    let (code, message) = (err.code(), err.message());
+    let refused = match code {
+        Some("ResourceNotFoundException") => device_gone(message),
+        Some("NotAuthorizedException") => {
+            !refuses_secret(code, message) && !message.is_some_and(|m| m.contains(PASSWORD_ATTEMPTS_EXCEEDED))
+        }
+        _ => false,
+    };
+    if refused {
+        tracing::info!(code, message, "Cognito refused the remembered device");
+        DeviceStep::Refused
+    } else {
+        DeviceStep::Failed(fail(Op::Device, err))
     }
 }
 
@@ -402,7 +447,7 @@ mod tests {
         remembered: bool,
         exchange: Option<(BigUint, BigUint, BigUint)>,
         block: Vec<u8>,
-        /// DEVICE_SRP_AUTH is answered with an exception nobody expects.
+        /// DEVICE_SRP_AUTH is answered with a trigger's failure (nothing about the device).
         odd: bool,
     }
 
@@ -531,8 +576,8 @@ mod tests {
                     )
                 }
                 Some(ChallengeNameType::DeviceSrpAuth) if state.odd => MockResponse::Http(aws_error(
-                    "InvalidParameterException",
-                    "Something Cognito did not expect",
+                    "UnexpectedLambdaException",
+                    "PreTokenGeneration failed with error: Task timed out",
                 )),
                 Some(ChallengeNameType::DeviceSrpAuth) => {
                     assert_eq!(input.session(), Some("device"));
@@ -663,10 +708,10 @@ mod tests {
         }
     }
 
-    /// Whatever goes wrong with the device's own step (here an exception nobody expects), the
-    /// browser still signs in with its right password, and is told to forget the device.
+    /// A failure that is not the device's (here a trigger that timed out) is said as it is, and
+    /// the device kept: an outage must not make every browser forget its device.
     #[tokio::test]
-    async fn a_device_step_that_goes_wrong_never_keeps_a_browser_out() {
+    async fn a_failure_that_is_not_the_devices_keeps_the_device() {
         let devices = Arc::new(Mutex::new(Devices {
             odd: true,
             ..Devices::default()
@@ -683,15 +728,11 @@ mod tests {
             .expect("confirmed");
         devices.lock().expect("lock").remembered = true;
         let (email, password) = sign_in_as();
-        let (step, used) = cognito
+        let outcome = cognito
             .sign_in_on(NOBODY, &email, &password, Some(&confirmed.secret))
-            .await
-            .expect("signed in without the device");
-        assert_eq!(used, DeviceUse::Refused);
-        assert!(
-            matches!(step, AuthStep::Challenge(ref c) if c.device_key.is_none()),
-            "{step:?}"
-        );
+            .await;
+        assert_eq!(outcome.map(drop), Err(AuthError::TriggerFailed));
+        assert_eq!(rules[1].num_calls(), 1, "not made again without the device");
     }
 
     /// The device the tokens belong to was forgotten (elsewhere, or by a reset): the session is

@@ -129,9 +129,6 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AuthError {
         (Op::ForgotPassword, "InvalidParameterException") => E::NoVerifiedEmail,
         // With rotation on, a refresh token that was already exchanged (after the grace period).
         (Op::Refresh, "RefreshTokenReuseException") => E::SessionExpired,
-        // The remembered device the tokens belong to was forgotten (elsewhere, or by a reset):
-        // "Device does not exist." Over, as a refused refresh token is.
-        (Op::Refresh, "ResourceNotFoundException") => E::SessionExpired,
         // A challenge answer: the code is wrong (the session stays usable, so the person may try
         // again), or the session is gone (expired, used up, or it never existed).
         (Op::MfaCode | Op::MfaSetup, "CodeMismatchException" | "EnableSoftwareTokenMFAException") => E::WrongMfaCode,
@@ -156,11 +153,8 @@ pub fn map_exception(op: Op, code: Option<&str>) -> AuthError {
             Op::Refresh | Op::GetUser | Op::Account | Op::AccountTotp | Op::VerifyEmail | Op::GlobalSignOut,
             "NotAuthorizedException" | "UserNotFoundException",
         ) => E::SessionExpired,
-        // An access token that no longer works; at sign-in, a device Cognito no longer knows or
-        // whose proof it refused (the sign-in goes on without it).
-        (Op::Device, "NotAuthorizedException" | "UserNotFoundException" | "ResourceNotFoundException") => {
-            E::SessionExpired
-        }
+        // An access token that no longer works.
+        (Op::Device, "NotAuthorizedException" | "UserNotFoundException") => E::SessionExpired,
         // The emulator has no GlobalSignOut (HTTP 500 `Unsupported`); AWS may be unreachable.
         (Op::GlobalSignOut, _) => E::SignOutEverywhereUnavailable,
         // AWS answers NotAuthorizedException for both an unknown user and a wrong password (with
@@ -207,6 +201,12 @@ pub fn map_service_error(op: Op, code: Option<&str>, message: Option<&str>) -> A
         // "Unable to verify secret hash for client …": COGNITO_CLIENT_SECRET is not the
         // client's. The server's set-up is at fault, not the person's password.
         (_, code, message) if refuses_secret(code, message) => AuthError::Internal,
+        // The remembered device the tokens belong to was forgotten (elsewhere, or by a reset):
+        // over, as a refused refresh token is. Any other missing resource (the app client
+        // itself) is a fault of the set-up, said as one.
+        (Op::Refresh | Op::Device, Some("ResourceNotFoundException"), message) if device_gone(message) => {
+            AuthError::SessionExpired
+        }
         (Op::ChangePassword, Some("InvalidPasswordException"), Some(EMULATOR_WRONG_PASSWORD)) => {
             AuthError::WrongPassword
         }
@@ -218,6 +218,12 @@ pub fn map_service_error(op: Op, code: Option<&str>, message: Option<&str>) -> A
         }
         _ => map_exception(op, code),
     }
+}
+
+/// Cognito's "Device does not exist." (a `ResourceNotFoundException` about a device, told apart
+/// by its text, as Amazon's own client tells it).
+pub(super) fn device_gone(message: Option<&str>) -> bool {
+    message.is_some_and(|m| m.to_ascii_lowercase().contains("device"))
 }
 
 /// "Unable to verify secret hash for client …", or a token call's refused client secret:

@@ -24,10 +24,14 @@
 //! processed it, and a second try would count a wrong password twice towards its lockout, send a
 //! second e-mailed code that voids the first, or answer a used session.
 
+use super::devices::DeviceStep;
 use super::*;
 use crate::AuthError;
 use aws_cognito_srp::{SrpClient, User};
-use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
+use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::{
+    RespondToAuthChallengeError, RespondToAuthChallengeOutput,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use std::sync::atomic::AtomicU8;
 
 /// How a password signs in: the first flow the app client allows, in [`PasswordFlow::ORDER`]
@@ -94,15 +98,14 @@ impl From<AuthError> for Tried {
     }
 }
 
-/// A password step's failure with a device named: Cognito's "Device does not exist." reads as a
-/// fault here ([`AuthError::Internal`], no other exception means it), so with a device it is
-/// taken for that and the sign-in made again without it (a right password then signs in, a
-/// wrong one is refused as such).
-fn device_or(device: Option<&DeviceSecret>, err: AuthError) -> Tried {
-    match (device, err) {
-        (Some(_), AuthError::Internal) => Tried::DeviceRefused,
-        (_, err) => Tried::Failed(err),
+/// A password step's failure with a device named: Cognito's "Device does not exist." (as Amazon's
+/// own client reads it) means the sign-in is made again without the device; anything else is the
+/// step's own failure.
+fn device_or(device: Option<&DeviceSecret>, err: SdkError<RespondToAuthChallengeError, HttpResponse>) -> Tried {
+    if device.is_some() && err.code() == Some("ResourceNotFoundException") && device_gone(err.message()) {
+        return Tried::DeviceRefused;
     }
+    Tried::Failed(fail(Op::SignIn, err))
 }
 
 /// A sign-in step's answer, before it becomes an [`AuthStep`].
@@ -280,15 +283,13 @@ impl Cognito {
             .await
         {
             Ok(step) => Ok((step, DeviceUse::Proved)),
-            // Cognito unreachable or busy: said as such, the device kept for the next try.
-            Err(err @ (AuthError::Unavailable | AuthError::Throttled)) => Err(err.into()),
-            // Anything else about the device (forgotten, its proof refused, an answer that does
-            // not compute): the sign-in is made again without it, and the browser forgets it —
-            // never a browser that cannot sign in with its right password.
-            Err(err) => {
-                tracing::info!(error = %err, "the remembered device did not prove itself");
-                Err(Tried::DeviceRefused)
-            }
+            // The device's own fault (forgotten, its proof refused, an answer that does not fit
+            // it): the sign-in is made again without it, and the browser forgets it — never a
+            // browser that cannot sign in with its right password.
+            Err(DeviceStep::Refused) => Err(Tried::DeviceRefused),
+            // Anything else (Cognito unreachable, a trigger, a firewall): said as it is; the
+            // device is kept for the next try.
+            Err(DeviceStep::Failed(err)) => Err(err.into()),
         }
     }
 
@@ -368,7 +369,11 @@ impl Cognito {
                 return Err(Tried::NotEnabled);
             }
             // "Device does not exist": forgotten, from another browser or by a reset.
-            Err(err) if device.is_some() && err.code() == Some("ResourceNotFoundException") => {
+            Err(err)
+                if device.is_some()
+                    && err.code() == Some("ResourceNotFoundException")
+                    && device_gone(err.message()) =>
+            {
                 return Err(Tried::DeviceRefused);
             }
             Err(err) => return Err(fail(Op::SignIn, err).into()),
@@ -412,8 +417,7 @@ impl Cognito {
                 // From here on the user is named by Cognito's own username (USER_ID_FOR_SRP),
                 // and so is the hash.
                 let answer = self
-                    .respond_raw(
-                        Op::SignIn,
+                    .respond_sdk(
                         caller,
                         ChallengeNameType::PasswordVerifier,
                         out.session.as_deref(),
@@ -444,8 +448,7 @@ impl Cognito {
                     ("PASSWORD".to_owned(), password.expose().to_owned()),
                 ];
                 let answer = self
-                    .respond_raw(
-                        Op::SignIn,
+                    .respond_sdk(
                         caller,
                         ChallengeNameType::SelectChallenge,
                         Some(&session),

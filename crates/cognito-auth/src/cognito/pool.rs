@@ -475,6 +475,22 @@ pub fn check(facts: &PoolFacts, config: &Expectations) -> Vec<Finding> {
                     (Some(_), None) => {}
                 }
             }
+            // A public client's tokens anyone gets with a password: with email_verified writable,
+            // anyone may mark someone else's address as theirs, verified — and a linking trigger
+            // then hands them that person's provider sign-in.
+            let writes_verified = client
+                .write_attributes
+                .as_ref()
+                .is_none_or(|w| w.iter().any(|a| a == "email_verified"));
+            if providers && client.secret.is_none() && writes_verified {
+                out.push(finding(
+                    Fatal,
+                    "a public app client (no secret) may write email_verified while identity providers are offered: \
+                     anyone can get this client's tokens with a password and mark any address as verified; give \
+                     the client a secret (then only this server gets its tokens), or take email_verified out of \
+                     its WriteAttributes and out of the providers' mappings",
+                ));
+            }
             if providers && !client.reads_identities {
                 out.push(finding(
                     Warn,
@@ -864,11 +880,14 @@ impl Cognito {
             .await
             .map_err(|e| fail(Op::DescribePool, e))
             .ok()?;
+        // `username` is Cognito's own (it maps the provider's `sub` there itself): no client
+        // writes it.
         let mut mapped: Vec<String> = out
             .identity_provider?
             .attribute_mapping
             .unwrap_or_default()
             .into_keys()
+            .filter(|a| a != "username")
             .collect();
         mapped.sort();
         Some(mapped)
@@ -1194,7 +1213,15 @@ mod tests {
             callback_urls: vec!["http://localhost:3000/auth/callback".into()],
             logout_urls: vec!["http://localhost:3000/".into()],
         };
-        let with = |oauth: OAuthFacts| check(&facts(ClientFacts { oauth, ..good_client() }), &config(&vars));
+        // A public client, which must not write email_verified (see the check's own test).
+        let with = |oauth: OAuthFacts| {
+            let client = ClientFacts {
+                oauth,
+                write_attributes: Some(vec!["email".into(), "name".into(), "locale".into()]),
+                ..good_client()
+            };
+            check(&facts(client), &config(&vars))
+        };
         let findings = with(ready.clone());
         assert_eq!(worst(&findings), Level::Ok, "{findings:?}");
         assert!(findings.iter().any(|f| f.message.contains("providers Google, MyCorp")));
@@ -1548,6 +1575,22 @@ mod tests {
             &config(&providers),
         );
         assert!(!findings.iter().any(|f| f.message.contains("maps")), "{findings:?}");
+        // A public client that may write email_verified: anyone could claim an address.
+        let public = PoolFacts {
+            provider_mappings: vec![],
+            ..facts(ClientFacts {
+                secret: None,
+                write_attributes: Some(vec!["email".into(), "email_verified".into()]),
+                ..good_client()
+            })
+        };
+        let findings = check(&public, &config(&providers));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.level == Level::Fatal && f.message.contains("mark any address as verified")),
+            "{findings:?}"
+        );
         let unread = check(&pool(&["email"], None), &config(&providers));
         assert!(
             unread

@@ -2,7 +2,10 @@
 
 use super::*;
 use crate::AuthError;
-use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
+use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::{
+    RespondToAuthChallengeError, RespondToAuthChallengeOutput,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 impl Cognito {
     /// Answers a challenge with `responses` (without `USERNAME` and `SECRET_HASH`, added here
@@ -75,6 +78,21 @@ impl Cognito {
         username: &str,
         responses: impl IntoIterator<Item = (String, String)>,
     ) -> Result<RespondToAuthChallengeOutput, AuthError> {
+        self.respond_sdk(caller, name, session, username, responses)
+            .await
+            .map_err(|e| fail(op, e))
+    }
+
+    /// [`Self::respond_raw`], with the SDK's error as it came (what a device step decides on:
+    /// Cognito's exception name and text, as Amazon's own client does).
+    pub(super) async fn respond_sdk(
+        &self,
+        caller: Caller,
+        name: ChallengeNameType,
+        session: Option<&str>,
+        username: &str,
+        responses: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<RespondToAuthChallengeOutput, SdkError<RespondToAuthChallengeError, HttpResponse>> {
         let mut given: HashMap<String, String> = responses.into_iter().collect();
         given.insert("USERNAME".into(), username.to_owned());
         self.signed(|| async {
@@ -96,7 +114,6 @@ impl Cognito {
             request.customize().config_override(not_twice()).send().await
         })
         .await
-        .map_err(|e| fail(op, e))
     }
 
     /// The code of an authenticator app (SOFTWARE_TOKEN_MFA), or the one Cognito e-mailed

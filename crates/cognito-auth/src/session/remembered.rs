@@ -76,6 +76,13 @@ impl Sessions {
         self.read::<super::RefreshCookie>(&jar, self.refresh_name())?.dk
     }
 
+    /// The internal username of this browser's session (the one its tokens were issued to), as
+    /// the refresh cookie keeps it: what the server's own calls about that very user name.
+    pub fn session_username(&self, headers: &http::HeaderMap) -> Option<String> {
+        let jar = super::jar_of(headers);
+        self.read::<super::RefreshCookie>(&jar, self.refresh_name())?.un
+    }
+
     /// The device this browser keeps for the account `email`, from a cookie this server sealed.
     pub fn remembered_device(&self, headers: &http::HeaderMap, email: &str) -> Option<DeviceSecret> {
         let account = self.account_of(email);

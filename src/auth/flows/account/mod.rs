@@ -530,11 +530,13 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let mut cookies = Vec::new();
     if state.devices != cognito_auth::cognito::pool::Remembering::Off {
         if let Err(e) = state.cognito.forget_devices(&session.access_token).await {
-            // With the server's credentials, what the person's own token could not.
-            let admin = match Email::parse(&session.email) {
-                Ok(email) => state.cognito.admin_forget_devices(&email).await.map(drop),
-                Err(e) => Err(e.into()),
-            };
+            // With the server's credentials, what the person's own token could not — for this
+            // session's own user (its internal username), never another with the same address.
+            let username = state
+                .sessions
+                .session_username(&request_headers())
+                .unwrap_or_else(|| session.sub.clone());
+            let admin = state.cognito.admin_forget_devices(&username).await.map(drop);
             if let Err(admin) = admin {
                 tracing::error!(error = %e, admin = %admin, "signing out everywhere: the remembered devices could not all be forgotten");
             }
