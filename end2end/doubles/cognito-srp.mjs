@@ -22,7 +22,10 @@
 //   DEVICE_PASSWORD_VERIFIER instead of the second step, its proof checked like a password's; an
 //   unknown DEVICE_KEY is "Device does not exist."; UpdateDeviceStatus, ListDevices,
 //   ForgetDevice, AdminListDevices, AdminForgetDevice. A refresh token issued to a device works
-//   only with that device's DEVICE_KEY, and not once the device is forgotten.
+//   only with that device's DEVICE_KEY once it is confirmed, and not once it is forgotten. Every
+//   answer of a sign-in that named a device must name it again.
+// - SECRET_HASH, for a client with a secret: over the name as typed at InitiateAuth, over the
+//   internal username in every answer (cognito-local checks none).
 // - cognito-local keeps no refresh token of a sign-in that went through a challenge; the double
 //   issues its own there, as Cognito's would work.
 // - Tokens after a device's proof are minted with cognito-local's key (cognito-local.mjs).
@@ -30,7 +33,7 @@
 // Users made before the double saw their password (straight at cognito-local) cannot sign in
 // through it. Settings (environment): those of cognito-local.mjs, and FLOWS, DEVICES.
 
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import {
   CognitoError,
   POOL_ID,
@@ -65,6 +68,35 @@ const devices = new Map();
 const boundRefresh = new Map();
 
 const now = () => Date.now() / 1000;
+
+/** Each app client's secret, as Cognito keeps it (read once per client). */
+const secrets = new Map();
+function clientSecret(clientId) {
+  if (!secrets.has(clientId)) {
+    secrets.set(
+      clientId,
+      upstream("DescribeUserPoolClient", { UserPoolId: POOL_ID, ClientId: clientId }).then(
+        (answer) => answer.UserPoolClient?.ClientSecret,
+      ),
+    );
+  }
+  return secrets.get(clientId);
+}
+
+/** SECRET_HASH as Cognito checks it: over `name` (what the step names the user by). */
+async function checkHash(clientId, name, given) {
+  const secret = await clientSecret(clientId);
+  if (!secret) return;
+  const expected = createHmac("sha256", secret).update(`${name}${clientId}`, "utf8").digest("base64");
+  if (given !== expected) throw new CognitoError("NotAuthorizedException", `Unable to verify secret hash for client ${clientId}`);
+}
+
+/** Every answer of a sign-in that named a device names it again (as Amazon's own client does). */
+function sameDevice(named, answers) {
+  if (named && answers.DEVICE_KEY !== named) {
+    throw new CognitoError("InvalidParameterException", "DEVICE_KEY does not match the device of this sign-in");
+  }
+}
 const refused = () => new CognitoError("NotAuthorizedException", "Incorrect username or password.");
 const noDevice = () => new CognitoError("ResourceNotFoundException", "Device does not exist.");
 
@@ -157,6 +189,8 @@ async function initiateAuth(body) {
     throw new CognitoError("UnsupportedOperationException", "USER_AUTH is not enabled for this client");
   }
   if (body.AuthFlow !== "USER_SRP_AUTH") return undefined;
+  // The first step names the user as typed: so does its hash.
+  await checkHash(body.ClientId, params.USERNAME ?? "", params.SECRET_HASH);
   const user = await userByName(params.USERNAME ?? "");
   if (user?.UserStatus === "UNCONFIRMED") throw new CognitoError("UserNotConfirmedException", "User is not confirmed.");
   // An unknown user, or one whose password never went through here, gets an exchange like any
@@ -186,6 +220,8 @@ async function respondToAuthChallenge(body) {
     const srp = exchanges.get(answers.PASSWORD_CLAIM_SECRET_BLOCK);
     exchanges.delete(answers.PASSWORD_CLAIM_SECRET_BLOCK);
     if (!srp || srp.expires < Date.now() || answers.USERNAME !== srp.username) throw refused();
+    await checkHash(body.ClientId, srp.username, answers.SECRET_HASH);
+    sameDevice(srp.device?.key, answers);
     if (!TIMESTAMP.test(answers.TIMESTAMP ?? "")) {
       throw new CognitoError("InvalidParameterException", "TIMESTAMP format is not valid");
     }
@@ -196,6 +232,7 @@ async function respondToAuthChallenge(body) {
   }
   if (body.ChallengeName === "DEVICE_SRP_AUTH") {
     const session = takeSession(body.Session, "DEVICE_SRP_AUTH");
+    await checkHash(body.ClientId, session.username, answers.SECRET_HASH);
     const device = devices.get(answers.DEVICE_KEY);
     if (answers.USERNAME !== session.username || answers.DEVICE_KEY !== session.deviceKey || !device) throw noDevice();
     const srp = exchange(answers.SRP_A ?? "", device.v);
@@ -214,6 +251,7 @@ async function respondToAuthChallenge(body) {
   }
   if (body.ChallengeName === "DEVICE_PASSWORD_VERIFIER") {
     const session = takeSession(body.Session, "DEVICE_PASSWORD_VERIFIER");
+    await checkHash(body.ClientId, session.username, answers.SECRET_HASH);
     const device = devices.get(session.deviceKey);
     if (!device || answers.DEVICE_KEY !== device.key || answers.USERNAME !== session.username) throw noDevice();
     if (answers.PASSWORD_CLAIM_SECRET_BLOCK !== session.srp.block.toString("base64") || !TIMESTAMP.test(answers.TIMESTAMP ?? "")) {
@@ -227,6 +265,8 @@ async function respondToAuthChallenge(body) {
   // device side here.
   const through = passing.get(body.Session);
   if (!through) return undefined;
+  await checkHash(body.ClientId, through.username, answers.SECRET_HASH);
+  sameDevice(through.deviceKey, answers);
   const answer = await upstream("RespondToAuthChallenge", body);
   passing.delete(body.Session);
   if (answer.Session) passing.set(answer.Session, through);
@@ -245,10 +285,18 @@ async function respondToAuthChallenge(body) {
 async function refresh(token, deviceKey, body, ours) {
   const mine = refreshTokens.get(token);
   const bound = mine?.deviceKey ?? boundRefresh.get(token);
-  if (bound && (deviceKey !== bound || !devices.has(bound))) {
+  // Only a confirmed device's key does (Cognito: "Invalid Refresh Token" until ConfirmDevice).
+  if (bound && (deviceKey !== bound || !devices.get(bound)?.confirmed)) {
     throw new CognitoError("NotAuthorizedException", "Invalid Refresh Token");
   }
-  if (mine) return ours(mine);
+  if (mine) {
+    // The secret, as each refresh call carries it: a hash over the user, or the secret itself.
+    if (body.AuthFlow) await checkHash(body.ClientId, mine.username, body.AuthParameters?.SECRET_HASH);
+    else if ((await clientSecret(body.ClientId)) && body.ClientSecret !== (await clientSecret(body.ClientId))) {
+      throw new CognitoError("NotAuthorizedException", `Unable to verify secret hash for client ${body.ClientId}`);
+    }
+    return ours(mine);
+  }
   if (String(token).startsWith("double.")) throw revoked();
   if (body.AuthFlow) {
     const { DEVICE_KEY: _, ...params } = body.AuthParameters;

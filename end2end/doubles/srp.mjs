@@ -55,11 +55,11 @@ export function exchange(srpA, v) {
   return { A, B, b, v, block: randomBytes(64) };
 }
 
-/** A user's salt: 16 random bytes, the first neither 0 nor with its top bit set (so every client
- * reads the hex SALT as the same bytes). */
+/** A user's salt: 16 random bytes, the first not 0 (a leading zero byte would read as a shorter
+ * number than the bytes hashed); one with its top bit set is padded by every client alike. */
 export function newSalt() {
   const salt = randomBytes(16);
-  salt[0] = 1 + (salt[0] % 127);
+  salt[0] = 1 + (salt[0] % 255);
   return salt;
 }
 
