@@ -338,7 +338,6 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
             }
         }
     }
-    let created_client = client_id.is_none();
     let (client_id, secret) = match client_id {
         Some(id) => {
             eprintln!("app client `{}` exists: {id}", args.client);
@@ -436,16 +435,31 @@ async fn create(client: &Client, args: &Args) -> Result<(), Error> {
         }
     };
 
-    // Managed login shows a client's pages only with a style: Cognito's own.
-    if args.domain.is_some() && created_client {
-        client
-            .create_managed_login_branding()
+    // Managed login shows a client's pages only with a style: Cognito's own, unless it has one.
+    if args.domain.is_some() {
+        let styled = client
+            .describe_managed_login_branding_by_client()
             .user_pool_id(&pool_id)
             .client_id(&client_id)
-            .use_cognito_provided_values(true)
             .send()
-            .await?;
-        eprintln!("created the managed login style (Cognito's own) for the app client");
+            .await;
+        match styled {
+            Ok(_) => eprintln!("the app client has a managed login style"),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                client
+                    .create_managed_login_branding()
+                    .user_pool_id(&pool_id)
+                    .client_id(&client_id)
+                    .use_cognito_provided_values(true)
+                    .send()
+                    .await?;
+                eprintln!("created the managed login style (Cognito's own) for the app client");
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 
     let mut env = format!("COGNITO_USER_POOL_ID={pool_id}\nCOGNITO_CLIENT_ID={client_id}\n");
@@ -485,7 +499,28 @@ async fn set_up_federation(client: &Client, pool_id: &str, args: &Args) -> Resul
             .await?
             .user_pool;
         match pool.and_then(|p| p.domain) {
-            Some(existing) => eprintln!("pool domain exists: {existing}"),
+            Some(existing) => {
+                // A classic hosted UI domain becomes managed login (version 2).
+                let version = client
+                    .describe_user_pool_domain()
+                    .domain(&existing)
+                    .send()
+                    .await?
+                    .domain_description
+                    .and_then(|d| d.managed_login_version);
+                if version == Some(2) {
+                    eprintln!("pool domain exists: {existing} (managed login)");
+                } else {
+                    client
+                        .update_user_pool_domain()
+                        .user_pool_id(pool_id)
+                        .domain(&existing)
+                        .managed_login_version(2)
+                        .send()
+                        .await?;
+                    eprintln!("pool domain {existing}: switched from the classic hosted UI to managed login");
+                }
+            }
             None => {
                 client
                     .create_user_pool_domain()
