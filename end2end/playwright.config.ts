@@ -4,12 +4,12 @@ import { availableParallelism } from "node:os";
 
 // The specs each run checks; a run is a server under test in one confirmation mode.
 const specsByMode: Record<string, string[]> = {
-  code: ["home", "code-flow", "errors", "no-js", "session", "enumeration", "scale-out", "challenges", "account", "messages", "japanese", "accessibility", "no-token"],
+  code: ["home", "code-flow", "errors", "no-js", "session", "reset", "enumeration", "scale-out", "challenges", "account", "messages", "japanese", "accessibility", "no-token"],
   // The same app in front of an app client with a secret (SECRET_HASH on every call).
-  secret: ["code-flow", "challenges"],
+  secret: ["code-flow", "challenges", "reset"],
   // The secret client again, on ministack: it checks SECRET_HASH and SigV4 and signs RS256
-  // tokens with AWS's `iss` (docs/emulators.md).
-  ministack: ["code-flow", "challenges"],
+  // tokens with AWS's `iss` (docs/emulators.md) — on the reset's and the resend's calls too.
+  ministack: ["code-flow", "challenges", "reset", "resend"],
   admin: ["admin-flow"],
   lambda: ["lambda-flow"],
   // A pool with passkeys and e-mail codes, behind the WebAuthn test double (scripts/test), at

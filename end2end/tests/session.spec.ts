@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { confirmationCode, confirmedUser } from "./cognito-local";
+import { confirmedUser } from "./cognito-local";
 import { ForgotPasswordPage, Header, PASSWORD, ProtectedPage, SignInPage, alerts, hydrated, uniqueEmail } from "./pages";
 
 /** A confirmed account made through the emulator's API (sign-up has specs of its own), and the
@@ -56,20 +56,6 @@ test("many parallel requests of one session share one refresh", async ({ page })
     expect(answer.status()).toBe(200);
     expect(await answer.json()).toEqual({ email });
   }
-});
-
-test("forgot password: a code, a new password, and signing in with it", async ({ page }) => {
-  const email = await signedUpAndConfirmed(page, "reset");
-  const forgot = new ForgotPasswordPage(page);
-  await forgot.requestCode(email);
-  await forgot.reset("000000", "Another-Horse-7");
-  await expect(page.locator("#code-error")).toHaveText("That code is not right. Check the e-mail and try again.");
-
-  await forgot.reset(await confirmationCode(email), "Another-Horse-7");
-  await expect(page).toHaveURL(/\/sign-in\?.*notice=password_reset/);
-  await hydrated(page);
-  await new SignInPage(page).signIn(email, "Another-Horse-7");
-  await expect(page).toHaveURL(/\/protected$/);
 });
 
 test("forgot password answers the same for an unknown e-mail", async ({ page }) => {
