@@ -90,6 +90,14 @@ export async function wholeScenario(page: Page, mode: Mode, words: Words = EN) {
   await expect(protectedPage.refreshed()).toHaveText(words.refreshedAgo);
   await expect(protectedPage.expiry()).toHaveText(words.expiresIn);
   await expect(protectedPage.apiEmail()).toHaveText(email);
+  // The same call as a script on the page could make it (the server function `call-api`): its
+  // answer holds no token either (nor, with one, the client's secret: `watchForSecret`).
+  const answer = await page.evaluate(async () => {
+    const res = await fetch("/auth/call-api", { method: "POST", headers: { Accept: "application/json" } });
+    return { status: res.status, body: await res.text() };
+  });
+  expect(answer.status).toBe(200);
+  expect(answer.body).not.toMatch(/eyJ[\w-]+\.eyJ/);
 
   await header.signOut();
   await expect(page).toHaveURL(/\/$/);

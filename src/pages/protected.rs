@@ -1,16 +1,17 @@
 //! `/protected`: only for signed-in people (checked on the server, so it also holds without
 //! JavaScript). It shows a call to the token-checked API that this server made for the person
 //! (`crate::api::call`): the request with the access token elided, the status and the verified
-//! claims. The first call is made while the page renders, so it works without JavaScript too;
-//! "Call the API again" asks the server for another one. The browser never holds the token.
+//! claims. The call is made while the page renders, so the page is the same without
+//! JavaScript; "Call the API again" loads it again, and the server makes another call. Nothing
+//! of it is wasm: only its two clocks tick in the browser (`public/protected.js`, a few lines).
+//! The browser never holds the token.
 
 use crate::api::{ApiAnswer, ApiCall, call_api};
 use crate::auth::{SessionInfo, get_session_info};
-use crate::components::{ErrorBanner, MarkHydrated};
+use crate::components::ErrorBanner;
 use crate::error::AppError;
-use crate::i18n::{Language, language, texts};
+use crate::i18n::{language, texts};
 use crate::routes;
-use crate::t;
 use cognito_auth::AuthError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -64,126 +65,113 @@ fn Protected(info: SessionInfo, first: ApiCall) -> impl IntoView {
 }
 
 /// What a person reads for an answer that is not the claims.
-fn answer_problem(answer: &ApiAnswer, lang: Language) -> Option<String> {
+fn answer_problem(answer: &ApiAnswer) -> Option<String> {
+    let p = &texts().protected;
     match answer {
         ApiAnswer::Me(_) => None,
-        ApiAnswer::Refused { error, .. } if error == "invalid_token" => {
-            Some(t!(lang, protected.api_expired).to_owned())
-        }
-        ApiAnswer::Refused { status, .. } => Some(t!(lang, protected.api_refused)(*status)),
-        ApiAnswer::Unexpected { .. } => Some(t!(lang, protected.api_unexpected).to_owned()),
-        ApiAnswer::Unreachable => Some(t!(lang, protected.api_unreachable).to_owned()),
+        ApiAnswer::Refused { error, .. } if error == "invalid_token" => Some(p.api_expired.to_owned()),
+        ApiAnswer::Refused { status, .. } => Some((p.api_refused)(*status)),
+        ApiAnswer::Unexpected { .. } => Some(p.api_unexpected.to_owned()),
+        ApiAnswer::Unreachable => Some(p.api_unreachable.to_owned()),
     }
 }
 
-/// The live part of the page: the last call, "call again", and the expiry countdown.
-#[island(lazy)]
-fn ApiPanel(first: ApiCall) -> impl IntoView {
-    let lang = language();
-    let call = Action::new_local(|_: &()| call_api());
-    // The newest answer the server gave: the page's own first call until another one succeeds;
-    // a call that fails leaves the last answer in place, with the failure above it.
-    let shown = RwSignal::new(first);
-    Effect::new(move |_| {
-        if let Some(Ok(latest)) = call.value().get() {
-            shown.set(latest);
-        }
-    });
-    let failed = move || call.value().get().and_then(Result::err).map(|e| e.message(lang));
-    let now = RwSignal::new(now_secs());
-    Effect::new(move |_| {
-        let tick = set_interval_with_handle(move || now.set(now_secs()), std::time::Duration::from_secs(1)).ok();
-        on_cleanup(move || {
-            if let Some(tick) = tick {
-                tick.clear();
-            }
-        });
-    });
+/// A number no text holds, to turn a text function into a template for `public/protected.js`.
+const PLACEHOLDER: i64 = 987_654_321;
 
-    // One view whose parts show or hide (`hidden`), rather than a view per answer: each
-    // `into_any()` branch costs a whole type-erased view in the wasm.
-    let me = move || match shown.get().answer {
-        ApiAnswer::Me(me) => Some(me),
-        _ => None,
-    };
-    let field = move |f: fn(&crate::api::Me) -> String| move || me().map(|m| f(&m)).unwrap_or_default();
-    let problem = Signal::derive(move || failed().or_else(|| answer_problem(&shown.get().answer, lang)));
-    let status = move || match shown.get().answer {
+/// `f`'s text with `{}` where the number goes.
+fn template(f: fn(i64) -> String) -> String {
+    f(PLACEHOLDER).replace(&PLACEHOLDER.to_string(), "{}")
+}
+
+/// The call the server made, rendered on the server: no island, no wasm. "Call the API again"
+/// is a plain form that loads the page again, and the server makes another call for it (after
+/// refreshing the session when its token has run out). The two clocks (the token's expiry, the
+/// last refresh) tick in the browser with `public/protected.js`, from the seconds written here.
+#[component]
+fn ApiPanel(first: ApiCall) -> impl IntoView {
+    let p = &texts().protected;
+    let now = now_secs();
+    let status = match &first.answer {
         ApiAnswer::Me(_) => "200".to_owned(),
         ApiAnswer::Refused { status, .. } | ApiAnswer::Unexpected { status } => status.to_string(),
-        ApiAnswer::Unreachable => t!(lang, protected.no_answer).to_owned(),
+        ApiAnswer::Unreachable => p.no_answer.to_owned(),
     };
-    let expiry = move || {
-        let left = shown.get().expires_at - now.get();
-        if left > 0 {
-            t!(lang, protected.in_seconds)(left)
+    let problem = answer_problem(&first.answer);
+    let left = first.expires_at - now;
+    let expiry = if left > 0 {
+        (p.in_seconds)(left)
+    } else {
+        (p.seconds_ago)(-left)
+    };
+    let since = first.refreshed_at.map(|at| (now - at).max(0));
+    let refreshed = since.map_or_else(|| p.not_refreshed.to_owned(), p.seconds_ago);
+    let me = match &first.answer {
+        ApiAnswer::Me(me) => Some(me.clone()),
+        _ => None,
+    };
+    let claims = me.map(|me| {
+        let groups = if me.groups.is_empty() {
+            p.none.to_owned()
         } else {
-            t!(lang, protected.seconds_ago)(-left)
+            me.groups.join(texts().site.list_separator)
+        };
+        view! {
+            <dl class="facts" aria-label=p.answer_label>
+                <dt>{texts().form.email}</dt>
+                <dd data-testid="api-email">{me.email.clone().unwrap_or_else(|| p.not_available.to_owned())}</dd>
+                <dt>{p.username}</dt>
+                <dd data-testid="api-username">{me.username.clone()}</dd>
+                <dt>{p.subject}</dt>
+                <dd data-testid="api-sub">{me.sub.clone()}</dd>
+                <dt>{p.groups}</dt>
+                <dd data-testid="api-groups">{groups}</dd>
+            </dl>
         }
-    };
-    let refreshed = move || match shown.get().refreshed_at {
-        Some(at) => t!(lang, protected.seconds_ago)((now.get() - at).max(0)),
-        None => t!(lang, protected.not_refreshed).to_owned(),
-    };
+    });
     view! {
-        <MarkHydrated/>
-        <div aria-live="polite">
-            <dl class="facts" aria-label=t!(lang, protected.request_label)>
-                <dt>{t!(lang, protected.request)}</dt>
+        <div>
+            <dl class="facts" aria-label=p.request_label>
+                <dt>{p.request}</dt>
                 <dd data-testid="api-request">
-                    <code>{move || format!("{} {}", shown.get().method, shown.get().url)}</code>
+                    <code>{format!("{} {}", first.method, first.url)}</code>
                 </dd>
-                <dt>{t!(lang, protected.authorization)}</dt>
+                <dt>{p.authorization}</dt>
                 <dd data-testid="api-authorization">
                     <code>"Bearer …"</code>
                     " "
-                    {move || t!(lang, protected.token_elided)(shown.get().token_bytes)}
+                    {(p.token_elided)(first.token_bytes)}
                 </dd>
-                <dt>{t!(lang, protected.status)}</dt>
+                <dt>{p.status}</dt>
                 <dd data-testid="api-status">{status}</dd>
             </dl>
-            <ErrorBanner error=problem/>
-            <dl class="facts" aria-label=t!(lang, protected.answer_label) hidden=move || me().is_none()>
-                <dt>{t!(lang, form.email)}</dt>
-                <dd data-testid="api-email">
-                    {field(|m| m.email.clone().unwrap_or_else(|| t!(language(), protected.not_available).into()))}
+            {problem.map(|problem| view! { <div class="banner error" role="alert">{problem}</div> })}
+            {claims}
+            <dl class="facts" aria-label=p.session_label>
+                <dt>{p.expires}</dt>
+                <dd
+                    data-testid="api-expiry"
+                    data-clock=left.to_string()
+                    data-in=template(p.in_seconds)
+                    data-ago=template(p.seconds_ago)
+                >
+                    {expiry}
                 </dd>
-                <dt>{t!(lang, protected.username)}</dt>
-                <dd data-testid="api-username">{field(|m| m.username.clone())}</dd>
-                <dt>{t!(lang, protected.subject)}</dt>
-                <dd data-testid="api-sub">{field(|m| m.sub.clone())}</dd>
-                <dt>{t!(lang, protected.groups)}</dt>
-                <dd data-testid="api-groups">
-                    {field(|m| {
-                        let lang = language();
-                        if m.groups.is_empty() {
-                            t!(lang, protected.none).to_owned()
-                        } else {
-                            m.groups.join(t!(lang, site.list_separator))
-                        }
-                    })}
+                <dt>{p.refreshed}</dt>
+                <dd
+                    data-testid="api-refreshed"
+                    data-clock=since.map(|s| (-s).to_string())
+                    data-ago=template(p.seconds_ago)
+                >
+                    {refreshed}
                 </dd>
-            </dl>
-            <dl class="facts" aria-label=t!(lang, protected.session_label)>
-                <dt>{t!(lang, protected.expires)}</dt>
-                <dd data-testid="api-expiry">{expiry}</dd>
-                <dt>{t!(lang, protected.refreshed)}</dt>
-                <dd data-testid="api-refreshed">{refreshed}</dd>
             </dl>
         </div>
-        // Without JavaScript the button reloads the page, which makes a new call on the server.
-        <form
-            method="get"
-            action=routes::PROTECTED
-            on:submit=move |ev| {
-                ev.prevent_default();
-                call.dispatch(());
-            }
-        >
-            <button type="submit" disabled=move || call.pending().get()>
-                {move || if call.pending().get() { t!(lang, protected.calling) } else { t!(lang, protected.call_again) }}
-            </button>
+        // A plain form: the page again, with a new call made by the server.
+        <form method="get" action=routes::PROTECTED>
+            <button type="submit">{p.call_again}</button>
         </form>
+        <script type="module" src="/protected.js"></script>
     }
 }
 
