@@ -23,8 +23,7 @@ pub mod state;
 pub mod telemetry;
 
 /// The browser's entry point. The app runs in islands mode: pages are HTML from the server, and
-/// only the `#[island]` components in them (the forms, the protected page's API call) become
-/// live. Leptos' loader calls this, then hydrates every island on the page; a lazy island first
+/// only the `#[island]` components in them (the forms) become live. Leptos' loader calls this, then hydrates every island on the page; a lazy island first
 /// fetches its own chunk of wasm (see `pages`).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

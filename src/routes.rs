@@ -30,7 +30,9 @@ pub const SIGN_OUT: &str = "/auth/sign-out";
 
 /// Paths that never need the session: static files, the bearer-token API, the health check.
 pub fn skips_session(path: &str) -> bool {
-    path.starts_with("/pkg/") || path.starts_with("/api/") || path == "/health" || path == "/favicon.ico"
+    path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+        || matches!(path, "/health" | "/favicon.ico" | "/passkeys.js" | "/protected.js")
 }
 
 #[cfg(test)]

@@ -180,7 +180,6 @@ pub const EN: Texts = Texts {
             " with ",
             ": the access token it keeps for your session. Your browser never receives the token, so no script on this page can use it.",
         ),
-        calling: "Calling the API…",
         request_label: "Request",
         answer_label: "API answer",
         session_label: "Session",

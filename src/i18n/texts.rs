@@ -207,7 +207,6 @@ pub struct Protected {
     pub answered: Text,
     /// Around `GET /api/me`, then around `Authorization: Bearer …`.
     pub explain: Around2,
-    pub calling: Text,
     /// The accessible names of the three lists: the request, the API's answer, the session.
     pub request_label: Text,
     pub answer_label: Text,

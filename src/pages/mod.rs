@@ -5,8 +5,8 @@
 //! Each page is rendered on the server; its interactive part is an `#[island]`, the only code
 //! of the page that runs in the browser. The sign-in form is in the main wasm: it is the page
 //! everyone loads first. Every other island is `lazy`: `cargo leptos … --split` puts its code in
-//! a chunk of its own, fetched only by the page that shows it (the protected page's API client
-//! and countdown never weigh on the sign-in page).
+//! a chunk of its own, fetched only by the page that shows it. The protected page has no island
+//! at all: its two clocks tick with `public/protected.js`.
 
 mod account;
 mod challenge;
