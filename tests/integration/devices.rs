@@ -204,17 +204,33 @@ async fn sign_in(browser: &mut Browser, app: &axum::Router) -> Answer {
     .await
 }
 
+/// The code, with "Remember this browser" ticked.
+async fn remember_with_code(browser: &mut Browser, app: &axum::Router) -> Answer {
+    post_as_firefox(
+        browser,
+        app,
+        "/auth/mfa-code",
+        &[("code", "123456"), ("remember", "on")],
+    )
+    .await
+}
+
+/// The app on an opt-in pool whose Cognito keeps `Device`.
+async fn opt_in_pool() -> (Arc<Mutex<Device>>, axum::Router) {
+    let pool = Pool {
+        devices: true,
+        ..Pool::default()
+    };
+    let device = Arc::new(Mutex::new(Device::default()));
+    let rules = rules(device.clone());
+    let all: Vec<&Rule> = rules.iter().collect();
+    (device, app(pool, &all).await)
+}
+
 #[test]
 fn a_remembered_browser_skips_the_code_until_it_is_forgotten() {
     run(async {
-        let pool = Pool {
-            devices: true,
-            ..Pool::default()
-        };
-        let device = Arc::new(Mutex::new(Device::default()));
-        let rules = rules(device.clone());
-        let all: Vec<&Rule> = rules.iter().collect();
-        let app = app(pool, &all).await;
+        let (device, app) = opt_in_pool().await;
         let mut browser = Browser::default();
 
         // First sign-in: the code, with "Remember this browser" ticked.
@@ -222,13 +238,7 @@ fn a_remembered_browser_skips_the_code_until_it_is_forgotten() {
         assert_eq!(answer.location(), "/sign-in/code");
         let page = get_as_firefox(&mut browser, &app, "/sign-in/code").await;
         assert!(page.body.contains("Remember this browser"), "{}", page.body);
-        let answer = post_as_firefox(
-            &mut browser,
-            &app,
-            "/auth/mfa-code",
-            &[("code", "123456"), ("remember", "on")],
-        )
-        .await;
+        let answer = remember_with_code(&mut browser, &app).await;
         signed_in(&answer);
         assert!(answer.sets("lc-remembered"), "{:?}", answer.set_cookies());
         {
@@ -262,13 +272,7 @@ fn a_remembered_browser_skips_the_code_until_it_is_forgotten() {
         post_as_firefox(&mut browser, &app, "/auth/sign-out", &[]).await;
         let answer = sign_in(&mut browser, &app).await;
         assert_eq!(answer.location(), "/sign-in/code");
-        let answer = post_as_firefox(
-            &mut browser,
-            &app,
-            "/auth/mfa-code",
-            &[("code", "123456"), ("remember", "on")],
-        )
-        .await;
+        let answer = remember_with_code(&mut browser, &app).await;
         signed_in(&answer);
         assert!(device.lock().unwrap().remembered, "remembered again when asked");
 
@@ -284,23 +288,10 @@ fn a_remembered_browser_skips_the_code_until_it_is_forgotten() {
 #[test]
 fn a_device_cookie_kept_from_before_sign_out_everywhere_skips_nothing() {
     run(async {
-        let pool = Pool {
-            devices: true,
-            ..Pool::default()
-        };
-        let device = Arc::new(Mutex::new(Device::default()));
-        let rules = rules(device.clone());
-        let all: Vec<&Rule> = rules.iter().collect();
-        let app = app(pool, &all).await;
+        let (device, app) = opt_in_pool().await;
         let mut browser = Browser::default();
         sign_in(&mut browser, &app).await;
-        let answer = post_as_firefox(
-            &mut browser,
-            &app,
-            "/auth/mfa-code",
-            &[("code", "123456"), ("remember", "on")],
-        )
-        .await;
+        let answer = remember_with_code(&mut browser, &app).await;
         signed_in(&answer);
         let copy = browser.cookies["lc-remembered"].clone();
         post_as_firefox(&mut browser, &app, "/auth/account-sign-out-everywhere", &[]).await;

@@ -126,12 +126,7 @@ async fn remember_device(
         return None;
     };
     let headers = request_headers();
-    let name = cognito_auth::records::device(
-        headers
-            .get(http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default(),
-    );
+    let name = cognito_auth::records::device(cognito_auth::session::user_agent(&headers));
     let mut confirmed = state.cognito.confirm_device(&tokens.access_token, &new, &name).await;
     // Once more when Cognito was briefly unreachable: a new verifier replaces the first.
     if matches!(confirmed, Err(AuthError::Unavailable | AuthError::Throttled)) {

@@ -620,6 +620,18 @@ mod tests {
 
     const NOBODY: Caller = Caller { ip: None };
 
+    /// The device of [`KEY`], confirmed as a browser's first sign-in confirms it.
+    async fn confirmed(cognito: &Cognito) -> ConfirmedDevice {
+        let new = NewDevice {
+            key: KEY.into(),
+            group_key: GROUP.into(),
+        };
+        cognito
+            .confirm_device("access", &new, "Firefox on Linux")
+            .await
+            .expect("confirmed")
+    }
+
     fn sign_in_as() -> (Email, Password) {
         (
             Email::parse("ada@example.com").expect("valid"),
@@ -632,14 +644,7 @@ mod tests {
         let devices = Arc::new(Mutex::new(Devices::default()));
         let rules = pool(devices.clone());
         let cognito = cognito(&rules);
-        let new = NewDevice {
-            key: KEY.into(),
-            group_key: GROUP.into(),
-        };
-        let confirmed = cognito
-            .confirm_device("access", &new, "Firefox on Linux")
-            .await
-            .expect("confirmed");
+        let confirmed = confirmed(&cognito).await;
         assert!(!confirmed.needs_consent, "an \"Always\" pool");
         devices.lock().expect("lock").remembered = true;
         let (email, password) = sign_in_as();
@@ -683,14 +688,7 @@ mod tests {
         let devices = Arc::new(Mutex::new(Devices::default()));
         let rules = pool(devices.clone());
         let cognito = cognito(&rules);
-        let new = NewDevice {
-            key: KEY.into(),
-            group_key: GROUP.into(),
-        };
-        let confirmed = cognito
-            .confirm_device("access", &new, "Firefox on Linux")
-            .await
-            .expect("confirmed");
+        let confirmed = confirmed(&cognito).await;
         let (email, password) = sign_in_as();
         let (step, used) = cognito
             .sign_in_on(NOBODY, &email, &password, Some(&confirmed.secret))
@@ -718,14 +716,7 @@ mod tests {
         }));
         let rules = pool(devices.clone());
         let cognito = cognito(&rules);
-        let new = NewDevice {
-            key: KEY.into(),
-            group_key: GROUP.into(),
-        };
-        let confirmed = cognito
-            .confirm_device("access", &new, "Firefox on Linux")
-            .await
-            .expect("confirmed");
+        let confirmed = confirmed(&cognito).await;
         devices.lock().expect("lock").remembered = true;
         let (email, password) = sign_in_as();
         let outcome = cognito

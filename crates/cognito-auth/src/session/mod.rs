@@ -982,7 +982,9 @@ impl Sessions {
     }
 }
 
-fn user_agent(headers: &http::HeaderMap) -> &str {
+/// The request's `User-Agent` (empty when it sends none or not as text): what
+/// [`records::device`] names a browser from.
+pub fn user_agent(headers: &http::HeaderMap) -> &str {
     headers
         .get(http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

@@ -130,17 +130,9 @@ mod tests {
     use super::super::tests::sessions;
     use super::*;
 
+    /// The request that sends back the cookie `value` sets.
     fn sent(value: &HeaderValue) -> http::HeaderMap {
-        let pair = value
-            .to_str()
-            .expect("ascii")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_owned();
-        let mut headers = http::HeaderMap::new();
-        headers.insert(http::header::COOKIE, pair.parse().expect("cookie"));
-        headers
+        super::super::tests::request_headers(std::slice::from_ref(value))
     }
 
     fn secret(key: &str) -> DeviceSecret {
