@@ -23,15 +23,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             .unwrap_or_default(),
     );
     let lang = crate::i18n::language();
+    // Only a page with islands loads the wasm (`routes::has_islands`). One without is marked as
+    // live as it gets from the start, as the wasm would mark it.
+    #[cfg(feature = "ssr")]
+    let islands =
+        use_context::<http::request::Parts>().is_none_or(|parts| crate::routes::has_islands(parts.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let islands = true;
     view! {
         <!DOCTYPE html>
-        <html lang=lang.tag()>
+        <html lang=lang.tag() data-hydrated=(!islands).then_some("true")>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
                 <InlineStylesheet options=options.clone()/>
-                <HydrationScripts options islands=true/>
+                {islands.then(|| view! { <HydrationScripts options islands=true/> })}
                 <MetaTags/>
             </head>
             <body>

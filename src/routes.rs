@@ -28,6 +28,26 @@ pub const ACCOUNT: &str = "/account";
 /// session, and goes through while the store is down.
 pub const SIGN_OUT: &str = "/auth/sign-out";
 
+/// Whether the page at `path` has islands (forms that hydrate). Only those pages load the
+/// wasm: the home page, the protected page (its API panel is rendered by the server, its
+/// clocks tick with `public/protected.js`) and the not-found page are plain HTML, so their
+/// first visit costs the page and nothing else. A page that gains an island belongs here; a
+/// test renders the pages and checks that each loads the wasm exactly when it has an island.
+pub fn has_islands(path: &str) -> bool {
+    matches!(
+        path,
+        SIGN_UP
+            | CONFIRM
+            | SIGN_IN
+            | SIGN_IN_CODE
+            | CHOOSE_METHOD
+            | NEW_PASSWORD
+            | SET_UP_AUTHENTICATOR
+            | FORGOT_PASSWORD
+            | ACCOUNT
+    )
+}
+
 /// Paths that never need the session: static files, the bearer-token API, the health check.
 pub fn skips_session(path: &str) -> bool {
     path.starts_with("/pkg/")

@@ -785,6 +785,39 @@ pub(crate) async fn get_page(app: &Router, path: &str, cookies: &str) -> Answer 
     send(app, request).await
 }
 
+/// A page loads the wasm exactly when it has an island to hydrate (`routes::has_islands`): the
+/// home, protected and not-found pages cost their HTML alone, and one that gains an island
+/// without being listed fails here.
+#[test]
+fn only_pages_with_islands_load_the_wasm() {
+    run(async {
+        let (fake, url) = fake_cognito().await;
+        let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
+        let signed_in = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+        let cookies = cookies_of(&signed_in);
+        for (path, cookies, islands) in [
+            ("/", "", false),
+            ("/no-such-page", "", false),
+            ("/protected", cookies.as_str(), false),
+            ("/sign-in", "", true),
+            ("/sign-up", "", true),
+            ("/confirm?email=ada%40example.com", "", true),
+            ("/forgot-password", "", true),
+            ("/account", cookies.as_str(), true),
+        ] {
+            let page = get_page(&app, path, cookies).await;
+            assert!(page.body.contains("</html>"), "{path}: {}", page.body);
+            let has_island = page.body.contains("<leptos-island");
+            let loads_wasm = page.body.contains("rel=\"modulepreload\"") || page.body.contains(".wasm");
+            assert_eq!(has_island, islands, "{path}: {}", page.body);
+            assert_eq!(loads_wasm, islands, "{path} loads the wasm: {loads_wasm}");
+            // Marked live by the server when there is nothing to hydrate, by the wasm otherwise.
+            assert_eq!(page.body.contains("data-hydrated=\"true\""), !islands, "{path}");
+        }
+    });
+}
+
 #[test]
 fn the_api_is_called_by_the_server_and_no_token_comes_back() {
     run(async {
