@@ -4,9 +4,11 @@
 //! Every failure a person can meet is an [`AuthError`] variant, declared once in `cognito-auth`
 //! with its code and status; the app owns what it says, in both languages ([`AppError::message`]).
 //! The original cause (a Cognito exception, an I/O error) is logged on the server with its
-//! request id where it happens and never travels to the browser: only the code does. Its message
-//! is looked up in the person's language: by the page after a form posted without JavaScript
-//! (`?error=code`), by the island that made the call otherwise.
+//! request id where it happens and never travels to the browser: only the code and the words
+//! do. The words are looked up on the server, in the request's language, and sent with the code
+//! (in a server function's answer, in an island's props), so the tables of both languages stay
+//! on the server and out of the wasm. A form posted without JavaScript is sent back with
+//! `?error=code`, and the page says it.
 
 use crate::i18n::Language;
 use crate::t;
@@ -28,20 +30,84 @@ pub enum Field {
 }
 
 /// An [`AuthError`] on its way to a person. On the wire (server-function answers, island props):
-/// `{"error":"wrong_code"}`, plus `"seconds"` for a rate limit.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AppError(pub AuthError);
+/// `{"error":"wrong_code","message":"That code is not right…"}`, plus `"seconds"` for a rate
+/// limit; the message is in the language of the request that gets it.
+#[derive(Clone, Debug)]
+pub struct AppError {
+    /// What went wrong.
+    pub kind: AuthError,
+    /// The words the server sent with it (an error read in the browser), or the language they
+    /// are to be said in when it leaves the server outside a request's rendering.
+    words: Words,
+}
+
+#[derive(Clone, Debug)]
+enum Words {
+    /// Looked up when needed, in the language asked for.
+    Unsaid,
+    /// Said by the server, in the language of the request.
+    Said(String),
+    /// To be said in this language when written to the wire.
+    #[cfg(feature = "ssr")]
+    In(Language),
+}
+
+/// Two errors are equal when they are the same error, whatever language they are said in.
+impl PartialEq for AppError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+    }
+}
+
+impl Eq for AppError {}
 
 impl AppError {
-    /// The message for people, in `lang`. Each error has its text in `crate::i18n`'s tables (a
-    /// missing text does not compile; an error without an arm here fails a test below).
+    /// The error, its words to be looked up when it is shown or sent.
+    pub fn new(kind: AuthError) -> Self {
+        Self {
+            kind,
+            words: Words::Unsaid,
+        }
+    }
+
+    /// The message for people, in `lang`: the words the server sent with it, or — on the server
+    /// — its text in `crate::i18n`'s tables. The browser holds no table: an error it makes up
+    /// itself (the server could not be reached) has a few words of its own.
     pub fn message(&self, lang: Language) -> String {
+        match &self.words {
+            Words::Said(words) => words.clone(),
+            #[cfg(feature = "ssr")]
+            _ => self.looked_up(lang),
+            #[cfg(not(feature = "ssr"))]
+            Words::Unsaid => match self.kind {
+                AuthError::Unavailable => t!(lang, errors.unavailable).to_owned(),
+                AuthError::BadRequest => t!(lang, errors.bad_request).to_owned(),
+                _ => t!(lang, errors.internal).to_owned(),
+            },
+        }
+    }
+
+    /// The same error, to be said in `lang` when it is written to the wire: for an answer made
+    /// outside a server function or a page (`crate::refusals`), where the request's language
+    /// is not in the context.
+    #[cfg(feature = "ssr")]
+    pub fn said_in(self, lang: Language) -> Self {
+        Self {
+            words: Words::In(lang),
+            ..self
+        }
+    }
+
+    /// Each error has its text in `crate::i18n`'s tables (a missing text does not compile; an
+    /// error without an arm here fails a test below).
+    #[cfg(feature = "ssr")]
+    fn looked_up(&self, lang: Language) -> String {
         macro_rules! text {
             ($name:ident) => {
                 t!(lang, errors.$name).to_owned()
             };
         }
-        match self.0 {
+        match self.kind {
             AuthError::InvalidEmail => text!(invalid_email),
             AuthError::WeakPassword => text!(weak_password),
             AuthError::InvalidName => text!(invalid_name),
@@ -113,7 +179,7 @@ impl AppError {
     /// The field a form should show this error next to; `None` for a banner above the form.
     pub fn field(&self) -> Option<Field> {
         use AuthError as E;
-        match self.0 {
+        match self.kind {
             E::InvalidEmail | E::EmailTaken | E::CodeDeliveryFailed | E::NoVerifiedEmail => Some(Field::Email),
             E::WeakPassword | E::PasswordReused => Some(Field::Password),
             E::WrongPassword => Some(Field::CurrentPassword),
@@ -131,35 +197,35 @@ impl AppError {
     /// Its stable code ([`AuthError::code`]): in the query string when a form posted without
     /// JavaScript is sent back to its page, so the page can show the message after the redirect.
     pub fn code(&self) -> &'static str {
-        self.0.code()
+        self.kind.code()
     }
 
     /// The inverse of [`AppError::code`]; unknown names (a hand-edited URL) are ignored.
     pub fn from_code(code: &str) -> Option<Self> {
-        AuthError::from_code(code).map(Self)
+        AuthError::from_code(code).map(Self::new)
     }
 
     /// Every error, once each (with a wait of 0 for the rate limit).
     pub fn all() -> impl Iterator<Item = AppError> {
-        AuthError::ALL.iter().copied().map(Self)
+        AuthError::ALL.iter().copied().map(Self::new)
     }
 
     /// The HTTP status a server function answers with when it fails this way.
     pub fn status(&self) -> u16 {
-        self.0.status()
+        self.kind.status()
     }
 
     /// Seconds a client should wait before trying again (the `Retry-After` header), for the
     /// failures that pass by themselves.
     pub fn retry_after(&self) -> Option<u32> {
-        self.0.retry_after()
+        self.kind.retry_after()
     }
 
     /// The query pairs a form posted without JavaScript is sent back with: the error's code and,
     /// for a rate limit, the wait (read back by [`AppError::with_retry_after`]).
     pub fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = vec![("error", self.code().to_owned())];
-        if let AuthError::RateLimited { seconds } = self.0 {
+        if let AuthError::RateLimited { seconds } = self.kind {
             query.push(("retry_after", seconds.to_string()));
         }
         query
@@ -168,8 +234,11 @@ impl AppError {
     /// [`AppError::from_code`] plus the wait a rate-limited form post was told (its
     /// `retry_after` query parameter), so the message after a redirect names the same wait.
     pub fn with_retry_after(self, retry_after: Option<&str>) -> Self {
-        match (self.0, retry_after.and_then(|s| s.parse::<u32>().ok())) {
-            (AuthError::RateLimited { .. }, Some(seconds)) => Self(AuthError::RateLimited { seconds }),
+        match (self.kind, retry_after.and_then(|s| s.parse::<u32>().ok())) {
+            (AuthError::RateLimited { .. }, Some(seconds)) => Self {
+                kind: AuthError::RateLimited { seconds },
+                ..self
+            },
             _ => self,
         }
     }
@@ -177,7 +246,7 @@ impl AppError {
 
 impl From<AuthError> for AppError {
     fn from(err: AuthError) -> Self {
-        Self(err)
+        Self::new(err)
     }
 }
 
@@ -185,20 +254,28 @@ impl From<AuthError> for AppError {
 /// malformed password typed to sign in reads exactly like a wrong one).
 impl From<cognito_auth::types::InvalidInput> for AppError {
     fn from(invalid: cognito_auth::types::InvalidInput) -> Self {
-        Self(invalid.into())
+        Self::new(invalid.into())
     }
 }
 
-/// Written through the stable code: `{"error":"wrong_code"}`, `{"error":"rate_limited","seconds":3}`.
+/// Written through the stable code, with the words in the request's language (see
+/// [`crate::i18n::language`]): `{"error":"wrong_code","message":"…"}`, and `"seconds"` for a
+/// rate limit.
 impl Serialize for AppError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let wait = match self.0 {
+        let wait = match self.kind {
             AuthError::RateLimited { seconds } => Some(seconds),
             _ => None,
         };
-        let mut out = serializer.serialize_struct("AppError", 1 + usize::from(wait.is_some()))?;
+        let lang = match self.words {
+            #[cfg(feature = "ssr")]
+            Words::In(lang) => lang,
+            _ => crate::i18n::language(),
+        };
+        let mut out = serializer.serialize_struct("AppError", 2 + usize::from(wait.is_some()))?;
         out.serialize_field("error", self.code())?;
+        out.serialize_field("message", &self.message(lang))?;
         if let Some(seconds) = wait {
             out.serialize_field("seconds", &seconds)?;
         }
@@ -206,24 +283,30 @@ impl Serialize for AppError {
     }
 }
 
-/// Read back through the stable code. serde's derive for an internally tagged enum buffers the
-/// whole object first (its `Content` machinery): written by hand it is a tenth of the wasm, in
-/// the main module every page loads.
+/// Read back through the stable code, with the server's words. serde's derive for an internally
+/// tagged enum buffers the whole object first (its `Content` machinery): written by hand it is
+/// a tenth of the wasm, in the main module every page with a form loads.
 impl<'de> Deserialize<'de> for AppError {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct Wire {
             error: String,
             #[serde(default)]
+            message: Option<String>,
+            #[serde(default)]
             seconds: Option<u32>,
         }
         let wire = Wire::deserialize(deserializer)?;
-        let err = AuthError::from_code(&wire.error)
+        let kind = AuthError::from_code(&wire.error)
             .ok_or_else(|| <D::Error as serde::de::Error>::custom("unknown error code"))?;
-        Ok(Self(match (err, wire.seconds) {
+        let kind = match (kind, wire.seconds) {
             (AuthError::RateLimited { .. }, Some(seconds)) => AuthError::RateLimited { seconds },
-            (err, _) => err,
-        }))
+            (kind, _) => kind,
+        };
+        Ok(Self {
+            kind,
+            words: wire.message.map_or(Words::Unsaid, Words::Said),
+        })
     }
 }
 
@@ -245,7 +328,7 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         #[cfg(feature = "ssr")]
         tracing::warn!(error = %value, "server function failed outside the app");
-        Self(match value {
+        Self::new(match value {
             // The browser could not reach the server at all.
             ServerFnErrorErr::Request(_) => AuthError::Unavailable,
             // Arguments that do not decode: a missing field, invalid UTF-8, a hand-made post.
@@ -265,9 +348,9 @@ mod tests {
     /// `message` would read as an internal fault.
     #[test]
     fn every_error_of_the_core_has_its_own_words() {
-        let internal = AppError(AuthError::Internal).message(Language::English);
-        for err in AppError::all().filter(|e| e.0 != AuthError::Internal) {
-            assert_ne!(err.message(Language::English), internal, "{:?} has no words", err.0);
+        let internal = AppError::new(AuthError::Internal).message(Language::English);
+        for err in AppError::all().filter(|e| e.kind != AuthError::Internal) {
+            assert_ne!(err.message(Language::English), internal, "{:?} has no words", err.kind);
         }
         assert_eq!(AppError::from_code("<script>"), None);
     }
@@ -304,14 +387,14 @@ mod tests {
             }
         }
         assert_eq!(
-            AppError(AuthError::RateLimited { seconds: 17 }).message(Language::Japanese),
+            AppError::new(AuthError::RateLimited { seconds: 17 }).message(Language::Japanese),
             "試行回数が上限に達しました。17秒待ってから、もう一度お試しください。"
         );
     }
 
     #[test]
     fn a_rate_limit_names_its_wait() {
-        let err = AppError(AuthError::RateLimited { seconds: 17 });
+        let err = AppError::new(AuthError::RateLimited { seconds: 17 });
         assert_eq!(
             err.to_string(),
             "Too many attempts. Please wait 17 seconds and try again."
@@ -321,20 +404,43 @@ mod tests {
         let back = AppError::from_code(err.code()).map(|e| e.with_retry_after(Some("17")));
         assert_eq!(back, Some(err));
         assert_eq!(
-            serde_json::to_string(&AppError(AuthError::RateLimited { seconds: 3 })).expect("serialise"),
-            r#"{"error":"rate_limited","seconds":3}"#
+            serde_json::to_string(&AppError::new(AuthError::RateLimited { seconds: 3 })).expect("serialise"),
+            r#"{"error":"rate_limited","message":"Too many attempts. Please wait 3 seconds and try again.","seconds":3}"#
         );
     }
 
     #[test]
-    fn serialises_as_a_tagged_object() {
-        let json = serde_json::to_string(&AppError(AuthError::WrongCode)).expect("serialise");
-        assert_eq!(json, r#"{"error":"wrong_code"}"#);
+    fn serialises_as_a_tagged_object_with_its_words() {
+        let json = serde_json::to_string(&AppError::new(AuthError::WrongCode)).expect("serialise");
+        assert_eq!(
+            json,
+            r#"{"error":"wrong_code","message":"That code is not right. Check the e-mail and try again."}"#
+        );
+        let japanese = AppError::new(AuthError::WrongCode).said_in(Language::Japanese);
+        let json = serde_json::to_value(&japanese).expect("serialise");
+        assert_eq!(
+            json["message"],
+            AppError::new(AuthError::WrongCode).message(Language::Japanese)
+        );
+    }
+
+    /// An error read back (what the browser does) says the server's words, in whatever language
+    /// it is asked, and is still the same error.
+    #[test]
+    fn the_words_come_from_the_server() {
+        let read: AppError =
+            serde_json::from_str(r#"{"error":"wrong_code","message":"その確認コードは正しくありません。"}"#)
+                .expect("read");
+        assert_eq!(read, AppError::new(AuthError::WrongCode));
+        assert_eq!(read.field(), Some(Field::Code));
+        for lang in Language::ALL {
+            assert_eq!(read.message(lang), "その確認コードは正しくありません。");
+        }
     }
 
     #[test]
     fn every_error_reads_back_from_its_json() {
-        for err in AppError::all().chain([AppError(AuthError::RateLimited { seconds: 7 })]) {
+        for err in AppError::all().chain([AppError::new(AuthError::RateLimited { seconds: 7 })]) {
             let json = serde_json::to_string(&err).expect("serialise");
             assert_eq!(
                 serde_json::from_str::<AppError>(&json).expect("deserialise"),

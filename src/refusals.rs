@@ -39,7 +39,9 @@ pub fn refuse(
         _ => {
             let status = axum::http::StatusCode::from_u16(error.status())
                 .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, Json(error)).into_response()
+            // Outside a server function: the words' language is the request's, said here.
+            let lang = crate::i18n::request_language(&request_parts.headers);
+            (status, Json(error.said_in(lang))).into_response()
         }
     };
     if let Some(seconds) = retry_after {
@@ -54,7 +56,7 @@ pub fn refuse(
 /// 503 with `Retry-After`, for a server function in its own shape ([`refuse`]), for a page a
 /// short page in the request's language that says so and offers to try again.
 pub fn briefly_unavailable(parts: &axum::http::request::Parts) -> axum::response::Response {
-    let error = crate::error::AppError(AuthError::BrieflyUnavailable);
+    let error = crate::error::AppError::new(AuthError::BrieflyUnavailable);
     if parts.uri.path().starts_with(SERVER_FN_PREFIX) {
         return refuse(parts, error);
     }

@@ -53,6 +53,6 @@ pub async fn call_api() -> Result<ApiCall, AppError> {
     use crate::auth::context::{no_store, session, state};
     no_store();
     let state = state()?;
-    let session = session().ok_or(AppError(AuthError::SessionExpired))?;
+    let session = session().ok_or(AppError::new(AuthError::SessionExpired))?;
     Ok(super::bff::call_me(&state.api_state, &state.api, &session).await)
 }

@@ -85,7 +85,7 @@ pub fn form_error(err: AuthError, page: &str, keep: &[(&str, &str)]) -> AuthErro
         }
     }
     if plain_form_post() {
-        let mut query = AppError(err).query();
+        let mut query = AppError::new(err).query();
         query.extend(
             keep.iter()
                 .filter(|(_, v)| !v.is_empty() && v.len() <= 512)

@@ -36,7 +36,7 @@ pub fn grouped(secret: &str) -> String {
 pub fn qr_svg(data: &str) -> Result<String, AppError> {
     let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).map_err(|e| {
         tracing::error!(error = %e, "could not encode the QR code");
-        AppError(AuthError::Internal)
+        AppError::new(AuthError::Internal)
     })?;
     let image = code
         .render::<svg::Color<'_>>()

@@ -37,8 +37,9 @@ macro_rules! t {
 }
 
 /// The language this page is in. On the server: the request's (put in the context by the
-/// shell, see `crate::app`). In the browser: the page's `<html lang>`, which the server set, so
-/// an island always speaks the language of the page around it.
+/// shell, see `crate::app`; read from the request itself in a server function, whose answer
+/// carries an error's words). In the browser: the page's `<html lang>`, which the server set,
+/// so an island always speaks the language of the page around it.
 pub fn language() -> Language {
     #[cfg(feature = "hydrate")]
     {
@@ -51,7 +52,12 @@ pub fn language() -> Language {
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        leptos::prelude::use_context::<Language>().unwrap_or_default()
+        let language = leptos::prelude::use_context::<Language>();
+        #[cfg(feature = "ssr")]
+        let language = language.or_else(|| {
+            leptos::prelude::use_context::<http::request::Parts>().map(|parts| request_language(&parts.headers))
+        });
+        language.unwrap_or_default()
     }
 }
 

@@ -44,7 +44,7 @@ pub fn AccountPage() -> impl IntoView {
                         Ok(Some(view)) => view! { <Account view notice loaded/> }.into_any(),
                         // No session, or one Cognito no longer accepts (signed out everywhere
                         // from another device): sign in again.
-                        Ok(None) | Err(AppError(AuthError::SessionExpired)) => {
+                        Ok(None) | Err(AppError { kind: AuthError::SessionExpired, .. }) => {
                             view! { <Redirect path="/sign-in?next=/account"/> }.into_any()
                         }
                         Err(e) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message(language())))/> }.into_any(),

@@ -35,7 +35,7 @@ pub fn ProtectedPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(Some((info, first))) => view! { <Protected info first/> }.into_any(),
-                    Ok(None) | Err(AppError(AuthError::SessionExpired)) => {
+                    Ok(None) | Err(AppError { kind: AuthError::SessionExpired, .. }) => {
                         view! { <Redirect path="/sign-in?next=/protected"/> }.into_any()
                     }
                     Err(e) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message(language())))/> }.into_any(),

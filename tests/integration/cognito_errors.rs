@@ -331,7 +331,7 @@ async fn a_trigger_refusal_is_worded_for_the_call_it_refused() {
         AuthError::CodeRejected,
         AuthError::ChangeRejected,
     ] {
-        assert!(AppError(err).message(Language::Japanese).ends_with('。'));
+        assert!(AppError::new(err).message(Language::Japanese).ends_with('。'));
     }
 }
 
@@ -478,7 +478,7 @@ async fn an_authenticator_code_must_have_six_digits() {
     assert_eq!(respond.num_calls(), 1);
     assert_eq!(verify.num_calls(), 0);
     assert_eq!(
-        AppError(AuthError::InvalidTotpCode).field(),
+        AppError::new(AuthError::InvalidTotpCode).field(),
         Some(leptos_cognito::error::Field::Code)
     );
 }

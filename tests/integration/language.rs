@@ -12,6 +12,9 @@ use aws_sdk_cognitoidentityprovider::operation::update_user_attributes::UpdateUs
 use aws_smithy_mocks::{Rule, mock};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use leptos_cognito::error::{AppError, AuthError};
+use leptos_cognito::i18n::Language;
+use serde_json::Value;
 
 /// SignUp answers only when its `locale` attribute is `want` (`None`: no such attribute).
 fn sign_up_with_locale(want: Option<&'static str>) -> Rule {
@@ -223,4 +226,62 @@ fn switching_while_signed_in_stores_the_language_in_locale() {
         assert_eq!(answer.location(), "/account");
         assert_eq!(update.num_calls(), 1);
     });
+}
+
+/// The browser holds no table of messages: a server function's error comes with its words, in
+/// the language of the request that got it — from the function itself, from a refusal made
+/// before it ran, and in an island's props.
+#[test]
+fn an_error_comes_with_its_words_in_the_language_of_the_request() {
+    run(async {
+        let app = app(Pool::default(), &[]).await;
+        let call = |body: String, accept_language: &'static str| {
+            let app = app.clone();
+            async move {
+                let request = Request::post("/auth/sign-in")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::ACCEPT, "application/json")
+                    .header(header::ACCEPT_LANGUAGE, accept_language);
+                Browser::default().send(&app, request, Body::from(body)).await
+            }
+        };
+        // A malformed address reads like a wrong password at sign-in.
+        let bad_address = "email=not-an-address&password=x".to_owned();
+        let japanese = call(bad_address.clone(), "ja").await;
+        assert_eq!(japanese.status, StatusCode::UNAUTHORIZED, "{}", japanese.body);
+        assert_eq!(json(&japanese)["error"], "invalid_credentials");
+        assert_eq!(
+            json(&japanese)["message"],
+            AppError::new(AuthError::InvalidCredentials).message(Language::Japanese)
+        );
+        let english = call(bad_address, "en-GB").await;
+        assert_eq!(
+            json(&english)["message"],
+            AppError::new(AuthError::InvalidCredentials).message(Language::English)
+        );
+
+        // Refused before the function ran: too large.
+        let too_large = call(format!("email={}&password=x", "a".repeat(100 * 1024)), "ja").await;
+        assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", too_large.body);
+        assert_eq!(
+            json(&too_large)["message"],
+            AppError::new(AuthError::TooLarge).message(Language::Japanese)
+        );
+
+        // The island's props: the error the page was loaded with, said in the page's language.
+        let page = page(
+            &app,
+            &mut Browser::default(),
+            "/sign-in?error=invalid_credentials",
+            "ja",
+        )
+        .await;
+        let words = AppError::new(AuthError::InvalidCredentials).message(Language::Japanese);
+        let props = format!("&quot;message&quot;:&quot;{words}&quot;");
+        assert!(page.body.contains(&props), "no {props} in {}", page.body);
+    });
+}
+
+fn json(answer: &Answer) -> Value {
+    serde_json::from_str(&answer.body).unwrap_or(Value::Null)
 }

@@ -20,6 +20,13 @@ use cognito_auth::clock::Clock;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+/// A server function's error as the browser gets it: the code, and the words in the request's
+/// language (English here).
+fn said(code: &str) -> Value {
+    let error = leptos_cognito::error::AppError::from_code(code).expect("a code");
+    json!({"error": code, "message": error.message(leptos_cognito::i18n::Language::English)})
+}
+
 const PASSWORDLESS: Pool = Pool {
     secret: true,
     rotation: false,
@@ -223,10 +230,7 @@ fn an_address_without_a_passkey_is_told_so_and_nothing_more() {
         let mut browser = Browser::default();
         let step = options(&app, &mut browser).await;
         assert_eq!(step.status, StatusCode::BAD_REQUEST);
-        assert_eq!(
-            serde_json::from_str::<Value>(&step.body).unwrap(),
-            json!({"error": "no_passkey"})
-        );
+        assert_eq!(serde_json::from_str::<Value>(&step.body).unwrap(), said("no_passkey"));
         assert!(!step.sets("lc-passkey"));
         // The page the script then shows.
         let page = browser
@@ -391,7 +395,7 @@ fn an_e_mailed_code_signs_in_without_a_password_after_a_wrong_one() {
         let step = browser.fetch(&app, "/auth/account-passkey-options", &[]).await;
         assert_eq!(
             serde_json::from_str::<Value>(&step.body).unwrap(),
-            json!({"error": "reauth_required"})
+            said("reauth_required")
         );
     });
 }
@@ -575,7 +579,7 @@ fn a_pool_without_passwordless_sign_in_looks_as_before_and_refuses_it() {
         let step = options(&app, &mut browser).await;
         assert_eq!(
             serde_json::from_str::<Value>(&step.body).unwrap(),
-            json!({"error": "passkeys_unavailable"})
+            said("passkeys_unavailable")
         );
         let sent = browser
             .post(&app, "/auth/sign-in-email-code", &[("email", EMAIL)])
@@ -805,7 +809,7 @@ fn adding_a_passkey_needs_the_password_again_and_says_what_went_wrong() {
         let step = browser.fetch(&app, "/auth/account-passkey-options", &[]).await;
         assert_eq!(
             serde_json::from_str::<Value>(&step.body).unwrap(),
-            json!({"error": "reauth_required"})
+            said("reauth_required")
         );
         let page = browser.get(&app, "/account").await;
         assert!(

@@ -433,7 +433,7 @@ pub fn restart_in(
     error: &AuthError,
 ) -> Result<(), AuthError> {
     set_cookies(state.sessions.clear_transient(cookie).into_iter().collect());
-    let mut query = crate::error::AppError(*error).query();
+    let mut query = crate::error::AppError::new(*error).query();
     if let Some(p) = pending {
         query.push(("email", p.email.clone()));
         if p.next != crate::routes::PROTECTED {
