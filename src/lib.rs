@@ -29,15 +29,9 @@ pub mod telemetry;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // A server function that succeeds redirects (sign-in → protected page, confirm → sign-in,
-    // sign-out → home). Every one of those changes who is signed in, so the next page is loaded
-    // whole and rendered by the server with the new cookies. There is no client-side router to
-    // install a hook of its own.
-    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().set_href(location);
-        }
-    });
+    // A server function that succeeds redirects (sign-in → protected page, confirm → sign-in),
+    // and `components::FormAction` follows: every one of those changes who is signed in, so the
+    // next page is loaded whole and rendered by the server with the new cookies.
     leptos::mount::hydrate_islands();
     // A page with islands is marked live by them (`components::MarkHydrated`); one without is
     // as live as it gets now.

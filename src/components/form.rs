@@ -297,67 +297,150 @@ pub fn MarkHydrated() -> impl IntoView {
     Effect::new(|_| mark_hydrated());
 }
 
-/// Like Leptos' `<ActionForm>`, for the one form in the main wasm (sign-in): the island builds
-/// the server function's arguments from the fields itself (`args`), where `ActionForm` decodes
-/// the whole form with `serde_qs` — a decoder that then sits in the wasm every page loads,
-/// `/protected` too. Without JavaScript it is the same plain post to the server function.
-#[component]
-pub fn PostForm<S>(action: ServerAction<S>, args: fn(&Fields) -> S, children: Children) -> impl IntoView
-where
-    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-{
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        // A button with a `formaction` of its own ("E-mail me a code") posts the form there,
-        // as the browser does without JavaScript.
-        #[cfg(feature = "hydrate")]
-        if ev.submitter().is_some_and(|button| button.has_attribute("formaction")) {
+/// A form's post to its server function, made by the island that shows the form: what the
+/// post is waiting for, and how it ended.
+///
+/// Every form of the app calls a server function that answers `Result<(), AppError>`: it
+/// redirects when it is done, or says what went wrong. So one way of posting serves them all.
+/// The island sends the form's fields exactly as the browser sends them without JavaScript
+/// (the server reads both the same way) and reads one kind of answer — where Leptos'
+/// `ServerAction` and `<ActionForm>` encode and decode each function's own argument and answer
+/// types (`serde_qs`, a JSON decoder per type), code that every page with a form would fetch.
+#[derive(Clone, Copy)]
+pub struct FormAction {
+    url: &'static str,
+    pending: RwSignal<bool>,
+    value: RwSignal<Option<Result<(), AppError>>>,
+}
+
+impl FormAction {
+    /// The post to server function `S` (only its URL is used: nothing of `S` reaches the wasm).
+    pub fn new<S>() -> Self
+    where
+        S: leptos::server_fn::ServerFn<Output = (), Error = AppError>,
+    {
+        Self {
+            url: S::url(),
+            pending: RwSignal::new(false),
+            value: RwSignal::new(None),
+        }
+    }
+
+    /// The server function's URL: the form's `action` without JavaScript.
+    pub fn url(&self) -> &'static str {
+        self.url
+    }
+
+    /// Whether a post is on its way.
+    pub fn pending(&self) -> Signal<bool> {
+        self.pending.into()
+    }
+
+    /// How the last post ended (`None` before the first).
+    pub fn value(&self) -> ReadSignal<Option<Result<(), AppError>>> {
+        self.value.read_only()
+    }
+
+    /// Posts the fields of the form that was submitted (and the button that submitted it, if it
+    /// has a name), then follows the server's redirect or keeps its error.
+    #[cfg(feature = "hydrate")]
+    fn submit(self, ev: &leptos::ev::SubmitEvent) {
+        let Some(body) = browser::form_body(ev) else {
             return;
+        };
+        self.pending.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = browser::post(self.url, body).await;
+            self.value.set(Some(answer));
+            self.pending.set(false);
+        });
+    }
+}
+
+/// A `<form>` that posts to `action`'s server function: a plain post without JavaScript, the
+/// island's [`FormAction`] with it. A button with a `formaction` of its own ("E-mail me a
+/// code") posts the form there, as the browser does without JavaScript.
+#[component]
+pub fn Form(action: FormAction, children: Children) -> impl IntoView {
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            if ev.submitter().is_some_and(|button| button.has_attribute("formaction")) {
+                return;
+            }
+            ev.prevent_default();
+            action.submit(&ev);
         }
-        ev.prevent_default();
-        if let Some(fields) = Fields::of(&ev) {
-            action.dispatch(args(&fields));
-        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
     };
     view! {
-        <form method="post" action=S::url() on:submit=on_submit>
+        <form method="post" action=action.url() on:submit=on_submit>
             {children()}
         </form>
     }
 }
 
-/// The fields of a submitted form, by name (see [`PostForm`]).
-pub struct Fields {
-    #[cfg(feature = "hydrate")]
-    data: web_sys::FormData,
-}
+/// The browser's half of [`FormAction`], on `fetch` and the DOM.
+#[cfg(feature = "hydrate")]
+mod browser {
+    use crate::error::{AppError, AuthError};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
 
-impl Fields {
-    #[cfg(feature = "hydrate")]
-    fn of(ev: &leptos::ev::SubmitEvent) -> Option<Self> {
-        use wasm_bindgen::JsCast;
+    /// The submitted form's fields, URL-encoded as a browser posts them (with the submitting
+    /// button's name and value, which `FormData` leaves out).
+    pub(super) fn form_body(ev: &leptos::ev::SubmitEvent) -> Option<String> {
         let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
-        web_sys::FormData::new_with_form(&form).ok().map(|data| Self { data })
+        let data = web_sys::FormData::new_with_form(&form).ok()?;
+        if let Some(button) = ev.submitter()
+            && let Some(name) = button.get_attribute("name")
+        {
+            let value = button.get_attribute("value").unwrap_or_default();
+            data.append_with_str(&name, &value).ok()?;
+        }
+        let params = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data).ok()?;
+        Some(params.to_string().into())
     }
 
-    /// Forms are only submitted in the browser.
-    #[cfg(not(feature = "hydrate"))]
-    fn of(_: &leptos::ev::SubmitEvent) -> Option<Self> {
-        None
-    }
-
-    /// The field's text; empty when the form has no such field.
-    pub fn text(&self, name: &str) -> String {
-        #[cfg(feature = "hydrate")]
+    /// Posts `body` to a server function and reads its answer: a redirect is followed (the
+    /// next page is the server's, with the new cookies), an error is read back with the
+    /// server's words, and a failure to reach the server is one of the browser's own.
+    pub(super) async fn post(url: &str, body: String) -> Result<(), AppError> {
+        let unavailable = |_| AppError::new(AuthError::Unavailable);
+        let window = web_sys::window().ok_or(AppError::new(AuthError::Unavailable))?;
+        let headers = web_sys::Headers::new().map_err(unavailable)?;
+        headers
+            .set("Content-Type", "application/x-www-form-urlencoded")
+            .map_err(unavailable)?;
+        headers.set("Accept", "application/json").map_err(unavailable)?;
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(&body));
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+            .await
+            .and_then(|r| r.dyn_into())
+            .map_err(unavailable)?;
+        let headers = response.headers();
+        if headers
+            .has(leptos::server_fn::redirect::REDIRECT_HEADER)
+            .unwrap_or(false)
+            && let Ok(Some(location)) = headers.get("Location")
         {
-            self.data.get(name).as_string().unwrap_or_default()
+            let _ = window.location().assign(&location);
+            return Ok(());
         }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            let _ = name;
-            String::new()
+        if response.ok() {
+            return Ok(());
         }
+        let text = match response.text() {
+            Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
+            Err(_) => None,
+        };
+        Err(text
+            .and_then(|text| serde_json::from_str::<AppError>(&text).ok())
+            .unwrap_or(AppError::new(AuthError::Internal)))
     }
 }
 

@@ -10,8 +10,8 @@ use crate::auth::{
     SessionView, SignOutEverywhere, StartAuthenticator, TurnOffAuthenticator, UpdateName, VerifyNewEmail, get_account,
 };
 use crate::components::{
-    CodeField, ErrorBanner, MarkHydrated, NewPasswordField, Notice, PasswordField, SubmitButton, TextField,
-    TotpInstructions, banner_error, field_error, query_error, query_value, use_form_error,
+    CodeField, ErrorBanner, Form, FormAction, MarkHydrated, NewPasswordField, Notice, PasswordField, SubmitButton,
+    TextField, TotpInstructions, banner_error, field_error, query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{Texts, language, texts};
@@ -330,11 +330,11 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
     let account = view;
     let confirmed = account.confirmed_until.is_some();
     let policy = account.policy.clone();
-    let name_action = ServerAction::<UpdateName>::new();
+    let name_action = FormAction::new::<UpdateName>();
     let name_error = use_form_error(move || name_action.value().get(), loaded.error_for(forms::NAME));
-    let password_action = ServerAction::<ChangePassword>::new();
+    let password_action = FormAction::new::<ChangePassword>();
     let password_error = use_form_error(move || password_action.value().get(), loaded.error_for(forms::PASSWORD));
-    let reauth_action = ServerAction::<ConfirmPassword>::new();
+    let reauth_action = FormAction::new::<ConfirmPassword>();
     let reauth_error = use_form_error(move || reauth_action.value().get(), loaded.error_for(forms::REAUTH));
     let lang = language();
     let typed_name = if loaded.form == forms::NAME {
@@ -355,7 +355,7 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
         {(!from_provider).then(|| view! {
             <h2>{t!(lang, account.name)}</h2>
             <ErrorBanner error=banner_error(name_error)/>
-            <ActionForm action=name_action>
+            <Form action=name_action>
                 <TextField
                     label=t!(lang, account.name)
                     name="name"
@@ -364,7 +364,7 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
                     error=field_error(name_error, Field::Name)
                 />
                 <SubmitButton label=t!(lang, account.save_name) busy_label=t!(lang, form.saving) pending=name_action.pending()/>
-            </ActionForm>
+            </Form>
         })}
         {linked}
 
@@ -381,7 +381,7 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
             None => view! {
                 <h2>{t!(lang, form.password)}</h2>
                 <ErrorBanner error=banner_error(password_error)/>
-                <ActionForm action=password_action>
+                <Form action=password_action>
                     <PasswordField
                         label=t!(lang, account.current_password)
                         name="current_password"
@@ -403,7 +403,7 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
                         busy_label=t!(lang, account.changing)
                         pending=password_action.pending()
                     />
-                </ActionForm>
+                </Form>
 
                 <h2>{t!(lang, account.reauth_heading)}</h2>
                 {if confirmed {
@@ -412,7 +412,7 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
                     view! {
                         <p data-testid="reauth-state">{t!(lang, account.reauth_needed)}</p>
                         <ErrorBanner error=banner_error(reauth_error)/>
-                        <ActionForm action=reauth_action>
+                        <Form action=reauth_action>
                             <PasswordField
                                 label=t!(lang, form.password)
                                 autocomplete="current-password"
@@ -423,7 +423,7 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
                                 busy_label=t!(lang, form.checking)
                                 pending=reauth_action.pending()
                             />
-                        </ActionForm>
+                        </Form>
                     }
                         .into_any()
                 }}
@@ -439,11 +439,7 @@ fn AccountForms(view: AccountView, loaded: Loaded) -> impl IntoView {
 }
 
 /// A form's last answer: `None` before it was sent, then its error (`Some(None)`: it worked).
-fn answer<S>(action: ServerAction<S>) -> Signal<Option<Option<AppError>>>
-where
-    S: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-{
+fn answer(action: FormAction) -> Signal<Option<Option<AppError>>> {
     Signal::derive(move || action.value().get().map(|r| r.err()))
 }
 
@@ -459,9 +455,9 @@ fn section_error<const N: usize>(
 /// Two-step sign-in: set up an authenticator app, or turn it off.
 #[component]
 fn TwoStep(account: AccountView, loaded: Loaded, confirmed: bool) -> impl IntoView {
-    let start = ServerAction::<StartAuthenticator>::new();
-    let confirm = ServerAction::<ConfirmAuthenticator>::new();
-    let off = ServerAction::<TurnOffAuthenticator>::new();
+    let start = FormAction::new::<StartAuthenticator>();
+    let confirm = FormAction::new::<ConfirmAuthenticator>();
+    let off = FormAction::new::<TurnOffAuthenticator>();
     let error = section_error(
         [answer(start), answer(confirm), answer(off)],
         loaded.error_for(forms::AUTHENTICATOR),
@@ -471,25 +467,25 @@ fn TwoStep(account: AccountView, loaded: Loaded, confirmed: bool) -> impl IntoVi
         (true, _) if account.totp_required => view! { <p>{t!(lang, account.totp_on)}</p> }.into_any(),
         (true, _) if confirmed => view! {
             <p>{t!(lang, account.totp_on_confirmed)}</p>
-            <ActionForm action=off>
+            <Form action=off>
                 <SubmitButton label=t!(lang, account.turn_off) busy_label=t!(lang, account.turning_off) pending=off.pending()/>
-            </ActionForm>
+            </Form>
         }
         .into_any(),
         (true, _) => view! { <p>{t!(lang, account.totp_on)}</p> }.into_any(),
         (false, Some(totp)) => view! {
             <TotpInstructions totp/>
-            <ActionForm action=confirm>
+            <Form action=confirm>
                 <CodeField label=t!(lang, form.code_from_app) id="totp-code" error=field_error(error, Field::Code)/>
                 <SubmitButton label=t!(lang, account.turn_on) busy_label=t!(lang, form.checking) pending=confirm.pending()/>
-            </ActionForm>
+            </Form>
         }
         .into_any(),
         (false, None) if confirmed => view! {
             <p>{t!(lang, account.totp_off)}</p>
-            <ActionForm action=start>
+            <Form action=start>
                 <SubmitButton label=t!(lang, account.set_up) busy_label=t!(lang, account.preparing) pending=start.pending()/>
-            </ActionForm>
+            </Form>
         }
         .into_any(),
         (false, None) => view! {
@@ -508,9 +504,9 @@ fn TwoStep(account: AccountView, loaded: Loaded, confirmed: bool) -> impl IntoVi
 /// A new e-mail address, confirmed with the code Cognito sends to it.
 #[component]
 fn EmailChange(account: AccountView, loaded: Loaded, confirmed: bool) -> impl IntoView {
-    let change = ServerAction::<ChangeEmail>::new();
-    let verify = ServerAction::<VerifyNewEmail>::new();
-    let resend = ServerAction::<ResendEmailCode>::new();
+    let change = FormAction::new::<ChangeEmail>();
+    let verify = FormAction::new::<VerifyNewEmail>();
+    let resend = FormAction::new::<ResendEmailCode>();
     let error = section_error(
         [answer(change), answer(verify), answer(resend)],
         loaded.error_for(forms::EMAIL),
@@ -528,29 +524,29 @@ fn EmailChange(account: AccountView, loaded: Loaded, confirmed: bool) -> impl In
     let unverified = (!account.email_verified && account.pending_email.is_none()).then(|| {
         view! {
             <p data-testid="verify-email">{t!(lang, account.verify_needed)}</p>
-            <ActionForm action=resend attr:class="inline">
+            <Form action=resend attr:class="inline">
                 <button type="submit" class="link" disabled=move || resend.pending().get()>{t!(lang, account.verify_send)}</button>
-            </ActionForm>
-            <ActionForm action=verify>
+            </Form>
+            <Form action=verify>
                 <CodeField label=t!(lang, form.code_from_email) id="verify-code" error=field_error(error, Field::Code)/>
                 <SubmitButton label=t!(lang, account.verify_submit) busy_label=t!(lang, form.checking) pending=verify.pending()/>
-            </ActionForm>
+            </Form>
         }
     });
     let body = match account.pending_email {
         Some(new_email) => view! {
             <p>{pending.0} <strong>{new_email}</strong> {pending.1} {current} {pending.2}</p>
-            <ActionForm action=verify>
+            <Form action=verify>
                 <CodeField label=t!(lang, form.code_from_email) id="email-code" error=field_error(error, Field::Code)/>
                 <SubmitButton label=t!(lang, account.change_email) busy_label=t!(lang, form.checking) pending=verify.pending()/>
-            </ActionForm>
-            <ActionForm action=resend attr:class="inline">
+            </Form>
+            <Form action=resend attr:class="inline">
                 <button type="submit" class="link" disabled=move || resend.pending().get()>{t!(lang, account.resend)}</button>
-            </ActionForm>
+            </Form>
         }
         .into_any(),
         None if confirmed => view! {
-            <ActionForm action=change>
+            <Form action=change>
                 <TextField
                     label=t!(lang, account.new_email)
                     name="email"
@@ -561,7 +557,7 @@ fn EmailChange(account: AccountView, loaded: Loaded, confirmed: bool) -> impl In
                     error=field_error(error, Field::Email)
                 />
                 <SubmitButton label=t!(lang, account.send_code) busy_label=t!(lang, form.sending) pending=change.pending()/>
-            </ActionForm>
+            </Form>
         }
         .into_any(),
         None => view! { <p>{t!(lang, account.email_needs_reauth)}</p> }.into_any(),
@@ -577,27 +573,27 @@ fn EmailChange(account: AccountView, loaded: Loaded, confirmed: bool) -> impl In
 /// Sign out on every device (GlobalSignOut).
 #[component]
 fn Everywhere(loaded: Loaded) -> impl IntoView {
-    let action = ServerAction::<SignOutEverywhere>::new();
+    let action = FormAction::new::<SignOutEverywhere>();
     let error = use_form_error(move || action.value().get(), loaded.error_for(forms::EVERYWHERE));
     let lang = language();
     view! {
         <h2>{t!(lang, account.everywhere_heading)}</h2>
         <p>{t!(lang, account.everywhere_intro)}</p>
         <ErrorBanner error=banner_error(error)/>
-        <ActionForm action>
+        <Form action>
             <SubmitButton
                 label=t!(lang, account.everywhere_heading)
                 busy_label=t!(lang, account.signing_out)
                 pending=action.pending()
             />
-        </ActionForm>
+        </Form>
     }
 }
 
 /// Delete the account for good.
 #[component]
 fn Delete(loaded: Loaded, confirmed: bool) -> impl IntoView {
-    let action = ServerAction::<DeleteAccount>::new();
+    let action = FormAction::new::<DeleteAccount>();
     let error = use_form_error(move || action.value().get(), loaded.error_for(forms::DELETE));
     let lang = language();
     view! {
@@ -605,7 +601,7 @@ fn Delete(loaded: Loaded, confirmed: bool) -> impl IntoView {
         <ErrorBanner error=banner_error(error)/>
         {if confirmed {
             view! {
-                <ActionForm action attr:class="danger">
+                <Form action attr:class="danger">
                     <div class="check">
                         <input type="checkbox" id="confirm-delete" name="confirm" value="yes" required=true/>
                         <label for="confirm-delete">{t!(lang, account.delete_confirm)}</label>
@@ -615,7 +611,7 @@ fn Delete(loaded: Loaded, confirmed: bool) -> impl IntoView {
                         busy_label=t!(lang, account.deleting)
                         pending=action.pending()
                     />
-                </ActionForm>
+                </Form>
             }
                 .into_any()
         } else {

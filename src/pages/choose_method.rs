@@ -3,7 +3,9 @@
 
 use super::challenge::ChallengeGate;
 use crate::auth::{ChallengeKind, ChooseMfa, mfa_factor_label};
-use crate::components::{ErrorBanner, MarkHydrated, SubmitButton, banner_error, query_error, use_form_error};
+use crate::components::{
+    ErrorBanner, Form, FormAction, MarkHydrated, SubmitButton, banner_error, query_error, use_form_error,
+};
 use crate::error::AppError;
 use crate::i18n::{language, texts};
 use crate::routes;
@@ -34,14 +36,14 @@ pub fn ChooseMethodPage() -> impl IntoView {
 /// The choice, live in the browser. `options` are Cognito's names for the factors offered.
 #[island(lazy)]
 fn ChooseForm(options: Vec<String>, error: Option<AppError>) -> impl IntoView {
-    let action = ServerAction::<ChooseMfa>::new();
+    let action = FormAction::new::<ChooseMfa>();
     let error = use_form_error(move || action.value().get(), error);
     let first = options.first().cloned();
     let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
-        <ActionForm action>
+        <Form action>
             <fieldset class="choices">
                 <legend>{t!(lang, challenge.choose_legend)}</legend>
                 {options
@@ -59,6 +61,6 @@ fn ChooseForm(options: Vec<String>, error: Option<AppError>) -> impl IntoView {
                     .collect_view()}
             </fieldset>
             <SubmitButton label=t!(lang, challenge.continue_) busy_label=t!(lang, challenge.continuing) pending=action.pending()/>
-        </ActionForm>
+        </Form>
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::auth::{ConfirmSignUp, ResendCode};
 use crate::components::{
-    CodeField, EmailField, ErrorBanner, MarkHydrated, Notice, SubmitButton, banner_error, field_error, query_error,
-    query_value, use_form_error,
+    CodeField, EmailField, ErrorBanner, Form, FormAction, MarkHydrated, Notice, SubmitButton, banner_error,
+    field_error, query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
@@ -31,8 +31,8 @@ pub fn ConfirmPage() -> impl IntoView {
 /// confirmation form also goes with "send a new code".
 #[island(lazy)]
 fn ConfirmForms(email: String, notice: String, error: Option<AppError>) -> impl IntoView {
-    let confirm = ServerAction::<ConfirmSignUp>::new();
-    let resend = ServerAction::<ResendCode>::new();
+    let confirm = FormAction::new::<ConfirmSignUp>();
+    let resend = FormAction::new::<ResendCode>();
     let confirm_error = use_form_error(move || confirm.value().get(), error);
     let resend_error = Memo::new(move |_| resend.value().get().and_then(Result::err));
     let typed = RwSignal::new(email.clone());
@@ -59,16 +59,16 @@ fn ConfirmForms(email: String, notice: String, error: Option<AppError>) -> impl 
         <MarkHydrated/>
         <Notice text=notice/>
         <ErrorBanner error=banner/>
-        <ActionForm action=confirm>
+        <Form action=confirm>
             <EmailField value=email error=field_error(confirm_error, Field::Email) on_input=Callback::new(move |v| typed.set(v))/>
             <CodeField label=t!(lang, confirm.code) hint=t!(lang, confirm.code_hint) error=field_error(confirm_error, Field::Code)/>
             <SubmitButton label=t!(lang, confirm.submit) busy_label=t!(lang, confirm.submitting) pending=confirm.pending()/>
-        </ActionForm>
-        <ActionForm action=resend attr:class="inline">
+        </Form>
+        <Form action=resend attr:class="inline">
             <input type="hidden" name="email" value=move || typed.get()/>
             <button type="submit" class="link" disabled=move || resend.pending().get()>
                 {t!(lang, confirm.resend)}
             </button>
-        </ActionForm>
+        </Form>
     }
 }

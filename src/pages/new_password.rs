@@ -6,8 +6,8 @@ use super::challenge::ChallengeGate;
 use crate::auth::validate::PasswordPolicy;
 use crate::auth::{ChallengeKind, SetNewPassword, attribute_label};
 use crate::components::{
-    ErrorBanner, MarkHydrated, NewPasswordField, SubmitButton, TextField, banner_error, field_error, query_error,
-    query_value, use_form_error,
+    ErrorBanner, Form, FormAction, MarkHydrated, NewPasswordField, SubmitButton, TextField, banner_error, field_error,
+    query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
@@ -47,14 +47,14 @@ pub fn NewPasswordPage() -> impl IntoView {
 /// The form, live in the browser: the policy checklist follows typing.
 #[island(lazy)]
 fn NewPasswordForm(policy: PasswordPolicy, attributes: Vec<Attribute>, error: Option<AppError>) -> impl IntoView {
-    let action = ServerAction::<SetNewPassword>::new();
+    let action = FormAction::new::<SetNewPassword>();
     let error = use_form_error(move || action.value().get(), error);
     let lang = language();
     view! {
         <MarkHydrated/>
         // A missing attribute is said above the form: it may be any of the fields.
         <ErrorBanner error=banner_error(error)/>
-        <ActionForm action>
+        <Form action>
             <NewPasswordField label=t!(lang, form.new_password) policy error=field_error(error, Field::Password)/>
             {attributes
                 .into_iter()
@@ -72,6 +72,6 @@ fn NewPasswordForm(policy: PasswordPolicy, attributes: Vec<Attribute>, error: Op
                 })
                 .collect_view()}
             <SubmitButton label=t!(lang, challenge.set_password) busy_label=t!(lang, form.saving) pending=action.pending()/>
-        </ActionForm>
+        </Form>
     }
 }

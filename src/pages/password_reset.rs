@@ -3,8 +3,8 @@
 
 use crate::auth::{ForgotPassword, ResetPassword, get_sign_up_settings};
 use crate::components::{
-    CodeField, EmailField, ErrorBanner, MarkHydrated, Notice, PasswordField, SubmitButton, banner_error, field_error,
-    query_error, query_value, use_form_error,
+    CodeField, EmailField, ErrorBanner, Form, FormAction, MarkHydrated, Notice, PasswordField, SubmitButton,
+    banner_error, field_error, query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
@@ -63,16 +63,16 @@ pub fn PasswordResetPage() -> impl IntoView {
 /// Step one, live in the browser: the e-mail to send a reset code to.
 #[island(lazy)]
 fn RequestCodeForm(email: String, error: Option<AppError>) -> impl IntoView {
-    let action = ServerAction::<ForgotPassword>::new();
+    let action = FormAction::new::<ForgotPassword>();
     let error = use_form_error(move || action.value().get(), error);
     let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
-        <ActionForm action>
+        <Form action>
             <EmailField value=email error=field_error(error, Field::Email)/>
             <SubmitButton label=t!(lang, forgot.send) busy_label=t!(lang, form.sending) pending=action.pending()/>
-        </ActionForm>
+        </Form>
     }
 }
 
@@ -80,19 +80,19 @@ fn RequestCodeForm(email: String, error: Option<AppError>) -> impl IntoView {
 /// policy asks of a password.
 #[island(lazy)]
 fn ResetForm(email: String, rules: String, error: Option<AppError>) -> impl IntoView {
-    let action = ServerAction::<ResetPassword>::new();
+    let action = FormAction::new::<ResetPassword>();
     let error = use_form_error(move || action.value().get(), error);
     let lang = language();
     let needs = t!(lang, forgot.needs);
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
-        <ActionForm action>
+        <Form action>
             <input type="hidden" name="email" value=email/>
             <CodeField label=t!(lang, forgot.code) error=field_error(error, Field::Code)/>
             <PasswordField label=t!(lang, form.new_password) autocomplete="new-password" error=field_error(error, Field::Password)/>
             {(!rules.is_empty()).then(|| view! { <p class="hint">{needs.0} {rules} {needs.1}</p> })}
             <SubmitButton label=t!(lang, forgot.submit) busy_label=t!(lang, form.saving) pending=action.pending()/>
-        </ActionForm>
+        </Form>
     }
 }

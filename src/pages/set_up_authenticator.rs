@@ -5,8 +5,8 @@
 use super::challenge::ChallengeGate;
 use crate::auth::{ChallengeKind, VerifyMfaSetup};
 use crate::components::{
-    CodeField, ErrorBanner, MarkHydrated, SubmitButton, TotpInstructions, banner_error, field_error, query_error,
-    use_form_error,
+    CodeField, ErrorBanner, Form, FormAction, MarkHydrated, SubmitButton, TotpInstructions, banner_error, field_error,
+    query_error, use_form_error,
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
@@ -40,15 +40,15 @@ pub fn SetUpAuthenticatorPage() -> impl IntoView {
 /// The first code, live in the browser.
 #[island(lazy)]
 fn CodeForm(error: Option<AppError>) -> impl IntoView {
-    let action = ServerAction::<VerifyMfaSetup>::new();
+    let action = FormAction::new::<VerifyMfaSetup>();
     let error = use_form_error(move || action.value().get(), error);
     let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
-        <ActionForm action>
+        <Form action>
             <CodeField label=t!(lang, form.code_from_app) error=field_error(error, Field::Code)/>
             <SubmitButton label=t!(lang, challenge.turn_on) busy_label=t!(lang, form.checking) pending=action.pending()/>
-        </ActionForm>
+        </Form>
     }
 }

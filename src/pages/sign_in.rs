@@ -7,8 +7,8 @@ use crate::auth::{
     get_pool_sign_in, get_sign_in_methods,
 };
 use crate::components::{
-    EmailField, ErrorBanner, MarkHydrated, Notice, PasswordField, PostForm, SubmitButton, banner_error, field_error,
-    query_error, query_value, use_form_error,
+    EmailField, ErrorBanner, Form, FormAction, MarkHydrated, Notice, PasswordField, SubmitButton, banner_error,
+    field_error, query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
@@ -117,20 +117,13 @@ fn PoolButtons(pool: PoolSignIn, next: String, replace: bool) -> impl IntoView {
 /// The form, live in the browser: a pending button and errors next to their fields.
 #[island]
 fn SignInForm(email: String, next: String, error: Option<AppError>, methods: SignInMethods) -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
+    let action = FormAction::new::<SignIn>();
     let error = use_form_error(move || action.value().get(), error);
     let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
-        <PostForm
-            action
-            args=|f| SignIn {
-                email: f.text("email"),
-                password: f.text("password"),
-                next: Some(f.text("next")),
-            }
-        >
+        <Form action>
             <input type="hidden" name="next" value=next/>
             <EmailField value=email error=field_error(error, Field::Email)/>
             <PasswordField label=t!(lang, form.password) autocomplete="current-password" error=field_error(error, Field::Password)/>
@@ -152,12 +145,12 @@ fn SignInForm(email: String, next: String, error: Option<AppError>, methods: Sig
                 </button>
             })}
             // A plain post of this form to another server function, with or without JavaScript
-            // (`PostForm` lets a button with its own `formaction` through). No password needed.
+            // (`Form` lets a button with its own `formaction` through). No password needed.
             {methods.email_code.then(|| view! {
                 <button type="submit" class="secondary" formaction=SignInWithEmailCode::url() formnovalidate>
                     {t!(lang, sign_in.email_code)}
                 </button>
             })}
-        </PostForm>
+        </Form>
     }
 }

@@ -6,7 +6,8 @@
 use super::challenge::ChallengeGate;
 use crate::auth::{AnswerMfaCode, ChallengeKind};
 use crate::components::{
-    CodeField, ErrorBanner, MarkHydrated, SubmitButton, banner_error, field_error, query_error, use_form_error,
+    CodeField, ErrorBanner, Form, FormAction, MarkHydrated, SubmitButton, banner_error, field_error, query_error,
+    use_form_error,
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
@@ -53,13 +54,13 @@ pub fn SignInCodePage() -> impl IntoView {
 /// The code form, live in the browser: a pending button and the error next to the field.
 #[island(lazy)]
 fn CodeForm(label: String, error: Option<AppError>, offer_remember: bool) -> impl IntoView {
-    let action = ServerAction::<AnswerMfaCode>::new();
+    let action = FormAction::new::<AnswerMfaCode>();
     let error = use_form_error(move || action.value().get(), error);
     let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
-        <ActionForm action>
+        <Form action>
             <CodeField label error=field_error(error, Field::Code)/>
             {offer_remember.then(|| view! {
                 <div class="check">
@@ -69,6 +70,6 @@ fn CodeForm(label: String, error: Option<AppError>, offer_remember: bool) -> imp
                 <p class="hint" id="remember-hint">{t!(lang, challenge.remember_hint)}</p>
             })}
             <SubmitButton label=t!(lang, challenge.continue_) busy_label=t!(lang, form.checking) pending=action.pending()/>
-        </ActionForm>
+        </Form>
     }
 }

@@ -3,8 +3,8 @@
 use crate::auth::validate::PasswordPolicy;
 use crate::auth::{SignUp, get_sign_up_settings};
 use crate::components::{
-    EmailField, ErrorBanner, MarkHydrated, NewPasswordField, SubmitButton, TextField, banner_error, field_error,
-    query_error, query_value, use_form_error,
+    EmailField, ErrorBanner, Form, FormAction, MarkHydrated, NewPasswordField, SubmitButton, TextField, banner_error,
+    field_error, query_error, query_value, use_form_error,
 };
 use crate::error::{AppError, Field};
 use crate::i18n::{language, texts};
@@ -41,17 +41,17 @@ pub fn SignUpPage() -> impl IntoView {
 /// their fields.
 #[island(lazy)]
 fn SignUpForm(email: String, name: String, policy: PasswordPolicy, error: Option<AppError>) -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
+    let action = FormAction::new::<SignUp>();
     let error = use_form_error(move || action.value().get(), error);
     let lang = language();
     view! {
         <MarkHydrated/>
         <ErrorBanner error=banner_error(error)/>
-        <ActionForm action=action>
+        <Form action=action>
             <EmailField value=email error=field_error(error, Field::Email)/>
             <NewPasswordField label=t!(lang, form.password) policy error=field_error(error, Field::Password)/>
             <TextField label=t!(lang, sign_up.name) name="name" autocomplete="name" value=name error=field_error(error, Field::Name)/>
             <SubmitButton label=t!(lang, sign_up.submit) busy_label=t!(lang, sign_up.submitting) pending=action.pending()/>
-        </ActionForm>
+        </Form>
     }
 }
