@@ -297,15 +297,22 @@ impl<'de> Deserialize<'de> for AppError {
             seconds: Option<u32>,
         }
         let wire = Wire::deserialize(deserializer)?;
-        let kind = AuthError::from_code(&wire.error)
-            .ok_or_else(|| <D::Error as serde::de::Error>::custom("unknown error code"))?;
-        let kind = match (kind, wire.seconds) {
+        Self::from_wire(&wire.error, wire.message, wire.seconds)
+            .ok_or_else(|| <D::Error as serde::de::Error>::custom("unknown error code"))
+    }
+}
+
+impl AppError {
+    /// An error as the wire has it: its code, the server's words and, for a rate limit, the wait.
+    /// `None` for an unknown code.
+    pub fn from_wire(code: &str, message: Option<String>, seconds: Option<u32>) -> Option<Self> {
+        let kind = match (AuthError::from_code(code)?, seconds) {
             (AuthError::RateLimited { .. }, Some(seconds)) => AuthError::RateLimited { seconds },
             (kind, _) => kind,
         };
-        Ok(Self {
+        Some(Self {
             kind,
-            words: wire.message.map_or(Words::Unsaid, Words::Said),
+            words: message.map_or(Words::Unsaid, Words::Said),
         })
     }
 }

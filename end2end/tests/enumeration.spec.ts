@@ -74,10 +74,12 @@ test("the fourth wrong password is refused with the wait, before Cognito could l
   expect(res.status()).toBe(429);
   const wait = Number(res.headers()["retry-after"]);
   expect(wait).toBeGreaterThan(0);
-  expect(await res.json()).toEqual({ error: "rate_limited", seconds: wait });
+  // The code, the wait, and the words in the request's language (the browser has no table).
+  const words = wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`;
+  const message = `Too many attempts. Please wait ${words} and try again.`;
+  expect(await res.json()).toEqual({ error: "rate_limited", message, seconds: wait });
 
   // The form shows it, also without JavaScript.
   await page.goto(`/sign-in?error=rate_limited&retry_after=${wait}&email=${encodeURIComponent(email)}`);
-  const words = wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`;
-  await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toHaveText(`Too many attempts. Please wait ${words} and try again.`);
+  await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toHaveText(message);
 });

@@ -138,7 +138,10 @@ test("an oversized post is refused before it is read", async ({ request }) => {
     data: `email=${"a".repeat(80 * 1024)}@example.com&password=x`,
   });
   expect(res.status()).toBe(413);
-  expect(await res.json()).toEqual({ error: "too_large" });
+  expect(await res.json()).toEqual({
+    error: "too_large",
+    message: "That is more than this form accepts. Shorten what you typed and try again.",
+  });
 });
 
 test("a one-megabyte e-mail gets a clear message, not an error page", async ({ page }) => {

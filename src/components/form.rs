@@ -439,8 +439,21 @@ mod browser {
             Err(_) => None,
         };
         Err(text
-            .and_then(|text| serde_json::from_str::<AppError>(&text).ok())
+            .as_deref()
+            .and_then(read_error)
             .unwrap_or(AppError::new(AuthError::Internal)))
+    }
+
+    /// `{"error":"wrong_code","message":"…","seconds":3}`, read with the browser's own JSON
+    /// parser: a serde decoder here would bring `serde_json` (and its float formatting) into
+    /// the main wasm.
+    fn read_error(text: &str) -> Option<AppError> {
+        let value = js_sys::JSON::parse(text).ok()?;
+        let field = |name: &str| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok();
+        let code = field("error")?.as_string()?;
+        let message = field("message").and_then(|m| m.as_string());
+        let seconds = field("seconds").and_then(|s| s.as_f64()).map(|s| s as u32);
+        AppError::from_wire(&code, message, seconds)
     }
 }
 
