@@ -51,8 +51,9 @@ pub fn SignInPage() -> impl IntoView {
                     Suspend::new(async move {
                         let methods = methods.await.unwrap_or_default();
                         let pool = pool.await.unwrap_or_default();
+                        let start = SignInStart { email, next: next.clone(), error, methods };
                         view! {
-                            <SignInForm email next=next.clone() error methods/>
+                            <SignInStartedWith start/>
                             <PoolButtons pool next replace/>
                             // Passkeys need the browser's WebAuthn: without JavaScript, say so
                             // (the e-mail code and the password still work).
@@ -114,9 +115,90 @@ fn PoolButtons(pool: PoolSignIn, next: String, replace: bool) -> impl IntoView {
     })
 }
 
+/// What the sign-in form starts with: the address and the page to go on to (from the link),
+/// the error it was sent back with, and the other ways to sign in the pool offers.
+///
+/// The form's island takes no props: Leptos sends an island's props as JSON and decodes them
+/// with `serde_json`, which would then sit in the main wasm (every page with a form loads it;
+/// with the float formatting its error messages bring, a fifth of it). Instead the page puts
+/// these values on the element around the island (`data-` attributes, [`SignInStartedWith`]),
+/// and the island reads them there in the browser, and from the context on the server.
+#[derive(Clone, Default)]
+struct SignInStart {
+    email: String,
+    next: String,
+    error: Option<AppError>,
+    methods: SignInMethods,
+}
+
+impl SignInStart {
+    /// The id of the element that carries the values.
+    const ID: &str = "sign-in-form";
+
+    /// On the server: what the page put in the context for the island.
+    #[cfg(not(feature = "hydrate"))]
+    fn get() -> Self {
+        use_context::<Self>().unwrap_or_default()
+    }
+
+    /// In the browser: read back from the page's element. Anything missing reads as empty, as
+    /// the server would have rendered it.
+    #[cfg(feature = "hydrate")]
+    fn get() -> Self {
+        let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(Self::ID))
+        else {
+            return Self::default();
+        };
+        let data = |name: &str| element.get_attribute(&format!("data-{name}"));
+        let mut methods = SignInMethods::default();
+        methods.passkey = data("passkey").is_some();
+        methods.email_code = data("email-code").is_some();
+        Self {
+            email: data("email").unwrap_or_default(),
+            next: data("next").unwrap_or_default(),
+            error: data("error").and_then(|code| AppError::from_wire(&code, data("message"), None)),
+            methods,
+        }
+    }
+}
+
+/// The sign-in form inside the element that carries its starting values (rendered on the
+/// server only; see [`SignInStart`]).
+#[component]
+fn SignInStartedWith(start: SignInStart) -> impl IntoView {
+    let lang = language();
+    let (code, message) = match &start.error {
+        Some(e) => (Some(e.code()), Some(e.message(lang))),
+        None => (None, None),
+    };
+    let (email, next, methods) = (start.email.clone(), start.next.clone(), start.methods);
+    provide_context(start);
+    view! {
+        <div
+            id=SignInStart::ID
+            data-email=email
+            data-next=next
+            data-error=code
+            data-message=message
+            data-passkey=methods.passkey.then_some("")
+            data-email-code=methods.email_code.then_some("")
+        >
+            <SignInForm/>
+        </div>
+    }
+}
+
 /// The form, live in the browser: a pending button and errors next to their fields.
 #[island]
-fn SignInForm(email: String, next: String, error: Option<AppError>, methods: SignInMethods) -> impl IntoView {
+fn SignInForm() -> impl IntoView {
+    let SignInStart {
+        email,
+        next,
+        error,
+        methods,
+    } = SignInStart::get();
     let action = FormAction::new::<SignIn>();
     let error = use_form_error(move || action.value().get(), error);
     let lang = language();

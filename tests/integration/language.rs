@@ -230,7 +230,7 @@ fn switching_while_signed_in_stores_the_language_in_locale() {
 
 /// The browser holds no table of messages: a server function's error comes with its words, in
 /// the language of the request that got it — from the function itself, from a refusal made
-/// before it ran, and in an island's props.
+/// before it ran, and in what an island starts with.
 #[test]
 fn an_error_comes_with_its_words_in_the_language_of_the_request() {
     run(async {
@@ -268,17 +268,33 @@ fn an_error_comes_with_its_words_in_the_language_of_the_request() {
             AppError::new(AuthError::TooLarge).message(Language::Japanese)
         );
 
-        // The island's props: the error the page was loaded with, said in the page's language.
-        let page = page(
+        // What an island starts with: the error the page was loaded with, said in the page's
+        // language — in a lazy island's props, and beside the sign-in form, whose island reads
+        // it from the page (`pages::sign_in`'s `SignInStart`).
+        let words = AppError::new(AuthError::WrongCode).message(Language::Japanese);
+        let confirm = page(
             &app,
             &mut Browser::default(),
-            "/sign-in?error=invalid_credentials",
+            "/confirm?email=ada%40example.com&error=wrong_code",
             "ja",
         )
         .await;
-        let words = AppError::new(AuthError::InvalidCredentials).message(Language::Japanese);
         let props = format!("&quot;message&quot;:&quot;{words}&quot;");
-        assert!(page.body.contains(&props), "no {props} in {}", page.body);
+        assert!(confirm.body.contains(&props), "no {props} in {}", confirm.body);
+        let sign_in = page(
+            &app,
+            &mut Browser::default(),
+            "/sign-in?error=wrong_code&email=ada%40example.com",
+            "ja",
+        )
+        .await;
+        let start =
+            format!(r#"data-email="ada@example.com" data-next="" data-error="wrong_code" data-message="{words}""#);
+        assert!(sign_in.body.contains(&start), "no {start} in {}", sign_in.body);
+        assert!(
+            !sign_in.body.contains("data-props"),
+            "the sign-in form's island has props"
+        );
     });
 }
 
