@@ -317,8 +317,9 @@ impl AppError {
     }
 }
 
-/// The English message: what the server's logs and tests read. People get
-/// [`AppError::message`] in their language.
+/// The English message on the server: what its logs and tests read. People get
+/// [`AppError::message`] in their language (an error read back from the wire says the words it
+/// came with).
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message(Language::English))
@@ -449,9 +450,12 @@ mod tests {
     fn every_error_reads_back_from_its_json() {
         for err in AppError::all().chain([AppError::new(AuthError::RateLimited { seconds: 7 })]) {
             let json = serde_json::to_string(&err).expect("serialise");
+            let read = serde_json::from_str::<AppError>(&json).expect("deserialise");
+            assert_eq!(read, err, "{json}");
+            // With its words: said in English here, read back in whatever language is asked.
             assert_eq!(
-                serde_json::from_str::<AppError>(&json).expect("deserialise"),
-                err,
+                read.message(Language::Japanese),
+                err.message(Language::English),
                 "{json}"
             );
         }

@@ -29,9 +29,9 @@ pub mod telemetry;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // A server function that succeeds redirects (sign-in → protected page, confirm → sign-in),
-    // and `components::FormAction` follows: every one of those changes who is signed in, so the
-    // next page is loaded whole and rendered by the server with the new cookies.
+    // No redirect hook: the islands post their forms with `components::FormAction`, which
+    // follows a server function's redirect itself (a whole page load, rendered by the server
+    // with the new cookies), not Leptos' server-function client.
     leptos::mount::hydrate_islands();
     // A page with islands is marked live by them (`components::MarkHydrated`); one without is
     // as live as it gets now.

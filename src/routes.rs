@@ -31,9 +31,12 @@ pub const SIGN_OUT: &str = "/auth/sign-out";
 /// Whether the page at `path` has islands (forms that hydrate). Only those pages load the
 /// wasm: the home page, the protected page (its API panel is rendered by the server, its
 /// clocks tick with `public/protected.js`) and the not-found page are plain HTML, so their
-/// first visit costs the page and nothing else. A page that gains an island belongs here; a
-/// test renders the pages and checks that each loads the wasm exactly when it has an island.
+/// first visit costs the page and nothing else. A page that gains an island belongs here: the
+/// integration tests render every page and check that each loads the wasm exactly when it has
+/// an island.
 pub fn has_islands(path: &str) -> bool {
+    // The router takes a path with a trailing slash as the same page.
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
     matches!(
         path,
         SIGN_UP
@@ -77,6 +80,22 @@ mod tests {
                 router.contains(&format!("path!(\"{path}\")")),
                 "{path} is not routed in app.rs"
             );
+        }
+    }
+
+    #[test]
+    fn a_page_has_islands_with_or_without_a_trailing_slash() {
+        for path in [
+            super::SIGN_IN,
+            "/sign-in/",
+            super::ACCOUNT,
+            "/account/",
+            super::SIGN_IN_CODE,
+        ] {
+            assert!(super::has_islands(path), "{path}");
+        }
+        for path in [super::HOME, super::PROTECTED, "/protected/", "/no-such-page", "//"] {
+            assert!(!super::has_islands(path), "{path}");
         }
     }
 

@@ -72,9 +72,15 @@ export function uniqueEmail(tag: string): string {
   return `${tag}-${Date.now().toString(36)}-${process.pid}-${counter}@example.com`;
 }
 
-/** Waits until the wasm has taken over the server-rendered page. */
+/**
+ * Waits until the page is live: the wasm has hydrated its islands, or — a page without an
+ * island loads no wasm — the server marked it so. A page with an island must load the wasm.
+ */
 export async function hydrated(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
+  if ((await page.locator("leptos-island").count()) > 0) {
+    expect(await page.locator('link[rel="modulepreload"]').count(), "a page with an island loads the wasm").toBeGreaterThan(0);
+  }
 }
 
 export class Header {

@@ -345,9 +345,11 @@ impl FormAction {
     /// has a name), then follows the server's redirect or keeps its error.
     #[cfg(feature = "hydrate")]
     fn submit(self, ev: &leptos::ev::SubmitEvent) {
+        // A form this cannot read is left to the browser, which posts it as without JavaScript.
         let Some(body) = browser::form_body(ev) else {
             return;
         };
+        ev.prevent_default();
         self.pending.set(true);
         leptos::task::spawn_local(async move {
             let answer = browser::post(self.url, body).await;
@@ -368,7 +370,6 @@ pub fn Form(action: FormAction, children: Children) -> impl IntoView {
             if ev.submitter().is_some_and(|button| button.has_attribute("formaction")) {
                 return;
             }
-            ev.prevent_default();
             action.submit(&ev);
         }
         #[cfg(not(feature = "hydrate"))]
@@ -422,31 +423,40 @@ mod browser {
             .await
             .and_then(|r| r.dyn_into())
             .map_err(unavailable)?;
-        let headers = response.headers();
-        if headers
-            .has(leptos::server_fn::redirect::REDIRECT_HEADER)
-            .unwrap_or(false)
-            && let Ok(Some(location)) = headers.get("Location")
-        {
-            let _ = window.location().assign(&location);
-            return Ok(());
-        }
         if response.ok() {
+            // Leptos answers a script's call that redirects with 200, its header and `Location`
+            // (a real redirect would be followed by `fetch` and its page read as the answer);
+            // one that `fetch` followed all the same (a proxy's) goes where it led.
+            let headers = response.headers();
+            if headers
+                .has(leptos::server_fn::redirect::REDIRECT_HEADER)
+                .unwrap_or(false)
+                && let Ok(Some(location)) = headers.get("Location")
+            {
+                let _ = window.location().assign(&location);
+            } else if response.redirected() {
+                let _ = window.location().assign(&response.url());
+            }
             return Ok(());
         }
         let text = match response.text() {
             Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
             Err(_) => None,
         };
-        Err(text
-            .as_deref()
-            .and_then(read_error)
-            .unwrap_or(AppError::new(AuthError::Internal)))
+        // An answer that is not the app's JSON came from something in between: a proxy that
+        // timed out or found no server, the server's own refusals of a request it never read.
+        Err(text.as_deref().and_then(read_error).unwrap_or_else(|| {
+            AppError::new(match response.status() {
+                400 | 403 | 413 => AuthError::BadRequest,
+                408 | 429 | 502..=504 => AuthError::Unavailable,
+                _ => AuthError::Internal,
+            })
+        }))
     }
 
     /// `{"error":"wrong_code","message":"…","seconds":3}`, read with the browser's own JSON
-    /// parser: a serde decoder here would bring `serde_json` (and its float formatting) into
-    /// the main wasm.
+    /// parser: a serde decoder would bring `serde_json` (and its float formatting) into the
+    /// main wasm, which the sign-in form's island keeps free of it (`pages::sign_in`).
     fn read_error(text: &str) -> Option<AppError> {
         let value = js_sys::JSON::parse(text).ok()?;
         let field = |name: &str| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok();

@@ -67,6 +67,7 @@ fn an_authenticator_code_signs_in_with_a_client_secret_after_a_wrong_one() {
         );
 
         let page = browser.get(&app, "/sign-in/code").await;
+        hydrates_its_island(&page);
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Open your authenticator app"), "{}", page.body);
         assert!(page.body.contains(EMAIL));
@@ -167,6 +168,7 @@ fn a_choice_of_factors_leads_to_the_chosen_ones_code() {
         let mut browser = Browser::default();
         assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/choose-method");
         let page = browser.get(&app, "/sign-in/choose-method").await;
+        hydrates_its_island(&page);
         assert!(page.body.contains("Authenticator app") && page.body.contains("Text message (SMS)"));
         assert!(page.body.contains(r#"value="SOFTWARE_TOKEN_MFA""#));
 
@@ -251,6 +253,7 @@ fn an_invited_user_sets_a_password_and_required_name_then_sets_up_an_authenticat
         let mut browser = Browser::default();
         assert_eq!(browser.sign_in(&app).await.location(), "/sign-in/new-password");
         let page = browser.get(&app, "/sign-in/new-password").await;
+        hydrates_its_island(&page);
         assert!(page.body.contains("Given name") && page.body.contains(r#"name="attributes[given_name]""#));
         assert!(
             page.body.contains("Password requirements"),
@@ -295,6 +298,7 @@ fn an_invited_user_sets_a_password_and_required_name_then_sets_up_an_authenticat
         );
 
         let page = browser.get(&app, "/sign-in/authenticator").await;
+        hydrates_its_island(&page);
         assert_eq!(page.status, StatusCode::OK);
         assert!(
             page.body

@@ -446,3 +446,17 @@ pub fn get_user() -> Rule {
         .repeatedly()
         .build()
 }
+
+/// A page with a form: it has an island, loads the wasm to hydrate it, and is not marked live
+/// before the wasm has run (`routes::has_islands` lists the page).
+pub fn hydrates_its_island(page: &Answer) {
+    assert!(page.body.contains("<leptos-island"), "no island: {}", page.body);
+    assert!(
+        page.body.contains(r#"rel="modulepreload""#),
+        "a page with an island loads no wasm (is it in routes::has_islands?)"
+    );
+    assert!(
+        !page.body.contains(r#"data-hydrated="true""#),
+        "marked live by the server"
+    );
+}
