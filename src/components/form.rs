@@ -21,7 +21,7 @@ pub fn query_error() -> Option<AppError> {
 /// A query parameter's value, or an empty string (read on the server, like [`query_error`]).
 ///
 /// Both are for page components only: an island has no router in the browser, so it gets these
-/// values as props.
+/// values from the page (as props, or as the sign-in form does, see `pages::sign_in`).
 pub fn query_value(name: &str) -> String {
     use_query_map().read_untracked().get(name).unwrap_or_default()
 }
@@ -353,8 +353,16 @@ impl FormAction {
         self.pending.set(true);
         leptos::task::spawn_local(async move {
             let answer = browser::post(self.url, body).await;
-            self.value.set(Some(answer));
-            self.pending.set(false);
+            let leaving = matches!(answer, Ok(browser::Posted::Leaving));
+            self.value.set(Some(answer.map(|_| ())));
+            if leaving {
+                // The button stays busy while the next page loads (a second click would post
+                // again), and comes back if Back shows this page again from the browser's cache.
+                let pending = self.pending;
+                let _ = window_event_listener_untyped("pageshow", move |_| pending.set(false));
+            } else {
+                self.pending.set(false);
+            }
         });
     }
 }
@@ -404,10 +412,18 @@ mod browser {
         Some(params.to_string().into())
     }
 
+    /// How a post that worked ended.
+    pub(super) enum Posted {
+        /// The server function answered; the page stays.
+        Done,
+        /// The browser is on its way to the page the server sent it to.
+        Leaving,
+    }
+
     /// Posts `body` to a server function and reads its answer: a redirect is followed (the
     /// next page is the server's, with the new cookies), an error is read back with the
     /// server's words, and a failure to reach the server is one of the browser's own.
-    pub(super) async fn post(url: &str, body: String) -> Result<(), AppError> {
+    pub(super) async fn post(url: &str, body: String) -> Result<Posted, AppError> {
         let unavailable = |_| AppError::new(AuthError::Unavailable);
         let window = web_sys::window().ok_or(AppError::new(AuthError::Unavailable))?;
         let headers = web_sys::Headers::new().map_err(unavailable)?;
@@ -434,10 +450,13 @@ mod browser {
                 && let Ok(Some(location)) = headers.get("Location")
             {
                 let _ = window.location().assign(&location);
-            } else if response.redirected() {
-                let _ = window.location().assign(&response.url());
+                return Ok(Posted::Leaving);
             }
-            return Ok(());
+            if response.redirected() {
+                let _ = window.location().assign(&response.url());
+                return Ok(Posted::Leaving);
+            }
+            return Ok(Posted::Done);
         }
         let text = match response.text() {
             Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),

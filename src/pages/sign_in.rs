@@ -141,8 +141,8 @@ impl SignInStart {
         use_context::<Self>().unwrap_or_default()
     }
 
-    /// In the browser: read back from the page's element. Anything missing reads as empty, as
-    /// the server would have rendered it.
+    /// In the browser: read back from the page's element (which the page always renders around
+    /// the island; an attribute it leaves out reads as empty or off, as it was rendered).
     #[cfg(feature = "hydrate")]
     fn get() -> Self {
         let Some(element) = web_sys::window()
@@ -153,8 +153,8 @@ impl SignInStart {
         };
         let data = |name: &str| element.get_attribute(&format!("data-{name}"));
         let mut methods = SignInMethods::default();
-        methods.passkey = data("passkey").is_some();
-        methods.email_code = data("email-code").is_some();
+        methods.passkey = data("offers-passkey").is_some();
+        methods.email_code = data("offers-email-code").is_some();
         Self {
             email: data("email").unwrap_or_default(),
             next: data("next").unwrap_or_default(),
@@ -182,8 +182,8 @@ fn SignInStartedWith(start: SignInStart) -> impl IntoView {
             data-next=next
             data-error=code
             data-message=message
-            data-passkey=methods.passkey.then_some("")
-            data-email-code=methods.email_code.then_some("")
+            data-offers-passkey=methods.passkey.then_some("")
+            data-offers-email-code=methods.email_code.then_some("")
         >
             <SignInForm/>
         </div>

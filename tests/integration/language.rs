@@ -134,10 +134,11 @@ fn an_error_after_a_post_without_javascript_is_shown_in_the_language_of_the_page
             "ja",
         )
         .await;
+        // In the form's banner (`>…<`: the element's text, not the attribute the island reads).
         assert!(
             answer
                 .body
-                .contains("メールアドレスまたはパスワードが正しくありません。"),
+                .contains(">メールアドレスまたはパスワードが正しくありません。<"),
             "{}",
             answer.body
         );
