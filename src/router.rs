@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context, page)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(revalidate_public_scripts))
         .layer(middleware::from_fn_with_state(state.clone(), managed_login_layer))
         .layer(middleware::from_fn_with_state(state.sessions.clone(), session_layer))
         .layer(middleware::from_fn_with_state(state.clone(), guard_server_fns))
@@ -130,6 +131,23 @@ fn too_slow() -> axum::response::Response {
 /// left alone. Brotli's default quality (11) is meant for files compressed once.
 fn compression() -> CompressionLayer {
     CompressionLayer::new().quality(CompressionLevel::Precise(5))
+}
+
+/// The scripts in `public/` ([`crate::routes::PUBLIC_SCRIPTS`]) keep their names from one
+/// deploy to the next: a browser must ask whether its copy is current (`no-cache`; the file
+/// server answers 304 when it is), or it could run an old one against a new server.
+async fn revalidate_public_scripts(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let script = crate::routes::PUBLIC_SCRIPTS.contains(&request.uri().path());
+    let mut response = next.run(request).await;
+    if script && (response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    response
 }
 
 /// The wasm, JS and CSS bundle under `/pkg`. cargo-leptos puts a hash of each file's content in

@@ -51,11 +51,17 @@ pub fn has_islands(path: &str) -> bool {
     )
 }
 
+/// The two hand-written scripts in `public/`. Their names stay the same from one deploy to the
+/// next (the bundle's carry a hash of their content), so browsers must ask whether a kept copy
+/// is still the current one (`Cache-Control: no-cache`, see `crate::router`).
+pub const PUBLIC_SCRIPTS: [&str; 2] = ["/passkeys.js", "/protected.js"];
+
 /// Paths that never need the session: static files, the bearer-token API, the health check.
 pub fn skips_session(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/api/")
-        || matches!(path, "/health" | "/favicon.ico" | "/passkeys.js" | "/protected.js")
+        || matches!(path, "/health" | "/favicon.ico")
+        || PUBLIC_SCRIPTS.contains(&path)
 }
 
 #[cfg(test)]

@@ -71,6 +71,12 @@ test("the bundle has hashed names, long-lived caching and compression", async ({
   const gone = await request.get("/pkg/leptos-cognito.0000000000.wasm");
   expect(gone.status()).toBe(404);
   expect(gone.headers()["cache-control"]).toBeUndefined();
+  // The two hand-written scripts keep their names: a kept copy is checked first.
+  for (const name of ["/passkeys.js", "/protected.js"]) {
+    const res = await request.get(name);
+    expect(res.status(), name).toBe(200);
+    expect(res.headers()["cache-control"], name).toBe("no-cache");
+  }
   // Pages themselves are compressed too.
   const page = await request.get("/sign-in", { headers: { "accept-encoding": "br" } });
   expect(page.headers()["content-encoding"]).toBe("br");
