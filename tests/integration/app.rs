@@ -2,7 +2,7 @@
 //! timeouts and retries — in front of a fake Cognito on a loopback socket that can answer,
 //! throttle, stall, talk nonsense or not be there at all. Requests go through `oneshot`.
 
-use crate::common::run;
+use crate::common::{islands_of, run};
 use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -785,17 +785,22 @@ pub(crate) async fn get_page(app: &Router, path: &str, cookies: &str) -> Answer 
     send(app, request).await
 }
 
+/// The app in front of the fake, and the cookies of a person signed in to it.
+async fn signed_in_app() -> (Router, String) {
+    let (fake, url) = fake_cognito().await;
+    let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
+    let signed_in = sign_in(&app, EMAIL, PASSWORD, &[]).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+    (app, cookies_of(&signed_in))
+}
+
 /// A page loads the wasm exactly when it has an island to hydrate (`routes::has_islands`): the
 /// home, protected and not-found pages cost their HTML alone, and one that gains an island
 /// without being listed fails here.
 #[test]
 fn only_pages_with_islands_load_the_wasm() {
     run(async {
-        let (fake, url) = fake_cognito().await;
-        let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
-        let signed_in = sign_in(&app, EMAIL, PASSWORD, &[]).await;
-        assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
-        let cookies = cookies_of(&signed_in);
+        let (app, cookies) = signed_in_app().await;
         for (path, cookies, islands) in [
             ("/", "", false),
             ("/no-such-page", "", false),
@@ -808,12 +813,11 @@ fn only_pages_with_islands_load_the_wasm() {
         ] {
             let page = get_page(&app, path, cookies).await;
             assert!(page.body.contains("</html>"), "{path}: {}", page.body);
-            let has_island = page.body.contains("<leptos-island");
-            let loads_wasm = page.body.contains("rel=\"modulepreload\"") || page.body.contains(".wasm");
+            let (has_island, loads_wasm, marked_live) = islands_of(&page.body);
             assert_eq!(has_island, islands, "{path}: {}", page.body);
             assert_eq!(loads_wasm, islands, "{path} loads the wasm: {loads_wasm}");
             // Marked live by the server when there is nothing to hydrate, by the wasm otherwise.
-            assert_eq!(page.body.contains("data-hydrated=\"true\""), !islands, "{path}");
+            assert_eq!(marked_live, !islands, "{path}");
         }
     });
 }
@@ -821,11 +825,7 @@ fn only_pages_with_islands_load_the_wasm() {
 #[test]
 fn the_api_is_called_by_the_server_and_no_token_comes_back() {
     run(async {
-        let (fake, url) = fake_cognito().await;
-        let app = app_at(&url, &[("COGNITO_ISSUER", &fake.issuer)]).await;
-        let signed_in = sign_in(&app, EMAIL, PASSWORD, &[]).await;
-        assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
-        let cookies = cookies_of(&signed_in);
+        let (app, cookies) = signed_in_app().await;
         assert!(has_jwt(&signed(json!({ "sub": "x" }))), "the JWT check must find a JWT");
         assert!(!has_jwt(&cookies), "the cookies are encrypted");
 

@@ -447,16 +447,24 @@ pub fn get_user() -> Rule {
         .build()
 }
 
+/// What a page's HTML says about its islands: whether it has one, whether it loads the wasm,
+/// and whether the server marked it live (a page with nothing to hydrate).
+pub fn islands_of(body: &str) -> (bool, bool, bool) {
+    (
+        body.contains("<leptos-island"),
+        body.contains(r#"rel="modulepreload""#),
+        body.contains(r#"data-hydrated="true""#),
+    )
+}
+
 /// A page with a form: it has an island, loads the wasm to hydrate it, and is not marked live
-/// before the wasm has run (`routes::has_islands` lists the page).
+/// before the wasm has run (`routes::has_islands`, see [`islands_of`]).
 pub fn hydrates_its_island(page: &Answer) {
-    assert!(page.body.contains("<leptos-island"), "no island: {}", page.body);
+    let (has_island, loads_wasm, marked_live) = islands_of(&page.body);
+    assert!(has_island, "no island: {}", page.body);
     assert!(
-        page.body.contains(r#"rel="modulepreload""#),
+        loads_wasm,
         "a page with an island loads no wasm (is it in routes::has_islands?)"
     );
-    assert!(
-        !page.body.contains(r#"data-hydrated="true""#),
-        "marked live by the server"
-    );
+    assert!(!marked_live, "marked live by the server");
 }
