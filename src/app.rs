@@ -14,11 +14,15 @@ use leptos_router::path;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     content_security_policy();
+    // The request (read once: the context hands out a copy of it).
+    #[cfg(feature = "ssr")]
+    let request = use_context::<http::request::Parts>();
     // The request's language, for every component of the page (`i18n::language`). Islands read
     // it back from `<html lang>` in the browser.
     #[cfg(feature = "ssr")]
     provide_context(
-        use_context::<http::request::Parts>()
+        request
+            .as_ref()
             .map(|parts| crate::i18n::request_language(&parts.headers))
             .unwrap_or_default(),
     );
@@ -26,8 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Only a page with islands loads the wasm (`routes::has_islands`). One without is marked as
     // live as it gets from the start, as the wasm would mark it.
     #[cfg(feature = "ssr")]
-    let islands =
-        use_context::<http::request::Parts>().is_none_or(|parts| crate::routes::has_islands(parts.uri.path()));
+    let islands = request.is_none_or(|parts| crate::routes::has_islands(parts.uri.path()));
     #[cfg(not(feature = "ssr"))]
     let islands = true;
     view! {
